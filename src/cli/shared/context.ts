@@ -1,0 +1,34 @@
+// What a command may touch of the outside world, passed in so that tests can run commands in-process
+// and so that only cli/shared reaches for `process`.
+
+import type { Readable, Writable } from 'node:stream'
+import type { Theme } from './theme.js'
+
+export interface Context {
+  readonly stdin: Readable
+  readonly stdout: Writable
+  readonly stderr: Writable
+  readonly env: NodeJS.ProcessEnv
+  /** The clock, in epoch seconds: read once per command, like whisper's scripts do. */
+  readonly now: () => number
+  /** Colours, decided once (--no-color, NO_COLOR/FORCE_COLOR, TTY). */
+  theme: Theme
+  /** stderr is a terminal and neither --json nor --quiet was given: spinners and progress may show. */
+  readonly interactive: boolean
+  /** The program name for messages (wsp or carbon). */
+  readonly programName: string
+}
+
+export function createProcessContext(programName: string, theme: Theme): Context {
+  const startedAt = Math.floor(Date.now() / 1000)
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    now: () => startedAt,
+    theme,
+    interactive: Boolean(process.stderr.isTTY),
+    programName,
+  }
+}

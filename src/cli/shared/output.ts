@@ -1,0 +1,79 @@
+// stdout carries data, stderr everything else. Renderers return a string, or an iterable of chunks
+// for streams; chunks are written with backpressure, and a closed pipe (`wsp dump f | head`) ends
+// the output quietly.
+
+import type { Writable } from 'node:stream'
+import type { Context } from './context.js'
+
+export type Rendered = string | Iterable<string | Uint8Array>
+
+export interface EmitOptions<T> {
+  json?: boolean
+  render: (data: T, ctx: Context) => Rendered
+  /** The JSON form; defaults to JSON.stringify with two-space indentation. */
+  renderJson?: (data: T, ctx: Context) => Rendered
+}
+
+/** Thrown inside a write loop when the reader went away; run() treats it as a quiet end. */
+export class ClosedPipeError extends Error {
+  constructor() {
+    super('output closed')
+  }
+}
+
+function isClosed(stream: Writable): boolean {
+  return (
+    stream.destroyed || stream.writableEnded || (stream as { closedByPeer?: boolean }).closedByPeer === true
+  )
+}
+
+/** Write text or chunks to a stream, waiting for drain when its buffer fills. */
+export async function write(stream: Writable, output: Rendered): Promise<void> {
+  if (typeof output === 'string') {
+    if (output.length === 0) return
+    if (isClosed(stream)) throw new ClosedPipeError()
+    if (!stream.write(output)) await drained(stream)
+    return
+  }
+  for (const chunk of output) {
+    if (isClosed(stream)) throw new ClosedPipeError()
+    if (chunk.length === 0) continue
+    if (!stream.write(chunk)) await drained(stream)
+  }
+}
+
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      cleanup()
+      resolve()
+    }
+    const onClose = (): void => {
+      cleanup()
+      reject(new ClosedPipeError())
+    }
+    const cleanup = (): void => {
+      stream.off('drain', onDrain)
+      stream.off('close', onClose)
+      stream.off('error', onClose)
+    }
+    stream.on('drain', onDrain)
+    stream.on('close', onClose)
+    stream.on('error', onClose)
+  })
+}
+
+/** Render `data` as text or JSON and write it to stdout. */
+export async function emit<T>(ctx: Context, data: T, options: EmitOptions<T>): Promise<void> {
+  if (options.json) {
+    const rendered = options.renderJson ? options.renderJson(data, ctx) : JSON.stringify(data, null, 2) + '\n'
+    await write(ctx.stdout, rendered)
+  } else {
+    await write(ctx.stdout, options.render(data, ctx))
+  }
+}
+
+/** One line on stderr (a message, not data). */
+export function note(ctx: Context, message: string): void {
+  ctx.stderr.write(message.endsWith('\n') ? message : message + '\n')
+}

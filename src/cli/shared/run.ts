@@ -1,0 +1,102 @@
+// The one top-level catch of wsp and carbon: parse, run one command, map what comes back to an exit
+// status. Only this file (and the rest of cli/shared) decides exit codes, signals and colour.
+
+import { CommanderError } from 'commander'
+import type { Command } from 'commander'
+import { CoreError } from '../../core/errors.js'
+import type { Context } from './context.js'
+import { createProcessContext } from './context.js'
+import { ExitCode, exitCodeFor } from './exit-codes.js'
+import { ClosedPipeError } from './output.js'
+import { createProgram } from './program.js'
+import { PLAIN_THEME, colorWanted, createTheme } from './theme.js'
+
+/** Registers one subcommand on the program. */
+export type Register = (program: Command, ctx: Context) => void
+
+export interface CommandEntry {
+  readonly description: string
+  /** Loads the module that registers the command, so that a run loads only what it uses. */
+  readonly load: () => Promise<Register>
+}
+
+export interface MainOptions {
+  programName: string
+  description: string
+  commands: Readonly<Record<string, CommandEntry>>
+  /** A context to run in (tests); defaults to the process's. */
+  ctx?: Context
+}
+
+/** Marks an answer of "no" (exit 1) without an error message: diff found differences, and so on. */
+export class NegativeAnswer extends Error {
+  constructor(readonly messageForUser?: string) {
+    super(messageForUser ?? 'negative answer')
+  }
+}
+
+function firstOperand(argv: readonly string[]): string | undefined {
+  return argv.find((arg) => !arg.startsWith('-'))
+}
+
+function describeError(ctx: Context, error: unknown, debug: boolean): number {
+  if (error instanceof ClosedPipeError) return ExitCode.OK
+  if (error instanceof NegativeAnswer) {
+    if (error.messageForUser) ctx.stderr.write(`${ctx.programName}: ${error.messageForUser}\n`)
+    return ExitCode.NO
+  }
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.OK
+    // commander already printed its message (or the help, for a missing subcommand).
+    return ExitCode.USAGE
+  }
+  const code = exitCodeFor(error)
+  if (code !== undefined && error instanceof CoreError) {
+    ctx.stderr.write(`${ctx.programName}: ${ctx.theme.error(error.message)}\n`)
+    if (debug && error.stack) ctx.stderr.write(`${error.stack}\n`)
+    return code
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  ctx.stderr.write(`${ctx.programName}: internal error: ${message}\n`)
+  if (error instanceof Error && error.stack) ctx.stderr.write(`${error.stack}\n`)
+  ctx.stderr.write(`This is a bug in carbonkit; please report it with the command you ran.\n`)
+  return ExitCode.INTERNAL
+}
+
+/**
+ * Run one invocation of a program. Returns the exit status; never throws.
+ */
+export async function runMain(argv: readonly string[], options: MainOptions): Promise<number> {
+  const ctx =
+    options.ctx ??
+    createProcessContext(
+      options.programName,
+      colorWanted(argv, process.env, process.stderr.isTTY) ? await createTheme(true) : PLAIN_THEME,
+    )
+  const debug = argv.includes('--debug')
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') (ctx.stdout as { closedByPeer?: boolean }).closedByPeer = true
+  }
+  ctx.stdout.on('error', onStdoutError)
+  try {
+    const program = createProgram(ctx, options.description)
+    const name = firstOperand(argv)
+    const entries = Object.entries(options.commands)
+    const selected = name !== undefined ? options.commands[name] : undefined
+    // Load only the command being run; load them all for help and for unknown names.
+    const toLoad = selected ? [[name!, selected] as const] : entries
+    for (const [, entry] of toLoad) (await entry.load())(program, ctx)
+    if (!selected) {
+      for (const [commandName, entry] of entries) {
+        if (!program.commands.some((c) => c.name() === commandName))
+          program.command(commandName).description(entry.description)
+      }
+    }
+    await program.parseAsync([...argv], { from: 'user' })
+    return ExitCode.OK
+  } catch (error) {
+    return describeError(ctx, error, debug)
+  } finally {
+    ctx.stdout.off('error', onStdoutError)
+  }
+}

@@ -1,0 +1,45 @@
+import type { Command } from 'commander'
+import { parseTimeSpec } from '../../../core/time.js'
+import type { DropMode } from '../../../core/whisper/fetch.js'
+import { DROP_MODES, fetch } from '../../../core/whisper/fetch.js'
+import { choice } from '../../shared/args.js'
+import type { Context } from '../../shared/context.js'
+import { emit } from '../../shared/output.js'
+import { NegativeAnswer } from '../../shared/run.js'
+import { renderFetch, renderFetchJson } from '../render/fetch.js'
+
+interface FetchFlags {
+  from?: string
+  until?: string
+  json?: boolean
+  pretty?: boolean
+  timeFormat?: string
+  drop?: DropMode
+  archive?: string
+}
+
+export function registerFetch(program: Command, ctx: Context): void {
+  program
+    .command('fetch')
+    .description('print the values of a time range (whisper-fetch)')
+    .argument('<file>', 'path to a .wsp file')
+    .option('--from <time>', 'start, exclusive: epoch, now, -1d, -6h, ISO 8601 (default: 24 hours ago)')
+    .option('--until <time>', 'end, inclusive (default: now)')
+    .option('--json', 'print JSON (NaN and infinities as null)')
+    .option('--pretty', 'show times as local dates')
+    .option('-t, --time-format <format>', 'strftime format for --pretty')
+    .option('--drop <what>', `leave out ${DROP_MODES.join(', ')} values`, choice(DROP_MODES))
+    .option(
+      '--archive <precision>',
+      'read the archive with this precision (e.g. 1m) instead of choosing by age',
+    )
+    .action(async (file: string, flags: FetchFlags) => {
+      const now = ctx.now()
+      const from = flags.from === undefined ? now - 86400 : parseTimeSpec(flags.from, now)
+      const until = flags.until === undefined ? now : parseTimeSpec(flags.until, now)
+      const result = fetch(file, from, until, { now, archiveToSelect: flags.archive })
+      if (result === null) throw new NegativeAnswer('No data in selected timerange')
+      const view = { result, pretty: flags.pretty ?? false, timeFormat: flags.timeFormat, drop: flags.drop }
+      await emit(ctx, view, { json: flags.json, render: renderFetch, renderJson: renderFetchJson })
+    })
+}

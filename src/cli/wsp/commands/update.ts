@@ -1,0 +1,21 @@
+import type { Command } from 'commander'
+import { parsePointArgument, parsePointLines } from '../../../core/whisper/point-text.js'
+import { writePoints } from '../../../core/whisper/update.js'
+import type { Context } from '../../shared/context.js'
+import { readAll } from '../../shared/input.js'
+
+export function registerUpdate(program: Command, ctx: Context): void {
+  program
+    .command('update')
+    .description('write points (whisper-update); with no points on the command line, reads lines from stdin')
+    .argument('<file>', 'path to a .wsp file')
+    .argument('[points...]', 'timestamp:value pairs; N:value means now')
+    .action(async (file: string, args: string[]) => {
+      const now = ctx.now()
+      const points =
+        args.length > 0
+          ? args.map((a) => parsePointArgument(a, now))
+          : parsePointLines(await readAll(ctx.stdin), now)
+      writePoints(file, points, { now })
+    })
+}

@@ -1,0 +1,35 @@
+// wsp: whisper files. Each command's module is loaded only when that command runs.
+
+import type { CommandEntry } from '../shared/run.js'
+import { runMain } from '../shared/run.js'
+
+const COMMANDS: Record<string, CommandEntry> = {
+  create: {
+    description: 'create a whisper file',
+    load: async () => (await import('./commands/create.js')).registerCreate,
+  },
+  info: {
+    description: 'show the header and archive layout of a whisper file',
+    load: async () => (await import('./commands/info.js')).registerInfo,
+  },
+  fetch: {
+    description: 'print the values of a time range',
+    load: async () => (await import('./commands/fetch.js')).registerFetch,
+  },
+  dump: {
+    description: 'print the header and every stored point',
+    load: async () => (await import('./commands/dump.js')).registerDump,
+  },
+  update: {
+    description: 'write points',
+    load: async () => (await import('./commands/update.js')).registerUpdate,
+  },
+}
+
+export function main(argv: readonly string[]): Promise<number> {
+  return runMain(argv, {
+    programName: 'wsp',
+    description: "create, inspect, fetch, dump and update Graphite's whisper files",
+    commands: COMMANDS,
+  })
+}

@@ -1,0 +1,137 @@
+// whisper-dump's output, written as bytes: `slot: timestamp, %10.35g` per point after the header
+// blocks. Also the `--raw` lines (`timestamp:%.35g`, what `wsp update` reads back) and JSON Lines.
+// Constant memory: one 64 KiB chunk of the file at a time.
+
+import { formatGeneral, formatRepr } from '../../../core/py-format.js'
+import { writeGeneral } from '../../../core/py-format.js'
+import { decodePointTimestamp, decodePointValue } from '../../../core/whisper/codec.js'
+import type { Dump } from '../../../core/whisper/dump.js'
+import type { WhisperInfo } from '../../../core/whisper/info.js'
+import { POINT_SIZE } from '../../../core/whisper/format.js'
+import { timeLabel } from './time-label.js'
+
+export interface DumpView {
+  dump: Dump
+  pretty: boolean
+  timeFormat?: string
+}
+
+function renderDumpHeader(info: WhisperInfo): string {
+  const lines = [
+    'Meta data:',
+    `  aggregation method: ${info.aggregationMethod}`,
+    `  max retention: ${info.maxRetention}`,
+    `  xFilesFactor: ${formatGeneral(info.xFilesFactor, 6)}`,
+    '',
+  ]
+  info.archives.forEach((archive, i) => {
+    lines.push(
+      `Archive ${i} info:`,
+      `  offset: ${archive.offset}`,
+      `  seconds per point: ${archive.secondsPerPoint}`,
+      `  points: ${archive.points}`,
+      `  retention: ${archive.retention}`,
+      `  size: ${archive.size}`,
+      '',
+    )
+  })
+  return lines.join('\n') + '\n'
+}
+
+function writeUint(out: Uint8Array, pos: number, n: number): number {
+  if (n < 10) {
+    out[pos] = 48 + n
+    return pos + 1
+  }
+  let digits = 1
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++
+  for (let i = digits - 1; i >= 0; i--) {
+    out[pos + i] = 48 + (n % 10)
+    n = Math.floor(n / 10)
+  }
+  return pos + digits
+}
+
+function writeText(out: Uint8Array, pos: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[pos++] = text.charCodeAt(i) & 0xff
+  return pos
+}
+
+/** Longest line: slot (10) + ': ' + time label + ', ' + value (up to ~330 digits for 1e300). */
+const LINE_ROOM = 1024
+const OUT_SIZE = 1 << 17
+
+export function* renderDump(view: DumpView): Iterable<string | Uint8Array> {
+  const { dump } = view
+  yield renderDumpHeader(dump.info)
+  let out = Buffer.allocUnsafe(OUT_SIZE)
+  let pos = 0
+  let currentArchive = -1
+  for (const chunk of dump.chunks) {
+    if (chunk.archive !== currentArchive) {
+      currentArchive = chunk.archive
+      pos = writeText(out, pos, `Archive ${currentArchive} data:\n`)
+    }
+    const { bytes } = chunk
+    for (let at = 0, slot = chunk.firstSlot; at < bytes.byteLength; at += POINT_SIZE, slot++) {
+      if (pos > OUT_SIZE - LINE_ROOM) {
+        yield out.subarray(0, pos)
+        out = Buffer.allocUnsafe(OUT_SIZE)
+        pos = 0
+      }
+      const timestamp = decodePointTimestamp(bytes, at)
+      pos = writeUint(out, pos, slot)
+      out[pos++] = 58 // ':'
+      out[pos++] = 32
+      pos = view.pretty
+        ? writeText(out, pos, timeLabel(timestamp, true, view.timeFormat))
+        : writeUint(out, pos, timestamp)
+      out[pos++] = 44 // ','
+      out[pos++] = 32
+      pos = writeGeneral(out, pos, decodePointValue(bytes, at), 35, 10)
+      out[pos++] = 10
+    }
+  }
+  yield out.subarray(0, pos)
+}
+
+/** `--raw`: `timestamp:value` for every slot, whisper-dump -r's format (upstream master). */
+export function* renderDumpRaw(view: DumpView): Iterable<string | Uint8Array> {
+  let out = Buffer.allocUnsafe(OUT_SIZE)
+  let pos = 0
+  for (const chunk of view.dump.chunks) {
+    const { bytes } = chunk
+    for (let at = 0; at < bytes.byteLength; at += POINT_SIZE) {
+      if (pos > OUT_SIZE - LINE_ROOM) {
+        yield out.subarray(0, pos)
+        out = Buffer.allocUnsafe(OUT_SIZE)
+        pos = 0
+      }
+      pos = writeUint(out, pos, decodePointTimestamp(bytes, at))
+      out[pos++] = 58
+      pos = writeGeneral(out, pos, decodePointValue(bytes, at), 35, 0)
+      out[pos++] = 10
+    }
+  }
+  yield out.subarray(0, pos)
+}
+
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? formatRepr(value) : 'null'
+}
+
+/** `--json`: JSON Lines, the header first, then one object per slot (NaN and infinities as null). */
+export function* renderDumpJson(view: DumpView): Iterable<string> {
+  const { info } = view.dump
+  yield JSON.stringify({ schemaVersion: 1, ...info }) + '\n'
+  for (const chunk of view.dump.chunks) {
+    let text = ''
+    const { bytes } = chunk
+    for (let at = 0, slot = chunk.firstSlot; at < bytes.byteLength; at += POINT_SIZE, slot++) {
+      const timestamp = decodePointTimestamp(bytes, at)
+      const value = jsonNumber(decodePointValue(bytes, at))
+      text += `{"archive":${chunk.archive},"slot":${slot},"timestamp":${timestamp},"value":${value}}\n`
+    }
+    yield text
+  }
+}

@@ -1,0 +1,41 @@
+import type { WhisperInfo } from '../../../core/whisper/info.js'
+import { formatRepr } from '../../../core/py-format.js'
+import type { Context } from '../../shared/context.js'
+import { renderTable } from '../../shared/table.js'
+import { pythonJson, pythonRepr } from './python.js'
+import { formatDuration } from './duration.js'
+
+/** `wsp info --json`: whisper-info's JSON document, byte for byte. */
+export function renderInfoJson(info: WhisperInfo): string {
+  return pythonJson(info as unknown as Parameters<typeof pythonJson>[0]) + '\n'
+}
+
+/** `wsp info file field`: the field as whisper-info prints it (Python's str()). */
+export function renderInfoField(info: WhisperInfo, field: keyof WhisperInfo): string {
+  return pythonRepr(info[field] as Parameters<typeof pythonRepr>[0], field) + '\n'
+}
+
+/** `wsp info file`: the header and a table of archives. */
+export function renderInfo(info: WhisperInfo, ctx: Context): string {
+  const { theme } = ctx
+  const lines = [
+    `${theme.bold('aggregationMethod')}  ${info.aggregationMethod}`,
+    `${theme.bold('maxRetention')}       ${info.maxRetention} (${formatDuration(info.maxRetention)})`,
+    `${theme.bold('xFilesFactor')}       ${formatRepr(info.xFilesFactor)}`,
+    `${theme.bold('fileSize')}           ${info.fileSize}`,
+    '',
+  ]
+  const table = renderTable(
+    ctx,
+    ['archive', 'secondsPerPoint', 'points', 'retention', 'offset', 'size'],
+    info.archives.map((a, i) => [
+      String(i),
+      `${a.secondsPerPoint} (${formatDuration(a.secondsPerPoint)})`,
+      String(a.points),
+      `${a.retention} (${formatDuration(a.retention)})`,
+      String(a.offset),
+      String(a.size),
+    ]),
+  )
+  return lines.join('\n') + '\n' + table + '\n'
+}

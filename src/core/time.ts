@@ -1,0 +1,43 @@
+// Time specifications on the command line: epoch seconds (what whisper's scripts take), `now`,
+// offsets such as `-1d`, `-6h`, `now-30min` with whisper's unit table (`m` is minutes, years are 365
+// days), and ISO 8601 dates. Pure: `now` is always passed in.
+
+import { InvalidArgumentError } from './errors.js'
+import { parsePythonInt } from './py-parse.js'
+import { UNIT_MULTIPLIERS, getUnitString } from './whisper/retention.js'
+
+const OFFSET = /^(now)?\s*([+-])\s*([0-9]+)\s*([a-z]+)$/
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/
+
+/**
+ * Parse a time specification into epoch seconds.
+ * @throws InvalidArgumentError naming the specification
+ */
+export function parseTimeSpec(spec: string, now: number): number {
+  const text = spec.trim()
+  if (text === 'now') return now
+  const epoch = parsePythonInt(text)
+  if (epoch !== undefined) return epoch
+  const offset = OFFSET.exec(text.toLowerCase())
+  if (offset) {
+    let unit
+    try {
+      unit = getUnitString(offset[4]!)
+    } catch {
+      throw new InvalidArgumentError(
+        `invalid time '${spec}': unknown unit '${offset[4]}' (use s, min, h, d, w or y)`,
+      )
+    }
+    const seconds = Number(offset[3]) * UNIT_MULTIPLIERS[unit]
+    return offset[2] === '-' ? now - seconds : now + seconds
+  }
+  if (ISO_DATE.test(text)) {
+    // A date, or a date and time, without a zone is local time, as `date -d` reads it.
+    const iso = text.length === 10 ? `${text}T00:00` : text.replace(' ', 'T')
+    const ms = Date.parse(iso)
+    if (!Number.isNaN(ms)) return Math.floor(ms / 1000)
+  }
+  throw new InvalidArgumentError(
+    `invalid time '${spec}': use epoch seconds, 'now', an offset such as -1d or -6h, or an ISO 8601 date`,
+  )
+}

@@ -1,0 +1,64 @@
+// whisper's eight aggregation methods with Python's exact semantics. Pure.
+//
+// The corners that matter for byte-identical files:
+// - sums are plain left-to-right double additions starting from 0 (CPython 3.11's sum());
+// - max/min keep the first of equal values and follow Python's comparisons with NaN, so they are
+//   order dependent: max([nan, 5]) is nan, max([5, nan]) is 5 (Math.max would give NaN for both);
+// - absmax/absmin compare abs() and keep the first on ties: absmax([-3, 3]) is -3;
+// - avg_zero counts missing values and 0.0 as zero and divides by the whole bucket;
+// - last is the newest known value.
+
+import { InvalidAggregationMethodError } from '../errors.js'
+
+function sum(values: readonly number[]): number {
+  let total = 0
+  for (const v of values) total += v
+  return total
+}
+
+function pick(values: readonly number[], better: (candidate: number, best: number) => boolean): number {
+  let best = values[0]!
+  for (let i = 1; i < values.length; i++) {
+    const candidate = values[i]!
+    if (better(candidate, best)) best = candidate
+  }
+  return best
+}
+
+/**
+ * Aggregate one bucket. `knownValues` are the present values in time order (non-empty);
+ * `neighborValues` is the whole bucket with null for missing points (avg_zero needs it).
+ * @throws InvalidAggregationMethodError for an unknown method, or avg_zero without neighbours
+ */
+export function aggregate(
+  aggregationMethod: string,
+  knownValues: readonly number[],
+  neighborValues?: readonly (number | null)[],
+): number {
+  switch (aggregationMethod) {
+    case 'average':
+      return sum(knownValues) / knownValues.length
+    case 'sum':
+      return sum(knownValues)
+    case 'last':
+      return knownValues[knownValues.length - 1]!
+    case 'max':
+      return pick(knownValues, (c, b) => c > b)
+    case 'min':
+      return pick(knownValues, (c, b) => c < b)
+    case 'avg_zero': {
+      if (!neighborValues || neighborValues.length === 0) {
+        throw new InvalidAggregationMethodError('Using avg_zero without neighborValues')
+      }
+      let total = 0
+      for (const v of neighborValues) total += v === null || v === 0 ? 0 : v
+      return total / neighborValues.length
+    }
+    case 'absmax':
+      return pick(knownValues, (c, b) => Math.abs(c) > Math.abs(b))
+    case 'absmin':
+      return pick(knownValues, (c, b) => Math.abs(c) < Math.abs(b))
+    default:
+      throw new InvalidAggregationMethodError(`Unrecognized aggregation method ${aggregationMethod}`)
+  }
+}

@@ -1,0 +1,191 @@
+// whisper's fetch: the window is (from, until] in aligned intervals, the archive is the first whose
+// retention covers now - from (not until - from), and a stored value counts only when its slot
+// holds the expected timestamp. One difference, on purpose: with archiveToSelect, a window longer
+// than the archive returns one value per step (null beyond the ring) instead of whisper's shorter,
+// misaligned list.
+
+import { InvalidArgumentError, InvalidTimeIntervalError } from '../errors.js'
+import type { ArchiveInfo, Header } from './codec.js'
+import { decodePointTimestamp, decodePointValue } from './codec.js'
+import type { WhisperFile } from './file.js'
+import { readAt, withWhisperFile } from './file.js'
+import { POINT_SIZE, alignTimestamp, mod } from './format.js'
+import { parseRetentionDef } from './retention.js'
+
+export interface TimeInfo {
+  /** First interval returned. */
+  fromInterval: number
+  /** One step after the last interval returned. */
+  untilInterval: number
+  step: number
+}
+
+export interface FetchResult {
+  timeInfo: TimeInfo
+  /** One value per step from fromInterval; null where nothing is stored. */
+  values: (number | null)[]
+}
+
+export interface FetchOptions {
+  /** The clock, in epoch seconds. Defaults to the current time. */
+  now?: number
+  /** A precision such as `1m` or `60`: fetch from the archive with exactly this step. */
+  archiveToSelect?: string | number
+}
+
+function defaultNow(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+/**
+ * The archive whisper's fetch would read for `archiveToSelect` (a precision such as `1m`).
+ * @throws InvalidRetentionError for a bad precision, InvalidArgumentError `Invalid granularity: N`
+ */
+export function selectArchiveByPrecision(header: Header, archiveToSelect: string | number): ArchiveInfo {
+  const [secondsPerPoint] = parseRetentionDef(`${archiveToSelect}:1`)
+  const archive = header.archives.find((a) => a.secondsPerPoint === secondsPerPoint)
+  if (!archive) throw new InvalidArgumentError(`Invalid granularity: ${secondsPerPoint}`)
+  return archive
+}
+
+/**
+ * Read the values of `count` intervals starting at `fromInterval` from one archive.
+ * Reads one contiguous range (two when it wraps); at most the whole archive.
+ */
+export function readArchiveValues(
+  file: WhisperFile,
+  archive: ArchiveInfo,
+  fromInterval: number,
+  count: number,
+): (number | null)[] {
+  const values = new Array<number | null>(count).fill(null)
+  if (count === 0) return values
+  const step = archive.secondsPerPoint
+  const baseBytes = readAt(file.fd, file.path, archive.offset, POINT_SIZE)
+  const baseInterval = decodePointTimestamp(baseBytes, 0)
+  if (baseInterval === 0) return values
+  const firstSlot = mod(Math.floor((fromInterval - baseInterval) / step), archive.points)
+  const slots = Math.min(count, archive.points)
+  const firstChunk = Math.min(slots, archive.points - firstSlot)
+  const series = Buffer.allocUnsafe(slots * POINT_SIZE)
+  readAt(file.fd, file.path, archive.offset + firstSlot * POINT_SIZE, firstChunk * POINT_SIZE, series)
+  if (slots > firstChunk) {
+    readAt(
+      file.fd,
+      file.path,
+      archive.offset,
+      (slots - firstChunk) * POINT_SIZE,
+      series.subarray(firstChunk * POINT_SIZE),
+    )
+  }
+  // Interval i sits in slot (firstSlot + i) mod points: beyond one ring length it repeats a slot that
+  // holds a different timestamp, so only the first `slots` intervals can match.
+  let interval = fromInterval
+  for (let i = 0; i < slots; i++) {
+    const at = i * POINT_SIZE
+    if (decodePointTimestamp(series, at) === interval) values[i] = decodePointValue(series, at)
+    interval += step
+  }
+  if (count > slots) {
+    // Later intervals map onto the same slots again: a value matches when its stored timestamp is
+    // the later interval.
+    for (let i = slots; i < count; i++) {
+      const at = (i % slots) * POINT_SIZE
+      if (decodePointTimestamp(series, at) === fromInterval + i * step)
+        values[i] = decodePointValue(series, at)
+    }
+  }
+  return values
+}
+
+/** whisper's __archive_fetch on an archive already chosen, for a validated window. */
+export function archiveFetch(
+  file: WhisperFile,
+  archive: ArchiveInfo,
+  fromTime: number,
+  untilTime: number,
+): FetchResult {
+  const step = archive.secondsPerPoint
+  const fromInterval = alignTimestamp(fromTime, step) + step
+  let untilInterval = alignTimestamp(untilTime, step) + step
+  // A zero-length window returns the next point.
+  if (fromInterval === untilInterval) untilInterval += step
+  const count = Math.floor((untilInterval - fromInterval) / step)
+  return {
+    timeInfo: { fromInterval, untilInterval, step },
+    values: readArchiveValues(file, archive, fromInterval, count),
+  }
+}
+
+/**
+ * whisper's file_fetch on an open file. Returns null when the window is entirely in the future or
+ * entirely older than the file's retention.
+ * @throws InvalidTimeIntervalError when from is after until; InvalidArgumentError for a bad granularity
+ */
+export function fileFetch(
+  file: WhisperFile,
+  fromTime: number,
+  untilTime: number | undefined,
+  options: FetchOptions = {},
+): FetchResult | null {
+  const { header } = file
+  const now = options.now ?? defaultNow()
+  let from = Math.trunc(fromTime)
+  let until = Math.trunc(untilTime ?? now)
+  if (!Number.isFinite(from) || !Number.isFinite(until)) {
+    throw new InvalidArgumentError('fetch times must be finite numbers')
+  }
+  if (from > until) {
+    throw new InvalidTimeIntervalError(
+      `Invalid time interval: from time '${from}' is after until time '${until}'`,
+    )
+  }
+  const oldestTime = now - header.maxRetention
+  if (from > now) return null
+  if (until < oldestTime) return null
+  if (from < oldestTime) from = oldestTime
+  if (until > now) until = now
+  const diff = now - from
+  let archive: ArchiveInfo | undefined
+  if (
+    options.archiveToSelect !== undefined &&
+    options.archiveToSelect !== '' &&
+    options.archiveToSelect !== 0
+  ) {
+    archive = selectArchiveByPrecision(header, options.archiveToSelect)
+  } else {
+    archive = header.archives.find((a) => a.retention >= diff) ?? header.archives[header.archives.length - 1]!
+  }
+  return archiveFetch(file, archive, from, until)
+}
+
+/**
+ * Fetch values in (fromTime, untilTime] (whisper's fetch).
+ * @throws NotFoundError, CorruptFileError, InvalidTimeIntervalError, InvalidArgumentError
+ */
+export function fetch(
+  path: string,
+  fromTime: number,
+  untilTime?: number,
+  options: FetchOptions = {},
+): FetchResult | null {
+  return withWhisperFile(path, { write: false, lock: false }, (file) =>
+    fileFetch(file, fromTime, untilTime, options),
+  )
+}
+
+/** whisper-fetch's --drop choices. */
+export const DROP_MODES = ['nulls', 'zeroes', 'empty'] as const
+export type DropMode = (typeof DROP_MODES)[number]
+
+/** Whether whisper-fetch keeps a value under --drop: zeroes drops 0, nulls drops missing, empty both. */
+export function keepValue(mode: DropMode, value: number | null): boolean {
+  switch (mode) {
+    case 'nulls':
+      return value !== null
+    case 'zeroes':
+      return value !== 0
+    case 'empty':
+      return value !== null && value !== 0
+  }
+}

@@ -1,0 +1,37 @@
+// carbonkit's library surface: the core, never the cli.
+
+export * from './core/errors.js'
+export { formatCtime, formatFixed, formatGeneral, formatRepr, formatStrftime } from './core/py-format.js'
+export { parsePythonFloat, parsePythonInt } from './core/py-parse.js'
+export { parseTimeSpec } from './core/time.js'
+export { aggregate } from './core/whisper/aggregate.js'
+export type { ArchiveInfo, Header } from './core/whisper/codec.js'
+export { decodeHeader, encodeHeader, encodeMetadata } from './core/whisper/codec.js'
+export type { CreateOptions, CreateResult } from './core/whisper/create.js'
+export { create } from './core/whisper/create.js'
+export type { Dump, DumpChunk } from './core/whisper/dump.js'
+export { openDump } from './core/whisper/dump.js'
+export type { FetchOptions, FetchResult, TimeInfo } from './core/whisper/fetch.js'
+export { fetch, fileFetch } from './core/whisper/fetch.js'
+export type { OpenOptions, WhisperFile } from './core/whisper/file.js'
+export { closeWhisperFile, lockFile, openWhisperFile, withWhisperFile } from './core/whisper/file.js'
+export type { AggregationMethod } from './core/whisper/format.js'
+export {
+  AGGREGATION_METHODS,
+  AGGREGATION_TYPES,
+  ARCHIVE_INFO_SIZE,
+  METADATA_SIZE,
+  POINT_SIZE,
+  isAggregationMethod,
+} from './core/whisper/format.js'
+export type { WhisperInfo } from './core/whisper/info.js'
+export { readInfo } from './core/whisper/info.js'
+export type { ArchiveSpec } from './core/whisper/retention.js'
+export {
+  UNIT_MULTIPLIERS,
+  getUnitString,
+  parseRetentionDef,
+  validateArchiveList,
+} from './core/whisper/retention.js'
+export type { Point, UpdateOptions } from './core/whisper/update.js'
+export { fileUpdate, fileUpdateMany, update, updateMany } from './core/whisper/update.js'
