@@ -19,6 +19,11 @@ export default tseslint.config(
     },
   },
   {
+    // The CommonJS launchers and the bundle shim load code with require() on purpose (bin/load.cjs).
+    files: ['bin/**/*.cjs', 'bundle-shim.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

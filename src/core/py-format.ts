@@ -119,6 +119,36 @@ function exactDigits(x: number): number {
   return count
 }
 
+const POWERS_OF_TWO = Array.from({ length: 54 }, (_, k) => 2 ** k)
+const INVERSE_POWERS_OF_TWO = Array.from({ length: 54 }, (_, k) => 2 ** -k)
+
+/**
+ * exactDigits for 4 <= x < 2^53, faster: the integer part's digits, then the fraction's digits one at
+ * a time. The fraction is r / 2^k with r < 2^k <= 2^50, and each step multiplies r by 5 and halves the
+ * divisor (10 r / 2^k = 5 r / 2^(k-1)), so every number stays an exact integer below 2^53. Stops after
+ * `wanted` digits and appends a 1 when something non-zero remains, which rounds the same way.
+ */
+function fractionDigits(x: number, wanted: number): number {
+  const integer = Math.floor(x)
+  const text = String(integer)
+  let count = 0
+  for (; count < text.length; count++) digitBuffer[count] = text.charCodeAt(count) - 48
+  exactPoint = count
+  bits.setFloat64(0, x)
+  let k = 1075 - ((bits.getUint32(0) >>> 20) & 0x7ff)
+  let r = (x - integer) * POWERS_OF_TWO[k]!
+  while (r !== 0 && count <= wanted) {
+    r *= 5
+    k--
+    // Scaling by a power of two is exact, so the floor is too.
+    const digit = Math.floor(r * INVERSE_POWERS_OF_TWO[k]!)
+    digitBuffer[count++] = digit
+    r -= digit * POWERS_OF_TWO[k]!
+  }
+  if (r !== 0) digitBuffer[count++] = 1
+  return count
+}
+
 /**
  * Round the digits in digitBuffer to `keep` significant digits, half to even on the exact value
  * (what C's printf does). Returns the new digit count (at least 1); may bump exactPoint on carry.
@@ -233,7 +263,7 @@ export function writeGeneral(out: Uint8Array, pos: number, x: number, precision:
     for (let i = text.length; i < width; i++) out[pos++] = 32
     return writeAscii(out, pos, text)
   }
-  let count = roundDigits(exactDigits(a), p)
+  let count = roundDigits(a >= 4 && a < 9007199254740992 ? fractionDigits(a, p) : exactDigits(a), p)
   const point = exactPoint
   const exponent = point - 1
   while (count > 1 && digitBuffer[count - 1] === 0) count--

@@ -1,15 +1,23 @@
 // carbon: send metrics, serve them, lint carbon's configuration. Each command's module is loaded only
 // when that command runs.
 
+import type { Context } from '../shared/context.js'
 import type { CommandEntry } from '../shared/run.js'
 import { runMain } from '../shared/run.js'
+import { warmUp as warmUpCommands } from '../shared/warm-up.js'
 
 const COMMANDS: Record<string, CommandEntry> = {}
 
-export function main(argv: readonly string[]): Promise<number> {
+export function main(argv: readonly string[], ctx?: Context): Promise<number> {
   return runMain(argv, {
     programName: 'carbon',
     description: "send metrics to Graphite, serve them like carbon-cache, lint carbon's configuration",
     commands: COMMANDS,
+    ctx,
   })
+}
+
+/** The commands whose code the build's code cache holds (bin/load.cjs). */
+export function warmUp(): Promise<void> {
+  return warmUpCommands('carbon', main, [['--help']])
 }

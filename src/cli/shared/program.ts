@@ -7,10 +7,18 @@ import type { Context } from './context.js'
 
 let version: string | undefined
 
+/** carbonkit's version, from the nearest package.json above this module (tsc output or bundle). */
 export function packageVersion(): string {
   if (version === undefined) {
-    const text = fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')
-    version = (JSON.parse(text) as { version: string }).version
+    for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+      const candidate = new URL('package.json', dir)
+      if (fs.existsSync(candidate)) {
+        const text = fs.readFileSync(candidate, 'utf8')
+        version = (JSON.parse(text) as { version: string }).version
+        break
+      }
+      if (dir.pathname === '/') throw new Error('package.json not found')
+    }
   }
   return version
 }

@@ -1,7 +1,9 @@
 // wsp: whisper files. Each command's module is loaded only when that command runs.
 
+import type { Context } from '../shared/context.js'
 import type { CommandEntry } from '../shared/run.js'
 import { runMain } from '../shared/run.js'
+import { warmUp as warmUpCommands } from '../shared/warm-up.js'
 
 const COMMANDS: Record<string, CommandEntry> = {
   create: {
@@ -26,10 +28,25 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
 }
 
-export function main(argv: readonly string[]): Promise<number> {
+export function main(argv: readonly string[], ctx?: Context): Promise<number> {
   return runMain(argv, {
     programName: 'wsp',
     description: "create, inspect, fetch, dump and update Graphite's whisper files",
     commands: COMMANDS,
+    ctx,
   })
+}
+
+/** The commands whose code the build's code cache holds (bin/load.cjs). */
+export function warmUp(): Promise<void> {
+  return warmUpCommands('wsp', main, [
+    ['--help'],
+    ['create', '{dir}/a.wsp', '1m:1d', '1h:30d'],
+    ['info', '{dir}/a.wsp'],
+    ['info', '{dir}/a.wsp', '--json'],
+    ['update', '{dir}/a.wsp', '1799999940:1', '1800000000:2'],
+    ['fetch', '{dir}/a.wsp', '--from', '-1h'],
+    ['dump', '{dir}/a.wsp'],
+    ['info', '{dir}/missing.wsp'],
+  ])
 }

@@ -14,6 +14,8 @@ export interface WhisperFile {
   readonly fd: number
   readonly header: Header
   readonly fileSizeBytes: number
+  /** The first bytes of the file as read with the header (at least the header; often archive 0's base too). */
+  readonly headBytes: Uint8Array
 }
 
 export interface OpenOptions {
@@ -88,17 +90,23 @@ export function writeAt(fd: number, path: string, bytes: Uint8Array, position: n
 }
 
 /**
- * Read and decode the header of an open file.
+ * Read and decode the header of an open file; also returns the bytes read.
  * @throws CorruptFileError
  */
-export function readHeader(fd: number, path: string, fileSizeBytes: number): Header {
-  const first = Buffer.allocUnsafe(Math.min(fileSizeBytes, 4096))
+export function readHeader(
+  fd: number,
+  path: string,
+  fileSizeBytes: number,
+): { header: Header; headBytes: Uint8Array } {
+  // 256 bytes hold the header of a file with up to 20 archives; more are read when needed.
+  const first = Buffer.allocUnsafe(Math.min(fileSizeBytes, 256))
   const n = first.byteLength > 0 ? fs.readSync(fd, first, 0, first.byteLength, 0) : 0
   let bytes: Uint8Array = first.subarray(0, n)
-  if (n < METADATA_SIZE) return decodeHeader(bytes, path, fileSizeBytes)
-  const needed = headerSizeFor(decodeArchiveCount(bytes, path))
-  if (needed > n && needed <= fileSizeBytes) bytes = readAt(fd, path, 0, needed)
-  return decodeHeader(bytes, path, fileSizeBytes)
+  if (n >= METADATA_SIZE) {
+    const needed = headerSizeFor(decodeArchiveCount(bytes, path))
+    if (needed > n && needed <= fileSizeBytes) bytes = readAt(fd, path, 0, needed)
+  }
+  return { header: decodeHeader(bytes, path, fileSizeBytes), headBytes: bytes }
 }
 
 /**
@@ -118,8 +126,8 @@ export function openWhisperFile(path: string, options: OpenOptions = {}): Whispe
     const stat = fs.fstatSync(fd)
     if (stat.isDirectory())
       throw fromSystemError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), path, write)
-    const header = readHeader(fd, path, stat.size)
-    return { path, fd, header, fileSizeBytes: stat.size }
+    const { header, headBytes } = readHeader(fd, path, stat.size)
+    return { path, fd, header, fileSizeBytes: stat.size, headBytes }
   } catch (error) {
     fs.closeSync(fd)
     throw fromSystemError(error, path, write)

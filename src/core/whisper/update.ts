@@ -56,10 +56,17 @@ function checkStorable(interval: number): void {
   }
 }
 
-/** Per-operation state: the open file and the base timestamp of each archive, read once, kept in step with writes. */
+/**
+ * Per-operation state: the open file, the base timestamp of each archive (read once, kept in step
+ * with writes), and the lower-archive writes of one propagation level, which are coalesced into as
+ * few pwrite calls as possible when the level ends. System calls dominate the cost of a write.
+ */
+const pointBuffer = Buffer.alloc(POINT_SIZE)
+
 class ArchiveWriter {
   private readonly bases: (number | undefined)[]
-  private readonly pointBuffer = Buffer.alloc(POINT_SIZE)
+  /** Deferred lower-archive writes: position -> [interval, value]. */
+  private readonly pending = new Map<number, [number, number]>()
 
   constructor(readonly file: WhisperFile) {
     this.bases = new Array<number | undefined>(file.header.archives.length)
@@ -69,8 +76,14 @@ class ArchiveWriter {
     let base = this.bases[index]
     if (base === undefined) {
       const archive = this.file.header.archives[index]!
-      readAt(this.file.fd, this.file.path, archive.offset, POINT_SIZE, this.pointBuffer)
-      base = decodePointTimestamp(this.pointBuffer, 0)
+      const head = this.file.headBytes
+      // Archive 0 usually starts inside the bytes read with the header.
+      if (archive.offset + POINT_SIZE <= head.byteLength) {
+        base = decodePointTimestamp(head, archive.offset)
+      } else {
+        readAt(this.file.fd, this.file.path, archive.offset, POINT_SIZE, pointBuffer)
+        base = decodePointTimestamp(pointBuffer, 0)
+      }
       this.bases[index] = base
     }
     return base
@@ -82,13 +95,36 @@ class ArchiveWriter {
     return archive.offset + mod(pointDistance * POINT_SIZE, archive.size)
   }
 
-  writePoint(index: number, interval: number, value: number): void {
+  /** Write one point now, or queue it until flush() when `deferred`. */
+  writePoint(index: number, interval: number, value: number, deferred = false): void {
     const archive = this.file.header.archives[index]!
     const base = this.base(index)
     const position = base === 0 ? archive.offset : ArchiveWriter.slotOffset(archive, base, interval)
-    encodePoint(this.pointBuffer, 0, interval, value)
-    writeAt(this.file.fd, this.file.path, this.pointBuffer, position)
+    if (deferred) {
+      this.pending.set(position, [interval, value])
+    } else {
+      encodePoint(pointBuffer, 0, interval, value)
+      writeAt(this.file.fd, this.file.path, pointBuffer, position)
+    }
     if (position === archive.offset) this.bases[index] = interval
+  }
+
+  /** Write the queued points, adjacent ones in one call; the last write to a slot wins. */
+  flush(): void {
+    if (this.pending.size === 0) return
+    const positions = [...this.pending.keys()].sort((a, b) => a - b)
+    let start = 0
+    for (let i = 1; i <= positions.length; i++) {
+      if (i < positions.length && positions[i] === positions[i - 1]! + POINT_SIZE) continue
+      const bytes = i - start === 1 ? pointBuffer : Buffer.allocUnsafe((i - start) * POINT_SIZE)
+      for (let k = start; k < i; k++) {
+        const [interval, value] = this.pending.get(positions[k]!)!
+        encodePoint(bytes, (k - start) * POINT_SIZE, interval, value)
+      }
+      writeAt(this.file.fd, this.file.path, bytes, positions[start]!)
+      start = i
+    }
+    this.pending.clear()
   }
 
   /**
@@ -120,55 +156,96 @@ class ArchiveWriter {
     }
   }
 
-  /** whisper's __propagate: recompute the lower bucket holding `timestamp`. True when a value was written. */
-  propagate(timestamp: number, higherIndex: number, lowerIndex: number): boolean {
-    const { header, fd, path } = this.file
+  /**
+   * Read the higher-archive points of each lower bucket, as whisper's __propagate reads them (from the
+   * bucket start's slot, `lower / higher` points, wrapping). When the buckets lie close together, one
+   * read (two when it wraps) covers them all.
+   */
+  private readBuckets(
+    higher: ArchiveInfo,
+    higherBase: number,
+    starts: readonly number[],
+    count: number,
+    aligned: boolean,
+  ): Buffer[] {
+    const { fd, path } = this.file
+    const firstOffsets = starts.map((start) =>
+      higherBase === 0 ? higher.offset : ArchiveWriter.slotOffset(higher, higherBase, start),
+    )
+    const readOne = (firstOffset: number): Buffer => {
+      const relativeFirst = firstOffset - higher.offset
+      const lastOffset = ((relativeFirst + count * POINT_SIZE) % higher.size) + higher.offset
+      if (firstOffset < lastOffset) return readAt(fd, path, firstOffset, lastOffset - firstOffset)
+      const head = higher.offset + higher.size - firstOffset
+      const series = Buffer.allocUnsafe(head + (lastOffset - higher.offset))
+      readAt(fd, path, firstOffset, head, series)
+      if (series.byteLength > head)
+        readAt(fd, path, higher.offset, series.byteLength - head, series.subarray(head))
+      return series
+    }
+    const min = Math.min(...starts)
+    const span = (Math.max(...starts) - min) / higher.secondsPerPoint + count
+    if (
+      starts.length === 1 ||
+      !aligned ||
+      higherBase === 0 ||
+      count > higher.points ||
+      span > higher.points
+    ) {
+      return firstOffsets.map(readOne)
+    }
+    // One read from the oldest bucket's slot, long enough for the newest bucket's points.
+    const origin = ArchiveWriter.slotOffset(higher, higherBase, min)
+    const originSlot = (origin - higher.offset) / POINT_SIZE
+    const all = Buffer.allocUnsafe(span * POINT_SIZE)
+    const firstChunk = Math.min(span, higher.points - originSlot)
+    readAt(fd, path, origin, firstChunk * POINT_SIZE, all)
+    if (span > firstChunk)
+      readAt(fd, path, higher.offset, (span - firstChunk) * POINT_SIZE, all.subarray(firstChunk * POINT_SIZE))
+    return starts.map((start) => {
+      const at = ((start - min) / higher.secondsPerPoint) * POINT_SIZE
+      return all.subarray(at, at + count * POINT_SIZE)
+    })
+  }
+
+  /**
+   * whisper's __propagate for each bucket start in `timestamps` (in the given order), from the higher
+   * archive into the lower one. Returns whether any bucket was written.
+   */
+  propagateLevel(timestamps: readonly number[], higherIndex: number, lowerIndex: number): boolean {
+    const { header } = this.file
     const higher = header.archives[higherIndex]!
     const lower = header.archives[lowerIndex]!
-    const lowerIntervalStart = alignTimestamp(timestamp, lower.secondsPerPoint)
-
-    const higherBase = this.base(higherIndex)
-    const higherFirstOffset =
-      higherBase === 0 ? higher.offset : ArchiveWriter.slotOffset(higher, higherBase, lowerIntervalStart)
+    const starts = timestamps.map((t) => alignTimestamp(t, lower.secondsPerPoint))
     const higherPoints = Math.floor(lower.secondsPerPoint / higher.secondsPerPoint)
-    const relativeFirstOffset = higherFirstOffset - higher.offset
-    const relativeLastOffset = (relativeFirstOffset + higherPoints * POINT_SIZE) % higher.size
-    const higherLastOffset = relativeLastOffset + higher.offset
-    let series: Buffer
-    if (higherFirstOffset < higherLastOffset) {
-      series = readAt(fd, path, higherFirstOffset, higherLastOffset - higherFirstOffset)
-    } else {
-      const higherEnd = higher.offset + higher.size
-      const head = higherEnd - higherFirstOffset
-      series = Buffer.allocUnsafe(head + (higherLastOffset - higher.offset))
-      readAt(fd, path, higherFirstOffset, head, series)
-      if (series.byteLength > head) {
-        readAt(fd, path, higher.offset, series.byteLength - head, series.subarray(head))
+    const aligned = lower.secondsPerPoint % higher.secondsPerPoint === 0
+    const series = this.readBuckets(higher, this.base(higherIndex), starts, higherPoints, aligned)
+    let wrote = false
+    for (let k = 0; k < starts.length; k++) {
+      const bucket = series[k]!
+      const lowerIntervalStart = starts[k]!
+      const count = Math.floor(bucket.byteLength / POINT_SIZE)
+      const neighborValues = new Array<number | null>(count)
+      const knownValues: number[] = []
+      let currentInterval = lowerIntervalStart
+      for (let i = 0; i < count; i++) {
+        if (decodePointTimestamp(bucket, i * POINT_SIZE) === currentInterval) {
+          const value = decodePointValue(bucket, i * POINT_SIZE)
+          neighborValues[i] = value
+          knownValues.push(value)
+        } else {
+          neighborValues[i] = null
+        }
+        currentInterval += higher.secondsPerPoint
       }
+      if (knownValues.length === 0) continue
+      if (!(knownValues.length / count >= header.xFilesFactor)) continue
+      const value = aggregate(header.aggregationMethod, knownValues, neighborValues)
+      this.writePoint(lowerIndex, lowerIntervalStart, value, true)
+      wrote = true
     }
-
-    const count = Math.floor(series.byteLength / POINT_SIZE)
-    const neighborValues = new Array<number | null>(count)
-    const knownValues: number[] = []
-    let currentInterval = lowerIntervalStart
-    for (let i = 0; i < count; i++) {
-      if (decodePointTimestamp(series, i * POINT_SIZE) === currentInterval) {
-        const value = decodePointValue(series, i * POINT_SIZE)
-        neighborValues[i] = value
-        knownValues.push(value)
-      } else {
-        neighborValues[i] = null
-      }
-      currentInterval += higher.secondsPerPoint
-    }
-    if (knownValues.length === 0) return false
-    if (!(knownValues.length / count >= header.xFilesFactor)) return false
-    this.writePoint(
-      lowerIndex,
-      lowerIntervalStart,
-      aggregate(header.aggregationMethod, knownValues, neighborValues),
-    )
-    return true
+    this.flush()
+    return wrote
   }
 
   /** whisper's __archive_update_many for one archive; `points` are chronological. */
@@ -215,11 +292,7 @@ class ArchiveWriter {
         aligned.map((t) => alignTimestamp(t, lower.secondsPerPoint)),
         lower,
       )
-      let propagateFurther = false
-      for (const interval of unique) {
-        if (this.propagate(interval, higherIndex, lowerIndex)) propagateFurther = true
-      }
-      if (!propagateFurther) break
+      if (!this.propagateLevel(unique, higherIndex, lowerIndex)) break
       higherIndex = lowerIndex
     }
   }
@@ -272,7 +345,7 @@ export function fileUpdate(
   writer.writePoint(index, myInterval, value)
   let higherIndex = index
   for (let lowerIndex = index + 1; lowerIndex < header.archives.length; lowerIndex++) {
-    if (!writer.propagate(myInterval, higherIndex, lowerIndex)) break
+    if (!writer.propagateLevel([myInterval], higherIndex, lowerIndex)) break
     higherIndex = lowerIndex
   }
 }
@@ -323,16 +396,34 @@ function assignArchives(
   }
 }
 
+/** Truncated timestamps and values, newest first, stable for equal timestamps (whisper's sort). */
+function newestFirst(points: readonly Point[]): { timestamps: number[]; values: number[] } {
+  const n = points.length
+  const timestamps = new Array<number>(n)
+  const values = new Array<number>(n)
+  let ascending = true
+  for (let i = 0; i < n; i++) {
+    timestamps[i] = toIntegerTimestamp(points[i]![0])
+    values[i] = points[i]![1]
+    if (i > 0 && timestamps[i]! <= timestamps[i - 1]!) ascending = false
+  }
+  if (ascending) {
+    // The common case, points in time order: newest first is the reverse.
+    timestamps.reverse()
+    values.reverse()
+    return { timestamps, values }
+  }
+  const order = timestamps.map((_, i) => i).sort((a, b) => timestamps[b]! - timestamps[a]! || a - b)
+  return { timestamps: order.map((i) => timestamps[i]!), values: order.map((i) => values[i]!) }
+}
+
 /**
  * whisper's file_update_many on an open, locked file. `points` in any order; they are sorted
  * newest first (stable) as whisper's update_many does.
  * @throws InvalidArgumentError for a non-finite timestamp or one outside the u32 range
  */
 export function fileUpdateMany(file: WhisperFile, points: readonly Point[], now: number): void {
-  const order = points.map((point, i) => ({ timestamp: toIntegerTimestamp(point[0]), value: point[1], i }))
-  order.sort((a, b) => b.timestamp - a.timestamp || a.i - b.i)
-  const timestamps = order.map((p) => p.timestamp)
-  const values = order.map((p) => p.value)
+  const { timestamps, values } = newestFirst(points)
   const batches = assignArchives(file, timestamps, values, now)
   const writer = new ArchiveWriter(file)
   for (const batch of batches) writer.archiveUpdateMany(batch.index, batch.timestamps, batch.values)

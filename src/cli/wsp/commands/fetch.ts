@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { parseTimeSpec } from '../../../core/time.js'
 import type { DropMode } from '../../../core/whisper/fetch.js'
-import { DROP_MODES, fetch } from '../../../core/whisper/fetch.js'
+import { DROP_MODES, fetchColumns } from '../../../core/whisper/fetch.js'
 import { choice } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
 import { emit } from '../../shared/output.js'
@@ -37,7 +37,7 @@ export function registerFetch(program: Command, ctx: Context): void {
       const now = ctx.now()
       const from = flags.from === undefined ? now - 86400 : parseTimeSpec(flags.from, now)
       const until = flags.until === undefined ? now : parseTimeSpec(flags.until, now)
-      const result = fetch(file, from, until, { now, archiveToSelect: flags.archive })
+      const result = fetchColumns(file, from, until, { now, archiveToSelect: flags.archive })
       if (result === null) throw new NegativeAnswer('No data in selected timerange')
       const view = { result, pretty: flags.pretty ?? false, timeFormat: flags.timeFormat, drop: flags.drop }
       await emit(ctx, view, { json: flags.json, render: renderFetch, renderJson: renderFetchJson })

@@ -8,6 +8,7 @@ import { decodePointTimestamp, decodePointValue } from '../../../core/whisper/co
 import type { Dump } from '../../../core/whisper/dump.js'
 import type { WhisperInfo } from '../../../core/whisper/info.js'
 import { POINT_SIZE } from '../../../core/whisper/format.js'
+import { writeText, writeUint } from './ascii.js'
 import { timeLabel } from './time-label.js'
 
 export interface DumpView {
@@ -38,23 +39,8 @@ function renderDumpHeader(info: WhisperInfo): string {
   return lines.join('\n') + '\n'
 }
 
-function writeUint(out: Uint8Array, pos: number, n: number): number {
-  if (n < 10) {
-    out[pos] = 48 + n
-    return pos + 1
-  }
-  let digits = 1
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++
-  for (let i = digits - 1; i >= 0; i--) {
-    out[pos + i] = 48 + (n % 10)
-    n = Math.floor(n / 10)
-  }
-  return pos + digits
-}
-
-function writeText(out: Uint8Array, pos: number, text: string): number {
-  for (let i = 0; i < text.length; i++) out[pos++] = text.charCodeAt(i) & 0xff
-  return pos
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /** Longest line: slot (10) + ': ' + time label + ', ' + value (up to ~330 digits for 1e300). */
@@ -72,14 +58,14 @@ export function* renderDump(view: DumpView): Iterable<string | Uint8Array> {
       currentArchive = chunk.archive
       pos = writeText(out, pos, `Archive ${currentArchive} data:\n`)
     }
-    const { bytes } = chunk
-    for (let at = 0, slot = chunk.firstSlot; at < bytes.byteLength; at += POINT_SIZE, slot++) {
+    const points = viewOf(chunk.bytes)
+    for (let at = 0, slot = chunk.firstSlot; at < points.byteLength; at += POINT_SIZE, slot++) {
       if (pos > OUT_SIZE - LINE_ROOM) {
         yield out.subarray(0, pos)
         out = Buffer.allocUnsafe(OUT_SIZE)
         pos = 0
       }
-      const timestamp = decodePointTimestamp(bytes, at)
+      const timestamp = points.getUint32(at)
       pos = writeUint(out, pos, slot)
       out[pos++] = 58 // ':'
       out[pos++] = 32
@@ -88,7 +74,7 @@ export function* renderDump(view: DumpView): Iterable<string | Uint8Array> {
         : writeUint(out, pos, timestamp)
       out[pos++] = 44 // ','
       out[pos++] = 32
-      pos = writeGeneral(out, pos, decodePointValue(bytes, at), 35, 10)
+      pos = writeGeneral(out, pos, points.getFloat64(at + 4), 35, 10)
       out[pos++] = 10
     }
   }
@@ -100,16 +86,16 @@ export function* renderDumpRaw(view: DumpView): Iterable<string | Uint8Array> {
   let out = Buffer.allocUnsafe(OUT_SIZE)
   let pos = 0
   for (const chunk of view.dump.chunks) {
-    const { bytes } = chunk
-    for (let at = 0; at < bytes.byteLength; at += POINT_SIZE) {
+    const points = viewOf(chunk.bytes)
+    for (let at = 0; at < points.byteLength; at += POINT_SIZE) {
       if (pos > OUT_SIZE - LINE_ROOM) {
         yield out.subarray(0, pos)
         out = Buffer.allocUnsafe(OUT_SIZE)
         pos = 0
       }
-      pos = writeUint(out, pos, decodePointTimestamp(bytes, at))
+      pos = writeUint(out, pos, points.getUint32(at))
       out[pos++] = 58
-      pos = writeGeneral(out, pos, decodePointValue(bytes, at), 35, 0)
+      pos = writeGeneral(out, pos, points.getFloat64(at + 4), 35, 0)
       out[pos++] = 10
     }
   }

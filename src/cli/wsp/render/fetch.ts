@@ -3,36 +3,42 @@
 // million lines.
 
 import { formatFixed, formatRepr } from '../../../core/py-format.js'
-import type { DropMode, FetchResult } from '../../../core/whisper/fetch.js'
+import type { DropMode, FetchColumns } from '../../../core/whisper/fetch.js'
 import { keepValue } from '../../../core/whisper/fetch.js'
+import { writeText, writeUint } from './ascii.js'
 import { timeLabel } from './time-label.js'
 
 export interface FetchView {
-  result: FetchResult
+  result: FetchColumns
   pretty: boolean
   timeFormat?: string
   drop?: DropMode
 }
 
-const LINES_PER_CHUNK = 8192
+const OUT_SIZE = 1 << 17
+/** Longest line: a time label and '%f' of up to 1e308 (309 digits and 7 more). */
+const LINE_ROOM = 1024
 
-export function* renderFetch(view: FetchView): Iterable<string> {
+export function* renderFetch(view: FetchView): Iterable<Uint8Array> {
   const { fromInterval, step } = view.result.timeInfo
-  const { values } = view.result
-  let chunk = ''
-  let lines = 0
+  const { values, known } = view.result
+  let out = Buffer.allocUnsafe(OUT_SIZE)
+  let pos = 0
   for (let i = 0; i < values.length; i++) {
-    const value = values[i]!
+    const value = known[i] === 1 ? values[i]! : null
     if (view.drop && !keepValue(view.drop, value)) continue
-    const t = fromInterval + i * step
-    chunk += `${timeLabel(t, view.pretty, view.timeFormat)}\t${value === null ? 'None' : formatFixed(value)}\n`
-    if (++lines === LINES_PER_CHUNK) {
-      yield chunk
-      chunk = ''
-      lines = 0
+    if (pos > OUT_SIZE - LINE_ROOM) {
+      yield out.subarray(0, pos)
+      out = Buffer.allocUnsafe(OUT_SIZE)
+      pos = 0
     }
+    const t = fromInterval + i * step
+    pos = view.pretty ? writeText(out, pos, timeLabel(t, true, view.timeFormat)) : writeUint(out, pos, t)
+    out[pos++] = 9 // TAB
+    pos = writeText(out, pos, value === null ? 'None' : formatFixed(value))
+    out[pos++] = 10
   }
-  yield chunk
+  yield out.subarray(0, pos)
 }
 
 function jsonValue(value: number | null): string {
@@ -48,7 +54,9 @@ export function* renderFetchJson(view: FetchView): Iterable<string> {
   yield `{\n    "start" : ${fromInterval},\n    "end" : ${untilInterval},\n    "step" : ${step},\n`
   const values: string[] = []
   const timestamps: number[] = []
-  view.result.values.forEach((value, i) => {
+  const { known } = view.result
+  view.result.values.forEach((stored, i) => {
+    const value = known[i] === 1 ? stored : null
     if (view.drop && !keepValue(view.drop, value)) return
     values.push(jsonValue(value))
     timestamps.push(fromInterval + i * step)

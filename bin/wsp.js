@@ -1,3 +1,0 @@
-#!/usr/bin/env node
-import { main } from '../dist/cli/wsp/main.js'
-process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,41 @@
+// Runs commands in-process with output discarded, so that V8 compiles the code they use before
+// `npm run build` saves the bundle's code cache (bin/load.cjs).
+
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Readable, Writable } from 'node:stream'
+import type { Context } from './context.js'
+import { PLAIN_THEME } from './theme.js'
+
+export type Main = (argv: readonly string[], ctx: Context) => Promise<number>
+
+/** Run each argv (with `{dir}` replaced by a scratch directory) through `main`. */
+export async function warmUp(
+  programName: string,
+  main: Main,
+  runs: readonly (readonly string[])[],
+): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `carbonkit-warm-up-`))
+  const sink = (): Writable => new Writable({ write: (_chunk, _encoding, done) => done() })
+  try {
+    for (const argv of runs) {
+      const ctx: Context = {
+        stdin: Readable.from([]),
+        stdout: sink(),
+        stderr: sink(),
+        env: {},
+        now: () => 1_800_000_000,
+        theme: PLAIN_THEME,
+        interactive: false,
+        programName,
+      }
+      await main(
+        argv.map((a) => a.replace('{dir}', dir)),
+        ctx,
+      )
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
