@@ -144,6 +144,8 @@ export function fromSystemError(error: unknown, path: string, writing: boolean):
       return new CannotWriteError(path, 'file exists', { cause: error })
     case 'ENAMETOOLONG':
       return new InvalidArgumentError(`${path}: file name too long`, { cause: error })
+    case 'EFBIG':
+      return new CannotWriteError(path, 'file too large (file size limit)', { cause: error })
     case 'EIO':
       return new CannotWriteError(path, 'input/output error', { cause: error })
     default:

@@ -19,8 +19,14 @@ export interface Context {
   readonly programName: string
 }
 
+/**
+ * The process's context. The clock is read once; CARBONKIT_NOW (epoch seconds) pins it, for tests and
+ * for replaying a job as of a given time.
+ */
 export function createProcessContext(programName: string, theme: Theme): Context {
-  const startedAt = Math.floor(Date.now() / 1000)
+  const pinned = process.env.CARBONKIT_NOW
+  const startedAt =
+    pinned !== undefined && /^\d+$/.test(pinned) ? Number(pinned) : Math.floor(Date.now() / 1000)
   return {
     stdin: process.stdin,
     stdout: process.stdout,

@@ -12,7 +12,11 @@ export function renderInfoJson(info: WhisperInfo): string {
 
 /** `wsp info file field`: the field as whisper-info prints it (Python's str()). */
 export function renderInfoField(info: WhisperInfo, field: keyof WhisperInfo): string {
-  return pythonRepr(info[field] as Parameters<typeof pythonRepr>[0], field) + '\n'
+  const value = info[field]
+  // print() shows a string as it is; containers show their items' reprs.
+  return (
+    (typeof value === 'string' ? value : pythonRepr(value as Parameters<typeof pythonRepr>[0], field)) + '\n'
+  )
 }
 
 /** `wsp info file`: the header and a table of archives. */

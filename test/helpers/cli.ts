@@ -1,0 +1,51 @@
+// Running the built binaries the way a user does, for end-to-end tests.
+
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { BIN } from './paths.js'
+
+export interface RunResult {
+  stdout: string
+  stderr: string
+  status: number | null
+}
+
+/** Run `bin/<name>.cjs` with NO_COLOR=1 and TZ=UTC; stdin from `input`. */
+export function run(
+  name: 'wsp' | 'carbon',
+  args: readonly string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): RunResult {
+  const result = spawnSync(process.execPath, [path.join(BIN, `${name}.cjs`), ...args], {
+    input: options.input,
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', TZ: 'UTC', ...options.env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  })
+  return { stdout: result.stdout, stderr: result.stderr, status: result.status }
+}
+
+/** Run a shell pipeline (for `wsp dump f | head`). */
+export function shell(command: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', command], {
+      env: { ...process.env, NO_COLOR: '1', TZ: 'UTC', ...options.env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('close', (status) => resolve({ stdout, stderr, status }))
+  })
+}
+
+/** The command failed with `status` and exactly one line on stderr matching `pattern`, and no trace. */
+export function assertOneLineError(result: RunResult, status: number, pattern: RegExp): void {
+  assert.equal(result.status, status, `status ${result.status}, stderr: ${result.stderr}`)
+  const lines = result.stderr.split('\n').filter((l) => l !== '')
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${result.stderr}`)
+  assert.match(lines[0]!, pattern)
+  assert.doesNotMatch(result.stderr, /\n\s+at /)
+}

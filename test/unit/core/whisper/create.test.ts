@@ -1,0 +1,193 @@
+// create: whisper's bytes, validation before the disk is touched, atomic placement, no leftovers.
+// Equivalents of test_whisper.py's test_create_and_info and the ENOSPC tests (named in the titles).
+
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, test } from 'node:test'
+import {
+  CannotWriteError,
+  InvalidAggregationMethodError,
+  InvalidConfigurationError,
+  InvalidXFilesFactorError,
+  NotFoundError,
+} from '../../../../src/core/errors.js'
+import { create } from '../../../../src/core/whisper/create.js'
+import { readInfo } from '../../../../src/core/whisper/info.js'
+import { ROOT } from '../../../helpers/paths.js'
+import { tempDir } from '../../../helpers/tmp.js'
+
+const ARCHIVES: [number, number][] = [
+  [60, 5],
+  [300, 3],
+]
+
+function entries(dir: string): string[] {
+  return fs.readdirSync(dir).sort()
+}
+
+describe('create', () => {
+  test('test_create_and_info: header, sizes and info', (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'db.wsp')
+    assert.throws(() => create(file, []), InvalidConfigurationError)
+    const result = create(file, [
+      [1, 60],
+      [60, 60],
+    ])
+    assert.equal(result.fileSize, 16 + 24 + 12 * 120)
+    assert.throws(
+      () =>
+        create(file, [
+          [1, 60],
+          [60, 60],
+        ]),
+      CannotWriteError,
+    )
+    const info = readInfo(file)
+    assert.equal(info.maxRetention, 3600)
+    assert.equal(info.aggregationMethod, 'average')
+    assert.equal(info.xFilesFactor, 0.5)
+    assert.deepEqual(
+      info.archives.map((a) => [a.points, a.secondsPerPoint, a.retention]),
+      [
+        [60, 1, 60],
+        [60, 60, 3600],
+      ],
+    )
+  })
+
+  test('writes the header then zeros, sorted by precision; sparse and fallocate give the same bytes', (t) => {
+    const dir = tempDir(t)
+    const plain = path.join(dir, 'plain.wsp')
+    create(
+      plain,
+      [
+        [300, 3],
+        [60, 5],
+      ],
+      { xFilesFactor: 0.3, aggregationMethod: 'max' },
+    )
+    const bytes = fs.readFileSync(plain)
+    assert.equal(bytes.length, 136)
+    assert.equal(bytes.subarray(0, 16).toString('hex'), '000000040000038' + '43e99999a00000002')
+    assert.ok(bytes.subarray(40).every((b) => b === 0))
+    for (const options of [{ sparse: true }, { fallocate: true }, { sparse: true, fallocate: true }]) {
+      const other = path.join(dir, `other-${JSON.stringify(options).replace(/\W/g, '')}.wsp`)
+      create(other, ARCHIVES, { xFilesFactor: 0.3, aggregationMethod: 'max', ...options })
+      assert.deepEqual(fs.readFileSync(other), bytes, JSON.stringify(options))
+    }
+  })
+
+  test('a sparse file takes fewer blocks than a zero-filled one', (t) => {
+    const dir = tempDir(t)
+    create(path.join(dir, 'zeros.wsp'), [[1, 200000]])
+    create(path.join(dir, 'sparse.wsp'), [[1, 200000]], { sparse: true })
+    assert.ok(
+      fs.statSync(path.join(dir, 'sparse.wsp')).blocks < fs.statSync(path.join(dir, 'zeros.wsp')).blocks,
+    )
+  })
+
+  test('invalid input touches nothing: no 0-byte file (whisper leaves one)', (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'x.wsp')
+    assert.throws(() => create(file, ARCHIVES, { xFilesFactor: 2 }), InvalidXFilesFactorError)
+    assert.throws(() => create(file, ARCHIVES, { xFilesFactor: NaN }), InvalidXFilesFactorError)
+    assert.throws(() => create(file, ARCHIVES, { aggregationMethod: 'foo' }), InvalidAggregationMethodError)
+    assert.throws(
+      () =>
+        create(file, [
+          [60, 10],
+          [90, 100000],
+        ]),
+      InvalidConfigurationError,
+    )
+    assert.throws(() => create(file, [[31536000, 200 * 365]]), InvalidConfigurationError)
+    assert.throws(() => create(file, [[0, 10]]), InvalidConfigurationError)
+    assert.throws(() => create(file, [[60, 0]]), InvalidConfigurationError)
+    assert.deepEqual(entries(dir), [])
+  })
+
+  test('an existing file is never replaced without overwrite, and is replaced atomically with it', (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'x.wsp')
+    fs.writeFileSync(file, 'precious')
+    assert.throws(
+      () => create(file, ARCHIVES),
+      (e: unknown) => e instanceof CannotWriteError && /file exists/.test(e.message),
+    )
+    assert.equal(fs.readFileSync(file, 'utf8'), 'precious')
+    // An invalid overwrite keeps the old file (whisper-create deletes it first).
+    assert.throws(
+      () =>
+        create(
+          file,
+          [
+            [60, 10],
+            [90, 100000],
+          ],
+          { overwrite: true },
+        ),
+      InvalidConfigurationError,
+    )
+    assert.equal(fs.readFileSync(file, 'utf8'), 'precious')
+    const result = create(file, ARCHIVES, { overwrite: true })
+    assert.equal(result.replaced, true)
+    assert.equal(fs.statSync(file).size, 136)
+    assert.deepEqual(entries(dir), ['x.wsp'])
+  })
+
+  test('a missing directory is reported as not found', (t) => {
+    const dir = tempDir(t)
+    assert.throws(() => create(path.join(dir, 'nope', 'x.wsp'), ARCHIVES), NotFoundError)
+  })
+
+  test('test_create_write_ENOSPC equivalent: a write failure leaves no file behind', (t) => {
+    // A real write failure: the child runs create under a 1 KiB file-size limit (EFBIG).
+    const dir = tempDir(t)
+    const target = path.join(dir, 'big.wsp')
+    const script = `import('${path.join(ROOT, 'build', 'src', 'core', 'whisper', 'create.js')}').then(({ create }) => {
+      try { create(${JSON.stringify(target)}, [[1, 100000]]); process.stdout.write('created') }
+      catch (e) { process.stdout.write(e.constructor.name + ': ' + e.message) } })`
+    // SIGXFSZ ignored so that the write fails with EFBIG instead of killing the process.
+    const result = spawnSync(
+      'bash',
+      ['-c', `ulimit -f 1; trap '' XFSZ; exec "${process.execPath}" --input-type=module -e "$0"`, script],
+      {
+        encoding: 'utf8',
+      },
+    )
+    assert.match(
+      result.stdout,
+      /^CannotWriteError: .*big\.wsp: file too large/,
+      result.stdout + result.stderr,
+    )
+    assert.deepEqual(entries(dir), [])
+  })
+
+  test('creators racing in separate processes: exactly one wins, the others see the file exists', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'race.wsp')
+    const module = path.join(ROOT, 'build', 'src', 'core', 'whisper', 'create.js')
+    const script = `import('${module}').then(({ create }) => {
+      try { create(${JSON.stringify(file)}, [[1, 50000], [60, 10000]]); process.stdout.write('created') }
+      catch (e) { process.stdout.write(e.constructor.name) } })`
+    const outcomes = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<string>((resolve) => {
+            const child = spawn(process.execPath, ['--input-type=module', '-e', script])
+            let out = ''
+            child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+            child.on('close', () => resolve(out))
+          }),
+      ),
+    )
+    assert.equal(outcomes.filter((o) => o === 'created').length, 1, outcomes.join(' '))
+    assert.equal(outcomes.filter((o) => o === 'CannotWriteError').length, 5, outcomes.join(' '))
+    assert.deepEqual(entries(dir), ['race.wsp'])
+    assert.equal(fs.statSync(file).size, 16 + 24 + 12 * 60000)
+  })
+})
