@@ -16,6 +16,8 @@ export type Register = (program: Command, ctx: Context) => void
 
 export interface CommandEntry {
   readonly description: string
+  /** Other names the command answers to (registered by the command itself with .alias()). */
+  readonly aliases?: readonly string[]
   /** Loads the module that registers the command, so that a run loads only what it uses. */
   readonly load: () => Promise<Register>
 }
@@ -82,7 +84,11 @@ export async function runMain(argv: readonly string[], options: MainOptions): Pr
     const program = createProgram(ctx, options.description)
     const name = firstOperand(argv)
     const entries = Object.entries(options.commands)
-    const selected = name !== undefined ? options.commands[name] : undefined
+    const selected =
+      name === undefined
+        ? undefined
+        : (options.commands[name] ??
+          Object.values(options.commands).find((entry) => entry.aliases?.includes(name)))
     // Load only the command being run; load them all for help and for unknown names.
     const toLoad = selected ? [[name!, selected] as const] : entries
     for (const [, entry] of toLoad) (await entry.load())(program, ctx)

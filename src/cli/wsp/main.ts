@@ -26,6 +26,36 @@ const COMMANDS: Record<string, CommandEntry> = {
     description: 'write points',
     load: async () => (await import('./commands/update.js')).registerUpdate,
   },
+  resize: {
+    description: 'change the archives of a file or a tree',
+    load: async () => (await import('./commands/resize.js')).registerResize,
+  },
+  fill: {
+    description: "fill a file's gaps from another file",
+    load: async () => (await import('./commands/fill.js')).registerFill,
+  },
+  merge: {
+    description: "copy a file's points over another's",
+    load: async () => (await import('./commands/merge.js')).registerMerge,
+  },
+  diff: {
+    description: 'compare two files',
+    load: async () => (await import('./commands/diff.js')).registerDiff,
+  },
+  'set-aggregation': {
+    description: 'set the aggregation method',
+    aliases: ['set-aggregation-method'],
+    load: async () => (await import('./commands/set-aggregation.js')).registerSetAggregation,
+  },
+  'set-xff': {
+    description: 'set the xFilesFactor',
+    aliases: ['set-xfilesfactor'],
+    load: async () => (await import('./commands/set-xff.js')).registerSetXff,
+  },
+  check: {
+    description: 'check files deeply',
+    load: async () => (await import('./commands/check.js')).registerCheck,
+  },
 }
 
 export function main(argv: readonly string[], ctx?: Context): Promise<number> {
@@ -48,5 +78,7 @@ export function warmUp(): Promise<void> {
     ['fetch', '{dir}/a.wsp', '--from', '-1h'],
     ['dump', '{dir}/a.wsp'],
     ['info', '{dir}/missing.wsp'],
+    ['check', '{dir}'],
+    ['set-xff', '{dir}/a.wsp', '0.5'],
   ])
 }

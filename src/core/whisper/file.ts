@@ -40,10 +40,14 @@ function loadFlock(): Flock {
   return flockSync
 }
 
-/** flock(2) the file: exclusive for writers, shared for readers that want a consistent view. Blocks. */
-export function lockFile(fd: number, path: string, mode: 'exclusive' | 'shared' = 'exclusive'): void {
+/** flock(2) the file: exclusive for writers, shared for readers that want a consistent view (blocks), or unlock. */
+export function lockFile(
+  fd: number,
+  path: string,
+  mode: 'exclusive' | 'shared' | 'unlock' = 'exclusive',
+): void {
   try {
-    loadFlock()(fd, mode === 'exclusive' ? 'ex' : 'sh')
+    loadFlock()(fd, mode === 'exclusive' ? 'ex' : mode === 'shared' ? 'sh' : 'un')
   } catch (error) {
     throw fromSystemError(error, path, true)
   }

@@ -461,3 +461,17 @@ export function writePoints(path: string, points: readonly Point[], options: Upd
   if (points.length === 1) update(path, points[0]![1], points[0]![0], options)
   else updateMany(path, points, options)
 }
+
+/**
+ * whisper's __archive_update_many: write chronological points straight into archive `index` of an
+ * open, locked file (no choice of archive by age) and propagate to the coarser archives. Used by merge.
+ */
+export function archiveUpdateMany(
+  file: WhisperFile,
+  index: number,
+  timestamps: number[],
+  values: number[],
+): void {
+  for (const t of timestamps) checkStorable(alignTimestamp(t, file.header.archives[index]!.secondsPerPoint))
+  new ArchiveWriter(file).archiveUpdateMany(index, timestamps, values)
+}

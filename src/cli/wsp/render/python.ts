@@ -5,7 +5,7 @@ import { formatRepr } from '../../../core/py-format.js'
 
 type Value = string | number | boolean | null | readonly Value[] | { readonly [key: string]: Value }
 
-const FLOAT_KEYS = new Set(['xFilesFactor'])
+const FLOAT_KEYS = new Set(['xFilesFactor', 'value_a', 'value_b'])
 
 function scalar(key: string | undefined, value: string | number | boolean | null, json: boolean): string {
   if (value === null) return json ? 'null' : 'None'
@@ -31,18 +31,32 @@ export function pythonRepr(value: Value, key?: string): string {
   return scalar(key, value as string | number | boolean | null, false)
 }
 
-/** Python's `json.dumps(value, indent=2, separators=(',', ': '))`. */
-export function pythonJson(value: Value, indent = 2, key?: string, depth = 0): string {
+export interface PythonJsonOptions {
+  /** json.dumps's key separator: ': ' (whisper-info) or ' : ' (whisper-diff). */
+  colon?: string
+  /** sort_keys=True. */
+  sortKeys?: boolean
+}
+
+/**
+ * Python's `json.dumps(value, indent=2, separators=(',', colon), sort_keys=...)`, with NaN and
+ * infinities written as null so that the document stays valid JSON.
+ */
+export function pythonJson(value: Value, options: PythonJsonOptions = {}, key?: string, depth = 0): string {
+  const indent = 2
+  const colon = options.colon ?? ': '
   const pad = ' '.repeat(indent * (depth + 1))
   const end = ' '.repeat(indent * depth)
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]'
-    return `[\n${value.map((v) => pad + pythonJson(v, indent, key, depth + 1)).join(',\n')}\n${end}]`
+    return `[\n${value.map((v) => pad + pythonJson(v, options, key, depth + 1)).join(',\n')}\n${end}]`
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, Value>)
+    if (options.sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     if (entries.length === 0) return '{}'
-    return `{\n${entries.map(([k, v]) => `${pad}${JSON.stringify(k)}: ${pythonJson(v, indent, k, depth + 1)}`).join(',\n')}\n${end}}`
+    return `{\n${entries.map(([k, v]) => `${pad}${JSON.stringify(k)}${colon}${pythonJson(v, options, k, depth + 1)}`).join(',\n')}\n${end}}`
   }
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'null'
   return scalar(key, value as string | number | boolean | null, true)
 }

@@ -1,0 +1,37 @@
+// Progress of an operation over many files, on stderr, only when stderr is a terminal and neither
+// --json nor --quiet was given: done/total, rate and ETA in an ora spinner.
+
+import type { Context } from './context.js'
+
+export interface Progress {
+  update(done: number, total: number): void
+  stop(): void
+}
+
+const NONE: Progress = { update: () => undefined, stop: () => undefined }
+
+function eta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?'
+  if (seconds < 60) return `${Math.ceil(seconds)}s`
+  return `${Math.floor(seconds / 60)}m${String(Math.ceil(seconds % 60)).padStart(2, '0')}s`
+}
+
+export async function startProgress(ctx: Context, label: string, quiet = false): Promise<Progress> {
+  if (!ctx.interactive || quiet) return NONE
+  const { default: ora } = await import('ora')
+  const spinner = ora({ text: label, stream: ctx.stderr as NodeJS.WriteStream }).start()
+  const started = Date.now()
+  let last = 0
+  return {
+    update(done, total) {
+      const now = Date.now()
+      if (now - last < 100 && done < total) return
+      last = now
+      const rate = done / Math.max((now - started) / 1000, 0.001)
+      spinner.text = `${label} ${done}/${total} files, ${rate.toFixed(1)}/s, ETA ${eta((total - done) / rate)}`
+    },
+    stop() {
+      spinner.stop()
+    },
+  }
+}

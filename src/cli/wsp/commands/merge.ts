@@ -1,0 +1,22 @@
+import type { Command } from 'commander'
+import { parseTimeSpec } from '../../../core/time.js'
+import { merge } from '../../../core/whisper/merge.js'
+import type { Context } from '../../shared/context.js'
+
+export function registerMerge(program: Command, ctx: Context): void {
+  program
+    .command('merge')
+    .description("copy the source's points over the destination's, archive by archive (whisper-merge)")
+    .argument('<from_path>', 'the .wsp file to read')
+    .argument('<to_path>', 'the .wsp file to write (same archives)')
+    .option('--from <time>', 'start of the window, exclusive (default: the epoch)')
+    .option('--until <time>', 'end of the window, inclusive (default: now)')
+    .action(async (from: string, to: string, flags: { from?: string; until?: string }) => {
+      const now = ctx.now()
+      const window = {
+        from: flags.from && parseTimeSpec(flags.from, now),
+        until: flags.until && parseTimeSpec(flags.until, now),
+      }
+      merge(from, to, { now, from: window.from || undefined, until: window.until || undefined })
+    })
+}

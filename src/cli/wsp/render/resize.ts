@@ -1,0 +1,46 @@
+import type { TreeRun } from '../../../core/tree/run.js'
+import type { ResizeResult } from '../../../core/whisper/resize.js'
+import { formatArchiveList } from '../../../core/whisper/retention.js'
+import { formatRepr } from '../../../core/py-format.js'
+import type { Context } from '../../shared/context.js'
+import { renderFailures, renderTreeSummary } from './tree.js'
+
+function renderLost(lost: ResizeResult['lost']): string {
+  if (lost.points === 0) return 'nothing lost'
+  const range = `${new Date(lost.oldest! * 1000).toISOString()} to ${new Date(lost.newest! * 1000).toISOString()}`
+  return `${lost.points} points the new archives cannot hold (${range})`
+}
+
+function renderOne(r: ResizeResult, detailed: boolean): string {
+  const verb = r.dryRun ? 'would resize' : r.unchanged ? 'unchanged' : 'resized'
+  let out =
+    `${r.path}: ${verb} ${formatArchiveList(r.before.archives)} -> ${formatArchiveList(r.after.archives)}` +
+    ` (${r.after.aggregationMethod}, xFilesFactor ${formatRepr(r.after.xFilesFactor)}), ${renderLost(r.lost)}\n`
+  if (!detailed) return out
+  r.archives.forEach((a, i) => {
+    out += `  archive ${i} (${a.secondsPerPoint}s x ${a.points}): ${a.copied} copied, ${a.aggregated} aggregated\n`
+  })
+  if (r.target !== r.path) out += `  written to ${r.target}\n`
+  if (r.backup) out += `  backup: ${r.backup}\n`
+  if (r.caughtUp > 0) out += `  ${r.caughtUp} points written meanwhile were copied over\n`
+  out += `  size: ${r.before.sizeBytes} -> ${r.after.sizeBytes} bytes\n`
+  return out
+}
+
+export function renderResize(run: TreeRun<ResizeResult>, ctx: Context): string {
+  const results = run.outcomes.flatMap((o) => (o.ok ? [o.result] : []))
+  const detailed = run.files.length === 1
+  const lost = results.reduce((sum, r) => sum + r.lost.points, 0)
+  return (
+    results.map((r) => renderOne(r, detailed)).join('') +
+    renderFailures(run, ctx) +
+    renderTreeSummary(run, ctx, [
+      [
+        results.some((r) => r.dryRun) ? 'would change' : 'resized',
+        String(results.filter((r) => !r.unchanged).length),
+      ],
+      ['unchanged', String(results.filter((r) => r.unchanged).length)],
+      ['points lost', String(lost)],
+    ])
+  )
+}

@@ -1,0 +1,50 @@
+// What `wsp check --delete` and `--quarantine DIR` do with corrupt files. A quarantined file keeps its
+// path relative to the argument it was found under, so that it can be put back.
+
+import fs from 'node:fs'
+import path from 'node:path'
+import { fromSystemError, systemErrorCode } from '../errors.js'
+import type { CheckResult } from '../whisper/check.js'
+import type { TreeRun } from './run.js'
+
+export interface DisposeOptions {
+  delete?: boolean
+  quarantine?: string
+}
+
+function move(from: string, to: string): void {
+  fs.mkdirSync(path.dirname(to), { recursive: true })
+  try {
+    fs.renameSync(from, to)
+  } catch (error) {
+    if (systemErrorCode(error) !== 'EXDEV') throw error
+    fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL)
+    fs.unlinkSync(from)
+  }
+}
+
+/**
+ * Delete or quarantine the corrupt files of a check. Returns, per file, what was done.
+ * @throws CannotWriteError when a file cannot be moved or deleted
+ */
+export function disposeCorrupt(run: TreeRun<CheckResult>, options: DisposeOptions): Map<string, string> {
+  const done = new Map<string, string>()
+  if (!options.delete && options.quarantine === undefined) return done
+  run.outcomes.forEach((outcome, i) => {
+    if (!outcome.ok || outcome.result.ok) return
+    const file = run.files[i]!
+    try {
+      if (options.delete) {
+        fs.unlinkSync(file.path)
+        done.set(file.path, 'deleted')
+      } else {
+        const to = path.join(options.quarantine!, path.relative(file.root, file.path))
+        move(file.path, to)
+        done.set(file.path, `moved to ${to}`)
+      }
+    } catch (error) {
+      throw fromSystemError(error, file.path, true)
+    }
+  })
+  return done
+}

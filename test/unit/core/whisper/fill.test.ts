@@ -1,0 +1,144 @@
+// fill: hand-computed expectations for whisper.md §3.7's example (where whisper-fill is wrong) and the
+// equivalents of carbonate's fill tests.
+
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { test } from 'node:test'
+import { NotFoundError } from '../../../../src/core/errors.js'
+import { create } from '../../../../src/core/whisper/create.js'
+import { fetch } from '../../../../src/core/whisper/fetch.js'
+import { fill } from '../../../../src/core/whisper/fill.js'
+import { updateMany } from '../../../../src/core/whisper/update.js'
+import { tempDir } from '../../../helpers/tmp.js'
+
+const T = 1795600000 - (1795600000 % 3600)
+
+function values(file: string, from: number, until: number): (number | null)[] {
+  return fetch(file, from, until, { now: T })!.values
+}
+
+test('every gap is filled, 0.0 is data, the point after a gap is kept (whisper.md §3.7, fixed)', (t) => {
+  const dir = tempDir(t)
+  const src = path.join(dir, 'src.wsp')
+  const dst = path.join(dir, 'dst.wsp')
+  create(src, [[60, 20]])
+  create(dst, [[60, 20]])
+  updateMany(
+    src,
+    Array.from({ length: 20 }, (_, i) => [T - 60 * i, i] as const),
+    { now: T },
+  )
+  // dst before, by minutes ago: -15:100 -12:100 -11:0 -10:100 -2:100 -1:0, the rest missing
+  updateMany(
+    dst,
+    [
+      [-15, 100],
+      [-12, 100],
+      [-11, 0],
+      [-10, 100],
+      [-2, 100],
+      [-1, 0],
+    ].map(([m, v]) => [T + 60 * m!, v!] as const),
+    { now: T },
+  )
+  const result = fill(src, dst, { now: T })
+  const expected = Array.from({ length: 20 }, (_, k) => {
+    const minutesAgo = 19 - k
+    return (
+      ({ 15: 100, 12: 100, 11: 0, 10: 100, 2: 100, 1: 0 } as Record<number, number>)[minutesAgo] ?? minutesAgo
+    )
+  })
+  assert.deepEqual(values(dst, T - 1200, T), expected)
+  assert.equal(result.filled, 14)
+  assert.deepEqual(result.archives, [{ archive: 0, gaps: 14, filled: 14 }])
+})
+
+test('carbonate test_fill_empty: an empty destination becomes equal to the source', (t) => {
+  const dir = tempDir(t)
+  const src = path.join(dir, 'src.wsp')
+  const dst = path.join(dir, 'dst.wsp')
+  create(
+    src,
+    [
+      [60, 30],
+      [300, 24],
+    ],
+    { xFilesFactor: 0 },
+  )
+  create(
+    dst,
+    [
+      [60, 30],
+      [300, 24],
+    ],
+    { xFilesFactor: 0 },
+  )
+  updateMany(
+    src,
+    Array.from({ length: 100 }, (_, i) => [T - 60 * i, i % 7] as const),
+    { now: T },
+  )
+  fill(src, dst, { now: T })
+  assert.deepEqual(values(dst, T - 1800, T), values(src, T - 1800, T))
+  assert.deepEqual(values(dst, T - 7200, T), values(src, T - 7200, T))
+})
+
+test('carbonate test_fill_should_not_override_destination', (t) => {
+  const dir = tempDir(t)
+  const src = path.join(dir, 'src.wsp')
+  const dst = path.join(dir, 'dst.wsp')
+  create(src, [[60, 30]])
+  create(dst, [[60, 30]])
+  updateMany(
+    src,
+    Array.from({ length: 30 }, (_, i) => [T - 60 * i, 1] as const),
+    { now: T },
+  )
+  updateMany(
+    dst,
+    Array.from({ length: 30 }, (_, i) => [T - 60 * i, 2] as const),
+    { now: T },
+  )
+  assert.equal(fill(src, dst, { now: T }).filled, 0)
+  assert.deepEqual(values(dst, T - 1800, T), Array(30).fill(2))
+})
+
+test('each gap comes from the finest source archive that has data for it', (t) => {
+  const dir = tempDir(t)
+  const src = path.join(dir, 'src.wsp')
+  const dst = path.join(dir, 'dst.wsp')
+  create(
+    src,
+    [
+      [60, 10],
+      [600, 12],
+    ],
+    { xFilesFactor: 0, aggregationMethod: 'max' },
+  )
+  create(
+    dst,
+    [
+      [60, 10],
+      [600, 12],
+    ],
+    { xFilesFactor: 0 },
+  )
+  // Fine source data for the last 10 minutes, coarse source data for older times.
+  updateMany(
+    src,
+    Array.from({ length: 10 }, (_, i) => [T - 60 * i, 10 + i] as const),
+    { now: T },
+  )
+  updateMany(src, [[T - 3600, 77]], { now: T })
+  fill(src, dst, { now: T })
+  assert.deepEqual(values(dst, T - 600, T), [19, 18, 17, 16, 15, 14, 13, 12, 11, 10])
+  assert.equal(values(dst, T - 4200, T - 3000)[0], 77)
+})
+
+test('a missing file is an error (whisper-fill: TypeError traceback)', (t) => {
+  const dir = tempDir(t)
+  const src = path.join(dir, 'src.wsp')
+  create(src, [[60, 10]])
+  assert.throws(() => fill(src, path.join(dir, 'nope.wsp'), { now: T }), NotFoundError)
+  assert.throws(() => fill(path.join(dir, 'nope.wsp'), src, { now: T }), NotFoundError)
+})
