@@ -34,14 +34,16 @@ export async function runTree<T extends TaskResult>(
   }
 }
 
-/** After the output: fail with the status of the first file that failed (its error was printed). */
-export function failOnFailures(run: TreeRun<TaskResult>): void {
-  const failed = run.outcomes.find((o) => !o.ok)
-  if (failed && !failed.ok) {
-    const code = (failed.error.code ?? 'ERR_INVALID_ARGUMENT') as CoreError['code']
-    throw new CoreError(
-      code,
-      `${run.failed} of ${run.files.length} files failed; the first: ${failed.error.message}`,
-    )
-  }
+/**
+ * After the output: the files that failed, one line each on stderr, and the exit status of the first
+ * of them. A single file fails with its own message, like any command on one file.
+ */
+export function failOnFailures(ctx: Context, run: TreeRun<TaskResult>): void {
+  const failures = run.outcomes.flatMap((o) => (o.ok ? [] : [o.error]))
+  if (failures.length === 0) return
+  const first = failures[0]!
+  const code = (first.code ?? 'ERR_INVALID_ARGUMENT') as CoreError['code']
+  if (run.files.length === 1) throw new CoreError(code, first.message)
+  for (const failure of failures) ctx.stderr.write(`${ctx.programName}: ${failure.message}\n`)
+  throw new CoreError(code, `${failures.length} of ${run.files.length} files failed`)
 }

@@ -70,6 +70,8 @@ export function readArchiveColumns(
   fromInterval: number,
   count: number,
 ): { values: Float64Array; known: Uint8Array } {
+  // A window that ends before it starts (diff's coarser archives, merge's clamped windows) is empty.
+  count = Math.max(0, count)
   const values = new Float64Array(count)
   const known = new Uint8Array(count)
   if (count === 0) return { values, known }

@@ -1,11 +1,15 @@
 // whisper-fill, fixed: copy the source's points into every gap of the destination and nowhere else.
-// Each destination archive is filled over the range its finer archives do not cover (as whisper-fill
-// walks them), each gap interval from the finest source archive that has data for it; the points are
-// written into that destination archive (whisper's update path: several source points in one interval
-// keep the newest, as if they had been sent to the destination) and propagate to coarser archives.
+// Each destination archive is filled over its whole window, finest archive first (its filled points
+// propagate to the coarser ones, which then have fewer gaps). A gap interval takes its data from the
+// finest source archive with data at the same or a finer step: the same step is copied; a finer step
+// is written as its points into the finest archive (several points in one interval keep the newest,
+// as if they had been sent to the destination) and aggregated with the destination's method and
+// xFilesFactor into coarser archives. Source data coarser than an archive is never written into it
+// (whisper-fill writes hourly values as single minute points).
 // Unlike whisper-fill (whisper.md §3.7): 0.0 is data, not a gap; single-interval gaps and gaps up to
 // now are filled; the first point after a gap is never overwritten; a missing file is an error.
 
+import { aggregate } from './aggregate.js'
 import type { ArchiveInfo } from './codec.js'
 import { archiveFetch, readArchiveColumns } from './fetch.js'
 import type { WhisperFile } from './file.js'
@@ -45,25 +49,42 @@ function readSourceWindows(source: WhisperFile, now: number): SourceWindow[] {
     })
 }
 
-/** The source points in [start, end) from the finest source archive that has any, chronological. */
-function sourcePoints(
+/**
+ * What the source has for the destination interval [start, start + step): the points of the finest
+ * source archive with data there, at the same or a finer step (raw, for the finest destination
+ * archive), or their aggregate (for coarser ones), or undefined.
+ */
+function sourceFor(
   windows: readonly SourceWindow[],
   start: number,
-  end: number,
+  step: number,
+  raw: boolean,
+  method: string,
+  xFilesFactor: number,
 ): [number[], number[]] | undefined {
   for (const w of windows) {
-    const step = w.archive.secondsPerPoint
-    const first = Math.max(0, Math.ceil((start - w.fromInterval) / step))
-    const last = Math.min(w.values.length - 1, Math.ceil((end - w.fromInterval) / step) - 1)
+    const sourceStep = w.archive.secondsPerPoint
+    if (sourceStep > step || step % sourceStep !== 0) continue
+    const size = step / sourceStep
+    const first = (start - w.fromInterval) / sourceStep
+    if (first + size <= 0 || first >= w.values.length) continue
     const timestamps: number[] = []
     const values: number[] = []
-    for (let i = first; i <= last; i++) {
-      if (w.known[i] === 1) {
-        timestamps.push(w.fromInterval + i * step)
+    const neighbors: (number | null)[] = []
+    for (let k = 0; k < size; k++) {
+      const i = first + k
+      if (i >= 0 && i < w.values.length && w.known[i] === 1) {
+        timestamps.push(start + k * sourceStep)
         values.push(w.values[i]!)
+        neighbors.push(w.values[i]!)
+      } else {
+        neighbors.push(null)
       }
     }
-    if (timestamps.length > 0) return [timestamps, values]
+    if (values.length === 0) continue
+    if (size === 1 || raw) return [timestamps, values]
+    if (!(values.length / size >= Math.fround(xFilesFactor))) continue
+    return [[start], [aggregate(method, values, neighbors)]]
   }
   return undefined
 }
@@ -81,11 +102,9 @@ export function fill(sourcePath: string, destinationPath: string, options: FillO
       const order = destination.header.archives
         .map((a, i) => [a, i] as const)
         .sort((x, y) => x[0].retention - y[0].retention)
-      let startFrom = now
-      for (const [archive, index] of order) {
-        const fromTime = now - archive.retention
-        if (fromTime >= startFrom) continue
-        const window = archiveFetch(destination, archive, fromTime, startFrom)
+      const { aggregationMethod, xFilesFactor } = destination.header
+      order.forEach(([archive, index], rank) => {
+        const window = archiveFetch(destination, archive, now - archive.retention, now)
         const step = window.timeInfo.step
         const timestamps: number[] = []
         const values: number[] = []
@@ -94,15 +113,14 @@ export function fill(sourcePath: string, destinationPath: string, options: FillO
           const interval = window.timeInfo.fromInterval + i * step
           if (interval > now) continue
           archives[index]!.gaps++
-          const found = sourcePoints(windows, interval, interval + step)
+          const found = sourceFor(windows, interval, step, rank === 0, aggregationMethod, xFilesFactor)
           if (!found) continue
           timestamps.push(...found[0])
           values.push(...found[1])
           archives[index]!.filled++
         }
         if (timestamps.length > 0) archiveUpdateMany(destination, index, timestamps, values)
-        startFrom = fromTime
-      }
+      })
       if (options.fsync) flushFile(destination)
       const filled = archives.reduce((sum, a) => sum + a.filled, 0)
       return { source: sourcePath, destination: destinationPath, archives, filled }

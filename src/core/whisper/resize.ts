@@ -26,6 +26,7 @@ import type { AggregationMethod } from './format.js'
 import { POINT_SIZE, alignTimestamp } from './format.js'
 import type { ArchiveSpec } from './retention.js'
 import { checkArchiveListStorable, validateArchiveList } from './retention.js'
+import { checkAggregation } from './set-aggregation.js'
 import { fileUpdateMany } from './update.js'
 
 export interface ResizeOptions {
@@ -294,6 +295,20 @@ function sleep(ms: number): void {
 }
 
 /**
+ * Check the target of a resize before touching any file (for operations over a tree).
+ * @throws InvalidConfigurationError, InvalidXFilesFactorError, InvalidAggregationMethodError
+ */
+export function checkResizeTarget(
+  archiveList: readonly ArchiveSpec[],
+  options: ResizeOptions = {},
+): ArchiveSpec[] {
+  const specs = validateArchiveList(archiveList)
+  checkArchiveListStorable(specs)
+  checkAggregation(options.aggregationMethod, options.xFilesFactor)
+  return specs
+}
+
+/**
  * Resize a whisper file to a new archive list (and optionally a new xFilesFactor and method).
  * @throws InvalidConfigurationError, InvalidXFilesFactorError, InvalidAggregationMethodError (before any
  *   change), NotFoundError, CorruptFileError, CannotWriteError
@@ -303,8 +318,7 @@ export function resize(
   archiveList: readonly ArchiveSpec[],
   options: ResizeOptions = {},
 ): ResizeResult {
-  const specs = validateArchiveList(archiveList)
-  checkArchiveListStorable(specs)
+  const specs = checkResizeTarget(archiveList, options)
   const now = options.now ?? Math.floor(Date.now() / 1000)
   const old = openWhisperFile(path, { write: true, lock: true })
   let oldOpen = true

@@ -1,9 +1,11 @@
 // whisper's setAggregationMethod and setXFilesFactor: rewrite the 16-byte metadata under the lock,
 // after validating the new values (NaN refused: whisper stores it and corrupts the file).
 
+import { InvalidAggregationMethodError } from '../errors.js'
 import { checkXFilesFactor, encodeMetadata } from './codec.js'
 import { flushFile, withWhisperFile, writeAt } from './file.js'
 import type { AggregationMethod } from './format.js'
+import { isAggregationMethod } from './format.js'
 
 export interface AggregationChange {
   path: string
@@ -19,6 +21,20 @@ export interface SetAggregationOptions {
 }
 
 /**
+ * Check a method and an xFilesFactor before touching any file (for operations over a tree).
+ * @throws InvalidAggregationMethodError, InvalidXFilesFactorError with whisper's messages
+ */
+export function checkAggregation(
+  aggregationMethod: string | undefined,
+  xFilesFactor: number | undefined,
+): void {
+  if (aggregationMethod !== undefined && !isAggregationMethod(aggregationMethod)) {
+    throw new InvalidAggregationMethodError(`Unrecognized aggregation method: ${aggregationMethod}`)
+  }
+  if (xFilesFactor !== undefined) checkXFilesFactor(xFilesFactor)
+}
+
+/**
  * Set the aggregation method and/or xFilesFactor (undefined keeps the current one). Returns the old
  * and new values; the new xFilesFactor as stored (float32, widened).
  * @throws InvalidAggregationMethodError, InvalidXFilesFactorError (file untouched), NotFoundError, CorruptFileError
@@ -29,7 +45,7 @@ export function setAggregation(
   xFilesFactor: number | undefined,
   options: SetAggregationOptions = {},
 ): AggregationChange {
-  if (xFilesFactor !== undefined) checkXFilesFactor(xFilesFactor)
+  checkAggregation(aggregationMethod, xFilesFactor)
   return withWhisperFile(path, { write: true, lock: options.lock ?? true }, (file) => {
     const { header } = file
     const method = aggregationMethod ?? header.aggregationMethod

@@ -63,13 +63,25 @@ function checkStorable(interval: number): void {
  */
 const pointBuffer = Buffer.alloc(POINT_SIZE)
 
+/**
+ * The base timestamps of an open file's archives, shared by every writer of that open file: several
+ * operations (merge, fill, resize's catch-up) write one file through several writers, and each must
+ * see the bases the others set. Filled lazily; kept in step with every write to a slot 0.
+ */
+const basesByFile = new WeakMap<WhisperFile, (number | undefined)[]>()
+
 class ArchiveWriter {
   private readonly bases: (number | undefined)[]
   /** Deferred lower-archive writes: position -> [interval, value]. */
   private readonly pending = new Map<number, [number, number]>()
 
   constructor(readonly file: WhisperFile) {
-    this.bases = new Array<number | undefined>(file.header.archives.length)
+    let bases = basesByFile.get(file)
+    if (!bases) {
+      bases = new Array<number | undefined>(file.header.archives.length)
+      basesByFile.set(file, bases)
+    }
+    this.bases = bases
   }
 
   base(index: number): number {

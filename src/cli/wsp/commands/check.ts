@@ -50,7 +50,7 @@ export function registerCheck(program: Command, ctx: Context): void {
             ) + '\n',
         },
       )
-      failOnFailures(run)
+      failOnFailures(ctx, run)
       if (run.outcomes.some((o) => o.ok && !o.result.ok)) throw new NegativeAnswer()
     })
 }

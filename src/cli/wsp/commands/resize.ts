@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { InvalidArgumentError } from '../../../core/errors.js'
 import { isDirectory } from '../../../core/tree/walk.js'
 import type { ResizeResult } from '../../../core/whisper/resize.js'
+import { checkResizeTarget } from '../../../core/whisper/resize.js'
 import { parseRetentionDef } from '../../../core/whisper/retention.js'
 import { parseFloatOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
@@ -45,6 +46,7 @@ export function registerResize(program: Command, ctx: Context): void {
     .action(async (path: string, retentions: string[], flags: ResizeFlags & { nobackup?: boolean }) => {
       const archives = retentions.map(parseRetentionDef)
       const { xFilesFactor, aggregationMethod, newfile: newFile, fallocate, dryRun } = flags
+      checkResizeTarget(archives, { xFilesFactor, aggregationMethod })
       if (newFile !== undefined && isDirectory(path))
         throw new InvalidArgumentError('--newfile takes a single file, not a directory')
       const options = {
@@ -68,6 +70,6 @@ export function registerResize(program: Command, ctx: Context): void {
         render: renderResize,
         renderJson: (r) => JSON.stringify({ schemaVersion: 1, ...r }, null, 2) + '\n',
       })
-      failOnFailures(run)
+      failOnFailures(ctx, run)
     })
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { InvalidXFilesFactorError } from '../../../core/errors.js'
 import { parsePythonFloat } from '../../../core/py-parse.js'
 import type { AggregationChange } from '../../../core/whisper/set-aggregation.js'
+import { checkAggregation } from '../../../core/whisper/set-aggregation.js'
 import type { Context } from '../../shared/context.js'
 import { emit } from '../../shared/output.js'
 import { failOnFailures, runTree } from '../../shared/tree.js'
@@ -34,6 +35,7 @@ export function registerSetAggregation(program: Command, ctx: Context): void {
         flags: { json?: boolean; quiet?: boolean },
       ) => {
         const xFilesFactor = xff === undefined ? undefined : parseXff(xff)
+        checkAggregation(method, xFilesFactor)
         const task = (f: { path: string }) => ({
           kind: 'set-aggregation' as const,
           path: f.path,
@@ -54,7 +56,7 @@ export function registerSetAggregation(program: Command, ctx: Context): void {
           render: renderAggregation,
           renderJson: (v) => JSON.stringify({ schemaVersion: 1, ...v.run }, null, 2) + '\n',
         })
-        failOnFailures(run)
+        failOnFailures(ctx, run)
       },
     )
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { AggregationChange } from '../../../core/whisper/set-aggregation.js'
+import { checkAggregation } from '../../../core/whisper/set-aggregation.js'
 import type { Context } from '../../shared/context.js'
 import { emit } from '../../shared/output.js'
 import { failOnFailures, runTree } from '../../shared/tree.js'
@@ -17,6 +18,7 @@ export function registerSetXff(program: Command, ctx: Context): void {
     .option('-q, --quiet', 'no progress')
     .action(async (path: string, xff: string, flags: { json?: boolean; quiet?: boolean }) => {
       const xFilesFactor = parseXff(xff)
+      checkAggregation(undefined, xFilesFactor)
       const task = (f: { path: string }) => ({
         kind: 'set-aggregation' as const,
         path: f.path,
@@ -36,6 +38,6 @@ export function registerSetXff(program: Command, ctx: Context): void {
         render: renderAggregation,
         renderJson: (v) => JSON.stringify({ schemaVersion: 1, ...v.run }, null, 2) + '\n',
       })
-      failOnFailures(run)
+      failOnFailures(ctx, run)
     })
 }

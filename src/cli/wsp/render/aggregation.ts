@@ -2,7 +2,7 @@ import { formatRepr } from '../../../core/py-format.js'
 import type { TreeRun } from '../../../core/tree/run.js'
 import type { AggregationChange } from '../../../core/whisper/set-aggregation.js'
 import type { Context } from '../../shared/context.js'
-import { renderFailures, renderTreeSummary } from './tree.js'
+import { renderTreeSummary } from './tree.js'
 
 export interface AggregationView {
   run: TreeRun<AggregationChange>
@@ -25,5 +25,5 @@ export function renderAggregation(view: AggregationView, ctx: Context): string {
       out += `Updated xFilesFactor: ${change.path} (${formatRepr(change.old.xFilesFactor)} -> ${formatRepr(view.requestedXff ?? change.new.xFilesFactor)})\n`
     }
   }
-  return out + renderFailures(view.run, ctx) + renderTreeSummary(view.run, ctx, [])
+  return out + renderTreeSummary(view.run, ctx, [])
 }

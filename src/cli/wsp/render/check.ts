@@ -2,7 +2,6 @@ import type { TreeRun } from '../../../core/tree/run.js'
 import type { CheckResult } from '../../../core/whisper/check.js'
 import { checkReason } from '../../../core/whisper/check.js'
 import type { Context } from '../../shared/context.js'
-import { renderFailures } from './tree.js'
 
 export interface CheckView {
   run: TreeRun<CheckResult>
@@ -30,7 +29,6 @@ export function renderCheck(view: CheckView, ctx: Context): string {
   const points = view.run.outcomes.reduce((sum, o) => sum + (o.ok ? o.result.stats.points : 0), 0)
   return (
     out +
-    renderFailures(view.run, ctx) +
     `checked ${view.run.files.length} files (${points} points): ${corrupt} corrupt, ${warned} with warnings\n`
   )
 }

@@ -3,7 +3,7 @@ import type { ResizeResult } from '../../../core/whisper/resize.js'
 import { formatArchiveList } from '../../../core/whisper/retention.js'
 import { formatRepr } from '../../../core/py-format.js'
 import type { Context } from '../../shared/context.js'
-import { renderFailures, renderTreeSummary } from './tree.js'
+import { renderTreeSummary } from './tree.js'
 
 function renderLost(lost: ResizeResult['lost']): string {
   if (lost.points === 0) return 'nothing lost'
@@ -33,7 +33,6 @@ export function renderResize(run: TreeRun<ResizeResult>, ctx: Context): string {
   const lost = results.reduce((sum, r) => sum + r.lost.points, 0)
   return (
     results.map((r) => renderOne(r, detailed)).join('') +
-    renderFailures(run, ctx) +
     renderTreeSummary(run, ctx, [
       [
         results.some((r) => r.dryRun) ? 'would change' : 'resized',

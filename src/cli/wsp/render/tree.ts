@@ -5,11 +5,6 @@ import type { TaskResult } from '../../../core/tree/tasks.js'
 import type { Context } from '../../shared/context.js'
 import { renderTable } from '../../shared/table.js'
 
-/** One line per file that failed (these also decide the exit status). */
-export function renderFailures(run: TreeRun<TaskResult>, ctx: Context): string {
-  return run.outcomes.map((o) => (o.ok ? '' : `${ctx.theme.error('failed')}: ${o.error.message}\n`)).join('')
-}
-
 /** A summary table after an operation over more than one file; nothing for a single file. */
 export function renderTreeSummary(
   run: TreeRun<TaskResult>,

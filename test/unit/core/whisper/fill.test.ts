@@ -135,6 +135,65 @@ test('each gap comes from the finest source archive that has data for it', (t) =
   assert.equal(values(dst, T - 4200, T - 3000)[0], 77)
 })
 
+test('coarser source data never goes into a finer archive of the destination', (t) => {
+  const dir = tempDir(t)
+  const src = path.join(dir, 'src.wsp')
+  const dst = path.join(dir, 'dst.wsp')
+  create(
+    src,
+    [
+      [60, 60],
+      [3600, 24],
+    ],
+    { xFilesFactor: 0 },
+  )
+  create(
+    dst,
+    [
+      [60, 120],
+      [3600, 24],
+    ],
+    { xFilesFactor: 0 },
+  )
+  updateMany(src, [[T - 3600 * 2, 77]], { now: T })
+  const result = fill(src, dst, { now: T })
+  // The hourly value is not a minute value: the minute archive keeps its gap, the hourly archive gets it.
+  assert.deepEqual(
+    result.archives.map((a) => a.filled),
+    [0, 1],
+  )
+  assert.equal(fetch(dst, T - 7260, T - 7200, { now: T, archiveToSelect: '1m' })!.values[0], null)
+  assert.equal(fetch(dst, T - 10800, T, { now: T, archiveToSelect: '1h' })!.values[0], 77)
+})
+
+test('finer source data is aggregated into a coarser archive with its method and xFilesFactor', (t) => {
+  const dir = tempDir(t)
+  const src = path.join(dir, 'src.wsp')
+  const dst = path.join(dir, 'dst.wsp')
+  create(src, [[60, 120]])
+  create(
+    dst,
+    [
+      [60, 10],
+      [600, 12],
+    ],
+    { aggregationMethod: 'sum', xFilesFactor: 0.5 },
+  )
+  // Six of ten minutes of one bucket (0.6 >= 0.5), four of the next (0.4 < 0.5).
+  updateMany(
+    src,
+    [1, 2, 3, 4, 5, 6].map((v, i) => [T - 1200 + 60 * i, v] as const),
+    { now: T },
+  )
+  updateMany(
+    src,
+    [1, 1, 1, 1].map((v, i) => [T - 600 + 60 * i, v] as const),
+    { now: T },
+  )
+  fill(src, dst, { now: T })
+  assert.deepEqual(fetch(dst, T - 1800, T - 600, { now: T, archiveToSelect: '10m' })!.values, [21, null])
+})
+
 test('a missing file is an error (whisper-fill: TypeError traceback)', (t) => {
   const dir = tempDir(t)
   const src = path.join(dir, 'src.wsp')
