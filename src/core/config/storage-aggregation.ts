@@ -124,15 +124,16 @@ function evaluateSection(doc: IniDocument, name: string, line: number): Aggregat
 /** Parse storage-aggregation.conf text. Never throws. */
 export function parseStorageAggregation(text: string, file: string): StorageAggregation {
   const doc = scanIni(text)
+  // When configparser refuses the file carbon has no rules at all; they are still evaluated (each
+  // listed name once) so that a linter can report their problems too.
+  const seen = new Set<string>()
+  const listed = doc.fatal
+    ? doc.listedSections.filter(({ name }) => !seen.has(name) && Boolean(seen.add(name)))
+    : doc.listedSections
+  const rules = listed.map(({ name, line }) => evaluateSection(doc, name, line))
   if (doc.fatal) {
-    return {
-      file,
-      doc,
-      rules: [],
-      fatal: { code: 'syntax', line: doc.fatal.line, message: doc.fatal.message },
-    }
+    return { file, doc, rules, fatal: { code: 'syntax', line: doc.fatal.line, message: doc.fatal.message } }
   }
-  const rules = doc.listedSections.map(({ name, line }) => evaluateSection(doc, name, line))
   const fatalRule = rules.find((r) => r.status === 'fatal')
   return { file, doc, rules, fatal: fatalRule?.problem ?? null }
 }

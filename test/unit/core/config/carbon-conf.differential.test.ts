@@ -140,7 +140,7 @@ function randomFile(r: Random): string {
     const keys = new Set<string>()
     const count = r.int(0, 6)
     for (let k = 0; k < count; k++) {
-      let key = r.pick(KEYS)
+      const key = r.pick(KEYS)
       if (keys.has(key.toLowerCase()) && !r.chance(0.05)) continue
       keys.add(key.toLowerCase())
       const delimiter = r.chance(0.1) ? ':' : r.pick(['=', ' = ', '= ', '  =  '])
