@@ -108,7 +108,7 @@ function readText(file: string): { text: string; invalidUtf8Line: number | null 
     const code = systemErrorCode(error)
     const why =
       code === 'ENOENT' || code === 'ENOTDIR'
-        ? 'no such file'
+        ? 'no such file or directory'
         : code === 'EACCES' || code === 'EPERM'
           ? 'permission denied'
           : code === 'EISDIR'
@@ -132,7 +132,7 @@ export function readConfigDir(dir: string, options: Omit<ParseSetOptions, 'dir'>
     throw new ConfigError(
       dir,
       code === 'ENOENT'
-        ? 'no such directory'
+        ? 'no such file or directory'
         : code === 'ENOTDIR'
           ? 'not a directory'
           : 'cannot read the directory',
