@@ -279,6 +279,15 @@ export function didYouMean(name: string, known: readonly string[]): string | und
 
 const INLINE_COMMENT = /[\t ][#;]/
 
+/** Keys some value refers to with %(name)s: variables, not settings, so not unknown keys. */
+function referencedKeys(doc: IniDocument): Set<string> {
+  const names = new Set<string>()
+  const keys: IniKey[] = [...doc.defaults.values()]
+  for (const section of doc.sections) keys.push(...section.keys.values())
+  for (const key of keys) for (const m of key.value.matchAll(/%\(([^)]+)\)s/g)) names.add(m[1]!.toLowerCase())
+  return names
+}
+
 function describeValue(setting: { value: unknown; type: string }): string {
   if (setting.type === 'str') return `the string ${JSON.stringify(setting.value)}`
   if (setting.type === 'int') return `the integer ${String(setting.value)}`
@@ -387,11 +396,18 @@ function programOf(section: string): Program | null {
     : null
 }
 
-function lintCarbonKey(out: Collector, conf: CarbonConf, section: string, key: IniKey): void {
+function lintCarbonKey(
+  out: Collector,
+  conf: CarbonConf,
+  section: string,
+  key: IniKey,
+  variables: Set<string>,
+): void {
   const file = conf.file
   const name = key.name.toUpperCase()
   const where = `[${section}] ${key.rawName}`
   if (!KNOWN_CARBON_KEYS.includes(name)) {
+    if (variables.has(key.name)) return
     const suggestion = didYouMean(name, KNOWN_CARBON_KEYS)
     out.add(
       file,
@@ -655,9 +671,10 @@ function lintCarbonConf(out: Collector, file: ConfigFileText, conf: CarbonConf, 
     )
   }
   lintInterpolation(out, file.path, doc, read)
+  const variables = referencedKeys(doc)
   for (const name of read) {
     const keys = name === 'DEFAULT' ? doc.defaults : findSection(doc, name)!.keys
-    for (const key of keys.values()) lintCarbonKey(out, conf, name, key)
+    for (const key of keys.values()) lintCarbonKey(out, conf, name, key, variables)
   }
   const instances = new Set(['a', ...instancesOf(conf, 'cache')])
   for (const instance of instances) {
@@ -695,9 +712,10 @@ function lintUnknownKeys(
     ['DEFAULT', doc.defaults],
     ...doc.sections.map((s): [string, Map<string, IniKey>] => [s.name, s.keys]),
   ]
+  const variables = referencedKeys(doc)
   for (const [section, keys] of sections) {
     for (const key of keys.values()) {
-      if (known.includes(key.name)) continue
+      if (known.includes(key.name) || variables.has(key.name)) continue
       const hint = hints[key.name]
       const suggestion = hint ? undefined : didYouMean(key.name, known)
       out.add(
