@@ -517,11 +517,17 @@ function lintCarbonKey(
     case 'choice':
       if (spec?.choices && !spec.choices.includes(String(coerced.value)) && name !== 'CACHE_WRITE_STRATEGY') {
         const lower = spec.choices.find((c) => c === String(coerced.value).toLowerCase())
+        const close = lower ? undefined : didYouMean(String(coerced.value), spec.choices)
+        const hint = lower
+          ? ` (values are case-sensitive: ${lower})`
+          : close
+            ? ` (did you mean ${close.toLowerCase()}?)`
+            : ''
         out.add(
           file,
           key.line,
           'bad-value',
-          `${where} = ${value}: carbon knows ${spec.choices.join(', ')}${lower ? ` (values are case-sensitive: ${lower})` : ''}; carbon${program ? `-${program}` : ''} does not start`,
+          `${where} = ${value}: carbon knows ${spec.choices.join(', ')}${hint}; carbon${program ? `-${program}` : ''} does not start`,
         )
       }
       break
@@ -676,6 +682,9 @@ function lintCarbonConf(out: Collector, file: ConfigFileText, conf: CarbonConf, 
     const keys = name === 'DEFAULT' ? doc.defaults : findSection(doc, name)!.keys
     for (const key of keys.values()) lintCarbonKey(out, conf, name, key, variables)
   }
+  // A carbon.conf with no [cache] section is for a relay or aggregator host: carbon-cache's traps
+  // (its code defaults) are not reported there.
+  if (!doc.sections.some((section) => programOf(section.name) === 'cache')) return
   const instances = new Set(['a', ...instancesOf(conf, 'cache')])
   for (const instance of instances) {
     const resolved =
