@@ -35,3 +35,37 @@ export {
 } from './core/whisper/retention.js'
 export type { Point, UpdateOptions } from './core/whisper/update.js'
 export { fileUpdate, fileUpdateMany, update, updateMany } from './core/whisper/update.js'
+export type {
+  CarbonConf,
+  Program,
+  ResolvedSettings,
+  Setting,
+  SettingValue,
+} from './core/config/carbon-conf.js'
+export { CARBON_DEFAULTS, parseCarbonConf, resolveCarbonSettings } from './core/config/carbon-conf.js'
+export type { ConfigFileKind, ConfigFileText, ParsedConfigSet } from './core/config/config-set.js'
+export {
+  DEFAULT_CONFIG_DIR,
+  parseConfigSet,
+  readConfigDir,
+  readConfigFiles,
+} from './core/config/config-set.js'
+export type { Diagnostic, LintReport, RuleId, SchemaSummary, Severity } from './core/config/lint.js'
+export { LINT_RULES, lintConfigSet } from './core/config/lint.js'
+export { lintFailed, lintPaths } from './core/config/lint-paths.js'
+export type { ConfigSet, MetricMatch, WhichReport } from './core/config/match.js'
+export {
+  firstAggregationRule,
+  firstSchemaRule,
+  matchMetric,
+  startupFailure,
+  whichMetrics,
+} from './core/config/match.js'
+export type { PyRegex } from './core/config/py-regex.js'
+export { compilePythonRegex } from './core/config/py-regex.js'
+export { parseRegexList } from './core/config/regex-list.js'
+export { parseCarbonRetentionDef } from './core/config/retention.js'
+export type { AggregationRule, StorageAggregation } from './core/config/storage-aggregation.js'
+export { parseStorageAggregation } from './core/config/storage-aggregation.js'
+export type { SchemaRule, StorageSchemas } from './core/config/storage-schemas.js'
+export { DEFAULT_SCHEMA_ARCHIVES, parseStorageSchemas } from './core/config/storage-schemas.js'

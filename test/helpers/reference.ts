@@ -83,8 +83,9 @@ export class WhisperOracle {
     })
   }
 
-  static start(): WhisperOracle {
-    const script = path.join(ROOT, 'test', 'helpers', 'whisper_oracle.py')
+  /** Start an oracle script from test/helpers (whisper_oracle.py, or carbon_oracle.py for carbon). */
+  static start(name = 'whisper_oracle.py'): WhisperOracle {
+    const script = path.join(ROOT, 'test', 'helpers', name)
     return new WhisperOracle(spawn(REFERENCE_PYTHON, [script], { stdio: ['pipe', 'pipe', 'pipe'] }))
   }
 

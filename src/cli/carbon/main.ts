@@ -6,7 +6,16 @@ import type { CommandEntry } from '../shared/run.js'
 import { runMain } from '../shared/run.js'
 import { warmUp as warmUpCommands } from '../shared/warm-up.js'
 
-const COMMANDS: Record<string, CommandEntry> = {}
+const COMMANDS: Record<string, CommandEntry> = {
+  lint: {
+    description: "check carbon's configuration as carbon reads it",
+    load: async () => (await import('./commands/lint.js')).registerLint,
+  },
+  which: {
+    description: 'show the schema, aggregation and file carbon-cache gives each metric',
+    load: async () => (await import('./commands/which.js')).registerWhich,
+  },
+}
 
 export function main(argv: readonly string[], ctx?: Context): Promise<number> {
   return runMain(argv, {
@@ -19,5 +28,5 @@ export function main(argv: readonly string[], ctx?: Context): Promise<number> {
 
 /** The commands whose code the build's code cache holds (bin/load.cjs). */
 export function warmUp(): Promise<void> {
-  return warmUpCommands('carbon', main, [['--help']])
+  return warmUpCommands('carbon', main, [['--help'], ['lint', '--help'], ['which', '--help']])
 }

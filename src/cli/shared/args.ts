@@ -2,6 +2,7 @@
 
 import { InvalidArgumentError } from 'commander'
 import { parsePythonFloat } from '../../core/py-parse.js'
+import { UNIT_MULTIPLIERS, getUnitString } from '../../core/whisper/retention.js'
 
 /** A float as Python's float() reads it (whisper's scripts take `--xFilesFactor` this way). */
 export function parseFloatOption(text: string): number {
@@ -24,4 +25,25 @@ export function choice<T extends string>(choices: readonly T[]): (text: string) 
     }
     return text as T
   }
+}
+
+/**
+ * A duration in seconds: a number (seconds) or a number and one of whisper's units (`60s`, `1m`,
+ * `5min`, `1h`, `1d`). Zero is refused.
+ */
+export function parseDurationOption(text: string): number {
+  const match = /^\s*([0-9]+)\s*([a-z]*)\s*$/.exec(text.toLowerCase())
+  if (match) {
+    let multiplier = 1
+    if (match[2]) {
+      try {
+        multiplier = UNIT_MULTIPLIERS[getUnitString(match[2])]
+      } catch {
+        throw new InvalidArgumentError(`unknown unit '${match[2]}' in '${text}' (use s, min, h, d, w or y)`)
+      }
+    }
+    const seconds = Number(match[1]) * multiplier
+    if (seconds > 0) return seconds
+  }
+  throw new InvalidArgumentError(`not a duration: '${text}' (e.g. 10s, 1m, 1h)`)
 }

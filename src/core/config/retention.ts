@@ -1,0 +1,106 @@
+// carbon 1.1.7's own retention parser (carbon.util.parseRetentionDef and storage.Archive), which is
+// stricter than whisper's: units are exactly s, m, h, d, w and y (whisper's tools also take `sec`,
+// `min`, `hours`...), so a file validate-storage-schemas calls valid can stop carbon-cache. Pure.
+
+import type { ArchiveSpec } from '../whisper/retention.js'
+import { pyStrip } from './ini-lines.js'
+
+/** carbon.util.UnitMultipliers: one letter each, lower case. */
+export const CARBON_UNITS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 } as const
+export type CarbonUnit = keyof typeof CARBON_UNITS
+
+export type CarbonRetention =
+  | { ok: true; archive: ArchiveSpec }
+  | {
+      ok: false
+      /** ValueError stops carbon with SystemExit; the others are uncaught exceptions. Both are fatal. */
+      pythonType: 'ValueError' | 'ZeroDivisionError' | 'OverflowError'
+      message: string
+    }
+
+const ND = /^\p{Nd}$/u
+
+/** The value of a string of Unicode decimal digits (Python's int() of what str.isdigit() accepts), or null. */
+function decimalValue(text: string): number | null {
+  if (text.length === 0) return null
+  let value = 0
+  for (const ch of text) {
+    if (!ND.test(ch)) return null
+    // Unicode encodes decimal digits in blocks of ten, 0 to 9, sometimes several blocks in a row: a
+    // digit's value is its distance from the start of its run, modulo ten.
+    const cp = ch.codePointAt(0)!
+    let start = cp
+    while (start > 0 && ND.test(String.fromCodePoint(start - 1))) start--
+    value = value * 10 + ((cp - start) % 10)
+  }
+  return value
+}
+
+/** `^(\d+)([a-z]+)$` with Python's `$`, which also matches before a final newline. */
+const NUMBER_AND_UNIT = /^(\p{Nd}+)([a-z]+)\n?$/u
+
+function unitMultiplier(unit: string): number | null {
+  return Object.hasOwn(CARBON_UNITS, unit) ? CARBON_UNITS[unit as CarbonUnit] : null
+}
+
+/**
+ * carbon's parseRetentionDef followed by Archive(): `precision:points`, each digits or digits and one
+ * unit letter; a duration on the right is divided by the precision and truncated. Pure.
+ */
+export function parseCarbonRetentionDef(retentionDef: string): CarbonRetention {
+  const parts = pyStrip(retentionDef).split(':')
+  if (parts.length < 2) {
+    return {
+      ok: false,
+      pythonType: 'ValueError',
+      message: `not enough values to unpack (expected 2, got ${parts.length})`,
+    }
+  }
+  if (parts.length > 2) {
+    return { ok: false, pythonType: 'ValueError', message: 'too many values to unpack (expected 2)' }
+  }
+  const [precisionText, pointsText] = parts as [string, string]
+  let precision = decimalValue(precisionText)
+  if (precision === null) {
+    const match = NUMBER_AND_UNIT.exec(precisionText)
+    if (!match) {
+      return {
+        ok: false,
+        pythonType: 'ValueError',
+        message: `Invalid precision specification '${precisionText}'`,
+      }
+    }
+    const multiplier = unitMultiplier(match[2]!)
+    if (multiplier === null)
+      return { ok: false, pythonType: 'ValueError', message: `Invalid unit '${match[2]}'` }
+    precision = decimalValue(match[1]!)! * multiplier
+  }
+  let points = decimalValue(pointsText)
+  if (points === null) {
+    const match = NUMBER_AND_UNIT.exec(pointsText)
+    if (!match) {
+      return {
+        ok: false,
+        pythonType: 'ValueError',
+        message: `Invalid retention specification '${pointsText}'`,
+      }
+    }
+    const multiplier = unitMultiplier(match[2]!)
+    if (multiplier === null)
+      return { ok: false, pythonType: 'ValueError', message: `Invalid unit '${match[2]}'` }
+    if (precision === 0) return { ok: false, pythonType: 'ZeroDivisionError', message: 'division by zero' }
+    // Python divides exactly-held integers with one rounding, as a double division of values below
+    // 2^53 does; Archive() then truncates with int().
+    const seconds = decimalValue(match[1]!)! * multiplier
+    const quotient = seconds / precision
+    if (!Number.isFinite(quotient)) {
+      return {
+        ok: false,
+        pythonType: 'OverflowError',
+        message: 'integer division result too large for a float',
+      }
+    }
+    points = Math.trunc(quotient)
+  }
+  return { ok: true, archive: [precision, points] }
+}

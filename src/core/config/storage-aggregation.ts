@@ -1,0 +1,153 @@
+// storage-aggregation.conf as carbon 1.1.7 loads it (storage.loadAggregationSchemas). Pure.
+//
+// Sections in file order, as for storage-schemas. xFilesFactor that float() rejects skips the section;
+// one outside [0, 1] (or NaN) fails an assert and stops carbon; an aggregationMethod whisper does not
+// know stops carbon too (values are case-sensitive); a missing or empty pattern skips the section.
+// Both fields are optional: the first matching section supplies both, and a missing one becomes
+// whisper's default (0.5, average) — it is not taken from a later section. A missing file means
+// defaults only.
+
+import { parsePythonFloat } from '../py-parse.js'
+import type { AggregationMethod } from '../whisper/format.js'
+import { isAggregationMethod } from '../whisper/format.js'
+import type { IniDocument } from './ini-lines.js'
+import { listedSectionOptions, scanIni } from './ini-lines.js'
+import type { PyRegex } from './py-regex.js'
+import { compilePythonRegex } from './py-regex.js'
+import type { RuleProblem, RuleStatus } from './storage-schemas.js'
+
+export interface AggregationRule {
+  section: string
+  line: number
+  pattern: string | null
+  patternLine: number | null
+  /** As written (after interpolation). */
+  xFilesFactorText: string | null
+  xFilesFactorLine: number | null
+  /** float() of the text; null when absent (or when float() rejects it: the rule is skipped). */
+  xFilesFactor: number | null
+  aggregationMethod: string | null
+  aggregationMethodLine: number | null
+  regex: PyRegex | null
+  status: RuleStatus
+  problem?: RuleProblem
+}
+
+export interface StorageAggregation {
+  file: string
+  doc: IniDocument
+  rules: AggregationRule[]
+  fatal: RuleProblem | null
+}
+
+function evaluateSection(doc: IniDocument, name: string, line: number): AggregationRule {
+  const rule: AggregationRule = {
+    section: name,
+    line,
+    pattern: null,
+    patternLine: null,
+    xFilesFactorText: null,
+    xFilesFactorLine: null,
+    xFilesFactor: null,
+    aggregationMethod: null,
+    aggregationMethodLine: null,
+    regex: null,
+    status: 'active',
+  }
+  const options = listedSectionOptions(doc, name)
+  if (!options.ok) {
+    rule.status = 'fatal'
+    rule.problem = {
+      code: options.line === null ? 'no-section' : 'interpolation',
+      line: options.line ?? line,
+      message: options.message,
+    }
+    return rule
+  }
+  const pattern = options.options.get('pattern')
+  const xff = options.options.get('xfilesfactor')
+  const method = options.options.get('aggregationmethod')
+  rule.pattern = pattern?.value ?? null
+  rule.patternLine = pattern?.key.line ?? null
+  rule.xFilesFactorText = xff?.value ?? null
+  rule.xFilesFactorLine = xff?.key.line ?? null
+  rule.aggregationMethod = method?.value ?? null
+  rule.aggregationMethodLine = method?.key.line ?? null
+  if (xff) {
+    const value = parsePythonFloat(xff.value)
+    if (value === undefined) {
+      rule.status = 'skipped'
+      rule.problem = {
+        code: 'x-files-factor',
+        line: xff.key.line,
+        message: `Invalid schemas found in ${name}.`,
+      }
+      return rule
+    }
+    rule.xFilesFactor = value
+    if (!(value >= 0 && value <= 1)) {
+      rule.status = 'fatal'
+      rule.problem = {
+        code: 'x-files-factor-range',
+        line: xff.key.line,
+        message: `xFilesFactor ${xff.value} is not between 0 and 1 (AssertionError)`,
+      }
+      return rule
+    }
+  }
+  if (method && !isAggregationMethod(method.value)) {
+    rule.status = 'fatal'
+    rule.problem = {
+      code: 'aggregation-method',
+      line: method.key.line,
+      message: `unknown aggregationMethod ${JSON.stringify(method.value)} (AssertionError)`,
+    }
+    return rule
+  }
+  if (!rule.pattern) {
+    rule.status = 'skipped'
+    rule.problem = {
+      code: 'missing-pattern',
+      line: rule.patternLine ?? line,
+      message: `Section missing 'pattern': ${name}`,
+    }
+    return rule
+  }
+  rule.regex = compilePythonRegex(rule.pattern)
+  if (!rule.regex.valid) {
+    rule.status = 'fatal'
+    rule.problem = { code: 'regex', line: rule.patternLine!, message: rule.regex.error.message }
+  }
+  return rule
+}
+
+/** Parse storage-aggregation.conf text. Never throws. */
+export function parseStorageAggregation(text: string, file: string): StorageAggregation {
+  const doc = scanIni(text)
+  // When configparser refuses the file carbon has no rules at all; they are still evaluated (each
+  // listed name once) so that a linter can report their problems too.
+  const seen = new Set<string>()
+  const listed = doc.fatal
+    ? doc.listedSections.filter(({ name }) => !seen.has(name) && Boolean(seen.add(name)))
+    : doc.listedSections
+  const rules = listed.map(({ name, line }) => evaluateSection(doc, name, line))
+  if (doc.fatal) {
+    return { file, doc, rules, fatal: { code: 'syntax', line: doc.fatal.line, message: doc.fatal.message } }
+  }
+  const fatalRule = rules.find((r) => r.status === 'fatal')
+  return { file, doc, rules, fatal: fatalRule?.problem ?? null }
+}
+
+export function activeAggregationRules(aggregation: StorageAggregation | null): AggregationRule[] {
+  return aggregation ? aggregation.rules.filter((r) => r.status === 'active') : []
+}
+
+/** The method a rule gives (whisper's default when the rule leaves it out). */
+export function methodOf(rule: AggregationRule | null): AggregationMethod {
+  const m = rule?.aggregationMethod
+  return m !== null && m !== undefined && isAggregationMethod(m) ? m : 'average'
+}
+
+export function xFilesFactorOf(rule: AggregationRule | null): number {
+  return rule?.xFilesFactor ?? 0.5
+}

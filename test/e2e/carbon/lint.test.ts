@@ -1,0 +1,199 @@
+// carbon lint end to end: the built binary on copies of the fixtures, stdout, stderr and exit status.
+
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, test } from 'node:test'
+import { FIXTURES } from '../../helpers/paths.js'
+import { run } from '../../helpers/cli.js'
+import { tempDir } from '../../helpers/tmp.js'
+
+function copyFixture(
+  t: Parameters<typeof tempDir>[0],
+  fixture: string,
+  name = 'conf',
+): { cwd: string; dir: string } {
+  const cwd = tempDir(t)
+  const dir = path.join(cwd, name)
+  fs.cpSync(path.join(FIXTURES, 'config', fixture), dir, { recursive: true })
+  fs.rmSync(path.join(dir, 'lint-options.json'), { force: true })
+  return { cwd, dir }
+}
+
+function diagnosticLines(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => /^[^ ]+:\d+: (error|warning) /.test(line))
+}
+
+describe('carbon lint', () => {
+  test("the Graphite article's configuration: every empty key, 1min, averaged counters, sparse data", (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    const result = run('carbon', ['lint', 'conf', '--interval', '1m'], { cwd })
+    assert.equal(result.status, 1, result.stderr)
+    const lines = diagnosticLines(result.stdout)
+    const template = fs
+      .readFileSync(path.join(FIXTURES, 'config', 'article', 'carbon.conf'), 'utf8')
+      .split('\n')
+    const emptyKeys = template.flatMap((line, i) =>
+      /^\w+\s*=\s*$/.test(line) ? [[line.split('=')[0]!.trim(), i + 1] as const] : [],
+    )
+    assert.equal(emptyKeys.length, 19)
+    for (const [key, line] of emptyKeys) {
+      assert.ok(
+        lines.some(
+          (l) =>
+            l.startsWith(`conf/carbon.conf:${line}: `) && l.includes(` empty-value [cache] ${key} is empty`),
+        ),
+        `${key} (line ${line}) is not reported:\n${result.stdout}`,
+      )
+    }
+    assert.ok(
+      lines.includes(
+        "conf/storage-schemas.conf:11: error retention-syntax [statsd] retentions = 10s:6h,1min:6d,10min:1800d: Invalid unit 'min' in section [Statsd] (retention \"1min:6d\"); carbon-cache does not start (whisper's own parser, used by whisper-create and validate-storage-schemas, accepts it, but carbon 1.1's units are exactly s, m, h, d, w, y)",
+      ),
+      result.stdout,
+    )
+    assert.ok(
+      lines.some(
+        (l) =>
+          l.startsWith('conf/storage-aggregation.conf:19: warning counter-averaged ') &&
+          l.includes('"example.requests.sum"'),
+      ),
+    )
+    assert.ok(
+      lines.some(
+        (l) =>
+          l.startsWith('conf/storage-aggregation.conf:18: warning sparse-data ') && l.includes('[highres]'),
+      ),
+    )
+    // The schema sizes follow the diagnostics.
+    assert.match(result.stdout, /\nsize of one metric file, per schema\n/)
+    assert.match(
+      result.stdout,
+      /conf\/storage-schemas\.conf:1 +\[carbon\] +\^carbon\\\.\.\* +60:90d +1,555,228 bytes \(1\.5 MiB\)/,
+    )
+    assert.match(result.stdout, /\(built-in\) +\[default\] +\(anything else\) +60s:7d +120,988 bytes/)
+    assert.match(result.stderr, /^carbon lint: \d+ errors, \d+ warnings in 3 files\n$/)
+  })
+
+  test('a clean directory: exit 0, sizes only, a summary on stderr', (t) => {
+    const { cwd } = copyFixture(t, 'missing-file/good')
+    const result = run('carbon', ['lint', '--config-dir', 'conf'], { cwd })
+    assert.equal(result.status, 0, result.stdout + result.stderr)
+    assert.deepEqual(diagnosticLines(result.stdout), [])
+    assert.match(result.stdout, /^size of one metric file, per schema\n/)
+    assert.equal(result.stderr, 'carbon lint: no problems in 3 files\n')
+  })
+
+  test('--format json: one document with schemaVersion 1, the same diagnostics', (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    const text = run('carbon', ['lint', 'conf'], { cwd })
+    const json = run('carbon', ['lint', 'conf', '--format', 'json'], { cwd })
+    assert.equal(json.status, 1)
+    assert.equal(json.stderr, '')
+    const report = JSON.parse(json.stdout) as {
+      schemaVersion: number
+      diagnostics: { file: string; line: number; severity: string; rule: string; message: string }[]
+      summary: { errors: number; warnings: number }
+      schemas: { section: string; fileSize: number | null }[]
+    }
+    assert.equal(report.schemaVersion, 1)
+    assert.deepEqual(
+      report.diagnostics.map((d) => `${d.file}:${d.line}: ${d.severity} ${d.rule} ${d.message}`),
+      diagnosticLines(text.stdout),
+    )
+    assert.equal(report.summary.errors, report.diagnostics.filter((d) => d.severity === 'error').length)
+    assert.deepEqual(
+      report.schemas.map((s) => [s.section, s.fileSize]),
+      // whisper's layout: a 16-byte header, 12 bytes per archive and per point.
+      [
+        ['carbon', 16 + 12 + 12 * (90 * 1440)],
+        ['highres', 16 + 24 + 12 * (86400 + 30 * 1440)],
+        ['statsd', null],
+        ['default', 16 + 12 + 12 * 1440],
+        ['default', 16 + 12 + 12 * 10080],
+      ],
+    )
+  })
+
+  test('--format github: annotations, with GitHub escaping in properties and messages', (t) => {
+    const { cwd } = copyFixture(t, 'interpolation/bad', 'odd,dir')
+    const result = run('carbon', ['lint', 'odd,dir/carbon.conf', '--format', 'github'], { cwd })
+    assert.equal(result.status, 1)
+    assert.equal(
+      result.stdout,
+      '::error file=odd%2Cdir/carbon.conf,line=8,title=carbon lint interpolation::[cache] MAX_CACHE_SIZE: a lone \'%25\' (found "%25"): write %25%25 for a literal %25, or %25(name)s\n',
+    )
+  })
+
+  test('on a colour terminal: a table with coloured severities', (t) => {
+    const { cwd } = copyFixture(t, 'drops-data/bad')
+    const result = run('carbon', ['lint', 'conf/carbon.conf'], {
+      cwd,
+      env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
+    })
+    assert.equal(result.status, 0)
+    assert.match(result.stdout, /┌/)
+    assert.match(result.stdout, /\u001b\[33mwarning\u001b\[39m/)
+    assert.match(result.stdout, /│ conf\/carbon\.conf:8 │/)
+  })
+
+  test('--strict turns warnings into a failure', (t) => {
+    const { cwd } = copyFixture(t, 'drops-data/bad')
+    const plain = run('carbon', ['lint', 'conf/carbon.conf'], { cwd })
+    assert.equal(plain.status, 0, plain.stdout)
+    assert.equal(diagnosticLines(plain.stdout).length, 1)
+    assert.equal(plain.stderr, 'carbon lint: 0 errors, 1 warning in 1 file\n')
+    const strict = run('carbon', ['lint', 'conf/carbon.conf', '--strict'], { cwd })
+    assert.equal(strict.status, 1)
+    assert.equal(strict.stdout, plain.stdout)
+  })
+
+  test('a file that cannot be read: exit 5', (t) => {
+    const cwd = tempDir(t)
+    const missing = run('carbon', ['lint', 'nowhere/storage-schemas.conf'], { cwd })
+    assert.equal(missing.status, 5)
+    assert.equal(missing.stdout, '')
+    assert.equal(missing.stderr, 'carbon: nowhere/storage-schemas.conf: no such file or directory\n')
+    const noDir = run('carbon', ['lint', '--config-dir', 'nowhere'], { cwd })
+    assert.equal(noDir.status, 5)
+    assert.equal(noDir.stderr, 'carbon: nowhere: no such file or directory\n')
+    const empty = path.join(cwd, 'empty')
+    fs.mkdirSync(empty)
+    const none = run('carbon', ['lint', 'empty'], { cwd })
+    assert.equal(none.status, 5)
+    assert.match(none.stderr, /^carbon: empty: no carbon configuration files here/)
+  })
+
+  test(
+    'a file that is not readable: exit 5',
+    { skip: process.getuid?.() === 0 ? 'running as root' : undefined },
+    (t) => {
+      const { cwd, dir } = copyFixture(t, 'drops-data/bad')
+      fs.chmodSync(path.join(dir, 'carbon.conf'), 0o000)
+      const result = run('carbon', ['lint', 'conf'], { cwd })
+      assert.equal(result.status, 5)
+      assert.equal(result.stderr, 'carbon: conf/carbon.conf: permission denied\n')
+    },
+  )
+
+  test('usage errors: exit 2', (t) => {
+    const cwd = tempDir(t)
+    const format = run('carbon', ['lint', '--format', 'xml'], { cwd })
+    assert.equal(format.status, 2)
+    assert.match(format.stderr, /xml/)
+    const interval = run('carbon', ['lint', '--interval', '5x'], { cwd })
+    assert.equal(interval.status, 2)
+    assert.match(interval.stderr, /unknown unit 'x'/)
+    fs.writeFileSync(path.join(cwd, 'mystery.txt'), 'hello\n')
+    const kind = run('carbon', ['lint', 'mystery.txt'], { cwd })
+    assert.equal(kind.status, 2)
+    assert.match(kind.stderr, /cannot tell which carbon file this is/)
+  })
+
+  test('--help', () => {
+    const result = run('carbon', ['lint', '--help'])
+    assert.equal(result.status, 0)
+    assert.match(result.stdout, /--format <format>/)
+    assert.match(result.stdout, /--interval <duration>/)
+  })
+})
