@@ -8,8 +8,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { ROOT } from '../helpers/paths.js'
 
-export const WSP = path.join(ROOT, 'bin', 'wsp.js')
-export const CARBON = path.join(ROOT, 'bin', 'carbon.js')
+export const WSP = path.join(ROOT, 'bin', 'wsp.cjs')
+export const CARBON = path.join(ROOT, 'bin', 'carbon.cjs')
 export const PYTHON = process.env.CARBONKIT_PYTHON ?? '/usr/bin/python3'
 
 export function median(values: readonly number[]): number {

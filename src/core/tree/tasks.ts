@@ -5,6 +5,8 @@ import { CoreError } from '../errors.js'
 import type { CheckOptions, CheckResult } from '../whisper/check.js'
 import { checkFile } from '../whisper/check.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
+import type { FillOptions, FillResult } from '../whisper/fill.js'
+import { fill } from '../whisper/fill.js'
 import type { ResizeOptions, ResizeResult } from '../whisper/resize.js'
 import { resize } from '../whisper/resize.js'
 import type { AggregationChange, SetAggregationOptions } from '../whisper/set-aggregation.js'
@@ -13,6 +15,7 @@ import { setAggregation } from '../whisper/set-aggregation.js'
 export type Task =
   | { kind: 'check'; path: string; options: CheckOptions }
   | { kind: 'resize'; path: string; archives: ArchiveSpec[]; options: ResizeOptions }
+  | { kind: 'fill'; path: string; source: string; options: FillOptions }
   | {
       kind: 'set-aggregation'
       path: string
@@ -21,7 +24,7 @@ export type Task =
       options: SetAggregationOptions
     }
 
-export type TaskResult = CheckResult | ResizeResult | AggregationChange
+export type TaskResult = CheckResult | ResizeResult | AggregationChange | FillResult
 
 /** An error as it crosses a thread: enough to report it and to map it to an exit status. */
 export interface TaskError {
@@ -41,6 +44,8 @@ export function runTask(task: Task): Outcome {
         return { path: task.path, ok: true, result: checkFile(task.path, task.options) }
       case 'resize':
         return { path: task.path, ok: true, result: resize(task.path, task.archives, task.options) }
+      case 'fill':
+        return { path: task.path, ok: true, result: fill(task.source, task.path, task.options) }
       case 'set-aggregation':
         return {
           path: task.path,

@@ -55,3 +55,25 @@ export function isDirectory(path: string): boolean {
     return false
   }
 }
+
+export interface FilePairs {
+  /** [source, target] for every target file with a source at the same relative path. */
+  pairs: [string, string][]
+  /** Target files without a source. */
+  unmatched: string[]
+}
+
+/**
+ * Pair the whisper files under `targetRoot` with the files at the same relative paths under
+ * `sourceRoot` (for filling one node's tree from another's).
+ * @throws NotFoundError for a root that does not exist
+ */
+export function pairWhisperFiles(sourceRoot: string, targetRoot: string): FilePairs {
+  const out: FilePairs = { pairs: [], unmatched: [] }
+  for (const file of findWhisperFiles([targetRoot])) {
+    const source = path.join(sourceRoot, path.relative(targetRoot, file.path))
+    if (fs.existsSync(source)) out.pairs.push([source, file.path])
+    else out.unmatched.push(file.path)
+  }
+  return out
+}

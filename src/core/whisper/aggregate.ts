@@ -10,13 +10,13 @@
 
 import { InvalidAggregationMethodError } from '../errors.js'
 
-function sum(values: readonly number[]): number {
+function sum(values: ArrayLike<number>): number {
   let total = 0
-  for (const v of values) total += v
+  for (let i = 0; i < values.length; i++) total += values[i]!
   return total
 }
 
-function pick(values: readonly number[], better: (candidate: number, best: number) => boolean): number {
+function pick(values: ArrayLike<number>, better: (candidate: number, best: number) => boolean): number {
   let best = values[0]!
   for (let i = 1; i < values.length; i++) {
     const candidate = values[i]!
@@ -32,7 +32,7 @@ function pick(values: readonly number[], better: (candidate: number, best: numbe
  */
 export function aggregate(
   aggregationMethod: string,
-  knownValues: readonly number[],
+  knownValues: ArrayLike<number>,
   neighborValues?: readonly (number | null)[],
 ): number {
   switch (aggregationMethod) {

@@ -106,6 +106,67 @@ export function readArchiveColumns(
   return { values, known }
 }
 
+/**
+ * The values of `count` intervals from `fromInterval`, from a whole archive's bytes in file order
+ * (pure: for callers that already hold the archive, such as resize).
+ */
+export function decodeArchiveColumns(
+  bytes: Uint8Array,
+  archive: ArchiveInfo,
+  fromInterval: number,
+  count: number,
+): { values: Float64Array; known: Uint8Array } {
+  count = Math.max(0, count)
+  const values = new Float64Array(count)
+  const known = new Uint8Array(count)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const base = view.getUint32(0)
+  if (base === 0 || count === 0) return { values, known }
+  const step = archive.secondsPerPoint
+  const firstSlot = mod(Math.floor((fromInterval - base) / step), archive.points)
+  for (let i = 0; i < count; i++) {
+    const at = ((firstSlot + i) % archive.points) * POINT_SIZE
+    if (view.getUint32(at) === fromInterval + i * step) {
+      values[i] = view.getFloat64(at + 4)
+      known[i] = 1
+    }
+  }
+  return { values, known }
+}
+
+/**
+ * decodeArchiveColumns for a whole archive (count = points) given as its data extents (readDataExtents
+ * with 12-byte units): everything outside them is zeros, empty slots.
+ */
+export function decodeArchiveExtents(
+  extents: readonly { offset: number; bytes: Buffer }[],
+  archive: ArchiveInfo,
+  fromInterval: number,
+): { values: Float64Array; known: Uint8Array } {
+  const values = new Float64Array(archive.points)
+  const known = new Uint8Array(archive.points)
+  const head = extents[0]
+  if (!head || head.offset !== 0) return { values, known }
+  const base = new DataView(head.bytes.buffer, head.bytes.byteOffset, head.bytes.byteLength).getUint32(0)
+  if (base === 0) return { values, known }
+  const step = archive.secondsPerPoint
+  const firstSlot = mod(Math.floor((fromInterval - base) / step), archive.points)
+  for (const extent of extents) {
+    const view = new DataView(extent.bytes.buffer, extent.bytes.byteOffset, extent.bytes.byteLength)
+    const firstSlotOfExtent = extent.offset / POINT_SIZE
+    for (let at = 0; at + POINT_SIZE <= extent.bytes.byteLength; at += POINT_SIZE) {
+      const timestamp = view.getUint32(at)
+      if (timestamp === 0) continue
+      const i = mod(firstSlotOfExtent + at / POINT_SIZE - firstSlot, archive.points)
+      if (timestamp === fromInterval + i * step) {
+        values[i] = view.getFloat64(at + 4)
+        known[i] = 1
+      }
+    }
+  }
+  return { values, known }
+}
+
 /** Columns as whisper's list: the value, or null where nothing is stored. */
 export function columnsToList(columns: { values: Float64Array; known: Uint8Array }): (number | null)[] {
   const list = new Array<number | null>(columns.values.length)

@@ -29,15 +29,20 @@ export interface OpenOptions {
 }
 
 type Flock = (fd: number, flags: 'ex' | 'sh' | 'un' | 'exnb' | 'shnb') => void
-let flockSync: Flock | undefined
+type Seek = (fd: number, position: number, whence: number) => number
+let fsExt: { flockSync: Flock; seekSync: Seek } | undefined
+
+function loadFsExt(): { flockSync: Flock; seekSync: Seek } {
+  // fs-ext is a native addon: load it only when needed, so that plain reads start fast.
+  if (!fsExt) {
+    const require = createRequire(import.meta.url)
+    fsExt = require('fs-ext') as { flockSync: Flock; seekSync: Seek }
+  }
+  return fsExt
+}
 
 function loadFlock(): Flock {
-  // fs-ext is a native addon: load it only when a lock is taken, so that reads start fast.
-  if (!flockSync) {
-    const require = createRequire(import.meta.url)
-    flockSync = (require('fs-ext') as { flockSync: Flock }).flockSync
-  }
-  return flockSync
+  return loadFsExt().flockSync
 }
 
 /** flock(2) the file: exclusive for writers, shared for readers that want a consistent view (blocks), or unlock. */
@@ -79,6 +84,94 @@ export function readAt(fd: number, path: string, position: number, length: numbe
     done += n
   }
   return buffer
+}
+
+const SEEK_DATA = 3
+const SEEK_HOLE = 4
+
+/**
+ * Read `length` bytes at `position` from a possibly sparse file, reading only its data extents
+ * (lseek SEEK_DATA/SEEK_HOLE): holes read as the zeros they are without being copied. A freshly
+ * created or resized whisper file is mostly hole. Falls back to a plain read where seeking for data
+ * is not supported.
+ * @throws CorruptFileError when the file ends first.
+ */
+export function readSparse(fd: number, path: string, position: number, length: number): Buffer {
+  const out = Buffer.alloc(length)
+  const end = position + length
+  let seek: Seek
+  try {
+    seek = loadFsExt().seekSync
+  } catch {
+    return readAt(fd, path, position, length, out)
+  }
+  let at = position
+  while (at < end) {
+    let dataStart: number
+    let holeStart: number
+    try {
+      dataStart = seek(fd, at, SEEK_DATA)
+      holeStart = seek(fd, dataStart, SEEK_HOLE)
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      if (code === 'ENXIO') break
+      return readAt(fd, path, position, length, out)
+    }
+    if (dataStart >= end) break
+    const from = Math.max(at, dataStart)
+    const to = Math.min(end, holeStart)
+    readAt(fd, path, from, to - from, out.subarray(from - position, to - position))
+    at = to
+  }
+  return out
+}
+
+/**
+ * The data of the region [position, position + length) of a possibly sparse file, as the extents
+ * that hold data (widened to whole `unit`s, e.g. 12-byte points): holes are not read at all.
+ * Where seeking for data is not supported, the whole region is one extent.
+ */
+export function readDataExtents(
+  fd: number,
+  path: string,
+  position: number,
+  length: number,
+  unit = 1,
+): { offset: number; bytes: Buffer }[] {
+  const end = position + length
+  const ranges: [number, number][] = []
+  let seek: Seek | undefined
+  try {
+    seek = loadFsExt().seekSync
+  } catch {
+    seek = undefined
+  }
+  if (!seek) {
+    ranges.push([0, length])
+  } else {
+    let at = position
+    while (at < end) {
+      let dataStart: number
+      let holeStart: number
+      try {
+        dataStart = seek(fd, at, SEEK_DATA)
+        holeStart = seek(fd, dataStart, SEEK_HOLE)
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ENXIO') break
+        ranges.length = 0
+        ranges.push([0, length])
+        break
+      }
+      if (dataStart >= end) break
+      const from = Math.floor((Math.max(at, dataStart) - position) / unit) * unit
+      const to = Math.min(length, Math.ceil((Math.min(end, holeStart) - position) / unit) * unit)
+      const last = ranges[ranges.length - 1]
+      if (last && from <= last[1]) last[1] = Math.max(last[1], to)
+      else ranges.push([from, to])
+      at = Math.min(end, holeStart)
+    }
+  }
+  return ranges.map(([from, to]) => ({ offset: from, bytes: readAt(fd, path, position + from, to - from) }))
 }
 
 /** Write all of `bytes` at `position`. */

@@ -19,11 +19,11 @@ import { aggregate } from './aggregate.js'
 import type { ArchiveInfo, Header } from './codec.js'
 import { encodeHeader, encodePoint, decodePointTimestamp, decodePointValue } from './codec.js'
 import { installFile, temporaryPathFor } from './create.js'
-import { readArchiveColumns } from './fetch.js'
+import { decodeArchiveExtents } from './fetch.js'
 import type { WhisperFile } from './file.js'
-import { closeWhisperFile, lockFile, openWhisperFile, readAt } from './file.js'
+import { closeWhisperFile, lockFile, openWhisperFile, readAt, readDataExtents, readSparse } from './file.js'
 import type { AggregationMethod } from './format.js'
-import { POINT_SIZE, alignTimestamp } from './format.js'
+import { POINT_SIZE, alignTimestamp, mod } from './format.js'
 import type { ArchiveSpec } from './retention.js'
 import { checkArchiveListStorable, validateArchiveList } from './retention.js'
 import { checkAggregation } from './set-aggregation.js'
@@ -78,6 +78,8 @@ interface OldWindow {
   fromInterval: number
   values: Float64Array
   known: Uint8Array
+  /** The indices of `known` that hold a point, ascending: old files are mostly empty. */
+  knownIndices: number[]
 }
 
 interface NewArchive {
@@ -88,11 +90,17 @@ interface NewArchive {
   report: ResizeArchiveReport
 }
 
+/** Each old archive's window, read from its data extents only (a resized file is mostly hole). */
 function readWindows(file: WhisperFile, now: number): OldWindow[] {
   return file.header.archives.map((archive) => {
     const step = archive.secondsPerPoint
     const fromInterval = alignTimestamp(now - archive.retention, step) + step
-    return { archive, fromInterval, ...readArchiveColumns(file, archive, fromInterval, archive.points) }
+    const extents = readDataExtents(file.fd, file.path, archive.offset, archive.size, POINT_SIZE)
+    const columns = decodeArchiveExtents(extents, archive, fromInterval)
+    const knownIndices: number[] = []
+    const known = columns.known
+    for (let k = 0; k < known.length; k++) if (known[k] === 1) knownIndices.push(k)
+    return { archive, fromInterval, ...columns, knownIndices }
   })
 }
 
@@ -113,39 +121,53 @@ function buildArchive(
     (w) => w.archive.secondsPerPoint <= step && step % w.archive.secondsPerPoint === 0,
   )
   const xff = Math.fround(xFilesFactor)
-  for (let i = 0; i < points; i++) {
-    const interval = fromInterval + i * step
-    for (const w of candidates) {
-      const oldStep = w.archive.secondsPerPoint
-      const first = (interval - w.fromInterval) / oldStep
-      const size = step / oldStep
-      if (first + size <= 0 || first >= w.values.length) continue
+  // Finest candidate first; each one visits only its stored points, bucket by bucket, and fills the
+  // new intervals still empty: a 1y archive built from a mostly empty 7d one costs a few points' work.
+  for (const w of candidates) {
+    const oldStep = w.archive.secondsPerPoint
+    const size = step / oldStep
+    let bucket = -1
+    let firstOld = 0
+    let count = 0
+    const scratch = new Float64Array(size)
+    const offsets = new Int32Array(size)
+    const finish = (): void => {
+      if (bucket < 0 || count === 0) return
       if (size === 1) {
-        if (w.known[first] === 1) {
-          values[i] = w.values[first]!
-          known[i] = 1
-          report.copied++
-          break
-        }
-        continue
+        values[bucket] = scratch[0]!
+        known[bucket] = 1
+        report.copied++
+        return
       }
-      const neighbors: (number | null)[] = new Array<number | null>(size)
-      const knownValues: number[] = []
-      for (let k = 0; k < size; k++) {
-        const at = first + k
-        if (at >= 0 && at < w.values.length && w.known[at] === 1) {
-          neighbors[k] = w.values[at]!
-          knownValues.push(w.values[at]!)
-        } else {
-          neighbors[k] = null
-        }
+      if (!(count / size >= xff)) return
+      let neighbors: (number | null)[] | undefined
+      if (method === 'avg_zero') {
+        neighbors = new Array<number | null>(size).fill(null)
+        for (let k = 0; k < count; k++) neighbors[offsets[k]!] = scratch[k]!
       }
-      if (knownValues.length === 0 || !(knownValues.length / size >= xff)) continue
-      values[i] = aggregate(method, knownValues, neighbors)
-      known[i] = 1
+      values[bucket] = aggregate(method, scratch.subarray(0, count), neighbors)
+      known[bucket] = 1
       report.aggregated++
-      break
     }
+    // The indices ascend, so a bucket is recomputed only when a point passes its end.
+    let b = Number.NaN
+    let bucketEnd = -Infinity
+    for (const index of w.knownIndices) {
+      const t = w.fromInterval + index * oldStep
+      if (t >= bucketEnd || t < bucketEnd - step) {
+        b = Math.floor((t - fromInterval) / step)
+        bucketEnd = fromInterval + (b + 1) * step
+        finish()
+        bucket = b < 0 || b >= points || known[b] === 1 ? -1 : b
+        firstOld = (fromInterval + b * step - w.fromInterval) / oldStep
+        count = 0
+      }
+      if (bucket < 0) continue
+      scratch[count] = w.values[index]!
+      offsets[count] = index - firstOld
+      count++
+    }
+    finish()
   }
   return { spec, fromInterval, values, known, report }
 }
@@ -156,13 +178,17 @@ function countLost(old: readonly OldWindow[], built: readonly NewArchive[]): Res
   for (const w of old) {
     const oldStep = w.archive.secondsPerPoint
     const holders = built.filter((a) => a.spec[0] >= oldStep && a.spec[0] % oldStep === 0)
-    for (let i = 0; i < w.values.length; i++) {
-      if (w.known[i] !== 1) continue
+    for (const i of w.knownIndices) {
       const t = w.fromInterval + i * oldStep
-      const held = holders.some((a) => {
-        const index = (alignTimestamp(t, a.spec[0]) - a.fromInterval) / a.spec[0]
-        return index >= 0 && index < a.values.length && a.known[index] === 1
-      })
+      let held = false
+      for (const a of holders) {
+        const step = a.spec[0]
+        const index = (t - mod(t, step) - a.fromInterval) / step
+        if (index >= 0 && index < a.values.length && a.known[index] === 1) {
+          held = true
+          break
+        }
+      }
       if (held) continue
       lost.points++
       lost.oldest = Math.min(lost.oldest ?? t, t)
@@ -172,35 +198,40 @@ function countLost(old: readonly OldWindow[], built: readonly NewArchive[]): Res
   return lost
 }
 
-/** The new file's bytes: header, then each ring with its oldest point in slot 0. */
-function encodeFile(built: readonly NewArchive[], xFilesFactor: number, method: string): Buffer {
+/** A new file as the regions that hold something; the rest of its `size` bytes are zeros. */
+interface EncodedFile {
+  size: number
+  regions: { position: number; bytes: Buffer }[]
+}
+
+/** The new file: header, then each ring with its oldest point in slot 0 (as whisper's first write puts it). */
+function encodeFile(built: readonly NewArchive[], xFilesFactor: number, method: string): EncodedFile {
   const specs = built.map((a) => a.spec)
   const header = encodeHeader(specs, xFilesFactor, method)
-  let size = header.byteLength
-  for (const [, points] of specs) size += points * POINT_SIZE
-  const out = Buffer.alloc(size)
-  header.copy(out, 0)
+  const regions = [{ position: 0, bytes: header }]
   let offset = header.byteLength
   for (const archive of built) {
     const [step, points] = archive.spec
     const first = archive.known.indexOf(1)
     if (first >= 0) {
-      // The oldest point becomes the base (slot 0), as whisper's first write into an empty archive does.
-      for (let i = first; i < points; i++) {
-        if (archive.known[i] !== 1) continue
-        const slot = (i - first) % points
-        encodePoint(out, offset + slot * POINT_SIZE, archive.fromInterval + i * step, archive.values[i]!)
+      const last = archive.known.lastIndexOf(1)
+      const bytes = Buffer.alloc((last - first + 1) * POINT_SIZE)
+      for (let i = first; i <= last; i++) {
+        if (archive.known[i] === 1) {
+          encodePoint(bytes, (i - first) * POINT_SIZE, archive.fromInterval + i * step, archive.values[i]!)
+        }
       }
+      regions.push({ position: offset, bytes })
     }
     offset += points * POINT_SIZE
   }
-  return out
+  return { size: offset, regions }
 }
 
-/** Write the new file's bytes at `path` (created exclusively); holes where there is no data unless fallocate. */
+/** Write the new file at `path` (created exclusively): holes between the regions, or zeros with fallocate. */
 function writeTemporary(
   path: string,
-  bytes: Buffer,
+  file: EncodedFile,
   like: fs.Stats,
   fallocate: boolean,
   reportPath: string,
@@ -209,23 +240,15 @@ function writeTemporary(
   try {
     fd = fs.openSync(path, 'wx', like.mode & 0o7777)
     if (fallocate) {
-      fs.writeSync(fd, bytes, 0, bytes.byteLength, 0)
-    } else {
-      fs.ftruncateSync(fd, bytes.byteLength)
-      // Write only the 4 KiB blocks that hold something: the rest stays a hole that reads as zeros.
-      const block = 4096
-      for (let start = 0; start < bytes.byteLength; start += block) {
-        const end = Math.min(start + block, bytes.byteLength)
-        let empty = true
-        for (let i = start; i < end; i++) {
-          if (bytes[i] !== 0) {
-            empty = false
-            break
-          }
-        }
-        if (!empty) fs.writeSync(fd, bytes, start, end - start, start)
+      const zeros = Buffer.alloc(Math.min(file.size, 1 << 20))
+      for (let at = 0; at < file.size; at += zeros.byteLength) {
+        fs.writeSync(fd, zeros, 0, Math.min(zeros.byteLength, file.size - at), at)
       }
+    } else {
+      fs.ftruncateSync(fd, file.size)
     }
+    for (const region of file.regions)
+      fs.writeSync(fd, region.bytes, 0, region.bytes.byteLength, region.position)
     fs.fchmodSync(fd, like.mode & 0o7777)
     try {
       fs.fchownSync(fd, like.uid, like.gid)
@@ -278,6 +301,7 @@ function latePoints(old: WhisperFile, snapshot: readonly Buffer[], now: number):
   old.header.archives.forEach((archive, index) => {
     const current = readAt(old.fd, old.path, archive.offset, archive.size)
     const before = snapshot[index]!
+    if (current.equals(before)) return
     const finerRetention = index === 0 ? -Infinity : old.header.archives[index - 1]!.retention
     for (let at = 0; at < archive.size; at += POINT_SIZE) {
       if (current.compare(before, at, at + POINT_SIZE, at, at + POINT_SIZE) === 0) continue
@@ -337,7 +361,7 @@ export function resize(
         xFilesFactor,
       ),
     )
-    const bytes = encodeFile(built, xFilesFactor, method)
+    const encoded = encodeFile(built, xFilesFactor, method)
     const target = options.newFile ?? path
     const result: ResizeResult = {
       path,
@@ -354,7 +378,7 @@ export function resize(
         archives: specs,
         xFilesFactor: Math.fround(xFilesFactor),
         aggregationMethod: method,
-        sizeBytes: bytes.byteLength,
+        sizeBytes: encoded.size,
       },
       archives: built.map((a) => a.report),
       lost: countLost(windows, built),
@@ -363,13 +387,12 @@ export function resize(
     if (result.dryRun) return result
     const stat = fs.fstatSync(old.fd)
     const temporary = temporaryPathFor(target, 'resize')
-    writeTemporary(temporary, bytes, stat, options.fallocate ?? false, target)
+    writeTemporary(temporary, encoded, stat, options.fallocate ?? false, target)
     if (options.newFile !== undefined) {
       installFile(temporary, options.newFile, false)
       fsyncDirectory(options.newFile)
       return result
     }
-    const snapshot = old.header.archives.map((a) => readAt(old.fd, old.path, a.offset, a.size))
     if (options.backup ?? true) {
       const backup = `${path}.bak`
       const staged = temporaryPathFor(path, 'bak')
@@ -390,7 +413,7 @@ export function resize(
       throw fromSystemError(error, path, true)
     }
     fsyncDirectory(path)
-    result.caughtUp = catchUp(old, path, snapshot, now, options.catchUpDelayMs ?? 2)
+    result.caughtUp = catchUp(old, path, now, options.catchUpDelayMs ?? 2)
     closeWhisperFile(old)
     oldOpen = false
     return result
@@ -404,21 +427,37 @@ export function resize(
  * cannot be read. Blocked requests are the lines with "->".
  */
 function lockWaiters(fd: number): number | undefined {
+  let locks: number | undefined
   try {
     const inode = fs.fstatSync(fd).ino
-    const text = fs.readFileSync('/proc/locks', 'utf8')
+    // A plain read: readFileSync's path for size-0 proc files is an order of magnitude slower.
+    locks = fs.openSync('/proc/locks', 'r')
+    const chunks: Buffer[] = []
+    const buffer = Buffer.allocUnsafe(65536)
+    for (let n = fs.readSync(locks, buffer); n > 0; n = fs.readSync(locks, buffer))
+      chunks.push(Buffer.from(buffer.subarray(0, n)))
+    const text = Buffer.concat(chunks).toString('latin1')
     return text.split('\n').filter((line) => line.includes('->') && line.includes(`:${inode} `)).length
   } catch {
     return undefined
+  } finally {
+    if (locks !== undefined) fs.closeSync(locks)
   }
 }
 
 /**
  * After the rename: let writers queued on the old inode's lock through, then copy what they wrote into
  * the new file, until a pass finds nothing and nobody waits for the old lock any more (two quiet
- * passes where /proc/locks cannot be read). Returns the number of points copied.
+ * passes where /proc/locks cannot be read). Nothing to do when nobody waits for the old lock at the
+ * rename (a writer that has the file open but has not asked for the lock yet is the one case left:
+ * open and flock follow each other immediately in whisper, carbon and go-carbon). Returns the number
+ * of points copied.
  */
-function catchUp(old: WhisperFile, path: string, snapshot: Buffer[], now: number, delayMs: number): number {
+function catchUp(old: WhisperFile, path: string, now: number, delayMs: number): number {
+  // Nobody waiting for the old file's lock (we still hold it): nobody can write into it any more.
+  if (lockWaiters(old.fd) === 0) return 0
+  // Still under the lock: the old file as the new one was built from, to spot what writers add.
+  const snapshot = old.header.archives.map((a) => readSparse(old.fd, old.path, a.offset, a.size))
   const fresh = openWhisperFile(path, { write: true, lock: true })
   let copied = 0
   try {

@@ -1,22 +1,52 @@
 import type { Command } from 'commander'
-import { fill } from '../../../core/whisper/fill.js'
+import { isDirectory, pairWhisperFiles } from '../../../core/tree/walk.js'
+import type { FillResult } from '../../../core/whisper/fill.js'
 import type { Context } from '../../shared/context.js'
 import { emit } from '../../shared/output.js'
+import { failOnFailures, runTree } from '../../shared/tree.js'
 import { renderFill } from '../render/fill.js'
+
+interface FillFlags {
+  lock: boolean
+  json?: boolean
+  quiet?: boolean
+}
 
 export function registerFill(program: Command, ctx: Context): void {
   program
     .command('fill')
     .description(
-      "copy the source's points into every gap of the destination, never over existing points (whisper-fill)",
+      "copy the source's points into every gap of the destination, never over existing points (whisper-fill); two directories fill every file from its namesake",
     )
-    .argument('<src>', 'the .wsp file to read')
-    .argument('<dst>', 'the .wsp file to fill')
+    .argument('<src>', 'the .wsp file (or directory) to read')
+    .argument('<dst>', 'the .wsp file (or directory) to fill')
     .option('--lock', 'lock the destination while filling (the default)')
     .option('--no-lock', 'do not lock the destination')
-    .option('--json', 'print the result as JSON')
-    .action(async (src: string, dst: string, flags: { lock: boolean; json?: boolean }) => {
-      const result = fill(src, dst, { now: ctx.now(), lock: flags.lock })
-      await emit(ctx, result, { json: flags.json, render: renderFill })
+    .option('--json', 'print the results as JSON')
+    .option('-q, --quiet', 'no progress')
+    .action(async (src: string, dst: string, flags: FillFlags) => {
+      const { pairs, unmatched } = isDirectory(dst)
+        ? pairWhisperFiles(src, dst)
+        : { pairs: [[src, dst] as [string, string]], unmatched: [] }
+      const sources = new Map(pairs.map(([s, d]) => [d, s]))
+      const options = { now: ctx.now(), lock: flags.lock }
+      const run = await runTree<FillResult>(
+        ctx,
+        'fill',
+        pairs.map(([, d]) => d),
+        (f) => ({ kind: 'fill', path: f.path, source: sources.get(f.path)!, options }),
+        Boolean(flags.json || flags.quiet),
+      )
+      await emit(
+        ctx,
+        { run, unmatched },
+        {
+          json: flags.json,
+          render: renderFill,
+          renderJson: (v) =>
+            JSON.stringify({ schemaVersion: 1, ...v.run, unmatched: v.unmatched }, null, 2) + '\n',
+        },
+      )
+      failOnFailures(ctx, run)
     })
 }
