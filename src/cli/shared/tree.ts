@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import { CoreError } from '../../core/errors.js'
 import type { TreeRun } from '../../core/tree/run.js'
-import { runOverTree } from '../../core/tree/run.js'
+import { runOverFiles, runOverTree } from '../../core/tree/run.js'
 import type { Task, TaskResult } from '../../core/tree/tasks.js'
 import type { WalkedFile } from '../../core/tree/walk.js'
 import type { Context } from './context.js'
@@ -26,6 +26,25 @@ export async function runTree<T extends TaskResult>(
   const progress = await startProgress(ctx, label, quiet)
   try {
     return await runOverTree<T>(roots, taskFor, {
+      workerUrl: workerUrl(),
+      onProgress: (done, total) => progress.update(done, total),
+    })
+  } finally {
+    progress.stop()
+  }
+}
+
+/** runTree for a given list of files. */
+export async function runFiles<T extends TaskResult>(
+  ctx: Context,
+  label: string,
+  files: WalkedFile[],
+  taskFor: (file: WalkedFile) => Task,
+  quiet: boolean,
+): Promise<TreeRun<T>> {
+  const progress = await startProgress(ctx, label, quiet)
+  try {
+    return await runOverFiles<T>(files, taskFor, {
       workerUrl: workerUrl(),
       onProgress: (done, total) => progress.update(done, total),
     })

@@ -52,6 +52,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     aliases: ['set-xfilesfactor'],
     load: async () => (await import('./commands/set-xff.js')).registerSetXff,
   },
+  audit: {
+    description: "compare files with carbon's configuration",
+    load: async () => (await import('./commands/audit.js')).registerAudit,
+  },
   check: {
     description: 'check files deeply',
     load: async () => (await import('./commands/check.js')).registerCheck,

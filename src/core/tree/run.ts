@@ -15,6 +15,21 @@ export interface TreeRun<T extends TaskResult> {
 }
 
 /**
+ * Run `taskFor` on each of `files`.
+ * @throws AbortedError when the signal fires
+ */
+export async function runOverFiles<T extends TaskResult>(
+  files: WalkedFile[],
+  taskFor: (file: WalkedFile) => Task,
+  options: PoolOptions & { clock?: () => number } = {},
+): Promise<TreeRun<T>> {
+  const clock = options.clock ?? (() => performance.now() / 1000)
+  const started = clock()
+  const outcomes = (await runTasks(files.map(taskFor), options)) as Outcome<T>[]
+  return { files, outcomes, failed: outcomes.filter((o) => !o.ok).length, seconds: clock() - started }
+}
+
+/**
  * Run `taskFor` on every whisper file under `roots`.
  * @throws NotFoundError for a root that does not exist; AbortedError when the signal fires
  */
@@ -23,9 +38,5 @@ export async function runOverTree<T extends TaskResult>(
   taskFor: (file: WalkedFile) => Task,
   options: PoolOptions & { clock?: () => number } = {},
 ): Promise<TreeRun<T>> {
-  const clock = options.clock ?? (() => performance.now() / 1000)
-  const started = clock()
-  const files = findWhisperFiles(roots)
-  const outcomes = (await runTasks(files.map(taskFor), options)) as Outcome<T>[]
-  return { files, outcomes, failed: outcomes.filter((o) => !o.ok).length, seconds: clock() - started }
+  return runOverFiles<T>(findWhisperFiles(roots), taskFor, options)
 }

@@ -37,10 +37,15 @@ const ZERO_CHUNK = 1 << 20
 
 let temporaryCounter = 0
 
-/** A temporary name beside `path`, so that the final rename or link stays on one file system. */
-export function temporaryPathFor(path: string, tag: string): string {
+/**
+ * A temporary name beside `path`, so that the final rename or link stays on one file system. Unique
+ * unless `fixed`: a fixed name (for operations under the file's lock) lets an interrupted run's
+ * leftover be found and removed.
+ */
+export function temporaryPathFor(path: string, tag: string, fixed = false): string {
   const directory = nodePath.dirname(path)
   const base = nodePath.basename(path)
+  if (fixed) return nodePath.join(directory, `.${base}.${tag}`)
   temporaryCounter = (temporaryCounter + 1) % 1_000_000
   const unique = `${Date.now().toString(36)}${temporaryCounter.toString(36)}${Math.random().toString(36).slice(2, 8)}`
   return nodePath.join(directory, `.${base}.${tag}-${unique}`)

@@ -319,6 +319,14 @@ function sleep(ms: number): void {
 }
 
 /**
+ * Remove what an interrupted resize of `path` left behind (its temporary new file, a staged backup
+ * link): their names are fixed, and this runs under the file's lock, so no other resize of it runs.
+ */
+function removeLeftovers(path: string): void {
+  for (const tag of ['resize', 'bak']) fs.rmSync(temporaryPathFor(path, tag, true), { force: true })
+}
+
+/**
  * Check the target of a resize before touching any file (for operations over a tree).
  * @throws InvalidConfigurationError, InvalidXFilesFactorError, InvalidAggregationMethodError
  */
@@ -347,6 +355,7 @@ export function resize(
   const old = openWhisperFile(path, { write: true, lock: true })
   let oldOpen = true
   try {
+    removeLeftovers(path)
     const method = options.aggregationMethod ?? old.header.aggregationMethod
     const xFilesFactor = options.xFilesFactor ?? old.header.xFilesFactor
     // Validates method and xFilesFactor before anything is written.
@@ -386,7 +395,7 @@ export function resize(
     }
     if (result.dryRun) return result
     const stat = fs.fstatSync(old.fd)
-    const temporary = temporaryPathFor(target, 'resize')
+    const temporary = temporaryPathFor(target, 'resize', options.newFile === undefined)
     writeTemporary(temporary, encoded, stat, options.fallocate ?? false, target)
     if (options.newFile !== undefined) {
       installFile(temporary, options.newFile, false)
@@ -395,7 +404,7 @@ export function resize(
     }
     if (options.backup ?? true) {
       const backup = `${path}.bak`
-      const staged = temporaryPathFor(path, 'bak')
+      const staged = temporaryPathFor(path, 'bak', true)
       try {
         fs.linkSync(path, staged)
         fs.renameSync(staged, backup)
