@@ -1,0 +1,188 @@
+// Metric batches in pickle frames (carbon's pickle receiver, port 2004). Pure.
+//
+//   Batch = list | tuple of Item                     [(metric, (timestamp, value)), ...]
+//   Item  = list | tuple of (Metric, Point)
+//   Point = list | tuple of (Number, Number)         first the timestamp, then the value
+//   Metric= str | bytes (UTF-8)
+//   Number= int | float | bool | str or bytes that Python's float() reads ('1700000000', '7.5')
+//
+// That is carbon's MetricPickleReceiver.stringReceived, with its tolerance: list or tuple at both
+// levels, numeric strings (the statsd-style protocol 0 pickles send values as strings), a NaN value
+// dropped. Where carbon drops the whole connection and loses the rest of the batch (a bytes or
+// int name, a non-finite timestamp, a non-list payload), one item (or the frame) is rejected here
+// with a reason instead; bytes names are decoded as UTF-8.
+//
+// Carbon's client writes batches with pickle.dumps(datapoints, protocol=2), at most 500 points
+// (MAX_DATAPOINTS_PER_MESSAGE) per frame; encodePickleMetrics writes the same shape.
+
+import { parsePythonFloat } from '../py-parse.js'
+import type { PickleDecodeOptions, PickleValue } from './pickle.js'
+import { OP, PickleError, PickleWriter, decodePickle, describePickleValue } from './pickle.js'
+import type { MetricPoint, Now } from './points.js'
+import { meansNow, readNow } from './points.js'
+
+/** carbon's MAX_DATAPOINTS_PER_MESSAGE. */
+export const MAX_POINTS_PER_MESSAGE = 500
+
+export const PickleRejectReason = {
+  /** Not a (metric, (timestamp, value)) pair: carbon logs "Error decoding pickle". */
+  SHAPE: 'shape',
+  /** A name that is neither str nor UTF-8 bytes (carbon drops the connection). */
+  METRIC: 'metric',
+  /** A timestamp float() cannot read (carbon skips the item silently). */
+  TIMESTAMP: 'timestamp',
+  /** A value float() cannot read (carbon skips the item silently). */
+  VALUE: 'value',
+  /** carbon drops NaN values silently. */
+  NAN_VALUE: 'nan-value',
+  /** inf or nan as the timestamp (carbon drops the connection). */
+  TIMESTAMP_NOT_FINITE: 'timestamp-not-finite',
+} as const
+export type PickleRejectReason = (typeof PickleRejectReason)[keyof typeof PickleRejectReason]
+
+export interface PickleReject {
+  /** 0-based position of the item in the batch. */
+  index: number
+  reason: PickleRejectReason
+  message: string
+}
+
+export interface PickleMetrics {
+  points: MetricPoint[]
+  rejects: PickleReject[]
+}
+
+export interface PickleMetricsOptions {
+  /** The time that `-1` timestamps stand for. */
+  now: Now
+  /** Limits for the pickle decoder. */
+  decode?: PickleDecodeOptions
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** Python's float(x) for the types a pickle yields; undefined where Python raises. */
+function pythonFloat(x: PickleValue): number | undefined {
+  switch (typeof x) {
+    case 'number':
+      return x
+    case 'string':
+      return parsePythonFloat(x)
+    case 'boolean':
+      return x ? 1 : 0
+    case 'bigint': {
+      // float(int) raises OverflowError past the largest double.
+      const n = Number(x)
+      return Number.isFinite(n) ? n : undefined
+    }
+    default:
+      if (x instanceof Uint8Array) {
+        // float(bytes) reads ASCII only; Unicode digits need str.
+        for (const byte of x) if (byte >= 0x80) return undefined
+        return parsePythonFloat(Buffer.from(x).toString('latin1'))
+      }
+      return undefined
+  }
+}
+
+function isSequence(x: PickleValue): x is readonly PickleValue[] {
+  return Array.isArray(x)
+}
+
+/**
+ * The points in one pickle frame body, with a reject for every item carbon would not store.
+ * @throws PickleError (MalformedInputError) when the body is not a pickle this decoder accepts or
+ * is not a list or tuple: carbon ignores the whole frame then ("invalid pickle received").
+ */
+export function parsePickleMetrics(body: Uint8Array, options: PickleMetricsOptions): PickleMetrics {
+  const batch = decodePickle(body, options.decode)
+  if (!isSequence(batch)) {
+    throw new PickleError(
+      `the batch is a ${describePickleValue(batch)}, not a list of (metric, (timestamp, value))`,
+      0,
+    )
+  }
+  const points: MetricPoint[] = []
+  const rejects: PickleReject[] = []
+  const reject = (index: number, reason: PickleRejectReason, message: string): void => {
+    rejects.push({ index, reason, message })
+  }
+  for (let index = 0; index < batch.length; index++) {
+    const item = batch[index]!
+    if (!isSequence(item) || item.length !== 2 || !isSequence(item[1]!) || item[1].length !== 2) {
+      reject(index, 'shape', `item is ${describePickleValue(item)}, not (metric, (timestamp, value))`)
+      continue
+    }
+    const name = item[0]!
+    const pair = item[1]
+    const timestamp = pythonFloat(pair[0]!)
+    if (timestamp === undefined) {
+      reject(index, 'timestamp', `timestamp ${describePickleValue(pair[0]!)} is not a number`)
+      continue
+    }
+    const value = pythonFloat(pair[1]!)
+    if (value === undefined) {
+      reject(index, 'value', `value ${describePickleValue(pair[1]!)} is not a number`)
+      continue
+    }
+    let metric: string
+    if (typeof name === 'string') {
+      metric = name
+    } else if (name instanceof Uint8Array) {
+      try {
+        metric = strictUtf8.decode(name)
+      } catch {
+        reject(index, 'metric', 'metric name is bytes that are not UTF-8')
+        continue
+      }
+    } else {
+      reject(index, 'metric', `metric name is ${describePickleValue(name)}, not a string`)
+      continue
+    }
+    if (value !== value) {
+      reject(index, 'nan-value', 'value is NaN (carbon drops NaN values)')
+      continue
+    }
+    if (!Number.isFinite(timestamp)) {
+      reject(index, 'timestamp-not-finite', `timestamp ${describePickleValue(timestamp)} is not finite`)
+      continue
+    }
+    points.push({ metric, value, timestamp: meansNow(timestamp) ? readNow(options.now) : timestamp })
+  }
+  return { points, rejects }
+}
+
+/**
+ * One pickle frame body for these points, byte for byte as Python's pickle.dumps(batch, protocol=2)
+ * in carbon's pickle client writes it: a list of `(metric, (timestamp, value))` tuples, the
+ * timestamp an int when it is whole, the value a float.
+ * The caller keeps to MAX_POINTS_PER_MESSAGE and checks names (checkMetricName).
+ */
+export function encodePickleMetrics(points: readonly MetricPoint[]): Buffer {
+  const writer = new PickleWriter(64 + points.length * 48)
+  writer.opcode(OP.EMPTY_LIST)
+  writer.memoize()
+  const item = (point: MetricPoint): void => {
+    writer.string(point.metric)
+    writer.memoize()
+    if (Number.isSafeInteger(point.timestamp) && !Object.is(point.timestamp, -0)) writer.int(point.timestamp)
+    else writer.float(point.timestamp)
+    writer.float(point.value)
+    writer.opcode(OP.TUPLE2)
+    writer.memoize()
+    writer.opcode(OP.TUPLE2)
+    writer.memoize()
+  }
+  // CPython's batch_list_exact: one item is APPENDed, more go in batches of 1000 (MARK ... APPENDS).
+  if (points.length === 1) {
+    item(points[0]!)
+    writer.opcode(OP.APPEND)
+  } else {
+    for (let i = 0; i < points.length; i += 1000) {
+      writer.opcode(OP.MARK)
+      for (let k = i; k < Math.min(points.length, i + 1000); k++) item(points[k]!)
+      writer.opcode(OP.APPENDS)
+    }
+  }
+  return writer.finish()
+}
