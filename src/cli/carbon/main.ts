@@ -7,6 +7,14 @@ import { runMain } from '../shared/run.js'
 import { warmUp as warmUpCommands } from '../shared/warm-up.js'
 
 const COMMANDS: Record<string, CommandEntry> = {
+  send: {
+    description: 'send points to carbon (plaintext, UDP or pickle)',
+    load: async () => (await import('./commands/send.js')).registerSend,
+  },
+  query: {
+    description: 'show the points a running carbon-cache holds in memory (CarbonLink)',
+    load: async () => (await import('./commands/query.js')).registerQuery,
+  },
   lint: {
     description: "check carbon's configuration as carbon reads it",
     load: async () => (await import('./commands/lint.js')).registerLint,
@@ -28,5 +36,13 @@ export function main(argv: readonly string[], ctx?: Context): Promise<number> {
 
 /** The commands whose code the build's code cache holds (bin/load.cjs). */
 export function warmUp(): Promise<void> {
-  return warmUpCommands('carbon', main, [['--help'], ['lint', '--help'], ['which', '--help']])
+  return warmUpCommands('carbon', main, [
+    ['--help'],
+    ['send', '--help'],
+    ['send', '--dry-run', 'warm.up', '1.5', '1700000000'],
+    ['send', '--dry-run', '--protocol', 'pickle', 'warm.up', '1.5', '1700000000'],
+    ['query', '--help'],
+    ['lint', '--help'],
+    ['which', '--help'],
+  ])
 }

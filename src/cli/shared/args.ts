@@ -47,3 +47,19 @@ export function parseDurationOption(text: string): number {
   }
   throw new InvalidArgumentError(`not a duration: '${text}' (e.g. 10s, 1m, 1h)`)
 }
+
+/** A TCP/UDP port, 1 to 65535. */
+export function parsePortOption(text: string): number {
+  const port = parseCountOption(text)
+  if (port < 1 || port > 65535) throw new InvalidArgumentError(`not a port number (1-65535): '${text}'`)
+  return port
+}
+
+/** A positive number of seconds (Python float syntax), as milliseconds. */
+export function parseSecondsOption(text: string): number {
+  const seconds = parsePythonFloat(text)
+  if (seconds === undefined || !(seconds > 0) || !Number.isFinite(seconds)) {
+    throw new InvalidArgumentError(`not a positive number of seconds: '${text}'`)
+  }
+  return Math.round(seconds * 1000)
+}

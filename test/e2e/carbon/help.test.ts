@@ -6,7 +6,7 @@ test('carbon --help, --version and every command --help exit 0 with usage on std
   const top = run('carbon', ['--help'])
   assert.equal(top.status, 0)
   assert.match(top.stdout, /^Usage: carbon/)
-  for (const command of ['lint', 'which']) {
+  for (const command of ['send', 'query', 'lint', 'which']) {
     assert.match(top.stdout, new RegExp(`\\n  ${command} `), command)
     const help = run('carbon', [command, '--help'])
     assert.equal(help.status, 0, command)

@@ -1,0 +1,32 @@
+import { formatRepr } from '../../../core/py-format.js'
+import type { QueryResult } from '../../../core/protocol/query.js'
+import type { Context } from '../../shared/context.js'
+import { renderTable } from '../../shared/table.js'
+
+function formatTimestamp(timestamp: number): string {
+  return Number.isInteger(timestamp) ? String(timestamp) : formatRepr(timestamp)
+}
+
+function formatTime(timestamp: number): string {
+  const ms = timestamp * 1000
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return '-'
+  return new Date(ms).toISOString().replace('.000Z', 'Z')
+}
+
+/**
+ * `carbon query`: one row per cached point (a table on a terminal, aligned columns otherwise);
+ * a metric with nothing cached gets one row saying so.
+ */
+export function renderQuery(result: QueryResult, ctx: Context): string {
+  const metadata = result.metrics.some((m) => m.aggregationMethod !== undefined)
+  const head = ['metric', 'timestamp', 'time (UTC)', 'value', ...(metadata ? ['aggregationMethod'] : [])]
+  const rows: string[][] = []
+  for (const m of result.metrics) {
+    const method = metadata ? [m.aggregationMethod ?? `(${m.metadataError ?? 'unknown'})`] : []
+    if (m.datapoints.length === 0) rows.push([m.metric, '-', '-', '(not in cache)', ...method])
+    for (const [timestamp, value] of m.datapoints) {
+      rows.push([m.metric, formatTimestamp(timestamp), formatTime(timestamp), formatRepr(value), ...method])
+    }
+  }
+  return renderTable(ctx, head, rows) + '\n'
+}
