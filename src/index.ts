@@ -1,6 +1,83 @@
 // carbonkit's library surface: the core, never the cli.
 
 export * from './core/errors.js'
+export type {
+  CachedPoint,
+  CarbonLinkBadRequest,
+  CarbonLinkRequest,
+  CarbonLinkResponse,
+} from './core/protocol/carbonlink.js'
+export {
+  decodeCarbonLinkRequest,
+  decodeCarbonLinkResponse,
+  encodeCarbonLinkRequest,
+  encodeCarbonLinkResponse,
+} from './core/protocol/carbonlink.js'
+export type {
+  CarbonLinkOptions,
+  ClientEvent,
+  ConnectionOptions,
+  Endpoint,
+  Sender,
+  SenderOptions,
+  SenderStats,
+} from './core/protocol/client.js'
+export { connectTcp, createSender, exchangeCarbonLink } from './core/protocol/client.js'
+export type { FrameDecoder, FrameDecoderOptions, FrameEnd } from './core/protocol/framing.js'
+export { DEFAULT_MAX_FRAME_BYTES, createFrameDecoder, encodeFrame } from './core/protocol/framing.js'
+export type { PickleMetrics, PickleMetricsOptions, PickleReject } from './core/protocol/pickle-metrics.js'
+export {
+  MAX_POINTS_PER_MESSAGE,
+  encodePickleMetrics,
+  parsePickleMetrics,
+} from './core/protocol/pickle-metrics.js'
+export type {
+  PicklableValue,
+  PickleDecodeOptions,
+  PickleEncodeOptions,
+  PickleValue,
+  Unpickled,
+} from './core/protocol/pickle.js'
+export {
+  PickleError,
+  decodePickle,
+  encodePickle,
+  frozenSet,
+  isTuple,
+  tuple,
+  unpickle,
+} from './core/protocol/pickle.js'
+export type {
+  LineReject,
+  LineSplitter,
+  ParsedPlaintext,
+  PlaintextDecoder,
+  PlaintextOptions,
+} from './core/protocol/plaintext.js'
+export {
+  MAX_LINE_BYTES,
+  createLineSplitter,
+  createPlaintextDecoder,
+  encodePlaintext,
+  formatPlaintextLine,
+  formatPlaintextValue,
+  parseDatagram,
+  parsePlaintext,
+} from './core/protocol/plaintext.js'
+export type { MetricPoint } from './core/protocol/points.js'
+export { checkMetricName } from './core/protocol/points.js'
+export type { QueriedMetric, QueryOptions, QueryResult } from './core/protocol/query.js'
+export { queryCache } from './core/protocol/query.js'
+export type {
+  InputReject,
+  SendInputOptions,
+  SendOptions,
+  SendProtocol,
+  SendResult,
+} from './core/protocol/send.js'
+export { DEFAULT_PORTS, encodeMessages, sendInput, sendPoints } from './core/protocol/send.js'
+export type { TaggedSeries } from './core/protocol/tags.js'
+export { encodeMetricPath, normalizeMetricName, parseTaggedSeries } from './core/protocol/tags.js'
 export { formatCtime, formatFixed, formatGeneral, formatRepr, formatStrftime } from './core/py-format.js'
 export { parsePythonFloat, parsePythonInt } from './core/py-parse.js'
 export { parseTimeSpec } from './core/time.js'
