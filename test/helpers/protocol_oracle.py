@@ -12,6 +12,7 @@ the double>"}, {"t": "str", "v": "..."}, {"t": "bytes", "v": "<hex>"}, {"t": "li
 
 import json
 import pickle
+import resource
 import struct
 import sys
 import time
@@ -22,6 +23,10 @@ from carbon.util import get_unpickler
 
 # Debug-level logs would go to stdout and corrupt the protocol.
 log.debugEnabled = False
+
+# Hostile pickles make CPython allocate what they ask for (LONG_BINPUT 2**31 sizes the memo to 16 GiB):
+# cap the address space so that this is a quick MemoryError, not a machine swapping for minutes.
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
 def f2h(x):

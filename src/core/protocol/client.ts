@@ -332,7 +332,8 @@ class UdpSender implements Sender {
     if (this.socket) return this.socket
     let address: { address: string; family: number }
     try {
-      address = await dns.lookup(this.options.host)
+      // IPv4 first: carbon's UDP listener binds 0.0.0.0 by default, and 'localhost' may be ::1 first.
+      address = await dns.lookup(this.options.host, { verbatim: false })
     } catch (error) {
       throw unavailable(this.server, error)
     }
@@ -421,10 +422,16 @@ export function exchangeCarbonLink(
         settled = true
         clearTimeout(timer)
         options.signal?.removeEventListener('abort', onAbort)
-        if (error === undefined) socket.end()
-        socket.destroy()
-        if (error === undefined) resolve(value!)
-        else reject(error)
+        if (error === undefined) {
+          // Close politely (carbon logs "disconnected"), without waiting for it.
+          socket.end()
+          socket.unref()
+          setTimeout(() => socket.destroy(), timeoutMs).unref()
+          resolve(value!)
+        } else {
+          socket.destroy()
+          reject(error)
+        }
       }
       const onAbort = (): void => settle(new AbortedError())
       const timer = setTimeout(
