@@ -27,6 +27,35 @@ export function run(
   return { stdout: result.stdout, stderr: result.stderr, status: result.status }
 }
 
+/**
+ * `run` without blocking the event loop, for tests that also serve (or refuse) the connections the
+ * command makes. The child is killed after `timeoutMs` (default 30 s).
+ */
+export function runAsync(
+  name: 'wsp' | 'carbon',
+  args: readonly string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(BIN, `${name}.cjs`), ...args], {
+      env: { ...process.env, NO_COLOR: '1', TZ: 'UTC', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
+    child.on('error', reject)
+    child.on('close', (status) => {
+      clearTimeout(timer)
+      resolve({ status, stdout, stderr })
+    })
+    child.stdin.on('error', () => undefined)
+    child.stdin.end(options.input ?? '')
+  })
+}
+
 /** Run a shell pipeline (for `wsp dump f | head`). */
 export function shell(command: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve) => {

@@ -2,7 +2,7 @@
 
 import type { PickleValue } from '../../src/core/protocol/pickle.js'
 import { frozenSet, isTuple, tuple } from '../../src/core/protocol/pickle.js'
-import type { Typed } from './carbon-oracle.js'
+import type { Typed } from './protocol-oracle.js'
 import { f2h, h2f } from './reference.js'
 
 /** A decoded value (decoded with ints: 'bigint') as the oracle's tagged JSON. */

@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { create } from '../../../src/core/whisper/create.js'
-import { runBin } from '../../helpers/bin.js'
+import { runAsync } from '../../helpers/cli.js'
 import type { CarbonCache } from '../../helpers/carbon-cache.js'
 import { startCarbonCache } from '../../helpers/carbon-cache.js'
 import { needsReference } from '../../helpers/reference.js'
@@ -34,12 +34,12 @@ describe('carbon query against carbon-cache 1.1.7', needsReference('carbon'), ()
       after: (stop) => stops.push(stop),
     })
     port = String(cache.queryPort)
-    const sent = await runBin('carbon', ['send', '-p', String(cache.linePort)], { input: POINTS })
+    const sent = await runAsync('carbon', ['send', '-p', String(cache.linePort)], { input: POINTS })
     assert.equal(sent.status, 0, sent.stderr)
     // The points reach the cache asynchronously: wait until all four are there.
     const deadline = Date.now() + 15_000
     for (;;) {
-      const result = await runBin('carbon', ['query', '-p', port, '--json', 'q.one', 'q.two'])
+      const result = await runAsync('carbon', ['query', '-p', port, '--json', 'q.one', 'q.two'])
       if (result.status === 0) {
         const data = JSON.parse(result.stdout) as { metrics: { datapoints: unknown[] }[] }
         if (data.metrics[0]!.datapoints.length === 3 && data.metrics[1]!.datapoints.length === 1) break
@@ -55,7 +55,7 @@ describe('carbon query against carbon-cache 1.1.7', needsReference('carbon'), ()
   })
 
   test('one metric (cache-query): its points, sorted, as aligned columns', async () => {
-    const result = await runBin('carbon', ['query', '-p', port, 'q.one'])
+    const result = await runAsync('carbon', ['query', '-p', port, 'q.one'])
     assert.deepEqual(result, {
       status: 0,
       stderr: '',
@@ -72,7 +72,7 @@ describe('carbon query against carbon-cache 1.1.7', needsReference('carbon'), ()
   })
 
   test('several metrics (cache-query-bulk), --json: the same data as an object', async () => {
-    const result = await runBin('carbon', ['query', '-p', port, '--json', 'q.one', 'q.two', 'q.missing'])
+    const result = await runAsync('carbon', ['query', '-p', port, '--json', 'q.one', 'q.two', 'q.missing'])
     assert.equal(result.status, 0)
     assert.equal(result.stderr, '')
     assert.deepEqual(JSON.parse(result.stdout), {
@@ -94,7 +94,7 @@ describe('carbon query against carbon-cache 1.1.7', needsReference('carbon'), ()
   })
 
   test('--metadata asks each aggregationMethod: from the file, or the error carbon gives', async () => {
-    const result = await runBin('carbon', [
+    const result = await runAsync('carbon', [
       'query',
       '-p',
       port,
@@ -111,7 +111,7 @@ describe('carbon query against carbon-cache 1.1.7', needsReference('carbon'), ()
     // carbon 1.1.7 with whisper 1.1.4 on a missing file (the last line of its traceback).
     assert.equal(data.metrics[0]!.metadataError, "TypeError: 'NoneType' object is not subscriptable")
     assert.equal(data.metrics[1]!.aggregationMethod, 'max')
-    const text = await runBin('carbon', ['query', '-p', port, '--metadata', 'q.withfile'])
+    const text = await runAsync('carbon', ['query', '-p', port, '--metadata', 'q.withfile'])
     assert.equal(
       text.stdout,
       'metric      timestamp  time (UTC)  value           aggregationMethod\nq.withfile  -          -           (not in cache)  max\n',
@@ -120,7 +120,7 @@ describe('carbon query against carbon-cache 1.1.7', needsReference('carbon'), ()
   })
 
   test('nothing cached: the table says so, exit 1 with one line', async () => {
-    const result = await runBin('carbon', ['query', '-p', port, 'q.missing'])
+    const result = await runAsync('carbon', ['query', '-p', port, 'q.missing'])
     assert.deepEqual(result, {
       status: 1,
       stdout: 'metric     timestamp  time (UTC)  value\nq.missing  -          -           (not in cache)\n',
@@ -135,7 +135,7 @@ describe('carbon query without a server', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const port = (server.address() as net.AddressInfo).port
     await new Promise((resolve) => server.close(resolve))
-    const result = await runBin('carbon', ['query', '-p', String(port), 'a.b'])
+    const result = await runAsync('carbon', ['query', '-p', String(port), 'a.b'])
     assert.deepEqual(result, {
       status: 6,
       stdout: '',
@@ -152,7 +152,7 @@ describe('carbon query without a server', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
       t.after(() => new Promise((resolve) => server.close(resolve)))
     }
-    const closed = await runBin('carbon', [
+    const closed = await runAsync('carbon', [
       'query',
       '-p',
       String((closer.address() as net.AddressInfo).port),
@@ -160,7 +160,7 @@ describe('carbon query without a server', () => {
     ])
     assert.equal(closed.status, 6)
     assert.match(closed.stderr, /^carbon: 127\.0\.0\.1:\d+: connection closed after 0 of 1 replies/)
-    const bad = await runBin('carbon', [
+    const bad = await runAsync('carbon', [
       'query',
       '-p',
       String((garbage.address() as net.AddressInfo).port),

@@ -11,7 +11,7 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { decodePickle } from '../../../src/core/protocol/pickle.js'
 import { fetch } from '../../../src/core/whisper/fetch.js'
-import { runBin } from '../../helpers/bin.js'
+import { runAsync } from '../../helpers/cli.js'
 import type { CarbonCache } from '../../helpers/carbon-cache.js'
 import { startCarbonCache } from '../../helpers/carbon-cache.js'
 import { BIN } from '../../helpers/paths.js'
@@ -84,7 +84,7 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
   })
 
   test('plaintext over TCP (the default protocol)', async () => {
-    const result = await runBin('carbon', [
+    const result = await runAsync('carbon', [
       'send',
       '--port',
       String(cache.linePort),
@@ -97,7 +97,7 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
   })
 
   test('UDP', async () => {
-    const result = await runBin('carbon', [
+    const result = await runAsync('carbon', [
       'send',
       '--protocol',
       'udp',
@@ -112,7 +112,7 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
   })
 
   test('pickle, with a negative value and a float timestamp', async () => {
-    const result = await runBin('carbon', [
+    const result = await runAsync('carbon', [
       'send',
       '--protocol',
       'pickle',
@@ -128,9 +128,9 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
 
   test('no timestamp, or -1, means now', async () => {
     const before = Math.floor(Date.now() / 1000 / 60) * 60
-    assert.equal((await runBin('carbon', ['send', '-p', String(cache.linePort), 'e2e.now', '1'])).status, 0)
+    assert.equal((await runAsync('carbon', ['send', '-p', String(cache.linePort), 'e2e.now', '1'])).status, 0)
     assert.equal(
-      (await runBin('carbon', ['send', '-p', String(cache.linePort), 'e2e.now1', '2', '-1'])).status,
+      (await runAsync('carbon', ['send', '-p', String(cache.linePort), 'e2e.now1', '2', '-1'])).status,
       0,
     )
     const now = Math.floor(Date.now() / 1000 / 60) * 60
@@ -153,7 +153,7 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
       lines.push(`bulk.series ${i / 4} ${ts}`)
       expected.push([ts, i / 4])
     }
-    const result = await runBin(
+    const result = await runAsync(
       'carbon',
       ['send', '--protocol', 'pickle', '-p', String(cache.picklePort), '--prefix', 'e2e'],
       {
@@ -169,7 +169,7 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
       JSON.stringify({ metric: 'json.a', value: 1.25, timestamp: T }),
       JSON.stringify({ metric: 'json.b', value: '42', timestamp: String(T - 60) }),
     ].join('\n')
-    const result = await runBin(
+    const result = await runAsync(
       'carbon',
       ['send', '--json', '--protocol', 'udp', '-p', String(cache.udpPort), '--prefix', 'e2e.'],
       { input },
@@ -181,7 +181,7 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
 
   test('bad input lines: each reported on stderr, the rest sent, exit 4', async () => {
     const input = `good.one 1 ${T}\nbad\ngood.two 2 ${T}\nvalue x ${T}\n`
-    const result = await runBin('carbon', ['send', '-p', String(cache.linePort), '--prefix', 'e2e'], {
+    const result = await runAsync('carbon', ['send', '-p', String(cache.linePort), '--prefix', 'e2e'], {
       input,
     })
     assert.equal(result.status, 4)
@@ -203,7 +203,7 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
 describe('carbon send without a server', () => {
   test('a refused connection exits 6 with one line', async () => {
     const port = await deadPort()
-    const result = await runBin('carbon', ['send', '-p', String(port), 'a.b', '1'])
+    const result = await runAsync('carbon', ['send', '-p', String(port), 'a.b', '1'])
     assert.deepEqual(result, {
       status: 6,
       stdout: '',
@@ -213,7 +213,7 @@ describe('carbon send without a server', () => {
 
   test('--retries retries with backoff, then says how many attempts were made', async () => {
     const port = await deadPort()
-    const result = await runBin('carbon', ['send', '-p', String(port), '--retries', '2', 'a.b', '1'])
+    const result = await runAsync('carbon', ['send', '-p', String(port), '--retries', '2', 'a.b', '1'])
     assert.deepEqual(result, {
       status: 6,
       stdout: '',
@@ -226,7 +226,7 @@ describe('carbon send without a server', () => {
     let received = ''
     const server = net.createServer((socket) => socket.on('data', (d: Buffer) => (received += d.toString())))
     t.after(() => new Promise((resolve) => server.close(resolve)))
-    const running = runBin('carbon', [
+    const running = runAsync('carbon', [
       'send',
       '-p',
       String(port),
@@ -249,7 +249,7 @@ describe('carbon send without a server', () => {
       server.unref()
     })
     const port = (server.address() as net.AddressInfo).port
-    const result = await runBin('carbon', ['send', '-p', String(port), '--timeout', '0.5', 'a.b', '1'])
+    const result = await runAsync('carbon', ['send', '-p', String(port), '--timeout', '0.5', 'a.b', '1'])
     assert.deepEqual(result, {
       status: 6,
       stdout: '',
@@ -259,7 +259,7 @@ describe('carbon send without a server', () => {
 
   test('--dry-run prints the plaintext wire form and connects to nothing', async () => {
     const port = await deadPort()
-    const result = await runBin('carbon', [
+    const result = await runAsync('carbon', [
       'send',
       '--dry-run',
       '-p',
@@ -275,7 +275,7 @@ describe('carbon send without a server', () => {
 
   test('--dry-run with pickle prints each frame as hex, which Python reads back', async () => {
     const input = Array.from({ length: 501 }, (_, i) => `m.${i} ${i} ${1700000000 + i}`).join('\n')
-    const result = await runBin('carbon', ['send', '--dry-run', '--protocol', 'pickle'], { input })
+    const result = await runAsync('carbon', ['send', '--dry-run', '--protocol', 'pickle'], { input })
     assert.equal(result.status, 0)
     const frames = result.stdout.trimEnd().split('\n')
     assert.equal(frames.length, 2)
@@ -305,7 +305,7 @@ describe('carbon send without a server', () => {
       [['send', '--json', 'a', '1'], /--json describes stdin/],
     ]
     for (const [args, pattern] of cases) {
-      const result = await runBin('carbon', args)
+      const result = await runAsync('carbon', args)
       assert.equal(result.status, 2, args.join(' '))
       assert.equal(result.stdout, '')
       assert.match(result.stderr, pattern)

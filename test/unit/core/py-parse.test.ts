@@ -10,7 +10,7 @@ import {
   parsePythonInt,
   splitPythonWhitespace,
 } from '../../../src/core/py-parse.js'
-import { CarbonOracle } from '../../helpers/carbon-oracle.js'
+import { ProtocolOracle } from '../../helpers/protocol-oracle.js'
 import { createRandom, runSeed } from '../../helpers/random.js'
 import { f2h, needsReference } from '../../helpers/reference.js'
 
@@ -104,7 +104,7 @@ const PIECES = [
 
 describe('parsePythonFloat', () => {
   test("agrees with Python's float() on seeded random strings", needsReference('carbon'), async () => {
-    const oracle = CarbonOracle.start()
+    const oracle = ProtocolOracle.start()
     try {
       const seed = runSeed()
       const r = createRandom(seed)

@@ -16,8 +16,8 @@ import {
   encodeCarbonLinkRequest,
   encodeCarbonLinkResponse,
 } from '../../../../src/core/protocol/carbonlink.js'
-import type { Typed } from '../../../helpers/carbon-oracle.js'
-import { CarbonOracle } from '../../../helpers/carbon-oracle.js'
+import type { Typed } from '../../../helpers/protocol-oracle.js'
+import { ProtocolOracle } from '../../../helpers/protocol-oracle.js'
 import { f2h, needsReference } from '../../../helpers/reference.js'
 
 const CACHE: [string, CachedPoint[]][] = [
@@ -46,9 +46,9 @@ const dict = (...entries: [string, Typed][]): Typed => ({
 })
 
 describe('CarbonLink against carbon 1.1.7 (CacheManagementHandler)', needsReference('carbon'), () => {
-  let oracle: CarbonOracle
+  let oracle: ProtocolOracle
   before(() => {
-    oracle = CarbonOracle.start()
+    oracle = ProtocolOracle.start()
   })
   after(() => oracle.close())
 

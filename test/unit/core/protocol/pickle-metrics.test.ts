@@ -8,8 +8,8 @@ import type { PickleMetrics } from '../../../../src/core/protocol/pickle-metrics
 import { encodePickleMetrics, parsePickleMetrics } from '../../../../src/core/protocol/pickle-metrics.js'
 import { PickleError } from '../../../../src/core/protocol/pickle.js'
 import type { MetricPoint } from '../../../../src/core/protocol/points.js'
-import type { OraclePoint, Typed } from '../../../helpers/carbon-oracle.js'
-import { CarbonOracle } from '../../../helpers/carbon-oracle.js'
+import type { OraclePoint, Typed } from '../../../helpers/protocol-oracle.js'
+import { ProtocolOracle } from '../../../helpers/protocol-oracle.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
 import { f2h, needsReference } from '../../../helpers/reference.js'
@@ -47,7 +47,7 @@ function ours(points: readonly MetricPoint[]): OraclePoint[] {
 /** Why carbon would drop the connection on this item (carbonkit rejects just the item). */
 const DROPS_CONNECTION = new Set(['metric', 'timestamp-not-finite'])
 
-async function compare(oracle: CarbonOracle, body: Buffer, label: string): Promise<void> {
+async function compare(oracle: ProtocolOracle, body: Buffer, label: string): Promise<void> {
   const reference = await oracle.call<BatchReply>('pickle_batch', { hex: body.toString('hex'), now: NOW })
   let result: PickleMetrics | undefined
   try {
@@ -189,9 +189,9 @@ function randomItem(r: Random): Typed {
 }
 
 describe('pickle batches against carbon 1.1.7 (MetricPickleReceiver)', needsReference('carbon'), () => {
-  let oracle: CarbonOracle
+  let oracle: ProtocolOracle
   before(() => {
-    oracle = CarbonOracle.start()
+    oracle = ProtocolOracle.start()
   })
   after(() => oracle.close())
 

@@ -20,8 +20,8 @@ import {
   tuple,
   unpickle,
 } from '../../../../src/core/protocol/pickle.js'
-import type { Typed } from '../../../helpers/carbon-oracle.js'
-import { CarbonOracle } from '../../../helpers/carbon-oracle.js'
+import type { Typed } from '../../../helpers/protocol-oracle.js'
+import { ProtocolOracle } from '../../../helpers/protocol-oracle.js'
 import { canonical, fromTyped, toTyped } from '../../../helpers/typed.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
@@ -212,9 +212,9 @@ function comparable(typed: Typed): string {
 }
 
 describe('pickle round trips with Python', needsReference('carbon'), () => {
-  let oracle: CarbonOracle
+  let oracle: ProtocolOracle
   before(() => {
-    oracle = CarbonOracle.start()
+    oracle = ProtocolOracle.start()
   })
   after(() => oracle.close())
 

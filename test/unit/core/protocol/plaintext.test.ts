@@ -20,8 +20,8 @@ import {
 import type { MetricPoint } from '../../../../src/core/protocol/points.js'
 import { formatRepr } from '../../../../src/core/py-format.js'
 import { parsePythonFloat } from '../../../../src/core/py-parse.js'
-import type { OraclePoint } from '../../../helpers/carbon-oracle.js'
-import { CarbonOracle } from '../../../helpers/carbon-oracle.js'
+import type { OraclePoint } from '../../../helpers/protocol-oracle.js'
+import { ProtocolOracle } from '../../../helpers/protocol-oracle.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
 import { f2h, h2f, needsReference } from '../../../helpers/reference.js'
@@ -48,7 +48,7 @@ function describeFailure(seed: number | undefined, input: Buffer): string {
 
 /** Feed `input` to carbon and to carbonkit (in the same chunks) and check they agree. */
 async function compareStream(
-  oracle: CarbonOracle,
+  oracle: ProtocolOracle,
   input: Buffer,
   chunks?: number[],
   seed?: number,
@@ -227,9 +227,9 @@ function randomChunks(r: Random, length: number): number[] {
 }
 
 describe('plaintext against carbon 1.1.7 (MetricLineReceiver)', needsReference('carbon'), () => {
-  let oracle: CarbonOracle
+  let oracle: ProtocolOracle
   before(() => {
-    oracle = CarbonOracle.start()
+    oracle = ProtocolOracle.start()
   })
   after(() => oracle.close())
 
@@ -271,9 +271,9 @@ interface DatagramReply {
 }
 
 describe('UDP datagrams against carbon 1.1.7 (MetricDatagramReceiver)', needsReference('carbon'), () => {
-  let oracle: CarbonOracle
+  let oracle: ProtocolOracle
   before(() => {
-    oracle = CarbonOracle.start()
+    oracle = ProtocolOracle.start()
   })
   after(() => oracle.close())
 
@@ -465,7 +465,7 @@ describe('plaintext formatting (carbon.client.CarbonLineClientProtocol)', () => 
     'values: carbon client text where it is exact, repr otherwise; always read back exactly',
     needsReference('carbon'),
     async () => {
-      const oracle = CarbonOracle.start()
+      const oracle = ProtocolOracle.start()
       try {
         const seed = runSeed()
         const r = createRandom(seed)

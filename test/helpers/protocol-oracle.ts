@@ -23,7 +23,7 @@ export type Typed =
 /** carbon's view of a point: [metric, timestamp as f64 hex, value as f64 hex]. */
 export type OraclePoint = [string, string, string]
 
-export class CarbonOracle {
+export class ProtocolOracle {
   private nextId = 1
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
 
@@ -46,9 +46,9 @@ export class CarbonOracle {
     })
   }
 
-  static start(): CarbonOracle {
+  static start(): ProtocolOracle {
     const script = path.join(ROOT, 'test', 'helpers', 'protocol_oracle.py')
-    return new CarbonOracle(
+    return new ProtocolOracle(
       spawn(REFERENCE_PYTHON, ['-W', 'ignore', script], { stdio: ['pipe', 'pipe', 'pipe'] }),
     )
   }
