@@ -454,24 +454,75 @@ function lockWaiters(fd: number): number | undefined {
   }
 }
 
+/** A file written this recently may have a writer that opened it and has not yet asked for the lock. */
+const RECENT_WRITE_SECONDS = 300
+/** How long the catch-up waits for such writers to finish with the old file. */
+const CATCH_UP_LIMIT_MS = 2000
+
 /**
- * After the rename: let writers queued on the old inode's lock through, then copy what they wrote into
- * the new file, until a pass finds nothing and nobody waits for the old lock any more (two quiet
- * passes where /proc/locks cannot be read). Nothing to do when nobody waits for the old lock at the
- * rename (a writer that has the file open but has not asked for the lock yet is the one case left:
- * open and flock follow each other immediately in whisper, carbon and go-carbon). Returns the number
- * of points copied.
+ * How many other processes hold this inode open for writing, from /proc/<pid>/fd (Linux), or undefined
+ * where /proc cannot be read. Processes of other users count only when we may look at them (root).
+ * Only links naming the file (by its path, its backup, or as deleted) are examined.
+ */
+function otherWriters(fd: number, path: string): number | undefined {
+  let self: string
+  let pids: string[]
+  try {
+    self = fs.readlinkSync('/proc/self')
+    pids = fs.readdirSync('/proc')
+  } catch {
+    return undefined
+  }
+  const { dev, ino } = fs.fstatSync(fd)
+  const base = nodePath.basename(path)
+  let writers = 0
+  for (const pid of pids) {
+    if (pid === self || pid.charCodeAt(0) > 57) continue
+    let fds: string[]
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`)
+    } catch {
+      continue
+    }
+    for (const n of fds) {
+      try {
+        if (!nodePath.basename(fs.readlinkSync(`/proc/${pid}/fd/${n}`)).startsWith(base)) continue
+        const stat = fs.statSync(`/proc/${pid}/fd/${n}`)
+        if (stat.ino !== ino || stat.dev !== dev) continue
+        const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${n}`, 'latin1'))
+        if (!flags || (parseInt(flags[1]!, 8) & 3) !== 0) writers++
+      } catch {
+        // The process or descriptor went away.
+      }
+    }
+  }
+  return writers
+}
+
+/**
+ * After the rename: let writers still on the old inode through its lock, then copy what they wrote
+ * into the new file, until a pass finds nothing and no other process waits for the old lock or, for a
+ * file written lately, has it open for writing (a writer between its open and its flock, which
+ * /proc/locks cannot show). Where /proc cannot be read, two quiet passes end it. Returns the number of
+ * points copied.
  */
 function catchUp(old: WhisperFile, path: string, now: number, delayMs: number): number {
-  // Nobody waiting for the old file's lock (we still hold it): nobody can write into it any more.
-  if (lockWaiters(old.fd) === 0) return 0
+  const recent = now - fs.fstatSync(old.fd).mtimeMs / 1000 < RECENT_WRITE_SECONDS
+  const busy = (): boolean | undefined => {
+    const waiters = lockWaiters(old.fd)
+    if (waiters === undefined) return undefined
+    if (waiters > 0) return true
+    return recent ? (otherWriters(old.fd, old.path) ?? 0) > 0 : false
+  }
+  // Nobody waiting for the old file's lock (we still hold it) or about to: nobody can write into it.
+  if (busy() === false) return 0
   // Still under the lock: the old file as the new one was built from, to spot what writers add.
   const snapshot = old.header.archives.map((a) => readSparse(old.fd, old.path, a.offset, a.size))
   const fresh = openWhisperFile(path, { write: true, lock: true })
   let copied = 0
   try {
     let quiet = 0
-    for (let pass = 0; pass < 100; pass++) {
+    for (let waited = 0; waited < CATCH_UP_LIMIT_MS; waited += delayMs) {
       lockFile(old.fd, old.path, 'unlock')
       sleep(delayMs)
       lockFile(old.fd, old.path, 'exclusive')
@@ -483,8 +534,8 @@ function catchUp(old: WhisperFile, path: string, now: number, delayMs: number): 
         continue
       }
       quiet++
-      const waiters = lockWaiters(old.fd)
-      if (waiters === 0 || (waiters === undefined && quiet >= 2)) break
+      const state = busy()
+      if (state === false || (state === undefined && quiet >= 2)) break
     }
   } finally {
     closeWhisperFile(fresh)
