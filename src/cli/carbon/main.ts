@@ -19,6 +19,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     description: "check carbon's configuration as carbon reads it",
     load: async () => (await import('./commands/lint.js')).registerLint,
   },
+  serve: {
+    description: 'run a carbon-cache compatible daemon in the foreground',
+    load: async () => (await import('./commands/serve.js')).registerServe,
+  },
   which: {
     description: 'show the schema, aggregation and file carbon-cache gives each metric',
     load: async () => (await import('./commands/which.js')).registerWhich,
@@ -42,6 +46,7 @@ export function warmUp(): Promise<void> {
     ['send', '--dry-run', 'warm.up', '1.5', '1700000000'],
     ['send', '--dry-run', '--protocol', 'pickle', 'warm.up', '1.5', '1700000000'],
     ['query', '--help'],
+    ['serve', '--help'],
     ['lint', '--help'],
     ['which', '--help'],
   ])

@@ -9,6 +9,8 @@ export interface Context {
   readonly stdout: Writable
   readonly stderr: Writable
   readonly env: NodeJS.ProcessEnv
+  /** The working directory relative paths and the daemon's ./storage start from. */
+  readonly cwd: string
   /** The clock, in epoch seconds: read once per command, like whisper's scripts do. */
   readonly now: () => number
   /** Colours, decided once (--no-color, NO_COLOR/FORCE_COLOR, TTY). */
@@ -32,6 +34,7 @@ export function createProcessContext(programName: string, theme: Theme): Context
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
+    cwd: process.cwd(),
     now: () => startedAt,
     theme,
     interactive: Boolean(process.stderr.isTTY),

@@ -25,6 +25,7 @@ export async function warmUp(
         stdout: sink(),
         stderr: sink(),
         env: {},
+        cwd: dir,
         now: () => 1_800_000_000,
         theme: PLAIN_THEME,
         interactive: false,

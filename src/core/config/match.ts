@@ -182,7 +182,8 @@ export function aggregationMatchOf(
   }
 }
 
-function listVerdict(set: ConfigSet, metric: string): ListVerdict | undefined {
+/** With USE_WHITELIST: whether carbon accepts a name (black- and whitelists), or undefined without. */
+export function listVerdict(set: ConfigSet, metric: string): ListVerdict | undefined {
   if (set.settings.settings.USE_WHITELIST?.value !== true) return undefined
   const hit = (list: RegexListFile | null): { file: string; line: number; pattern: string } | undefined => {
     if (!list) return undefined

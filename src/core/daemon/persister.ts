@@ -1,0 +1,277 @@
+// Moving points from the cache to whisper files: the main thread drains the cache by the write
+// strategy into batches, within MAX_UPDATES_PER_SECOND and MAX_CREATES_PER_MINUTE (a metric with no
+// create token waits in the cache: nothing is dropped), and writer threads write them. A metric is
+// never in two writes at once, so its writes happen in the order its points arrived.
+
+import fs from 'node:fs'
+import { Worker } from 'node:worker_threads'
+import type { MetricCache, MetricPoints } from './cache.js'
+import { pointsToWrite } from './cache.js'
+import type { ArchiveSpec } from '../whisper/retention.js'
+
+export interface CreateSpec {
+  archives: ArchiveSpec[]
+  xFilesFactor: number
+  aggregationMethod: string
+  sparse: boolean
+  fallocate: boolean
+}
+
+export interface WriteItem {
+  id: number
+  path: string
+  create?: CreateSpec
+  /** Timestamp, value, timestamp, value... ascending. */
+  points: Float64Array
+}
+
+export interface WriteBatch {
+  batch: number
+  now: number
+  autoflush: boolean
+  items: WriteItem[]
+}
+
+export interface WriteResult {
+  id: number
+  committed: number
+  created: boolean
+  error?: string
+  seconds?: number
+}
+
+export interface WriteReply {
+  batch: number
+  results: WriteResult[]
+}
+
+/** Where a metric goes: its file, and what to create when the file is missing. */
+export interface MetricTarget {
+  path: string
+  createSpec: () => CreateSpec
+}
+
+export interface PersisterEvents {
+  written(metric: string, result: WriteResult, path: string): void
+}
+
+/** A token bucket: `capacity` tokens, refilled at `rate` per second. */
+export class TokenBucket {
+  private tokens: number
+  private last: number
+  constructor(
+    private capacity: number,
+    private rate: number,
+    private readonly clock: () => number,
+  ) {
+    this.tokens = capacity
+    this.last = clock()
+  }
+
+  reset(capacity: number, rate: number): void {
+    this.capacity = capacity
+    this.rate = rate
+    this.tokens = Math.min(this.tokens, capacity)
+  }
+
+  /** Give back a token taken for work that did not happen. */
+  refund(): void {
+    if (this.capacity !== Infinity) this.tokens = Math.min(this.capacity, this.tokens + 1)
+  }
+
+  take(): boolean {
+    if (this.capacity === Infinity) return true
+    const now = this.clock()
+    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.rate)
+    this.last = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+}
+
+export interface PersisterOptions {
+  cache: MetricCache
+  workers: number
+  workerUrl: URL
+  target: (metric: string) => MetricTarget
+  maxUpdatesPerSecond: number
+  maxCreatesPerMinute: number
+  autoflush: boolean
+  /** Seconds, for whisper's `now` and the timesorted lag. */
+  clock: () => number
+  events: PersisterEvents
+  /** Metrics per batch sent to a writer. */
+  batchMetrics?: number
+}
+
+interface Pending {
+  metric: string
+  points: MetricPoints
+  path: string
+  creating: boolean
+}
+
+export class Persister {
+  private readonly workers: Worker[] = []
+  private readonly busy: number[] = []
+  private readonly pending = new Map<number, Map<number, Pending>>()
+  private readonly exists = new Set<string>()
+  private readonly updates: TokenBucket
+  private readonly creates: TokenBucket
+  private nextId = 1
+  private nextBatch = 1
+  private scheduled = false
+  private stopped = false
+  private idleWaiters: (() => void)[] = []
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private readonly options: PersisterOptions) {
+    const secondClock = (): number => options.clock()
+    this.updates = new TokenBucket(options.maxUpdatesPerSecond, options.maxUpdatesPerSecond, secondClock)
+    this.creates = new TokenBucket(options.maxCreatesPerMinute, options.maxCreatesPerMinute / 60, secondClock)
+  }
+
+  start(): void {
+    for (let i = 0; i < this.options.workers; i++) {
+      const worker = new Worker(this.options.workerUrl)
+      worker.on('message', (reply: WriteReply) => this.settle(i, reply))
+      worker.unref()
+      this.workers.push(worker)
+      this.busy.push(0)
+    }
+    // Rate limits and the timesorted lag need a clock tick even when no point arrives.
+    this.timer = setInterval(() => this.schedule(), 100)
+    this.timer.unref()
+  }
+
+  /** Ask for a pump soon (after the current burst of stores). */
+  schedule(): void {
+    if (this.scheduled || this.stopped) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      this.pump()
+    })
+  }
+
+  /** Shutdown: lift the lag and the create limit, use the shutdown rate, and resolve once the cache is written. */
+  flushAll(shutdownRate: number | null): Promise<void> {
+    if (shutdownRate !== null) this.updates.reset(shutdownRate, shutdownRate)
+    this.creates.reset(Infinity, Infinity)
+    this.flushing = true
+    this.schedule()
+    return this.idle()
+  }
+
+  /** Resolves when the cache is empty and nothing is in flight. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearInterval(this.timer)
+    await Promise.all(this.workers.map((w) => w.terminate()))
+  }
+
+  /** Files known to exist (created here or seen), so that new metrics are told apart cheaply. */
+  knownFile(path: string): void {
+    this.exists.add(path)
+  }
+
+  private flushing = false
+
+  private isIdle(): boolean {
+    return this.options.cache.size === 0 && this.pending.size === 0
+  }
+
+  private pump(): void {
+    if (this.stopped) return
+    const { cache } = this.options
+    const batchMetrics = this.options.batchMetrics ?? 256
+    const now = this.options.clock()
+    for (let w = 0; w < this.workers.length; w++) {
+      // Two batches per writer keep it busy while the next one is built.
+      while (this.busy[w]! < 2 && cache.size > 0) {
+        const items: WriteItem[] = []
+        const batchPending = new Map<number, Pending>()
+        let outOfUpdates = false
+        while (items.length < batchMetrics) {
+          if (!this.updates.take()) {
+            outOfUpdates = true
+            break
+          }
+          let creating = false
+          const drained = cache.drain(this.flushing ? Infinity : now, (metric) => {
+            if (cache.inflightHas(metric)) return true
+            const path = this.options.target(metric).path
+            if (this.exists.has(path)) return false
+            if (fs.existsSync(path)) {
+              this.exists.add(path)
+              return false
+            }
+            if (!this.creates.take()) return true
+            creating = true
+            return false
+          })
+          if (!drained) {
+            this.updates.refund()
+            break
+          }
+          const target = this.options.target(drained.metric)
+          const id = this.nextId++
+          items.push({
+            id,
+            path: target.path,
+            ...(creating ? { create: target.createSpec() } : {}),
+            points: pointsToWrite(drained.points),
+          })
+          batchPending.set(id, {
+            metric: drained.metric,
+            points: drained.points,
+            path: target.path,
+            creating,
+          })
+        }
+        if (items.length === 0) break
+        const batch = this.nextBatch++
+        this.pending.set(batch, batchPending)
+        this.busy[w]!++
+        this.workers[w]!.postMessage({
+          batch,
+          now: Math.floor(now),
+          autoflush: this.options.autoflush,
+          items,
+        } satisfies WriteBatch)
+        if (outOfUpdates) return
+      }
+    }
+    this.wakeIdle()
+  }
+
+  private settle(worker: number, reply: WriteReply): void {
+    this.busy[worker]!--
+    const batch = this.pending.get(reply.batch)
+    this.pending.delete(reply.batch)
+    if (batch) {
+      for (const result of reply.results) {
+        const item = batch.get(result.id)
+        if (!item) continue
+        if (result.created || (!result.error && item.creating)) this.exists.add(item.path)
+        this.options.cache.settled(item.metric, item.points)
+        this.options.events.written(item.metric, result, item.path)
+      }
+    }
+    this.schedule()
+    this.wakeIdle()
+  }
+
+  private wakeIdle(): void {
+    if (!this.isIdle()) return
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+}

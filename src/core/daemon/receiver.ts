@@ -1,0 +1,233 @@
+// The metric receivers of `carbon serve`: plaintext over TCP and UDP, pickle over TCP. Parsing is the
+// protocol modules' (pure); framing, sockets and backpressure are here. One bad line, frame or item is
+// reported and skipped: a connection is never dropped for its content. TCP receivers can be paused
+// (the cache is full) instead of points being dropped; UDP cannot, and says so in its counters.
+
+import dgram from 'node:dgram'
+import net from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { UnavailableError } from '../errors.js'
+import { createFrameDecoder } from '../protocol/framing.js'
+import { parsePickleMetrics } from '../protocol/pickle-metrics.js'
+import { createPlaintextDecoder, parseDatagram } from '../protocol/plaintext.js'
+import type { Listener } from './settings.js'
+
+export interface ReceiverSink {
+  /** A point as carbon's receivers hand it on: NaN values and bad lines already gone, -1 made now. */
+  point(metric: string, value: number, timestamp: number): void
+  /** Something refused, by reason (counted, and logged at a bounded rate by the daemon). */
+  reject(protocol: string, reason: string, detail: string, peer: string): void
+  /** A datagram that arrived while the cache was full: its points are dropped (UDP cannot wait). */
+  full(): boolean
+}
+
+export interface Receiver {
+  protocol: 'line' | 'udp' | 'pickle'
+  address: AddressInfo
+  /** Stop reading from every connection (TCP); resume undoes it. */
+  pause(): void
+  resume(): void
+  connections(): number
+  /** Stop accepting and end the connections. */
+  close(): Promise<void>
+}
+
+function peerOf(socket: net.Socket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`
+}
+
+/** How long a stopping receiver keeps reading a connection that has gone quiet, and at most. */
+const DRAIN_QUIET_MS = 200
+const DRAIN_MAX_MS = 5000
+
+/**
+ * A TCP receiver: `handle` sets up each connection (its `data` and `end`). Pausing stops reading on
+ * every connection, present and future. Closing stops accepting, then reads each connection until
+ * it ends or goes quiet, so bytes a client sent before the stop are not lost.
+ */
+function startTcpReceiver(
+  protocol: 'line' | 'pickle',
+  listener: Listener,
+  handle: (socket: net.Socket, peer: string) => void,
+): Promise<Receiver> {
+  const sockets = new Map<net.Socket, { lastData: number }>()
+  let paused = false
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    const state = { lastData: Date.now() }
+    sockets.set(socket, state)
+    if (paused) socket.pause()
+    socket.on('data', () => (state.lastData = Date.now()))
+    socket.on('error', () => socket.destroy())
+    socket.on('close', () => sockets.delete(socket))
+    handle(socket, peerOf(socket))
+  })
+  const drain = (socket: net.Socket, state: { lastData: number }): Promise<void> =>
+    new Promise((resolve) => {
+      if (socket.destroyed) return resolve()
+      socket.resume()
+      const started = Date.now()
+      const timer = setInterval(() => {
+        const now = Date.now()
+        if (now - state.lastData >= DRAIN_QUIET_MS || now - started >= DRAIN_MAX_MS) socket.destroy()
+      }, DRAIN_QUIET_MS / 4)
+      socket.once('close', () => (clearInterval(timer), resolve()))
+    })
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const what = protocol === 'line' ? 'plaintext' : 'pickle'
+      const where = `${listener.interface}:${listener.port}`
+      reject(
+        new UnavailableError(`cannot listen for ${what} on ${where}: ${error.code ?? error.message}`, {
+          cause: error,
+        }),
+      )
+    })
+    server.listen({ host: listener.interface, port: listener.port ?? 0 }, () =>
+      resolve({
+        protocol,
+        address: server.address() as AddressInfo,
+        pause() {
+          paused = true
+          for (const s of sockets.keys()) s.pause()
+        },
+        resume() {
+          paused = false
+          for (const s of sockets.keys()) s.resume()
+        },
+        connections: () => sockets.size,
+        async close() {
+          const closed = new Promise<void>((done) => server.close(() => done()))
+          paused = false
+          await Promise.all([...sockets].map(([socket, state]) => drain(socket, state)))
+          await closed
+        },
+      }),
+    )
+  })
+}
+
+export interface LineReceiverOptions {
+  now: () => number
+  maxLineBytes?: number
+}
+
+/** Plaintext over TCP: `metric value timestamp\n`. */
+export function startLineReceiver(
+  listener: Listener,
+  sink: ReceiverSink,
+  options: LineReceiverOptions,
+): Promise<Receiver> {
+  return startTcpReceiver('line', listener, (socket, peer) => {
+    const decoder = createPlaintextDecoder({
+      now: options.now,
+      maxLineBytes: options.maxLineBytes,
+      onPoint: (metric, value, timestamp) => sink.point(metric, value, timestamp),
+      onReject: (r) => sink.reject('line', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer),
+    })
+    socket.on('data', (chunk) => decoder.push(chunk))
+    socket.on('end', () => {
+      decoder.end()
+      socket.end()
+    })
+  })
+}
+
+export interface PickleReceiverOptions {
+  now: () => number
+  maxFrameBytes: number
+}
+
+/** Pickle over TCP: 4-byte length, then a pickled list of (metric, (timestamp, value)). */
+export function startPickleReceiver(
+  listener: Listener,
+  sink: ReceiverSink,
+  options: PickleReceiverOptions,
+): Promise<Receiver> {
+  return startTcpReceiver('pickle', listener, (socket, peer) => {
+    const frames = createFrameDecoder({
+      maxFrameBytes: options.maxFrameBytes,
+      onFrame: (body) => {
+        let batch
+        try {
+          batch = parsePickleMetrics(body, { now: options.now })
+        } catch (error) {
+          sink.reject('pickle', 'bad-pickle', (error as Error).message, peer)
+          return
+        }
+        for (const p of batch.points) sink.point(p.metric, p.value, p.timestamp)
+        for (const r of batch.rejects) sink.reject('pickle', r.reason, `item ${r.index}: ${r.message}`, peer)
+      },
+      onOversize: (length) =>
+        sink.reject(
+          'pickle',
+          'frame-too-long',
+          `a ${length}-byte frame, over the ${options.maxFrameBytes}-byte limit, skipped`,
+          peer,
+        ),
+    })
+    socket.on('data', (chunk) => frames.push(chunk))
+    socket.on('end', () => {
+      const end = frames.end()
+      if (end.truncated)
+        sink.reject(
+          'pickle',
+          'truncated-frame',
+          `the connection ended ${end.missingBytes} bytes into a frame`,
+          peer,
+        )
+      socket.end()
+    })
+  })
+}
+
+/** Plaintext over UDP: one or more lines per datagram. */
+export function startUdpReceiver(
+  listener: Listener,
+  sink: ReceiverSink,
+  options: LineReceiverOptions,
+): Promise<Receiver> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket({
+      type: listener.interface.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: 1 << 22,
+    })
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new UnavailableError(
+          `cannot listen for UDP on ${listener.interface}:${listener.port}: ${error.code ?? error.message}`,
+          { cause: error },
+        ),
+      ),
+    )
+    socket.on('message', (datagram, remote) => {
+      const peer = `${remote.address}:${remote.port}`
+      if (sink.full()) {
+        sink.reject(
+          'udp',
+          'cache-full',
+          `a ${datagram.length}-byte datagram dropped: the cache is full`,
+          peer,
+        )
+        return
+      }
+      parseDatagram(datagram, {
+        now: options.now,
+        maxLineBytes: options.maxLineBytes,
+        onPoint: (metric, value, timestamp) => sink.point(metric, value, timestamp),
+        onReject: (r) => sink.reject('udp', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer),
+      })
+    })
+    socket.bind({ address: listener.interface, port: listener.port ?? 0 }, () => {
+      socket.removeAllListeners('error')
+      socket.on('error', () => undefined)
+      resolve({
+        protocol: 'udp',
+        address: socket.address(),
+        pause: () => undefined,
+        resume: () => undefined,
+        connections: () => 0,
+        close: () => new Promise((done) => socket.close(() => done())),
+      })
+    })
+  })
+}

@@ -1,0 +1,478 @@
+// carbon serve end to end: the real binary, real sockets on 127.0.0.1 (port 0), real files read back
+// with the reference whisper library, real senders (Python's pickle, graphite-web's CarbonLink bytes,
+// Etsy statsd).
+
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { test } from 'node:test'
+import { run } from '../../helpers/cli.js'
+import { ROOT } from '../../helpers/paths.js'
+import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
+import {
+  frame,
+  pythonPickle,
+  readTreeWithReference,
+  sendTcp,
+  sendUdp,
+  startServe,
+} from '../../helpers/serve.js'
+import { tempDir } from '../../helpers/tmp.js'
+
+const reference = needsReference()
+
+/** A configuration directory: carbon.conf ([cache] with `settings`) and the rule files given. */
+function configDir(
+  root: string,
+  files: { settings?: Record<string, string>; schemas?: string; aggregation?: string },
+): string {
+  const dir = path.join(root, 'conf')
+  fs.mkdirSync(dir, { recursive: true })
+  const storage = path.join(root, 'storage')
+  const settings = {
+    STORAGE_DIR: storage,
+    LOCAL_DATA_DIR: path.join(storage, 'whisper'),
+    LINE_RECEIVER_INTERFACE: '127.0.0.1',
+    PICKLE_RECEIVER_INTERFACE: '127.0.0.1',
+    CACHE_QUERY_INTERFACE: '127.0.0.1',
+    UDP_RECEIVER_INTERFACE: '127.0.0.1',
+    MAX_UPDATES_PER_SECOND: '100000',
+    ...files.settings,
+  }
+  const conf = ['[cache]', ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`), ''].join('\n')
+  fs.writeFileSync(path.join(dir, 'carbon.conf'), conf)
+  fs.writeFileSync(
+    path.join(dir, 'storage-schemas.conf'),
+    files.schemas ?? '[default]\npattern = .*\nretentions = 60s:1d\n',
+  )
+  if (files.aggregation) fs.writeFileSync(path.join(dir, 'storage-aggregation.conf'), files.aggregation)
+  return path.join(dir, 'carbon.conf')
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000)
+const aligned = (step: number): number => nowSeconds() - (nowSeconds() % step) - 10 * step
+
+function created(metric: string) {
+  return (e: { type: string; metric?: unknown }): boolean => e.type === 'created' && e.metric === metric
+}
+
+test(
+  'points sent over plaintext TCP, UDP and pickle land in files the reference reads with the configured rules',
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    const config = configDir(root, {
+      schemas:
+        '[proto]\npattern = ^proto\\.\nretentions = 10s:1h,1m:1d\n\n[default]\npattern = .*\nretentions = 60s:1d\n',
+      aggregation: '[max]\npattern = \\.max$\nxFilesFactor = 0.1\naggregationMethod = max\n',
+    })
+    const serve = await startServe(t, ['--config', config, '--udp'])
+    const t0 = aligned(10)
+    await sendTcp(
+      serve.ports.line!,
+      `proto.line.a 1.5 ${t0}\n`,
+      `proto.line.a 2.5 ${t0 + 10}\nproto.line.a -3 ${t0 + 20}\n`,
+    )
+    await sendUdp(serve.ports.udp!, `proto.udp.a 4 ${t0}\nproto.udp.a 5 ${t0 + 10}\n`)
+    const batch = pythonPickle(
+      `[('proto.pickle.a', (${t0}, 6.0)), ('proto.pickle.max', (${t0 + 10}, 7)), ('proto.pickle.a', (${t0 + 10}.0, 8.25))]`,
+      2,
+    )
+    await sendTcp(serve.ports.pickle!, frame(batch))
+    for (const metric of ['proto.line.a', 'proto.udp.a', 'proto.pickle.a', 'proto.pickle.max'])
+      await serve.waitFor(created(metric))
+    assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+
+    const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
+    const proto = [
+      [10, 360],
+      [60, 1440],
+    ]
+    assert.deepEqual(tree['proto/line/a.wsp']?.archives, proto)
+    assert.deepEqual(tree['proto/line/a.wsp']?.points, [
+      [t0, 1.5],
+      [t0 + 10, 2.5],
+      [t0 + 20, -3],
+    ])
+    assert.deepEqual(tree['proto/udp/a.wsp']?.points, [
+      [t0, 4],
+      [t0 + 10, 5],
+    ])
+    assert.deepEqual(tree['proto/pickle/a.wsp']?.points, [
+      [t0, 6],
+      [t0 + 10, 8.25],
+    ])
+    const max = tree['proto/pickle/max.wsp']!
+    assert.deepEqual(
+      [max.archives, max.aggregationMethod, max.xFilesFactor],
+      [proto, 'max', 0.10000000149011612],
+    )
+    assert.equal(tree['proto/pickle/a.wsp']?.aggregationMethod, 'average')
+    // The self-metrics go under carbon.agents.<host>-a, with the default rule.
+    assert.ok(
+      Object.keys(tree).every((f) => f.startsWith('proto/') || f.startsWith('carbon/agents/')),
+      Object.keys(tree).join(' '),
+    )
+  },
+)
+
+function carbonLink(port: number, protocol: number, requests: unknown[]): unknown[] {
+  const script = path.join(ROOT, 'test', 'helpers', 'carbonlink_client.py')
+  const result = spawnSync(
+    REFERENCE_PYTHON,
+    [script, String(port), String(protocol), JSON.stringify(requests)],
+    { encoding: 'utf8' },
+  )
+  assert.equal(result.status, 0, result.stderr)
+  return JSON.parse(result.stdout) as unknown[]
+}
+
+test(
+  "graphite-web's CarbonLink requests (pickle protocols 2 and 5) read the cache, in bulk and pipelined; a malformed one gets an error",
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    // timesorted with a long lag keeps every point in the cache.
+    const config = configDir(root, {
+      settings: { CACHE_WRITE_STRATEGY: 'timesorted', MIN_TIMESTAMP_LAG: '100000' },
+    })
+    const serve = await startServe(t, ['--config', config])
+    const t0 = aligned(60)
+    await sendTcp(serve.ports.line!, `cl.a 1 ${t0}\ncl.a 2 ${t0 + 60}\ncl.b 3.5 ${t0}\ncl.a 2.5 ${t0 + 60}\n`)
+    const meta = path.join(root, 'storage', 'whisper', 'cl', 'meta.wsp')
+    fs.mkdirSync(path.dirname(meta), { recursive: true })
+    assert.equal(run('wsp', ['create', meta, '60:10', '--aggregation-method', 'max']).status, 0)
+    // The points are in once a query sees them.
+    for (let i = 0; i < 100; i++) {
+      const [reply] = carbonLink(serve.ports.query!, 2, [{ type: 'cache-query', metric: 'cl.b' }]) as {
+        datapoints: unknown[]
+      }[]
+      if (reply!.datapoints.length > 0) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    for (const protocol of [2, 5]) {
+      const replies = carbonLink(serve.ports.query!, protocol, [
+        { type: 'cache-query', metric: 'cl.a' },
+        { type: 'cache-query-bulk', metrics: ['cl.a', 'cl.b', 'cl.none'] },
+        { raw_hex: Buffer.from('not a pickle').toString('hex') },
+        { type: 'cache-query', metric: 'cl.none' },
+        { type: 'get-metadata', metric: 'cl.meta', key: 'aggregationMethod' },
+        { type: 'get-metadata', metric: 'cl.meta', key: 'colour' },
+      ])
+      assert.deepEqual(replies[0], {
+        datapoints: [
+          [t0, 1],
+          [t0 + 60, 2.5],
+        ],
+      })
+      assert.deepEqual(replies[1], {
+        datapointsByMetric: {
+          'cl.a': [
+            [t0, 1],
+            [t0 + 60, 2.5],
+          ],
+          'cl.b': [[t0, 3.5]],
+          'cl.none': [],
+        },
+      })
+      assert.equal(typeof (replies[2] as { error?: unknown }).error, 'string')
+      assert.deepEqual(replies[3], { datapoints: [] })
+      assert.deepEqual(replies[4], { value: 'max' })
+      assert.match((replies[5] as { error: string }).error, /Unsupported metadata key/)
+    }
+    const [set] = carbonLink(serve.ports.query!, 5, [
+      { type: 'set-metadata', metric: 'cl.meta', key: 'aggregationMethod', value: 'sum' },
+    ])
+    assert.deepEqual(set, { old_value: 'max', new_value: 'sum' })
+    assert.match(run('wsp', ['info', meta]).stdout, /aggregationMethod +sum/)
+    assert.equal(
+      fs.existsSync(path.join(root, 'storage', 'whisper', 'cl', 'a.wsp')),
+      false,
+      'held by the lag',
+    )
+    assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+    // On stop the lag no longer holds points back: everything is written.
+    const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
+    assert.deepEqual(tree['cl/a.wsp']?.points, [
+      [t0, 1],
+      [t0 + 60, 2.5],
+    ])
+    assert.deepEqual(tree['cl/b.wsp']?.points, [[t0, 3.5]])
+  },
+)
+
+test(
+  'Etsy statsd, as a real sender through its graphite backend: counters, gauges and timers land',
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    const config = configDir(root, {
+      schemas:
+        '[stats]\npattern = ^stats\nretentions = 1s:1h\n\n[default]\npattern = .*\nretentions = 60s:1d\n',
+    })
+    const serve = await startServe(t, ['--config', config])
+    const statsdPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo
+        probe.close(() => resolve(port))
+      })
+    })
+    const statsdConfig = path.join(root, 'statsd.js')
+    fs.writeFileSync(
+      statsdConfig,
+      `(${JSON.stringify({
+        graphiteHost: '127.0.0.1',
+        graphitePort: serve.ports.line,
+        address: '127.0.0.1',
+        port: statsdPort,
+        flushInterval: 500,
+        deleteIdleStats: true,
+        backends: ['./backends/graphite'],
+      })})\n`,
+    )
+    const statsdDir = path.join(ROOT, 'node_modules', 'statsd')
+    const statsd = spawn(process.execPath, ['stats.js', statsdConfig], {
+      cwd: statsdDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    t.after(() => void statsd.kill('SIGKILL'))
+    let statsdLog = ''
+    statsd.stdout.on('data', (d: Buffer) => (statsdLog += d.toString()))
+    statsd.stderr.on('data', (d: Buffer) => (statsdLog += d.toString()))
+    // statsd is up once it answers on its UDP port; keep sending until the metrics reach carbon.
+    const wanted = ['stats_counts.ck.requests', 'stats.gauges.ck.queue', 'stats.timers.ck.latency.mean']
+    const deadline = Date.now() + 20_000
+    while (!wanted.every((m) => serve.events.some(created(m)))) {
+      assert.ok(
+        Date.now() < deadline,
+        `statsd's metrics did not arrive; statsd said:\n${statsdLog}\ncarbon serve said:\n${serve.stderr()}`,
+      )
+      await sendUdp(statsdPort, 'ck.requests:5|c', 'ck.queue:42|g', 'ck.latency:100|ms\nck.latency:300|ms')
+      await new Promise((r) => setTimeout(r, 600))
+    }
+    statsd.kill('SIGTERM')
+    assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+    const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
+    const values = (file: string): number[] => (tree[file]?.points ?? []).map(([, v]) => v)
+    assert.ok(
+      values('stats_counts/ck/requests.wsp').length > 0 &&
+        values('stats_counts/ck/requests.wsp').every((v) => v % 5 === 0 && v > 0),
+    )
+    assert.ok(values('stats/gauges/ck/queue.wsp').includes(42))
+    assert.ok(values('stats/timers/ck/latency/mean.wsp').includes(200))
+    assert.ok(values('stats/timers/ck/latency/upper.wsp').includes(300))
+  },
+)
+
+/** Many lines, one connection: `metrics` metrics, `perMetric` minutely points each. */
+function bulkLines(metrics: number, perMetric: number, t0: number): string {
+  const lines: string[] = []
+  for (let p = 0; p < perMetric; p++)
+    for (let m = 0; m < metrics; m++) lines.push(`bulk.m${m} ${m + p / 8} ${t0 + 60 * p}`)
+  return lines.join('\n') + '\n'
+}
+
+function countPoints(tree: ReturnType<typeof readTreeWithReference>, prefix: string): number {
+  let n = 0
+  for (const [file, f] of Object.entries(tree)) if (file.startsWith(prefix)) n += f.points.length
+  return n
+}
+
+test(
+  'SIGTERM right after the last of 100,000 points: all of them are on disk and the exit status is 0',
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    const serve = await startServe(t, [], { cwd: root })
+    const t0 = aligned(60) - 60 * 100
+    const payload = bulkLines(1000, 100, t0)
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: serve.ports.line! }, () => {
+        socket.end(payload, () => {
+          // The last byte is with the kernel: stop now.
+          serve.child.kill('SIGTERM')
+          resolve()
+        })
+      })
+      socket.on('error', reject)
+    })
+    assert.deepEqual(await serve.exited, { status: 0, signal: null })
+    const stopped = serve.events.find((e) => e.type === 'stopped')!
+    assert.equal(stopped.dumped, 0)
+    const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
+    assert.equal(countPoints(tree, 'bulk/'), 100_000)
+    assert.deepEqual(tree['bulk/m7.wsp']?.points.slice(0, 2), [
+      [t0, 7],
+      [t0 + 60, 7.125],
+    ])
+  },
+)
+
+test(
+  'a tiny --shutdown-timeout dumps what is left; the next start replays it and nothing is lost',
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    // 3 writes a second: the cache cannot be written in the time given.
+    const config = configDir(root, { settings: { MAX_UPDATES_PER_SECOND: '3' } })
+    const first = await startServe(t, ['--config', config, '--shutdown-timeout', '1'])
+    const t0 = aligned(60) - 60 * 10
+    await sendTcp(first.ports.line!, bulkLines(200, 5, t0))
+    await first.waitFor((e) => e.type === 'created')
+    assert.deepEqual(await first.stop(), { status: 0, signal: null })
+    const stopped = first.events.find((e) => e.type === 'stopped')!
+    const dumpFile = path.join(root, 'storage', 'carbonkit-cache.dump')
+    assert.equal(stopped.dumpFile, dumpFile)
+    assert.ok((stopped.dumped as number) > 0 && fs.existsSync(dumpFile))
+    assert.equal(
+      countPoints(readTreeWithReference(path.join(root, 'storage', 'whisper')), 'bulk/') +
+        (stopped.dumped as number),
+      1000,
+    )
+
+    configDir(root, { settings: { MAX_UPDATES_PER_SECOND: '100000' } })
+    const second = await startServe(t, ['--config', config])
+    const replayed = await second.waitFor((e) => e.type === 'replayed')
+    assert.equal(replayed.points, stopped.dumped)
+    assert.deepEqual(await second.stop(), { status: 0, signal: null })
+    assert.equal(countPoints(readTreeWithReference(path.join(root, 'storage', 'whisper')), 'bulk/'), 1000)
+    assert.deepEqual(
+      fs.readdirSync(path.join(root, 'storage')).filter((f) => f.includes('dump')),
+      [],
+      'the dump is gone once replayed and written',
+    )
+  },
+)
+
+test(
+  'bad input does not stop the daemon: the good lines after it are stored, nothing runs, nothing escapes',
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    const serve = await startServe(t, ['--udp'], { cwd: root })
+    const t0 = aligned(60)
+    const marker = path.join(root, 'pwned')
+    const evil = (protocol: number): Buffer => {
+      const hex = spawnSync(
+        REFERENCE_PYTHON,
+        [
+          '-c',
+          `import os, pickle\nclass E:\n  def __reduce__(self): return (os.system, (${JSON.stringify(`touch ${marker}`)},))\nprint(pickle.dumps([E()], protocol=${protocol}).hex())`,
+        ],
+        { encoding: 'utf8' },
+      ).stdout.trim()
+      return Buffer.from(hex, 'hex')
+    }
+    const bad = Buffer.concat([
+      Buffer.from('garbage\n\n   \nonly.two 1\n'),
+      Buffer.from(`x.${'y'.repeat(20_000)} 1 ${t0}\n`),
+      Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0x2e, 0x75, 0x74, 0x66, 0x38, 0x20, 0x31, 0x20]),
+      Buffer.from(`${t0}\n`),
+      Buffer.from(`inf.ts 1 inf\nnan.ts 1 nan\nnan.value nan ${t0}\n`),
+      Buffer.from(`a\0b 1 ${t0}\n/etc/carbonkit-test 1 ${t0}\n..${'.'.repeat(3)}..x 1 ${t0}\n`),
+      Buffer.from(`good.after.line 42 ${t0}\n`),
+    ])
+    await sendTcp(serve.ports.line!, bad)
+    await sendUdp(serve.ports.udp!, Buffer.from([0xff, 0x0a]), `good.after.udp 43 ${t0}\n`)
+    const pickles = Buffer.concat([
+      frame(evil(2)),
+      frame(evil(5)),
+      frame(Buffer.from('definitely not a pickle')),
+      frame(pythonPickle(`[('good.after.pickle', (${t0}, 44.0))]`, 2)),
+    ])
+    await sendTcp(serve.ports.pickle!, pickles)
+    // A 4 GiB length prefix holds its connection (the body is skipped as it comes); others go on.
+    const huge = net.connect({ host: '127.0.0.1', port: serve.ports.pickle! })
+    huge.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]))
+    t.after(() => void huge.destroy())
+    await sendTcp(serve.ports.pickle!, frame(pythonPickle(`[('good.after.huge', (${t0}, 45))]`, 5)))
+    for (const metric of ['good.after.line', 'good.after.udp', 'good.after.pickle', 'good.after.huge'])
+      await serve.waitFor(created(metric))
+    huge.destroy()
+    assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+
+    assert.equal(fs.existsSync(marker), false, 'the pickle ran code')
+    assert.equal(fs.existsSync('/etc/carbonkit-test.wsp'), false)
+    const rejected = new Set(serve.events.filter((e) => e.type === 'rejected').map((e) => e.reason))
+    for (const reason of ['bad-pickle', 'bad-name'])
+      assert.ok(rejected.has(reason), `${reason} in ${[...rejected].join(', ')}`)
+    const dataDir = path.join(root, 'storage', 'whisper')
+    const tree = readTreeWithReference(dataDir)
+    for (const [file, value] of [
+      ['good/after/line.wsp', 42],
+      ['good/after/udp.wsp', 43],
+      ['good/after/pickle.wsp', 44],
+      ['good/after/huge.wsp', 45],
+    ] as const) {
+      assert.deepEqual(tree[file]?.points, [[t0, value]], file)
+    }
+    // Everything written is under the data directory: the root holds storage/ and nothing else.
+    assert.deepEqual(fs.readdirSync(root), ['storage'])
+    assert.deepEqual(fs.readdirSync(path.join(root, 'storage')), ['whisper'])
+    // carbon strips the leading separator: /etc/carbonkit-test is a file inside.
+    assert.ok(tree['etc/carbonkit-test.wsp'])
+  },
+)
+
+test(
+  'SIGHUP: new metrics get a changed schema; a broken one is refused, logged, and the old rules stay',
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    const config = configDir(root, {})
+    const serve = await startServe(t, ['--config', config])
+    const t0 = aligned(60)
+    await sendTcp(serve.ports.line!, `hup.first 1 ${t0}\n`)
+    await serve.waitFor(created('hup.first'))
+
+    fs.writeFileSync(
+      path.join(root, 'conf', 'storage-schemas.conf'),
+      '[default]\npattern = .*\nretentions = 10s:1h\n',
+    )
+    serve.child.kill('SIGHUP')
+    await serve.waitFor((e) => e.type === 'reloaded')
+    await sendTcp(serve.ports.line!, `hup.second 2 ${t0}\n`)
+    await serve.waitFor(created('hup.second'))
+
+    fs.writeFileSync(
+      path.join(root, 'conf', 'storage-schemas.conf'),
+      '[default]\npattern = .*\nretentions = 10s:banana\n',
+    )
+    serve.child.kill('SIGHUP')
+    const failed = await serve.waitFor((e) => e.type === 'reload-failed')
+    assert.match(failed.message as string, /storage-schemas\.conf/)
+    await sendTcp(serve.ports.line!, `hup.third 3 ${t0}\n`)
+    await serve.waitFor(created('hup.third'))
+    assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+
+    const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
+    assert.deepEqual(tree['hup/first.wsp']?.archives, [[60, 1440]])
+    assert.deepEqual(tree['hup/second.wsp']?.archives, [[10, 360]])
+    assert.deepEqual(tree['hup/third.wsp']?.archives, [[10, 360]])
+  },
+)
+
+test('a configuration carbon-cache would not start with, or a port in use, is a one-line error', async (t) => {
+  const root = tempDir(t)
+  const config = configDir(root, { schemas: '[default]\npattern = .*\nretentions = 60s:banana\n' })
+  const broken = run('carbon', ['serve', '--config', config])
+  assert.equal(broken.status, 5, broken.stderr)
+  assert.match(broken.stderr, /storage-schemas\.conf.*carbon-cache would not start/)
+  assert.equal(broken.stderr.trim().split('\n').length, 1)
+  const missing = run('carbon', ['serve', '--config', path.join(root, 'nope', 'carbon.conf')])
+  assert.equal(missing.status, 5, missing.stderr)
+
+  const blocker = net.createServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.after(() => void blocker.close())
+  const port = (blocker.address() as net.AddressInfo).port
+  const busy = run(
+    'carbon',
+    ['serve', '--line-port', String(port), '--pickle-port', '0', '--query-port', '0'],
+    { cwd: root },
+  )
+  assert.equal(busy.status, 6, busy.stderr)
+  assert.match(busy.stderr, /cannot listen for plaintext on 127\.0\.0\.1:\d+: EADDRINUSE/)
+})
