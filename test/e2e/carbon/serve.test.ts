@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
 import { run } from '../../helpers/cli.js'
@@ -274,6 +275,8 @@ function bulkLines(metrics: number, perMetric: number, t0: number): string {
   return lines.join('\n') + '\n'
 }
 
+const sum = (points: [number, number][]): number => points.reduce((total, [, v]) => total + v, 0)
+
 function countPoints(tree: ReturnType<typeof readTreeWithReference>, prefix: string): number {
   let n = 0
   for (const [file, f] of Object.entries(tree)) if (file.startsWith(prefix)) n += f.points.length
@@ -451,6 +454,81 @@ test(
     assert.deepEqual(tree['hup/first.wsp']?.archives, [[60, 1440]])
     assert.deepEqual(tree['hup/second.wsp']?.archives, [[10, 360]])
     assert.deepEqual(tree['hup/third.wsp']?.archives, [[10, 360]])
+  },
+)
+
+test(
+  'a full cache pauses TCP senders instead of dropping their points; UDP drops are counted',
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    // 100 points fill the cache; two writes a second drain it 50 points at a time.
+    const config = configDir(root, { settings: { MAX_CACHE_SIZE: '100', MAX_UPDATES_PER_SECOND: '2' } })
+    const serve = await startServe(t, ['--config', config, '--udp'])
+    const t0 = aligned(60) - 60 * 60
+    const lines: string[] = []
+    for (let p = 0; p < 50; p++) for (let m = 0; m < 10; m++) lines.push(`full.m${m} ${p} ${t0 + 60 * p}`)
+    const sent = sendTcp(serve.ports.line!, lines.join('\n') + '\n')
+    await serve.waitFor((e) => e.type === 'cache-full')
+    // While it is full, a datagram cannot wait: it is dropped and counted.
+    const deadline = Date.now() + 20_000
+    while (!serve.events.some((e) => e.type === 'rejected' && e.reason === 'cache-full')) {
+      assert.ok(Date.now() < deadline, serve.stderr())
+      await sendUdp(serve.ports.udp!, `full.udp 1 ${t0}\n`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    await serve.waitFor((e) => e.type === 'cache-resumed')
+    await sent
+    assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+    const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
+    assert.equal(countPoints(tree, 'full/m'), 500)
+  },
+)
+
+test(
+  'MAX_CREATES_PER_MINUTE delays new files without dropping their points; sparse files; self-metrics of the instance',
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    const config = configDir(root, {
+      settings: { MAX_CREATES_PER_MINUTE: '2', WHISPER_SPARSE_CREATE: 'True', CARBON_METRIC_INTERVAL: '1' },
+      schemas:
+        '[self]\npattern = ^selfie\\.\nretentions = 1s:1h\n\n[default]\npattern = .*\nretentions = 60s:1d\n',
+    })
+    fs.appendFileSync(config, '[cache:b]\nCARBON_METRIC_PREFIX = selfie\n')
+    const serve = await startServe(t, ['--config', config, '--instance', 'b'])
+    const t0 = aligned(60)
+    await sendTcp(
+      serve.ports.line!,
+      ['c.one', 'c.two', 'c.three', 'c.four', 'c.five'].map((m, i) => `${m} ${i} ${t0}\n`).join('') +
+        'oneword\n',
+    )
+    // Two tokens, then one every 30 s: a few seconds in, two files at most.
+    await new Promise((r) => setTimeout(r, 2500))
+    assert.ok(serve.events.filter((e) => e.type === 'created').length <= 2, serve.stderr())
+    assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+    const dataDir = path.join(root, 'storage', 'whisper')
+    const tree = readTreeWithReference(dataDir)
+    for (const [i, m] of ['one', 'two', 'three', 'four', 'five'].entries())
+      assert.deepEqual(tree[`c/${m}.wsp`]?.points, [[t0, i]])
+    const file = path.join(dataDir, 'c', 'one.wsp')
+    assert.ok(
+      fs.statSync(file).blocks * 512 < fs.statSync(file).size,
+      'WHISPER_SPARSE_CREATE makes sparse files',
+    )
+    const agent = `selfie/agents/${os.hostname().replaceAll('.', '_')}-b/`
+    for (const stat of [
+      'metricsReceived',
+      'committedPoints',
+      'cache/size',
+      'cpuUsage',
+      'memUsage',
+      'rejected/fields',
+    ]) {
+      assert.ok(tree[`${agent}${stat}.wsp`], `${agent}${stat}.wsp in ${Object.keys(tree).join(' ')}`)
+    }
+    assert.ok(sum(tree[`${agent}rejected/fields.wsp`]!.points) === 1)
+    assert.ok(sum(tree[`${agent}metricsReceived.wsp`]!.points) === 5)
   },
 )
 
