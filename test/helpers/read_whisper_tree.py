@@ -20,7 +20,7 @@ def main():
             path = os.path.join(dirpath, name)
             info = whisper.info(path)
             finest = info['archives'][0]
-            (start, _end, step), values = whisper.fetch(path, now - finest['retention'] + finest['secondsPerPoint'], now)
+            (start, _end, step), values = whisper.fetch(path, now - finest['retention'] + finest['secondsPerPoint'], now, now=now)
             points = [[start + i * step, v] for i, v in enumerate(values) if v is not None]
             out[os.path.relpath(path, root)] = {
                 'archives': [[a['secondsPerPoint'], a['points']] for a in info['archives']],

@@ -11,6 +11,7 @@ import { CoreError } from '../errors.js'
 import { listVerdict, matchMetric, startupFailure } from '../config/match.js'
 import type { ConfigSet } from '../config/match.js'
 import type { CarbonLinkRequest, CarbonLinkResponse } from '../protocol/carbonlink.js'
+import { NameInterner } from '../protocol/intern.js'
 import { parseTaggedSeries } from '../protocol/tags.js'
 import { readInfo } from '../whisper/info.js'
 import { setAggregationMethod } from '../whisper/set-aggregation.js'
@@ -253,8 +254,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await persister.stop()
   }
   try {
-    if (settings.line.port !== null) started.push(await startLineReceiver(settings.line, sink, { now }))
-    if (settings.udp.port !== null) started.push(await startUdpReceiver(settings.udp, sink, { now }))
+    const names = new NameInterner()
+    if (settings.line.port !== null)
+      started.push(await startLineReceiver(settings.line, sink, { now, names }))
+    if (settings.udp.port !== null) started.push(await startUdpReceiver(settings.udp, sink, { now, names }))
     if (settings.pickle.port !== null) {
       started.push(
         await startPickleReceiver(settings.pickle, sink, { now, maxFrameBytes: settings.pickleMaxLength }),

@@ -5,38 +5,60 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
-import { CannotWriteError, CoreError } from '../errors.js'
+import { CannotWriteError, CoreError, NotFoundError } from '../errors.js'
 import { create } from '../whisper/create.js'
-import type { Point } from '../whisper/update.js'
-import { updateMany } from '../whisper/update.js'
-import type { WriteBatch, WriteReply, WriteResult } from './persister.js'
+import { updateManyFlat } from '../whisper/update.js'
+import type { CreateSpec, WriteBatch, WriteItem, WriteReply, WriteResult } from './persister.js'
 
+/** Directories known to exist: a new file in one of them needs no mkdir. */
+const directories = new Set<string>()
+
+function createFile(item: WriteItem, spec: CreateSpec, autoflush: boolean): boolean {
+  const dir = path.dirname(item.path)
+  if (!directories.has(dir)) {
+    fs.mkdirSync(dir, { recursive: true })
+    directories.add(dir)
+  }
+  try {
+    create(item.path, spec.archives, {
+      xFilesFactor: spec.xFilesFactor,
+      aggregationMethod: spec.aggregationMethod,
+      sparse: spec.sparse,
+      fallocate: spec.fallocate,
+      fsync: autoflush,
+    })
+    return true
+  } catch (error) {
+    // Another writer (carbon-cache, a script) created it first: write into theirs.
+    if (error instanceof CannotWriteError && /file exists/.test(error.message)) return false
+    throw error
+  }
+}
+
+/**
+ * Each item: update the file; when it does not exist, create it first if the item says how, or
+ * report it missing (the persister then waits for a create token).
+ */
 function write(batch: WriteBatch): WriteReply {
   const results: WriteResult[] = []
   for (const item of batch.items) {
     const started = performance.now()
     const result: WriteResult = { id: item.id, committed: 0, created: false }
+    const n = item.points.length / 2
+    const options = { now: batch.now, lock: true, fsync: batch.autoflush }
     try {
-      if (item.create) {
-        fs.mkdirSync(path.dirname(item.path), { recursive: true })
-        try {
-          create(item.path, item.create.archives, {
-            xFilesFactor: item.create.xFilesFactor,
-            aggregationMethod: item.create.aggregationMethod,
-            sparse: item.create.sparse,
-            fallocate: item.create.fallocate,
-            fsync: batch.autoflush,
-          })
-          result.created = true
-        } catch (error) {
-          // Another writer (carbon-cache, a script) created it first: write into theirs.
-          if (!(error instanceof CannotWriteError && /file exists/.test(error.message))) throw error
+      try {
+        updateManyFlat(item.path, item.points, options)
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error
+        if (!item.create) {
+          result.missing = true
+          results.push(result)
+          continue
         }
+        result.created = createFile(item, item.create, batch.autoflush)
+        updateManyFlat(item.path, item.points, options)
       }
-      const n = item.points.length / 2
-      const points = new Array<Point>(n)
-      for (let i = 0; i < n; i++) points[i] = [item.points[2 * i]!, item.points[2 * i + 1]!]
-      updateMany(item.path, points, { now: batch.now, lock: true, fsync: batch.autoflush })
       result.committed = n
     } catch (error) {
       result.error = error instanceof CoreError || error instanceof Error ? error.message : String(error)

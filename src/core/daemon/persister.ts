@@ -3,7 +3,6 @@
 // create token waits in the cache: nothing is dropped), and writer threads write them. A metric is
 // never in two writes at once, so its writes happen in the order its points arrived.
 
-import fs from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { MetricCache, MetricPoints } from './cache.js'
 import { pointsToWrite } from './cache.js'
@@ -38,6 +37,8 @@ export interface WriteResult {
   created: boolean
   error?: string
   seconds?: number
+  /** The file does not exist and the item had no create spec: the points go back to the cache. */
+  missing?: boolean
 }
 
 export interface WriteReply {
@@ -116,7 +117,9 @@ export class Persister {
   private readonly workers: Worker[] = []
   private readonly busy: number[] = []
   private readonly pending = new Map<number, Map<number, Pending>>()
+  /** Files known to exist, and files known to be missing (these wait for a create token). */
   private readonly exists = new Set<string>()
+  private readonly missing = new Set<string>()
   private readonly updates: TokenBucket
   private readonly creates: TokenBucket
   private nextId = 1
@@ -134,7 +137,9 @@ export class Persister {
 
   start(): void {
     for (let i = 0; i < this.options.workers; i++) {
-      const worker = new Worker(this.options.workerUrl)
+      // A writer's garbage is short-lived and small (one batch at a time): a small young generation
+      // keeps each thread's memory down without costing time.
+      const worker = new Worker(this.options.workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: 4 } })
       worker.on('message', (reply: WriteReply) => this.settle(i, reply))
       worker.unref()
       this.workers.push(worker)
@@ -206,15 +211,15 @@ export class Persister {
           let creating = false
           const drained = cache.drain(this.flushing ? Infinity : now, (metric) => {
             if (cache.inflightHas(metric)) return true
+            // Whether the file exists is found out by the writer; a file known to be missing needs a
+            // create token, and without one its points wait in the cache.
             const path = this.options.target(metric).path
             if (this.exists.has(path)) return false
-            if (fs.existsSync(path)) {
-              this.exists.add(path)
+            if (this.creates.take()) {
+              creating = true
               return false
             }
-            if (!this.creates.take()) return true
-            creating = true
-            return false
+            return this.missing.has(path)
           })
           if (!drained) {
             this.updates.refund()
@@ -259,7 +264,16 @@ export class Persister {
       for (const result of reply.results) {
         const item = batch.get(result.id)
         if (!item) continue
-        if (result.created || (!result.error && item.creating)) this.exists.add(item.path)
+        if (result.missing) {
+          this.missing.add(item.path)
+          this.options.cache.restore(item.metric, item.points)
+          continue
+        }
+        if (item.creating && !result.created) this.creates.refund()
+        if (!result.error) {
+          this.exists.add(item.path)
+          this.missing.delete(item.path)
+        }
         this.options.cache.settled(item.metric, item.points)
         this.options.events.written(item.metric, result, item.path)
       }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { UnavailableError } from '../errors.js'
 import { createFrameDecoder } from '../protocol/framing.js'
 import { parsePickleMetrics } from '../protocol/pickle-metrics.js'
+import type { NameInterner } from '../protocol/intern.js'
 import { createPlaintextDecoder, parseDatagram } from '../protocol/plaintext.js'
 import type { Listener } from './settings.js'
 
@@ -109,6 +110,8 @@ function startTcpReceiver(
 export interface LineReceiverOptions {
   now: () => number
   maxLineBytes?: number
+  /** Shared by every connection (and the UDP receiver): one string per metric name. */
+  names?: NameInterner
 }
 
 /** Plaintext over TCP: `metric value timestamp\n`. */
@@ -121,6 +124,7 @@ export function startLineReceiver(
     const decoder = createPlaintextDecoder({
       now: options.now,
       maxLineBytes: options.maxLineBytes,
+      names: options.names,
       onPoint: (metric, value, timestamp) => sink.point(metric, value, timestamp),
       onReject: (r) => sink.reject('line', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer),
     })
@@ -213,6 +217,7 @@ export function startUdpReceiver(
       parseDatagram(datagram, {
         now: options.now,
         maxLineBytes: options.maxLineBytes,
+        names: options.names,
         onPoint: (metric, value, timestamp) => sink.point(metric, value, timestamp),
         onReject: (r) => sink.reject('udp', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer),
       })

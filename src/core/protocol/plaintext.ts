@@ -68,6 +68,8 @@ export interface PlaintextOptions {
   timestampOptional?: boolean
   /** Skip empty and blank lines silently (carbon logs them as invalid lines). */
   skipBlankLines?: boolean
+  /** Metric names (ASCII) come from here instead of a new string per line (a receiver's NameInterner). */
+  names?: { intern(bytes: Uint8Array, start: number, end: number): string }
 }
 
 export interface PlaintextSinks {
@@ -107,11 +109,13 @@ function rejectText(bytes: Uint8Array, start: number, end: number): string {
 /** Parses single lines; shared by the stream decoder and the datagram parser. */
 class LineParser {
   private readonly fieldsMessage: string
+  private readonly names: PlaintextOptions['names']
 
   constructor(
     private readonly options: PlaintextOptions,
     private readonly sinks: PlaintextSinks,
   ) {
+    this.names = options.names
     this.fieldsMessage = options.timestampOptional
       ? 'expected 2 or 3 fields (metric value [timestamp]), got '
       : 'expected 3 fields (metric value timestamp), got '
@@ -175,7 +179,8 @@ class LineParser {
         const field = bytes.toString('latin1', s1, e1)
         return this.reject('value', `value '${field}' is not a number`, bytes, start, end, line)
       }
-      return this.accept(bytes.toString('latin1', s0, e0), value, timestamp, bytes, start, end, line)
+      const metric = this.names ? this.names.intern(bytes, s0, e0) : bytes.toString('latin1', s0, e0)
+      return this.accept(metric, value, timestamp, bytes, start, end, line)
     }
     if (fields === 0 && this.options.skipBlankLines) return
     this.reject('fields', this.fieldsMessage + fields, bytes, start, end, line)

@@ -35,6 +35,13 @@ export interface CreateResult {
 
 const ZERO_CHUNK = 1 << 20
 
+/** Zeros to write from, allocated once per thread (a buffer per file is garbage a daemon piles up). */
+let sharedZeros: Buffer | undefined
+function zeros(): Buffer {
+  sharedZeros ??= Buffer.alloc(ZERO_CHUNK)
+  return sharedZeros
+}
+
 let temporaryCounter = 0
 
 /**
@@ -69,11 +76,11 @@ export function writeNewWhisperFile(
       // The same bytes as writing zeros: a hole reads back as zeros.
       fs.ftruncateSync(fd, header.byteLength + dataBytes)
     } else {
-      const zeros = Buffer.alloc(Math.min(ZERO_CHUNK, Math.max(dataBytes, 1)))
+      const chunk = zeros()
       let position = header.byteLength
       let remaining = dataBytes
       while (remaining > 0) {
-        const n = fs.writeSync(fd, zeros, 0, Math.min(zeros.byteLength, remaining), position)
+        const n = fs.writeSync(fd, chunk, 0, Math.min(chunk.byteLength, remaining), position)
         position += n
         remaining -= n
       }

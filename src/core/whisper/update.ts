@@ -410,13 +410,25 @@ function assignArchives(
 
 /** Truncated timestamps and values, newest first, stable for equal timestamps (whisper's sort). */
 function newestFirst(points: readonly Point[]): { timestamps: number[]; values: number[] } {
-  const n = points.length
+  return newestFirstOf(
+    points.length,
+    (i) => points[i]![0],
+    (i) => points[i]![1],
+  )
+}
+
+/** Points as columns (timestamp at `timestampAt(i)`, value at `valueAt(i)`), newest first, stable. */
+function newestFirstOf(
+  n: number,
+  timestampAt: (i: number) => number,
+  valueAt: (i: number) => number,
+): { timestamps: number[]; values: number[] } {
   const timestamps = new Array<number>(n)
   const values = new Array<number>(n)
   let ascending = true
   for (let i = 0; i < n; i++) {
-    timestamps[i] = toIntegerTimestamp(points[i]![0])
-    values[i] = points[i]![1]
+    timestamps[i] = toIntegerTimestamp(timestampAt(i))
+    values[i] = valueAt(i)
     if (i > 0 && timestamps[i]! <= timestamps[i - 1]!) ascending = false
   }
   if (ascending) {
@@ -435,7 +447,14 @@ function newestFirst(points: readonly Point[]): { timestamps: number[]; values: 
  * @throws InvalidArgumentError for a non-finite timestamp or one outside the u32 range
  */
 export function fileUpdateMany(file: WhisperFile, points: readonly Point[], now: number): void {
-  const { timestamps, values } = newestFirst(points)
+  writeNewestFirst(file, newestFirst(points), now)
+}
+
+function writeNewestFirst(
+  file: WhisperFile,
+  { timestamps, values }: { timestamps: number[]; values: number[] },
+  now: number,
+): void {
   const batches = assignArchives(file, timestamps, values, now)
   const writer = new ArchiveWriter(file)
   for (const batch of batches) writer.archiveUpdateMany(batch.index, batch.timestamps, batch.values)
@@ -460,6 +479,24 @@ export function updateMany(path: string, points: readonly Point[], options: Upda
   if (points.length === 0) return
   withWhisperFile(path, { write: true, lock: options.lock ?? true }, (file) => {
     fileUpdateMany(file, points, options.now ?? defaultNow())
+    if (options.fsync) flushFile(file)
+  })
+}
+
+/**
+ * updateMany for points held flat, `[timestamp, value, timestamp, value...]` (the daemon's writer
+ * threads: no array per point).
+ * @throws NotFoundError, CorruptFileError, InvalidArgumentError
+ */
+export function updateManyFlat(path: string, points: Float64Array, options: UpdateOptions = {}): void {
+  if (points.length === 0) return
+  withWhisperFile(path, { write: true, lock: options.lock ?? true }, (file) => {
+    const ordered = newestFirstOf(
+      points.length >> 1,
+      (i) => points[2 * i]!,
+      (i) => points[2 * i + 1]!,
+    )
+    writeNewestFirst(file, ordered, options.now ?? defaultNow())
     if (options.fsync) flushFile(file)
   })
 }

@@ -532,6 +532,33 @@ test(
   },
 )
 
+test(
+  'with no create budget, existing files are still written; new metrics wait in the cache until the stop',
+  reference,
+  async (t) => {
+    const root = tempDir(t)
+    const config = configDir(root, { settings: { MAX_CREATES_PER_MINUTE: '0' } })
+    const existing = path.join(root, 'storage', 'whisper', 'old', 'metric.wsp')
+    fs.mkdirSync(path.dirname(existing), { recursive: true })
+    assert.equal(run('wsp', ['create', existing, '60:1440']).status, 0)
+    const serve = await startServe(t, ['--config', config])
+    const t0 = aligned(60)
+    await sendTcp(serve.ports.line!, `old.metric 7 ${t0}\nnew.metric 8 ${t0}\n`)
+    const deadline = Date.now() + 10_000
+    while (
+      readTreeWithReference(path.join(root, 'storage', 'whisper'))['old/metric.wsp']?.points.length !== 1
+    ) {
+      assert.ok(Date.now() < deadline, serve.stderr())
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    assert.equal(fs.existsSync(path.join(root, 'storage', 'whisper', 'new', 'metric.wsp')), false)
+    assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+    const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
+    assert.deepEqual(tree['old/metric.wsp']?.points, [[t0, 7]])
+    assert.deepEqual(tree['new/metric.wsp']?.points, [[t0, 8]])
+  },
+)
+
 test('a configuration carbon-cache would not start with, or a port in use, is a one-line error', async (t) => {
   const root = tempDir(t)
   const config = configDir(root, { schemas: '[default]\npattern = .*\nretentions = 60s:banana\n' })

@@ -11,7 +11,7 @@ import { decodePointTimestamp, decodePointValue } from '../../../../src/core/whi
 import { create } from '../../../../src/core/whisper/create.js'
 import { fetch } from '../../../../src/core/whisper/fetch.js'
 import { readInfo } from '../../../../src/core/whisper/info.js'
-import { update, updateMany, writePoints } from '../../../../src/core/whisper/update.js'
+import { update, updateMany, updateManyFlat, writePoints } from '../../../../src/core/whisper/update.js'
 import { ROOT } from '../../../helpers/paths.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
@@ -315,4 +315,21 @@ describe('locking', () => {
     assert.ok(events.includes('released'), events.join(' '))
     assert.deepEqual(fetch(file, T - 60, T, { now: NOW })!.values, [2])
   })
+})
+
+test('updateManyFlat writes exactly what updateMany writes, points in any order', (t) => {
+  const dir = tempDir(t)
+  const now = 1795600000
+  const points: [number, number][] = []
+  for (let i = 0; i < 300; i++) points.push([now - ((i * 7919) % 5000), (i % 13) / 3])
+  const a = path.join(dir, 'a.wsp')
+  const b = path.join(dir, 'b.wsp')
+  for (const f of [a, b])
+    create(f, [
+      [10, 100],
+      [60, 200],
+    ])
+  updateMany(a, points, { now })
+  updateManyFlat(b, Float64Array.from(points.flat()), { now })
+  assert.ok(fs.readFileSync(a).equals(fs.readFileSync(b)))
 })

@@ -1,0 +1,95 @@
+// Metric names read from bytes, as one string per distinct name. A plaintext receiver sees the same
+// few thousand names over and over: looking each one up by its bytes (an open-addressing table keyed
+// by FNV-1a) instead of making a new string per line keeps the allocation rate, and so the garbage
+// collector's work and the heap, independent of the point rate. The strings it returns are the same
+// objects every time, which also makes them cheap Map keys.
+
+const EMPTY = 0
+
+export class NameInterner {
+  private slots: Int32Array
+  private mask: number
+  /** Name bytes, back to back; entry i is arena[starts[i], starts[i] + lengths[i]). */
+  private arena: Buffer
+  private arenaUsed = 0
+  private starts: number[] = []
+  private lengths: number[] = []
+  private hashes: number[] = []
+  private strings: string[] = []
+
+  /** @param maxNames past this many names the table starts over (names then come back one by one). */
+  constructor(private readonly maxNames = 1 << 20) {
+    this.slots = new Int32Array(1 << 12)
+    this.mask = this.slots.length - 1
+    this.arena = Buffer.allocUnsafe(1 << 16)
+  }
+
+  get size(): number {
+    return this.strings.length
+  }
+
+  /** The name in `bytes[start, end)` (ASCII or Latin-1 bytes: one character per byte). */
+  intern(bytes: Uint8Array, start: number, end: number): string {
+    let hash = 0x811c9dc5
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193)
+    const length = end - start
+    const { slots, mask, arena } = this
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = slots[slot]!
+      if (entry === EMPTY) break
+      const index = entry - 1
+      if (this.hashes[index] !== hash || this.lengths[index] !== length) continue
+      const at = this.starts[index]!
+      let same = true
+      for (let i = 0; i < length; i++) {
+        if (arena[at + i] !== bytes[start + i]) {
+          same = false
+          break
+        }
+      }
+      if (same) return this.strings[index]!
+    }
+    return this.add(bytes, start, end, hash)
+  }
+
+  private add(bytes: Uint8Array, start: number, end: number, hash: number): string {
+    if (this.strings.length >= this.maxNames) this.clear()
+    const length = end - start
+    if (this.arenaUsed + length > this.arena.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaUsed + length))
+      this.arena.copy(bigger, 0, 0, this.arenaUsed)
+      this.arena = bigger
+    }
+    this.arena.set(bytes.subarray(start, end), this.arenaUsed)
+    const name = this.arena.toString('latin1', this.arenaUsed, this.arenaUsed + length)
+    this.starts.push(this.arenaUsed)
+    this.lengths.push(length)
+    this.hashes.push(hash)
+    this.strings.push(name)
+    this.arenaUsed += length
+    if (this.strings.length * 2 > this.slots.length) this.rehash()
+    else this.place(hash, this.strings.length)
+    return name
+  }
+
+  private place(hash: number, entry: number): void {
+    let slot = hash & this.mask
+    while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask
+    this.slots[slot] = entry
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2)
+    this.mask = this.slots.length - 1
+    for (let i = 0; i < this.hashes.length; i++) this.place(this.hashes[i]!, i + 1)
+  }
+
+  private clear(): void {
+    this.slots.fill(EMPTY)
+    this.arenaUsed = 0
+    this.starts = []
+    this.lengths = []
+    this.hashes = []
+    this.strings = []
+  }
+}

@@ -1,0 +1,39 @@
+// The name interner: one string object per distinct name, whatever bytes it comes from.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { NameInterner } from '../../../../src/core/protocol/intern.js'
+import { createRandom, runSeed } from '../../../helpers/random.js'
+
+test('the same bytes give the same string object; different bytes, different strings', () => {
+  const names = new NameInterner()
+  const line = Buffer.from('xx servers.web1.cpu servers.web1.cpu servers.web2.cpu')
+  const a = names.intern(line, 3, 19)
+  const b = names.intern(line, 20, 36)
+  const c = names.intern(line, 37, 53)
+  assert.equal(a, 'servers.web1.cpu')
+  assert.ok(Object.is(a, b))
+  assert.equal(c, 'servers.web2.cpu')
+  assert.equal(names.size, 2)
+  assert.equal(names.intern(line, 0, 0), '')
+  assert.equal(names.intern(Buffer.from([0xe9]), 0, 1), '\u00e9')
+})
+
+test('thousands of random names survive growth; past the limit the table starts over', () => {
+  const random = createRandom(runSeed())
+  const names = new NameInterner(5000)
+  const seen = new Map<string, string>()
+  for (let i = 0; i < 4000; i++) {
+    const name = `m.${random.int(0, 3000)}.${i % 7}`
+    const bytes = Buffer.from(`  ${name} `)
+    const got = names.intern(bytes, 2, 2 + name.length)
+    assert.equal(got, name)
+    const first = seen.get(name)
+    if (first !== undefined) assert.ok(Object.is(first, got))
+    else seen.set(name, got)
+  }
+  assert.equal(names.size, seen.size)
+  const limited = new NameInterner(10)
+  for (let i = 0; i < 25; i++) assert.equal(limited.intern(Buffer.from(`n${i}`), 0, `n${i}`.length), `n${i}`)
+  assert.ok(limited.size <= 10)
+})
