@@ -91,27 +91,35 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   })
 
   // Names: the raw name as sent -> the cache key (normalised) and its file, or why it is refused.
-  type Resolved = { name: string; path: string } | { reason: string; detail: string }
+  // One shape for every answer (the hot path reads it per point): `reason` null means accepted.
+  interface Resolved {
+    name: string
+    path: string
+    reason: string | null
+    detail: string
+  }
   let names = new Map<string, Resolved>()
   const targets = new Map<string, string>()
   const resolve = (raw: string): Resolved => {
-    let resolved = names.get(raw)
-    if (resolved) return resolved
+    const known = names.get(raw)
+    if (known !== undefined) return known
     const parsed =
       raw.includes(';') || raw.includes('{') || raw.startsWith('~') ? parseTaggedSeries(raw) : undefined
     const name = parsed?.ok ? parsed.series.path : raw
     const lists = settings.useWhitelist ? listVerdict(config, raw) : undefined
+    let resolved: Resolved
     if (lists && !lists.accepted) {
-      resolved = { reason: lists.blacklistedBy ? 'blacklisted' : 'not-whitelisted', detail: raw }
+      const reason = lists.blacklistedBy ? 'blacklisted' : 'not-whitelisted'
+      resolved = { name, path: '', reason, detail: raw }
     } else {
       const file = metricFile(name, settings.dataDir, settings.tagHashFilenames)
       resolved = file.ok
-        ? { name, path: file.path }
-        : { reason: 'bad-name', detail: `${JSON.stringify(raw)}: ${file.reason}` }
+        ? { name, path: file.path, reason: null, detail: '' }
+        : { name, path: '', reason: 'bad-name', detail: `${JSON.stringify(raw)}: ${file.reason}` }
     }
     if (names.size >= 1_000_000) names = new Map()
     names.set(raw, resolved)
-    if ('path' in resolved) targets.set(resolved.name, resolved.path)
+    if (resolved.reason === null) targets.set(resolved.name, resolved.path)
     return resolved
   }
 
@@ -199,7 +207,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const sink: ReceiverSink = {
     point(metric, value, timestamp) {
       const resolved = resolve(metric)
-      if (!('name' in resolved)) {
+      if (resolved.reason !== null) {
         if (resolved.reason === 'blacklisted') counters.blacklistMatches++
         else if (resolved.reason === 'not-whitelisted') counters.whitelistRejects++
         reject('any', resolved.reason, resolved.detail, '')
@@ -292,7 +300,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           return { kind: 'error', error: `Unsupported metadata key "${request.key}"` }
         }
         const file = resolve(request.metric)
-        if (!('path' in file)) return { kind: 'error', error: `${request.metric}: ${file.reason}` }
+        if (file.reason !== null) return { kind: 'error', error: `${request.metric}: ${file.reason}` }
         try {
           if (request.type === 'get-metadata')
             return { kind: 'value', value: readInfo(file.path).aggregationMethod }

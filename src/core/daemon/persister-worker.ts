@@ -3,6 +3,7 @@
 // persister on the main thread; each item's outcome goes back with it.
 
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { CannotWriteError, CoreError, NotFoundError } from '../errors.js'
@@ -69,4 +70,19 @@ function write(batch: WriteBatch): WriteReply {
   return { batch: batch.batch, results }
 }
 
+/**
+ * Writers run at a lower priority than the receivers (Linux: setpriority on this thread's id): while
+ * points pour in, receiving them wins the CPU; the writes catch up as soon as it is free.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')))
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, os.getPriority(tid) + WRITER_NICENESS)
+  } catch {
+    // Not Linux, or not allowed: same priority as the receivers.
+  }
+}
+const WRITER_NICENESS = 10
+
+lowerPriority()
 parentPort?.on('message', (batch: WriteBatch) => parentPort!.postMessage(write(batch)))

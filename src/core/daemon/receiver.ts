@@ -125,7 +125,7 @@ export function startLineReceiver(
       now: options.now,
       maxLineBytes: options.maxLineBytes,
       names: options.names,
-      onPoint: (metric, value, timestamp) => sink.point(metric, value, timestamp),
+      onPoint: sink.point,
       onReject: (r) => sink.reject('line', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer),
     })
     socket.on('data', (chunk) => decoder.push(chunk))
@@ -218,7 +218,7 @@ export function startUdpReceiver(
         now: options.now,
         maxLineBytes: options.maxLineBytes,
         names: options.names,
-        onPoint: (metric, value, timestamp) => sink.point(metric, value, timestamp),
+        onPoint: sink.point,
         onReject: (r) => sink.reject('udp', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer),
       })
     })
