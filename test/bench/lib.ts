@@ -123,6 +123,15 @@ export function printRows(title: string, rows: readonly Row[]): void {
     r.target,
     r.pass ? 'PASS' : 'MISS',
   ])
+  printTable(title, head, cells)
+}
+
+/** Print a titled table with aligned columns (the layout of printRows, any columns). */
+export function printTable(
+  title: string,
+  head: readonly string[],
+  cells: readonly (readonly string[])[],
+): void {
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))
   const line = (c: readonly string[]): string =>
     c

@@ -12,6 +12,8 @@ import { REFERENCE_PYTHON } from './reference.js'
 
 export interface CarbonCache {
   readonly root: string
+  /** The python process itself (it runs in the foreground: no wrapper, no fork). */
+  readonly pid: number
   /** LOCAL_DATA_DIR: where the whisper files go. */
   readonly dataDir: string
   readonly linePort: number
@@ -22,6 +24,8 @@ export interface CarbonCache {
   /** Everything carbon-cache printed so far (--debug logs go to stdout). */
   log(): string
   stop(): Promise<void>
+  /** Resolves when the process exits, for whatever reason. */
+  readonly exited: Promise<{ status: number | null; signal: NodeJS.Signals | null }>
 }
 
 /** A port that is free for TCP and UDP on 127.0.0.1 right now. */
@@ -43,7 +47,8 @@ export async function freePort(): Promise<number> {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True when something accepts a TCP connection on 127.0.0.1:`port` now. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port })
     socket.once('connect', () => {
@@ -63,6 +68,12 @@ export interface StartOptions {
   schemas?: string
   /** Registers the stop; pass node:test's `after` (suite) or `t.after`. */
   after: (fn: () => Promise<void>) => void
+  /**
+   * true (default): `--debug`, debug logging on. false: `--nodaemon`, the foreground with carbon's
+   * normal logging, as in production (benchmarks). Both log to stdout.
+   */
+  debug?: boolean
+  env?: NodeJS.ProcessEnv
 }
 
 /** Start carbon-cache and wait until all its listeners accept. */
@@ -110,14 +121,16 @@ export async function startCarbonCache(options: StartOptions): Promise<CarbonCac
       'ignore',
       '/usr/bin/carbon-cache',
       `--config=${path.join(conf, 'carbon.conf')}`,
-      '--debug',
+      options.debug === false ? '--nodaemon' : '--debug',
       'start',
     ],
-    { env: { ...process.env, GRAPHITE_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...(options.env ?? process.env), GRAPHITE_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const exited = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (status, signal) => resolve({ status, signal })),
+  )
   let stopped = false
   const stop = async (): Promise<void> => {
     if (stopped) return
@@ -131,6 +144,7 @@ export async function startCarbonCache(options: StartOptions): Promise<CarbonCac
   }
   options.after(stop)
 
+  const udp = settings.ENABLE_UDP_LISTENER !== 'False'
   const deadline = Date.now() + 30_000
   for (;;) {
     if (child.exitCode !== null)
@@ -139,7 +153,7 @@ export async function startCarbonCache(options: StartOptions): Promise<CarbonCac
       (await canConnect(linePort)) &&
       (await canConnect(picklePort)) &&
       (await canConnect(queryPort)) &&
-      output.includes(`MetricDatagramReceiver starting on ${linePort}`)
+      (!udp || output.includes(`MetricDatagramReceiver starting on ${linePort}`))
     if (ready) break
     if (Date.now() > deadline) {
       await stop()
@@ -147,5 +161,16 @@ export async function startCarbonCache(options: StartOptions): Promise<CarbonCac
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  return { root, dataDir, linePort, udpPort: linePort, picklePort, queryPort, log: () => output, stop }
+  return {
+    root,
+    pid: child.pid!,
+    dataDir,
+    linePort,
+    udpPort: linePort,
+    picklePort,
+    queryPort,
+    log: () => output,
+    stop,
+    exited,
+  }
 }
