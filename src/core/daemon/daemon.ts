@@ -180,7 +180,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       written(metric, result, file) {
         if (result.created) {
           counters.creates++
-          emit({ type: 'created', metric, path: file })
+          if (settings.logCreates) emit({ type: 'created', metric, path: file })
         }
         if (result.error !== undefined) {
           counters.errors++

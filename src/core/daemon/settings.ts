@@ -44,6 +44,8 @@ export interface DaemonSettings {
   maxReceiverConnections: number
   /** Writer threads. */
   writers: number
+  /** Log each file created (LOG_CREATES). */
+  logCreates: boolean
 }
 
 export interface SettingOverrides {
@@ -86,6 +88,7 @@ export function defaultSettings(cwd: string): DaemonSettings {
     carbonMetricInterval: 60,
     maxReceiverConnections: Infinity,
     writers: 1,
+    logCreates: true,
   }
 }
 
@@ -156,6 +159,7 @@ export function settingsFromConfig(set: ConfigSet, cwd: string): DaemonSettings 
     carbonMetricPrefix: str(s, 'CARBON_METRIC_PREFIX', 'carbon'),
     carbonMetricInterval: num(s, 'CARBON_METRIC_INTERVAL', 60),
     maxReceiverConnections: num(s, 'MAX_RECEIVER_CONNECTIONS', Infinity),
+    logCreates: bool(s, 'LOG_CREATES', true),
   }
 }
 

@@ -45,8 +45,17 @@ export function registerServe(program: Command, ctx: Context): void {
     )
     .action(async (flags: ServeFlags) => {
       const { settings, config, reload, warnings } = loadServeConfig({ ...flags, cwd: ctx.cwd, env: ctx.env })
-      const onEvent = (event: Parameters<typeof renderServeEvent>[0]): void =>
-        void ctx.stderr.write(renderServeEvent(event, flags.logFormat, new Date()))
+      // Log lines go out in one write per turn of the event loop: stderr is a pipe or a file, written
+      // synchronously, and a burst of events (10,000 files created) must not cost a syscall each.
+      let pending: string[] = []
+      const flush = (): void => {
+        if (pending.length > 0) ctx.stderr.write(pending.join(''))
+        pending = []
+      }
+      const onEvent = (event: Parameters<typeof renderServeEvent>[0]): void => {
+        if (pending.length === 0) setImmediate(flush)
+        pending.push(renderServeEvent(event, flags.logFormat, new Date()))
+      }
       const bundled = new URL('./persister-worker.cjs', import.meta.url)
       const workerUrl = fs.existsSync(bundled)
         ? bundled
@@ -70,6 +79,7 @@ export function registerServe(program: Command, ctx: Context): void {
         await daemon.stop({ timeoutSeconds: flags.shutdownTimeout })
       } finally {
         release()
+        flush()
       }
     })
 }
