@@ -2,6 +2,7 @@
 // and so that only cli/shared reaches for `process`.
 
 import type { Readable, Writable } from 'node:stream'
+import { isTerminal } from './terminal.js'
 import type { Theme } from './theme.js'
 
 export interface Context {
@@ -30,14 +31,19 @@ export function createProcessContext(programName: string, theme: Theme): Context
   const startedAt =
     pinned !== undefined && /^\d+$/.test(pinned) ? Number(pinned) : Math.floor(Date.now() / 1000)
   return {
-    stdin: process.stdin,
+    // A getter: process.stdin sets up a stream (a few milliseconds) that most commands never read.
+    get stdin() {
+      return process.stdin
+    },
     stdout: process.stdout,
-    stderr: process.stderr,
+    get stderr() {
+      return process.stderr
+    },
     env: process.env,
     cwd: process.cwd(),
     now: () => startedAt,
     theme,
-    interactive: Boolean(process.stderr.isTTY),
+    interactive: isTerminal(2),
     programName,
   }
 }

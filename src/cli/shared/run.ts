@@ -5,6 +5,7 @@ import { CommanderError } from 'commander'
 import type { Command } from 'commander'
 import { CoreError } from '../../core/errors.js'
 import type { Context } from './context.js'
+import { isTerminal } from './terminal.js'
 import { createProcessContext } from './context.js'
 import { ExitCode, exitCodeFor } from './exit-codes.js'
 import { ClosedPipeError } from './output.js'
@@ -73,7 +74,7 @@ export async function runMain(argv: readonly string[], options: MainOptions): Pr
     options.ctx ??
     createProcessContext(
       options.programName,
-      colorWanted(argv, process.env, process.stderr.isTTY) ? await createTheme(true) : PLAIN_THEME,
+      colorWanted(argv, process.env, isTerminal(2)) ? await createTheme(true) : PLAIN_THEME,
     )
   const debug = argv.includes('--debug')
   const onStdoutError = (error: NodeJS.ErrnoException): void => {

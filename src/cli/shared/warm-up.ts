@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Readable, Writable } from 'node:stream'
+import type { Writable } from 'node:stream'
 import type { Context } from './context.js'
 import { PLAIN_THEME } from './theme.js'
 
@@ -16,6 +16,8 @@ export async function warmUp(
   main: Main,
   runs: readonly (readonly string[])[],
 ): Promise<void> {
+  // Loaded here, not at start-up: streams cost every command a few milliseconds.
+  const { Readable, Writable } = process.getBuiltinModule('node:stream')
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `carbonkit-warm-up-`))
   const sink = (): Writable => new Writable({ write: (_chunk, _encoding, done) => done() })
   try {

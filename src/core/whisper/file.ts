@@ -219,16 +219,32 @@ export function openWhisperFile(path: string, options: OpenOptions = {}): Whispe
     throw fromSystemError(error, path, write)
   }
   try {
-    if (options.lock ?? write) lockFile(fd, path)
-    const stat = fs.fstatSync(fd)
-    if (stat.isDirectory())
-      throw fromSystemError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), path, write)
-    const { header, headBytes } = readHeader(fd, path, stat.size)
-    return { path, fd, header, fileSizeBytes: stat.size, headBytes }
+    let size: number
+    if (options.lock ?? write) {
+      lockFile(fd, path)
+      // fs-ext is loaded now: lseek tells the size in one call, without fstat's Stats and Dates
+      // (a tenth of a small update_many). A directory cannot get here: opening one r+ fails, and
+      // locking reads are file reads.
+      size = write ? loadFsExt().seekSync(fd, 0, SEEK_END) : statSize(fd, path, write)
+    } else {
+      size = statSize(fd, path, write)
+    }
+    const { header, headBytes } = readHeader(fd, path, size)
+    return { path, fd, header, fileSizeBytes: size, headBytes }
   } catch (error) {
     fs.closeSync(fd)
     throw fromSystemError(error, path, write)
   }
+}
+
+const SEEK_END = 2
+
+/** The size of an open file that must not be a directory. */
+function statSize(fd: number, path: string, write: boolean): number {
+  const stat = fs.fstatSync(fd)
+  if (stat.isDirectory())
+    throw fromSystemError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), path, write)
+  return stat.size
 }
 
 /** Close the file (and with it, release its lock). */
