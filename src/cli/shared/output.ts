@@ -5,6 +5,10 @@
 import type { Writable } from 'node:stream'
 import type { Context } from './context.js'
 
+/**
+ * Text, or chunks for streams. A chunk is written out before the next one is taken, so a renderer may
+ * fill the same buffer again (constant memory for any size of output).
+ */
 export type Rendered = string | Iterable<string | Uint8Array>
 
 export interface EmitOptions<T> {
@@ -35,10 +39,13 @@ export async function write(stream: Writable, output: Rendered): Promise<void> {
     if (!stream.write(output)) await drained(stream)
     return
   }
+  // Each chunk is flushed before the next is asked for, so a renderer may reuse its buffer.
   for (const chunk of output) {
     if (isClosed(stream)) throw new ClosedPipeError()
     if (chunk.length === 0) continue
-    if (!stream.write(chunk)) await drained(stream)
+    await new Promise<void>((resolve, reject) =>
+      stream.write(chunk, (error) => (error ? reject(new ClosedPipeError()) : resolve())),
+    )
   }
 }
 

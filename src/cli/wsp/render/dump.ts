@@ -50,7 +50,7 @@ const OUT_SIZE = 1 << 17
 export function* renderDump(view: DumpView): Iterable<string | Uint8Array> {
   const { dump } = view
   yield renderDumpHeader(dump.info)
-  let out = Buffer.allocUnsafe(OUT_SIZE)
+  const out = Buffer.allocUnsafe(OUT_SIZE)
   let pos = 0
   let currentArchive = -1
   for (const chunk of dump.chunks) {
@@ -61,8 +61,7 @@ export function* renderDump(view: DumpView): Iterable<string | Uint8Array> {
     const points = viewOf(chunk.bytes)
     for (let at = 0, slot = chunk.firstSlot; at < points.byteLength; at += POINT_SIZE, slot++) {
       if (pos > OUT_SIZE - LINE_ROOM) {
-        yield out.subarray(0, pos)
-        out = Buffer.allocUnsafe(OUT_SIZE)
+        yield out.subarray(0, pos) // written out before the generator resumes: the buffer is reused
         pos = 0
       }
       const timestamp = points.getUint32(at)
@@ -83,14 +82,13 @@ export function* renderDump(view: DumpView): Iterable<string | Uint8Array> {
 
 /** `--raw`: `timestamp:value` for every slot, whisper-dump -r's format (upstream master). */
 export function* renderDumpRaw(view: DumpView): Iterable<string | Uint8Array> {
-  let out = Buffer.allocUnsafe(OUT_SIZE)
+  const out = Buffer.allocUnsafe(OUT_SIZE)
   let pos = 0
   for (const chunk of view.dump.chunks) {
     const points = viewOf(chunk.bytes)
     for (let at = 0; at < points.byteLength; at += POINT_SIZE) {
       if (pos > OUT_SIZE - LINE_ROOM) {
-        yield out.subarray(0, pos)
-        out = Buffer.allocUnsafe(OUT_SIZE)
+        yield out.subarray(0, pos) // written out before the generator resumes: the buffer is reused
         pos = 0
       }
       pos = writeUint(out, pos, points.getUint32(at))

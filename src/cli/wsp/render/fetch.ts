@@ -22,14 +22,13 @@ const LINE_ROOM = 1024
 export function* renderFetch(view: FetchView): Iterable<Uint8Array> {
   const { fromInterval, step } = view.result.timeInfo
   const { values, known } = view.result
-  let out = Buffer.allocUnsafe(OUT_SIZE)
+  const out = Buffer.allocUnsafe(OUT_SIZE)
   let pos = 0
   for (let i = 0; i < values.length; i++) {
     const value = known[i] === 1 ? values[i]! : null
     if (view.drop && !keepValue(view.drop, value)) continue
     if (pos > OUT_SIZE - LINE_ROOM) {
-      yield out.subarray(0, pos)
-      out = Buffer.allocUnsafe(OUT_SIZE)
+      yield out.subarray(0, pos) // written out before the generator resumes: the buffer is reused
       pos = 0
     }
     const t = fromInterval + i * step
