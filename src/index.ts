@@ -25,10 +25,16 @@ export type {
 export { connectTcp, createSender, exchangeCarbonLink } from './core/protocol/client.js'
 export type { FrameDecoder, FrameDecoderOptions, FrameEnd } from './core/protocol/framing.js'
 export { DEFAULT_MAX_FRAME_BYTES, createFrameDecoder, encodeFrame } from './core/protocol/framing.js'
-export type { PickleMetrics, PickleMetricsOptions, PickleReject } from './core/protocol/pickle-metrics.js'
+export type {
+  PickleMetricSinks,
+  PickleMetrics,
+  PickleMetricsOptions,
+  PickleReject,
+} from './core/protocol/pickle-metrics.js'
 export {
   MAX_POINTS_PER_MESSAGE,
   encodePickleMetrics,
+  forEachPickleMetric,
   parsePickleMetrics,
 } from './core/protocol/pickle-metrics.js'
 export type {

@@ -268,7 +268,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (settings.udp.port !== null) started.push(await startUdpReceiver(settings.udp, sink, { now, names }))
     if (settings.pickle.port !== null) {
       started.push(
-        await startPickleReceiver(settings.pickle, sink, { now, maxFrameBytes: settings.pickleMaxLength }),
+        await startPickleReceiver(settings.pickle, sink, {
+          now,
+          maxFrameBytes: settings.pickleMaxLength,
+          names,
+        }),
       )
     }
     if (settings.query.port !== null) {

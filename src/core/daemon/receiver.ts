@@ -8,7 +8,8 @@ import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { UnavailableError } from '../errors.js'
 import { createFrameDecoder } from '../protocol/framing.js'
-import { parsePickleMetrics } from '../protocol/pickle-metrics.js'
+import { PickleError } from '../protocol/pickle.js'
+import { forEachPickleMetric } from '../protocol/pickle-metrics.js'
 import type { NameInterner } from '../protocol/intern.js'
 import { createPlaintextDecoder, parseDatagram } from '../protocol/plaintext.js'
 import type { Listener } from './settings.js'
@@ -139,6 +140,8 @@ export function startLineReceiver(
 export interface PickleReceiverOptions {
   now: () => number
   maxFrameBytes: number
+  /** Shared with the plaintext receivers: one string per metric name. */
+  names?: NameInterner
 }
 
 /** Pickle over TCP: 4-byte length, then a pickled list of (metric, (timestamp, value)). */
@@ -148,18 +151,24 @@ export function startPickleReceiver(
   options: PickleReceiverOptions,
 ): Promise<Receiver> {
   return startTcpReceiver('pickle', listener, (socket, peer) => {
+    // Points go straight from the frame's bytes to the sink: no object per point.
+    const batch = {
+      now: options.now,
+      names: options.names,
+      onPoint: (metric: string, value: number, timestamp: number) => sink.point(metric, value, timestamp),
+      onReject: (index: number, reason: string, message: string) =>
+        sink.reject('pickle', reason, `item ${index}: ${message}`, peer),
+    }
     const frames = createFrameDecoder({
       maxFrameBytes: options.maxFrameBytes,
       onFrame: (body) => {
-        let batch
         try {
-          batch = parsePickleMetrics(body, { now: options.now })
+          forEachPickleMetric(body, batch)
         } catch (error) {
-          sink.reject('pickle', 'bad-pickle', (error as Error).message, peer)
-          return
+          // A refused frame hands nothing on before it throws.
+          if (!(error instanceof PickleError)) throw error
+          sink.reject('pickle', 'bad-pickle', error.message, peer)
         }
-        for (const p of batch.points) sink.point(p.metric, p.value, p.timestamp)
-        for (const r of batch.rejects) sink.reject('pickle', r.reason, `item ${r.index}: ${r.message}`, peer)
       },
       onOversize: (length) =>
         sink.reject(

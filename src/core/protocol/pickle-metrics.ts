@@ -13,11 +13,15 @@
 // with a reason instead; bytes names are decoded as UTF-8.
 //
 // Carbon's client writes batches with pickle.dumps(datapoints, protocol=2), at most 500 points
-// (MAX_DATAPOINTS_PER_MESSAGE) per frame; encodePickleMetrics writes the same shape.
+// (MAX_DATAPOINTS_PER_MESSAGE) per frame; encodePickleMetrics writes the same shape. Those frames
+// (and protocols 1 to 5 of the same data) are read by pickle-fast.ts straight from the bytes; any
+// other frame goes through decodePickle, with the same results.
 
 import { parsePythonFloat } from '../py-parse.js'
 import type { PickleDecodeOptions, PickleValue } from './pickle.js'
 import { OP, PickleError, PickleWriter, decodePickle, describePickleValue } from './pickle.js'
+import type { NameSource } from './pickle-fast.js'
+import { PickleBatchScanner } from './pickle-fast.js'
 import type { MetricPoint, Now } from './points.js'
 import { meansNow, readNow } from './points.js'
 
@@ -57,6 +61,20 @@ export interface PickleMetricsOptions {
   now: Now
   /** Limits for the pickle decoder. */
   decode?: PickleDecodeOptions
+  /**
+   * ASCII metric names come from here instead of a new string per item (a receiver's NameInterner).
+   * Other names are decoded as UTF-8, as without it.
+   */
+  names?: NameSource
+  /** false: always decode with decodePickle, never the fast path (for comparisons). Default true. */
+  fastPath?: boolean
+}
+
+export interface PickleMetricSinks {
+  /** A point carbon would store: NaN values gone, -1 timestamps made now. */
+  onPoint(metric: string, value: number, timestamp: number): void
+  /** An item carbon would not store; `index` is its 0-based position in the batch. */
+  onReject(index: number, reason: PickleRejectReason, message: string): void
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -89,12 +107,67 @@ function isSequence(x: PickleValue): x is readonly PickleValue[] {
   return Array.isArray(x)
 }
 
+const NOT_UTF8_NAME = 'metric name is bytes that are not UTF-8'
+const NAN_VALUE = 'value is NaN (carbon drops NaN values)'
+
+// The scanner of the frame being handed on. A callback that parses another frame meanwhile gets
+// its own (rare: the daemon's do not).
+const shared = new PickleBatchScanner()
+let sharedBusy = false
+
 /**
- * The points in one pickle frame body, with a reject for every item carbon would not store.
+ * Hand each point of one pickle frame body to `onPoint` and each item carbon would not store to
+ * `onReject`, in batch order, with exactly parsePickleMetrics' results but no object per point.
+ * Nothing is handed on when the body is refused.
  * @throws PickleError (MalformedInputError) when the body is not a pickle this decoder accepts or
  * is not a list or tuple: carbon ignores the whole frame then ("invalid pickle received").
  */
-export function parsePickleMetrics(body: Uint8Array, options: PickleMetricsOptions): PickleMetrics {
+export function forEachPickleMetric(
+  body: Uint8Array,
+  options: PickleMetricsOptions & PickleMetricSinks,
+): void {
+  const owned = !sharedBusy
+  const scanner = owned ? shared : new PickleBatchScanner()
+  if (owned) sharedBusy = true
+  try {
+    if (options.fastPath !== false && scanner.scan(body, options.decode, options.names)) {
+      emitScanned(scanner, options)
+      return
+    }
+  } finally {
+    if (owned) sharedBusy = false
+  }
+  forEachDecoded(body, options)
+}
+
+function emitScanned(scanner: PickleBatchScanner, options: PickleMetricsOptions & PickleMetricSinks): void {
+  const { count, metrics, timestamps, values } = scanner
+  for (let index = 0; index < count; index++) {
+    const metric = metrics[index]
+    if (metric === undefined) {
+      options.onReject(index, 'metric', NOT_UTF8_NAME)
+      continue
+    }
+    const value = values[index]!
+    if (value !== value) {
+      options.onReject(index, 'nan-value', NAN_VALUE)
+      continue
+    }
+    const timestamp = timestamps[index]!
+    if (!Number.isFinite(timestamp)) {
+      options.onReject(
+        index,
+        'timestamp-not-finite',
+        `timestamp ${describePickleValue(timestamp)} is not finite`,
+      )
+      continue
+    }
+    options.onPoint(metric, value, meansNow(timestamp) ? readNow(options.now) : timestamp)
+  }
+}
+
+/** The generic path: decodePickle, then carbon's rules item by item. */
+function forEachDecoded(body: Uint8Array, options: PickleMetricsOptions & PickleMetricSinks): void {
   const batch = decodePickle(body, options.decode)
   if (!isSequence(batch)) {
     throw new PickleError(
@@ -102,27 +175,26 @@ export function parsePickleMetrics(body: Uint8Array, options: PickleMetricsOptio
       0,
     )
   }
-  const points: MetricPoint[] = []
-  const rejects: PickleReject[] = []
-  const reject = (index: number, reason: PickleRejectReason, message: string): void => {
-    rejects.push({ index, reason, message })
-  }
   for (let index = 0; index < batch.length; index++) {
     const item = batch[index]!
     if (!isSequence(item) || item.length !== 2 || !isSequence(item[1]!) || item[1].length !== 2) {
-      reject(index, 'shape', `item is ${describePickleValue(item)}, not (metric, (timestamp, value))`)
+      options.onReject(
+        index,
+        'shape',
+        `item is ${describePickleValue(item)}, not (metric, (timestamp, value))`,
+      )
       continue
     }
     const name = item[0]!
     const pair = item[1]
     const timestamp = pythonFloat(pair[0]!)
     if (timestamp === undefined) {
-      reject(index, 'timestamp', `timestamp ${describePickleValue(pair[0]!)} is not a number`)
+      options.onReject(index, 'timestamp', `timestamp ${describePickleValue(pair[0]!)} is not a number`)
       continue
     }
     const value = pythonFloat(pair[1]!)
     if (value === undefined) {
-      reject(index, 'value', `value ${describePickleValue(pair[1]!)} is not a number`)
+      options.onReject(index, 'value', `value ${describePickleValue(pair[1]!)} is not a number`)
       continue
     }
     let metric: string
@@ -132,23 +204,45 @@ export function parsePickleMetrics(body: Uint8Array, options: PickleMetricsOptio
       try {
         metric = strictUtf8.decode(name)
       } catch {
-        reject(index, 'metric', 'metric name is bytes that are not UTF-8')
+        options.onReject(index, 'metric', NOT_UTF8_NAME)
         continue
       }
     } else {
-      reject(index, 'metric', `metric name is ${describePickleValue(name)}, not a string`)
+      options.onReject(index, 'metric', `metric name is ${describePickleValue(name)}, not a string`)
       continue
     }
     if (value !== value) {
-      reject(index, 'nan-value', 'value is NaN (carbon drops NaN values)')
+      options.onReject(index, 'nan-value', NAN_VALUE)
       continue
     }
     if (!Number.isFinite(timestamp)) {
-      reject(index, 'timestamp-not-finite', `timestamp ${describePickleValue(timestamp)} is not finite`)
+      options.onReject(
+        index,
+        'timestamp-not-finite',
+        `timestamp ${describePickleValue(timestamp)} is not finite`,
+      )
       continue
     }
-    points.push({ metric, value, timestamp: meansNow(timestamp) ? readNow(options.now) : timestamp })
+    options.onPoint(metric, value, meansNow(timestamp) ? readNow(options.now) : timestamp)
   }
+}
+
+/**
+ * The points in one pickle frame body, with a reject for every item carbon would not store.
+ * @throws PickleError (MalformedInputError) when the body is not a pickle this decoder accepts or
+ * is not a list or tuple: carbon ignores the whole frame then ("invalid pickle received").
+ */
+export function parsePickleMetrics(body: Uint8Array, options: PickleMetricsOptions): PickleMetrics {
+  const points: MetricPoint[] = []
+  const rejects: PickleReject[] = []
+  forEachPickleMetric(body, {
+    now: options.now,
+    decode: options.decode,
+    names: options.names,
+    fastPath: options.fastPath,
+    onPoint: (metric, value, timestamp) => points.push({ metric, value, timestamp }),
+    onReject: (index, reason, message) => rejects.push({ index, reason, message }),
+  })
   return { points, rejects }
 }
 
