@@ -1,19 +1,41 @@
 // The cache between the receivers and the writers: points held per metric until they are written.
-// Stores are O(1) appends into per-metric arrays; the write strategy picks which metric to write
-// next. Points handed to a writer stay visible to CarbonLink ("in flight") until the write is done,
+// Stores are O(1) appends into per-metric Float64Arrays (timestamp, value pairs: 16 bytes a point,
+// outside the JavaScript heap, so a full cache neither inflates the heap nor slows the collector);
+// the write strategy picks which metric to write next. Points handed to a writer stay visible to CarbonLink ("in flight") until the write is done,
 // so graphite-web never sees a point vanish between the cache and the file.
 
 import type { WriteStrategy } from './settings.js'
 
-/** A metric's points: timestamps and values side by side, in arrival order. */
+/** A metric's points in arrival order: `pairs[2i]` is a timestamp, `pairs[2i + 1]` its value, for i < count. */
 export interface MetricPoints {
-  timestamps: number[]
-  values: number[]
+  pairs: Float64Array
+  count: number
 }
+
+/** Points from separate lists (dumps, tests). */
+export function metricPoints(timestamps: readonly number[], values: readonly number[]): MetricPoints {
+  const pairs = new Float64Array(timestamps.length * 2)
+  for (let i = 0; i < timestamps.length; i++) {
+    pairs[2 * i] = timestamps[i]!
+    pairs[2 * i + 1] = values[i]!
+  }
+  return { pairs, count: timestamps.length }
+}
+
+/** Room for this many points in a new queue: most metrics hold one or two points between writes. */
+const FIRST_CAPACITY = 2
 
 interface Queue extends MetricPoints {
   /** The oldest timestamp held (timesorted). */
   oldest: number
+  /** Handed to a writer: points stored from now on go to a new queue. */
+  taken: boolean
+}
+
+/** A caller's reference to a metric's queue (see storeVia); the cache fills in `queue`. */
+export interface QueueHandle {
+  readonly name: string
+  queue?: Queue | undefined
 }
 
 export interface CacheOptions {
@@ -37,15 +59,39 @@ export class MetricCache {
   }
 
   store(metric: string, timestamp: number, value: number): void {
+    this.append(this.queueOf(metric, timestamp), timestamp, value)
+  }
+
+  /**
+   * store() for a caller that keeps a handle per metric (the receivers' name table): the handle
+   * remembers the metric's queue, which saves looking it up by name for every point.
+   */
+  storeVia(handle: QueueHandle, timestamp: number, value: number): void {
+    let queue = handle.queue
+    if (queue === undefined || queue.taken) handle.queue = queue = this.queueOf(handle.name, timestamp)
+    this.append(queue, timestamp, value)
+  }
+
+  private queueOf(metric: string, timestamp: number): Queue {
     let queue = this.queues.get(metric)
     if (queue === undefined) {
-      queue = { timestamps: [], values: [], oldest: timestamp }
+      queue = { pairs: new Float64Array(FIRST_CAPACITY * 2), count: 0, oldest: timestamp, taken: false }
       this.queues.set(metric, queue)
-    } else if (timestamp < queue.oldest) {
-      queue.oldest = timestamp
     }
-    queue.timestamps.push(timestamp)
-    queue.values.push(value)
+    return queue
+  }
+
+  private append(queue: Queue, timestamp: number, value: number): void {
+    if (timestamp < queue.oldest) queue.oldest = timestamp
+    if (queue.count * 2 === queue.pairs.length) {
+      const grown = new Float64Array(queue.pairs.length * 2)
+      grown.set(queue.pairs)
+      queue.pairs = grown
+    }
+    const at = queue.count * 2
+    queue.pairs[at] = timestamp
+    queue.pairs[at + 1] = value
+    queue.count++
     this.size++
   }
 
@@ -55,8 +101,8 @@ export class MetricCache {
     const queue = this.queues.get(metric)
     if (queue) parts.push(queue)
     const byTimestamp = new Map<number, number>()
-    for (const part of parts)
-      for (let i = 0; i < part.timestamps.length; i++) byTimestamp.set(part.timestamps[i]!, part.values[i]!)
+    for (const { pairs, count } of parts)
+      for (let i = 0; i < count; i++) byTimestamp.set(pairs[2 * i]!, pairs[2 * i + 1]!)
     return [...byTimestamp.entries()].sort((a, b) => a[0] - b[0])
   }
 
@@ -101,8 +147,7 @@ export class MetricCache {
   /** Put points back (a write that could not happen now): they keep their place in the metric's queue. */
   restore(metric: string, points: MetricPoints): void {
     this.settled(metric, points)
-    for (let i = 0; i < points.timestamps.length; i++)
-      this.store(metric, points.timestamps[i]!, points.values[i]!)
+    for (let i = 0; i < points.count; i++) this.store(metric, points.pairs[2 * i]!, points.pairs[2 * i + 1]!)
   }
 
   /** Everything not yet written: held and in flight (for the shutdown dump). */
@@ -122,8 +167,9 @@ export class MetricCache {
 
   private take(metric: string, queue: Queue): MetricPoints {
     this.queues.delete(metric)
-    this.size -= queue.timestamps.length
-    const points: MetricPoints = { timestamps: queue.timestamps, values: queue.values }
+    queue.taken = true
+    this.size -= queue.count
+    const points: MetricPoints = { pairs: queue.pairs, count: queue.count }
     const list = this.inflight.get(metric)
     if (list) list.push(points)
     else this.inflight.set(metric, [points])
@@ -134,7 +180,7 @@ export class MetricCache {
     const entries = [...this.queues]
     switch (this.options.strategy) {
       case 'sorted':
-        entries.sort((a, b) => b[1].timestamps.length - a[1].timestamps.length)
+        entries.sort((a, b) => b[1].count - a[1].count)
         break
       case 'timesorted':
         entries.sort((a, b) => a[1].oldest - b[1].oldest)
@@ -142,7 +188,7 @@ export class MetricCache {
       case 'max': {
         // The single fullest queue, every time (carbon's max: O(n) per pick).
         let best = entries[0]
-        for (const entry of entries) if (entry[1].timestamps.length > best![1].timestamps.length) best = entry
+        for (const entry of entries) if (entry[1].count > best![1].count) best = entry
         this.snapshot = best ? [best[0]] : []
         this.snapshotAt = 0
         return
@@ -160,24 +206,18 @@ export class MetricCache {
  * timestamp winning (carbon keeps them in a dict keyed by timestamp).
  */
 export function pointsToWrite(points: MetricPoints): Float64Array {
-  const n = points.timestamps.length
+  const { pairs, count } = points
   let ascending = true
-  for (let i = 1; i < n; i++) {
-    if (!(points.timestamps[i]! > points.timestamps[i - 1]!)) {
+  for (let i = 1; i < count; i++) {
+    if (!(pairs[2 * i]! > pairs[2 * i - 2]!)) {
       ascending = false
       break
     }
   }
-  if (ascending) {
-    const out = new Float64Array(n * 2)
-    for (let i = 0; i < n; i++) {
-      out[2 * i] = points.timestamps[i]!
-      out[2 * i + 1] = points.values[i]!
-    }
-    return out
-  }
+  // A copy either way: the worker gets it, and the cache keeps its own for CarbonLink until written.
+  if (ascending) return pairs.slice(0, count * 2)
   const byTimestamp = new Map<number, number>()
-  for (let i = 0; i < n; i++) byTimestamp.set(points.timestamps[i]!, points.values[i]!)
+  for (let i = 0; i < count; i++) byTimestamp.set(pairs[2 * i]!, pairs[2 * i + 1]!)
   const sorted = [...byTimestamp.entries()].sort((a, b) => a[0] - b[0])
   const out = new Float64Array(sorted.length * 2)
   sorted.forEach(([t, v], i) => {

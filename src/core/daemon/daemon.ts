@@ -15,6 +15,7 @@ import { NameInterner } from '../protocol/intern.js'
 import { parseTaggedSeries } from '../protocol/tags.js'
 import { readInfo } from '../whisper/info.js'
 import { setAggregationMethod } from '../whisper/set-aggregation.js'
+import type { QueueHandle } from './cache.js'
 import { MetricCache } from './cache.js'
 import { DUMP_FILE, readDump, writeDump } from './dump.js'
 import type { Counters } from './instrumentation.js'
@@ -92,7 +93,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Names: the raw name as sent -> the cache key (normalised) and its file, or why it is refused.
   // One shape for every answer (the hot path reads it per point): `reason` null means accepted.
-  interface Resolved {
+  interface Resolved extends QueueHandle {
     name: string
     path: string
     reason: string | null
@@ -110,12 +111,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     let resolved: Resolved
     if (lists && !lists.accepted) {
       const reason = lists.blacklistedBy ? 'blacklisted' : 'not-whitelisted'
-      resolved = { name, path: '', reason, detail: raw }
+      resolved = { name, path: '', reason, detail: raw, queue: undefined }
     } else {
       const file = metricFile(name, settings.dataDir, settings.tagHashFilenames)
       resolved = file.ok
-        ? { name, path: file.path, reason: null, detail: '' }
-        : { name, path: '', reason: 'bad-name', detail: `${JSON.stringify(raw)}: ${file.reason}` }
+        ? { name, path: file.path, reason: null, detail: '', queue: undefined }
+        : {
+            name,
+            path: '',
+            reason: 'bad-name',
+            detail: `${JSON.stringify(raw)}: ${file.reason}`,
+            queue: undefined,
+          }
     }
     if (names.size >= 1_000_000) names = new Map()
     names.set(raw, resolved)
@@ -214,7 +221,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         return
       }
       if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
-      cache.store(resolved.name, timestamp, value)
+      cache.storeVia(resolved, timestamp, value)
       counters.metricsReceived++
       totals.received++
       if (!paused && full()) checkFlow()
@@ -237,8 +244,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (!fs.existsSync(file)) continue
     let points = 0
     for (const [metric, p] of readDump(file)) {
-      for (let i = 0; i < p.timestamps.length; i++) cache.store(metric, p.timestamps[i]!, p.values[i]!)
-      points += p.timestamps.length
+      for (let i = 0; i < p.count; i++) cache.store(metric, p.pairs[2 * i]!, p.pairs[2 * i + 1]!)
+      points += p.count
     }
     if (file === dumpFile) fs.renameSync(dumpFile, fs.existsSync(replaying) ? `${replaying}.2` : replaying)
     replayPending = true

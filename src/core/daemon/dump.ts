@@ -20,14 +20,11 @@ export function writeDump(file: string, entries: Iterable<[string, MetricPoints]
     const head = Buffer.alloc(8 + name.byteLength)
     head.writeUInt32BE(name.byteLength, 0)
     name.copy(head, 4)
-    head.writeUInt32BE(p.timestamps.length, 4 + name.byteLength)
-    const body = Buffer.alloc(16 * p.timestamps.length)
-    for (let i = 0; i < p.timestamps.length; i++) {
-      body.writeDoubleBE(p.timestamps[i]!, 16 * i)
-      body.writeDoubleBE(p.values[i]!, 16 * i + 8)
-    }
+    head.writeUInt32BE(p.count, 4 + name.byteLength)
+    const body = Buffer.alloc(16 * p.count)
+    for (let i = 0; i < 2 * p.count; i++) body.writeDoubleBE(p.pairs[i]!, 8 * i)
     parts.push(head, body)
-    points += p.timestamps.length
+    points += p.count
   }
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp`)
   try {
@@ -68,11 +65,8 @@ export function readDump(file: string): [string, MetricPoints][] {
     const count = bytes.readUInt32BE(at + 4 + nameLength)
     at += 8 + nameLength
     need(16 * count)
-    const points: MetricPoints = { timestamps: new Array<number>(count), values: new Array<number>(count) }
-    for (let i = 0; i < count; i++) {
-      points.timestamps[i] = bytes.readDoubleBE(at + 16 * i)
-      points.values[i] = bytes.readDoubleBE(at + 16 * i + 8)
-    }
+    const points: MetricPoints = { pairs: new Float64Array(2 * count), count }
+    for (let i = 0; i < 2 * count; i++) points.pairs[i] = bytes.readDoubleBE(at + 8 * i)
     at += 16 * count
     out.push([metric, points])
   }

@@ -244,12 +244,11 @@ export class Persister {
         const batch = this.nextBatch++
         this.pending.set(batch, batchPending)
         this.busy[w]!++
-        this.workers[w]!.postMessage({
-          batch,
-          now: Math.floor(now),
-          autoflush: this.options.autoflush,
-          items,
-        } satisfies WriteBatch)
+        // The points are a copy made for this write: moved to the writer, not cloned again.
+        this.workers[w]!.postMessage(
+          { batch, now: Math.floor(now), autoflush: this.options.autoflush, items } satisfies WriteBatch,
+          items.map((item) => item.points.buffer as ArrayBuffer),
+        )
         if (outOfUpdates) return
       }
     }

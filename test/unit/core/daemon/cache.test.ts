@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { MetricCache, pointsToWrite } from '../../../../src/core/daemon/cache.js'
+import { MetricCache, metricPoints, pointsToWrite } from '../../../../src/core/daemon/cache.js'
 import type { WriteStrategy } from '../../../../src/core/daemon/settings.js'
 
 function filled(strategy: WriteStrategy, minTimestampLag = 0): MetricCache {
@@ -85,12 +85,12 @@ test('skip leaves a metric in the cache', () => {
 test('unwritten lists in-flight and held points; the points to write are sorted with the last value winning', () => {
   const cache = filled('sorted')
   const taken = cache.drain(1000)!
-  const all = [...cache.unwritten()].map(([m, p]) => [m, p.timestamps.length])
+  const all = [...cache.unwritten()].map(([m, p]) => [m, p.count])
   assert.deepEqual(all, [
     ['b', 3],
     ['a', 1],
     ['c', 2],
   ])
   assert.deepEqual([...pointsToWrite(taken.points)], [300, 1, 301, 2, 302, 3])
-  assert.deepEqual([...pointsToWrite({ timestamps: [5, 3, 5], values: [1, 2, 3] })], [3, 2, 5, 3])
+  assert.deepEqual([...pointsToWrite(metricPoints([5, 3, 5], [1, 2, 3]))], [3, 2, 5, 3])
 })

@@ -4,16 +4,18 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
+import type { MetricPoints } from '../../../../src/core/daemon/cache.js'
+import { metricPoints } from '../../../../src/core/daemon/cache.js'
 import { readDump, writeDump } from '../../../../src/core/daemon/dump.js'
 import { CorruptFileError } from '../../../../src/core/errors.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 test('a dump reads back exactly: names in any script, infinities, fractional timestamps', (t) => {
   const file = path.join(tempDir(t), 'sub', 'cache.dump')
-  const entries: [string, { timestamps: number[]; values: number[] }][] = [
-    ['a.b', { timestamps: [1, 2.5], values: [Infinity, -0] }],
-    ['été.日本;tag=x', { timestamps: [3], values: [1e308] }],
-    ['empty', { timestamps: [], values: [] }],
+  const entries: [string, MetricPoints][] = [
+    ['a.b', metricPoints([1, 2.5], [Infinity, -0])],
+    ['été.日本;tag=x', metricPoints([3], [1e308])],
+    ['empty', metricPoints([], [])],
   ]
   assert.equal(writeDump(file, entries), 3)
   assert.deepEqual(readDump(file), entries)
@@ -25,7 +27,7 @@ test('a file that is not a dump, or is cut short, is a CorruptFileError', (t) =>
   const file = path.join(dir, 'cache.dump')
   fs.writeFileSync(file, 'hello')
   assert.throws(() => readDump(file), CorruptFileError)
-  writeDump(file, [['a', { timestamps: [1, 2], values: [3, 4] }]])
+  writeDump(file, [['a', metricPoints([1, 2], [3, 4])]])
   fs.truncateSync(file, fs.statSync(file).size - 1)
   assert.throws(() => readDump(file), /cut short/)
 })
