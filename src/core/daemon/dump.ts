@@ -65,8 +65,8 @@ export function readDump(file: string): [string, MetricPoints][] {
     const count = bytes.readUInt32BE(at + 4 + nameLength)
     at += 8 + nameLength
     need(16 * count)
-    const points: MetricPoints = { pairs: new Float64Array(2 * count), count }
-    for (let i = 0; i < 2 * count; i++) points.pairs[i] = bytes.readDoubleBE(at + 8 * i)
+    const points: MetricPoints = { pairs: [], count }
+    for (let i = 0; i < 2 * count; i++) points.pairs.push(bytes.readDoubleBE(at + 8 * i))
     at += 16 * count
     out.push([metric, points])
   }
