@@ -76,17 +76,22 @@ export class WhisperOracle {
       else waiter.reject(new ReferenceError(reply.error!))
     })
     let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
     child.on('exit', (code) => {
       for (const waiter of this.pending.values()) waiter.reject(new Error(`oracle exited ${code}: ${stderr}`))
       this.pending.clear()
     })
   }
 
-  /** Start an oracle script from test/helpers (whisper_oracle.py, or carbon_oracle.py for carbon). */
-  static start(name = 'whisper_oracle.py'): WhisperOracle {
+  /**
+   * Start an oracle script from test/helpers (whisper_oracle.py; carbon_oracle.py for carbon's config
+   * code; protocol_oracle.py, with `-W ignore`, for its receivers), with Debian's python3.
+   */
+  static start(name = 'whisper_oracle.py', pythonFlags: readonly string[] = []): WhisperOracle {
     const script = path.join(ROOT, 'test', 'helpers', name)
-    return new WhisperOracle(spawn(REFERENCE_PYTHON, [script], { stdio: ['pipe', 'pipe', 'pipe'] }))
+    return new WhisperOracle(
+      spawn(REFERENCE_PYTHON, [...pythonFlags, script], { stdio: ['pipe', 'pipe', 'pipe'] }),
+    )
   }
 
   call<T = unknown>(op: string, args: Record<string, unknown> = {}): Promise<T> {
@@ -110,7 +115,7 @@ export class WhisperOracle {
 
   async close(): Promise<void> {
     this.child.stdin.end()
-    await new Promise((resolve) => this.child.once('exit', resolve))
+    if (this.child.exitCode === null) await new Promise((resolve) => this.child.once('exit', resolve))
   }
 }
 

@@ -148,22 +148,27 @@ function emitScanned(scanner: PickleBatchScanner, options: PickleMetricsOptions 
       options.onReject(index, 'metric', NOT_UTF8_NAME)
       continue
     }
-    const value = values[index]!
-    if (value !== value) {
-      options.onReject(index, 'nan-value', NAN_VALUE)
-      continue
-    }
-    const timestamp = timestamps[index]!
-    if (!Number.isFinite(timestamp)) {
-      options.onReject(
-        index,
-        'timestamp-not-finite',
-        `timestamp ${describePickleValue(timestamp)} is not finite`,
-      )
-      continue
-    }
-    options.onPoint(metric, value, meansNow(timestamp) ? readNow(options.now) : timestamp)
+    deliver(index, metric, values[index]!, timestamps[index]!, options)
   }
+}
+
+/** carbon's last checks on a well-formed item (NaN values dropped, timestamps finite), then onPoint. */
+function deliver(
+  index: number,
+  metric: string,
+  value: number,
+  timestamp: number,
+  options: PickleMetricsOptions & PickleMetricSinks,
+): void {
+  if (value !== value) return options.onReject(index, 'nan-value', NAN_VALUE)
+  if (!Number.isFinite(timestamp)) {
+    return options.onReject(
+      index,
+      'timestamp-not-finite',
+      `timestamp ${describePickleValue(timestamp)} is not finite`,
+    )
+  }
+  options.onPoint(metric, value, meansNow(timestamp) ? readNow(options.now) : timestamp)
 }
 
 /** The generic path: decodePickle, then carbon's rules item by item. */
@@ -211,19 +216,7 @@ function forEachDecoded(body: Uint8Array, options: PickleMetricsOptions & Pickle
       options.onReject(index, 'metric', `metric name is ${describePickleValue(name)}, not a string`)
       continue
     }
-    if (value !== value) {
-      options.onReject(index, 'nan-value', NAN_VALUE)
-      continue
-    }
-    if (!Number.isFinite(timestamp)) {
-      options.onReject(
-        index,
-        'timestamp-not-finite',
-        `timestamp ${describePickleValue(timestamp)} is not finite`,
-      )
-      continue
-    }
-    options.onPoint(metric, value, meansNow(timestamp) ? readNow(options.now) : timestamp)
+    deliver(index, metric, value, timestamp, options)
   }
 }
 

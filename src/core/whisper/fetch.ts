@@ -93,17 +93,33 @@ export function readArchiveColumns(
       series.subarray(firstChunk * POINT_SIZE),
     )
   }
-  // Interval i sits in slot (firstSlot + i) mod points: beyond one ring length it maps onto the same
-  // slots again, and a value counts only where the slot holds that later interval.
-  const view = new DataView(series.buffer, series.byteOffset, series.byteLength)
-  for (let i = 0; i < count; i++) {
-    const at = (i % slots) * POINT_SIZE
+  // `series` holds the slots from firstSlot on: interval i is in its slot i mod slots.
+  fillColumns(series, 0, slots, fromInterval, step, values, known)
+  return { values, known }
+}
+
+/**
+ * Interval `fromInterval + i * step` sits in slot (firstSlot + i) mod ring of `slots` (points of 12
+ * bytes): beyond one ring length it maps onto the same slots again, and a value counts only where
+ * the slot holds that very interval.
+ */
+function fillColumns(
+  slots: Uint8Array,
+  firstSlot: number,
+  ring: number,
+  fromInterval: number,
+  step: number,
+  values: Float64Array,
+  known: Uint8Array,
+): void {
+  const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength)
+  for (let i = 0; i < values.length; i++) {
+    const at = ((firstSlot + i) % ring) * POINT_SIZE
     if (view.getUint32(at) === fromInterval + i * step) {
       values[i] = view.getFloat64(at + 4)
       known[i] = 1
     }
   }
-  return { values, known }
 }
 
 /**
@@ -119,18 +135,12 @@ export function decodeArchiveColumns(
   count = Math.max(0, count)
   const values = new Float64Array(count)
   const known = new Uint8Array(count)
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const base = view.getUint32(0)
-  if (base === 0 || count === 0) return { values, known }
+  if (count === 0) return { values, known }
+  const base = decodePointTimestamp(bytes, 0)
+  if (base === 0) return { values, known }
   const step = archive.secondsPerPoint
   const firstSlot = mod(Math.floor((fromInterval - base) / step), archive.points)
-  for (let i = 0; i < count; i++) {
-    const at = ((firstSlot + i) % archive.points) * POINT_SIZE
-    if (view.getUint32(at) === fromInterval + i * step) {
-      values[i] = view.getFloat64(at + 4)
-      known[i] = 1
-    }
-  }
+  fillColumns(bytes, firstSlot, archive.points, fromInterval, step, values, known)
   return { values, known }
 }
 

@@ -90,21 +90,20 @@ const SEEK_DATA = 3
 const SEEK_HOLE = 4
 
 /**
- * Read `length` bytes at `position` from a possibly sparse file, reading only its data extents
- * (lseek SEEK_DATA/SEEK_HOLE): holes read as the zeros they are without being copied. A freshly
- * created or resized whisper file is mostly hole. Falls back to a plain read where seeking for data
- * is not supported.
- * @throws CorruptFileError when the file ends first.
+ * The parts of the region [position, position + length) of a possibly sparse file that hold data,
+ * relative to `position` and widened to whole `unit`s (e.g. 12-byte points), found with lseek
+ * SEEK_DATA/SEEK_HOLE. Where seeking for data is not supported, the whole region is one part.
  */
-export function readSparse(fd: number, path: string, position: number, length: number): Buffer {
-  const out = Buffer.alloc(length)
-  const end = position + length
+function dataRanges(fd: number, position: number, length: number, unit: number): [number, number][] {
+  const whole: [number, number][] = [[0, length]]
   let seek: Seek
   try {
     seek = loadFsExt().seekSync
   } catch {
-    return readAt(fd, path, position, length, out)
+    return whole
   }
+  const end = position + length
+  const ranges: [number, number][] = []
   let at = position
   while (at < end) {
     let dataStart: number
@@ -113,23 +112,36 @@ export function readSparse(fd: number, path: string, position: number, length: n
       dataStart = seek(fd, at, SEEK_DATA)
       holeStart = seek(fd, dataStart, SEEK_HOLE)
     } catch (error) {
-      const code = (error as { code?: string }).code
-      if (code === 'ENXIO') break
-      return readAt(fd, path, position, length, out)
+      if ((error as { code?: string }).code === 'ENXIO') break // no data after `at`
+      return whole
     }
     if (dataStart >= end) break
-    const from = Math.max(at, dataStart)
-    const to = Math.min(end, holeStart)
-    readAt(fd, path, from, to - from, out.subarray(from - position, to - position))
-    at = to
+    const from = Math.floor((Math.max(at, dataStart) - position) / unit) * unit
+    const to = Math.min(length, Math.ceil((Math.min(end, holeStart) - position) / unit) * unit)
+    const last = ranges[ranges.length - 1]
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to)
+    else ranges.push([from, to])
+    at = Math.min(end, holeStart)
   }
+  return ranges
+}
+
+/**
+ * Read `length` bytes at `position` from a possibly sparse file, reading only its data extents:
+ * holes read as the zeros they are without being copied. A freshly created or resized whisper file
+ * is mostly hole.
+ * @throws CorruptFileError when the file ends first.
+ */
+export function readSparse(fd: number, path: string, position: number, length: number): Buffer {
+  const out = Buffer.alloc(length)
+  for (const [from, to] of dataRanges(fd, position, length, 1))
+    readAt(fd, path, position + from, to - from, out.subarray(from, to))
   return out
 }
 
 /**
  * The data of the region [position, position + length) of a possibly sparse file, as the extents
  * that hold data (widened to whole `unit`s, e.g. 12-byte points): holes are not read at all.
- * Where seeking for data is not supported, the whole region is one extent.
  */
 export function readDataExtents(
   fd: number,
@@ -138,40 +150,10 @@ export function readDataExtents(
   length: number,
   unit = 1,
 ): { offset: number; bytes: Buffer }[] {
-  const end = position + length
-  const ranges: [number, number][] = []
-  let seek: Seek | undefined
-  try {
-    seek = loadFsExt().seekSync
-  } catch {
-    seek = undefined
-  }
-  if (!seek) {
-    ranges.push([0, length])
-  } else {
-    let at = position
-    while (at < end) {
-      let dataStart: number
-      let holeStart: number
-      try {
-        dataStart = seek(fd, at, SEEK_DATA)
-        holeStart = seek(fd, dataStart, SEEK_HOLE)
-      } catch (error) {
-        if ((error as { code?: string }).code === 'ENXIO') break
-        ranges.length = 0
-        ranges.push([0, length])
-        break
-      }
-      if (dataStart >= end) break
-      const from = Math.floor((Math.max(at, dataStart) - position) / unit) * unit
-      const to = Math.min(length, Math.ceil((Math.min(end, holeStart) - position) / unit) * unit)
-      const last = ranges[ranges.length - 1]
-      if (last && from <= last[1]) last[1] = Math.max(last[1], to)
-      else ranges.push([from, to])
-      at = Math.min(end, holeStart)
-    }
-  }
-  return ranges.map(([from, to]) => ({ offset: from, bytes: readAt(fd, path, position + from, to - from) }))
+  return dataRanges(fd, position, length, unit).map(([from, to]) => ({
+    offset: from,
+    bytes: readAt(fd, path, position + from, to - from),
+  }))
 }
 
 /** Write all of `bytes` at `position`. */

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { LineReject } from '../../../../src/core/protocol/plaintext.js'
+import type { LineReject, ParsedPlaintext } from '../../../../src/core/protocol/plaintext.js'
 import {
   MAX_LINE_BYTES,
   createLineSplitter,
@@ -47,13 +47,8 @@ function describeFailure(seed: number | undefined, input: Buffer): string {
 }
 
 /** Feed `input` to carbon and to carbonkit (in the same chunks) and check they agree. */
-async function compareStream(
-  oracle: ProtocolOracle,
-  input: Buffer,
-  chunks?: number[],
-  seed?: number,
-): Promise<void> {
-  const reference = await oracle.call<LineReply>('line', { hex: input.toString('hex'), chunks, now: NOW })
+/** The stream decoder fed `input` in pieces of the given sizes, then ended. */
+function decodeInChunks(input: Buffer, chunks: readonly number[]): ParsedPlaintext {
   const points: MetricPoint[] = []
   const rejects: LineReject[] = []
   const decoder = createPlaintextDecoder({
@@ -62,11 +57,22 @@ async function compareStream(
     onReject: (reject) => rejects.push(reject),
   })
   let pos = 0
-  for (const size of chunks ?? [input.length]) {
+  for (const size of chunks) {
     decoder.push(input.subarray(pos, pos + size))
     pos += size
   }
   decoder.end()
+  return { points, rejects }
+}
+
+async function compareStream(
+  oracle: ProtocolOracle,
+  input: Buffer,
+  chunks?: number[],
+  seed?: number,
+): Promise<void> {
+  const reference = await oracle.call<LineReply>('line', { hex: input.toString('hex'), chunks, now: NOW })
+  const { points, rejects } = decodeInChunks(input, chunks ?? [input.length])
   const message = describeFailure(seed, input)
   if (reference.dropped === null && !reference.closed) {
     assert.deepEqual(ours(points), reference.points, message)
@@ -345,19 +351,7 @@ describe('plaintext decoder', () => {
       }
       const input = Buffer.from(lines.join('\n') + (r.chance(0.5) ? '\n' : ''), 'utf8')
       const whole = parsePlaintext(input, { now: NOW })
-      const points: MetricPoint[] = []
-      const rejects: LineReject[] = []
-      const decoder = createPlaintextDecoder({
-        now: NOW,
-        onPoint: (metric, value, timestamp) => points.push({ metric, value, timestamp }),
-        onReject: (reject) => rejects.push(reject),
-      })
-      let pos = 0
-      for (const size of randomChunks(r, input.length)) {
-        decoder.push(input.subarray(pos, pos + size))
-        pos += size
-      }
-      decoder.end()
+      const { points, rejects } = decodeInChunks(input, randomChunks(r, input.length))
       assert.deepEqual(ours(points), ours(whole.points), `seed ${seed}`)
       assert.deepEqual(rejects, whole.rejects, `seed ${seed}`)
     }
