@@ -65,8 +65,9 @@ export function readDump(file: string): [string, MetricPoints][] {
     const count = bytes.readUInt32BE(at + 4 + nameLength)
     at += 8 + nameLength
     need(16 * count)
-    const points: MetricPoints = { pairs: [], count }
-    for (let i = 0; i < 2 * count; i++) points.pairs.push(bytes.readDoubleBE(at + 8 * i))
+    const pairs = new Float64Array(2 * count)
+    for (let i = 0; i < 2 * count; i++) pairs[i] = bytes.readDoubleBE(at + 8 * i)
+    const points: MetricPoints = { pairs, count }
     at += 16 * count
     out.push([metric, points])
   }

@@ -4,8 +4,7 @@
 // never in two writes at once, so its writes happen in the order its points arrived.
 
 import { Worker } from 'node:worker_threads'
-import type { MetricCache, MetricPoints } from './cache.js'
-import { pointsToWrite } from './cache.js'
+import type { HeldPoints, MetricCache } from './cache.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 
 export interface CreateSpec {
@@ -108,7 +107,7 @@ export interface PersisterOptions {
 
 interface Pending {
   metric: string
-  points: MetricPoints
+  points: HeldPoints
   path: string
   creating: boolean
 }
@@ -231,7 +230,7 @@ export class Persister {
             id,
             path: target.path,
             ...(creating ? { create: target.createSpec() } : {}),
-            points: pointsToWrite(drained.points),
+            points: cache.pointsToWrite(drained.points),
           })
           batchPending.set(id, {
             metric: drained.metric,

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MetricCache, metricPoints, pointsToWrite } from '../../../../src/core/daemon/cache.js'
+import type { HeldPoints } from '../../../../src/core/daemon/cache.js'
 import type { WriteStrategy } from '../../../../src/core/daemon/settings.js'
+import { createRandom, runSeed } from '../../../helpers/random.js'
 
 function filled(strategy: WriteStrategy, minTimestampLag = 0): MetricCache {
   const cache = new MetricCache({ strategy, minTimestampLag })
@@ -91,6 +93,69 @@ test('unwritten lists in-flight and held points; the points to write are sorted 
     ['a', 1],
     ['c', 2],
   ])
-  assert.deepEqual([...pointsToWrite(taken.points)], [300, 1, 301, 2, 302, 3])
+  assert.deepEqual([...cache.pointsToWrite(taken.points)], [300, 1, 301, 2, 302, 3])
   assert.deepEqual([...pointsToWrite(metricPoints([5, 3, 5], [1, 2, 3]))], [3, 2, 5, 3])
+})
+
+test('random stores, writes, restores and settles keep every point, across chunk boundaries and reused chunks', () => {
+  // A model (a list of pairs per metric, held and in flight) against the cache, whose points live in
+  // 8-point chunks that go back to a free list: queues of 0 to 40 points, chunks reused many times.
+  const seed = runSeed()
+  const r = createRandom(seed)
+  const cache = new MetricCache({ strategy: r.pick(['sorted', 'naive', 'max'] as const), minTimestampLag: 0 })
+  const held = new Map<string, [number, number][]>()
+  const inflight: { metric: string; taken: HeldPoints; pairs: [number, number][] }[] = []
+  const metrics = Array.from({ length: 12 }, (_, i) => `m${i}`)
+  const message = `seed ${seed} (replay with CARBONKIT_SEED=${seed})`
+  let longest = 0
+  for (let step = 0; step < 20_000; step++) {
+    const action = r.next()
+    if (action < 0.7) {
+      const metric = r.pick(metrics)
+      const point: [number, number] = [r.int(1, 60), r.int(-5, 5) / 4]
+      cache.store(metric, ...point)
+      held.set(metric, [...(held.get(metric) ?? []), point])
+    } else if (action < 0.8) {
+      const next = cache.drain(1e9, (m) => cache.inflightHas(m))
+      if (!next) continue
+      const pairs = held.get(next.metric)!
+      held.delete(next.metric)
+      assert.equal(next.points.count, pairs.length, message)
+      longest = Math.max(longest, pairs.length)
+      const byTimestamp = new Map(pairs)
+      const expected = [...byTimestamp.entries()].sort((a, b) => a[0] - b[0]).flat()
+      assert.deepEqual([...cache.pointsToWrite(next.points)], expected, message)
+      inflight.push({ metric: next.metric, taken: next.points, pairs })
+    } else if (inflight.length > 0) {
+      const [item] = inflight.splice(r.int(0, inflight.length - 1), 1)
+      if (action < 0.9) {
+        cache.settled(item!.metric, item!.taken)
+      } else {
+        cache.restore(item!.metric, item!.taken)
+        held.set(item!.metric, [...item!.pairs, ...(held.get(item!.metric) ?? [])])
+      }
+    }
+    if (step % 997 === 0) {
+      const metric = r.pick(metrics)
+      const all = new Map<number, number>()
+      for (const item of inflight) if (item.metric === metric) for (const [t, v] of item.pairs) all.set(t, v)
+      for (const [t, v] of held.get(metric) ?? []) all.set(t, v)
+      assert.deepEqual(
+        cache.query(metric),
+        [...all.entries()].sort((a, b) => a[0] - b[0]),
+        message,
+      )
+    }
+  }
+  assert.ok(longest > 16, `queues of ${longest} points at most cross no chunk boundary: ${message}`)
+  let total = 0
+  for (const pairs of held.values()) total += pairs.length
+  assert.equal(cache.size, total, message)
+  const unwritten = new Map<string, number>()
+  for (const [metric, points] of cache.unwritten())
+    unwritten.set(metric, (unwritten.get(metric) ?? 0) + points.count)
+  const expected = new Map<string, number>()
+  for (const item of inflight) expected.set(item.metric, (expected.get(item.metric) ?? 0) + item.pairs.length)
+  for (const [metric, pairs] of held) expected.set(metric, (expected.get(metric) ?? 0) + pairs.length)
+  assert.deepEqual(unwritten, expected, message)
 })
