@@ -14,7 +14,8 @@
 //  - peak RSS: VmHWM of the server process (carbon serve is one process, writer threads included;
 //    carbon-cache is one python process), read just before it is stopped.
 // Servers alternate run by run, RUNS (default 3) runs each per case; medians and carbonkit/reference
-// ratios against the targets of the serve performance issue.
+// ratios against the targets of the serve performance issue. Data directories are kept until the end
+// (about 600 MB per run): deleting one makes the next run's file creates pay for it.
 //
 // Soak (CARBONKIT_SOAK_SECONDS, default 300; 0 skips it): carbon serve alone, 200,000 points/s over
 // 50,000 metrics (4 points per metric per second, each with its own timestamp in a 1 s archive),
@@ -917,7 +918,10 @@ async function ingestRun(
     return result
   } finally {
     if (!stopped && !server.crashed()) await server.stop().catch(() => undefined)
-    fs.rmSync(root, { recursive: true, force: true })
+    // The files stay until the benchmark ends (benchDir removes them): ext4 allocating an inode
+    // skips every inode deleted in the last minute or more (recently_deleted), so removing a run's
+    // 10,000 files made the next run's creates 3-4x slower in kernel time (perf: find_inode_bit ->
+    // recently_deleted), whichever server came next.
   }
 }
 
@@ -1123,7 +1127,10 @@ async function soak(dir: string, sender: Sender, failures: string[]): Promise<vo
     })
   } finally {
     if (!stopped && !server.crashed()) await server.stop().catch(() => undefined)
-    fs.rmSync(root, { recursive: true, force: true })
+    // The files stay until the benchmark ends (benchDir removes them): ext4 allocating an inode
+    // skips every inode deleted in the last minute or more (recently_deleted), so removing a run's
+    // 10,000 files made the next run's creates 3-4x slower in kernel time (perf: find_inode_bit ->
+    // recently_deleted), whichever server came next.
   }
 }
 
