@@ -17,7 +17,7 @@ export interface MetricPoints {
   count: number
 }
 
-/** Points from separate lists (dumps, tests). */
+/** Points from separate lists (tests, to build dumps). */
 export function metricPoints(timestamps: readonly number[], values: readonly number[]): MetricPoints {
   const pairs = new Float64Array(2 * timestamps.length)
   for (let i = 0; i < timestamps.length; i++) {
@@ -79,7 +79,7 @@ class PointArena {
   }
 
   /** Copy `count` points of the list starting at `head` into `out` (pairs) from index `at`. */
-  copy(head: number, count: number, out: { [i: number]: number }, at = 0): void {
+  copy(head: number, count: number, out: Float64Array, at = 0): void {
     let chunk = head
     for (let done = 0; done < count; done += CHUNK_POINTS) {
       const slab = this.slabs[chunk >>> SLAB_SHIFT]!
@@ -175,12 +175,18 @@ export class MetricCache {
     const parts: Queue[] = [...(this.inflight.get(metric) ?? [])]
     const queue = this.queues.get(metric)
     if (queue) parts.push(queue)
-    const byTimestamp = new Map<number, number>()
+    let count = 0
+    for (const part of parts) count += part.count
+    const all = new Float64Array(2 * count)
+    let at = 0
     for (const part of parts) {
-      const { pairs, count } = this.pointsOf(part)
-      for (let i = 0; i < count; i++) byTimestamp.set(pairs[2 * i]!, pairs[2 * i + 1]!)
+      this.arena.copy(part.head, part.count, all, at)
+      at += 2 * part.count
     }
-    return [...byTimestamp.entries()].sort((a, b) => a[0] - b[0])
+    const latest = latestByTimestamp(all)
+    const out: [number, number][] = []
+    for (let i = 0; i < latest.length; i += 2) out.push([latest[i]!, latest[i + 1]!])
+    return out
   }
 
   /**
@@ -204,12 +210,12 @@ export class MetricCache {
     return undefined
   }
 
-  /** What to write for points taken by drain(): see pointsToWrite. */
+  /**
+   * The points to write for points taken by drain(): timestamps ascending, the last value received
+   * for a repeated timestamp winning (carbon keeps them in a dict keyed by timestamp).
+   */
   pointsToWrite(points: HeldPoints): Float64Array {
-    const queue = points as Queue
-    const pairs = new Float64Array(2 * queue.count)
-    this.arena.copy(queue.head, queue.count, pairs)
-    return ascendingUnique(pairs)
+    return latestByTimestamp(this.pointsOf(points as Queue).pairs)
   }
 
   /** The points handed to a writer are written: forget them. */
@@ -254,7 +260,7 @@ export class MetricCache {
     return this.inflight.has(metric)
   }
 
-  private pointsOf(queue: Queue): MetricPoints {
+  private pointsOf(queue: Queue): { pairs: Float64Array; count: number } {
     const pairs = new Float64Array(2 * queue.count)
     this.arena.copy(queue.head, queue.count, pairs)
     return { pairs, count: queue.count }
@@ -296,17 +302,10 @@ export class MetricCache {
 }
 
 /**
- * The points to write for a metric: timestamps ascending, the last value received for a repeated
- * timestamp winning (carbon keeps them in a dict keyed by timestamp).
+ * `pairs` with timestamps ascending and the last value of each repeated timestamp: `pairs` itself
+ * when its timestamps already ascend strictly (the usual case), else a sorted copy.
  */
-export function pointsToWrite(points: MetricPoints): Float64Array {
-  const pairs = new Float64Array(2 * points.count)
-  for (let i = 0; i < pairs.length; i++) pairs[i] = points.pairs[i]!
-  return ascendingUnique(pairs)
-}
-
-/** `pairs` itself when its timestamps ascend strictly, else a sorted copy with the last value of each timestamp. */
-function ascendingUnique(pairs: Float64Array): Float64Array {
+function latestByTimestamp(pairs: Float64Array): Float64Array {
   const count = pairs.length / 2
   let ascending = true
   for (let i = 1; i < count; i++) {

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { MetricCache, metricPoints, pointsToWrite } from '../../../../src/core/daemon/cache.js'
+import { MetricCache } from '../../../../src/core/daemon/cache.js'
 import type { HeldPoints } from '../../../../src/core/daemon/cache.js'
 import type { WriteStrategy } from '../../../../src/core/daemon/settings.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
@@ -94,7 +94,16 @@ test('unwritten lists in-flight and held points; the points to write are sorted 
     ['c', 2],
   ])
   assert.deepEqual([...cache.pointsToWrite(taken.points)], [300, 1, 301, 2, 302, 3])
-  assert.deepEqual([...pointsToWrite(metricPoints([5, 3, 5], [1, 2, 3]))], [3, 2, 5, 3])
+  const repeated = new MetricCache({ strategy: 'sorted', minTimestampLag: 0 })
+  repeated.store('r', 5, 1)
+  repeated.store('r', 3, 2)
+  repeated.store('r', 5, 3)
+  assert.deepEqual([...repeated.pointsToWrite(repeated.drain(1000)!.points)], [3, 2, 5, 3])
+  // Otherwise ascending, with one timestamp twice in a row: still one point, the last value.
+  repeated.store('r', 7, 1)
+  repeated.store('r', 7, 2)
+  repeated.store('r', 8, 3)
+  assert.deepEqual([...repeated.pointsToWrite(repeated.drain(1000)!.points)], [7, 2, 8, 3])
 })
 
 test('random stores, writes, restores and settles keep every point, across chunk boundaries and reused chunks', () => {
