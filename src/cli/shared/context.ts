@@ -2,12 +2,14 @@
 // and so that only cli/shared reaches for `process`.
 
 import type { Readable, Writable } from 'node:stream'
+import type { Output } from './fd-output.js'
+import { FdOutput } from './fd-output.js'
 import { isTerminal } from './terminal.js'
 import type { Theme } from './theme.js'
 
 export interface Context {
   readonly stdin: Readable
-  readonly stdout: Writable
+  readonly stdout: Output
   readonly stderr: Writable
   readonly env: NodeJS.ProcessEnv
   /** The working directory relative paths and the daemon's ./storage start from. */
@@ -35,7 +37,8 @@ export function createProcessContext(programName: string, theme: Theme): Context
     get stdin() {
       return process.stdin
     },
-    stdout: process.stdout,
+    // Written with write(2), without process.stdout's stream (fd-output.ts).
+    stdout: new FdOutput(1, () => process.stdout),
     get stderr() {
       return process.stderr
     },

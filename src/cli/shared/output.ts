@@ -2,7 +2,8 @@
 // for streams; chunks are written with backpressure, and a closed pipe (`wsp dump f | head`) ends
 // the output quietly.
 
-import type { Writable } from 'node:stream'
+import { CannotWriteError, CoreError, fromSystemError } from '../../core/errors.js'
+import type { Output } from './fd-output.js'
 import type { Context } from './context.js'
 
 /**
@@ -25,18 +26,21 @@ export class ClosedPipeError extends Error {
   }
 }
 
-function isClosed(stream: Writable): boolean {
+function isClosed(stream: Output): boolean {
   return (
     stream.destroyed || stream.writableEnded || (stream as { closedByPeer?: boolean }).closedByPeer === true
   )
 }
 
 /** Write text or chunks to a stream, waiting for drain when its buffer fills. */
-export async function write(stream: Writable, output: Rendered): Promise<void> {
+export async function write(stream: Output, output: Rendered): Promise<void> {
   if (typeof output === 'string') {
     if (output.length === 0) return
     if (isClosed(stream)) throw new ClosedPipeError()
-    if (!stream.write(output)) await drained(stream)
+    let failed: Error | null | undefined
+    const flowing = stream.write(output, (error) => (failed = error))
+    if (failed) throw writeFailure(failed)
+    if (!flowing) await drained(stream)
     return
   }
   // Each chunk is flushed before the next is asked for, so a renderer may reuse its buffer.
@@ -44,12 +48,25 @@ export async function write(stream: Writable, output: Rendered): Promise<void> {
     if (isClosed(stream)) throw new ClosedPipeError()
     if (chunk.length === 0) continue
     await new Promise<void>((resolve, reject) =>
-      stream.write(chunk, (error) => (error ? reject(new ClosedPipeError()) : resolve())),
+      stream.write(chunk, (error) => (error ? reject(writeFailure(error)) : resolve())),
     )
   }
 }
 
-function drained(stream: Writable): Promise<void> {
+/**
+ * A failed write to stdout: the reader went away (a quiet end), or the output cannot be written
+ * (`wsp dump f > /dev/full`), which is an error: its output is lost.
+ */
+function writeFailure(error: Error): Error {
+  const code = (error as { code?: string }).code
+  if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === undefined) return new ClosedPipeError()
+  const known = fromSystemError(error, 'standard output', true)
+  return known instanceof CoreError
+    ? known
+    : new CannotWriteError('standard output', error.message, { cause: error })
+}
+
+function drained(stream: Output): Promise<void> {
   return new Promise((resolve, reject) => {
     const onDrain = (): void => {
       cleanup()

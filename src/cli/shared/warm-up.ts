@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Writable } from 'node:stream'
 import type { Context } from './context.js'
+import { FdOutput } from './fd-output.js'
 import { PLAIN_THEME } from './theme.js'
 
 export type Main = (argv: readonly string[], ctx: Context) => Promise<number>
@@ -20,11 +21,13 @@ export async function warmUp(
   const { Readable, Writable } = process.getBuiltinModule('node:stream')
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `carbonkit-warm-up-`))
   const sink = (): Writable => new Writable({ write: (_chunk, _encoding, done) => done() })
+  // stdout as commands get it (compiled into the cache too), writing to /dev/null.
+  const devNull = fs.openSync(os.devNull, 'w')
   try {
     for (const argv of runs) {
       const ctx: Context = {
         stdin: Readable.from([]),
-        stdout: sink(),
+        stdout: new FdOutput(devNull, sink),
         stderr: sink(),
         env: {},
         cwd: dir,
@@ -39,6 +42,7 @@ export async function warmUp(
       )
     }
   } finally {
+    fs.closeSync(devNull)
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
 import { assertOneLineError, run, shell } from '../../helpers/cli.js'
 import { BIN, FIXTURES } from '../../helpers/paths.js'
-import { needsReference, runReferenceScript } from '../../helpers/reference.js'
+import { REFERENCE_PYTHON, needsReference, runReferenceScript } from '../../helpers/reference.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const WHISPER = path.join(FIXTURES, 'whisper')
+
+function needsPython(): { skip: string | false } {
+  const probe = spawnSync(REFERENCE_PYTHON, ['-c', 'import fcntl'])
+  return { skip: probe.status === 0 ? false : 'python3 is not installed' }
+}
 const FILES = fs
   .readdirSync(WHISPER)
   .filter((f) => f.endsWith('.wsp'))
@@ -77,6 +83,63 @@ describe('wsp dump', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.equal(result.stderr, '')
     assert.equal(result.stdout.split('\n').length, 4)
+  })
+
+  test(
+    'output that cannot be written is an error, not a quiet end: exit 73, one line',
+    { skip: !fs.existsSync('/dev/full') },
+    (t) => {
+      const file = path.join(tempDir(t), 'big.wsp')
+      assert.equal(run('wsp', ['create', file, '1:20000']).status, 0)
+      for (const args of [
+        ['dump', file],
+        ['info', file],
+      ]) {
+        const full = fs.openSync('/dev/full', 'w')
+        const result = spawnSync(process.execPath, [path.join(BIN, 'wsp.cjs'), ...args], {
+          stdio: ['ignore', full, 'pipe'],
+          encoding: 'utf8',
+        })
+        fs.closeSync(full)
+        assertOneLineError(
+          { stdout: '', stderr: result.stderr, status: result.status },
+          73,
+          /standard output: no space left on device/,
+        )
+      }
+    },
+  )
+
+  test('a non-blocking stdout that fills up (EAGAIN) still gets every byte', needsPython(), (t) => {
+    const file = path.join(tempDir(t), 'big.wsp')
+    assert.equal(run('wsp', ['create', file, '1:50000']).status, 0)
+    // A pipe whose writing end is O_NONBLOCK, read only after the command has filled it.
+    const harness = [
+      'import fcntl, os, subprocess, sys, time',
+      'r, w = os.pipe()',
+      'fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)',
+      'p = subprocess.Popen(sys.argv[1:], stdout=w)',
+      'os.close(w)',
+      'time.sleep(0.5)',
+      'chunks = []',
+      'while True:',
+      '    chunk = os.read(r, 65536)',
+      '    if not chunk: break',
+      '    chunks.append(chunk)',
+      'sys.stdout.buffer.write(b"".join(chunks))',
+      'sys.exit(p.wait())',
+    ].join('\n')
+    const result = spawnSync(
+      REFERENCE_PYTHON,
+      ['-c', harness, process.execPath, path.join(BIN, 'wsp.cjs'), 'dump', file],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      },
+    )
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(result.stderr, '')
+    assert.equal(result.stdout, run('wsp', ['dump', file]).stdout)
   })
 
   test('bad input: missing 3, corrupt 4, one line each', () => {
