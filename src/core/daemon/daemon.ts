@@ -35,6 +35,7 @@ export type DaemonEvent =
   | { type: 'replayed'; file: string; points: number }
   | { type: 'created'; metric: string; path: string }
   | { type: 'write-error'; metric: string; path: string; message: string }
+  | { type: 'writer-died'; writer: number; message: string; points: number }
   | { type: 'rejected'; protocol: string; reason: string; detail: string; peer: string; suppressed: number }
   | { type: 'cache-full'; size: number }
   | { type: 'cache-resumed'; size: number }
@@ -199,6 +200,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           totals.written += result.committed
         }
         checkFlow()
+      },
+      writerDied(writer, message, points) {
+        counters.errors++
+        emit({ type: 'writer-died', writer, message, points })
       },
     },
   })

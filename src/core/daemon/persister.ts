@@ -1,7 +1,9 @@
 // Moving points from the cache to whisper files: the main thread drains the cache by the write
 // strategy into batches, within MAX_UPDATES_PER_SECOND and MAX_CREATES_PER_MINUTE (a metric with no
 // create token waits in the cache: nothing is dropped), and writer threads write them. A metric is
-// never in two writes at once, so its writes happen in the order its points arrived.
+// never in two writes at once, so its writes happen in the order its points arrived. A writer that
+// dies (a bug, memory) is replaced, and the points of its unfinished batches go back to the cache:
+// writing a point twice stores the same bytes, losing it would not be undone.
 
 import { Worker } from 'node:worker_threads'
 import type { HeldPoints, MetricCache } from './cache.js'
@@ -53,6 +55,8 @@ export interface MetricTarget {
 
 export interface PersisterEvents {
   written(metric: string, result: WriteResult, path: string): void
+  /** Writer `writer` died; its unfinished points are back in the cache and a new writer starts. */
+  writerDied(writer: number, reason: string, points: number): void
 }
 
 /** A token bucket: `capacity` tokens, refilled at `rate` per second. */
@@ -112,10 +116,19 @@ interface Pending {
   creating: boolean
 }
 
+interface PendingBatch {
+  worker: number
+  items: Map<number, Pending>
+}
+
+/** A writer that dies again within this many milliseconds of its last start is restarted this much later. */
+const RESTART_DELAY_MS = 1000
+
 export class Persister {
-  private readonly workers: Worker[] = []
+  private readonly workers: (Worker | undefined)[] = []
   private readonly busy: number[] = []
-  private readonly pending = new Map<number, Map<number, Pending>>()
+  private readonly startedAt: number[] = []
+  private readonly pending = new Map<number, PendingBatch>()
   /** Files known to exist, and files known to be missing (these wait for a create token). */
   private readonly exists = new Set<string>()
   private readonly missing = new Set<string>()
@@ -136,13 +149,10 @@ export class Persister {
 
   start(): void {
     for (let i = 0; i < this.options.workers; i++) {
-      // A writer's garbage is short-lived and small (one batch at a time): a small young generation
-      // keeps each thread's memory down without costing time.
-      const worker = new Worker(this.options.workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: 4 } })
-      worker.on('message', (reply: WriteReply) => this.settle(i, reply))
-      worker.unref()
-      this.workers.push(worker)
+      this.workers.push(undefined)
       this.busy.push(0)
+      this.startedAt.push(0)
+      this.startWorker(i)
     }
     // Rate limits and the timesorted lag need a clock tick even when no point arrives.
     this.timer = setInterval(() => this.schedule(), 100)
@@ -177,7 +187,48 @@ export class Persister {
   async stop(): Promise<void> {
     this.stopped = true
     if (this.timer) clearInterval(this.timer)
-    await Promise.all(this.workers.map((w) => w.terminate()))
+    await Promise.all(this.workers.map((w) => w?.terminate()))
+  }
+
+  private startWorker(i: number): void {
+    // A writer's garbage is short-lived and small (one batch at a time): a small young generation
+    // keeps each thread's memory down without costing time.
+    const worker = new Worker(this.options.workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: 4 } })
+    let reason = 'exited'
+    worker.on('message', (reply: WriteReply) => this.settle(i, reply))
+    worker.on('error', (error) => (reason = error.message))
+    worker.on('exit', (code) => {
+      if (this.workers[i] !== worker || this.stopped) return
+      this.writerDied(i, code === 0 || reason !== 'exited' ? reason : `exited with code ${code}`)
+    })
+    worker.unref()
+    this.workers[i] = worker
+    this.startedAt[i] = Date.now()
+  }
+
+  /** Put the dead writer's unfinished points back in the cache, and start another writer. */
+  private writerDied(i: number, reason: string): void {
+    this.workers[i] = undefined
+    this.busy[i] = 0
+    let points = 0
+    for (const [batch, { worker, items }] of this.pending) {
+      if (worker !== i) continue
+      this.pending.delete(batch)
+      for (const item of items.values()) {
+        if (item.creating) this.creates.refund()
+        points += item.points.count
+        this.options.cache.restore(item.metric, item.points)
+      }
+    }
+    this.options.events.writerDied(i, reason, points)
+    const restart = (): void => {
+      if (this.stopped) return
+      this.startWorker(i)
+      this.schedule()
+    }
+    // A writer that dies as soon as it starts is not restarted in a tight loop.
+    if (Date.now() - this.startedAt[i]! < RESTART_DELAY_MS) setTimeout(restart, RESTART_DELAY_MS).unref()
+    else restart()
   }
 
   /** Files known to exist (created here or seen), so that new metrics are told apart cheaply. */
@@ -197,8 +248,9 @@ export class Persister {
     const batchMetrics = this.options.batchMetrics ?? 256
     const now = this.options.clock()
     for (let w = 0; w < this.workers.length; w++) {
+      const worker = this.workers[w]
       // Two batches per writer keep it busy while the next one is built.
-      while (this.busy[w]! < 2 && cache.size > 0) {
+      while (worker && this.busy[w]! < 2 && cache.size > 0) {
         const items: WriteItem[] = []
         const batchPending = new Map<number, Pending>()
         let outOfUpdates = false
@@ -241,10 +293,10 @@ export class Persister {
         }
         if (items.length === 0) break
         const batch = this.nextBatch++
-        this.pending.set(batch, batchPending)
+        this.pending.set(batch, { worker: w, items: batchPending })
         this.busy[w]!++
         // The points are a copy made for this write: moved to the writer, not cloned again.
-        this.workers[w]!.postMessage(
+        worker.postMessage(
           { batch, now: Math.floor(now), autoflush: this.options.autoflush, items } satisfies WriteBatch,
           items.map((item) => item.points.buffer as ArrayBuffer),
         )
@@ -255,26 +307,27 @@ export class Persister {
   }
 
   private settle(worker: number, reply: WriteReply): void {
+    const pending = this.pending.get(reply.batch)
+    // A batch already given back (its writer was declared dead) is not settled twice.
+    if (pending?.worker !== worker) return
     this.busy[worker]!--
-    const batch = this.pending.get(reply.batch)
+    const batch = pending.items
     this.pending.delete(reply.batch)
-    if (batch) {
-      for (const result of reply.results) {
-        const item = batch.get(result.id)
-        if (!item) continue
-        if (result.missing) {
-          this.missing.add(item.path)
-          this.options.cache.restore(item.metric, item.points)
-          continue
-        }
-        if (item.creating && !result.created) this.creates.refund()
-        if (!result.error) {
-          this.exists.add(item.path)
-          this.missing.delete(item.path)
-        }
-        this.options.cache.settled(item.metric, item.points)
-        this.options.events.written(item.metric, result, item.path)
+    for (const result of reply.results) {
+      const item = batch.get(result.id)
+      if (!item) continue
+      if (result.missing) {
+        this.missing.add(item.path)
+        this.options.cache.restore(item.metric, item.points)
+        continue
       }
+      if (item.creating && !result.created) this.creates.refund()
+      if (!result.error) {
+        this.exists.add(item.path)
+        this.missing.delete(item.path)
+      }
+      this.options.cache.settled(item.metric, item.points)
+      this.options.events.written(item.metric, result, item.path)
     }
     this.schedule()
     this.wakeIdle()

@@ -14,6 +14,8 @@ function describe(event: DaemonEvent): string {
       return `created ${event.path} for ${event.metric}`
     case 'write-error':
       return `cannot write ${event.metric} to ${event.path}: ${event.message}`
+    case 'writer-died':
+      return `writer ${event.writer} died (${event.message}): its ${event.points} unwritten points are back in the cache, a new writer starts`
     case 'rejected':
       return `rejected (${event.protocol}, ${event.reason}) from ${event.peer || 'local'}: ${event.detail}${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
     case 'cache-full':
