@@ -49,10 +49,13 @@ export async function runTasks(tasks: readonly Task[], options: PoolOptions = {}
             (resolve, reject) => {
               worker.once('message', resolve)
               worker.once('error', reject)
+              // A thread that ends without an answer (process.exit in it) must not leave the run waiting.
+              worker.once('exit', (code) => reject(new Error(`a worker thread exited (code ${code})`)))
               worker.postMessage({ id: index, task: tasks[index] })
             },
           )
           worker.removeAllListeners('error')
+          worker.removeAllListeners('exit')
           if (reply.bug) throw Object.assign(new Error(reply.bug.message), { stack: reply.bug.stack })
           finish(index, reply.outcome!)
         }
