@@ -1239,7 +1239,8 @@ async function main(): Promise<void> {
   )
   const startedMs = nowMs()
   try {
-    await ingestion(dir, sender, failures)
+    // RUNS=0: the soak alone.
+    if (RUNS > 0) await ingestion(dir, sender, failures)
     if (SOAK_SECONDS > 0) {
       try {
         await soak(dir, sender, failures)
