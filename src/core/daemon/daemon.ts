@@ -36,6 +36,14 @@ export type DaemonEvent =
   | { type: 'created'; metric: string; path: string }
   | { type: 'write-error'; metric: string; path: string; message: string }
   | { type: 'writer-died'; writer: number; message: string; points: number }
+  | {
+      type: 'write-deferred'
+      metric: string
+      path: string
+      message: string
+      points: number
+      suppressed: number
+    }
   | { type: 'rejected'; protocol: string; reason: string; detail: string; peer: string; suppressed: number }
   | { type: 'cache-full'; size: number }
   | { type: 'cache-resumed'; size: number }
@@ -172,6 +180,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   }
 
+  // A full disk fails every write for a while: one line per REJECT_LOG_SECONDS says so.
+  let lastDeferredLog: { at: number; suppressed: number } | undefined
   const persister = new Persister({
     cache,
     workers: settings.writers,
@@ -200,6 +210,24 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           totals.written += result.committed
         }
         checkFlow()
+      },
+      deferred(metric, result, file) {
+        counters.errors++
+        const now = clock()
+        if (lastDeferredLog && now - lastDeferredLog.at < REJECT_LOG_SECONDS) {
+          lastDeferredLog.suppressed++
+          return
+        }
+        const suppressed = lastDeferredLog?.suppressed ?? 0
+        lastDeferredLog = { at: now, suppressed: 0 }
+        emit({
+          type: 'write-deferred',
+          metric,
+          path: file,
+          message: result.error ?? '',
+          points: cache.size,
+          suppressed,
+        })
       },
       writerDied(writer, message, points) {
         counters.errors++

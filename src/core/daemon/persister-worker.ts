@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
-import { CannotWriteError, CoreError, NotFoundError } from '../errors.js'
+import { CannotWriteError, CoreError, NotFoundError, systemErrorCode } from '../errors.js'
 import { create } from '../whisper/create.js'
 import { updateManyFlat } from '../whisper/update.js'
 import type { CreateSpec, WriteBatch, WriteItem, WriteReply, WriteResult } from './persister.js'
@@ -36,6 +36,12 @@ function createFile(item: WriteItem, spec: CreateSpec, autoflush: boolean): bool
   }
 }
 
+/** A full disk or quota: the points wait in the cache and the write is tried again. */
+function diskFull(error: unknown): boolean {
+  const code = systemErrorCode(error instanceof CoreError ? error.cause : error)
+  return code === 'ENOSPC' || code === 'EDQUOT'
+}
+
 /**
  * Each item: update the file; when it does not exist, create it first if the item says how, or
  * report it missing (the persister then waits for a create token).
@@ -63,6 +69,7 @@ function write(batch: WriteBatch): WriteReply {
       result.committed = n
     } catch (error) {
       result.error = error instanceof CoreError || error instanceof Error ? error.message : String(error)
+      if (diskFull(error)) result.retry = true
     }
     result.seconds = (performance.now() - started) / 1000
     results.push(result)

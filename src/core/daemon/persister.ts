@@ -40,6 +40,8 @@ export interface WriteResult {
   seconds?: number
   /** The file does not exist and the item had no create spec: the points go back to the cache. */
   missing?: boolean
+  /** The disk is full (ENOSPC, EDQUOT): the points go back to the cache until there is room. */
+  retry?: boolean
 }
 
 export interface WriteReply {
@@ -55,6 +57,8 @@ export interface MetricTarget {
 
 export interface PersisterEvents {
   written(metric: string, result: WriteResult, path: string): void
+  /** The disk was full: the points are back in the cache, and writing pauses for RETRY_SECONDS. */
+  deferred(metric: string, result: WriteResult, path: string): void
   /** Writer `writer` died; its unfinished points are back in the cache and a new writer starts. */
   writerDied(writer: number, reason: string, points: number): void
 }
@@ -121,6 +125,9 @@ interface PendingBatch {
   items: Map<number, Pending>
 }
 
+/** How long writing pauses after a write found the disk full. */
+const RETRY_SECONDS = 1
+
 /** A writer that dies again within this many milliseconds of its last start is restarted this much later. */
 const RESTART_DELAY_MS = 1000
 
@@ -135,6 +142,8 @@ export class Persister {
   private readonly updates: TokenBucket
   private readonly creates: TokenBucket
   private nextId = 1
+  /** No write starts before this time (seconds): the disk was full. */
+  private pausedUntil = 0
   private nextBatch = 1
   private scheduled = false
   private stopped = false
@@ -247,6 +256,8 @@ export class Persister {
     const { cache } = this.options
     const batchMetrics = this.options.batchMetrics ?? 256
     const now = this.options.clock()
+    // The disk was full a moment ago: the points wait (the interval timer pumps again).
+    if (now < this.pausedUntil) return
     for (let w = 0; w < this.workers.length; w++) {
       const worker = this.workers[w]
       // Two batches per writer keep it busy while the next one is built.
@@ -319,6 +330,13 @@ export class Persister {
       if (result.missing) {
         this.missing.add(item.path)
         this.options.cache.restore(item.metric, item.points)
+        continue
+      }
+      if (result.retry) {
+        if (item.creating && !result.created) this.creates.refund()
+        this.options.cache.restore(item.metric, item.points)
+        this.pausedUntil = this.options.clock() + RETRY_SECONDS
+        this.options.events.deferred(item.metric, result, item.path)
         continue
       }
       if (item.creating && !result.created) this.creates.refund()

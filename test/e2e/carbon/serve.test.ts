@@ -21,6 +21,7 @@ import {
   startServe,
 } from '../../helpers/serve.js'
 import { tempDir } from '../../helpers/tmp.js'
+import { fetch } from '../../../src/core/whisper/fetch.js'
 
 const reference = needsReference()
 
@@ -580,4 +581,59 @@ test('a configuration carbon-cache would not start with, or a port in use, is a 
   )
   assert.equal(busy.status, 6, busy.stderr)
   assert.match(busy.stderr, /cannot listen for plaintext on 127\.0\.0\.1:\d+: EADDRINUSE/)
+})
+
+/** A new tmpfs of `size` (root only), unmounted and removed when the test ends; or why it cannot be. */
+function mountTmpfs(t: { after: (fn: () => void) => void }, size: string): { dir: string } | { why: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbonkit-tmpfs-'))
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], {
+    encoding: 'utf8',
+  })
+  if (mounted.status !== 0) {
+    fs.rmdirSync(dir)
+    return { why: `cannot mount a tmpfs (${(mounted.stderr || mounted.error?.message || '').trim()})` }
+  }
+  t.after(() => {
+    spawnSync('umount', ['-l', dir])
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+  return { dir }
+}
+
+test('a full disk keeps the points in the cache; they are written once there is room', async (t) => {
+  // Room for two files of 60s:1d (17 KiB each), not for six.
+  const tmpfs = mountTmpfs(t, '40k')
+  if ('why' in tmpfs) {
+    process.stderr.write(`\n*** SKIPPED: the full-disk test needs root: ${tmpfs.why} ***\n\n`)
+    return t.skip(tmpfs.why)
+  }
+  const storage = tmpfs.dir
+  const root = tempDir(t)
+  const serve = await startServe(t, [
+    '--config',
+    configDir(root, { settings: { STORAGE_DIR: storage, LOCAL_DATA_DIR: path.join(storage, 'whisper') } }),
+  ])
+  const t0 = aligned(60)
+  const metrics = Array.from({ length: 6 }, (_, m) => `full.m${m}`)
+  await sendTcp(serve.ports.line!, metrics.map((m, i) => `${m} ${i + 0.5} ${t0}\n`).join(''))
+  const deferred = await serve.waitFor((e) => e.type === 'write-deferred', 10_000)
+  assert.match(String(deferred.message), /no space left on device/)
+  assert.equal(spawnSync('mount', ['-o', 'remount,size=1m', storage]).status, 0)
+  for (const m of metrics) await serve.waitFor(created(m), 10_000)
+  assert.deepEqual(await serve.stop('SIGTERM'), { status: 0, signal: null })
+  for (const [i, m] of metrics.entries()) {
+    const file = path.join(storage, 'whisper', 'full', `${m.split('.')[1]}.wsp`)
+    const got = fetch(file, t0 - 1, t0, { now: t0 + 60 })
+    assert.deepEqual(got?.values, [i + 0.5], m)
+  }
+  // No temporary file left from the creates that failed.
+  const left = fs.readdirSync(path.join(storage, 'whisper'), { recursive: true }).map(String)
+  assert.deepEqual(
+    left.filter((f) => f.endsWith('.wsp')).sort(),
+    metrics.map((m) => `full/${m.split('.')[1]}.wsp`),
+  )
+  assert.deepEqual(
+    left.filter((f) => !f.endsWith('.wsp')),
+    ['full'],
+  )
 })

@@ -14,6 +14,8 @@ function describe(event: DaemonEvent): string {
       return `created ${event.path} for ${event.metric}`
     case 'write-error':
       return `cannot write ${event.metric} to ${event.path}: ${event.message}`
+    case 'write-deferred':
+      return `cannot write ${event.metric} to ${event.path}: ${event.message}; ${event.points} points wait in the cache, writing again in a second${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
     case 'writer-died':
       return `writer ${event.writer} died (${event.message}): its ${event.points} unwritten points are back in the cache, a new writer starts`
     case 'rejected':

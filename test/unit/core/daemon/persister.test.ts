@@ -50,6 +50,7 @@ for (const how of ['throw', 'exit'] as const) {
             assert.equal(result.error, undefined)
             written += result.committed
           },
+          deferred: (metric, result) => assert.fail(`${metric}: ${result.error}`),
           writerDied: (writer, reason, points) => deaths.push({ writer, reason, points }),
         },
         batchMetrics: 50,
