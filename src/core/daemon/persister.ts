@@ -57,7 +57,7 @@ export interface MetricTarget {
 
 export interface PersisterEvents {
   written(metric: string, result: WriteResult, path: string): void
-  /** The disk was full: the points are back in the cache, and writing pauses for RETRY_SECONDS. */
+  /** The disk was full: the points are back in the cache, and writing pauses for RETRY_MS. */
   deferred(metric: string, result: WriteResult, path: string): void
   /** Writer `writer` died; its unfinished points are back in the cache and a new writer starts. */
   writerDied(writer: number, reason: string, points: number): void
@@ -126,7 +126,7 @@ interface PendingBatch {
 }
 
 /** How long writing pauses after a write found the disk full. */
-const RETRY_SECONDS = 1
+const RETRY_MS = 1000
 
 /** A writer that dies again within this many milliseconds of its last start is restarted this much later. */
 const RESTART_DELAY_MS = 1000
@@ -142,7 +142,7 @@ export class Persister {
   private readonly updates: TokenBucket
   private readonly creates: TokenBucket
   private nextId = 1
-  /** No write starts before this time (seconds): the disk was full. */
+  /** No write starts before this time (performance.now(), ms): the disk was full. */
   private pausedUntil = 0
   private nextBatch = 1
   private scheduled = false
@@ -256,8 +256,9 @@ export class Persister {
     const { cache } = this.options
     const batchMetrics = this.options.batchMetrics ?? 256
     const now = this.options.clock()
-    // The disk was full a moment ago: the points wait (the interval timer pumps again).
-    if (now < this.pausedUntil) return
+    // The disk was full a moment ago: the points wait (the interval timer pumps again). A monotonic
+    // clock: this is a pause, not data time, and an injected clock may stand still.
+    if (performance.now() < this.pausedUntil) return
     for (let w = 0; w < this.workers.length; w++) {
       const worker = this.workers[w]
       // Two batches per writer keep it busy while the next one is built.
@@ -335,7 +336,7 @@ export class Persister {
       if (result.retry) {
         if (item.creating && !result.created) this.creates.refund()
         this.options.cache.restore(item.metric, item.points)
-        this.pausedUntil = this.options.clock() + RETRY_SECONDS
+        this.pausedUntil = performance.now() + RETRY_MS
         this.options.events.deferred(item.metric, result, item.path)
         continue
       }
