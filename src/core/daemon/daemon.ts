@@ -109,10 +109,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     detail: string
   }
   let names = new Map<string, Resolved>()
+  // The receivers' names: the answer rides on the name just read, so most points skip the Map.
+  const interner = new NameInterner<Resolved>()
   const targets = new Map<string, string>()
   const resolve = (raw: string): Resolved => {
+    const attached = interner.valueOfLast(raw)
+    if (attached !== undefined) return attached
     const known = names.get(raw)
-    if (known !== undefined) return known
+    if (known !== undefined) {
+      interner.attachToLast(raw, known)
+      return known
+    }
     const parsed =
       raw.includes(';') || raw.includes('{') || raw.startsWith('~') ? parseTaggedSeries(raw) : undefined
     const name = parsed?.ok ? parsed.series.path : raw
@@ -133,8 +140,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
             queue: undefined,
           }
     }
-    if (names.size >= 1_000_000) names = new Map()
+    if (names.size >= 1_000_000) {
+      names = new Map()
+      interner.detachAll()
+    }
     names.set(raw, resolved)
+    interner.attachToLast(raw, resolved)
     if (resolved.reason === null) targets.set(resolved.name, resolved.path)
     return resolved
   }
@@ -302,7 +313,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await persister.stop()
   }
   try {
-    const names = new NameInterner()
+    const names = interner
     if (settings.line.port !== null)
       started.push(await startLineReceiver(settings.line, sink, { now, names }))
     if (settings.udp.port !== null) started.push(await startUdpReceiver(settings.udp, sink, { now, names }))
@@ -433,6 +444,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
       config = next
       names = new Map()
+      interner.detachAll()
       emit({ type: 'reloaded' })
       return true
     },

@@ -2,11 +2,13 @@
 // few thousand names over and over: looking each one up by its bytes (an open-addressing table keyed
 // by FNV-1a) instead of making a new string per line keeps the allocation rate, and so the garbage
 // collector's work and the heap, independent of the point rate. The strings it returns are the same
-// objects every time, which also makes them cheap Map keys.
+// objects every time, which also makes them cheap Map keys. A name can carry one value (what the
+// daemon made of it): the receiver interns a name and hands the point on at once, so the value of
+// the name interned last is found without another lookup.
 
 const EMPTY = 0
 
-export class NameInterner {
+export class NameInterner<T = unknown> {
   private slots: Int32Array
   private mask: number
   /** Name bytes, back to back; entry i is arena[starts[i], starts[i] + lengths[i]). */
@@ -16,6 +18,9 @@ export class NameInterner {
   private lengths: number[] = []
   private hashes: number[] = []
   private strings: string[] = []
+  private values: (T | undefined)[] = []
+  /** The entry intern() returned last. */
+  private last = -1
 
   /** @param maxNames past this many names the table starts over (names then come back one by one). */
   constructor(private readonly maxNames = 1 << 20) {
@@ -47,9 +52,27 @@ export class NameInterner {
           break
         }
       }
-      if (same) return this.strings[index]!
+      if (same) {
+        this.last = index
+        return this.strings[index]!
+      }
     }
     return this.add(bytes, start, end, hash)
+  }
+
+  /** The value attached to `name`, when `name` is the name intern() returned last. */
+  valueOfLast(name: string): T | undefined {
+    return this.last >= 0 && this.strings[this.last] === name ? this.values[this.last] : undefined
+  }
+
+  /** Attach `value` to `name`, when `name` is the name intern() returned last. */
+  attachToLast(name: string, value: T): void {
+    if (this.last >= 0 && this.strings[this.last] === name) this.values[this.last] = value
+  }
+
+  /** Forget every attached value (what they were made from changed). */
+  detachAll(): void {
+    this.values = []
   }
 
   private add(bytes: Uint8Array, start: number, end: number, hash: number): string {
@@ -66,6 +89,8 @@ export class NameInterner {
     this.lengths.push(length)
     this.hashes.push(hash)
     this.strings.push(name)
+    this.values.push(undefined)
+    this.last = this.strings.length - 1
     this.arenaUsed += length
     if (this.strings.length * 2 > this.slots.length) this.rehash()
     else this.place(hash, this.strings.length)
@@ -91,5 +116,7 @@ export class NameInterner {
     this.lengths = []
     this.hashes = []
     this.strings = []
+    this.values = []
+    this.last = -1
   }
 }

@@ -637,3 +637,26 @@ test('a full disk keeps the points in the cache; they are written once there is 
     ['full'],
   )
 })
+
+test('SIGHUP: a name seen before the reload is judged by the new lists', async (t) => {
+  const root = tempDir(t)
+  const config = configDir(root, { settings: { USE_WHITELIST: 'True' } })
+  const blacklist = path.join(root, 'conf', 'blacklist.conf')
+  fs.writeFileSync(blacklist, '^nothing\\.matches$\n')
+  const serve = await startServe(t, ['--config', config])
+  const t0 = aligned(60)
+  await sendTcp(serve.ports.line!, `hup.kept 1 ${t0}\nhup.kept 1 ${t0}\n`)
+  await serve.waitFor(created('hup.kept'))
+
+  fs.writeFileSync(blacklist, '^hup\\.kept$\n')
+  serve.child.kill('SIGHUP')
+  await serve.waitFor((e) => e.type === 'reloaded')
+  await sendTcp(serve.ports.line!, `hup.kept 2 ${t0 + 60}\n`)
+  const rejected = await serve.waitFor((e) => e.type === 'rejected')
+  assert.equal(rejected.reason, 'blacklisted')
+  assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+  const got = fetch(path.join(root, 'storage', 'whisper', 'hup', 'kept.wsp'), t0 - 1, t0 + 60, {
+    now: t0 + 120,
+  })
+  assert.deepEqual(got?.values, [1, null])
+})

@@ -37,3 +37,40 @@ test('thousands of random names survive growth; past the limit the table starts 
   for (let i = 0; i < 25; i++) assert.equal(limited.intern(Buffer.from(`n${i}`), 0, `n${i}`.length), `n${i}`)
   assert.ok(limited.size <= 10)
 })
+
+test('a value attached to a name is found through the name interned last, and only through it', () => {
+  const names = new NameInterner<string>()
+  const line = Buffer.from('a.b c.d')
+  const ab = names.intern(line, 0, 3)
+  assert.equal(names.valueOfLast(ab), undefined)
+  names.attachToLast(ab, 'value of a.b')
+  assert.equal(names.valueOfLast(ab), 'value of a.b')
+  // An equal string made elsewhere finds it too; another name does not.
+  assert.equal(names.valueOfLast(['a', 'b'].join('.')), 'value of a.b')
+  assert.equal(names.valueOfLast('c.d'), undefined)
+  const cd = names.intern(line, 4, 7)
+  // Not the last one interned any more: neither found nor attached through it.
+  assert.equal(names.valueOfLast(ab), undefined)
+  names.attachToLast(ab, 'wrong')
+  assert.equal(names.valueOfLast(cd), undefined)
+  names.attachToLast(cd, 'value of c.d')
+  assert.equal(names.intern(line, 0, 3), ab)
+  assert.equal(names.valueOfLast(ab), 'value of a.b')
+  names.detachAll()
+  assert.equal(names.valueOfLast(ab), undefined)
+  assert.equal(names.intern(line, 4, 7), cd)
+  assert.equal(names.valueOfLast(cd), undefined)
+})
+
+test('values do not outlive the table: past the limit it starts over without them', () => {
+  const names = new NameInterner<number>(3)
+  for (let i = 0; i < 3; i++) {
+    const name = names.intern(Buffer.from(`n${i}`), 0, 2)
+    names.attachToLast(name, i)
+  }
+  const n0 = names.intern(Buffer.from('n0'), 0, 2)
+  assert.equal(names.valueOfLast(n0), 0)
+  const n3 = names.intern(Buffer.from('n3'), 0, 2) // the fourth name: the table starts over
+  assert.equal(names.valueOfLast(n3), undefined)
+  assert.equal(names.valueOfLast(names.intern(Buffer.from('n0'), 0, 2)), undefined)
+})
