@@ -8,13 +8,17 @@ import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { CannotWriteError, CoreError, NotFoundError, systemErrorCode } from '../errors.js'
 import { create } from '../whisper/create.js'
-import { updateManyFlat } from '../whisper/update.js'
+import { fileUpdateManyFlat, updateManyFlat } from '../whisper/update.js'
 import type { CreateSpec, WriteBatch, WriteItem, WriteReply, WriteResult } from './persister.js'
 
 /** Directories known to exist: a new file in one of them needs no mkdir. */
 const directories = new Set<string>()
 
-function createFile(item: WriteItem, spec: CreateSpec, autoflush: boolean): boolean {
+/**
+ * Create the file with the item's points already in it (written before it appears: no second open).
+ * False when another writer created it first: the points are then still to be written.
+ */
+function createFile(item: WriteItem, spec: CreateSpec, autoflush: boolean, now: number): boolean {
   const dir = path.dirname(item.path)
   if (!directories.has(dir)) {
     fs.mkdirSync(dir, { recursive: true })
@@ -27,6 +31,7 @@ function createFile(item: WriteItem, spec: CreateSpec, autoflush: boolean): bool
       sparse: spec.sparse,
       fallocate: spec.fallocate,
       fsync: autoflush,
+      initialize: (file) => fileUpdateManyFlat(file, item.points, now),
     })
     return true
   } catch (error) {
@@ -63,8 +68,8 @@ function write(batch: WriteBatch): WriteReply {
           results.push(result)
           continue
         }
-        result.created = createFile(item, item.create, batch.autoflush)
-        updateManyFlat(item.path, item.points, options)
+        result.created = createFile(item, item.create, batch.autoflush, batch.now)
+        if (!result.created) updateManyFlat(item.path, item.points, options)
       }
       result.committed = n
     } catch (error) {

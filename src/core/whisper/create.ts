@@ -4,8 +4,9 @@
 
 import fs from 'node:fs'
 import nodePath from 'node:path'
-import { CannotWriteError, fromSystemError, systemErrorCode } from '../errors.js'
-import { encodeHeader } from './codec.js'
+import { CannotWriteError, CoreError, fromSystemError, systemErrorCode } from '../errors.js'
+import { decodeHeader, encodeHeader } from './codec.js'
+import type { WhisperFile } from './file.js'
 import type { AggregationMethod } from './format.js'
 import { DEFAULT_AGGREGATION_METHOD, DEFAULT_X_FILES_FACTOR, POINT_SIZE, headerSizeFor } from './format.js'
 import type { ArchiveSpec } from './retention.js'
@@ -24,6 +25,12 @@ export interface CreateOptions {
   overwrite?: boolean
   /** fsync the new file and its directory before returning. */
   fsync?: boolean
+  /**
+   * Write into the new file before it appears at `path` (its first points): the file is open for
+   * writing and seen by no one else, so readers find it with its points or not at all, and the
+   * points cost no second open. A throw leaves no file.
+   */
+  initialize?: (file: WhisperFile) => void
 }
 
 export interface CreateResult {
@@ -66,11 +73,17 @@ export function writeNewWhisperFile(
   temporaryPath: string,
   header: Buffer,
   dataBytes: number,
-  options: { sparse?: boolean; fsync?: boolean; reportPath?: string },
+  options: {
+    sparse?: boolean
+    fsync?: boolean
+    reportPath?: string
+    /** Called with the open descriptor once the file is complete, before it is synced and closed. */
+    initialize?: (fd: number) => void
+  },
 ): void {
   let fd: number | undefined
   try {
-    fd = fs.openSync(temporaryPath, 'wx', 0o666)
+    fd = fs.openSync(temporaryPath, 'wx+', 0o666) // read too: initialize reads what it updates
     fs.writeSync(fd, header, 0, header.byteLength, 0)
     if (options.sparse) {
       // The same bytes as writing zeros: a hole reads back as zeros.
@@ -85,13 +98,16 @@ export function writeNewWhisperFile(
         remaining -= n
       }
     }
+    options.initialize?.(fd)
     if (options.fsync) fs.fsyncSync(fd)
     fs.closeSync(fd)
     fd = undefined
   } catch (error) {
     if (fd !== undefined) fs.closeSync(fd)
     fs.rmSync(temporaryPath, { force: true })
-    throw fromSystemError(error, options.reportPath ?? temporaryPath, true)
+    throw error instanceof CoreError
+      ? error
+      : fromSystemError(error, options.reportPath ?? temporaryPath, true)
   }
 }
 
@@ -152,10 +168,23 @@ export function create(
     throw new CannotWriteError(path, 'file exists (use --overwrite to replace it)')
   }
   const temporaryPath = temporaryPathFor(path, 'create')
+  const { initialize } = options
+  const fileSizeBytes = header.byteLength + dataBytes
   writeNewWhisperFile(temporaryPath, header, dataBytes, {
     sparse: options.sparse === true && options.fallocate !== true,
     fsync: options.fsync ?? false,
     reportPath: path,
+    // Named as the file asked for, so that errors name it too.
+    ...(initialize && {
+      initialize: (fd: number) =>
+        initialize({
+          path,
+          fd,
+          header: decodeHeader(header, path, fileSizeBytes),
+          fileSizeBytes,
+          headBytes: header,
+        }),
+    }),
   })
   const replaced = installFile(temporaryPath, path, options.overwrite ?? false)
   return { path, fileSize: headerSizeFor(sorted.length) + dataBytes, archives: sorted, replaced }

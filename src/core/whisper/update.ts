@@ -491,14 +491,19 @@ export function updateMany(path: string, points: readonly Point[], options: Upda
 export function updateManyFlat(path: string, points: Float64Array, options: UpdateOptions = {}): void {
   if (points.length === 0) return
   withWhisperFile(path, { write: true, lock: options.lock ?? true }, (file) => {
-    const ordered = newestFirstOf(
-      points.length >> 1,
-      (i) => points[2 * i]!,
-      (i) => points[2 * i + 1]!,
-    )
-    writeNewestFirst(file, ordered, options.now ?? defaultNow())
+    fileUpdateManyFlat(file, points, options.now ?? defaultNow())
     if (options.fsync) flushFile(file)
   })
+}
+
+/** fileUpdateMany for points held flat, on an open (locked, or not yet visible) file. */
+export function fileUpdateManyFlat(file: WhisperFile, points: Float64Array, now: number): void {
+  const ordered = newestFirstOf(
+    points.length >> 1,
+    (i) => points[2 * i]!,
+    (i) => points[2 * i + 1]!,
+  )
+  writeNewestFirst(file, ordered, now)
 }
 
 /**

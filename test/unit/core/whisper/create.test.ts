@@ -14,8 +14,10 @@ import {
   NotFoundError,
 } from '../../../../src/core/errors.js'
 import { create } from '../../../../src/core/whisper/create.js'
+import { fileUpdateManyFlat, updateManyFlat } from '../../../../src/core/whisper/update.js'
 import { readInfo } from '../../../../src/core/whisper/info.js'
 import { ROOT } from '../../../helpers/paths.js'
+import { createRandom, runSeed } from '../../../helpers/random.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 const ARCHIVES: [number, number][] = [
@@ -189,5 +191,70 @@ describe('create', () => {
     assert.equal(outcomes.filter((o) => o === 'CannotWriteError').length, 5, outcomes.join(' '))
     assert.deepEqual(entries(dir), ['race.wsp'])
     assert.equal(fs.statSync(file).size, 16 + 24 + 12 * 60000)
+  })
+})
+
+describe('create with initialize (the daemon: a new file with its first points)', () => {
+  test('writes exactly what create and then update_many write, over random files and batches', (t) => {
+    const seed = runSeed()
+    const random = createRandom(seed)
+    const dir = tempDir(t)
+    const methods = ['average', 'sum', 'last', 'max', 'min', 'avg_zero', 'absmax', 'absmin']
+    for (let c = 0; c < 60; c++) {
+      const archives: [number, number][] = []
+      let step = [1, 5, 10, 60][random.int(0, 3)]!
+      for (let a = random.int(1, 4); a > 0; a--) {
+        archives.push([step, random.int(4, 200)])
+        step *= random.int(2, 5)
+      }
+      // Later archives must cover more time than earlier ones.
+      for (let a = 1; a < archives.length; a++) {
+        const need = Math.ceil((archives[a - 1]![0] * archives[a - 1]![1]) / archives[a]![0]) + 1
+        archives[a]![1] = Math.max(archives[a]![1], need)
+      }
+      const now = 1_800_000_000 + random.int(0, 1000)
+      const span = archives.at(-1)![0] * archives.at(-1)![1]
+      const flat: number[] = []
+      for (let i = random.int(1, 120); i > 0; i--) {
+        // Mostly covered, some too old, some in the future; duplicates and any order.
+        const t = now - random.int(-50, Math.floor(span * 1.2))
+        flat.push(t, random.chance(0.1) ? NaN : random.int(-1000, 1000) / 8)
+      }
+      const points = Float64Array.from(flat)
+      const options = {
+        xFilesFactor: random.int(0, 4) / 4,
+        aggregationMethod: methods[random.int(0, methods.length - 1)]!,
+        sparse: random.chance(0.3),
+      }
+      const a = path.join(dir, `a${c}.wsp`)
+      const b = path.join(dir, `b${c}.wsp`)
+      create(a, archives, options)
+      updateManyFlat(a, points, { now })
+      create(b, archives, { ...options, initialize: (file) => fileUpdateManyFlat(file, points, now) })
+      assert.ok(
+        fs.readFileSync(a).equals(fs.readFileSync(b)),
+        `seed ${seed}, case ${c}: ${JSON.stringify({ archives, options })}`,
+      )
+    }
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.startsWith('.')),
+      [],
+      'no temporary file left',
+    )
+  })
+
+  test('a throw from initialize leaves no file and no temporary file', (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'x.wsp')
+    assert.throws(
+      () =>
+        create(file, [[60, 10]], {
+          initialize: () => {
+            throw new CannotWriteError(file, 'no space left on device')
+          },
+        }),
+      /x\.wsp: no space left on device/,
+    )
+    assert.deepEqual(fs.readdirSync(dir), [])
   })
 })
