@@ -20,6 +20,7 @@ import {
   sendUdp,
   startServe,
 } from '../../helpers/serve.js'
+import { mountTmpfs, resizeTmpfs } from '../../helpers/tmpfs.js'
 import { tempDir } from '../../helpers/tmp.js'
 import { fetch } from '../../../src/core/whisper/fetch.js'
 
@@ -583,30 +584,10 @@ test('a configuration carbon-cache would not start with, or a port in use, is a 
   assert.match(busy.stderr, /cannot listen for plaintext on 127\.0\.0\.1:\d+: EADDRINUSE/)
 })
 
-/** A new tmpfs of `size` (root only), unmounted and removed when the test ends; or why it cannot be. */
-function mountTmpfs(t: { after: (fn: () => void) => void }, size: string): { dir: string } | { why: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbonkit-tmpfs-'))
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], {
-    encoding: 'utf8',
-  })
-  if (mounted.status !== 0) {
-    fs.rmdirSync(dir)
-    return { why: `cannot mount a tmpfs (${(mounted.stderr || mounted.error?.message || '').trim()})` }
-  }
-  t.after(() => {
-    spawnSync('umount', ['-l', dir])
-    fs.rmSync(dir, { recursive: true, force: true })
-  })
-  return { dir }
-}
-
 test('a full disk keeps the points in the cache; they are written once there is room', async (t) => {
   // Room for two files of 60s:1d (17 KiB each), not for six.
   const tmpfs = mountTmpfs(t, '40k')
-  if ('why' in tmpfs) {
-    process.stderr.write(`\n*** SKIPPED: the full-disk test needs root: ${tmpfs.why} ***\n\n`)
-    return t.skip(tmpfs.why)
-  }
+  if ('why' in tmpfs) return t.skip(tmpfs.why)
   const storage = tmpfs.dir
   const root = tempDir(t)
   const serve = await startServe(t, [
@@ -618,7 +599,7 @@ test('a full disk keeps the points in the cache; they are written once there is 
   await sendTcp(serve.ports.line!, metrics.map((m, i) => `${m} ${i + 0.5} ${t0}\n`).join(''))
   const deferred = await serve.waitFor((e) => e.type === 'write-deferred', 10_000)
   assert.match(String(deferred.message), /no space left on device/)
-  assert.equal(spawnSync('mount', ['-o', 'remount,size=1m', storage]).status, 0)
+  resizeTmpfs(storage, '1m')
   for (const m of metrics) await serve.waitFor(created(m), 10_000)
   assert.deepEqual(await serve.stop('SIGTERM'), { status: 0, signal: null })
   for (const [i, m] of metrics.entries()) {

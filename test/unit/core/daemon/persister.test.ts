@@ -8,6 +8,7 @@ import { MetricCache } from '../../../../src/core/daemon/cache.js'
 import { Persister } from '../../../../src/core/daemon/persister.js'
 import { fetch } from '../../../../src/core/whisper/fetch.js'
 import { tempDir } from '../../../helpers/tmp.js'
+import { mountTmpfs, resizeTmpfs } from '../../../helpers/tmpfs.js'
 
 const NOW = 1_800_000_000
 const METRICS = 600
@@ -83,3 +84,62 @@ for (const how of ['throw', 'exit'] as const) {
     },
   )
 }
+
+test(
+  'a full disk: the points wait, and are written once there is room, whatever the clock says',
+  { timeout: 30_000 },
+  async (t) => {
+    const tmpfs = mountTmpfs(t, '40k')
+    if ('why' in tmpfs) return t.skip(tmpfs.why)
+    const dir = tmpfs.dir
+    const cache = new MetricCache({ strategy: 'sorted', minTimestampLag: 0 })
+    const deferred: string[] = []
+    let written = 0
+    const persister = new Persister({
+      cache,
+      workers: 1,
+      workerUrl: new URL('../../../../src/core/daemon/persister-worker.js', import.meta.url),
+      // Room for two files of 17 KiB, not for six.
+      target: (metric) => ({
+        path: path.join(dir, `${metric}.wsp`),
+        createSpec: () => ({
+          archives: [[60, 1440]],
+          xFilesFactor: 0.5,
+          aggregationMethod: 'average',
+          sparse: false,
+          fallocate: false,
+        }),
+      }),
+      maxUpdatesPerSecond: Infinity,
+      maxCreatesPerMinute: Infinity,
+      autoflush: false,
+      // A clock that stands still: the pause after a full disk must not depend on it.
+      clock: () => NOW,
+      events: {
+        written: (_metric, result) => {
+          assert.equal(result.error, undefined)
+          written += result.committed
+        },
+        deferred: (metric, result) => {
+          assert.match(result.error ?? '', /no space left on device/)
+          if (deferred.push(metric) === 1) resizeTmpfs(dir, '1m')
+        },
+        writerDied: (writer, reason) => assert.fail(`writer ${writer} died: ${reason}`),
+      },
+    })
+    for (let m = 0; m < 6; m++) cache.store(`m${m}`, NOW - 60, m)
+    persister.start()
+    t.after(() => persister.stop())
+    persister.schedule()
+    const alive = setInterval(() => undefined, 1000)
+    try {
+      await persister.idle()
+    } finally {
+      clearInterval(alive)
+    }
+    assert.ok(deferred.length > 0, 'the disk was full at first')
+    assert.equal(written, 6)
+    for (let m = 0; m < 6; m++)
+      assert.deepEqual(fetch(path.join(dir, `m${m}.wsp`), NOW - 61, NOW - 60, { now: NOW })?.values, [m])
+  },
+)

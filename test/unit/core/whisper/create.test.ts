@@ -204,7 +204,8 @@ describe('create with initialize (the daemon: a new file with its first points)'
       const archives: [number, number][] = []
       let step = [1, 5, 10, 60][random.int(0, 3)]!
       for (let a = random.int(1, 4); a > 0; a--) {
-        archives.push([step, random.int(4, 200)])
+        // At least 5 points: enough to consolidate into the next archive (up to 5 times coarser).
+        archives.push([step, random.int(5, 200)])
         step *= random.int(2, 5)
       }
       // Later archives must cover more time than earlier ones.
