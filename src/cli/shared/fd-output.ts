@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events'
 import fs from 'node:fs'
 import type { Writable } from 'node:stream'
+import { systemErrorCode } from '../../core/errors.js'
 
 type Callback = (error?: Error | null) => void
 type Listener = (error: Error) => void
@@ -18,10 +19,6 @@ export interface Output {
   off(event: string, listener: Listener): unknown
   readonly destroyed: boolean
   readonly writableEnded: boolean
-}
-
-function errorCode(error: unknown): string | undefined {
-  return (error as { code?: string } | null)?.code
 }
 
 export class FdOutput extends EventEmitter implements Output {
@@ -45,12 +42,13 @@ export class FdOutput extends EventEmitter implements Output {
     try {
       while (at < bytes.byteLength) at += fs.writeSync(this.fd, bytes, at, bytes.byteLength - at)
     } catch (error) {
-      if (errorCode(error) === 'EAGAIN') {
+      const code = systemErrorCode(error)
+      if (code === 'EAGAIN') {
         // A non-blocking descriptor that is full: the stream waits for it.
         this.stream = this.fallback()
         return this.stream.write(bytes.subarray(at), done ?? noop)
       }
-      if (errorCode(error) === 'EPIPE') this.closedByPeer = true
+      if (code === 'EPIPE') this.closedByPeer = true
       this.fail(error as Error, done)
       return true
     }

@@ -2,7 +2,7 @@
 // for streams; chunks are written with backpressure, and a closed pipe (`wsp dump f | head`) ends
 // the output quietly.
 
-import { CannotWriteError, CoreError, fromSystemError } from '../../core/errors.js'
+import { CannotWriteError, CoreError, fromSystemError, systemErrorCode } from '../../core/errors.js'
 import type { Output } from './fd-output.js'
 import type { Context } from './context.js'
 
@@ -58,7 +58,7 @@ export async function write(stream: Output, output: Rendered): Promise<void> {
  * (`wsp dump f > /dev/full`), which is an error: its output is lost.
  */
 function writeFailure(error: Error): Error {
-  const code = (error as { code?: string }).code
+  const code = systemErrorCode(error)
   if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === undefined) return new ClosedPipeError()
   const known = fromSystemError(error, 'standard output', true)
   return known instanceof CoreError

@@ -20,6 +20,7 @@ import { MetricCache } from './cache.js'
 import { DUMP_FILE, readDump, writeDump } from './dump.js'
 import type { Counters } from './instrumentation.js'
 import { agentPrefix, collectSelfMetrics, countRejected, createCounters } from './instrumentation.js'
+import { logLimiter } from './log-limit.js'
 import { metricFile } from './names.js'
 import type { CreateSpec } from './persister.js'
 import { Persister } from './persister.js'
@@ -161,19 +162,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   }
 
-  const lastRejectLog = new Map<string, { at: number; suppressed: number }>()
+  // Bad input and a full disk can come by the thousand: one line per kind per REJECT_LOG_SECONDS.
+  const mayLog = logLimiter(clock, REJECT_LOG_SECONDS)
   const reject = (protocol: string, reason: string, detail: string, peer: string): void => {
     countRejected(counters, reason)
     totals.rejected.set(reason, (totals.rejected.get(reason) ?? 0) + 1)
-    const key = `${protocol}:${reason}`
-    const last = lastRejectLog.get(key)
-    const now = clock()
-    if (last && now - last.at < REJECT_LOG_SECONDS) {
-      last.suppressed++
-      return
-    }
-    lastRejectLog.set(key, { at: now, suppressed: 0 })
-    emit({ type: 'rejected', protocol, reason, detail, peer, suppressed: last?.suppressed ?? 0 })
+    const suppressed = mayLog(`${protocol}:${reason}`)
+    if (suppressed !== undefined) emit({ type: 'rejected', protocol, reason, detail, peer, suppressed })
   }
 
   let receivers: Receiver[] = []
@@ -191,8 +186,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   }
 
-  // A full disk fails every write for a while: one line per REJECT_LOG_SECONDS says so.
-  let lastDeferredLog: { at: number; suppressed: number } | undefined
   const persister = new Persister({
     cache,
     workers: settings.writers,
@@ -224,13 +217,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       },
       deferred(metric, result, file) {
         counters.errors++
-        const now = clock()
-        if (lastDeferredLog && now - lastDeferredLog.at < REJECT_LOG_SECONDS) {
-          lastDeferredLog.suppressed++
-          return
-        }
-        const suppressed = lastDeferredLog?.suppressed ?? 0
-        lastDeferredLog = { at: now, suppressed: 0 }
+        const suppressed = mayLog('write-deferred')
+        if (suppressed === undefined) return
         emit({
           type: 'write-deferred',
           metric,

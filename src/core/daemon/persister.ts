@@ -212,7 +212,7 @@ export class Persister {
     })
     worker.unref()
     this.workers[i] = worker
-    this.startedAt[i] = Date.now()
+    this.startedAt[i] = performance.now()
   }
 
   /** Put the dead writer's unfinished points back in the cache, and start another writer. */
@@ -224,9 +224,8 @@ export class Persister {
       if (worker !== i) continue
       this.pending.delete(batch)
       for (const item of items.values()) {
-        if (item.creating) this.creates.refund()
         points += item.points.count
-        this.options.cache.restore(item.metric, item.points)
+        this.putBack(item, false)
       }
     }
     this.options.events.writerDied(i, reason, points)
@@ -236,7 +235,8 @@ export class Persister {
       this.schedule()
     }
     // A writer that dies as soon as it starts is not restarted in a tight loop.
-    if (Date.now() - this.startedAt[i]! < RESTART_DELAY_MS) setTimeout(restart, RESTART_DELAY_MS).unref()
+    if (performance.now() - this.startedAt[i]! < RESTART_DELAY_MS)
+      setTimeout(restart, RESTART_DELAY_MS).unref()
     else restart()
   }
 
@@ -330,12 +330,11 @@ export class Persister {
       if (!item) continue
       if (result.missing) {
         this.missing.add(item.path)
-        this.options.cache.restore(item.metric, item.points)
+        this.putBack(item, false)
         continue
       }
       if (result.retry) {
-        if (item.creating && !result.created) this.creates.refund()
-        this.options.cache.restore(item.metric, item.points)
+        this.putBack(item, result.created)
         this.pausedUntil = performance.now() + RETRY_MS
         this.options.events.deferred(item.metric, result, item.path)
         continue
@@ -350,6 +349,12 @@ export class Persister {
     }
     this.schedule()
     this.wakeIdle()
+  }
+
+  /** Points that were not written go back to the cache, and an unused create token to its bucket. */
+  private putBack(item: Pending, created: boolean): void {
+    if (item.creating && !created) this.creates.refund()
+    this.options.cache.restore(item.metric, item.points)
   }
 
   private wakeIdle(): void {

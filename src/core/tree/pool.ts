@@ -49,7 +49,7 @@ export async function runTasks(tasks: readonly Task[], options: PoolOptions = {}
             (resolve, reject) => {
               worker.once('message', resolve)
               worker.once('error', reject)
-              // A thread that ends without an answer (process.exit in it) must not leave the run waiting.
+              // A thread that ends without an answer (its code exited) must not leave the run waiting.
               worker.once('exit', (code) => reject(new Error(`a worker thread exited (code ${code})`)))
               worker.postMessage({ id: index, task: tasks[index] })
             },

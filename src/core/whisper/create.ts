@@ -8,7 +8,7 @@ import { CannotWriteError, CoreError, fromSystemError, systemErrorCode } from '.
 import { decodeHeader, encodeHeader } from './codec.js'
 import type { WhisperFile } from './file.js'
 import type { AggregationMethod } from './format.js'
-import { DEFAULT_AGGREGATION_METHOD, DEFAULT_X_FILES_FACTOR, POINT_SIZE, headerSizeFor } from './format.js'
+import { DEFAULT_AGGREGATION_METHOD, DEFAULT_X_FILES_FACTOR, POINT_SIZE } from './format.js'
 import type { ArchiveSpec } from './retention.js'
 import { checkArchiveListStorable, validateArchiveList } from './retention.js'
 
@@ -187,5 +187,5 @@ export function create(
     }),
   })
   const replaced = installFile(temporaryPath, path, options.overwrite ?? false)
-  return { path, fileSize: headerSizeFor(sorted.length) + dataBytes, archives: sorted, replaced }
+  return { path, fileSize: fileSizeBytes, archives: sorted, replaced }
 }
