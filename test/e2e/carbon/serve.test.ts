@@ -505,9 +505,12 @@ test(
       ['c.one', 'c.two', 'c.three', 'c.four', 'c.five'].map((m, i) => `${m} ${i} ${t0}\n`).join('') +
         'oneword\n',
     )
-    // Two tokens, then one every 30 s: a few seconds in, two files at most.
-    await new Promise((r) => setTimeout(r, 2500))
-    assert.ok(serve.events.filter((e) => e.type === 'created').length <= 2, serve.stderr())
+    // Two tokens, then one every 30 s: two files are created at once, and a third not for 30 s.
+    const createdCount = (): number => serve.events.filter((e) => e.type === 'created').length
+    const deadline = Date.now() + 10_000
+    while (createdCount() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    await new Promise((r) => setTimeout(r, 1500))
+    assert.equal(createdCount(), 2, serve.stderr())
     assert.deepEqual(await serve.stop(), { status: 0, signal: null })
     const dataDir = path.join(root, 'storage', 'whisper')
     const tree = readTreeWithReference(dataDir)

@@ -20,13 +20,26 @@ import { tempDir } from '../../../helpers/tmp.js'
 
 const POINTS = 1500
 
-/** A writer process: one point per millisecond-ish at start+i, value i, printing "ready" first. */
-function startWriter(kind: 'carbonkit' | 'reference', file: string, start: number): Promise<void> {
+interface Writer {
+  /** Points written so far, as reported by the writer every 50 points. */
+  written(): number
+  /** Whether the writer has exited. */
+  exited(): boolean
+  /** Resolves when the writer exits 0. */
+  done: Promise<void>
+}
+
+/**
+ * A writer process: one point per millisecond-ish at start+i, value i, printing "ready" first and
+ * "p" after every 50 points, so that the test can tell that the maintenance overlapped the writes.
+ */
+function startWriter(kind: 'carbonkit' | 'reference', file: string, start: number): Promise<Writer> {
   const node = `
     const { updateMany } = await import(${JSON.stringify(path.join(ROOT, 'build/src/core/whisper/update.js'))})
     process.stdout.write('ready\\n')
     for (let i = 0; i < ${POINTS}; i++) {
       updateMany(${JSON.stringify(file)}, [[${start} + i, i]], { lock: true })
+      if (i % 50 === 49) process.stdout.write('p\\n')
       if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1))
     }`
   const python = `
@@ -35,30 +48,34 @@ whisper.LOCK = True
 print('ready', flush=True)
 for i in range(${POINTS}):
     whisper.update_many(${JSON.stringify(file)}, [(${start} + i, float(i))])
+    if i % 50 == 49: print('p', flush=True)
     if i % 10 == 0: time.sleep(0.001)
 `
   const child =
     kind === 'carbonkit'
       ? spawn(process.execPath, ['--input-type=module', '-e', node], { stdio: ['ignore', 'pipe', 'inherit'] })
       : spawn(REFERENCE_PYTHON, ['-c', python], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let written = 0
+  let exited = false
+  const done = new Promise<void>((resolve, reject) =>
+    child.on('exit', (code) => {
+      exited = true
+      if (code === 0) resolve()
+      else reject(new Error(`writer exited ${code}`))
+    }),
+  )
   return new Promise((resolve, reject) => {
     let ready = false
     child.stdout.on('data', (d: Buffer) => {
-      if (!ready && d.toString().includes('ready')) {
+      const text = d.toString()
+      written += 50 * (text.match(/^p$/gm)?.length ?? 0)
+      if (!ready && text.includes('ready')) {
         ready = true
-        resolve()
+        resolve({ written: () => written, exited: () => exited, done })
       }
     })
-    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`writer exited ${code}`))))
-    ;(startWriter as unknown as { last?: Promise<number | null> }).last = new Promise((r) =>
-      child.on('exit', r),
-    )
+    done.catch(reject)
   })
-}
-
-async function writerDone(): Promise<void> {
-  const code = await (startWriter as unknown as { last: Promise<number | null> }).last
-  assert.equal(code, 0)
 }
 
 function sleep(ms: number): Promise<void> {
@@ -87,9 +104,11 @@ async function scenario(
     other,
     Array.from({ length: 400 }, (_, i) => [start - 2000 + 7 * i, -1] as const),
   )
-  await startWriter(kind, file, start)
+  const writer = await startWriter(kind, file, start)
   let caughtUp = 0
+  let overlapped = 0
   for (let round = 0; round < 3; round++) {
+    const writtenBefore = writer.written()
     caughtUp += resize(
       file,
       round % 2 === 0
@@ -110,8 +129,12 @@ async function scenario(
     await sleep(20)
     setXFilesFactor(file, 0.5)
     await sleep(20)
+    if (!writer.exited() && writer.written() > writtenBefore) overlapped++
   }
-  await writerDone()
+  // The point of the test: the maintenance ran while the writer was writing, not before or after.
+  assert.ok(overlapped >= 2, `the writer wrote during ${overlapped} of 3 maintenance rounds`)
+  await writer.done
+  t.diagnostic(`writes overlapped ${overlapped} of 3 maintenance rounds`)
   t.diagnostic(`${caughtUp} points written into the old file during resizes were copied into the new one`)
   const result = fetch(file, start - 1, start + POINTS - 1, { archiveToSelect: '1s' })!
   const missing: number[] = []
