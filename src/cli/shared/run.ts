@@ -10,6 +10,7 @@ import { createProcessContext } from './context.js'
 import { ExitCode, exitCodeFor } from './exit-codes.js'
 import { ClosedPipeError } from './output.js'
 import { createProgram } from './program.js'
+import { registerCompletion } from './register-completion.js'
 import { PLAIN_THEME, colorWanted, createTheme } from './theme.js'
 
 /** Registers one subcommand on the program. */
@@ -86,14 +87,15 @@ export async function runMain(argv: readonly string[], options: MainOptions): Pr
     const name = firstOperand(argv)
     const entries = Object.entries(options.commands)
     const selected =
-      name === undefined
+      name === undefined || name === 'completion'
         ? undefined
         : (options.commands[name] ??
           Object.values(options.commands).find((entry) => entry.aliases?.includes(name)))
-    // Load only the command being run; load them all for help and for unknown names.
+    // Load only the command being run; load them all for help, completion and unknown names.
     const toLoad = selected ? [[name!, selected] as const] : entries
     for (const [, entry] of toLoad) (await entry.load())(program, ctx)
-    if (!selected) {
+    registerCompletion(program, ctx)
+    if (!selected && name !== 'completion') {
       for (const [commandName, entry] of entries) {
         if (!program.commands.some((c) => c.name() === commandName))
           program.command(commandName).description(entry.description)
