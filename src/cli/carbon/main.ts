@@ -8,23 +8,18 @@ import { warmUp as warmUpCommands } from '../shared/warm-up.js'
 
 const COMMANDS: Record<string, CommandEntry> = {
   send: {
-    description: 'send points to carbon (plaintext, UDP or pickle)',
     load: async () => (await import('./commands/send.js')).registerSend,
   },
   query: {
-    description: 'show the points a running carbon-cache holds in memory (CarbonLink)',
     load: async () => (await import('./commands/query.js')).registerQuery,
   },
   lint: {
-    description: "check carbon's configuration as carbon reads it",
     load: async () => (await import('./commands/lint.js')).registerLint,
   },
   serve: {
-    description: 'run a carbon-cache compatible daemon in the foreground',
     load: async () => (await import('./commands/serve.js')).registerServe,
   },
   which: {
-    description: 'show the schema, aggregation and file carbon-cache gives each metric',
     load: async () => (await import('./commands/which.js')).registerWhich,
   },
 }

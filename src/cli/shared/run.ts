@@ -17,7 +17,6 @@ import { PLAIN_THEME, colorWanted, createTheme } from './theme.js'
 export type Register = (program: Command, ctx: Context) => void
 
 export interface CommandEntry {
-  readonly description: string
   /** Other names the command answers to (registered by the command itself with .alias()). */
   readonly aliases?: readonly string[]
   /** Loads the module that registers the command, so that a run loads only what it uses. */
@@ -95,12 +94,6 @@ export async function runMain(argv: readonly string[], options: MainOptions): Pr
     const toLoad = selected ? [[name!, selected] as const] : entries
     for (const [, entry] of toLoad) (await entry.load())(program, ctx)
     registerCompletion(program, ctx)
-    if (!selected && name !== 'completion') {
-      for (const [commandName, entry] of entries) {
-        if (!program.commands.some((c) => c.name() === commandName))
-          program.command(commandName).description(entry.description)
-      }
-    }
     await program.parseAsync([...argv], { from: 'user' })
     return ExitCode.OK
   } catch (error) {

@@ -7,57 +7,44 @@ import { warmUp as warmUpCommands } from '../shared/warm-up.js'
 
 const COMMANDS: Record<string, CommandEntry> = {
   create: {
-    description: 'create a whisper file',
     load: async () => (await import('./commands/create.js')).registerCreate,
   },
   info: {
-    description: 'show the header and archive layout of a whisper file',
     load: async () => (await import('./commands/info.js')).registerInfo,
   },
   fetch: {
-    description: 'print the values of a time range',
     load: async () => (await import('./commands/fetch.js')).registerFetch,
   },
   dump: {
-    description: 'print the header and every stored point',
     load: async () => (await import('./commands/dump.js')).registerDump,
   },
   update: {
-    description: 'write points',
     load: async () => (await import('./commands/update.js')).registerUpdate,
   },
   resize: {
-    description: 'change the archives of a file or a tree',
     load: async () => (await import('./commands/resize.js')).registerResize,
   },
   fill: {
-    description: "fill a file's gaps from another file",
     load: async () => (await import('./commands/fill.js')).registerFill,
   },
   merge: {
-    description: "copy a file's points over another's",
     load: async () => (await import('./commands/merge.js')).registerMerge,
   },
   diff: {
-    description: 'compare two files',
     load: async () => (await import('./commands/diff.js')).registerDiff,
   },
   'set-aggregation': {
-    description: 'set the aggregation method',
     aliases: ['set-aggregation-method'],
     load: async () => (await import('./commands/set-aggregation.js')).registerSetAggregation,
   },
   'set-xff': {
-    description: 'set the xFilesFactor',
     aliases: ['set-xfilesfactor'],
     load: async () => (await import('./commands/set-xff.js')).registerSetXff,
   },
   audit: {
-    description: "compare files with carbon's configuration",
     load: async () => (await import('./commands/audit.js')).registerAudit,
   },
   check: {
-    description: 'check files deeply',
     load: async () => (await import('./commands/check.js')).registerCheck,
   },
 }

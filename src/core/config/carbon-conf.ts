@@ -381,12 +381,6 @@ function typeError(key: string, setting: Setting): { line: number; message: stri
   }
 }
 
-/** The string value of a setting, or undefined when carbon read something else. */
-export function settingString(settings: Record<string, Setting>, key: string): string | undefined {
-  const v = settings[key]?.value
-  return typeof v === 'string' ? v : undefined
-}
-
 /** Instances with a section of their own for this program: `[cache:b]` gives b. */
 export function instancesOf(conf: CarbonConf, program: Program): string[] {
   const out: string[] = []

@@ -8,7 +8,6 @@
 // defaults only.
 
 import { parsePythonFloat } from '../py-parse.js'
-import type { AggregationMethod } from '../whisper/format.js'
 import { isAggregationMethod } from '../whisper/format.js'
 import type { IniDocument } from './ini-lines.js'
 import { listedSectionOptions, scanIni } from './ini-lines.js'
@@ -142,12 +141,3 @@ export function activeAggregationRules(aggregation: StorageAggregation | null): 
   return aggregation ? aggregation.rules.filter((r) => r.status === 'active') : []
 }
 
-/** The method a rule gives (whisper's default when the rule leaves it out). */
-export function methodOf(rule: AggregationRule | null): AggregationMethod {
-  const m = rule?.aggregationMethod
-  return m !== null && m !== undefined && isAggregationMethod(m) ? m : 'average'
-}
-
-export function xFilesFactorOf(rule: AggregationRule | null): number {
-  return rule?.xFilesFactor ?? 0.5
-}

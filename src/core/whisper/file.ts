@@ -58,18 +58,6 @@ export function lockFile(
   }
 }
 
-/** Try to take the lock without waiting; false when another process holds it. */
-export function tryLockFile(fd: number, path: string, mode: 'exclusive' | 'shared' = 'exclusive'): boolean {
-  try {
-    loadFlock()(fd, mode === 'exclusive' ? 'exnb' : 'shnb')
-    return true
-  } catch (error) {
-    const code = (error as { code?: string }).code
-    if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false
-    throw fromSystemError(error, path, true)
-  }
-}
-
 /**
  * Read exactly `length` bytes at `position`.
  * @throws CorruptFileError when the file ends first.
