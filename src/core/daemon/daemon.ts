@@ -249,7 +249,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           totals.written += result.committed
         }
         // The persister's progress is the log's checkpoint.
-        wal.release(cache.oldestEpoch())
+        const oldest = cache.oldestEpoch()
+        wal.release(oldest)
+        if (oldest === Infinity && walOn) wal.checkpoint()
         checkFlow()
       },
       deferred(metric, result, file) {

@@ -43,6 +43,8 @@ const RECORD_BYTES = 1 << 20
 export const DEFAULT_SEGMENT_BYTES = 64 << 20
 export const DEFAULT_WAL_MAX_BYTES = 2 ** 31
 const SYNC_INTERVAL_MS = 1000
+/** With nothing left unwritten, a current segment this big is dropped for a fresh one (see checkpoint). */
+const CHECKPOINT_BYTES = 4 << 20
 /** A full disk: how often the append is tried again. */
 const RETRY_MS = 1000
 
@@ -473,6 +475,21 @@ export class WriteAheadLog {
       deleted = true
     }
     if (deleted) this.flow()
+  }
+
+  /**
+   * Every point appended so far is on disk (the cache is empty): a current segment over
+   * CHECKPOINT_BYTES is replaced by a fresh one and deleted, so that a crash after a quiet spell
+   * replays little. Without this only size rotation would free the current segment.
+   */
+  checkpoint(): void {
+    const current = this.current
+    if (!current || current.bytes < CHECKPOINT_BYTES || this.syncing || this.stalled) return
+    // Nothing in it is needed any more: no fsync.
+    fs.closeSync(current.fd)
+    this.closed.push({ id: current.id, bytes: current.bytes })
+    this.startSegment()
+    this.release(current.id + 1)
   }
 
   /**
