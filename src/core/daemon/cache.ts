@@ -104,6 +104,8 @@ interface Queue extends HeldPoints {
   oldest: number
   /** Handed to a writer: points stored from now on go to a new queue. */
   taken: boolean
+  /** The lowest WAL segment any of its points may be in (see MetricCache.epoch). */
+  epoch: number
 }
 
 /** A caller's reference to a metric's queue (see storeVia); the cache fills in `queue`. */
@@ -126,6 +128,13 @@ export class MetricCache {
   private snapshotAt = 0
   /** Points held (not counting the ones in flight). */
   size = 0
+  /**
+   * The WAL segment that points stored from now on are appended to. A queue takes the epoch of its
+   * creation, which is at or below the segment of every point it will hold.
+   */
+  epoch = 0
+  /** Live queues (held or in flight) per epoch. */
+  private readonly epochs = new Map<number, number>()
 
   constructor(private readonly options: CacheOptions) {}
 
@@ -151,8 +160,9 @@ export class MetricCache {
     let queue = this.queues.get(metric)
     if (queue === undefined) {
       const chunk = this.arena.alloc()
-      queue = { head: chunk, tail: chunk, count: 0, oldest: timestamp, taken: false }
+      queue = { head: chunk, tail: chunk, count: 0, oldest: timestamp, taken: false, epoch: this.epoch }
       this.queues.set(metric, queue)
+      this.countEpoch(this.epoch, 1)
     }
     return queue
   }
@@ -227,6 +237,20 @@ export class MetricCache {
     list!.splice(at, 1)
     if (list!.length === 0) this.inflight.delete(metric)
     this.arena.release(queue.head, queue.tail)
+    this.countEpoch(queue.epoch, -1)
+  }
+
+  private countEpoch(epoch: number, change: number): void {
+    const n = (this.epochs.get(epoch) ?? 0) + change
+    if (n === 0) this.epochs.delete(epoch)
+    else this.epochs.set(epoch, n)
+  }
+
+  /** The lowest epoch of a point not yet written (held or in flight), or Infinity when there is none. */
+  oldestEpoch(): number {
+    let oldest = Infinity
+    for (const epoch of this.epochs.keys()) if (epoch < oldest) oldest = epoch
+    return oldest
   }
 
   /**
@@ -236,6 +260,7 @@ export class MetricCache {
    */
   restore(metric: string, points: HeldPoints): void {
     const restored = this.pointsOf(points as Queue)
+    const epoch = (points as Queue).epoch
     this.settled(metric, points)
     const queue = this.queues.get(metric)
     const newer = queue ? this.pointsOf(queue) : { pairs: [], count: 0 }
@@ -247,6 +272,13 @@ export class MetricCache {
     }
     for (const { pairs, count } of [restored, newer])
       for (let i = 0; i < count; i++) this.store(metric, pairs[2 * i]!, pairs[2 * i + 1]!)
+    // The queue now holds the restored points too: it keeps the older of the two epochs.
+    const merged = this.queues.get(metric)
+    if (merged && epoch < merged.epoch) {
+      this.countEpoch(merged.epoch, -1)
+      merged.epoch = epoch
+      this.countEpoch(epoch, 1)
+    }
   }
 
   /** Everything not yet written: held and in flight (for the shutdown dump). */

@@ -1,8 +1,9 @@
 // carbon serve: receivers -> cache -> persister (writer threads) -> whisper files, with CarbonLink
 // answering from the cache. The stages know only callbacks; the daemon wires them, counts, logs
-// through onEvent, and owns the lifecycle: start (replaying a shutdown dump), reload (schemas,
-// aggregation rules and lists; the old ones stay if the new ones would stop carbon), stop (stop
-// accepting, write the whole cache, or dump what the deadline leaves and replay it next time).
+// through onEvent, and owns the lifecycle: start (replaying the write-ahead log, and a shutdown dump
+// left by an older version), reload (schemas, aggregation rules and lists; the old ones stay if the new
+// ones would stop carbon), stop (stop accepting, write the whole cache, or leave what the deadline
+// leaves in the write-ahead log for the next start). See README.md for the invariants.
 
 import fs from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -17,7 +18,7 @@ import { readInfo } from '../whisper/info.js'
 import { setAggregationMethod } from '../whisper/set-aggregation.js'
 import type { QueueHandle } from './cache.js'
 import { MetricCache } from './cache.js'
-import { DUMP_FILE, readDump, writeDump } from './dump.js'
+import { DUMP_FILE, readDump } from './dump.js'
 import type { Counters } from './instrumentation.js'
 import { agentPrefix, collectSelfMetrics, countRejected, createCounters } from './instrumentation.js'
 import { logLimiter } from './log-limit.js'
@@ -29,11 +30,18 @@ import { startQueryServer } from './query-server.js'
 import type { Receiver, ReceiverSink } from './receiver.js'
 import { startLineReceiver, startPickleReceiver, startUdpReceiver } from './receiver.js'
 import type { DaemonSettings } from './settings.js'
+import type { WalEvent } from './wal.js'
+import { WAL_DIR, WriteAheadLog, encodeWalName } from './wal.js'
 
 export type DaemonEvent =
   | { type: 'config-warning'; message: string }
   | { type: 'listening'; addresses: { protocol: string; address: string; port: number }[]; dataDir: string }
   | { type: 'replayed'; file: string; points: number }
+  | { type: 'wal-replaying'; segment: string; points: number; segments: number; of: number }
+  | { type: 'wal-replayed'; dir: string; points: number; segments: number; bytes: number; seconds: number }
+  | WalEvent
+  | { type: 'wal-full'; bytes: number }
+  | { type: 'wal-resumed'; bytes: number }
   | { type: 'created'; metric: string; path: string }
   | { type: 'write-error'; metric: string; path: string; message: string }
   | { type: 'writer-died'; writer: number; message: string; points: number }
@@ -51,7 +59,7 @@ export type DaemonEvent =
   | { type: 'reloaded' }
   | { type: 'reload-failed'; message: string }
   | { type: 'stopping'; cached: number }
-  | { type: 'stopped'; written: number; dumped: number; dumpFile?: string }
+  | { type: 'stopped'; written: number; left: number; wal?: string }
 
 export interface DaemonOptions {
   settings: DaemonSettings
@@ -72,8 +80,9 @@ export interface DaemonOptions {
 
 export interface StopReport {
   written: number
-  dumped: number
-  dumpFile?: string
+  /** Points not written by the deadline: they stay in the write-ahead log (`wal`) for the next start. */
+  left: number
+  wal?: string
 }
 
 export interface Daemon {
@@ -82,7 +91,7 @@ export interface Daemon {
   totals(): { received: number; written: number; cached: number; rejected: Record<string, number> }
   /** Re-read schemas, aggregation rules and lists; false (and the old rules kept) when they would stop carbon. */
   reload(): boolean
-  /** Stop accepting and write everything; what the deadline (seconds) leaves is dumped and replayed next start. */
+  /** Stop accepting and write everything; what the deadline (seconds) leaves stays in the WAL for the next start. */
   stop(options?: { timeoutSeconds?: number }): Promise<StopReport>
 }
 
@@ -108,6 +117,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     path: string
     reason: string | null
     detail: string
+    /** The name as the write-ahead log stores it, made at its first point. */
+    walName: Buffer | undefined
   }
   let names = new Map<string, Resolved>()
   // The receivers' names: the answer rides on the name just read, so most points skip the Map.
@@ -128,17 +139,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     let resolved: Resolved
     if (lists && !lists.accepted) {
       const reason = lists.blacklistedBy ? 'blacklisted' : 'not-whitelisted'
-      resolved = { name, path: '', reason, detail: raw, queue: undefined }
+      resolved = { name, path: '', reason, detail: raw, queue: undefined, walName: undefined }
     } else {
       const file = metricFile(name, settings.dataDir, settings.tagHashFilenames)
       resolved = file.ok
-        ? { name, path: file.path, reason: null, detail: '', queue: undefined }
+        ? { name, path: file.path, reason: null, detail: '', queue: undefined, walName: undefined }
         : {
             name,
             path: '',
             reason: 'bad-name',
             detail: `${JSON.stringify(raw)}: ${file.reason}`,
             queue: undefined,
+            walName: undefined,
           }
     }
     if (names.size >= 1_000_000) {
@@ -171,19 +183,42 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (suppressed !== undefined) emit({ type: 'rejected', protocol, reason, detail, peer, suppressed })
   }
 
+  // The write-ahead log: replayed at start whether or not it is on (what an earlier run left is never
+  // ignored); appended to only when on.
+  const walOn = settings.wal.enabled
+  const wal = new WriteAheadLog({
+    dir: path.join(settings.storageDir, WAL_DIR),
+    sync: settings.wal.sync,
+    maxBytes: settings.wal.maxBytes,
+    onEvent: emit,
+    onFlow: () => checkFlow(),
+  })
+
+  // TCP receivers pause while the cache or the log is full (or the log's disk is): nothing is dropped.
   let receivers: Receiver[] = []
-  let paused = false
+  let cachePaused = false
+  let walPaused = false
   const full = (): boolean => cache.size >= settings.maxCacheSize
+  const setPaused = (was: boolean, now: boolean): void => {
+    if (was === now) return
+    for (const r of receivers)
+      if (now) r.pause()
+      else r.resume()
+  }
   const checkFlow = (): void => {
-    if (!paused && full()) {
-      paused = true
-      for (const r of receivers) r.pause()
+    const before = cachePaused || walPaused
+    if (!cachePaused && full()) {
+      cachePaused = true
       emit({ type: 'cache-full', size: cache.size })
-    } else if (paused && cache.size < settings.maxCacheSize * 0.95) {
-      paused = false
-      for (const r of receivers) r.resume()
+    } else if (cachePaused && cache.size < settings.maxCacheSize * 0.95) {
+      cachePaused = false
       emit({ type: 'cache-resumed', size: cache.size })
     }
+    if (walPaused !== wal.holding) {
+      walPaused = wal.holding
+      emit({ type: walPaused ? 'wal-full' : 'wal-resumed', bytes: wal.bytes })
+    }
+    setPaused(before, cachePaused || walPaused)
   }
 
   const persister = new Persister({
@@ -213,6 +248,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           counters.updateSeconds += result.seconds ?? 0
           totals.written += result.committed
         }
+        // The persister's progress is the log's checkpoint.
+        const oldest = cache.oldestEpoch()
+        wal.release(oldest)
+        if (oldest === Infinity && walOn) wal.checkpoint()
         checkFlow()
       },
       deferred(metric, result, file) {
@@ -253,19 +292,47 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         return
       }
       if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
+      if (walOn) wal.append((resolved.walName ??= encodeWalName(resolved.name)), timestamp, value)
       cache.storeVia(resolved, timestamp, value)
       counters.metricsReceived++
       totals.received++
-      if (!paused && full()) checkFlow()
+      if (!cachePaused && full()) checkFlow()
       persister.schedule()
     },
     reject,
     full: () => {
-      if (!full()) return false
-      counters.cacheOverflow++
-      return true
+      if (full()) {
+        counters.cacheOverflow++
+        return true
+      }
+      return walOn && wal.blocked()
     },
+    acknowledge: walOn ? (done) => wal.barrier(done) : (done) => queueMicrotask(done),
   }
+
+  // Whatever the log holds comes back first, before anything is accepted: a crash lost nothing in it.
+  const replayStarted = performance.now()
+  const replay = wal.replay(
+    (segment, name, timestamp, value) => {
+      cache.epoch = segment
+      cache.store(name, timestamp, value)
+    },
+    (progress) => emit({ type: 'wal-replaying', ...progress }),
+  )
+  counters.walReplayed = replay.points
+  if (replay.segments > 0) {
+    emit({
+      type: 'wal-replayed',
+      dir: wal.dir,
+      points: replay.points,
+      segments: replay.segments,
+      bytes: replay.bytes,
+      seconds: (performance.now() - replayStarted) / 1000,
+    })
+  }
+  if (walOn) wal.open()
+  // Points from now on go to a new segment (or, with no log, to none: the replayed ones still go once written).
+  cache.epoch = wal.epoch
 
   // A dump left by a stop that ran out of time (or a replay that was interrupted) comes back first.
   const dumpFile = path.join(settings.storageDir, DUMP_FILE)
@@ -276,12 +343,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (!fs.existsSync(file)) continue
     let points = 0
     for (const [metric, p] of readDump(file)) {
-      for (let i = 0; i < p.count; i++) cache.store(metric, p.pairs[2 * i]!, p.pairs[2 * i + 1]!)
+      for (let i = 0; i < p.count; i++) {
+        const [timestamp, value] = [p.pairs[2 * i]!, p.pairs[2 * i + 1]!]
+        cache.store(metric, timestamp, value)
+        // With the log on, the dump's points move into it: one mechanism from here on.
+        if (walOn) wal.append(encodeWalName(metric), timestamp, value)
+      }
       points += p.count
     }
     if (file === dumpFile) fs.renameSync(dumpFile, fs.existsSync(replaying) ? `${replaying}.2` : replaying)
     replayPending = true
     replayed.push({ type: 'replayed', file, points })
+  }
+  if (walOn && replayPending) {
+    wal.flush()
+    wal.syncNow()
+    for (const file of [replaying, `${replaying}.2`]) fs.rmSync(file, { force: true })
+    replayPending = false
   }
 
   fs.mkdirSync(settings.dataDir, { recursive: true })
@@ -299,6 +377,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await Promise.all(started.map((r) => r.close()))
     await queryServer?.close()
     await persister.stop()
+    // Nothing received and nothing replayed: no log to keep.
+    wal.close({ discard: cache.size === 0 && replay.points === 0 })
   }
   try {
     const names = interner
@@ -450,10 +530,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
                 flushed.then(() => true),
                 new Promise<boolean>((r) => setTimeout(() => r(false), timeout * 1000).unref()),
               ])
-        const report: StopReport = { written: totals.written, dumped: 0 }
-        if (!done) {
-          report.dumped = writeDump(dumpFile, cache.unwritten())
-          report.dumpFile = dumpFile
+        const report: StopReport = { written: totals.written, left: 0 }
+        if (done) {
+          wal.close({ discard: true })
+        } else {
+          // What is left stays in the log (with --no-wal, it is written to one now) for the next start.
+          if (!walOn) {
+            wal.open()
+            for (const [metric, p] of cache.unwritten()) {
+              const name = encodeWalName(metric)
+              for (let i = 0; i < p.count; i++) wal.append(name, p.pairs[2 * i]!, p.pairs[2 * i + 1]!)
+            }
+          }
+          for (const [, p] of cache.unwritten()) report.left += p.count
+          wal.close({ discard: false })
+          report.wal = wal.dir
           for (const file of [replaying, `${replaying}.2`]) fs.rmSync(file, { force: true })
         }
         await persister.stop()

@@ -18,6 +18,8 @@ export interface Counters {
   cacheBulkQueryMetrics: number
   blacklistMatches: number
   whitelistRejects: number
+  /** Points replayed from the write-ahead log at start. */
+  walReplayed: number
   /** Input refused, by reason (invalid-line, bad-name, invalid-utf8, line-too-long, bad-pickle...). */
   rejected: Map<string, number>
 }
@@ -37,6 +39,7 @@ export function createCounters(): Counters {
     cacheBulkQueryMetrics: 0,
     blacklistMatches: 0,
     whitelistRejects: 0,
+    walReplayed: 0,
     rejected: new Map(),
   }
 }
@@ -101,6 +104,7 @@ export function collectSelfMetrics(
     out.push(['cpuUsage', ((gauges.cpuMicros - previousCpuMicros) / 1e6 / intervalSeconds) * 100])
   }
   if (gauges.rssBytes !== undefined) out.push(['memUsage', gauges.rssBytes])
+  if (counters.walReplayed > 0) out.push(['walReplayed', counters.walReplayed])
   for (const [reason, n] of counters.rejected) out.push([`rejected.${reason}`, n])
   Object.assign(counters, createCounters())
   return out

@@ -1,7 +1,9 @@
 // The metric receivers of `carbon serve`: plaintext over TCP and UDP, pickle over TCP. Parsing is the
 // protocol modules' (pure); framing, sockets and backpressure are here. One bad line, frame or item is
 // reported and skipped: a connection is never dropped for its content. TCP receivers can be paused
-// (the cache is full) instead of points being dropped; UDP cannot, and says so in its counters.
+// (the cache or the write-ahead log is full) instead of points being dropped; UDP cannot, and says so
+// in its counters. carbon's only acknowledgement is the close: a TCP connection is closed by the server
+// after the client's end, once the sink says every point read from it is safe (acknowledge).
 
 import dgram from 'node:dgram'
 import net from 'node:net'
@@ -19,8 +21,10 @@ export interface ReceiverSink {
   point(metric: string, value: number, timestamp: number): void
   /** Something refused, by reason (counted, and logged at a bounded rate by the daemon). */
   reject(protocol: string, reason: string, detail: string, peer: string): void
-  /** A datagram that arrived while the cache was full: its points are dropped (UDP cannot wait). */
+  /** Whether a datagram must be dropped now (the cache or the log is full: UDP cannot wait). */
   full(): boolean
+  /** `done` runs once every point handed to point() so far is safe (in the write-ahead log). */
+  acknowledge(done: () => void): void
 }
 
 export interface Receiver {
@@ -132,7 +136,7 @@ export function startLineReceiver(
     socket.on('data', (chunk) => decoder.push(chunk))
     socket.on('end', () => {
       decoder.end()
-      socket.end()
+      sink.acknowledge(() => socket.end())
     })
   })
 }
@@ -188,7 +192,7 @@ export function startPickleReceiver(
           `the connection ended ${end.missingBytes} bytes into a frame`,
           peer,
         )
-      socket.end()
+      sink.acknowledge(() => socket.end())
     })
   })
 }

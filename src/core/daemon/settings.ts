@@ -5,6 +5,8 @@
 import path from 'node:path'
 import type { ResolvedSettings } from '../config/carbon-conf.js'
 import type { ConfigSet } from '../config/match.js'
+import type { WalSync } from './wal.js'
+import { DEFAULT_WAL_MAX_BYTES } from './wal.js'
 
 export const WRITE_STRATEGIES = ['sorted', 'max', 'naive', 'timesorted'] as const
 export type WriteStrategy = (typeof WRITE_STRATEGIES)[number]
@@ -46,6 +48,8 @@ export interface DaemonSettings {
   writers: number
   /** Log each file created (LOG_CREATES). */
   logCreates: boolean
+  /** The write-ahead log in <storageDir>/wal: off, its fsync policy, its size limit. */
+  wal: { enabled: boolean; sync: WalSync; maxBytes: number }
 }
 
 export interface SettingOverrides {
@@ -58,6 +62,10 @@ export interface SettingOverrides {
   interface?: string
   writers?: number
   instance?: string
+  /** false: --no-wal. */
+  wal?: boolean
+  walSync?: WalSync
+  walMaxSize?: number
 }
 
 /** The settings with no carbon.conf: carbon's code defaults, local paths, loopback listeners. */
@@ -89,6 +97,7 @@ export function defaultSettings(cwd: string): DaemonSettings {
     maxReceiverConnections: Infinity,
     writers: 1,
     logCreates: true,
+    wal: { enabled: true, sync: 'interval', maxBytes: DEFAULT_WAL_MAX_BYTES },
   }
 }
 
@@ -182,5 +191,10 @@ export function applyOverrides(settings: DaemonSettings, overrides: SettingOverr
   }
   if (overrides.writers !== undefined) out.writers = Math.max(1, overrides.writers)
   if (overrides.instance !== undefined) out.instance = overrides.instance
+  out.wal = {
+    enabled: overrides.wal ?? out.wal.enabled,
+    sync: overrides.walSync ?? out.wal.sync,
+    maxBytes: overrides.walMaxSize ?? out.wal.maxBytes,
+  }
   return out
 }

@@ -23,6 +23,8 @@ import {
 import { mountTmpfs, resizeTmpfs } from '../../helpers/tmpfs.js'
 import { tempDir } from '../../helpers/tmp.js'
 import { fetch } from '../../../src/core/whisper/fetch.js'
+import { metricPoints } from '../../../src/core/daemon/cache.js'
+import { writeDump } from '../../../src/core/daemon/dump.js'
 
 const reference = needsReference()
 
@@ -305,7 +307,8 @@ test(
     })
     assert.deepEqual(await serve.exited, { status: 0, signal: null })
     const stopped = serve.events.find((e) => e.type === 'stopped')!
-    assert.equal(stopped.dumped, 0)
+    assert.equal(stopped.left, 0)
+    assert.deepEqual(fs.readdirSync(path.join(root, 'storage')), ['whisper'], 'no log is left')
     const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
     assert.equal(countPoints(tree, 'bulk/'), 100_000)
     assert.deepEqual(tree['bulk/m7.wsp']?.points.slice(0, 2), [
@@ -315,39 +318,72 @@ test(
   },
 )
 
+for (const flags of [[], ['--no-wal']]) {
+  test(
+    `a tiny --shutdown-timeout${flags.length ? ` with ${flags.join(' ')}` : ''} leaves the rest in the write-ahead log; the next start replays it and nothing is lost`,
+    reference,
+    async (t) => {
+      const root = tempDir(t)
+      // 3 writes a second: the cache cannot be written in the time given.
+      const config = configDir(root, { settings: { MAX_UPDATES_PER_SECOND: '3' } })
+      const first = await startServe(t, ['--config', config, '--shutdown-timeout', '1', ...flags])
+      const t0 = aligned(60) - 60 * 10
+      await sendTcp(first.ports.line!, bulkLines(200, 5, t0))
+      await first.waitFor((e) => e.type === 'created')
+      assert.deepEqual(await first.stop(), { status: 0, signal: null })
+      const stopped = first.events.find((e) => e.type === 'stopped')!
+      const walDir = path.join(root, 'storage', 'wal')
+      assert.equal(stopped.wal, walDir)
+      assert.ok((stopped.left as number) > 0 && fs.readdirSync(walDir).length > 0)
+      const onDisk = countPoints(readTreeWithReference(path.join(root, 'storage', 'whisper')), 'bulk/')
+      assert.ok(onDisk + (stopped.left as number) >= 1000, `${onDisk} + ${String(stopped.left)}`)
+
+      configDir(root, { settings: { MAX_UPDATES_PER_SECOND: '100000' } })
+      const second = await startServe(t, ['--config', config, ...flags])
+      const replayed = await second.waitFor((e) => e.type === 'wal-replayed')
+      assert.ok((replayed.points as number) >= (stopped.left as number))
+      assert.deepEqual(await second.stop(), { status: 0, signal: null })
+      const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
+      assert.equal(countPoints(tree, 'bulk/'), 1000)
+      assert.deepEqual(tree['bulk/m7.wsp']?.points.slice(0, 2), [
+        [t0, 7],
+        [t0 + 60, 7.125],
+      ])
+      assert.deepEqual(
+        fs.readdirSync(path.join(root, 'storage')),
+        ['whisper'],
+        'the log is gone once written',
+      )
+    },
+  )
+}
+
 test(
-  'a tiny --shutdown-timeout dumps what is left; the next start replays it and nothing is lost',
+  'issue 14.5: a shutdown dump left by an earlier version is replayed once, through the write-ahead log',
   reference,
   async (t) => {
     const root = tempDir(t)
-    // 3 writes a second: the cache cannot be written in the time given.
-    const config = configDir(root, { settings: { MAX_UPDATES_PER_SECOND: '3' } })
-    const first = await startServe(t, ['--config', config, '--shutdown-timeout', '1'])
-    const t0 = aligned(60) - 60 * 10
-    await sendTcp(first.ports.line!, bulkLines(200, 5, t0))
-    await first.waitFor((e) => e.type === 'created')
-    assert.deepEqual(await first.stop(), { status: 0, signal: null })
-    const stopped = first.events.find((e) => e.type === 'stopped')!
+    const config = configDir(root, {})
+    const t0 = aligned(60)
     const dumpFile = path.join(root, 'storage', 'carbonkit-cache.dump')
-    assert.equal(stopped.dumpFile, dumpFile)
-    assert.ok((stopped.dumped as number) > 0 && fs.existsSync(dumpFile))
-    assert.equal(
-      countPoints(readTreeWithReference(path.join(root, 'storage', 'whisper')), 'bulk/') +
-        (stopped.dumped as number),
-      1000,
-    )
-
-    configDir(root, { settings: { MAX_UPDATES_PER_SECOND: '100000' } })
-    const second = await startServe(t, ['--config', config])
-    const replayed = await second.waitFor((e) => e.type === 'replayed')
-    assert.equal(replayed.points, stopped.dumped)
-    assert.deepEqual(await second.stop(), { status: 0, signal: null })
-    assert.equal(countPoints(readTreeWithReference(path.join(root, 'storage', 'whisper')), 'bulk/'), 1000)
-    assert.deepEqual(
-      fs.readdirSync(path.join(root, 'storage')).filter((f) => f.includes('dump')),
-      [],
-      'the dump is gone once replayed and written',
-    )
+    writeDump(dumpFile, [
+      ['dumped.a', metricPoints([t0, t0 + 60], [1.25, -2])],
+      ['dumped.b', metricPoints([t0], [1e308])],
+    ])
+    const serve = await startServe(t, ['--config', config])
+    const replayed = await serve.waitFor((e) => e.type === 'replayed')
+    assert.equal(replayed.points, 3)
+    // Once in the log, the dump is gone: a crash now replays the log, not the dump again.
+    assert.deepEqual(fs.readdirSync(path.join(root, 'storage')).sort(), ['wal', 'whisper'])
+    await serve.waitFor(created('dumped.b'))
+    assert.deepEqual(await serve.stop(), { status: 0, signal: null })
+    const tree = readTreeWithReference(path.join(root, 'storage', 'whisper'))
+    assert.deepEqual(tree['dumped/a.wsp']?.points, [
+      [t0, 1.25],
+      [t0 + 60, -2],
+    ])
+    assert.deepEqual(tree['dumped/b.wsp']?.points, [[t0, 1e308]])
+    assert.deepEqual(fs.readdirSync(path.join(root, 'storage')), ['whisper'])
   },
 )
 

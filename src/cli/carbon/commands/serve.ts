@@ -1,8 +1,11 @@
 import fs from 'node:fs'
 import type { Command } from 'commander'
+import { InvalidArgumentError } from 'commander'
 import { loadServeConfig } from '../../../core/daemon/config.js'
 import type { Daemon } from '../../../core/daemon/daemon.js'
 import { startDaemon } from '../../../core/daemon/daemon.js'
+import type { WalSync } from '../../../core/daemon/wal.js'
+import { WAL_SYNC_MODES } from '../../../core/daemon/wal.js'
 import { choice, parseCountOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
 import { handleSignals, processResources } from '../../shared/signals.js'
@@ -20,6 +23,18 @@ interface ServeFlags {
   writers?: number
   logFormat: 'text' | 'json'
   shutdownTimeout?: number
+  wal: boolean
+  walSync?: WalSync
+  walMaxSize?: number
+}
+
+/** A size in bytes: a count, or one with K, M or G (powers of 1024; KiB, MB... spellings too). */
+function parseSizeOption(text: string): number {
+  const match = /^\s*([0-9]+)\s*([kmg]?)(?:i?b)?\s*$/i.exec(text)
+  if (!match) throw new InvalidArgumentError(`not a size (bytes, or a number with K, M or G): '${text}'`)
+  const bytes = Number(match[1]) * 1024 ** ' kmg'.indexOf((match[2] || ' ').toLowerCase())
+  if (bytes < 1 << 20) throw new InvalidArgumentError(`at least 1M: '${text}'`)
+  return bytes
 }
 
 export function registerServe(program: Command, ctx: Context): void {
@@ -40,8 +55,19 @@ export function registerServe(program: Command, ctx: Context): void {
     .option('--log-format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .option(
       '--shutdown-timeout <seconds>',
-      'on stop, dump what is not written by then; the next start replays it',
+      'on stop, leave what is not written by then in the write-ahead log; the next start replays it',
       parseCountOption,
+    )
+    .option(
+      '--wal-sync <when>',
+      'fsync the write-ahead log: interval (at most every second), always (before acknowledging), off',
+      choice(WAL_SYNC_MODES),
+    )
+    .option('--no-wal', 'no write-ahead log: a crash loses the points in memory')
+    .option(
+      '--wal-max-size <bytes>',
+      'pause TCP receivers when the write-ahead log is this big (default 2G)',
+      parseSizeOption,
     )
     .action(async (flags: ServeFlags) => {
       const { settings, config, reload, warnings } = loadServeConfig({ ...flags, cwd: ctx.cwd, env: ctx.env })

@@ -10,6 +10,20 @@ function describe(event: DaemonEvent): string {
       return `listening: ${event.addresses.map((a) => `${a.protocol} ${a.address}:${a.port}`).join(', ')}; data in ${event.dataDir}`
     case 'replayed':
       return `replayed ${event.points} points from ${event.file}`
+    case 'wal-replaying':
+      return `replaying the write-ahead log: ${event.segments} of ${event.of} segments, ${event.points} points so far (${event.segment})`
+    case 'wal-replayed':
+      return `replayed ${event.points} points from the write-ahead log in ${event.dir} (${event.segments} segments, ${event.bytes} bytes, ${event.seconds.toFixed(1)} s)`
+    case 'wal-damaged':
+      return `write-ahead log damaged: ${event.file} cut at byte ${event.offset} (${event.reason}; ${event.cutBytes} bytes after it unreadable); the points before it are replayed`
+    case 'wal-stalled':
+      return `cannot append to the write-ahead log: ${event.message}; receivers paused, trying again every second`
+    case 'wal-unstalled':
+      return 'the write-ahead log has room again'
+    case 'wal-full':
+      return `write-ahead log full (${event.bytes} bytes): receivers paused until written points free a segment`
+    case 'wal-resumed':
+      return `write-ahead log below its limit (${event.bytes} bytes): receivers resumed`
     case 'created':
       return `created ${event.path} for ${event.metric}`
     case 'write-error':
@@ -31,7 +45,7 @@ function describe(event: DaemonEvent): string {
     case 'stopping':
       return `stopping: writing ${event.cached} cached points`
     case 'stopped':
-      return `stopped: ${event.written} points written${event.dumped > 0 ? `, ${event.dumped} dumped to ${event.dumpFile} for the next start` : ''}`
+      return `stopped: ${event.written} points written${event.left > 0 ? `, ${event.left} left in the write-ahead log ${event.wal} for the next start` : ''}`
   }
 }
 

@@ -1,0 +1,262 @@
+// The write-ahead log: exact round trip, segments that rotate and go once released, acknowledgements
+// only after the write, and damage (a torn tail at every byte of the last record, a flipped byte)
+// cut back to the last good record without refusing to replay the rest.
+
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import { MetricCache } from '../../../../src/core/daemon/cache.js'
+import type { WalEvent, WalOptions } from '../../../../src/core/daemon/wal.js'
+import { WriteAheadLog, crc32, encodeWalName, segmentName } from '../../../../src/core/daemon/wal.js'
+import { tempDir } from '../../../helpers/tmp.js'
+
+type Point = [segment: number, name: string, timestamp: number, value: number]
+
+function replayAll(dir: string, options: Partial<WalOptions> = {}): { points: Point[]; events: WalEvent[] } {
+  const events: WalEvent[] = []
+  const wal = new WriteAheadLog({ dir, sync: 'off', onEvent: (e) => events.push(e), ...options })
+  const points: Point[] = []
+  wal.replay((segment, name, timestamp, value) => points.push([segment, name, timestamp, value]))
+  return { points, events }
+}
+
+/** One record per batch: each batch appended in one turn and flushed. */
+function writeBatches(
+  dir: string,
+  batches: [string, number, number][][],
+  options: Partial<WalOptions> = {},
+): void {
+  const wal = new WriteAheadLog({ dir, sync: 'off', ...options })
+  wal.replay(() => undefined)
+  wal.open()
+  for (const batch of batches) {
+    for (const [name, timestamp, value] of batch) wal.append(encodeWalName(name), timestamp, value)
+    wal.flush()
+  }
+  wal.close({ discard: false })
+}
+
+test('crc32 is the zlib one', () => {
+  assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926)
+  assert.equal(crc32(Buffer.from('56789'), crc32(Buffer.from('1234'))), 0xcbf43926)
+})
+
+test('points read back exactly and in order: any name, infinities, -0, fractional timestamps', (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  const long = `x.${'y'.repeat(70_000)}`
+  writeBatches(dir, [
+    [
+      ['a.b', 1, Infinity],
+      ['été.日本;tag=x', 2.5, -0],
+    ],
+    [
+      [long, 3, 1e308],
+      ['a.b', 1, -Infinity],
+    ],
+  ])
+  assert.deepEqual(fs.readdirSync(dir), [segmentName(1)])
+  const { points, events } = replayAll(dir)
+  assert.deepEqual(events, [])
+  assert.deepEqual(points, [
+    [1, 'a.b', 1, Infinity],
+    [1, 'été.日本;tag=x', 2.5, -0],
+    [1, long, 3, 1e308],
+    [1, 'a.b', 1, -Infinity],
+  ])
+  assert.ok(Object.is(points[1]![3], -0))
+})
+
+test('a new segment at each start and when one is full; release deletes the closed ones below an epoch', (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  const batches = Array.from({ length: 40 }, (_, b) =>
+    Array.from({ length: 20 }, (_, i): [string, number, number] => [`m.${i}`, b, i]),
+  )
+  writeBatches(dir, batches, { segmentBytes: 4096 })
+  const ids = fs.readdirSync(dir)
+  assert.ok(ids.length > 3, ids.join(' '))
+  const { points } = replayAll(dir)
+  assert.equal(points.length, 800)
+  assert.deepEqual(
+    points.map(([, name, timestamp, value]) => [name, timestamp, value]),
+    batches.flat(),
+  )
+  // The next run appends to a segment of its own, after the replayed ones.
+  const wal = new WriteAheadLog({ dir, sync: 'off' })
+  wal.replay(() => undefined)
+  wal.open()
+  assert.equal(wal.epoch, ids.length + 1)
+  wal.release(3)
+  assert.deepEqual(fs.readdirSync(dir), [...ids.slice(2), segmentName(ids.length + 1)])
+  wal.close({ discard: true })
+  assert.equal(fs.existsSync(dir), false)
+})
+
+test('an acknowledgement waits for the write of every point appended before it', async (t) => {
+  for (const sync of ['off', 'interval', 'always'] as const) {
+    const dir = path.join(tempDir(t), sync)
+    const wal = new WriteAheadLog({ dir, sync })
+    wal.replay(() => undefined)
+    wal.open()
+    const acked: number[] = []
+    wal.append(encodeWalName('a'), 1, 1)
+    wal.barrier(() => acked.push(fs.statSync(path.join(dir, segmentName(1))).size))
+    await Promise.resolve()
+    assert.equal(acked.length, 0, `${sync}: not before the write`)
+    await new Promise((r) => setTimeout(r, 50))
+    assert.equal(acked.length, 1, sync)
+    assert.ok(acked[0]! > 8, `${sync}: the point is in the file when acknowledged`)
+    // Nothing pending: at once (in a microtask).
+    wal.barrier(() => acked.push(0))
+    await new Promise((r) => setTimeout(r, 20))
+    assert.equal(acked.length, 2, sync)
+    wal.close({ discard: false })
+  }
+})
+
+test('issue 14.6c: the last record torn at every byte: the records before it replay, the tail is cut with one event', (t) => {
+  const root = tempDir(t)
+  const source = path.join(root, 'source')
+  writeBatches(source, [
+    [
+      ['a', 1, 1],
+      ['b', 2, 2],
+    ],
+    [['c', 3, 3]],
+    [
+      ['d', 4, 4],
+      ['e', 5, 5],
+    ],
+  ])
+  const whole = fs.readFileSync(path.join(source, segmentName(1)))
+  // The last record: 8 header bytes and two points of 2 + 1 + 16 bytes.
+  const lastRecord = whole.byteLength - (8 + 2 * 19)
+  for (let cut = lastRecord; cut < whole.byteLength; cut++) {
+    const dir = path.join(root, `cut-${cut}`)
+    fs.mkdirSync(dir)
+    const file = path.join(dir, segmentName(1))
+    fs.writeFileSync(file, whole.subarray(0, cut))
+    const { points, events } = replayAll(dir)
+    assert.deepEqual(
+      points.map(([, name]) => name),
+      ['a', 'b', 'c'],
+      `cut at ${cut}`,
+    )
+    if (cut === lastRecord) assert.deepEqual(events, [])
+    else {
+      assert.equal(events.length, 1, `cut at ${cut}`)
+      assert.deepEqual(
+        { ...events[0], reason: undefined },
+        { type: 'wal-damaged', file, offset: lastRecord, cutBytes: cut - lastRecord, reason: undefined },
+      )
+    }
+    assert.equal(fs.statSync(file).size, lastRecord, 'cut back to the last good record')
+    // Cut once: the next replay is clean.
+    assert.deepEqual(replayAll(dir).events, [])
+  }
+})
+
+test('issue 14.6c: a byte flipped mid-segment ends that segment there; the next segments replay', (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  const batches = Array.from({ length: 30 }, (_, b) =>
+    Array.from({ length: 20 }, (_, i): [string, number, number] => [`m.${i}`, b, i]),
+  )
+  writeBatches(dir, batches, { segmentBytes: 4096 })
+  const first = path.join(dir, segmentName(1))
+  const before = replayAll(dir).points
+  const inFirst = before.filter(([segment]) => segment === 1).length
+  const bytes = fs.readFileSync(first)
+  const middle = Math.floor(bytes.byteLength / 2)
+  bytes[middle] = bytes[middle]! ^ 0x40
+  fs.writeFileSync(first, bytes)
+  const { points, events } = replayAll(dir)
+  assert.equal(events.length, 1)
+  const event = events[0] as Extract<WalEvent, { type: 'wal-damaged' }>
+  assert.equal(event.file, first)
+  assert.ok(event.offset <= middle && event.offset > 8, String(event.offset))
+  const kept = points.filter(([segment]) => segment === 1).length
+  assert.ok(kept > 0 && kept < inFirst, `${kept} of ${inFirst}`)
+  // Everything before the damage, then every later segment, in order.
+  assert.deepEqual(points, [...before.slice(0, kept), ...before.slice(inFirst)])
+  assert.equal(fs.statSync(first).size, event.offset)
+})
+
+test('a segment that is not one (empty, or foreign bytes) does not stop the replay', (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  writeBatches(dir, [[['a', 1, 1]]])
+  fs.writeFileSync(path.join(dir, segmentName(2)), '')
+  fs.writeFileSync(path.join(dir, segmentName(3)), 'hello, world')
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a segment name: ignored')
+  const { points, events } = replayAll(dir)
+  assert.deepEqual(points, [[1, 'a', 1, 1]])
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['wal-damaged'],
+  )
+})
+
+test('the size limit blocks appends until released segments make room', (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  let flows = 0
+  const wal = new WriteAheadLog({ dir, sync: 'off', maxBytes: 1 << 16, onFlow: () => flows++ })
+  wal.replay(() => undefined)
+  wal.open()
+  let i = 0
+  while (!wal.blocked()) {
+    for (let n = 0; n < 50; n++) wal.append(encodeWalName(`m.${n}`), i, i)
+    wal.flush()
+    i++
+  }
+  assert.equal(wal.holding, true)
+  assert.equal(flows, 1)
+  wal.release(Infinity)
+  assert.equal(wal.blocked(), false)
+  assert.equal(wal.holding, false)
+  assert.equal(flows, 2)
+  wal.close({ discard: true })
+})
+
+test('the cache keeps the lowest epoch of every unwritten point, held or in flight, through a put-back', () => {
+  const cache = new MetricCache({ strategy: 'sorted', minTimestampLag: 0 })
+  assert.equal(cache.oldestEpoch(), Infinity)
+  cache.epoch = 1
+  cache.store('a', 1, 1)
+  cache.epoch = 2
+  cache.store('a', 2, 2)
+  cache.store('b', 1, 1)
+  assert.equal(cache.oldestEpoch(), 1)
+  const taken = cache.drain(Infinity)!
+  assert.equal(taken.metric, 'a')
+  cache.epoch = 3
+  cache.store('a', 3, 3)
+  assert.equal(cache.oldestEpoch(), 1, 'in flight still counts')
+  // The write could not happen: back in the cache, with the older epoch.
+  cache.restore('a', taken.points)
+  assert.equal(cache.oldestEpoch(), 1)
+  const drained = [cache.drain(Infinity)!, cache.drain(Infinity)!]
+  const a = drained.find((d) => d.metric === 'a')!
+  const b = drained.find((d) => d.metric === 'b')!
+  cache.settled('a', a.points)
+  assert.equal(cache.oldestEpoch(), 2, 'b is left')
+  cache.settled('b', b.points)
+  assert.equal(cache.oldestEpoch(), Infinity)
+})
+
+test('a checkpoint (nothing unwritten) replaces a big current segment with a fresh one', (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  const wal = new WriteAheadLog({ dir, sync: 'interval' })
+  wal.replay(() => undefined)
+  wal.open()
+  wal.append(encodeWalName('small'), 1, 1)
+  wal.flush()
+  wal.checkpoint()
+  assert.deepEqual(fs.readdirSync(dir), [segmentName(1)], 'a small segment stays')
+  const name = encodeWalName('m')
+  for (let i = 0; i < 300_000; i++) wal.append(name, i, i)
+  wal.flush()
+  wal.checkpoint()
+  assert.deepEqual(fs.readdirSync(dir), [segmentName(2)])
+  assert.equal(wal.epoch, 2)
+  wal.close({ discard: false })
+  assert.deepEqual(replayAll(dir).points, [])
+})
