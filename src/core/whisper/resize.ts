@@ -66,11 +66,25 @@ export interface ResizeResult {
   before: { archives: ArchiveSpec[]; xFilesFactor: number; aggregationMethod: string; sizeBytes: number }
   after: { archives: ArchiveSpec[]; xFilesFactor: number; aggregationMethod: string; sizeBytes: number }
   archives: ResizeArchiveReport[]
-  /** Old points no new archive can hold (too old for the new retention, or only coarser than every new archive covering them). */
-  lost: { points: number; oldest?: number; newest?: number }
+  /** Old points no new archive holds, and why. */
+  lost: LostPoints
   backup?: string
   /** Points writers put into the old file while it was being migrated, copied into the new one. */
   caughtUp: number
+}
+
+/**
+ * Old points that no new archive holds, by cause: outside every new archive's window (too old for the
+ * new retention, or in the future); coarser than every new archive whose window covers them (hourly
+ * data where the new file keeps minutes only); or in the window of a new archive that could hold them
+ * but whose roll-up of their bucket the xFilesFactor refused (too few old points in the bucket: sparse
+ * data, which a lower xFilesFactor keeps).
+ */
+export interface LostPoints {
+  points: number
+  oldest?: number
+  newest?: number
+  byCause: { retention: number; resolution: number; xFilesFactor: number }
 }
 
 interface OldWindow {
@@ -172,27 +186,42 @@ function buildArchive(
   return { spec, fromInterval, values, known, report }
 }
 
-/** Old points that no new archive holds: none covers them at the same or a coarser step with a value. */
-function countLost(old: readonly OldWindow[], built: readonly NewArchive[]): ResizeResult['lost'] {
-  const lost: ResizeResult['lost'] = { points: 0 }
+/**
+ * Old points that no new archive holds: none covers them at the same or a coarser step with a value.
+ * A holder whose window covers such a point has the point's bucket empty only because the
+ * xFilesFactor refused its roll-up (buildArchive visits every old point of a candidate archive), so
+ * the cause is exact, not a guess.
+ */
+function countLost(old: readonly OldWindow[], built: readonly NewArchive[]): LostPoints {
+  const lost: LostPoints = { points: 0, byCause: { retention: 0, resolution: 0, xFilesFactor: 0 } }
+  const inWindow = (a: NewArchive, t: number): boolean => {
+    const step = a.spec[0]
+    const index = (t - mod(t, step) - a.fromInterval) / step
+    return index >= 0 && index < a.values.length
+  }
   for (const w of old) {
     const oldStep = w.archive.secondsPerPoint
     const holders = built.filter((a) => a.spec[0] >= oldStep && a.spec[0] % oldStep === 0)
     for (const i of w.knownIndices) {
       const t = w.fromInterval + i * oldStep
       let held = false
+      let refused = false
       for (const a of holders) {
+        if (!inWindow(a, t)) continue
         const step = a.spec[0]
-        const index = (t - mod(t, step) - a.fromInterval) / step
-        if (index >= 0 && index < a.values.length && a.known[index] === 1) {
+        if (a.known[(t - mod(t, step) - a.fromInterval) / step] === 1) {
           held = true
           break
         }
+        refused = true
       }
       if (held) continue
       lost.points++
       lost.oldest = Math.min(lost.oldest ?? t, t)
       lost.newest = Math.max(lost.newest ?? t, t)
+      if (refused) lost.byCause.xFilesFactor++
+      else if (built.some((a) => inWindow(a, t))) lost.byCause.resolution++
+      else lost.byCause.retention++
     }
   }
   return lost

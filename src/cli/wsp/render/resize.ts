@@ -3,19 +3,17 @@ import type { ResizeResult } from '../../../core/whisper/resize.js'
 import { formatArchiveList } from '../../../core/whisper/retention.js'
 import { formatRepr } from '../../../core/py-format.js'
 import type { Context } from '../../shared/context.js'
+import { describeLoss } from './loss.js'
 import { renderTreeSummary } from './tree.js'
 
-function renderLost(lost: ResizeResult['lost']): string {
-  if (lost.points === 0) return 'nothing lost'
-  const range = `${new Date(lost.oldest! * 1000).toISOString()} to ${new Date(lost.newest! * 1000).toISOString()}`
-  return `${lost.points} points the new archives cannot hold (${range})`
-}
+/** What keeps the points an xFilesFactor refuses (a lower one; 0 keeps any bucket with a point). */
+const XFF_HINT = 'use --x-files-factor 0, or wsp set-xff first, to keep them'
 
 function renderOne(r: ResizeResult, detailed: boolean): string {
   const verb = r.dryRun ? 'would resize' : r.unchanged ? 'unchanged' : 'resized'
   let out =
     `${r.path}: ${verb} ${formatArchiveList(r.before.archives)} -> ${formatArchiveList(r.after.archives)}` +
-    ` (${r.after.aggregationMethod}, xFilesFactor ${formatRepr(r.after.xFilesFactor)}), ${renderLost(r.lost)}\n`
+    ` (${r.after.aggregationMethod}, xFilesFactor ${formatRepr(r.after.xFilesFactor)}), ${describeLoss(r.lost, r.after.xFilesFactor, XFF_HINT)}\n`
   if (!detailed) return out
   r.archives.forEach((a, i) => {
     out += `  archive ${i} (${a.secondsPerPoint}s x ${a.points}): ${a.copied} copied, ${a.aggregated} aggregated\n`
