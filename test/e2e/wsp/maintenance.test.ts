@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
+import { create } from '../../../src/core/whisper/create.js'
 import { assertOneLineError, run } from '../../helpers/cli.js'
 import { FIXTURES } from '../../helpers/paths.js'
 import { REFERENCE_PYTHON, needsReference, runReferenceScript } from '../../helpers/reference.js'
@@ -368,5 +369,22 @@ describe('xFilesFactor named as the cause', () => {
     const again = run('wsp', ['fill', src, dst, '--json'], { env })
     const json = JSON.parse(again.stdout) as { outcomes: { result: { refused: number } }[] }
     assert.equal(json.outcomes[0]!.result.refused, 0)
+  })
+})
+
+describe('exit status after a large output', () => {
+  test('a tree command whose JSON fills the pipe after its workers ran keeps its exit status', (t) => {
+    // Worker threads leave stdout non-blocking; the output then waits for the pipe to drain, and
+    // the failure of a file must still set the status (it used to end with 0).
+    const dir = tempDir(t)
+    for (let i = 0; i < 300; i++) {
+      const file = path.join(dir, `f${String(i).padStart(3, '0')}.wsp`)
+      create(file, [[60, 60]])
+    }
+    fs.copyFileSync(CORRUPT[0]!, path.join(dir, 'zz-corrupt.wsp'))
+    const result = run('wsp', ['resize', dir, '1m:2h', '--nobackup', '--json'])
+    assert.ok(result.stdout.length > 1 << 17, `${result.stdout.length} bytes`)
+    assert.equal(JSON.parse(result.stdout).outcomes.length, 301)
+    assert.equal(result.status, 4, result.stderr)
   })
 })
