@@ -334,7 +334,7 @@ describe('xFilesFactor named as the cause', () => {
     assert.equal(dry.status, 0, dry.stderr)
     assert.match(
       dry.stdout,
-      /30 points lost \(.*\): 30 because xFilesFactor 0\.5 refuses roll-ups of sparse data \(use --x-files-factor 0/,
+      /30 points would be lost \(.*\): 30 because xFilesFactor 0\.5 refuses roll-ups of sparse data \(use --x-files-factor 0/,
     )
     assert.doesNotMatch(dry.stdout, /retention|coarser/)
     const json = JSON.parse(run('wsp', ['resize', file, '1m:1d', '--dry-run', '--json'], { env }).stdout) as {
@@ -349,7 +349,7 @@ describe('xFilesFactor named as the cause', () => {
     const short = path.join(path.dirname(file), 'short.wsp')
     sparseFile(short, 30)
     const layout = run('wsp', ['resize', short, '10s:10m', '--dry-run'], { env })
-    assert.match(layout.stdout, /21 points lost \(.*\): 21 outside the new archives' retention\n/)
+    assert.match(layout.stdout, /21 points would be lost \(.*\): 21 outside the new archives' retention\n/)
   })
 
   test('issue 13.7: fill says which gaps xFilesFactor 0.5 left empty', (t) => {

@@ -147,6 +147,7 @@ describe('resize fixes whisper-resize', () => {
     const kept = resize(file, [[60, 120]], { now, dryRun: true, xFilesFactor: 0.1 })
     assert.equal(kept.lost.points, 0)
     assert.equal(kept.archives[0]!.aggregated, 20)
+    assert.equal(kept.merged, 20)
   })
 
   test('same steps are copied exactly, NaN and -0.0 included', (t) => {
