@@ -46,6 +46,8 @@ export class FdOutput extends EventEmitter implements Output {
       if (code === 'EAGAIN') {
         // A non-blocking descriptor that is full: the stream waits for it.
         this.stream = this.fallback()
+        // Callers wait for 'drain' on this object (output.ts): pass the stream's on.
+        this.stream.on('drain', () => this.emit('drain'))
         return this.stream.write(bytes.subarray(at), done ?? noop)
       }
       if (code === 'EPIPE') this.closedByPeer = true

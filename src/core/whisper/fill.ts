@@ -27,9 +27,16 @@ export interface FillOptions {
 export interface FillResult {
   source: string
   destination: string
-  /** Per destination archive (file order): gap intervals found and points written into them. */
-  archives: { archive: number; gaps: number; filled: number }[]
+  /**
+   * Per destination archive (file order): gap intervals found, points written into them, and gaps
+   * left empty although the source had points there, because the destination's xFilesFactor refused
+   * their roll-up (too few source points in the interval: sparse data).
+   */
+  archives: { archive: number; gaps: number; filled: number; refused: number }[]
   filled: number
+  refused: number
+  /** The destination's xFilesFactor, which decided the roll-ups. */
+  xFilesFactor: number
 }
 
 interface SourceWindow {
@@ -52,7 +59,8 @@ function readSourceWindows(source: WhisperFile, now: number): SourceWindow[] {
 /**
  * What the source has for the destination interval [start, start + step): the points of the finest
  * source archive with data there, at the same or a finer step (raw, for the finest destination
- * archive), or their aggregate (for coarser ones), or undefined.
+ * archive), or their aggregate (for coarser ones); else 'refused' when a source archive had points
+ * there but too few for the xFilesFactor, or undefined.
  */
 function sourceFor(
   windows: readonly SourceWindow[],
@@ -61,7 +69,8 @@ function sourceFor(
   raw: boolean,
   method: string,
   xFilesFactor: number,
-): [number[], number[]] | undefined {
+): [number[], number[]] | 'refused' | undefined {
+  let refused = false
   for (const w of windows) {
     const sourceStep = w.archive.secondsPerPoint
     if (sourceStep > step || step % sourceStep !== 0) continue
@@ -83,10 +92,13 @@ function sourceFor(
     }
     if (values.length === 0) continue
     if (size === 1 || raw) return [timestamps, values]
-    if (!(values.length / size >= Math.fround(xFilesFactor))) continue
+    if (!(values.length / size >= Math.fround(xFilesFactor))) {
+      refused = true
+      continue
+    }
     return [[start], [aggregate(method, values, neighbors)]]
   }
-  return undefined
+  return refused ? 'refused' : undefined
 }
 
 /**
@@ -98,7 +110,12 @@ export function fill(sourcePath: string, destinationPath: string, options: FillO
   return withWhisperFile(sourcePath, { write: false, lock: false }, (source) =>
     withWhisperFile(destinationPath, { write: true, lock: options.lock ?? true }, (destination) => {
       const windows = readSourceWindows(source, now)
-      const archives = destination.header.archives.map((_, archive) => ({ archive, gaps: 0, filled: 0 }))
+      const archives = destination.header.archives.map((_, archive) => ({
+        archive,
+        gaps: 0,
+        filled: 0,
+        refused: 0,
+      }))
       const order = destination.header.archives
         .map((a, i) => [a, i] as const)
         .sort((x, y) => x[0].retention - y[0].retention)
@@ -114,7 +131,8 @@ export function fill(sourcePath: string, destinationPath: string, options: FillO
           if (interval > now) continue
           archives[index]!.gaps++
           const found = sourceFor(windows, interval, step, rank === 0, aggregationMethod, xFilesFactor)
-          if (!found) continue
+          if (found === 'refused') archives[index]!.refused++
+          if (found === undefined || found === 'refused') continue
           timestamps.push(...found[0])
           values.push(...found[1])
           archives[index]!.filled++
@@ -123,7 +141,8 @@ export function fill(sourcePath: string, destinationPath: string, options: FillO
       })
       if (options.fsync) flushFile(destination)
       const filled = archives.reduce((sum, a) => sum + a.filled, 0)
-      return { source: sourcePath, destination: destinationPath, archives, filled }
+      const refused = archives.reduce((sum, a) => sum + a.refused, 0)
+      return { source: sourcePath, destination: destinationPath, archives, filled, refused, xFilesFactor }
     }),
   )
 }

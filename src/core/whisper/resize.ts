@@ -42,6 +42,12 @@ export interface ResizeOptions {
   fallocate?: boolean
   /** Compute and report, write nothing. */
   dryRun?: boolean
+  /**
+   * Write the new file even when it discards points, lost or merged into coarser aggregates (default
+   * true, as whisper-resize). When false, such a resize writes nothing and returns `refused`: decided
+   * under the lock, on the points the resize would really discard.
+   */
+  allowLoss?: boolean
   now?: number
   /** Milliseconds to let queued writers through the old inode's lock before each catch-up pass (default 2). */
   catchUpDelayMs?: number
@@ -63,14 +69,35 @@ export interface ResizeResult {
   /** Nothing to do: same archives, xFilesFactor and method. */
   unchanged: boolean
   dryRun: boolean
+  /** Not written: it would discard points and `allowLoss` was false. */
+  refused?: boolean
   before: { archives: ArchiveSpec[]; xFilesFactor: number; aggregationMethod: string; sizeBytes: number }
   after: { archives: ArchiveSpec[]; xFilesFactor: number; aggregationMethod: string; sizeBytes: number }
   archives: ResizeArchiveReport[]
-  /** Old points no new archive can hold (too old for the new retention, or only coarser than every new archive covering them). */
-  lost: { points: number; oldest?: number; newest?: number }
+  /** Old points no new archive holds, and why. */
+  lost: LostPoints
+  /**
+   * Old points the new file keeps only inside aggregates of a coarser archive (10-second points under
+   * a 1-minute layout): their intervals have data, their own values are gone.
+   */
+  merged: number
   backup?: string
   /** Points writers put into the old file while it was being migrated, copied into the new one. */
   caughtUp: number
+}
+
+/**
+ * Old points that no new archive holds, by cause: outside every new archive's window (too old for the
+ * new retention, or in the future); coarser than every new archive whose window covers them (hourly
+ * data where the new file keeps minutes only); or in the window of a new archive that could hold them
+ * but whose roll-up of their bucket the xFilesFactor refused (too few old points in the bucket: sparse
+ * data, which a lower xFilesFactor keeps).
+ */
+export interface LostPoints {
+  points: number
+  oldest?: number
+  newest?: number
+  byCause: { retention: number; resolution: number; xFilesFactor: number }
 }
 
 interface OldWindow {
@@ -172,30 +199,63 @@ function buildArchive(
   return { spec, fromInterval, values, known, report }
 }
 
-/** Old points that no new archive holds: none covers them at the same or a coarser step with a value. */
-function countLost(old: readonly OldWindow[], built: readonly NewArchive[]): ResizeResult['lost'] {
-  const lost: ResizeResult['lost'] = { points: 0 }
+/**
+ * What becomes of each old point: kept (a new archive of its step holds it, or one of a finer step
+ * holds the finer points it was rolled up from), merged (only a coarser new archive holds its
+ * interval, as an aggregate: its own value is gone), or lost (no new archive holds anything for it).
+ * A lost point in the window of a coarser new archive that could hold it was refused by the
+ * xFilesFactor: buildArchive visits every old point of a candidate archive, so an empty bucket there
+ * has no other cause; the causes are exact, not guesses.
+ */
+function countLost(
+  old: readonly OldWindow[],
+  built: readonly NewArchive[],
+): { lost: LostPoints; merged: number } {
+  const lost: LostPoints = { points: 0, byCause: { retention: 0, resolution: 0, xFilesFactor: 0 } }
+  let merged = 0
+  const indexOf = (a: NewArchive, t: number): number => {
+    const step = a.spec[0]
+    const index = (t - mod(t, step) - a.fromInterval) / step
+    return index >= 0 && index < a.values.length ? index : -1
+  }
   for (const w of old) {
     const oldStep = w.archive.secondsPerPoint
-    const holders = built.filter((a) => a.spec[0] >= oldStep && a.spec[0] % oldStep === 0)
+    const same = built.filter((a) => a.spec[0] === oldStep)
+    const finer = built.filter((a) => a.spec[0] < oldStep && oldStep % a.spec[0] === 0)
+    const coarser = built.filter((a) => a.spec[0] > oldStep && a.spec[0] % oldStep === 0)
     for (const i of w.knownIndices) {
       const t = w.fromInterval + i * oldStep
+      const kept =
+        same.some((a) => a.known[indexOf(a, t)] === 1) ||
+        finer.some((a) => {
+          for (let u = t; u < t + oldStep; u += a.spec[0]) if (a.known[indexOf(a, u)] === 1) return true
+          return false
+        })
+      if (kept) continue
+      let refused = false
       let held = false
-      for (const a of holders) {
-        const step = a.spec[0]
-        const index = (t - mod(t, step) - a.fromInterval) / step
-        if (index >= 0 && index < a.values.length && a.known[index] === 1) {
+      for (const a of coarser) {
+        const index = indexOf(a, t)
+        if (index < 0) continue
+        if (a.known[index] === 1) {
           held = true
           break
         }
+        refused = true
       }
-      if (held) continue
+      if (held) {
+        merged++
+        continue
+      }
       lost.points++
       lost.oldest = Math.min(lost.oldest ?? t, t)
       lost.newest = Math.max(lost.newest ?? t, t)
+      if (refused) lost.byCause.xFilesFactor++
+      else if (built.some((a) => indexOf(a, t) >= 0)) lost.byCause.resolution++
+      else lost.byCause.retention++
     }
   }
-  return lost
+  return { lost, merged }
 }
 
 /** A new file as the regions that hold something; the rest of its `size` bytes are zeros. */
@@ -390,10 +450,14 @@ export function resize(
         sizeBytes: encoded.size,
       },
       archives: built.map((a) => a.report),
-      lost: countLost(windows, built),
+      ...countLost(windows, built),
       caughtUp: 0,
     }
     if (result.dryRun) return result
+    if (options.allowLoss === false && (result.lost.points > 0 || result.merged > 0)) {
+      result.refused = true
+      return result
+    }
     const stat = fs.fstatSync(old.fd)
     const temporary = temporaryPathFor(target, 'resize', options.newFile === undefined)
     writeTemporary(temporary, encoded, stat, options.fallocate ?? false, target)

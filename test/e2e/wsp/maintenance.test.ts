@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
+import { create } from '../../../src/core/whisper/create.js'
 import { assertOneLineError, run } from '../../helpers/cli.js'
 import { FIXTURES } from '../../helpers/paths.js'
 import { REFERENCE_PYTHON, needsReference, runReferenceScript } from '../../helpers/reference.js'
@@ -311,5 +312,80 @@ describe('wsp check', () => {
         )
       }
     }
+  })
+})
+
+describe('xFilesFactor named as the cause', () => {
+  const NOW = 1795600000 - (1795600000 % 3600)
+  const env = { CARBONKIT_NOW: String(NOW) }
+
+  /** A 10s:1d,1m:30d file (xFilesFactor 0.5) fed one point a minute for `minutes` minutes. */
+  function sparseFile(file: string, minutes: number): void {
+    assert.equal(run('wsp', ['create', file, '10s:1d', '1m:30d'], { env }).status, 0)
+    const lines = Array.from({ length: minutes }, (_, i) => `${NOW - 60 * (i + 1)}:${i}`).join('\n')
+    const update = run('wsp', ['update', file], { env, input: lines + '\n' })
+    assert.equal(update.status, 0, update.stderr)
+  }
+
+  test('issue 13.7: resize says the points are lost to xFilesFactor 0.5 on sparse data', (t) => {
+    const file = path.join(tempDir(t), 'f.wsp')
+    sparseFile(file, 30)
+    const dry = run('wsp', ['resize', file, '1m:1d', '--dry-run'], { env })
+    assert.equal(dry.status, 0, dry.stderr)
+    assert.match(
+      dry.stdout,
+      /30 points would be lost \(.*\): 30 because xFilesFactor 0\.5 refuses roll-ups of sparse data \(use --x-files-factor 0/,
+    )
+    assert.doesNotMatch(dry.stdout, /retention|coarser/)
+    const json = JSON.parse(run('wsp', ['resize', file, '1m:1d', '--dry-run', '--json'], { env }).stdout) as {
+      outcomes: { result: { lost: { points: number; byCause: Record<string, number> } } }[]
+    }
+    assert.deepEqual(json.outcomes[0]!.result.lost.byCause, { retention: 0, resolution: 0, xFilesFactor: 30 })
+    // The advice works: with xFilesFactor 0 every point is kept.
+    const kept = run('wsp', ['resize', file, '1m:1d', '--x-files-factor', '0', '--nobackup'], { env })
+    assert.equal(kept.status, 0, kept.stderr)
+    assert.match(kept.stdout, /, 30 points merged into coarser aggregates \(their own values gone\)\n/)
+    assert.doesNotMatch(kept.stdout, /lost/)
+    // A loss that is the layout's says so, and does not blame xFilesFactor.
+    const short = path.join(path.dirname(file), 'short.wsp')
+    sparseFile(short, 30)
+    const layout = run('wsp', ['resize', short, '10s:10m', '--dry-run'], { env })
+    assert.match(layout.stdout, /21 points would be lost \(.*\): 21 outside the new archives' retention\n/)
+  })
+
+  test('issue 13.7: fill says which gaps xFilesFactor 0.5 left empty', (t) => {
+    const dir = tempDir(t)
+    const src = path.join(dir, 'src.wsp')
+    const dst = path.join(dir, 'dst.wsp')
+    sparseFile(src, 180)
+    assert.equal(run('wsp', ['create', dst, '1m:1h', '10m:1d'], { env }).status, 0)
+    const filled = run('wsp', ['fill', src, dst], { env })
+    assert.equal(filled.status, 0, filled.stderr)
+    // The 10-minute archive before the last hour: the source has 10 of 60 points per interval.
+    assert.match(
+      filled.stdout,
+      /\n {2}12 gaps left empty \(archive 1: 12\) because xFilesFactor 0\.5 refuses roll-ups of sparse data; wsp set-xff .*dst\.wsp 0 first/,
+    )
+    assert.equal(run('wsp', ['set-xff', dst, '0'], { env }).status, 0)
+    const again = run('wsp', ['fill', src, dst, '--json'], { env })
+    const json = JSON.parse(again.stdout) as { outcomes: { result: { refused: number } }[] }
+    assert.equal(json.outcomes[0]!.result.refused, 0)
+  })
+})
+
+describe('exit status after a large output', () => {
+  test('a tree command whose JSON fills the pipe after its workers ran keeps its exit status', (t) => {
+    // Worker threads leave stdout non-blocking; the output then waits for the pipe to drain, and
+    // the failure of a file must still set the status (it used to end with 0).
+    const dir = tempDir(t)
+    for (let i = 0; i < 300; i++) {
+      const file = path.join(dir, `f${String(i).padStart(3, '0')}.wsp`)
+      create(file, [[60, 60]])
+    }
+    fs.copyFileSync(CORRUPT[0]!, path.join(dir, 'zz-corrupt.wsp'))
+    const result = run('wsp', ['resize', dir, '1m:2h', '--nobackup', '--json'])
+    assert.ok(result.stdout.length > 1 << 17, `${result.stdout.length} bytes`)
+    assert.equal(JSON.parse(result.stdout).outcomes.length, 301)
+    assert.equal(result.status, 4, result.stderr)
   })
 })

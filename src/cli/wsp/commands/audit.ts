@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import { applyTask, audit } from '../../../core/config/audit.js'
+import { audit, planAudit, settleAudit } from '../../../core/config/audit.js'
 import { DEFAULT_CONFIG_DIR, readConfigDir } from '../../../core/config/config-set.js'
-import type { TaskResult } from '../../../core/tree/tasks.js'
 import type { Context } from '../../shared/context.js'
 import { emit } from '../../shared/output.js'
 import { NegativeAnswer } from '../../shared/run.js'
@@ -12,6 +11,8 @@ interface AuditFlags {
   configDir: string
   root?: string
   apply?: boolean
+  allowLoss?: boolean
+  nobackup?: boolean
   json?: boolean
   quiet?: boolean
 }
@@ -24,40 +25,48 @@ export function registerAudit(program: Command, ctx: Context): void {
     .option('--config-dir <dir>', "carbon's configuration directory", DEFAULT_CONFIG_DIR)
     .option(
       '--root <dir>',
-      'the directory metric names are relative to (default: LOCAL_DATA_DIR when <dir> is in it)',
+      "the directory metric names are paths under, standing for carbon's LOCAL_DATA_DIR (needed when <dir> is not under LOCAL_DATA_DIR)",
     )
     .option(
       '--apply',
       'resize or set the aggregation of every file that differs (resumable: run it again after an interruption)',
     )
+    .option('--allow-loss', 'with --apply: also change the files whose change discards points')
+    .option('--nobackup', 'with --apply: do not keep <file>.bak beside each resized file')
     .option('--json', 'print the report as JSON')
     .option('-q, --quiet', 'no progress')
     .action(async (dir: string, flags: AuditFlags) => {
       const report = audit(dir, readConfigDir(flags.configDir, { env: ctx.env }).set, { root: flags.root })
-      const work = report.files.flatMap((entry) => (applyTask(entry, ctx.now()) ? [entry] : []))
-      const applied = flags.apply
-        ? await runFiles<TaskResult>(
-            ctx,
-            'apply',
-            work.map((e) => ({ path: e.path, root: dir })),
-            (f) =>
-              applyTask(
-                work.find((e) => e.path === f.path)!,
-                ctx.now(),
-              )!,
-            Boolean(flags.json || flags.quiet),
-          )
-        : undefined
-      await emit(
-        ctx,
-        { report, applied },
-        {
-          json: flags.json,
-          render: renderAudit,
-          renderJson: (v) => JSON.stringify({ ...v.report, applied: v.applied }, null, 2) + '\n',
-        },
-      )
-      if (applied) failOnFailures(ctx, applied)
-      else if (report.summary.drifted > 0 || report.summary.unreadable > 0) throw new NegativeAnswer()
+      const options = {
+        now: ctx.now(),
+        apply: Boolean(flags.apply),
+        allowLoss: Boolean(flags.allowLoss),
+        backup: !flags.nobackup,
+      }
+      const plan = planAudit(report, options)
+      const quiet = Boolean(flags.json || flags.quiet)
+      const run =
+        plan.files.length > 0
+          ? await runFiles(
+              ctx,
+              options.apply ? 'apply' : 'plan',
+              plan.files,
+              (f) => plan.tasks.get(f.path)!,
+              quiet,
+            )
+          : undefined
+      const settled = settleAudit(report, plan, run?.outcomes ?? [], {
+        applied: options.apply,
+        allowLoss: options.allowLoss,
+      })
+      await emit(ctx, settled, { json: flags.json, render: renderAudit })
+      if (run && options.apply) failOnFailures(ctx, run)
+      const { refused, drifted, unreadable } = settled.summary
+      if (refused > 0) {
+        throw new NegativeAnswer(
+          `${refused} ${refused === 1 ? 'file was' : 'files were'} not changed because the change would discard points; run again with --allow-loss to accept the loss`,
+        )
+      }
+      if (!options.apply && (drifted > 0 || unreadable > 0)) throw new NegativeAnswer()
     })
 }

@@ -1,16 +1,10 @@
-import type { AuditEntry, AuditReport, FileState } from '../../../core/config/audit.js'
+import type { AuditChange, AuditEntry, AuditReport, FileState } from '../../../core/config/audit.js'
 import { DRIFT_KINDS } from '../../../core/config/audit.js'
 import { formatRepr } from '../../../core/py-format.js'
-import type { TreeRun } from '../../../core/tree/run.js'
-import type { TaskResult } from '../../../core/tree/tasks.js'
 import { formatArchiveList } from '../../../core/whisper/retention.js'
 import type { Context } from '../../shared/context.js'
 import { renderTable } from '../../shared/table.js'
-
-export interface AuditView {
-  report: AuditReport
-  applied?: TreeRun<TaskResult>
-}
+import { describeLoss } from './loss.js'
 
 function state(s: FileState): string {
   return `${formatArchiveList(s.archives)} ${s.aggregationMethod} xff ${formatRepr(s.xFilesFactor)}`
@@ -23,21 +17,58 @@ function rule(entry: AuditEntry): string {
   return `schema [${schema.section}]${at(schema.file, schema.line)}, aggregation ${aggregation.section ? `[${aggregation.section}]` : 'defaults'}${at(aggregation.file, aggregation.line)}`
 }
 
-function renderEntry(entry: AuditEntry, ctx: Context): string {
+/** What keeps the points the xFilesFactor refuses: the rule that sets it. */
+function xffHint(entry: AuditEntry): string {
+  const section = entry.aggregation?.section
+  return section
+    ? `a lower xFilesFactor in [${section}] of storage-aggregation.conf keeps them`
+    : 'a rule with a lower xFilesFactor in storage-aggregation.conf keeps them'
+}
+
+const VERBS: Record<AuditChange['kind'], Record<AuditChange['status'], string>> = {
+  resize: { planned: 'would resize', done: 'resized', refused: 'not resized', failed: 'resize failed' },
+  'set-aggregation': {
+    planned: 'would set the aggregation',
+    done: 'aggregation set',
+    refused: 'not changed',
+    failed: 'failed',
+  },
+}
+
+function renderChange(entry: AuditEntry, report: AuditReport): string {
+  const change = entry.change!
+  let out = `  change   ${VERBS[change.kind][change.status]}`
+  if (change.status === 'failed') return `${out}: ${change.error}\n`
+  const loss = describeLoss(change, entry.expected!.xFilesFactor, xffHint(entry), change.status !== 'done')
+  out += `${change.status === 'done' ? ',' : ':'} ${loss}`
+  if (change.backup) out += `; backup ${change.backup}`
+  if (change.status === 'refused') out += '; --allow-loss applies it'
+  else if (change.status === 'planned' && (change.lost.points > 0 || change.merged > 0) && !report.allowLoss)
+    out += '; --apply needs --allow-loss for it'
+  return out + '\n'
+}
+
+function renderEntry(entry: AuditEntry, report: AuditReport, ctx: Context): string {
   if (entry.problem !== undefined)
     return `${entry.path}: ${ctx.theme.warning('not compared')}: ${entry.problem}\n`
   return (
     `${entry.path}: ${ctx.theme.warning(entry.drift.join(', '))} differ\n` +
-    `  metric   ${entry.metric}\n  has      ${state(entry.actual!)}\n  expected ${state(entry.expected!)}\n  from     ${rule(entry)}\n`
+    `  metric   ${entry.metric}\n  has      ${state(entry.actual!)}\n  expected ${state(entry.expected!)}\n  from     ${rule(entry)}\n` +
+    (entry.change ? renderChange(entry, report) : '')
   )
 }
 
-/** Per-file details for the files that differ, then the summary (and what --apply did). */
-export function renderAudit(view: AuditView, ctx: Context): string {
-  const { report, applied } = view
+/** A path as a POSIX shell word. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/** Where the names come from, the files that differ, the summary, and what to do next. */
+export function renderAudit(report: AuditReport, ctx: Context): string {
+  const header = `metric names: paths under ${report.root} (${report.rootFrom === 'option' ? '--root' : 'LOCAL_DATA_DIR'})\n\n`
   const details = report.files
     .filter((f) => f.drift.length > 0 || f.problem !== undefined)
-    .map((f) => renderEntry(f, ctx))
+    .map((f) => renderEntry(f, report, ctx))
   const { summary } = report
   const rows: string[][] = [
     ['files', String(summary.files)],
@@ -46,13 +77,37 @@ export function renderAudit(view: AuditView, ctx: Context): string {
     ...DRIFT_KINDS.map((k) => [`  ${k}`, String(summary.byKind[k])]),
     ['not compared', String(summary.unreadable)],
   ]
-  if (applied) {
+  if (report.applied) {
     rows.push(
-      ['changed now', String(applied.outcomes.filter((o) => o.ok).length)],
-      ['failed', String(applied.failed)],
+      ['changed now', String(summary.changed)],
+      ['refused (would discard points)', String(summary.refused)],
+      ['failed', String(summary.failed)],
+      ['points lost', String(summary.pointsLost)],
+      ['points merged', String(summary.pointsMerged)],
+      ['backups left', String(summary.backups)],
+    )
+  } else {
+    rows.push(
+      ['would discard points', String(summary.lossy)],
+      ['points that would be lost', String(summary.pointsLost)],
+      ['points that would be merged', String(summary.pointsMerged)],
     )
   }
+  let after = ''
+  if (summary.backups > 0) {
+    after +=
+      `${summary.backups} ${summary.backups === 1 ? 'backup' : 'backups'} (<file>.wsp.bak) left; once the result is checked, remove them with:\n` +
+      `  find ${shellWord(report.dir)} -name '*.wsp.bak' -delete\n`
+  }
+  if (!report.applied && summary.lossy > 0 && !report.allowLoss) {
+    after += `${summary.lossy} ${summary.lossy === 1 ? 'file' : 'files'} would discard points: --apply leaves them as they are unless --allow-loss is given\n`
+  }
   return (
-    details.join('') + (details.length > 0 ? '\n' : '') + renderTable(ctx, ['audit', 'count'], rows) + '\n'
+    header +
+    details.join('') +
+    (details.length > 0 ? '\n' : '') +
+    renderTable(ctx, ['audit', 'count'], rows) +
+    '\n' +
+    after
   )
 }

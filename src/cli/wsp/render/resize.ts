@@ -3,19 +3,17 @@ import type { ResizeResult } from '../../../core/whisper/resize.js'
 import { formatArchiveList } from '../../../core/whisper/retention.js'
 import { formatRepr } from '../../../core/py-format.js'
 import type { Context } from '../../shared/context.js'
+import { describeLoss } from './loss.js'
 import { renderTreeSummary } from './tree.js'
 
-function renderLost(lost: ResizeResult['lost']): string {
-  if (lost.points === 0) return 'nothing lost'
-  const range = `${new Date(lost.oldest! * 1000).toISOString()} to ${new Date(lost.newest! * 1000).toISOString()}`
-  return `${lost.points} points the new archives cannot hold (${range})`
-}
+/** What keeps the points an xFilesFactor refuses (a lower one; 0 keeps any bucket with a point). */
+const XFF_HINT = 'use --x-files-factor 0, or wsp set-xff first, to keep them'
 
 function renderOne(r: ResizeResult, detailed: boolean): string {
-  const verb = r.dryRun ? 'would resize' : r.unchanged ? 'unchanged' : 'resized'
+  const verb = r.dryRun ? 'would resize' : r.refused ? 'not resized' : r.unchanged ? 'unchanged' : 'resized'
   let out =
     `${r.path}: ${verb} ${formatArchiveList(r.before.archives)} -> ${formatArchiveList(r.after.archives)}` +
-    ` (${r.after.aggregationMethod}, xFilesFactor ${formatRepr(r.after.xFilesFactor)}), ${renderLost(r.lost)}\n`
+    ` (${r.after.aggregationMethod}, xFilesFactor ${formatRepr(r.after.xFilesFactor)}), ${describeLoss(r, r.after.xFilesFactor, XFF_HINT, r.dryRun || r.refused)}\n`
   if (!detailed) return out
   r.archives.forEach((a, i) => {
     out += `  archive ${i} (${a.secondsPerPoint}s x ${a.points}): ${a.copied} copied, ${a.aggregated} aggregated\n`
@@ -31,6 +29,7 @@ export function renderResize(run: TreeRun<ResizeResult>, ctx: Context): string {
   const results = run.outcomes.flatMap((o) => (o.ok ? [o.result] : []))
   const detailed = run.files.length === 1
   const lost = results.reduce((sum, r) => sum + r.lost.points, 0)
+  const merged = results.reduce((sum, r) => sum + r.merged, 0)
   return (
     results.map((r) => renderOne(r, detailed)).join('') +
     renderTreeSummary(run, ctx, [
@@ -40,6 +39,7 @@ export function renderResize(run: TreeRun<ResizeResult>, ctx: Context): string {
       ],
       ['unchanged', String(results.filter((r) => r.unchanged).length)],
       ['points lost', String(lost)],
+      ['points merged', String(merged)],
     ])
   )
 }

@@ -50,7 +50,7 @@ test('every gap is filled, 0.0 is data, the point after a gap is kept (whisper.m
   })
   assert.deepEqual(values(dst, T - 1200, T), expected)
   assert.equal(result.filled, 14)
-  assert.deepEqual(result.archives, [{ archive: 0, gaps: 14, filled: 14 }])
+  assert.deepEqual(result.archives, [{ archive: 0, gaps: 14, filled: 14, refused: 0 }])
 })
 
 test('carbonate test_fill_empty: an empty destination becomes equal to the source', (t) => {

@@ -118,12 +118,36 @@ describe('resize fixes whisper-resize', () => {
       ],
       { now },
     )
-    // 1m:2h holds neither the 12-hour-old hourly point nor the 90-minute-old one (hourly data is
-    // coarser than the only new archive).
-    const result = resize(file, [[60, 120]], { now, backup: false })
+    // 1m:3h holds neither the 12-hour-old hourly point (too old) nor the one of two hours ago (hourly
+    // data is coarser than the only new archive).
+    const result = resize(file, [[60, 180]], { now, backup: false })
     assert.equal(result.lost.points, 2)
     assert.equal(result.lost.oldest, now - 12 * 3600)
     assert.equal(result.lost.newest, now - 5400 - ((now - 5400) % 3600))
+    assert.deepEqual(result.lost.byCause, { retention: 1, resolution: 1, xFilesFactor: 0 })
+  })
+
+  test('points whose roll-up the xFilesFactor refuses are counted as such', (t) => {
+    const now = A - (A % 60)
+    const file = path.join(tempDir(t), 'db.wsp')
+    create(file, [
+      [10, 360],
+      [60, 120],
+    ])
+    // One point a minute in 10-second slots: 1 of 6 known, under 0.5, so neither whisper's
+    // propagation nor the resize rolls them up; at 0.1 both would.
+    updateMany(
+      file,
+      Array.from({ length: 20 }, (_, i) => [now - 60 * (i + 1), i] as [number, number]),
+      { now },
+    )
+    const dry = resize(file, [[60, 120]], { now, dryRun: true })
+    assert.equal(dry.lost.points, 20)
+    assert.deepEqual(dry.lost.byCause, { retention: 0, resolution: 0, xFilesFactor: 20 })
+    const kept = resize(file, [[60, 120]], { now, dryRun: true, xFilesFactor: 0.1 })
+    assert.equal(kept.lost.points, 0)
+    assert.equal(kept.archives[0]!.aggregated, 20)
+    assert.equal(kept.merged, 20)
   })
 
   test('same steps are copied exactly, NaN and -0.0 included', (t) => {
