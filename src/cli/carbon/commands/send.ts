@@ -11,6 +11,7 @@ import {
 import { choice, parseCountOption, parsePortOption, parseSecondsOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
 import { note, write } from '../../shared/output.js'
+import { hintReadingStdin } from '../../shared/stdin-hint.js'
 import { renderInputReject, renderSendSummary, renderWireMessage } from '../render/send.js'
 
 interface SendFlags {
@@ -78,6 +79,7 @@ export function registerSend(program: Command, ctx: Context): void {
               note(ctx, `${ctx.programName}: ${renderInputReject(reject)}`)
           }
           const format = flags.json ? 'json' : 'plaintext'
+          hintReadingStdin(ctx, flags.json ? 'JSON Lines' : '`metric value [timestamp]` lines')
           result = await sendInput(ctx.stdin, { ...options, format, now: liveClock, onReject })
         } else {
           if (value === undefined)
