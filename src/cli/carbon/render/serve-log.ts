@@ -1,6 +1,7 @@
 // carbon serve's log on stderr: one line per event, as text or as JSON Lines.
 
 import type { DaemonEvent } from '../../../core/daemon/daemon.js'
+import { plural } from '../../../core/format/plural.js'
 
 function describe(event: DaemonEvent): string {
   switch (event.type) {
@@ -9,15 +10,15 @@ function describe(event: DaemonEvent): string {
     case 'listening':
       return `listening: ${event.addresses.map((a) => `${a.protocol} ${a.address}:${a.port}`).join(', ')}; data in ${event.dataDir}`
     case 'replayed':
-      return `replayed ${event.points} points from ${event.file}`
+      return `replayed ${plural(event.points, 'point')} from ${event.file}`
     case 'created':
       return `created ${event.path} for ${event.metric}`
     case 'write-error':
       return `cannot write ${event.metric} to ${event.path}: ${event.message}`
     case 'write-deferred':
-      return `cannot write ${event.metric} to ${event.path}: ${event.message}; ${event.points} points wait in the cache, writing again in a second${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
+      return `cannot write ${event.metric} to ${event.path}: ${event.message}; ${plural(event.points, 'point')} wait in the cache, writing again in a second${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
     case 'writer-died':
-      return `writer ${event.writer} died (${event.message}): its ${event.points} unwritten points are back in the cache, a new writer starts`
+      return `writer ${event.writer} died (${event.message}): its unwritten ${plural(event.points, 'point')} are back in the cache, a new writer starts`
     case 'rejected':
       return `rejected (${event.protocol}, ${event.reason}) from ${event.peer || 'local'}: ${event.detail}${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
     case 'cache-full':
@@ -29,9 +30,9 @@ function describe(event: DaemonEvent): string {
     case 'reload-failed':
       return `reload failed, the previous rules stay: ${event.message}`
     case 'stopping':
-      return `stopping: writing ${event.cached} cached points`
+      return `stopping: writing ${plural(event.cached, 'cached point')}`
     case 'stopped':
-      return `stopped: ${event.written} points written${event.dumped > 0 ? `, ${event.dumped} dumped to ${event.dumpFile} for the next start` : ''}`
+      return `stopped: ${plural(event.written, 'point')} written${event.dumped > 0 ? `, ${event.dumped} dumped to ${event.dumpFile} for the next start` : ''}`
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditReport, FileState } from '../../../core/config/audit.js'
 import { DRIFT_KINDS } from '../../../core/config/audit.js'
-import { formatRepr } from '../../../core/py-format.js'
+import { formatFloat32 } from '../../../core/format/float32.js'
 import type { TreeRun } from '../../../core/tree/run.js'
 import type { TaskResult } from '../../../core/tree/tasks.js'
 import { formatArchiveList } from '../../../core/whisper/retention.js'
@@ -13,7 +13,7 @@ export interface AuditView {
 }
 
 function state(s: FileState): string {
-  return `${formatArchiveList(s.archives)} ${s.aggregationMethod} xff ${formatRepr(s.xFilesFactor)}`
+  return `${formatArchiveList(s.archives)} ${s.aggregationMethod} xff ${formatFloat32(s.xFilesFactor)}`
 }
 
 function rule(entry: AuditEntry): string {
