@@ -201,7 +201,7 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
       [
         'carbon: stdin:2: expected 2 or 3 fields (metric value [timestamp]), got 1: "bad"',
         `carbon: stdin:4: value 'x' is not a number: "value x ${T}"`,
-        'carbon: stdin: 2 invalid line(s) skipped, 2 point(s) sent',
+        'carbon: stdin: 2 invalid lines skipped, 2 points sent',
         '',
       ].join('\n'),
     )
