@@ -2,7 +2,7 @@
 // offsets such as `-1d`, `-6h`, `now-30min` with whisper's unit table (`m` is minutes, years are 365
 // days), and ISO 8601 dates. Pure: `now` is always passed in.
 
-import { InvalidArgumentError } from './errors.js'
+import { InvalidArgumentError, InvalidTimeIntervalError } from './errors.js'
 import { parsePythonInt } from './py-parse.js'
 import { UNIT_MULTIPLIERS, getUnitString } from './whisper/retention.js'
 
@@ -10,10 +10,12 @@ const OFFSET = /^(now)?\s*([+-])\s*([0-9]+)\s*([a-z]+)$/
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/
 
 /**
- * Parse a time specification into epoch seconds.
- * @throws InvalidArgumentError naming the specification
+ * Parse a time specification into epoch seconds. `option` (`--from`) names where it was typed.
+ * @throws InvalidArgumentError naming the specification as typed
  */
-export function parseTimeSpec(spec: string, now: number): number {
+export function parseTimeSpec(spec: string, now: number, option?: string): number {
+  const typed = /[\s']/.test(spec) || spec === '' ? `'${spec.replace(/'/g, "'\\''")}'` : spec
+  const invalid = option === undefined ? `invalid time '${spec}'` : `${option} ${typed}: invalid time`
   const text = spec.trim()
   if (text === 'now') return now
   const epoch = parsePythonInt(text)
@@ -24,9 +26,7 @@ export function parseTimeSpec(spec: string, now: number): number {
     try {
       unit = getUnitString(offset[4]!)
     } catch {
-      throw new InvalidArgumentError(
-        `invalid time '${spec}': unknown unit '${offset[4]}' (use s, min, h, d, w or y)`,
-      )
+      throw new InvalidArgumentError(`${invalid}: unknown unit '${offset[4]}' (use s, min, h, d, w or y)`)
     }
     const seconds = Number(offset[3]) * UNIT_MULTIPLIERS[unit]
     return offset[2] === '-' ? now - seconds : now + seconds
@@ -38,6 +38,19 @@ export function parseTimeSpec(spec: string, now: number): number {
     if (!Number.isNaN(ms)) return Math.floor(ms / 1000)
   }
   throw new InvalidArgumentError(
-    `invalid time '${spec}': use epoch seconds, 'now', an offset such as -1d or -6h, or an ISO 8601 date`,
+    `${invalid}: use epoch seconds, 'now', an offset such as -1d or -6h, or an ISO 8601 date`,
+  )
+}
+
+/**
+ * whisper's check that a window does not end before it starts, naming the times as typed.
+ * @throws InvalidTimeIntervalError
+ */
+export function checkTimeWindow(from: number, until: number, typed: { from?: string; until?: string }): void {
+  if (from <= until) return
+  const as = (text: string | undefined, fallback: string): string => ` (${text ?? fallback})`
+  throw new InvalidTimeIntervalError(
+    `Invalid time interval: from time '${from}'${as(typed.from && `--from ${typed.from}`, 'default: 24 hours ago')} ` +
+      `is after until time '${until}'${as(typed.until && `--until ${typed.until}`, 'default: now')}`,
   )
 }

@@ -9,6 +9,7 @@ import type { Task, TaskResult } from '../../core/tree/tasks.js'
 import type { WalkedFile } from '../../core/tree/walk.js'
 import type { Context } from './context.js'
 import { startProgress } from './progress.js'
+import { plural } from '../../core/format/plural.js'
 
 /** The bundled worker (dist/bin/tree-worker.cjs) beside this bundle; in-process without it. */
 function workerUrl(): URL | undefined {
@@ -64,5 +65,5 @@ export function failOnFailures(ctx: Context, run: TreeRun<TaskResult>): void {
   const code = (first.code ?? 'ERR_INVALID_ARGUMENT') as CoreError['code']
   if (run.files.length === 1) throw new CoreError(code, first.message)
   for (const failure of failures) ctx.stderr.write(`${ctx.programName}: ${failure.message}\n`)
-  throw new CoreError(code, `${failures.length} of ${run.files.length} files failed`)
+  throw new CoreError(code, `${failures.length} of ${plural(run.files.length, 'file')} failed`)
 }

@@ -63,6 +63,21 @@ const REASONS: Record<string, string> = {
   EAI_NONAME: 'unknown host',
 }
 
+/** Bytes kept of what a server sent first: enough for an HTTP status line. */
+const HEAD_BYTES = 80
+
+/**
+ * carbon never writes on its line and pickle ports, and CarbonLink replies start with a length: a
+ * reply starting `HTTP/` is a web server (graphite-web's port, say) given as carbon's.
+ */
+function notCarbon(server: string, head: Buffer): UnavailableError | undefined {
+  if (head.length < 5 || head.subarray(0, 5).toString('latin1') !== 'HTTP/') return undefined
+  const statusLine = head.toString('latin1').split(/\r?\n/)[0]!.trim()
+  return new UnavailableError(
+    `${server}: looks like an HTTP server, not carbon (it answered "${statusLine}")`,
+  )
+}
+
 /** A socket error as the one-line UnavailableError an operator reads. */
 function unavailable(server: string, error: unknown): CoreError {
   if (error instanceof CoreError) return error
@@ -165,6 +180,8 @@ class Connection {
   error: Error | undefined
   peerEnded = false
   closed = false
+  /** The first bytes the server sent (carbon sends none). */
+  head = Buffer.alloc(0)
 
   constructor(
     readonly socket: net.Socket,
@@ -175,6 +192,10 @@ class Connection {
     socket.on('error', (error) => {
       this.error ??= error
     })
+    // Read what the server sends, or its close is never seen (the stream stays paused).
+    socket.on('data', (chunk: Buffer) => {
+      if (this.head.length < HEAD_BYTES) this.head = Buffer.concat([this.head, chunk]).subarray(0, HEAD_BYTES)
+    })
     socket.on('end', () => {
       this.peerEnded = true
     })
@@ -184,6 +205,8 @@ class Connection {
   }
 
   private broken(): CoreError | undefined {
+    const http = notCarbon(this.server, this.head)
+    if (http) return http
     if (this.error) return unavailable(this.server, this.error)
     if (this.peerEnded || this.closed)
       return new UnavailableError(`${this.server}: connection closed by the server`)
@@ -231,7 +254,9 @@ class Connection {
       }, this.timeoutMs)
       this.socket.once('close', (hadError) => {
         clearTimeout(timer)
-        if (hadError || this.error)
+        const http = notCarbon(this.server, this.head)
+        if (http) reject(http)
+        else if (hadError || this.error)
           reject(unavailable(this.server, this.error ?? new Error('connection lost')))
         else resolve()
       })
@@ -459,7 +484,18 @@ export function exchangeCarbonLink(
           if (replies.length === requests.length) settle(undefined, replies)
         },
       })
-      socket.on('data', (chunk: Buffer) => frames.push(chunk))
+      // The first 5 bytes tell a CarbonLink reply (a length) from an HTTP one.
+      let head: Buffer | undefined = Buffer.alloc(0)
+      socket.on('data', (chunk: Buffer) => {
+        if (head === undefined) return frames.push(chunk)
+        head = Buffer.concat([head, chunk])
+        if (head.length < 5) return
+        const http = notCarbon(server, head)
+        if (http) return settle(http)
+        const first = head
+        head = undefined
+        frames.push(first)
+      })
       socket.on('error', (error) => settle(unavailable(server, error)))
       socket.on('close', () =>
         settle(

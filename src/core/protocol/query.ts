@@ -24,11 +24,24 @@ export interface QueriedMetric {
   aggregationMethod?: string | null
   /** With `metadata`: the last line of the server's error (a missing file, usually). */
   metadataError?: string
+  /** With a data directory (see addPointsOnDisk): what its whisper file holds. */
+  onDisk?: OnDisk
+}
+
+export interface OnDisk {
+  /** The metric's whisper file (null when the name cannot be one). */
+  file: string | null
+  /** The newest point of its finest archive: [timestamp, value], or null. */
+  latest: [number, number] | null
+  /** Why there is no point: no such file, a corrupt file, a name that cannot be a file. */
+  error?: string
 }
 
 export interface QueryResult {
   schemaVersion: 1
   server: string
+  /** With a data directory: where the whisper files were read. */
+  dataDir?: string
   metrics: QueriedMetric[]
 }
 

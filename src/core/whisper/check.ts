@@ -8,6 +8,7 @@ import type { ArchiveInfo, Header } from './codec.js'
 import { decodePointTimestamp, decodePointValue } from './codec.js'
 import { readHeader } from './file.js'
 import { POINT_SIZE, headerSizeFor, mod } from './format.js'
+import { plural } from '../format/plural.js'
 
 export const Severity = { CORRUPT: 'corrupt', WARNING: 'warning' } as const
 export type Severity = (typeof Severity)[keyof typeof Severity]
@@ -159,7 +160,7 @@ function scanArchive(
     problems.push({
       severity: 'corrupt',
       kind: 'orphaned',
-      message: `archive ${index} has an empty slot 0 but ${orphans} points whisper cannot read`,
+      message: `archive ${index} has an empty slot 0 but ${plural(orphans, 'point')} whisper cannot read`,
     })
   }
   if (firstMisplaced !== undefined) {

@@ -12,6 +12,7 @@ import {
   POINT_SIZE,
   aggregationMethodOf,
   headerSizeFor,
+  unrecognizedAggregationMessage,
 } from './format.js'
 
 /** One archive as whisper's info() describes it (same keys, same order). */
@@ -119,7 +120,7 @@ export function encodeMetadata(
 ): Buffer {
   const type = (AGGREGATION_TYPES as Record<string, number>)[aggregationMethod]
   if (type === undefined || !Object.hasOwn(AGGREGATION_TYPES, aggregationMethod)) {
-    throw new InvalidAggregationMethodError(`Unrecognized aggregation method: ${aggregationMethod}`)
+    throw new InvalidAggregationMethodError(unrecognizedAggregationMessage(aggregationMethod))
   }
   checkXFilesFactor(xFilesFactor)
   const out = Buffer.alloc(METADATA_SIZE)

@@ -5,6 +5,7 @@
 // misaligned list.
 
 import { InvalidArgumentError, InvalidTimeIntervalError } from '../errors.js'
+import { formatDuration } from '../format/duration.js'
 import type { ArchiveInfo, Header } from './codec.js'
 import { decodePointTimestamp } from './codec.js'
 import type { WhisperFile } from './file.js'
@@ -51,12 +52,19 @@ function defaultNow(): number {
 
 /**
  * The archive whisper's fetch would read for `archiveToSelect` (a precision such as `1m`).
- * @throws InvalidRetentionError for a bad precision, InvalidArgumentError `Invalid granularity: N`
+ * @throws InvalidRetentionError for a bad precision, InvalidArgumentError `Invalid granularity: N: ...` (with the file's precisions)
  */
 export function selectArchiveByPrecision(header: Header, archiveToSelect: string | number): ArchiveInfo {
   const [secondsPerPoint] = parseRetentionDef(`${archiveToSelect}:1`)
   const archive = header.archives.find((a) => a.secondsPerPoint === secondsPerPoint)
-  if (!archive) throw new InvalidArgumentError(`Invalid granularity: ${secondsPerPoint}`)
+  if (!archive) {
+    // whisper says only `Invalid granularity: 300`: say what the file has instead.
+    const has = header.archives.map((a) => formatDuration(a.secondsPerPoint)).join(', ')
+    throw new InvalidArgumentError(
+      `Invalid granularity: ${secondsPerPoint}: no archive of ${formatDuration(secondsPerPoint)} precision; ` +
+        `the file's archives have ${has}`,
+    )
+  }
   return archive
 }
 

@@ -8,6 +8,8 @@
 // Archives are stored in ascending secondsPerPoint order and are contiguous: archive 0 starts right
 // after the header. An empty slot is 12 zero bytes; timestamp 0 marks an empty archive base.
 
+import { didYouMean } from '../format/did-you-mean.js'
+
 export const METADATA_SIZE = 16
 export const ARCHIVE_INFO_SIZE = 12
 export const POINT_SIZE = 12
@@ -40,6 +42,22 @@ export const AGGREGATION_TYPES = {
 
 export function isAggregationMethod(name: string): name is AggregationMethod {
   return Object.hasOwn(AGGREGATION_TYPES, name)
+}
+
+/** Names people type for a method, mapped to whisper's. */
+const AGGREGATION_SYNONYMS: Readonly<Record<string, AggregationMethod>> = {
+  avg: 'average',
+  mean: 'average',
+  total: 'sum',
+  maximum: 'max',
+  minimum: 'min',
+  latest: 'last',
+}
+
+/** whisper's message for an unknown method, with the method probably meant (`avg`: average). */
+export function unrecognizedAggregationMessage(name: string): string {
+  const meant = didYouMean(name, AGGREGATION_METHODS, AGGREGATION_SYNONYMS)
+  return `Unrecognized aggregation method: ${name}${meant === undefined ? '' : ` (did you mean ${meant}?)`}`
 }
 
 /** The method for a header code, or undefined when the code is not one of whisper's eight. */

@@ -5,7 +5,7 @@ import { InvalidAggregationMethodError } from '../errors.js'
 import { checkXFilesFactor, encodeMetadata } from './codec.js'
 import { flushFile, withWhisperFile, writeAt } from './file.js'
 import type { AggregationMethod } from './format.js'
-import { isAggregationMethod } from './format.js'
+import { isAggregationMethod, unrecognizedAggregationMessage } from './format.js'
 
 export interface AggregationChange {
   path: string
@@ -29,7 +29,7 @@ export function checkAggregation(
   xFilesFactor: number | undefined,
 ): void {
   if (aggregationMethod !== undefined && !isAggregationMethod(aggregationMethod)) {
-    throw new InvalidAggregationMethodError(`Unrecognized aggregation method: ${aggregationMethod}`)
+    throw new InvalidAggregationMethodError(unrecognizedAggregationMessage(aggregationMethod))
   }
   if (xFilesFactor !== undefined) checkXFilesFactor(xFilesFactor)
 }

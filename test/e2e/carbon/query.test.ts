@@ -4,13 +4,17 @@
 // point the query shows came from the cache.
 
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { create } from '../../../src/core/whisper/create.js'
-import { runAsync } from '../../helpers/cli.js'
+import { runAsync, shell } from '../../helpers/cli.js'
+import { ROOT } from '../../helpers/paths.js'
+import { startServe } from '../../helpers/serve.js'
+import { tempDir } from '../../helpers/tmp.js'
 import type { CarbonCache } from '../../helpers/carbon-cache.js'
 import { startCarbonCache } from '../../helpers/carbon-cache.js'
 import { needsReference } from '../../helpers/reference.js'
@@ -124,7 +128,8 @@ describe('carbon query against carbon-cache 1.1.7', needsReference('carbon'), ()
     assert.deepEqual(result, {
       status: 1,
       stdout: 'metric     timestamp  time (UTC)  value\nq.missing  -          -           (not in cache)\n',
-      stderr: 'carbon: no points in cache for q.missing\n',
+      stderr:
+        'carbon: no points in cache for q.missing (points already written are on disk: add --storage-dir or --config)\n',
     })
   })
 })
@@ -171,5 +176,123 @@ describe('carbon query without a server', () => {
       bad.stderr,
       /^carbon: 127\.0\.0\.1:\d+: invalid CarbonLink reply: the reply is None, not a dict\n$/,
     )
+  })
+})
+
+/** The shell lines of the README's quick start: the daemon's (`npm start`), then the others. */
+function quickStart(): { serve: string; commands: string[] } {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+  const block = /## Quick start\n\n```sh\n([\s\S]*?)```/.exec(readme)![1]!
+  const lines = block.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'))
+  const [serve, ...rest] = lines.filter((line) => !line.startsWith(' '))
+  return { serve: serve!, commands: rest }
+}
+
+describe('issue 13.11: carbon query right after carbon send', () => {
+  test('issue 13.11: the README quick start works as written, against a real carbon serve', async (t) => {
+    // Run where `npm start` would: a directory with bin/ (the built binaries) and package.json's
+    // start script; the quick start's own ports (2003, 2004, 7002).
+    const dir = tempDir(t, 'carbonkit-quick-start-')
+    fs.symlinkSync(path.join(ROOT, 'bin'), path.join(dir, 'bin'))
+    const { serve, commands } = quickStart()
+    assert.match(serve, /^npm start\s/)
+    const start = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+        scripts: { start: string }
+      }
+    ).scripts.start
+    const daemon = spawn('bash', ['-c', `exec ${start}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+    t.after(() => {
+      if (daemon.exitCode === null) daemon.kill('SIGKILL')
+    })
+    let log = ''
+    await new Promise<void>((resolve, reject) => {
+      daemon.stderr.on('data', (d: Buffer) => {
+        log += d.toString()
+        if (log.includes('listening')) resolve()
+      })
+      daemon.on('exit', () => reject(new Error(`carbon serve exited:\n${log}`)))
+    })
+    assert.equal(commands.length, 3)
+    const outputs = []
+    for (const command of commands) {
+      const result = await shell(`cd ${dir} && ${command}`)
+      assert.equal(result.status, 0, `${command}\n${result.stdout}${result.stderr}`)
+      outputs.push(result.stdout)
+    }
+    // query: the point, from the cache or from the file.
+    assert.match(outputs[1]!, /^hello\.graphite +\d+ +\S+ +3\.5 +(cache|disk)$/m)
+    assert.match(outputs[2]!, /\t3\.500000$/m)
+    daemon.kill('SIGTERM')
+    await new Promise((resolve) => daemon.on('exit', resolve))
+    assert.equal(daemon.exitCode, 0, log)
+  })
+
+  test('issue 13.11: with --storage-dir, a point already written shows as on disk, exit 0', async (t) => {
+    const dir = tempDir(t)
+    const server = await startServe(t, ['--storage-dir', dir])
+    const sent = await runAsync('carbon', [
+      'send',
+      '-p',
+      String(server.ports.line),
+      'a.b',
+      '2.5',
+      '1796539980',
+    ])
+    assert.equal(sent.status, 0, sent.stderr)
+    await server.waitFor((e) => e.type === 'created')
+    // Wait until carbon has written it (it leaves the cache then).
+    const port = String(server.ports.query)
+    for (let tries = 0; ; tries++) {
+      const cached = await runAsync('carbon', ['query', '-p', port, 'a.b'])
+      if (cached.status === 1) break
+      assert.ok(tries < 100, 'the point never left the cache')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const now = { CARBONKIT_NOW: '1796540030' }
+    const result = await runAsync('carbon', ['query', '-p', port, 'a.b', 'no.such', '--storage-dir', dir], {
+      env: now,
+    })
+    assert.deepEqual(result, {
+      status: 0,
+      stderr: '',
+      stdout: [
+        'metric   timestamp   time (UTC)            value           where',
+        'a.b      -           -                     (not in cache)  cache',
+        'a.b      1796539980  2026-12-06T06:53:00Z  2.5             disk',
+        'no.such  -           -                     (not in cache)  cache',
+        'no.such  -           -                     (no such file)  disk',
+        '',
+      ].join('\n'),
+    })
+    const json = await runAsync('carbon', ['query', '-p', port, 'a.b', '--storage-dir', dir, '--json'], {
+      env: now,
+    })
+    assert.deepEqual(JSON.parse(json.stdout), {
+      schemaVersion: 1,
+      server: `127.0.0.1:${port}`,
+      dataDir: path.join(dir, 'whisper'),
+      metrics: [
+        {
+          metric: 'a.b',
+          datapoints: [],
+          onDisk: { file: path.join(dir, 'whisper', 'a', 'b.wsp'), latest: [1796539980, 2.5] },
+        },
+      ],
+    })
+    const none = await runAsync('carbon', ['query', '-p', port, 'no.such', '--storage-dir', dir])
+    assert.equal(none.status, 1)
+    assert.equal(none.stderr, 'carbon: no points in cache or on disk for no.such\n')
+  })
+
+  test('issue 13.11: --metadata with nothing cached exits 1 like the plain query', async (t) => {
+    const server = await startServe(t, ['--storage-dir', tempDir(t)])
+    const port = String(server.ports.query)
+    const plain = await runAsync('carbon', ['query', '-p', port, 'x.y'])
+    const metadata = await runAsync('carbon', ['query', '-p', port, 'x.y', '--metadata'])
+    assert.equal(plain.status, 1)
+    assert.equal(metadata.status, 1)
+    assert.equal(metadata.stderr, plain.stderr)
+    assert.match(metadata.stdout, /^x\.y +- +- +\(not in cache\) +\(.*no such file/m)
   })
 })

@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
+import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -16,6 +17,7 @@ import { runAsync } from '../../helpers/cli.js'
 import type { CarbonCache } from '../../helpers/carbon-cache.js'
 import { startCarbonCache } from '../../helpers/carbon-cache.js'
 import { BIN } from '../../helpers/paths.js'
+import { runOnTerminal } from '../../helpers/pty.js'
 import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
 
 /** A minute boundary an hour ago: inside the 60s:1d schema, and stored exactly. */
@@ -199,7 +201,7 @@ describe('carbon send against carbon-cache 1.1.7', needsReference('carbon'), () 
       [
         'carbon: stdin:2: expected 2 or 3 fields (metric value [timestamp]), got 1: "bad"',
         `carbon: stdin:4: value 'x' is not a number: "value x ${T}"`,
-        'carbon: stdin: 2 invalid line(s) skipped, 2 point(s) sent',
+        'carbon: stdin: 2 invalid lines skipped, 2 points sent',
         '',
       ].join('\n'),
     )
@@ -335,5 +337,51 @@ describe('carbon send without a server', () => {
         `^sent 1 point in 1 write \\(19 bytes\\) to 127\\.0\\.0\\.1:${port} over line in \\d+\\.\\d{3} s \\([\\d,]+ points/s\\)\n$`,
       ),
     )
+  })
+})
+
+describe('issue 13.12: carbon send and query say what they wait for, and what they reached', () => {
+  test('issue 13.12: carbon send with no points on a terminal says it reads stdin, and Ctrl-D ends it', async () => {
+    const result = await runOnTerminal('carbon', ['send', '--dry-run'], {
+      when: /end with Ctrl-D/,
+      keys: 'a.b 1.5 1700000000\n\x04',
+    })
+    assert.equal(result.timedOut, false, result.output)
+    assert.equal(result.status, 0, result.output)
+    assert.match(
+      result.output,
+      /^carbon: reading `metric value \[timestamp\]` lines from stdin; end with Ctrl-D \(Ctrl-C cancels\)\r$/m,
+    )
+    // The dry run's wire form of the typed line.
+    assert.match(result.output, /^a\.b 1\.5 1700000000\r$/m)
+    const json = await runOnTerminal('carbon', ['send', '--dry-run', '--json'], {
+      when: /end with Ctrl-D/,
+      keys: '\x04',
+    })
+    assert.equal(json.status, 0, json.output)
+    assert.match(json.output, /reading JSON Lines from stdin; end with Ctrl-D/)
+    // Not on a terminal: no hint.
+    const piped = await runAsync('carbon', ['send', '--dry-run'], { input: 'a.b 1.5 1700000000\n' })
+    assert.deepEqual(piped, { status: 0, stdout: 'a.b 1.5 1700000000\n', stderr: '' })
+  })
+
+  test('issue 13.12: carbon send and query pointed at an HTTP server say so, exit 6', async (t) => {
+    const server = http.createServer((_request, response) => response.end('hello\n'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    t.after(() => new Promise((resolve) => server.close(resolve)))
+    const port = String((server.address() as net.AddressInfo).port)
+    const expected = `carbon: 127.0.0.1:${port}: looks like an HTTP server, not carbon (it answered "HTTP/1.1 400 Bad Request")\n`
+    const cases: [string[], string?][] = [
+      [['send', '-p', port, 'a.b', '1']],
+      [['send', '-p', port, '--protocol', 'pickle', 'a.b', '1']],
+      [['send', '-p', port], 'a.b 1 1700000000\n'],
+      [['query', '-p', port, 'a.b']],
+      [['query', '-p', port, 'a.b', 'c.d', '--metadata']],
+    ]
+    for (const [args, input] of cases) {
+      // A timeout of 60 s: the answer must come from the reply, not from giving up.
+      const result = await runAsync('carbon', [...args, '--timeout', '60'], { input })
+      assert.deepEqual(result, { status: 6, stdout: '', stderr: expected }, args.join(' '))
+    }
   })
 })

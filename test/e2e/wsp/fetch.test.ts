@@ -159,9 +159,13 @@ for i, v in enumerate(values):
     assertOneLineError(
       run('wsp', ['fetch', '--from', String(now), '--until', String(now - 10), plain]),
       2,
-      /Invalid time interval: from time '\d+' is after until time '\d+'/,
+      /Invalid time interval: from time '\d+' \(--from \d+\) is after until time '\d+' \(--until \d+\)$/,
     )
-    assertOneLineError(run('wsp', ['fetch', '--from', 'yesterday', plain]), 2, /invalid time 'yesterday'/)
+    assertOneLineError(
+      run('wsp', ['fetch', '--from', 'yesterday', plain]),
+      2,
+      /--from yesterday: invalid time/,
+    )
     assertOneLineError(run('wsp', ['fetch', path.join(dir, 'missing.wsp')]), 3, /no such file or directory/)
   })
 

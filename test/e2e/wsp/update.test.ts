@@ -4,6 +4,7 @@ import path from 'node:path'
 import { describe, test } from 'node:test'
 import { assertOneLineError, run } from '../../helpers/cli.js'
 import { FIXTURES } from '../../helpers/paths.js'
+import { runOnTerminal } from '../../helpers/pty.js'
 import { needsReference, runReferenceScript } from '../../helpers/reference.js'
 import { tempDir } from '../../helpers/tmp.js'
 
@@ -94,4 +95,25 @@ describe('wsp update', () => {
       assert.deepEqual(fs.readFileSync(ours), fs.readFileSync(theirs), batch.join(' '))
     }
   })
+})
+
+test('issue 13.12: wsp update with no points on a terminal says it reads stdin, and Ctrl-D ends it', async (t) => {
+  const file = path.join(tempDir(t), 'u.wsp')
+  assert.equal(run('wsp', ['create', file, '60:10']).status, 0)
+  const env = { CARBONKIT_NOW: String(NOW) }
+  const result = await runOnTerminal('wsp', ['update', file], {
+    when: /end with Ctrl-D/,
+    keys: `${NOW - 60}:7\n\x04`,
+    env,
+  })
+  assert.equal(result.timedOut, false, result.output)
+  assert.equal(result.status, 0, result.output)
+  assert.match(
+    result.output,
+    /^wsp: reading `timestamp:value` lines from stdin; end with Ctrl-D \(Ctrl-C cancels\)\r$/m,
+  )
+  assert.match(fetchText(file, NOW - 120), /^1795599900\t7\.000000$/m)
+  // Not on a terminal: no hint.
+  const piped = run('wsp', ['update', file], { env, input: `${NOW - 120}:8\n` })
+  assert.deepEqual(piped, { status: 0, stdout: '', stderr: '' })
 })

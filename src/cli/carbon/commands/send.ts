@@ -11,7 +11,9 @@ import {
 import { choice, parseCountOption, parsePortOption, parseSecondsOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
 import { note, write } from '../../shared/output.js'
+import { hintReadingStdin } from '../../shared/stdin-hint.js'
 import { renderInputReject, renderSendSummary, renderWireMessage } from '../render/send.js'
+import { plural } from '../../../core/format/plural.js'
 
 interface SendFlags {
   host: string
@@ -78,6 +80,7 @@ export function registerSend(program: Command, ctx: Context): void {
               note(ctx, `${ctx.programName}: ${renderInputReject(reject)}`)
           }
           const format = flags.json ? 'json' : 'plaintext'
+          hintReadingStdin(ctx, flags.json ? 'JSON Lines' : '`metric value [timestamp]` lines')
           result = await sendInput(ctx.stdin, { ...options, format, now: liveClock, onReject })
         } else {
           if (value === undefined)
@@ -94,7 +97,7 @@ export function registerSend(program: Command, ctx: Context): void {
         if (ctx.interactive) note(ctx, renderSendSummary(result))
         if (result.rejected > 0) {
           throw new MalformedInputError(
-            `stdin: ${result.rejected} invalid line(s) skipped, ${result.points} point(s) ${result.dryRun ? 'encoded' : 'sent'}`,
+            `stdin: ${plural(result.rejected, 'invalid line')} skipped, ${plural(result.points, 'point')} ${result.dryRun ? 'encoded' : 'sent'}`,
           )
         }
       },

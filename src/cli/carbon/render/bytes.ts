@@ -1,6 +1,6 @@
 /** A byte count for people: `1,555,228 bytes (1.5 MiB)`. */
 export function formatBytes(bytes: number): string {
-  const exact = `${bytes.toLocaleString('en-US')} bytes`
+  const exact = `${bytes.toLocaleString('en-US')} ${bytes === 1 ? 'byte' : 'bytes'}`
   const units = ['KiB', 'MiB', 'GiB', 'TiB']
   let value = bytes
   let unit = ''

@@ -1,6 +1,7 @@
 // carbon serve's log on stderr: one line per event, as text or as JSON Lines.
 
 import type { DaemonEvent } from '../../../core/daemon/daemon.js'
+import { plural } from '../../../core/format/plural.js'
 
 function describe(event: DaemonEvent): string {
   switch (event.type) {
@@ -9,11 +10,11 @@ function describe(event: DaemonEvent): string {
     case 'listening':
       return `listening: ${event.addresses.map((a) => `${a.protocol} ${a.address}:${a.port}`).join(', ')}; data in ${event.dataDir}`
     case 'replayed':
-      return `replayed ${event.points} points from ${event.file}`
+      return `replayed ${plural(event.points, 'point')} from ${event.file}`
     case 'wal-replaying':
       return `replaying the write-ahead log: ${event.segments} of ${event.of} segments, ${event.points} points so far (${event.segment})`
     case 'wal-replayed':
-      return `replayed ${event.points} points from the write-ahead log in ${event.dir} (${event.segments} segments, ${event.bytes} bytes, ${event.seconds.toFixed(1)} s)`
+      return `replayed ${plural(event.points, 'point')} from the write-ahead log in ${event.dir} (${event.segments} segments, ${event.bytes} bytes, ${event.seconds.toFixed(1)} s)`
     case 'wal-damaged':
       return `write-ahead log damaged: ${event.file} cut at byte ${event.offset} (${event.reason}; ${event.cutBytes} bytes after it unreadable); the points before it are replayed`
     case 'wal-stalled':
@@ -29,9 +30,9 @@ function describe(event: DaemonEvent): string {
     case 'write-error':
       return `cannot write ${event.metric} to ${event.path}: ${event.message}`
     case 'write-deferred':
-      return `cannot write ${event.metric} to ${event.path}: ${event.message}; ${event.points} points wait in the cache, writing again in a second${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
+      return `cannot write ${event.metric} to ${event.path}: ${event.message}; ${plural(event.points, 'point')} wait in the cache, writing again in a second${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
     case 'writer-died':
-      return `writer ${event.writer} died (${event.message}): its ${event.points} unwritten points are back in the cache, a new writer starts`
+      return `writer ${event.writer} died (${event.message}): its unwritten ${plural(event.points, 'point')} are back in the cache, a new writer starts`
     case 'rejected':
       return `rejected (${event.protocol}, ${event.reason}) from ${event.peer || 'local'}: ${event.detail}${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
     case 'cache-full':
@@ -43,9 +44,9 @@ function describe(event: DaemonEvent): string {
     case 'reload-failed':
       return `reload failed, the previous rules stay: ${event.message}`
     case 'stopping':
-      return `stopping: writing ${event.cached} cached points`
+      return `stopping: writing ${plural(event.cached, 'cached point')}`
     case 'stopped':
-      return `stopped: ${event.written} points written${event.left > 0 ? `, ${event.left} left in the write-ahead log ${event.wal} for the next start` : ''}`
+      return `stopped: ${plural(event.written, 'point')} written${event.left > 0 ? `, ${plural(event.left, 'point')} left in the write-ahead log ${event.wal} for the next start` : ''}`
   }
 }
 

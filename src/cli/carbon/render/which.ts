@@ -11,7 +11,6 @@ import { formatBytes } from './bytes.js'
 function span(seconds: number): string {
   for (const [unit, size] of [
     ['y', 31536000],
-    ['w', 604800],
     ['d', 86400],
     ['h', 3600],
     ['m', 60],

@@ -32,7 +32,7 @@ export function registerDiff(program: Command, ctx: Context): void {
       const result = diff(a, b, {
         now,
         ignoreEmpty: flags.ignoreEmpty,
-        until: flags.until === undefined ? undefined : parseTimeSpec(flags.until, now),
+        until: flags.until === undefined ? undefined : parseTimeSpec(flags.until, now, '--until'),
       })
       const view = {
         result,

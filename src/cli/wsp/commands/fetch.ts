@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { parseTimeSpec } from '../../../core/time.js'
+import { checkTimeWindow, parseTimeSpec } from '../../../core/time.js'
 import type { DropMode } from '../../../core/whisper/fetch.js'
 import { DROP_MODES, fetchColumns } from '../../../core/whisper/fetch.js'
 import { choice } from '../../shared/args.js'
@@ -35,8 +35,9 @@ export function registerFetch(program: Command, ctx: Context): void {
     )
     .action(async (file: string, flags: FetchFlags) => {
       const now = ctx.now()
-      const from = flags.from === undefined ? now - 86400 : parseTimeSpec(flags.from, now)
-      const until = flags.until === undefined ? now : parseTimeSpec(flags.until, now)
+      const from = flags.from === undefined ? now - 86400 : parseTimeSpec(flags.from, now, '--from')
+      const until = flags.until === undefined ? now : parseTimeSpec(flags.until, now, '--until')
+      checkTimeWindow(from, until, flags)
       const result = fetchColumns(file, from, until, { now, archiveToSelect: flags.archive })
       if (result === null) throw new NegativeAnswer('No data in selected timerange')
       const view = { result, pretty: flags.pretty ?? false, timeFormat: flags.timeFormat, drop: flags.drop }

@@ -14,8 +14,8 @@ export function registerMerge(program: Command, ctx: Context): void {
     .action(async (from: string, to: string, flags: { from?: string; until?: string }) => {
       const now = ctx.now()
       const window = {
-        from: flags.from && parseTimeSpec(flags.from, now),
-        until: flags.until && parseTimeSpec(flags.until, now),
+        from: flags.from && parseTimeSpec(flags.from, now, '--from'),
+        until: flags.until && parseTimeSpec(flags.until, now, '--until'),
       }
       merge(from, to, { now, from: window.from || undefined, until: window.until || undefined })
     })

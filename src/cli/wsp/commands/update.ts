@@ -3,6 +3,7 @@ import { parsePointArgument, parsePointLines } from '../../../core/whisper/point
 import { writePoints } from '../../../core/whisper/update.js'
 import type { Context } from '../../shared/context.js'
 import { readAll } from '../../shared/input.js'
+import { hintReadingStdin } from '../../shared/stdin-hint.js'
 
 export function registerUpdate(program: Command, ctx: Context): void {
   program
@@ -12,6 +13,7 @@ export function registerUpdate(program: Command, ctx: Context): void {
     .argument('[points...]', 'timestamp:value pairs; N:value means now')
     .action(async (file: string, args: string[]) => {
       const now = ctx.now()
+      if (args.length === 0) hintReadingStdin(ctx, '`timestamp:value` lines')
       const points =
         args.length > 0
           ? args.map((a) => parsePointArgument(a, now))

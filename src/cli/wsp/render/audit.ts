@@ -1,13 +1,13 @@
 import type { AuditChange, AuditEntry, AuditReport, FileState } from '../../../core/config/audit.js'
 import { DRIFT_KINDS } from '../../../core/config/audit.js'
-import { formatRepr } from '../../../core/py-format.js'
+import { formatFloat32 } from '../../../core/format/float32.js'
 import { formatArchiveList } from '../../../core/whisper/retention.js'
 import type { Context } from '../../shared/context.js'
 import { renderTable } from '../../shared/table.js'
 import { describeLoss } from './loss.js'
 
 function state(s: FileState): string {
-  return `${formatArchiveList(s.archives)} ${s.aggregationMethod} xff ${formatRepr(s.xFilesFactor)}`
+  return `${formatArchiveList(s.archives)} ${s.aggregationMethod} xff ${formatFloat32(s.xFilesFactor)}`
 }
 
 function rule(entry: AuditEntry): string {

@@ -2,6 +2,7 @@ import type { TreeRun } from '../../../core/tree/run.js'
 import type { CheckResult } from '../../../core/whisper/check.js'
 import { checkReason } from '../../../core/whisper/check.js'
 import type { Context } from '../../shared/context.js'
+import { plural } from '../../../core/format/plural.js'
 
 export interface CheckView {
   run: TreeRun<CheckResult>
@@ -29,6 +30,6 @@ export function renderCheck(view: CheckView, ctx: Context): string {
   const points = view.run.outcomes.reduce((sum, o) => sum + (o.ok ? o.result.stats.points : 0), 0)
   return (
     out +
-    `checked ${view.run.files.length} files (${points} points): ${corrupt} corrupt, ${warned} with warnings\n`
+    `checked ${plural(view.run.files.length, 'file')} (${plural(points, 'point')}): ${corrupt} corrupt, ${warned} with warnings\n`
   )
 }

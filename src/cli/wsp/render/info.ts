@@ -1,5 +1,5 @@
 import type { WhisperInfo } from '../../../core/whisper/info.js'
-import { formatRepr } from '../../../core/py-format.js'
+import { formatFloat32 } from '../../../core/format/float32.js'
 import type { Context } from '../../shared/context.js'
 import { renderTable } from '../../shared/table.js'
 import { pythonJson, pythonRepr } from './python.js'
@@ -19,13 +19,16 @@ export function renderInfoField(info: WhisperInfo, field: keyof WhisperInfo): st
   )
 }
 
-/** `wsp info file`: the header and a table of archives. */
+/**
+ * `wsp info file`: the header and a table of archives, carbonkit's own format: xFilesFactor as the
+ * float32 it is (0.1, where whisper-info, the field and --json print the widened 0.10000000149011612).
+ */
 export function renderInfo(info: WhisperInfo, ctx: Context): string {
   const { theme } = ctx
   const lines = [
     `${theme.bold('aggregationMethod')}  ${info.aggregationMethod}`,
     `${theme.bold('maxRetention')}       ${info.maxRetention} (${formatDuration(info.maxRetention)})`,
-    `${theme.bold('xFilesFactor')}       ${formatRepr(info.xFilesFactor)}`,
+    `${theme.bold('xFilesFactor')}       ${formatFloat32(info.xFilesFactor)}`,
     `${theme.bold('fileSize')}           ${info.fileSize}`,
     '',
   ]

@@ -1,7 +1,7 @@
 import type { TreeRun } from '../../../core/tree/run.js'
 import type { ResizeResult } from '../../../core/whisper/resize.js'
 import { formatArchiveList } from '../../../core/whisper/retention.js'
-import { formatRepr } from '../../../core/py-format.js'
+import { formatFloat32 } from '../../../core/format/float32.js'
 import type { Context } from '../../shared/context.js'
 import { describeLoss } from './loss.js'
 import { renderTreeSummary } from './tree.js'
@@ -13,7 +13,7 @@ function renderOne(r: ResizeResult, detailed: boolean): string {
   const verb = r.dryRun ? 'would resize' : r.refused ? 'not resized' : r.unchanged ? 'unchanged' : 'resized'
   let out =
     `${r.path}: ${verb} ${formatArchiveList(r.before.archives)} -> ${formatArchiveList(r.after.archives)}` +
-    ` (${r.after.aggregationMethod}, xFilesFactor ${formatRepr(r.after.xFilesFactor)}), ${describeLoss(r, r.after.xFilesFactor, XFF_HINT, r.dryRun || r.refused)}\n`
+    ` (${r.after.aggregationMethod}, xFilesFactor ${formatFloat32(r.after.xFilesFactor)}), ${describeLoss(r, r.after.xFilesFactor, XFF_HINT, r.dryRun || r.refused)}\n`
   if (!detailed) return out
   r.archives.forEach((a, i) => {
     out += `  archive ${i} (${a.secondsPerPoint}s x ${a.points}): ${a.copied} copied, ${a.aggregated} aggregated\n`
