@@ -140,4 +140,3 @@ export function parseStorageAggregation(text: string, file: string): StorageAggr
 export function activeAggregationRules(aggregation: StorageAggregation | null): AggregationRule[] {
   return aggregation ? aggregation.rules.filter((r) => r.status === 'active') : []
 }
-
