@@ -6,6 +6,7 @@ import path from 'node:path'
 import { describe, test } from 'node:test'
 import { FIXTURES } from '../../helpers/paths.js'
 import { run } from '../../helpers/cli.js'
+import { SGR, binCommand, runInTerminal } from '../../helpers/terminal.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 function copyFixture(
@@ -125,16 +126,82 @@ describe('carbon lint', () => {
     )
   })
 
-  test('on a colour terminal: a table with coloured severities', (t) => {
+  test('on a colour terminal: a table with coloured severities', async (t) => {
     const { cwd } = copyFixture(t, 'drops-data/bad')
-    const result = run('carbon', ['lint', 'conf/carbon.conf'], {
+    const result = await runInTerminal(binCommand('carbon', ['lint', 'conf/carbon.conf']), { cwd })
+    assert.equal(result.status, 0, result.output)
+    assert.match(result.output, /┌/)
+    assert.match(result.output, /\u001b\[33mwarning\u001b\[39m/)
+    assert.match(result.output, /│ conf\/carbon\.conf:8 │/)
+  })
+
+  test('FORCE_COLOR into a pipe: colour, but the plain lines a pipe gets', (t) => {
+    const { cwd } = copyFixture(t, 'drops-data/bad')
+    const plain = run('carbon', ['lint', 'conf/carbon.conf'], { cwd })
+    const forced = run('carbon', ['lint', 'conf/carbon.conf'], {
       cwd,
       env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
     })
-    assert.equal(result.status, 0)
-    assert.match(result.stdout, /┌/)
-    assert.match(result.stdout, /\u001b\[33mwarning\u001b\[39m/)
-    assert.match(result.stdout, /│ conf\/carbon\.conf:8 │/)
+    assert.equal(forced.status, 0)
+    assert.doesNotMatch(forced.stdout, /┌/)
+    assert.match(forced.stdout, /\u001b\[/)
+    assert.equal(forced.stdout.replace(SGR, ''), plain.stdout)
+  })
+
+  test('issue 13.9: on an 80-column terminal the tables are at most 80 columns wide, and nothing is lost', async (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    const result = await runInTerminal(binCommand('carbon', ['lint', 'conf']), { cwd, columns: 80 })
+    assert.equal(result.status, 1, result.output)
+    const lines = result.output.replace(SGR, '').split('\n')
+    assert.ok(lines.filter((l) => l.startsWith('┌')).length >= 2, result.output)
+    for (const line of lines) assert.ok(line.length <= 80, `${line.length} columns: ${line}`)
+    // Every word of every message is in the box, wrapped rather than cut.
+    const inBox = lines
+      .filter((l) => l.startsWith('│'))
+      .join(' ')
+      .replace(/[│]/g, ' ')
+    const words = new Set(inBox.split(/\s+/))
+    const json = run('carbon', ['lint', 'conf', '--format', 'json'], { cwd })
+    const report = JSON.parse(json.stdout) as { diagnostics: { message: string }[] }
+    for (const d of report.diagnostics) {
+      for (const word of d.message.split(' ')) {
+        if (word.length <= 20) assert.ok(inBox.includes(word), `${JSON.stringify(word)} of ${d.message}`)
+      }
+    }
+    assert.ok(words.has('empty-value'))
+    assert.match(result.output, /carbon lint: \d+ errors, \d+ warnings in 3 files\n/)
+  })
+
+  test('issue 13.9: stdout in a file while stderr is a terminal: no escape codes and no box in the file', async (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    const result = await runInTerminal(`${binCommand('carbon', ['lint', 'conf'])} > out.txt`, {
+      cwd,
+      columns: 80,
+    })
+    assert.equal(result.status, 1, result.output)
+    const file = fs.readFileSync(path.join(cwd, 'out.txt'), 'utf8')
+    assert.ok(!file.includes('\u001b'), file)
+    assert.doesNotMatch(file, /[┌│└─]/)
+    // What a pipe gets, byte for byte.
+    assert.equal(file, run('carbon', ['lint', 'conf'], { cwd }).stdout)
+    // The summary still reached the terminal.
+    assert.match(result.output, /^carbon lint: \d+ errors, \d+ warnings in 3 files\n$/)
+  })
+
+  test('issue 13.9: NO_COLOR on a terminal: the same layout, without escape codes', async (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    const command = binCommand('carbon', ['lint', 'conf'])
+    const colored = await runInTerminal(command, { cwd, columns: 100 })
+    const plain = await runInTerminal(command, { cwd, columns: 100, env: { NO_COLOR: '1' } })
+    assert.match(colored.output, SGR)
+    assert.ok(!plain.output.includes('\u001b'), plain.output)
+    assert.match(plain.output, /┌/)
+    assert.equal(plain.output, colored.output.replace(SGR, ''))
+    const flag = await runInTerminal(binCommand('carbon', ['lint', 'conf', '--no-color']), {
+      cwd,
+      columns: 100,
+    })
+    assert.equal(flag.output, plain.output)
   })
 
   test('--strict turns warnings into a failure', (t) => {
