@@ -19,7 +19,11 @@ function eta(seconds: number): string {
 export async function startProgress(ctx: Context, label: string, quiet = false): Promise<Progress> {
   if (!ctx.interactive || quiet) return NONE
   const { default: ora } = await import('ora')
-  const spinner = ora({ text: label, stream: ctx.stderr as NodeJS.WriteStream }).start()
+  const spinner = ora({
+    text: label,
+    stream: ctx.stderr as NodeJS.WriteStream,
+    color: ctx.stderrTheme.enabled ? 'cyan' : false,
+  }).start()
   const started = Date.now()
   let last = 0
   return {

@@ -11,6 +11,7 @@ import { ExitCode, exitCodeFor } from './exit-codes.js'
 import { ClosedPipeError } from './output.js'
 import { createProgram } from './program.js'
 import { registerCompletion } from './register-completion.js'
+import type { Theme } from './theme.js'
 import { PLAIN_THEME, colorWanted, createTheme } from './theme.js'
 
 /** Registers one subcommand on the program. */
@@ -55,7 +56,7 @@ function describeError(ctx: Context, error: unknown, debug: boolean): number {
   }
   const code = exitCodeFor(error)
   if (code !== undefined && error instanceof CoreError) {
-    ctx.stderr.write(`${ctx.programName}: ${ctx.theme.error(error.message)}\n`)
+    ctx.stderr.write(`${ctx.programName}: ${ctx.stderrTheme.error(error.message)}\n`)
     if (debug && error.stack) ctx.stderr.write(`${error.stack}\n`)
     return code
   }
@@ -66,16 +67,19 @@ function describeError(ctx: Context, error: unknown, debug: boolean): number {
   return ExitCode.INTERNAL
 }
 
+/** One theme per stream: data on stdout is coloured only when stdout wants it, messages likewise. */
+async function themesFor(argv: readonly string[]): Promise<{ stdout: Theme; stderr: Theme }> {
+  const stdout = colorWanted(argv, process.env, isTerminal(1))
+  const stderr = colorWanted(argv, process.env, isTerminal(2))
+  const colored = stdout || stderr ? await createTheme(true) : PLAIN_THEME
+  return { stdout: stdout ? colored : PLAIN_THEME, stderr: stderr ? colored : PLAIN_THEME }
+}
+
 /**
  * Run one invocation of a program. Returns the exit status; never throws.
  */
 export async function runMain(argv: readonly string[], options: MainOptions): Promise<number> {
-  const ctx =
-    options.ctx ??
-    createProcessContext(
-      options.programName,
-      colorWanted(argv, process.env, isTerminal(2)) ? await createTheme(true) : PLAIN_THEME,
-    )
+  const ctx = options.ctx ?? createProcessContext(options.programName, await themesFor(argv))
   const debug = argv.includes('--debug')
   const onStdoutError = (error: NodeJS.ErrnoException): void => {
     if (error.code === 'EPIPE') (ctx.stdout as { closedByPeer?: boolean }).closedByPeer = true

@@ -1,5 +1,7 @@
-// Colour is decided once: --no-color, then NO_COLOR / FORCE_COLOR, then whether the stream is a TTY.
-// One Chalk instance with that level; never the global one. chalk is loaded only when colour is on.
+// Colour is decided once per stream: --no-color, then NO_COLOR / FORCE_COLOR, then whether that stream
+// is a TTY (stdout's for data, stderr's for messages: `cmd > file` on a terminal writes no escape
+// codes into the file). Colour only: layout (tables or plain columns) follows whether stdout is a
+// terminal, whatever the colour. One Chalk instance; never the global one; loaded only when needed.
 
 export interface Theme {
   readonly enabled: boolean

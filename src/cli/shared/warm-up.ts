@@ -33,6 +33,9 @@ export async function warmUp(
         cwd: dir,
         now: () => 1_800_000_000,
         theme: PLAIN_THEME,
+        stderrTheme: PLAIN_THEME,
+        stdoutIsTerminal: false,
+        stdoutColumns: undefined,
         interactive: false,
         programName,
       }

@@ -29,7 +29,7 @@ import type { PyRegex } from './py-regex.js'
 import type { RegexListFile } from './regex-list.js'
 import { exampleNames, isCatchAll, shadowedBy } from './rule-analysis.js'
 import type { AggregationRule, StorageAggregation } from './storage-aggregation.js'
-import type { StorageSchemas } from './storage-schemas.js'
+import type { RuleProblem, SchemaRule, StorageSchemas } from './storage-schemas.js'
 import { DEFAULT_SCHEMA_ARCHIVES } from './storage-schemas.js'
 
 export type Severity = 'error' | 'warning'
@@ -824,6 +824,64 @@ function whisperWouldAccept(item: string): boolean {
   }
 }
 
+/**
+ * carbon meets a rule's first problem; a fatal problem behind one that skips the rule matters only
+ * once the rule is fixed.
+ */
+function doesNotStart(rule: { status: string; problem?: RuleProblem }, problem: RuleProblem): string {
+  return rule.status === 'skipped' && problem !== rule.problem
+    ? 'carbon would not start once the rule is used'
+    : 'carbon does not start'
+}
+
+/** One problem of a schema rule as a diagnostic. */
+function lintSchemaProblem(out: Collector, file: string, rule: SchemaRule, problem: RuleProblem): void {
+  switch (problem.code) {
+    case 'interpolation':
+      break
+    case 'no-section':
+      out.add(file, problem.line, 'section-header', `${problem.message}: carbon does not start`)
+      break
+    case 'missing-retentions':
+    case 'missing-pattern':
+      out.add(
+        file,
+        problem.line,
+        'missing-key',
+        `[${rule.section}]: carbon logs "${problem.message}" and ignores the rule`,
+      )
+      break
+    case 'retention': {
+      const whisperOk = (rule.retentions ?? '').split(',').every(whisperWouldAccept)
+      out.add(
+        file,
+        problem.line,
+        'retention-syntax',
+        `[${rule.section}] retentions = ${rule.retentions}: ${problem.message}; carbon-cache does not start${whisperOk ? " (whisper's own parser, used by whisper-create and validate-storage-schemas, accepts it, but carbon 1.1's units are exactly s, m, h, d, w, y)" : ''}`,
+      )
+      break
+    }
+    case 'regex':
+      out.add(
+        file,
+        problem.line,
+        'invalid-regex',
+        `[${rule.section}] pattern ${JSON.stringify(rule.pattern)}: ${problem.message}; ${doesNotStart(rule, problem)}`,
+      )
+      break
+    case 'archive-list':
+      out.add(
+        file,
+        problem.line,
+        'archive-list',
+        `[${rule.section}] retentions = ${rule.retentions}: ${problem.message}; ${(problem.status ?? rule.status) === 'fatal' ? doesNotStart(rule, problem) : 'carbon skips this rule'}`,
+      )
+      break
+    default:
+      out.add(file, problem.line, 'syntax', problem.message)
+  }
+}
+
 function lintSchemas(out: Collector, file: ConfigFileText, schemas: StorageSchemas): void {
   const { doc } = schemas
   lintIniStructure(out, file, doc)
@@ -835,52 +893,7 @@ function lintSchemas(out: Collector, file: ConfigFileText, schemas: StorageSchem
   lintUnknownKeys(out, file.path, doc, ['pattern', 'retentions'], SCHEMA_KEY_HINTS)
   lintInlineComments(out, file.path, doc, ['pattern', 'retentions'])
   for (const rule of schemas.rules) {
-    const problem = rule.problem
-    switch (problem?.code) {
-      case undefined:
-      case 'interpolation':
-        break
-      case 'no-section':
-        out.add(file.path, problem.line, 'section-header', `${problem.message}: carbon does not start`)
-        break
-      case 'missing-retentions':
-      case 'missing-pattern':
-        out.add(
-          file.path,
-          problem.line,
-          'missing-key',
-          `[${rule.section}]: carbon logs "${problem.message}" and ignores the rule`,
-        )
-        break
-      case 'retention': {
-        const whisperOk = (rule.retentions ?? '').split(',').every(whisperWouldAccept)
-        out.add(
-          file.path,
-          problem.line,
-          'retention-syntax',
-          `[${rule.section}] retentions = ${rule.retentions}: ${problem.message}; carbon-cache does not start${whisperOk ? " (whisper's own parser, used by whisper-create and validate-storage-schemas, accepts it, but carbon 1.1's units are exactly s, m, h, d, w, y)" : ''}`,
-        )
-        break
-      }
-      case 'regex':
-        out.add(
-          file.path,
-          problem.line,
-          'invalid-regex',
-          `[${rule.section}] pattern ${JSON.stringify(rule.pattern)}: ${problem.message}; carbon does not start`,
-        )
-        break
-      case 'archive-list':
-        out.add(
-          file.path,
-          problem.line,
-          'archive-list',
-          `[${rule.section}] retentions = ${rule.retentions}: ${problem.message}; ${rule.status === 'fatal' ? 'carbon does not start' : 'carbon skips this rule'}`,
-        )
-        break
-      default:
-        out.add(file.path, problem!.line, 'syntax', problem!.message)
-    }
+    for (const problem of rule.problems) lintSchemaProblem(out, file.path, rule, problem)
     if (rule.archives && rule.status === 'active') {
       const sorted = [...rule.archives].sort((a, b) => a[0] - b[0])
       try {
@@ -920,6 +933,69 @@ const METHOD_ALIASES: Record<string, string> = {
   latest: 'last',
 }
 
+/** One problem of an aggregation rule as a diagnostic. */
+function lintAggregationProblem(
+  out: Collector,
+  file: string,
+  rule: AggregationRule,
+  problem: RuleProblem,
+): void {
+  switch (problem.code) {
+    case 'interpolation':
+      break
+    case 'no-section':
+      out.add(file, problem.line, 'section-header', `${problem.message}: carbon does not start`)
+      break
+    case 'missing-pattern':
+      out.add(
+        file,
+        problem.line,
+        'missing-key',
+        `[${rule.section}]: no pattern; carbon logs "${problem.message}" and ignores the rule`,
+      )
+      break
+    case 'x-files-factor':
+      out.add(
+        file,
+        problem.line,
+        'bad-x-files-factor',
+        `[${rule.section}] xFilesFactor = ${rule.xFilesFactorText}: not a number (float() rejects it); carbon skips this rule`,
+      )
+      break
+    case 'x-files-factor-range':
+      out.add(
+        file,
+        problem.line,
+        'bad-x-files-factor',
+        `[${rule.section}] xFilesFactor = ${rule.xFilesFactorText}: must be between 0 and 1; ${doesNotStart(rule, problem)} (AssertionError)`,
+      )
+      break
+    case 'aggregation-method': {
+      const value = rule.aggregationMethod ?? ''
+      const suggestion =
+        (AGGREGATION_METHODS as readonly string[]).find((m) => m === value.toLowerCase()) ??
+        METHOD_ALIASES[value.toLowerCase()]
+      out.add(
+        file,
+        problem.line,
+        'bad-aggregation-method',
+        `[${rule.section}] aggregationMethod = ${value}: whisper knows ${AGGREGATION_METHODS.join(', ')}${suggestion ? ` (did you mean ${suggestion}? values are case-sensitive)` : ''}; ${doesNotStart(rule, problem)} (AssertionError)`,
+      )
+      break
+    }
+    case 'regex':
+      out.add(
+        file,
+        problem.line,
+        'invalid-regex',
+        `[${rule.section}] pattern ${JSON.stringify(rule.pattern)}: ${problem.message}; ${doesNotStart(rule, problem)}`,
+      )
+      break
+    default:
+      out.add(file, problem.line, 'syntax', problem.message)
+  }
+}
+
 function lintAggregation(out: Collector, file: ConfigFileText, aggregation: StorageAggregation): void {
   const { doc } = aggregation
   lintIniStructure(out, file, doc)
@@ -937,62 +1013,7 @@ function lintAggregation(out: Collector, file: ConfigFileText, aggregation: Stor
   )
   lintInlineComments(out, file.path, doc, ['pattern', 'xfilesfactor', 'aggregationmethod'])
   for (const rule of aggregation.rules) {
-    const problem = rule.problem
-    switch (problem?.code) {
-      case undefined:
-      case 'interpolation':
-        break
-      case 'no-section':
-        out.add(file.path, problem.line, 'section-header', `${problem.message}: carbon does not start`)
-        break
-      case 'missing-pattern':
-        out.add(
-          file.path,
-          problem.line,
-          'missing-key',
-          `[${rule.section}]: no pattern; carbon logs "${problem.message}" and ignores the rule`,
-        )
-        break
-      case 'x-files-factor':
-        out.add(
-          file.path,
-          problem.line,
-          'bad-x-files-factor',
-          `[${rule.section}] xFilesFactor = ${rule.xFilesFactorText}: not a number (float() rejects it); carbon skips this rule`,
-        )
-        break
-      case 'x-files-factor-range':
-        out.add(
-          file.path,
-          problem.line,
-          'bad-x-files-factor',
-          `[${rule.section}] xFilesFactor = ${rule.xFilesFactorText}: must be between 0 and 1; carbon does not start (AssertionError)`,
-        )
-        break
-      case 'aggregation-method': {
-        const value = rule.aggregationMethod ?? ''
-        const suggestion =
-          (AGGREGATION_METHODS as readonly string[]).find((m) => m === value.toLowerCase()) ??
-          METHOD_ALIASES[value.toLowerCase()]
-        out.add(
-          file.path,
-          problem.line,
-          'bad-aggregation-method',
-          `[${rule.section}] aggregationMethod = ${value}: whisper knows ${AGGREGATION_METHODS.join(', ')}${suggestion ? ` (did you mean ${suggestion}? values are case-sensitive)` : ''}; carbon does not start (AssertionError)`,
-        )
-        break
-      }
-      case 'regex':
-        out.add(
-          file.path,
-          problem.line,
-          'invalid-regex',
-          `[${rule.section}] pattern ${JSON.stringify(rule.pattern)}: ${problem.message}; carbon does not start`,
-        )
-        break
-      default:
-        out.add(file.path, problem!.line, 'syntax', problem!.message)
-    }
+    for (const problem of rule.problems) lintAggregationProblem(out, file.path, rule, problem)
     if (rule.regex && rule.status !== 'skipped')
       lintRegex(out, file.path, rule.patternLine ?? rule.line, `[${rule.section}]`, rule.regex)
     const named = rule.section.toLowerCase().replace(/^(all_|default_)/, '')
@@ -1074,6 +1095,61 @@ function safeFirst<T>(f: () => T): T | undefined {
   }
 }
 
+/** The pattern of a rule that catches `names`: their counter suffixes and the stats_counts. prefix. */
+export function counterPattern(names: readonly string[]): string {
+  const endings = (['count', 'sum'] as const).filter((e) => names.some((n) => n.endsWith(`.${e}`) || n === e))
+  // `(^|\.)` only for a bare `count`, which `\.count$` would miss.
+  const start = names.some((n) => n === 'count' || n === 'sum') ? '(^|\\.)' : '\\.'
+  const parts: string[] = []
+  if (endings.length === 1) parts.push(`${start}${endings[0]}$`)
+  if (endings.length === 2) parts.push(`${start}(count|sum)$`)
+  if (names.some((n) => n.startsWith('stats_counts.'))) parts.push('^stats_counts\\.')
+  return parts.join('|')
+}
+
+/** Up to `count` of `names`: first one of each kind the suggested pattern catches, then the others. */
+function representatives(names: readonly string[], count: number): string[] {
+  const kinds = [/\.count$/, /\.sum$/, /^stats_counts\./]
+  const firsts = kinds.flatMap((kind) => names.find((n) => kind.test(n)) ?? [])
+  return [...new Set([...firsts, ...names])].slice(0, count)
+}
+
+function searches(regex: PyRegex | null, name: string): boolean {
+  return regex?.valid === true && regex.js.ok && regex.js.search(name)
+}
+
+/**
+ * How to have `names` (averaged by `rule`, or by whisper's default when null) added instead: move the
+ * rules that already sum some of them above the one that takes them, and add one for the others.
+ */
+function counterFix(
+  aggregation: StorageAggregation | null,
+  rule: AggregationRule | null,
+  names: readonly string[],
+): string {
+  const late = rule
+    ? (aggregation?.rules ?? []).filter(
+        (r) =>
+          r.status === 'active' &&
+          r !== rule &&
+          r.aggregationMethod === 'sum' &&
+          names.some((n) => searches(r.regex, n)),
+      )
+    : []
+  const rest = names.filter((n) => !late.some((r) => searches(r.regex, n)))
+  const fixes = late.map(
+    (r) =>
+      `[${r.section}] (line ${r.line}) sums ${rest.length > 0 ? 'some of them' : 'them'} but comes after it: move it above [${rule!.section}]`,
+  )
+  if (rest.length > 0) {
+    const others = late.length > 0 ? ` for ${rest.map((n) => JSON.stringify(n)).join(', ')}` : ''
+    fixes.push(
+      `add a rule such as pattern = ${counterPattern(rest)} with aggregationMethod = sum${rule ? ` above [${rule.section}]` : ''}${others}`,
+    )
+  }
+  return fixes.join('; ')
+}
+
 function lintCounters(out: Collector, set: ConfigSet): void {
   const aggregation = set.aggregation
   const names = [...COUNTER_PROBES]
@@ -1096,6 +1172,7 @@ function lintCounters(out: Collector, set: ConfigSet): void {
   for (const { rule, names: hit } of byRule.values()) {
     const file = aggregation?.file ?? set.schemas?.file
     if (!file) continue
+    const fix = counterFix(aggregation, rule, hit)
     const line = rule
       ? (rule.aggregationMethodLine ?? rule.line)
       : Math.max(1, aggregation?.doc.lines.length ?? 1)
@@ -1108,12 +1185,11 @@ function lintCounters(out: Collector, set: ConfigSet): void {
       file,
       line,
       'counter-averaged',
-      `counters such as ${hit
-        .slice(0, 3)
+      `counters such as ${representatives(hit, 3)
         .map((n) => JSON.stringify(n))
         .join(
           ', ',
-        )} get aggregationMethod ${rule?.aggregationMethod ?? 'average'} from ${source}: rolled-up counts are averaged instead of added; add a rule such as pattern = \\.count$ with aggregationMethod = sum above it`,
+        )} get aggregationMethod ${rule?.aggregationMethod ?? 'average'} from ${source}: rolled-up counts are averaged instead of added; ${fix}`,
     )
   }
 }
@@ -1244,6 +1320,11 @@ function schemaSummaries(set: ConfigSet): SchemaSummary[] {
           : null,
     })
   }
+  // carbon's built-in schema comes last: behind a rule that matches every name it is never used.
+  const caught = (set.schemas?.rules ?? []).some(
+    (r) => r.status !== 'skipped' && r.regex?.valid === true && isCatchAll(r.regex.parsed),
+  )
+  if (caught) return out
   out.push({
     file: null,
     line: null,

@@ -14,6 +14,7 @@ import { listedSectionOptions, scanIni } from './ini-lines.js'
 import type { PyRegex } from './py-regex.js'
 import { compilePythonRegex } from './py-regex.js'
 import type { RuleProblem, RuleStatus } from './storage-schemas.js'
+import { addProblem } from './storage-schemas.js'
 
 export interface AggregationRule {
   section: string
@@ -29,7 +30,10 @@ export interface AggregationRule {
   aggregationMethodLine: number | null
   regex: PyRegex | null
   status: RuleStatus
+  /** The problem carbon meets first, which decides the status. */
   problem?: RuleProblem
+  /** Every problem of the rule, the first one first: carbon stops at one, a linter reports them all. */
+  problems: RuleProblem[]
 }
 
 export interface StorageAggregation {
@@ -39,6 +43,8 @@ export interface StorageAggregation {
   fatal: RuleProblem | null
 }
 
+// carbon stops at a rule's first problem (in this order: xFilesFactor, aggregationMethod, pattern);
+// the evaluation goes on, so that every problem is known, but the first decides the status.
 function evaluateSection(doc: IniDocument, name: string, line: number): AggregationRule {
   const rule: AggregationRule = {
     section: name,
@@ -52,15 +58,15 @@ function evaluateSection(doc: IniDocument, name: string, line: number): Aggregat
     aggregationMethodLine: null,
     regex: null,
     status: 'active',
+    problems: [],
   }
   const options = listedSectionOptions(doc, name)
   if (!options.ok) {
-    rule.status = 'fatal'
-    rule.problem = {
+    addProblem(rule, 'fatal', {
       code: options.line === null ? 'no-section' : 'interpolation',
       line: options.line ?? line,
       message: options.message,
-    }
+    })
     return rule
   }
   const pattern = options.options.get('pattern')
@@ -75,47 +81,39 @@ function evaluateSection(doc: IniDocument, name: string, line: number): Aggregat
   if (xff) {
     const value = parsePythonFloat(xff.value)
     if (value === undefined) {
-      rule.status = 'skipped'
-      rule.problem = {
+      addProblem(rule, 'skipped', {
         code: 'x-files-factor',
         line: xff.key.line,
         message: `Invalid schemas found in ${name}.`,
+      })
+    } else {
+      rule.xFilesFactor = value
+      if (!(value >= 0 && value <= 1)) {
+        addProblem(rule, 'fatal', {
+          code: 'x-files-factor-range',
+          line: xff.key.line,
+          message: `xFilesFactor ${xff.value} is not between 0 and 1 (AssertionError)`,
+        })
       }
-      return rule
-    }
-    rule.xFilesFactor = value
-    if (!(value >= 0 && value <= 1)) {
-      rule.status = 'fatal'
-      rule.problem = {
-        code: 'x-files-factor-range',
-        line: xff.key.line,
-        message: `xFilesFactor ${xff.value} is not between 0 and 1 (AssertionError)`,
-      }
-      return rule
     }
   }
   if (method && !isAggregationMethod(method.value)) {
-    rule.status = 'fatal'
-    rule.problem = {
+    addProblem(rule, 'fatal', {
       code: 'aggregation-method',
       line: method.key.line,
       message: `unknown aggregationMethod ${JSON.stringify(method.value)} (AssertionError)`,
-    }
-    return rule
+    })
   }
   if (!rule.pattern) {
-    rule.status = 'skipped'
-    rule.problem = {
+    addProblem(rule, 'skipped', {
       code: 'missing-pattern',
       line: rule.patternLine ?? line,
       message: `Section missing 'pattern': ${name}`,
-    }
-    return rule
-  }
-  rule.regex = compilePythonRegex(rule.pattern)
-  if (!rule.regex.valid) {
-    rule.status = 'fatal'
-    rule.problem = { code: 'regex', line: rule.patternLine!, message: rule.regex.error.message }
+    })
+  } else {
+    rule.regex = compilePythonRegex(rule.pattern)
+    if (!rule.regex.valid)
+      addProblem(rule, 'fatal', { code: 'regex', line: rule.patternLine!, message: rule.regex.error.message })
   }
   return rule
 }

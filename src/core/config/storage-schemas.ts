@@ -37,6 +37,8 @@ export interface RuleProblem {
   line: number
   /** carbon's own log or exception message, as close as carbonkit can give it. */
   message: string
+  /** What this problem alone makes carbon do with the rule (the rule's status is its first problem's). */
+  status?: Exclude<RuleStatus, 'active'>
 }
 
 export interface SchemaRule {
@@ -51,7 +53,10 @@ export interface SchemaRule {
   archives: ArchiveSpec[] | null
   regex: PyRegex | null
   status: RuleStatus
+  /** The problem carbon meets first, which decides the status. */
   problem?: RuleProblem
+  /** Every problem of the rule, the first one first: carbon stops at one, a linter reports them all. */
+  problems: RuleProblem[]
 }
 
 export interface StorageSchemas {
@@ -93,6 +98,22 @@ export function checkArchiveList(
   }
 }
 
+/** Record a problem; the first one decides what carbon does with the rule. */
+export function addProblem(
+  rule: { status: RuleStatus; problem?: RuleProblem; problems: RuleProblem[] },
+  status: Exclude<RuleStatus, 'active'>,
+  problem: Omit<RuleProblem, 'status'>,
+): void {
+  const recorded: RuleProblem = { ...problem, status }
+  rule.problems.push(recorded)
+  if (rule.problem === undefined) {
+    rule.problem = recorded
+    rule.status = status
+  }
+}
+
+// carbon stops at a rule's first problem (in this order: retentions, pattern, archive list); the
+// evaluation goes on, so that every problem of the rule is known, but the first decides the status.
 function evaluateSection(doc: IniDocument, name: string, line: number): SchemaRule {
   const rule: SchemaRule = {
     section: name,
@@ -104,15 +125,15 @@ function evaluateSection(doc: IniDocument, name: string, line: number): SchemaRu
     archives: null,
     regex: null,
     status: 'active',
+    problems: [],
   }
   const options = listedSectionOptions(doc, name)
   if (!options.ok) {
-    rule.status = 'fatal'
-    rule.problem = {
+    addProblem(rule, 'fatal', {
       code: options.line === null ? 'no-section' : 'interpolation',
       line: options.line ?? line,
       message: options.message,
-    }
+    })
     return rule
   }
   const pattern = options.options.get('pattern')
@@ -122,48 +143,46 @@ function evaluateSection(doc: IniDocument, name: string, line: number): SchemaRu
   rule.retentions = retentions?.value ?? null
   rule.retentionsLine = keyLine(retentions?.key)
   if (!retentions) {
-    rule.status = 'skipped'
-    rule.problem = {
+    addProblem(rule, 'skipped', {
       code: 'missing-retentions',
       line,
       message: `Schema ${name} missing 'retentions', skipping`,
-    }
-    return rule
-  }
-  const archives: ArchiveSpec[] = []
-  for (const item of retentions.value.split(',')) {
-    const parsed = parseCarbonRetentionDef(item)
-    if (!parsed.ok) {
-      rule.status = 'fatal'
-      rule.problem = {
-        code: 'retention',
-        line: retentions.key.line,
-        message: `${parsed.message} in section [${pythonTitle(name)}] (retention ${JSON.stringify(item.trim())})`,
+    })
+  } else {
+    const archives: ArchiveSpec[] = []
+    for (const item of retentions.value.split(',')) {
+      const parsed = parseCarbonRetentionDef(item)
+      if (parsed.ok) archives.push(parsed.archive)
+      else {
+        addProblem(rule, 'fatal', {
+          code: 'retention',
+          line: retentions.key.line,
+          message: `${parsed.message} in section [${pythonTitle(name)}] (retention ${JSON.stringify(item.trim())})`,
+        })
       }
-      return rule
     }
-    archives.push(parsed.archive)
+    if (!rule.problems.some((p) => p.code === 'retention')) rule.archives = archives
   }
-  rule.archives = archives
   if (!rule.pattern) {
-    rule.status = 'skipped'
-    rule.problem = {
+    addProblem(rule, 'skipped', {
       code: 'missing-pattern',
       line: rule.patternLine ?? line,
       message: `Schema ${name} missing 'pattern', skipping`,
+    })
+  } else {
+    rule.regex = compilePythonRegex(rule.pattern)
+    if (!rule.regex.valid)
+      addProblem(rule, 'fatal', { code: 'regex', line: rule.patternLine!, message: rule.regex.error.message })
+  }
+  if (rule.archives && retentions) {
+    const check = checkArchiveList(rule.archives)
+    if (!check.ok) {
+      addProblem(rule, check.fatal ? 'fatal' : 'skipped', {
+        code: 'archive-list',
+        line: retentions.key.line,
+        message: check.message,
+      })
     }
-    return rule
-  }
-  rule.regex = compilePythonRegex(rule.pattern)
-  if (!rule.regex.valid) {
-    rule.status = 'fatal'
-    rule.problem = { code: 'regex', line: rule.patternLine!, message: rule.regex.error.message }
-    return rule
-  }
-  const check = checkArchiveList(archives)
-  if (!check.ok) {
-    rule.status = check.fatal ? 'fatal' : 'skipped'
-    rule.problem = { code: 'archive-list', line: retentions.key.line, message: check.message }
   }
   return rule
 }

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { describe, test } from 'node:test'
 import { FIXTURES } from '../../helpers/paths.js'
 import { run } from '../../helpers/cli.js'
+import { SGR, binCommand, runInTerminal } from '../../helpers/terminal.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 function copyFixture(
@@ -71,8 +72,114 @@ describe('carbon lint', () => {
       result.stdout,
       /conf\/storage-schemas\.conf:1 +\[carbon\] +\^carbon\\\.\.\* +60:90d +1,555,228 bytes \(1\.5 MiB\)/,
     )
-    assert.match(result.stdout, /\(built-in\) +\[default\] +\(anything else\) +60s:7d +120,988 bytes/)
+    // [default] (pattern = .*) catches every name: carbon's built-in schema is never used.
+    assert.doesNotMatch(result.stdout, /\(built-in\)/)
     assert.match(result.stderr, /^carbon lint: \d+ errors, \d+ warnings in 3 files\n$/)
+  })
+
+  for (const fixture of ['article', 'corpus/article']) {
+    test(`issue 13.10: ${fixture}: the counter-averaged suggestion is a rule that catches the flagged names`, (t) => {
+      const { cwd, dir } = copyFixture(t, fixture)
+      const result = run('carbon', ['lint', 'conf'], { cwd })
+      const warning = diagnosticLines(result.stdout).find((l) => l.includes(' counter-averaged '))
+      assert.ok(warning, result.stdout)
+      const flagged = [...warning.split(' get ')[0]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]!)
+      assert.deepEqual(flagged, ['example.requests.sum', 'stats_counts.example.requests'])
+      const suggested =
+        /add a rule such as pattern = (\S+) with aggregationMethod = sum above \[default_average\]$/.exec(
+          warning,
+        )
+      assert.ok(suggested, warning)
+      const pattern = suggested[1]!
+      // Not the rule the configuration already has (\.count$, which matches none of them)...
+      const conf = path.join(dir, 'storage-aggregation.conf')
+      const text = fs.readFileSync(conf, 'utf8')
+      assert.ok(!text.includes(`pattern = ${pattern}\n`), `${pattern} is already in the configuration`)
+      // ...but one that catches them: added above [default_average], the warning is gone.
+      for (const name of flagged) assert.match(name, new RegExp(pattern))
+      fs.writeFileSync(
+        conf,
+        text.replace(
+          '[default_average]',
+          `[counters]\npattern = ${pattern}\nxFilesFactor = 0\naggregationMethod = sum\n\n[default_average]`,
+        ),
+      )
+      const fixed = run('carbon', ['lint', 'conf'], { cwd })
+      assert.deepEqual(
+        diagnosticLines(fixed.stdout).filter((l) => l.includes(' counter-averaged ')),
+        [],
+        fixed.stdout,
+      )
+    })
+  }
+
+  test('issue 13.10: a rule that sums the counters but comes too late is named: move it', (t) => {
+    const { cwd, dir } = copyFixture(t, 'corpus/article')
+    const conf = path.join(dir, 'storage-aggregation.conf')
+    const line = fs.readFileSync(conf, 'utf8').split('\n').length + 1
+    fs.appendFileSync(conf, '\n[sums]\npattern = \\.(sum|count)$\naggregationMethod = sum\n')
+    const result = run('carbon', ['lint', 'conf'], { cwd })
+    const warnings = diagnosticLines(result.stdout).filter((l) => l.includes(' counter-averaged '))
+    assert.equal(warnings.length, 1, result.stdout)
+    assert.ok(
+      warnings[0]!.endsWith(
+        `[sums] (line ${line}) sums some of them but comes after it: move it above [default_average]; add a rule such as pattern = ^stats_counts\\. with aggregationMethod = sum above [default_average] for "stats_counts.example.requests"`,
+      ),
+      warnings[0],
+    )
+  })
+
+  test('issue 13.10: no built-in default row when a catch-all rule exists; one when none does', (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    for (const dir of ['conf', 'conf/storage-schemas.conf']) {
+      const text = run('carbon', ['lint', dir], { cwd })
+      assert.match(text.stdout, /\[default\] +\.\* +60s:1d/)
+      assert.doesNotMatch(text.stdout, /built-in|anything else/)
+      const json = JSON.parse(run('carbon', ['lint', dir, '--format', 'json'], { cwd }).stdout) as {
+        schemas: { status: string }[]
+      }
+      assert.deepEqual(
+        json.schemas.filter((s) => s.status === 'builtin'),
+        [],
+      )
+    }
+    const open = copyFixture(t, 'no-catch-all/bad')
+    const without = run('carbon', ['lint', 'conf'], { cwd: open.cwd })
+    assert.match(without.stdout, /\(built-in\) +\[default\] +\(anything else\) +60s:7d +120,988 bytes/)
+  })
+
+  test('issue 13.10: a rule with several problems reports all of them', (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    const result = run('carbon', ['lint', 'conf'], { cwd })
+    const statsd = diagnosticLines(result.stdout).filter((l) =>
+      l.startsWith('conf/storage-schemas.conf:11: error retention-syntax [statsd] '),
+    )
+    assert.equal(statsd.length, 2, result.stdout)
+    assert.match(statsd[0]!, /Invalid unit 'min' in section \[Statsd\] \(retention "1min:6d"\)/)
+    assert.match(statsd[1]!, /Invalid unit 'min' in section \[Statsd\] \(retention "10min:1800d"\)/)
+
+    // Every problem of one rule, in both files: carbon stops at the first, lint names them all.
+    const dir = path.join(cwd, 'many')
+    fs.mkdirSync(dir)
+    fs.writeFileSync(
+      path.join(dir, 'storage-schemas.conf'),
+      '[broken]\npattern = ^a(b\nretentions = 1min:1d,10min:30d\n\n[default]\npattern = .*\nretentions = 1m:1d\n',
+    )
+    fs.writeFileSync(
+      path.join(dir, 'storage-aggregation.conf'),
+      '[broken]\npattern = ^a(b\nxFilesFactor = 2\naggregationMethod = avg\n\n[default]\npattern = .*\naggregationMethod = sum\n',
+    )
+    const many = run('carbon', ['lint', 'many'], { cwd })
+    assert.equal(many.status, 1)
+    const found = diagnosticLines(many.stdout).map((l) => l.split(' ').slice(0, 3).join(' '))
+    assert.deepEqual(found, [
+      'many/storage-aggregation.conf:2: error invalid-regex',
+      'many/storage-aggregation.conf:3: error bad-x-files-factor',
+      'many/storage-aggregation.conf:4: error bad-aggregation-method',
+      'many/storage-schemas.conf:2: error invalid-regex',
+      'many/storage-schemas.conf:3: error retention-syntax',
+      'many/storage-schemas.conf:3: error retention-syntax',
+    ])
   })
 
   test('a clean directory: exit 0, sizes only, a summary on stderr', (t) => {
@@ -110,7 +217,6 @@ describe('carbon lint', () => {
         ['highres', 16 + 24 + 12 * (86400 + 30 * 1440)],
         ['statsd', null],
         ['default', 16 + 12 + 12 * 1440],
-        ['default', 16 + 12 + 12 * 10080],
       ],
     )
   })
@@ -125,16 +231,82 @@ describe('carbon lint', () => {
     )
   })
 
-  test('on a colour terminal: a table with coloured severities', (t) => {
+  test('on a colour terminal: a table with coloured severities', async (t) => {
     const { cwd } = copyFixture(t, 'drops-data/bad')
-    const result = run('carbon', ['lint', 'conf/carbon.conf'], {
+    const result = await runInTerminal(binCommand('carbon', ['lint', 'conf/carbon.conf']), { cwd })
+    assert.equal(result.status, 0, result.output)
+    assert.match(result.output, /┌/)
+    assert.match(result.output, /\u001b\[33mwarning\u001b\[39m/)
+    assert.match(result.output, /│ conf\/carbon\.conf:8 │/)
+  })
+
+  test('FORCE_COLOR into a pipe: colour, but the plain lines a pipe gets', (t) => {
+    const { cwd } = copyFixture(t, 'drops-data/bad')
+    const plain = run('carbon', ['lint', 'conf/carbon.conf'], { cwd })
+    const forced = run('carbon', ['lint', 'conf/carbon.conf'], {
       cwd,
       env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
     })
-    assert.equal(result.status, 0)
-    assert.match(result.stdout, /┌/)
-    assert.match(result.stdout, /\u001b\[33mwarning\u001b\[39m/)
-    assert.match(result.stdout, /│ conf\/carbon\.conf:8 │/)
+    assert.equal(forced.status, 0)
+    assert.doesNotMatch(forced.stdout, /┌/)
+    assert.match(forced.stdout, /\u001b\[/)
+    assert.equal(forced.stdout.replace(SGR, ''), plain.stdout)
+  })
+
+  test('issue 13.9: on an 80-column terminal the tables are at most 80 columns wide, and nothing is lost', async (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    const result = await runInTerminal(binCommand('carbon', ['lint', 'conf']), { cwd, columns: 80 })
+    assert.equal(result.status, 1, result.output)
+    const lines = result.output.replace(SGR, '').split('\n')
+    assert.ok(lines.filter((l) => l.startsWith('┌')).length >= 2, result.output)
+    for (const line of lines) assert.ok(line.length <= 80, `${line.length} columns: ${line}`)
+    // Every word of every message is in the box, wrapped rather than cut.
+    const inBox = lines
+      .filter((l) => l.startsWith('│'))
+      .join(' ')
+      .replace(/[│]/g, ' ')
+    const words = new Set(inBox.split(/\s+/))
+    const json = run('carbon', ['lint', 'conf', '--format', 'json'], { cwd })
+    const report = JSON.parse(json.stdout) as { diagnostics: { message: string }[] }
+    for (const d of report.diagnostics) {
+      for (const word of d.message.split(' ')) {
+        if (word.length <= 20) assert.ok(inBox.includes(word), `${JSON.stringify(word)} of ${d.message}`)
+      }
+    }
+    assert.ok(words.has('empty-value'))
+    assert.match(result.output, /carbon lint: \d+ errors, \d+ warnings in 3 files\n/)
+  })
+
+  test('issue 13.9: stdout in a file while stderr is a terminal: no escape codes and no box in the file', async (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    const result = await runInTerminal(`${binCommand('carbon', ['lint', 'conf'])} > out.txt`, {
+      cwd,
+      columns: 80,
+    })
+    assert.equal(result.status, 1, result.output)
+    const file = fs.readFileSync(path.join(cwd, 'out.txt'), 'utf8')
+    assert.ok(!file.includes('\u001b'), file)
+    assert.doesNotMatch(file, /[┌│└─]/)
+    // What a pipe gets, byte for byte.
+    assert.equal(file, run('carbon', ['lint', 'conf'], { cwd }).stdout)
+    // The summary still reached the terminal.
+    assert.match(result.output, /^carbon lint: \d+ errors, \d+ warnings in 3 files\n$/)
+  })
+
+  test('issue 13.9: NO_COLOR on a terminal: the same layout, without escape codes', async (t) => {
+    const { cwd } = copyFixture(t, 'article')
+    const command = binCommand('carbon', ['lint', 'conf'])
+    const colored = await runInTerminal(command, { cwd, columns: 100 })
+    const plain = await runInTerminal(command, { cwd, columns: 100, env: { NO_COLOR: '1' } })
+    assert.match(colored.output, SGR)
+    assert.ok(!plain.output.includes('\u001b'), plain.output)
+    assert.match(plain.output, /┌/)
+    assert.equal(plain.output, colored.output.replace(SGR, ''))
+    const flag = await runInTerminal(binCommand('carbon', ['lint', 'conf', '--no-color']), {
+      cwd,
+      columns: 100,
+    })
+    assert.equal(flag.output, plain.output)
   })
 
   test('--strict turns warnings into a failure', (t) => {

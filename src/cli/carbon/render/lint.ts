@@ -1,8 +1,8 @@
-// carbon lint's output: `file:line: severity rule-id message` lines (a coloured table on a terminal),
+// carbon lint's output: `file:line: severity rule-id message` lines (a table on a terminal),
 // GitHub Actions annotations, and the size of one metric file per schema. The JSON form is the
 // report itself.
 
-import type { LintReport, SchemaSummary } from '../../../core/config/lint.js'
+import type { LintReport, SchemaSummary, Severity } from '../../../core/config/lint.js'
 import type { Context } from '../../shared/context.js'
 import { renderTable } from '../../shared/table.js'
 import { formatBytes } from './bytes.js'
@@ -26,22 +26,19 @@ function schemaRows(schemas: readonly SchemaSummary[]): string[][] {
 /** The text report (stdout). */
 export function renderLint(report: LintReport, ctx: Context): string {
   const { theme } = ctx
+  const severity = (s: Severity): string => (s === 'error' ? theme.error(s) : theme.warning(s))
   let out = ''
   if (report.diagnostics.length > 0) {
-    if (theme.enabled) {
+    if (ctx.stdoutIsTerminal) {
       out += renderTable(
         ctx,
         ['location', 'severity', 'rule', 'message'],
-        report.diagnostics.map((d) => [
-          `${d.file}:${d.line}`,
-          d.severity === 'error' ? theme.error(d.severity) : theme.warning(d.severity),
-          d.rule,
-          d.message,
-        ]),
+        report.diagnostics.map((d) => [`${d.file}:${d.line}`, severity(d.severity), d.rule, d.message]),
       )
       out += '\n'
     } else {
-      for (const d of report.diagnostics) out += `${d.file}:${d.line}: ${d.severity} ${d.rule} ${d.message}\n`
+      for (const d of report.diagnostics)
+        out += `${d.file}:${d.line}: ${severity(d.severity)} ${d.rule} ${d.message}\n`
     }
   }
   if (report.schemas.length > 0) {
