@@ -102,21 +102,35 @@ function explainNulls(
   const archive = archives[archiveIndex]!
   const { fromInterval, step } = columns.timeInfo
   const count = columns.values.length
-  const finer = new Map<number, Uint8Array>()
-  const knownOf = (k: number): Uint8Array => {
-    let known = finer.get(k)
-    if (!known) {
+  // Per finer archive: the first bucket it still reaches, and its points from there on. Reading only
+  // what it can hold keeps this to the size of the archive, whatever the window (a 1d fetch over a
+  // 1s archive would otherwise ask for 86400 points per value).
+  const finer = new Map<number, { firstBucket: number; known: Uint8Array }>()
+  const heldBy = (k: number): { firstBucket: number; known: Uint8Array } => {
+    let held = finer.get(k)
+    if (!held) {
       const ratio = step / archives[k]!.secondsPerPoint
-      known = readArchiveColumns(file, archives[k]!, fromInterval, count * ratio).known
-      finer.set(k, known)
+      const firstBucket = Math.min(
+        count,
+        Math.max(0, Math.floor((firstHeld(archives[k]!, now) - fromInterval) / step)),
+      )
+      const from = fromInterval + firstBucket * step
+      held = {
+        firstBucket,
+        known: readArchiveColumns(file, archives[k]!, from, (count - firstBucket) * ratio).known,
+      }
+      finer.set(k, held)
     }
-    return known
+    return held
   }
+  /** The points archive k holds in bucket i (none before the buckets it reaches). */
   const presentIn = (k: number, i: number): { presentMin: number; presentMax: number; total: number } => {
     const total = step / archives[k]!.secondsPerPoint
-    const known = knownOf(k)
+    const { firstBucket, known } = heldBy(k)
     let present = 0
-    for (let j = i * total; j < (i + 1) * total; j++) present += known[j]!
+    if (i >= firstBucket) {
+      for (let j = (i - firstBucket) * total; j < (i - firstBucket + 1) * total; j++) present += known[j]!
+    }
     return { presentMin: present, presentMax: present, total }
   }
   const finestStart = firstHeld(archives[0]!, now)
