@@ -211,18 +211,36 @@ export function archiveFetch(
   }
 }
 
+/** Why an archive answers a fetch: `--archive` (archiveToSelect), or the age of `from` (whisper's rule). */
+export type ArchiveChoice =
+  | { by: 'precision'; precision: string }
+  /** The first archive whose retention reaches back `age` seconds (now - from, after clamping). */
+  | { by: 'age'; age: number }
+
+/** What whisper's file_fetch decides before it reads: the clamped window and the archive. */
+export interface FetchPlan {
+  now: number
+  /** The window after clamping to (now - maxRetention, now]. */
+  from: number
+  until: number
+  archiveIndex: number
+  archive: ArchiveInfo
+  choice: ArchiveChoice
+}
+
+/** A window with nothing to read: entirely in the future, or entirely older than the file's retention. */
+export type EmptyWindow = { empty: 'future' | 'before-retention' }
+
 /**
- * whisper's file_fetch on an open file, in columns. Returns null when the window is entirely in the
- * future or entirely older than the file's retention.
+ * whisper's file_fetch up to the read: validate and clamp the window, choose the archive.
  * @throws InvalidTimeIntervalError when from is after until; InvalidArgumentError for a bad granularity
  */
-export function fileFetchColumns(
-  file: WhisperFile,
+export function planFetch(
+  header: Header,
   fromTime: number,
   untilTime: number | undefined,
   options: FetchOptions = {},
-): FetchColumns | null {
-  const { header } = file
+): FetchPlan | EmptyWindow {
   const now = options.now ?? defaultNow()
   let from = Math.trunc(fromTime)
   let until = Math.trunc(untilTime ?? now)
@@ -235,22 +253,40 @@ export function fileFetchColumns(
     )
   }
   const oldestTime = now - header.maxRetention
-  if (from > now) return null
-  if (until < oldestTime) return null
+  if (from > now) return { empty: 'future' }
+  if (until < oldestTime) return { empty: 'before-retention' }
   if (from < oldestTime) from = oldestTime
   if (until > now) until = now
   const diff = now - from
-  let archive: ArchiveInfo | undefined
+  let archive: ArchiveInfo
+  let choice: ArchiveChoice
   if (
     options.archiveToSelect !== undefined &&
     options.archiveToSelect !== '' &&
     options.archiveToSelect !== 0
   ) {
     archive = selectArchiveByPrecision(header, options.archiveToSelect)
+    choice = { by: 'precision', precision: String(options.archiveToSelect) }
   } else {
     archive = header.archives.find((a) => a.retention >= diff) ?? header.archives[header.archives.length - 1]!
+    choice = { by: 'age', age: diff }
   }
-  return archiveFetch(file, archive, from, until)
+  return { now, from, until, archiveIndex: header.archives.indexOf(archive), archive, choice }
+}
+
+/**
+ * whisper's file_fetch on an open file, in columns. Returns null when the window is entirely in the
+ * future or entirely older than the file's retention.
+ * @throws InvalidTimeIntervalError when from is after until; InvalidArgumentError for a bad granularity
+ */
+export function fileFetchColumns(
+  file: WhisperFile,
+  fromTime: number,
+  untilTime: number | undefined,
+  options: FetchOptions = {},
+): FetchColumns | null {
+  const plan = planFetch(file.header, fromTime, untilTime, options)
+  return 'empty' in plan ? null : archiveFetch(file, plan.archive, plan.from, plan.until)
 }
 
 /**

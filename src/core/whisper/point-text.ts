@@ -26,21 +26,36 @@ export function parsePointArgument(text: string, now: number): Point {
   return point
 }
 
+/** The line `wsp dump --raw` writes before each archive's points. */
+const ARCHIVE_LINE = /^# archive (\d+):/
+
 /**
  * `timestamp:value` lines (blank lines and `#` comments skipped). `firstLine` numbers the lines in messages.
- * @throws MalformedInputError naming the line
+ * Refuses a `wsp dump --raw` of several archives: written as raw points, the coarse archives'
+ * aggregates would land in the finest archive (a copy with values the original never had).
+ * @throws MalformedInputError naming the line; InvalidArgumentError for the dump of several archives
  */
 export function parsePointLines(text: string, now: number, source = 'stdin', firstLine = 1): Point[] {
   const points: Point[] = []
   const lines = text.split('\n')
+  const archives = new Set<string>()
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim()
+    const archive = ARCHIVE_LINE.exec(line)
+    if (archive) archives.add(archive[1]!)
     if (line === '' || line.startsWith('#')) continue
     const point = parsePoint(line, now)
     if (typeof point === 'string') {
       throw new MalformedInputError(`${source}:${firstLine + i}: invalid point '${line}': ${point}`)
     }
     points.push(point)
+  }
+  if (archives.size > 1) {
+    throw new InvalidArgumentError(
+      `${source}: the points of ${archives.size} archives (wsp dump --raw of a whole file) would all be ` +
+        'written as raw points; pipe one archive (wsp dump --raw --archive PRECISION), or copy a file ' +
+        'with wsp create and wsp merge',
+    )
   }
   return points
 }

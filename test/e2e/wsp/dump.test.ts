@@ -14,6 +14,14 @@ function needsPython(): { skip: string | false } {
   const probe = spawnSync(REFERENCE_PYTHON, ['-c', 'import fcntl'])
   return { skip: probe.status === 0 ? false : 'python3 is not installed' }
 }
+/** The written points of one archive of `file`, sorted, as `timestamp:value`. */
+function runHeld(file: string, precision: string): string[] {
+  return run('wsp', ['dump', '--raw', '--archive', precision, file])
+    .stdout.split('\n')
+    .filter((l) => /^\d/.test(l))
+    .sort()
+}
+
 const FILES = fs
   .readdirSync(WHISPER)
   .filter((f) => f.endsWith('.wsp'))
@@ -34,28 +42,135 @@ describe('wsp dump', () => {
     }
   })
 
-  test('--raw lines are read back by wsp update into the same points', (t) => {
+  test('--raw lines of one archive are read back by wsp update into the same points', (t) => {
     const dir = tempDir(t)
     const source = path.join(WHISPER, 'specials.wsp')
-    const raw = run('wsp', ['dump', '--raw', source])
+    const raw = run('wsp', ['dump', '--raw', '--archive', '1', source])
     assert.equal(raw.status, 0)
-    assert.match(raw.stdout, /^1795599981:nan\n1795599982:inf\n1795599983:-inf\n1795599984:-0\n/)
+    assert.match(
+      raw.stdout,
+      /^# archive 0: seconds per point 1, points 20\n1795599981:nan\n1795599982:inf\n1795599983:-inf\n1795599984:-0\n/,
+    )
     const copy = path.join(dir, 'copy.wsp')
     assert.equal(
       run('wsp', ['create', copy, '1:20', '5:12', '--aggregation-method', 'max', '--x-files-factor', '0'])
         .status,
       0,
     )
-    // Replay only archive 0's 20 slots, as update_many would with the file's own clock.
-    const lines = raw.stdout.split('\n').slice(0, 20).join('\n')
-    const restored = run('wsp', ['update', copy], { input: lines, env: { CARBONKIT_NOW: '1795600000' } })
+    // Replay archive 0, as update_many would with the file's own clock.
+    const restored = run('wsp', ['update', copy], { input: raw.stdout, env: { CARBONKIT_NOW: '1795600000' } })
     assert.equal(restored.status, 0, restored.stderr)
-    const original = run('wsp', ['dump', '--raw', source]).stdout.split('\n').slice(0, 20)
-    const copied = run('wsp', ['dump', '--raw', copy]).stdout.split('\n').slice(0, 20)
-    assert.deepEqual(
-      copied.filter((l) => !l.startsWith('0:')).sort(),
-      original.filter((l) => !l.startsWith('0:')).sort(),
+    const copied = run('wsp', ['dump', '--raw', '--archive', '1', copy]).stdout.split('\n')
+    assert.deepEqual(copied.sort(), raw.stdout.split('\n').sort())
+  })
+
+  test('issue 13.3: the copy recipe (create with the same layout, then merge) gives a file wsp diff finds equal', (t) => {
+    const dir = tempDir(t)
+    const old = path.join(dir, 'old.wsp')
+    const copy = path.join(dir, 'new.wsp')
+    const now = 1800001234
+    const layout = ['10s:1h', '1m:6h', '1h:7d', '--x-files-factor', '0.5', '--aggregation-method', 'average']
+    assert.equal(run('wsp', ['create', old, ...layout]).status, 0)
+    // Two hours of 10 s points as carbon writes them (archive 0 holds one, so its ring has wrapped),
+    // with a sparse stretch that xFilesFactor keeps out of the coarser archives.
+    for (let batch = 12; batch >= 1; batch--) {
+      const start = now - batch * 600
+      const points: string[] = []
+      for (let t = start; t < start + 600; t += 10) {
+        if (batch >= 5 && batch <= 7 && t % 40 >= 10) continue
+        points.push(`${t}:${((t / 10) % 97) + 0.5}`)
+      }
+      const written = run('wsp', ['update', old, ...points], { env: { CARBONKIT_NOW: String(start + 600) } })
+      assert.equal(written.status, 0, written.stderr)
+    }
+    // Old data that only the coarse archives hold: 3 days ago (archive 2 only) and 4 hours ago (archive 1 on).
+    const past = [
+      now - 3 * 86400,
+      now - 3 * 86400 + 3600,
+      now - 3 * 86400 + 7200,
+      now - 4 * 3600,
+      now - 4 * 3600 + 60,
+    ]
+    const env = { CARBONKIT_NOW: String(now) }
+    assert.equal(run('wsp', ['update', old, ...past.map((t, i) => `${t}:${i + 1}`)], { env }).status, 0)
+    const held = (precision: string): string[] =>
+      run('wsp', ['dump', '--raw', '--archive', precision, old])
+        .stdout.split('\n')
+        .filter((l) => /^\d/.test(l))
+    assert.ok(held('10s').length > 200)
+    assert.ok(held('1m').length > 50)
+    assert.ok(held('1h').some((l) => l.startsWith(`${now - 3 * 86400 - ((now - 3 * 86400) % 3600)}:`)))
+
+    // The recipe the README and the man page give.
+    assert.equal(run('wsp', ['create', copy, ...layout], { env }).status, 0)
+    const merged = run('wsp', ['merge', old, copy], { env })
+    assert.equal(merged.status, 0, merged.stderr)
+    const diff = run('wsp', ['diff', old, copy, '--summary'], { env })
+    assert.equal(diff.status, 0, diff.stdout)
+    // Nothing invented: each archive of the copy holds points of the same archive of the original
+    // (which may hold more: old points behind its window, which fetch and diff do not reach).
+    for (const precision of ['10s', '1m', '1h']) {
+      const original = new Set(held(precision))
+      const copied = runHeld(copy, precision)
+      assert.ok(copied.length > 0 && copied.every((p) => original.has(p)), precision)
+    }
+    assert.ok(
+      runHeld(copy, '1h').some((l) => l.startsWith(`${now - 3 * 86400 - ((now - 3 * 86400) % 3600)}:`)),
     )
+
+    // The old recipe, a whole file's --raw into update, is refused before anything is written.
+    const fresh = path.join(dir, 'fresh.wsp')
+    assert.equal(run('wsp', ['create', fresh, ...layout]).status, 0)
+    const before = fs.readFileSync(fresh)
+    const piped = run('wsp', ['update', fresh], { input: run('wsp', ['dump', '--raw', old]).stdout, env })
+    assertOneLineError(piped, 2, /stdin: the points of 3 archives .*--archive.*wsp merge/)
+    assert.deepEqual(fs.readFileSync(fresh), before)
+  })
+
+  test('issue 13.3: --raw prints written slots only, each archive after its own line; --archive picks one', (t) => {
+    const file = path.join(tempDir(t), 'f.wsp')
+    assert.equal(run('wsp', ['create', file, '10s:1h', '1m:1d', '--x-files-factor', '0']).status, 0)
+    const now = 1800000000
+    const env = { CARBONKIT_NOW: String(now) }
+    assert.equal(
+      run('wsp', ['update', file, `${now - 20}:1`, `${now - 10}:2`, `${now - 7200}:5`], { env }).status,
+      0,
+    )
+    const raw = run('wsp', ['dump', '--raw', file])
+    assert.equal(raw.status, 0, raw.stderr)
+    // 2 points in archive 0; in archive 1 their average and the 2-hour-old point written there
+    // only, in slot order.
+    assert.deepEqual(raw.stdout.split('\n'), [
+      '# archive 0: seconds per point 10, points 360',
+      `${now - 20}:1`,
+      `${now - 10}:2`,
+      '# archive 1: seconds per point 60, points 1440',
+      `${now - 60}:1.5`,
+      `${now - 7200}:5`,
+      '',
+    ])
+    const coarse = run('wsp', ['dump', '--raw', '--archive', '1m', file])
+    assert.equal(
+      coarse.stdout,
+      `# archive 1: seconds per point 60, points 1440\n${now - 60}:1.5\n${now - 7200}:5\n`,
+    )
+    // The points of one archive are the values fetch reads from it.
+    const fetched = run(
+      'wsp',
+      ['fetch', '--archive', '1m', '--from', String(now - 86400), '--drop', 'nulls', file],
+      {
+        env,
+      },
+    )
+    assert.deepEqual(fetched.stdout.trim().split('\n'), [`${now - 7200}\t5.000000`, `${now - 60}\t1.500000`])
+    // --json and the plain dump take --archive too; the plain dump without it stays whisper-dump's.
+    const json = run('wsp', ['dump', '--json', '--archive', '10s', file]).stdout.trim().split('\n')
+    assert.equal(json.length, 1 + 360)
+    assert.ok(json.slice(1).every((l) => (JSON.parse(l) as { archive: number }).archive === 0))
+    const plain = run('wsp', ['dump', '--archive', '1m', file]).stdout
+    assert.doesNotMatch(plain, /Archive 0 data:/)
+    assert.match(plain, /Archive 0 info:[^]*Archive 1 data:\n0: /)
+    assertOneLineError(run('wsp', ['dump', '--raw', '--archive', '5m', file]), 2, /5m|300/)
   })
 
   test('--json is JSON Lines: the header, then one object per slot', () => {

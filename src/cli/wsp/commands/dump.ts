@@ -9,6 +9,7 @@ interface DumpFlags {
   timeFormat?: string
   raw?: boolean
   json?: boolean
+  archive?: string
 }
 
 export function registerDump(program: Command, ctx: Context): void {
@@ -18,10 +19,15 @@ export function registerDump(program: Command, ctx: Context): void {
     .argument('<file>', 'path to a .wsp file')
     .option('--pretty', 'show times as local dates')
     .option('-t, --time-format <format>', 'strftime format for --pretty')
-    .option('-r, --raw', 'print timestamp:value lines that `wsp update` reads back')
+    .option('-r, --raw', 'print timestamp:value lines of written slots, after a `# archive N` line each')
     .option('--json', 'print JSON Lines: the header, then one object per slot')
+    .option('--archive <precision>', 'only the archive with this precision (e.g. 1m)')
     .action(async (file: string, flags: DumpFlags) => {
-      const view = { dump: openDump(file), pretty: flags.pretty ?? false, timeFormat: flags.timeFormat }
+      const view = {
+        dump: openDump(file, { archive: flags.archive }),
+        pretty: flags.pretty ?? false,
+        timeFormat: flags.timeFormat,
+      }
       await emit(ctx, view, {
         json: flags.json,
         render: flags.raw ? renderDumpRaw : renderDump,

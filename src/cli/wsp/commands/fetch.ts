@@ -2,11 +2,13 @@ import type { Command } from 'commander'
 import { checkTimeWindow, parseTimeSpec } from '../../../core/time.js'
 import type { DropMode } from '../../../core/whisper/fetch.js'
 import { DROP_MODES, fetchColumns } from '../../../core/whisper/fetch.js'
+import { explainFetch } from '../../../core/whisper/explain-fetch.js'
 import { choice } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
-import { emit } from '../../shared/output.js'
+import { emit, note } from '../../shared/output.js'
 import { NegativeAnswer } from '../../shared/run.js'
 import { renderFetch, renderFetchJson } from '../render/fetch.js'
+import { renderAllNullHint, renderFetchExplanation } from '../render/fetch-explain.js'
 
 interface FetchFlags {
   from?: string
@@ -16,6 +18,7 @@ interface FetchFlags {
   timeFormat?: string
   drop?: DropMode
   archive?: string
+  explain?: boolean
 }
 
 export function registerFetch(program: Command, ctx: Context): void {
@@ -33,14 +36,25 @@ export function registerFetch(program: Command, ctx: Context): void {
       '--archive <precision>',
       'read the archive with this precision (e.g. 1m) instead of choosing by age',
     )
+    .option('--explain', 'say which archive answered and why, and why each null is null (on stderr)')
     .action(async (file: string, flags: FetchFlags) => {
       const now = ctx.now()
       const from = flags.from === undefined ? now - 86400 : parseTimeSpec(flags.from, now, '--from')
       const until = flags.until === undefined ? now : parseTimeSpec(flags.until, now, '--until')
       checkTimeWindow(from, until, flags)
-      const result = fetchColumns(file, from, until, { now, archiveToSelect: flags.archive })
-      if (result === null) throw new NegativeAnswer('No data in selected timerange')
+      const options = { now, archiveToSelect: flags.archive }
+      const { result, explanation } = flags.explain
+        ? explainFetch(file, from, until, options)
+        : { result: fetchColumns(file, from, until, options), explanation: undefined }
       const view = { result, pretty: flags.pretty ?? false, timeFormat: flags.timeFormat, drop: flags.drop }
-      await emit(ctx, view, { json: flags.json, render: renderFetch, renderJson: renderFetchJson })
+      const explained = { ...view, explanation }
+      if (result || (explanation && flags.json)) {
+        await emit(ctx, explained, { json: flags.json, render: renderFetch, renderJson: renderFetchJson })
+      }
+      if (explanation && !flags.json) note(ctx, renderFetchExplanation({ ...view, explanation }))
+      if (result === null) throw new NegativeAnswer('No data in selected timerange')
+      if (!explanation && ctx.interactive && result.values.length > 0 && !result.known.includes(1)) {
+        note(ctx, renderAllNullHint(result.values.length))
+      }
     })
 }

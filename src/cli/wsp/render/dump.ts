@@ -1,5 +1,6 @@
 // whisper-dump's output, written as bytes: `slot: timestamp, %10.35g` per point after the header
-// blocks. Also the `--raw` lines (`timestamp:%.35g`, what `wsp update` reads back) and JSON Lines.
+// blocks. Also the `--raw` lines (`timestamp:%.35g` per written slot, what `wsp update` reads back)
+// and JSON Lines. With --archive, only that archive's points (the header stays whole).
 // Constant memory: one 64 KiB chunk of the file at a time.
 
 import { formatGeneral, formatRepr } from '../../../core/py-format.js'
@@ -80,18 +81,36 @@ export function* renderDump(view: DumpView): Iterable<string | Uint8Array> {
   yield out.subarray(0, pos)
 }
 
-/** `--raw`: `timestamp:value` for every slot, whisper-dump -r's format (upstream master). */
+/** The line before each archive's `--raw` points: `wsp update` skips it as a comment. */
+export function renderRawArchiveLine(info: WhisperInfo, archive: number): string {
+  const { secondsPerPoint, points } = info.archives[archive]!
+  return `# archive ${archive}: seconds per point ${secondsPerPoint}, points ${points}\n`
+}
+
+/**
+ * `--raw`: `timestamp:value` (whisper-dump -r's format, upstream master) for every slot that holds a
+ * point, each archive's after a `# archive N` line: a coarse archive's values are aggregates, which
+ * must not be replayed into a file as raw points unless one asks for that archive (`--archive`).
+ */
 export function* renderDumpRaw(view: DumpView): Iterable<string | Uint8Array> {
   const out = Buffer.allocUnsafe(OUT_SIZE)
   let pos = 0
+  let currentArchive = -1
   for (const chunk of view.dump.chunks) {
+    if (chunk.archive !== currentArchive) {
+      currentArchive = chunk.archive
+      pos = writeText(out, pos, renderRawArchiveLine(view.dump.info, currentArchive))
+    }
     const points = viewOf(chunk.bytes)
     for (let at = 0; at < points.byteLength; at += POINT_SIZE) {
+      const timestamp = points.getUint32(at)
+      // Timestamp 0 is a slot never written (whisper's own test for an empty slot).
+      if (timestamp === 0) continue
       if (pos > OUT_SIZE - LINE_ROOM) {
         yield out.subarray(0, pos) // written out before the generator resumes: the buffer is reused
         pos = 0
       }
-      pos = writeUint(out, pos, points.getUint32(at))
+      pos = writeUint(out, pos, timestamp)
       out[pos++] = 58
       pos = writeGeneral(out, pos, points.getFloat64(at + 4), 35, 0)
       out[pos++] = 10
@@ -104,7 +123,10 @@ function jsonNumber(value: number): string {
   return Number.isFinite(value) ? formatRepr(value) : 'null'
 }
 
-/** `--json`: JSON Lines, the header first, then one object per slot (NaN and infinities as null). */
+/**
+ * `--json`: JSON Lines, the header first, then one object per slot, empty ones included (each names
+ * its archive and slot; NaN and infinities as null).
+ */
 export function* renderDumpJson(view: DumpView): Iterable<string> {
   const { info } = view.dump
   yield JSON.stringify({ schemaVersion: 1, ...info }) + '\n'

@@ -5,14 +5,19 @@
 import { formatFixed, formatRepr } from '../../../core/py-format.js'
 import type { DropMode, FetchColumns } from '../../../core/whisper/fetch.js'
 import { keepValue } from '../../../core/whisper/fetch.js'
+import type { FetchExplanation } from '../../../core/whisper/explain-fetch.js'
+import { renderFetchExplanationJson } from './fetch-explain.js'
 import { writeText, writeUint } from './ascii.js'
 import { timeLabel } from './time-label.js'
 
 export interface FetchView {
-  result: FetchColumns
+  /** null when the window has nothing to read (then only an explanation is printed). */
+  result: FetchColumns | null
   pretty: boolean
   timeFormat?: string
   drop?: DropMode
+  /** With --explain. */
+  explanation?: FetchExplanation
 }
 
 const OUT_SIZE = 1 << 17
@@ -20,6 +25,7 @@ const OUT_SIZE = 1 << 17
 const LINE_ROOM = 1024
 
 export function* renderFetch(view: FetchView): Iterable<Uint8Array> {
+  if (!view.result) return
   const { fromInterval, step } = view.result.timeInfo
   const { values, known } = view.result
   const out = Buffer.allocUnsafe(OUT_SIZE)
@@ -46,9 +52,15 @@ function jsonValue(value: number | null): string {
 
 /**
  * whisper-fetch --json's exact layout. With --drop, the values that remain are listed with a
- * "timestamps" array beside them, so that each keeps its own time (whisper-fetch loses them).
+ * "timestamps" array beside them, so that each keeps its own time (whisper-fetch loses them). With
+ * --explain, an "explain" object follows the values (alone when there is nothing to read).
  */
 export function* renderFetchJson(view: FetchView): Iterable<string> {
+  const explain = view.explanation && `    "explain" : ${renderFetchExplanationJson(view.explanation)}\n`
+  if (!view.result) {
+    yield `{\n${explain ?? ''}  }\n`
+    return
+  }
   const { fromInterval, untilInterval, step } = view.result.timeInfo
   yield `{\n    "start" : ${fromInterval},\n    "end" : ${untilInterval},\n    "step" : ${step},\n`
   const values: string[] = []
@@ -61,5 +73,5 @@ export function* renderFetchJson(view: FetchView): Iterable<string> {
     timestamps.push(fromInterval + i * step)
   })
   if (view.drop) yield `    "timestamps" : [${timestamps.join(', ')}],\n`
-  yield `    "values" : [${values.join(', ')}]\n  }\n`
+  yield `    "values" : [${values.join(', ')}]${explain ? ',\n' + explain : '\n'}  }\n`
 }

@@ -31,3 +31,16 @@ test('point lines (dump --raw): blank lines and comments skipped, bad lines name
     (e: unknown) => e instanceof MalformedInputError && e.message.startsWith('stdin:2: '),
   )
 })
+
+test('a dump --raw of one archive is points; of several archives it is refused', () => {
+  const one = '# archive 1: seconds per point 60, points 10\n60:1\n120:2\n'
+  assert.deepEqual(parsePointLines(one, NOW), [
+    [60, 1],
+    [120, 2],
+  ])
+  const two = '# archive 0: seconds per point 10, points 6\n10:1\n' + one
+  assert.throws(
+    () => parsePointLines(two, NOW),
+    (e: unknown) => e instanceof InvalidArgumentError && /^stdin: the points of 2 archives/.test(e.message),
+  )
+})
