@@ -259,10 +259,10 @@ describe('wsp fetch --explain', () => {
     const week = explain(['--from', '-30d', '--until', '+1h'])
     assert.match(
       week.stderr,
-      /--from is beyond the file's retention \(1w\): the window starts at 1799396434\n/,
+      /--from is beyond the file's retention \(7d\): the window starts at 1799396434\n/,
     )
     assert.match(week.stderr, /--until is in the future: the window ends now \(1800001234\)\n/)
-    assert.match(week.stderr, /archive 2 \(1h, holds 1w\) answered/)
+    assert.match(week.stderr, /archive 2 \(1h, holds 7d\) answered/)
     assert.match(
       week.stderr,
       /the finer archives no longer reach back this far to tell whether nothing was written or xFilesFactor 0\.5 refused the roll-ups/,
