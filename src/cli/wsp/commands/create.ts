@@ -17,6 +17,7 @@ interface CreateFlags {
   fallocate?: boolean
   overwrite?: boolean
   estimate?: boolean
+  json?: boolean
 }
 
 export function registerCreate(program: Command, ctx: Context): void {
@@ -37,13 +38,17 @@ export function registerCreate(program: Command, ctx: Context): void {
     .option('--fallocate', 'allocate every block now')
     .option('--overwrite', 'replace an existing file')
     .option('--estimate', 'print the size of such files instead of creating one')
+    .option('--json', 'print what was created (or the estimate) as JSON')
     .action(async (file: string | undefined, retentions: string[], flags: CreateFlags) => {
       if (flags.estimate) {
         const specs = file === undefined ? retentions : [file, ...retentions]
         const defs = specs.length === 1 && specs[0]!.indexOf(',') > 0 ? specs[0]!.split(',') : specs
         if (defs.length === 0)
           throw new InvalidArgumentError('--estimate needs at least one retention, e.g. 1m:1d')
-        return emit(ctx, estimateSize(defs.map(parseRetentionDef)), { render: renderEstimate })
+        return emit(ctx, estimateSize(defs.map(parseRetentionDef)), {
+          json: flags.json,
+          render: renderEstimate,
+        })
       }
       if (file === undefined || retentions.length === 0) {
         throw new InvalidArgumentError(
@@ -51,6 +56,6 @@ export function registerCreate(program: Command, ctx: Context): void {
         )
       }
       const result = create(file, retentions.map(parseRetentionDef), flags)
-      await emit(ctx, result, { render: renderCreated })
+      await emit(ctx, result, { json: flags.json, render: renderCreated })
     })
 }
