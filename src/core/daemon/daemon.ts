@@ -8,7 +8,7 @@
 import fs from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { CoreError } from '../errors.js'
+import { AbortedError, CoreError } from '../errors.js'
 import { listVerdict, matchMetric, startupFailure } from '../config/match.js'
 import type { ConfigSet } from '../config/match.js'
 import type { CarbonLinkRequest, CarbonLinkResponse } from '../protocol/carbonlink.js'
@@ -30,6 +30,7 @@ import { startQueryServer } from './query-server.js'
 import type { Receiver, ReceiverSink } from './receiver.js'
 import { startLineReceiver, startPickleReceiver, startUdpReceiver } from './receiver.js'
 import type { DaemonSettings } from './settings.js'
+import { checkWritableDirs } from './storage.js'
 import type { WalEvent } from './wal.js'
 import { WAL_DIR, WriteAheadLog, encodeWalName } from './wal.js'
 
@@ -59,6 +60,7 @@ export type DaemonEvent =
   | { type: 'reloaded' }
   | { type: 'reload-failed'; message: string }
   | { type: 'stopping'; cached: number }
+  | { type: 'stopped-starting'; wal: string }
   | { type: 'stopped'; written: number; left: number; wal?: string }
 
 export interface DaemonOptions {
@@ -76,6 +78,8 @@ export interface DaemonOptions {
   /** Process CPU time and resident memory, for the cpuUsage and memUsage self-metrics. */
   resources?: () => { cpuMicros: number; rssBytes: number }
   host?: string
+  /** A stop asked for while starting (during the replay): the start ends with AbortedError, the log kept. */
+  signal?: AbortSignal
 }
 
 export interface StopReport {
@@ -100,6 +104,8 @@ const REJECT_LOG_SECONDS = 10
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { settings } = options
+  // Before anything is replayed or accepted: points the daemon could never write are not taken.
+  checkWritableDirs([settings.storageDir, settings.dataDir])
   const clock = options.clock ?? (() => Date.now() / 1000)
   const emit = options.onEvent ?? (() => undefined)
   let config = options.config
@@ -312,13 +318,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Whatever the log holds comes back first, before anything is accepted: a crash lost nothing in it.
   const replayStarted = performance.now()
-  const replay = wal.replay(
+  const replay = await wal.replay(
     (segment, name, timestamp, value) => {
       cache.epoch = segment
       cache.store(name, timestamp, value)
     },
     (progress) => emit({ type: 'wal-replaying', ...progress }),
+    options.signal,
   )
+  if (replay.aborted) {
+    // Nothing was opened or deleted: the next start replays the whole log again.
+    wal.close({ discard: false })
+    emit({ type: 'stopped-starting', wal: wal.dir })
+    throw new AbortedError(`stopped while starting: the write-ahead log in ${wal.dir} is kept`)
+  }
   counters.walReplayed = replay.points
   if (replay.segments > 0) {
     emit({

@@ -113,6 +113,8 @@ export interface ReplayReport {
   points: number
   bytes: number
   damaged: number
+  /** The signal stopped the replay before its end: the segments not read are untouched. */
+  aborted: boolean
 }
 
 interface Segment {
@@ -179,15 +181,23 @@ export class WriteAheadLog {
 
   /**
    * Hand every point on disk to `onPoint`, oldest first, with the id of its segment (the cache's epoch).
-   * Damaged segments are cut back to their last good record. Call once, before open().
+   * Damaged segments are cut back to their last good record. Call once, before open(). Between
+   * segments the event loop runs (a stop asked for during a long replay is seen): `signal` ends the
+   * replay there, leaving the rest of the log as it is.
    */
-  replay(
+  async replay(
     onPoint: (segment: number, name: string, timestamp: number, value: number) => void,
     onProgress?: (progress: { segment: string; points: number; segments: number; of: number }) => void,
-  ): ReplayReport {
-    const report: ReplayReport = { segments: 0, points: 0, bytes: 0, damaged: 0 }
+    signal?: AbortSignal,
+  ): Promise<ReplayReport> {
+    const report: ReplayReport = { segments: 0, points: 0, bytes: 0, damaged: 0, aborted: false }
     const ids = this.segmentIds()
     for (const id of ids) {
+      if (report.segments > 0) await new Promise((resolve) => setImmediate(resolve))
+      if (signal?.aborted) {
+        report.aborted = true
+        break
+      }
       const file = path.join(this.dir, segmentName(id))
       let bytes: Buffer
       try {

@@ -44,6 +44,8 @@ function describe(event: DaemonEvent): string {
       return `reload failed, the previous rules stay: ${event.message}`
     case 'stopping':
       return `stopping: writing ${event.cached} cached points`
+    case 'stopped-starting':
+      return `stopped while starting: the write-ahead log in ${event.wal} is kept for the next start`
     case 'stopped':
       return `stopped: ${event.written} points written${event.left > 0 ? `, ${event.left} left in the write-ahead log ${event.wal} for the next start` : ''}`
   }
