@@ -15,7 +15,6 @@ import type { CarbonLinkRequest, CarbonLinkResponse } from '../protocol/carbonli
 import { NameInterner } from '../protocol/intern.js'
 import { parseTaggedSeries } from '../protocol/tags.js'
 import { readInfo } from '../whisper/info.js'
-import { setAggregationMethod } from '../whisper/set-aggregation.js'
 import type { QueueHandle } from './cache.js'
 import { MetricCache } from './cache.js'
 import { DUMP_FILE, readDump } from './dump.js'
@@ -31,6 +30,8 @@ import type { Receiver, ReceiverSink } from './receiver.js'
 import { startLineReceiver, startPickleReceiver, startUdpReceiver } from './receiver.js'
 import type { DaemonSettings } from './settings.js'
 import { checkWritableDirs } from './storage.js'
+import type { Fault, FaultReporter } from './faults.js'
+import { faultOf, guard } from './faults.js'
 import type { WalEvent } from './wal.js'
 import { WAL_DIR, WriteAheadLog, encodeWalName } from './wal.js'
 
@@ -61,6 +62,7 @@ export type DaemonEvent =
   | { type: 'reload-failed'; message: string }
   | { type: 'stopping'; cached: number }
   | { type: 'stopped-starting'; wal: string }
+  | ({ type: 'fault' } & Fault)
   | { type: 'stopped'; written: number; left: number; wal?: string }
 
 export interface DaemonOptions {
@@ -80,6 +82,8 @@ export interface DaemonOptions {
   host?: string
   /** A stop asked for while starting (during the replay): the start ends with AbortedError, the log kept. */
   signal?: AbortSignal
+  /** For tests of the daemon's own robustness: a point or CarbonLink query for this metric throws. */
+  throwOnMetric?: string
 }
 
 export interface StopReport {
@@ -97,6 +101,11 @@ export interface Daemon {
   reload(): boolean
   /** Stop accepting and write everything; what the deadline (seconds) leaves stays in the WAL for the next start. */
   stop(options?: { timeoutSeconds?: number }): Promise<StopReport>
+  /**
+   * Something that cannot be survived happened: write and fsync the log as it is (synchronously),
+   * keep it for the next start. The process is about to end.
+   */
+  abandon(): void
 }
 
 /** How often a rejection of one reason is logged: once, then a summary of the suppressed ones. */
@@ -110,6 +119,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const emit = options.onEvent ?? (() => undefined)
   let config = options.config
   const counters: Counters = createCounters()
+  // A bug costs what it was doing, is logged with its stack and counted; the daemon goes on.
+  const fault: FaultReporter = (where, error) => {
+    counters.errors++
+    emit({ type: 'fault', ...faultOf(where, error) })
+  }
   const totals = { received: 0, written: 0, rejected: new Map<string, number>() }
   const cache = new MetricCache({
     strategy: settings.writeStrategy,
@@ -198,6 +212,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     maxBytes: settings.wal.maxBytes,
     onEvent: emit,
     onFlow: () => checkFlow(),
+    onFault: fault,
   })
 
   // TCP receivers pause while the cache or the log is full (or the log's disk is): nothing is dropped.
@@ -277,6 +292,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         counters.errors++
         emit({ type: 'writer-died', writer, message, points })
       },
+      fault,
     },
   })
   // Self-metrics and replayed names come without a receiver: their files are found the same way.
@@ -314,6 +330,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return walOn && wal.blocked()
     },
     acknowledge: walOn ? (done) => wal.barrier(done) : (done) => queueMicrotask(done),
+    fault,
+  }
+  const throwOn = options.throwOnMetric
+  if (throwOn !== undefined) {
+    const point = sink.point
+    sink.point = (metric, value, timestamp) => {
+      if (metric === throwOn) throw new Error(`test hook: a point for ${metric}`)
+      point(metric, value, timestamp)
+    }
   }
 
   // Whatever the log holds comes back first, before anything is accepted: a crash lost nothing in it.
@@ -408,8 +433,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       )
     }
     if (settings.query.port !== null) {
-      queryServer = await startQueryServer(settings.query, answer, (error, peer) =>
-        reject('carbonlink', 'bad-request', error, peer),
+      queryServer = await startQueryServer(
+        settings.query,
+        answer,
+        (error, peer) => reject('carbonlink', 'bad-request', error, peer),
+        fault,
       )
     }
   } catch (error) {
@@ -418,9 +446,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   receivers = started.filter((r) => r.protocol !== 'udp')
 
-  function answer(request: CarbonLinkRequest): CarbonLinkResponse {
+  function answer(request: CarbonLinkRequest): CarbonLinkResponse | Promise<CarbonLinkResponse> {
     switch (request.type) {
       case 'cache-query':
+        if (request.metric === throwOn) throw new Error(`test hook: a query for ${request.metric}`)
         counters.cacheQueries++
         return { kind: 'datapoints', datapoints: cache.query(request.metric) }
       case 'cache-query-bulk':
@@ -437,15 +466,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         }
         const file = resolve(request.metric)
         if (file.reason !== null) return { kind: 'error', error: `${request.metric}: ${file.reason}` }
+        if (request.type === 'set-metadata') {
+          // Rewritten on a writer thread: the event loop keeps receiving meanwhile.
+          return persister.setAggregationMethod(file.path, String(request.value)).then((reply) => {
+            if ('error' in reply) {
+              if (reply.expected) return { kind: 'error', error: reply.error }
+              throw new Error(reply.error)
+            }
+            return { kind: 'set-metadata', oldValue: reply.oldValue, newValue: reply.newValue }
+          })
+        }
         try {
-          if (request.type === 'get-metadata')
-            return { kind: 'value', value: readInfo(file.path).aggregationMethod }
-          const change = setAggregationMethod(file.path, String(request.value))
-          return {
-            kind: 'set-metadata',
-            oldValue: change.old.aggregationMethod,
-            newValue: change.new.aggregationMethod,
-          }
+          return { kind: 'value', value: readInfo(file.path).aggregationMethod }
         } catch (error) {
           if (error instanceof CoreError) return { kind: 'error', error: error.message }
           throw error
@@ -459,25 +491,28 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let previousCpu = options.resources?.().cpuMicros
   const selfMetrics =
     settings.carbonMetricInterval > 0
-      ? setInterval(() => {
-          const resources = options.resources?.()
-          const stats = collectSelfMetrics(
-            counters,
-            {
-              cacheSize: cache.size,
-              cacheQueues: cache.metrics,
-              activeConnections: receivers.reduce((n, r) => n + r.connections(), 0),
-              cpuMicros: resources?.cpuMicros,
-              rssBytes: resources?.rssBytes,
-            },
-            settings.carbonMetricInterval,
-            previousCpu,
-          )
-          previousCpu = resources?.cpuMicros
-          const timestamp = clock()
-          for (const [stat, value] of stats) cache.store(`${agent}.${stat}`, timestamp, value)
-          persister.schedule()
-        }, settings.carbonMetricInterval * 1000)
+      ? setInterval(
+          guard('self-metrics', fault, () => {
+            const resources = options.resources?.()
+            const stats = collectSelfMetrics(
+              counters,
+              {
+                cacheSize: cache.size,
+                cacheQueues: cache.metrics,
+                activeConnections: receivers.reduce((n, r) => n + r.connections(), 0),
+                cpuMicros: resources?.cpuMicros,
+                rssBytes: resources?.rssBytes,
+              },
+              settings.carbonMetricInterval,
+              previousCpu,
+            )
+            previousCpu = resources?.cpuMicros
+            const timestamp = clock()
+            for (const [stat, value] of stats) cache.store(`${agent}.${stat}`, timestamp, value)
+            persister.schedule()
+          }),
+          settings.carbonMetricInterval * 1000,
+        )
       : undefined
   selfMetrics?.unref()
 
@@ -496,6 +531,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   for (const event of replayed) emit(event)
   for (const message of options.warnings ?? []) emit({ type: 'config-warning', message })
   if (cache.size > 0) persister.schedule()
+
+  /** What is not written stays in the log (with --no-wal, it is written to one now) for the next start. */
+  const keepInLog = (): number => {
+    if (!walOn) {
+      wal.open()
+      for (const [metric, p] of cache.unwritten()) {
+        const name = encodeWalName(metric)
+        for (let i = 0; i < p.count; i++) wal.append(name, p.pairs[2 * i]!, p.pairs[2 * i + 1]!)
+      }
+    }
+    let left = 0
+    for (const [, p] of cache.unwritten()) left += p.count
+    wal.close({ discard: false })
+    return left
+  }
 
   let stopping: Promise<StopReport> | undefined
   return {
@@ -529,6 +579,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       emit({ type: 'reloaded' })
       return true
     },
+    abandon() {
+      keepInLog()
+    },
     stop(stopOptions = {}) {
       stopping ??= (async () => {
         if (selfMetrics) clearInterval(selfMetrics)
@@ -547,16 +600,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         if (done) {
           wal.close({ discard: true })
         } else {
-          // What is left stays in the log (with --no-wal, it is written to one now) for the next start.
-          if (!walOn) {
-            wal.open()
-            for (const [metric, p] of cache.unwritten()) {
-              const name = encodeWalName(metric)
-              for (let i = 0; i < p.count; i++) wal.append(name, p.pairs[2 * i]!, p.pairs[2 * i + 1]!)
-            }
-          }
-          for (const [, p] of cache.unwritten()) report.left += p.count
-          wal.close({ discard: false })
+          report.left = keepInLog()
           report.wal = wal.dir
           for (const file of [replaying, `${replaying}.2`]) fs.rmSync(file, { force: true })
         }

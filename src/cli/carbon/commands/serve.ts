@@ -9,7 +9,7 @@ import { WAL_SYNC_MODES } from '../../../core/daemon/wal.js'
 import { AbortedError } from '../../../core/errors.js'
 import { choice, parseCountOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
-import { handleSignals, processResources } from '../../shared/signals.js'
+import { handleSignals, onFatal, processResources } from '../../shared/signals.js'
 import { renderServeEvent } from '../render/serve-log.js'
 
 interface ServeFlags {
@@ -120,9 +120,26 @@ export function registerServe(program: Command, ctx: Context): void {
         },
         reload: () => void daemon?.reload(),
       })
+      // A bug the daemon's guards did not catch: the log is written and kept, exit 70.
+      const releaseFatal = onFatal((error) => {
+        const stack = error instanceof Error && error.stack ? error.stack : String(error)
+        onEvent({
+          type: 'fault',
+          where: 'daemon (cannot go on: exiting 70, the write-ahead log kept)',
+          message: error instanceof Error ? error.message : String(error),
+          stack,
+        })
+        try {
+          daemon?.abandon()
+        } finally {
+          flush()
+        }
+      })
       try {
         daemon = await startDaemon({
           signal: starting.signal,
+          // Tests of the daemon's robustness only: a point or query for this metric throws.
+          throwOnMetric: ctx.env.CARBONKIT_TEST_THROW_ON || undefined,
           settings,
           config,
           reloadConfig: reload,
@@ -138,6 +155,7 @@ export function registerServe(program: Command, ctx: Context): void {
         if (!(error instanceof AbortedError && starting.signal.aborted)) throw error
       } finally {
         release()
+        releaseFatal()
         flush()
       }
     })

@@ -44,6 +44,8 @@ function describe(event: DaemonEvent): string {
       return `reload failed, the previous rules stay: ${event.message}`
     case 'stopping':
       return `stopping: writing ${event.cached} cached points`
+    case 'fault':
+      return `internal error in the ${event.where}; it cost only that, the daemon goes on (please report it): ${event.message}\n${event.stack.replace(/^/gm, '    ')}`
     case 'stopped-starting':
       return `stopped while starting: the write-ahead log in ${event.wal} is kept for the next start`
     case 'stopped':

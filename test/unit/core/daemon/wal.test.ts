@@ -263,3 +263,39 @@ test('a checkpoint (nothing unwritten) replaces a big current segment with a fre
   wal.close({ discard: false })
   assert.deepEqual((await replayAll(dir)).points, [])
 })
+
+test('issue 14: a write error other than a full disk (here EBADF) stalls the log and retries; it never escapes the event loop', async (t) => {
+  const dir = tempDir(t)
+  const events: WalEvent[] = []
+  const faults: unknown[] = []
+  const wal = new WriteAheadLog({
+    dir,
+    sync: 'off',
+    onEvent: (e) => events.push(e),
+    onFault: (_where, error) => faults.push(error),
+  })
+  await wal.replay(() => undefined)
+  wal.open()
+  // The segment's descriptor goes bad under the log (as a failing disk's EIO would).
+  const current = (wal as unknown as { current: { fd: number } }).current
+  fs.closeSync(current.fd)
+  let acknowledged = false
+  wal.append(encodeWalName('a'), 1, 1)
+  wal.barrier(() => (acknowledged = true))
+  await new Promise((resolve) => setImmediate(resolve))
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(events[0]?.type, 'wal-stalled')
+  assert.match((events[0] as { message: string }).message, /EBADF|bad file descriptor/)
+  assert.equal(wal.blocked(), true, 'receivers pause')
+  assert.equal(acknowledged, false, 'nothing acknowledged that is not written')
+  assert.deepEqual(faults, [])
+  // Give it a good descriptor again: the retry writes the point and releases the acknowledgement.
+  current.fd = fs.openSync(path.join(dir, segmentName(wal.epoch)), 'r+')
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  assert.equal(acknowledged, true)
+  assert.equal(wal.blocked(), false)
+  assert.equal(events.at(-1)?.type, 'wal-unstalled')
+  const segment = wal.epoch
+  wal.close({ discard: false })
+  assert.deepEqual((await replayAll(dir)).points, [[segment, 'a', 1, 1]])
+})
