@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander'
 import { loadServeConfig } from '../../../core/daemon/config.js'
 import type { Daemon } from '../../../core/daemon/daemon.js'
 import { startDaemon } from '../../../core/daemon/daemon.js'
+import { MAX_WRITERS } from '../../../core/daemon/settings.js'
 import type { WalSync } from '../../../core/daemon/wal.js'
 import { WAL_SYNC_MODES } from '../../../core/daemon/wal.js'
 import { AbortedError } from '../../../core/errors.js'
@@ -49,11 +50,6 @@ function parseBounded(min: number, max: number, what: string): (text: string) =>
 
 /** 0 is any free port. */
 const parsePort = parseBounded(0, 65535, 'a port')
-/**
- * Each writer is a thread with its own V8 heap (about 5 MiB idle, more under load) and writes are
- * bound by the disk, not the CPU: past a few per core, more writers only cost memory and seeks.
- */
-export const MAX_WRITERS = 64
 const parseWriters = parseBounded(1, MAX_WRITERS, 'writer threads')
 /** Node's timers take at most 2^31-1 ms: a longer deadline would fire at once. */
 const parseShutdownTimeout = parseBounded(0, Math.floor((2 ** 31 - 1) / 1000), 'seconds')
@@ -72,7 +68,11 @@ export function registerServe(program: Command, ctx: Context): void {
     .option('--query-port <port>', 'CarbonLink port (0: any free port)', parsePort)
     .option('--udp', 'also listen for plaintext over UDP on the line port')
     .option('--interface <address>', 'listen on this address instead of the configured ones')
-    .option('--writers <n>', `writer threads, 1 to ${MAX_WRITERS} (default 1)`, parseWriters)
+    .option(
+      '--writers <n>',
+      `writer threads, 1 to ${MAX_WRITERS} (default: one per core, at most 4)`,
+      parseWriters,
+    )
     .option('--log-format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .option(
       '--shutdown-timeout <seconds>',
