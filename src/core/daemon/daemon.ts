@@ -9,19 +9,17 @@ import fs from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { AbortedError, CoreError } from '../errors.js'
-import { listVerdict, matchMetric, startupFailure } from '../config/match.js'
+import { matchMetric, startupFailure } from '../config/match.js'
 import type { ConfigSet } from '../config/match.js'
 import type { CarbonLinkRequest, CarbonLinkResponse } from '../protocol/carbonlink.js'
-import { NameInterner } from '../protocol/intern.js'
-import { parseTaggedSeries } from '../protocol/tags.js'
 import { readInfo } from '../whisper/info.js'
-import type { QueueHandle } from './cache.js'
 import { MetricCache } from './cache.js'
 import { DUMP_FILE, readDump } from './dump.js'
 import type { Counters } from './instrumentation.js'
 import { agentPrefix, collectSelfMetrics, countRejected, createCounters } from './instrumentation.js'
 import { logLimiter } from './log-limit.js'
-import { metricFile } from './names.js'
+import type { Resolved } from './name-cache.js'
+import { NameCache } from './name-cache.js'
 import type { CreateSpec } from './persister.js'
 import { Persister } from './persister.js'
 import type { QueryServer } from './query-server.js'
@@ -110,6 +108,8 @@ export interface Daemon {
 
 /** How often a rejection of one reason is logged: once, then a summary of the suppressed ones. */
 const REJECT_LOG_SECONDS = 10
+/** How often idle names are swept from the name cache (forgotten after two sweeps). */
+const SWEEP_SECONDS = 60
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { settings } = options
@@ -131,57 +131,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   })
 
   // Names: the raw name as sent -> the cache key (normalised) and its file, or why it is refused.
-  // One shape for every answer (the hot path reads it per point): `reason` null means accepted.
-  interface Resolved extends QueueHandle {
-    name: string
-    path: string
-    reason: string | null
-    detail: string
-    /** The name as the write-ahead log stores it, made at its first point. */
-    walName: Buffer | undefined
-  }
-  let names = new Map<string, Resolved>()
-  // The receivers' names: the answer rides on the name just read, so most points skip the Map.
-  const interner = new NameInterner<Resolved>()
-  const targets = new Map<string, string>()
-  const resolve = (raw: string): Resolved => {
-    const attached = interner.valueOfLast(raw)
-    if (attached !== undefined) return attached
-    const known = names.get(raw)
-    if (known !== undefined) {
-      interner.attachToLast(raw, known)
-      return known
-    }
-    const parsed =
-      raw.includes(';') || raw.includes('{') || raw.startsWith('~') ? parseTaggedSeries(raw) : undefined
-    const name = parsed?.ok ? parsed.series.path : raw
-    const lists = settings.useWhitelist ? listVerdict(config, raw) : undefined
-    let resolved: Resolved
-    if (lists && !lists.accepted) {
-      const reason = lists.blacklistedBy ? 'blacklisted' : 'not-whitelisted'
-      resolved = { name, path: '', reason, detail: raw, queue: undefined, walName: undefined }
-    } else {
-      const file = metricFile(name, settings.dataDir, settings.tagHashFilenames)
-      resolved = file.ok
-        ? { name, path: file.path, reason: null, detail: '', queue: undefined, walName: undefined }
-        : {
-            name,
-            path: '',
-            reason: 'bad-name',
-            detail: `${JSON.stringify(raw)}: ${file.reason}`,
-            queue: undefined,
-            walName: undefined,
-          }
-    }
-    if (names.size >= 1_000_000) {
-      names = new Map()
-      interner.detachAll()
-    }
-    names.set(raw, resolved)
-    interner.attachToLast(raw, resolved)
-    if (resolved.reason === null) targets.set(resolved.name, resolved.path)
-    return resolved
-  }
+  const names = new NameCache({
+    dataDir: settings.dataDir,
+    tagHashFilenames: settings.tagHashFilenames,
+    useWhitelist: settings.useWhitelist,
+    config: () => config,
+  })
+  const resolve = (raw: string): Resolved => names.resolve(raw)
 
   const createSpec = (metric: string): CreateSpec => {
     const match = matchMetric(metric, config)
@@ -247,7 +203,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     workers: settings.writers,
     workerUrl: options.workerUrl,
     target: (metric) => ({
-      path: targets.get(metric) ?? resolvePath(metric),
+      path: names.pathOf(metric),
       createSpec: () => createSpec(metric),
     }),
     maxUpdatesPerSecond: settings.maxUpdatesPerSecond,
@@ -295,14 +251,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       fault,
     },
   })
-  // Self-metrics and replayed names come without a receiver: their files are found the same way.
-  function resolvePath(metric: string): string {
-    const file = metricFile(metric, settings.dataDir, settings.tagHashFilenames)
-    const found = file.ok ? file.path : path.join(settings.dataDir, 'carbonkit-unwritable.wsp')
-    targets.set(metric, found)
-    return found
-  }
-
   const resolution = settings.minTimestampResolution
   const sink: ReceiverSink = {
     point(metric, value, timestamp) {
@@ -419,16 +367,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     wal.close({ discard: cache.size === 0 && replay.points === 0 })
   }
   try {
-    const names = interner
+    const interned = names.interner
     if (settings.line.port !== null)
-      started.push(await startLineReceiver(settings.line, sink, { now, names }))
-    if (settings.udp.port !== null) started.push(await startUdpReceiver(settings.udp, sink, { now, names }))
+      started.push(await startLineReceiver(settings.line, sink, { now, names: interned }))
+    if (settings.udp.port !== null)
+      started.push(await startUdpReceiver(settings.udp, sink, { now, names: interned }))
     if (settings.pickle.port !== null) {
       started.push(
         await startPickleReceiver(settings.pickle, sink, {
           now,
           maxFrameBytes: settings.pickleMaxLength,
-          names,
+          names: interned,
         }),
       )
     }
@@ -515,6 +464,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         )
       : undefined
   selfMetrics?.unref()
+  // Names and files not seen for two minutes are forgotten: memory follows the live metrics.
+  const sweeper = setInterval(
+    guard('name sweep', fault, () => {
+      names.sweep()
+      persister.sweep()
+    }),
+    SWEEP_SECONDS * 1000,
+  )
+  sweeper.unref()
 
   const addresses: Daemon['addresses'] = {}
   for (const r of started) addresses[r.protocol] = r.address
@@ -574,8 +532,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         return false
       }
       config = next
-      names = new Map()
-      interner.detachAll()
+      names.forgetAll()
       emit({ type: 'reloaded' })
       return true
     },
@@ -585,6 +542,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stop(stopOptions = {}) {
       stopping ??= (async () => {
         if (selfMetrics) clearInterval(selfMetrics)
+        clearInterval(sweeper)
         emit({ type: 'stopping', cached: cache.size })
         await Promise.all(started.map((r) => r.close()))
         const timeout = stopOptions.timeoutSeconds

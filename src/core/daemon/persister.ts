@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads'
 import type { HeldPoints, MetricCache } from './cache.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { guard } from './faults.js'
+import { GenerationalMap } from './name-cache.js'
 
 export interface CreateSpec {
   archives: ArchiveSpec[]
@@ -152,9 +153,12 @@ export class Persister {
   private readonly busy: number[] = []
   private readonly startedAt: number[] = []
   private readonly pending = new Map<number, PendingBatch>()
-  /** Files known to exist, and files known to be missing (these wait for a create token). */
-  private readonly exists = new Set<string>()
-  private readonly missing = new Set<string>()
+  /**
+   * Files known to exist, and files known to be missing (these wait for a create token). Bounded,
+   * and forgetting files not written for two sweeps: a forgotten file is found again by its next write.
+   */
+  private readonly exists = new GenerationalMap<string, true>(1_000_000)
+  private readonly missing = new GenerationalMap<string, true>(1_000_000)
   private readonly updates: TokenBucket
   private readonly creates: TokenBucket
   private nextId = 1
@@ -300,9 +304,15 @@ export class Persister {
     else restart()
   }
 
+  /** A minute has passed: files not written for two sweeps are forgotten. */
+  sweep(): void {
+    this.exists.turn()
+    this.missing.turn()
+  }
+
   /** Files known to exist (created here or seen), so that new metrics are told apart cheaply. */
   knownFile(path: string): void {
-    this.exists.add(path)
+    this.exists.set(path, true)
   }
 
   private flushing = false
@@ -389,7 +399,7 @@ export class Persister {
       const item = batch.get(result.id)
       if (!item) continue
       if (result.missing) {
-        this.missing.add(item.path)
+        this.missing.set(item.path, true)
         this.putBack(item, false)
         continue
       }
@@ -401,7 +411,7 @@ export class Persister {
       }
       if (item.creating && !result.created) this.creates.refund()
       if (!result.error) {
-        this.exists.add(item.path)
+        this.exists.set(item.path, true)
         this.missing.delete(item.path)
       }
       this.options.cache.settled(item.metric, item.points)
