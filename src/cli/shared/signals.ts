@@ -35,3 +35,23 @@ export function processResources(): { cpuMicros: number; rssBytes: number } {
   const cpu = process.cpuUsage()
   return { cpuMicros: cpu.user + cpu.system, rssBytes: process.memoryUsage.rss() }
 }
+
+/**
+ * What cannot be survived (an exception or rejection nothing caught): `last` saves what it can
+ * (synchronously), then the process exits 70. Returns the function that removes the handlers.
+ */
+export function onFatal(last: (error: unknown) => void): () => void {
+  const fatal = (error: unknown): void => {
+    try {
+      last(error)
+    } finally {
+      process.exit(70)
+    }
+  }
+  process.on('uncaughtException', fatal)
+  process.on('unhandledRejection', fatal)
+  return () => {
+    process.off('uncaughtException', fatal)
+    process.off('unhandledRejection', fatal)
+  }
+}

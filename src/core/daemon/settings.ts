@@ -2,6 +2,7 @@
 // carbon.conf through the config readers), or embedded defaults when there is none: data in
 // ./storage/whisper, carbon's built-in schema, listening on 127.0.0.1. Command-line overrides last.
 
+import os from 'node:os'
 import path from 'node:path'
 import type { ResolvedSettings } from '../config/carbon-conf.js'
 import type { ConfigSet } from '../config/match.js'
@@ -68,6 +69,22 @@ export interface SettingOverrides {
   walMaxSize?: number
 }
 
+/**
+ * Writer threads: each is a thread with its own V8 heap (about 5 MiB idle), and writes are bound by
+ * the disk, so past a few per core more only cost memory and seeks (1000 used to start 1000 heaps,
+ * 4.5 GB).
+ */
+export const MAX_WRITERS = 64
+
+/**
+ * The default number of writers: one per core, up to 4. On a 2-core machine 2 writers got a million
+ * points on disk in 0.24x carbon-cache's time, 1 writer in 0.57x; past 4 the disk, not the CPU, is
+ * what they wait for.
+ */
+export function defaultWriters(cores = os.availableParallelism()): number {
+  return Math.max(1, Math.min(cores, 4))
+}
+
 /** The settings with no carbon.conf: carbon's code defaults, local paths, loopback listeners. */
 export function defaultSettings(cwd: string): DaemonSettings {
   const storageDir = path.join(cwd, 'storage')
@@ -95,7 +112,7 @@ export function defaultSettings(cwd: string): DaemonSettings {
     carbonMetricPrefix: 'carbon',
     carbonMetricInterval: 60,
     maxReceiverConnections: Infinity,
-    writers: 1,
+    writers: defaultWriters(),
     logCreates: true,
     wal: { enabled: true, sync: 'interval', maxBytes: DEFAULT_WAL_MAX_BYTES },
   }
@@ -189,7 +206,7 @@ export function applyOverrides(settings: DaemonSettings, overrides: SettingOverr
   if (overrides.udp || overrides.udpPort !== undefined) {
     out.udp = { ...out.udp, port: overrides.udpPort ?? out.line.port ?? 2003 }
   }
-  if (overrides.writers !== undefined) out.writers = Math.max(1, overrides.writers)
+  if (overrides.writers !== undefined) out.writers = Math.max(1, Math.min(MAX_WRITERS, overrides.writers))
   if (overrides.instance !== undefined) out.instance = overrides.instance
   out.wal = {
     enabled: overrides.wal ?? out.wal.enabled,

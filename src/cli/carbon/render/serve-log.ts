@@ -45,6 +45,10 @@ function describe(event: DaemonEvent): string {
       return `reload failed, the previous rules stay: ${event.message}`
     case 'stopping':
       return `stopping: writing ${plural(event.cached, 'cached point')}`
+    case 'fault':
+      return `internal error in the ${event.where}; it cost only that, the daemon goes on (please report it): ${event.message}\n${event.stack.replace(/^/gm, '    ')}`
+    case 'stopped-starting':
+      return `stopped while starting: the write-ahead log in ${event.wal} is kept for the next start`
     case 'stopped':
       return `stopped: ${plural(event.written, 'point')} written${event.left > 0 ? `, ${plural(event.left, 'point')} left in the write-ahead log ${event.wal} for the next start` : ''}`
   }
