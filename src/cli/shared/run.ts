@@ -10,6 +10,7 @@ import { createProcessContext } from './context.js'
 import { ExitCode, exitCodeFor } from './exit-codes.js'
 import { ClosedPipeError } from './output.js'
 import { createProgram } from './program.js'
+import { exitStatusFor, stopReceived, watchStopSignals } from './signals.js'
 import { PLAIN_THEME, colorWanted, createTheme } from './theme.js'
 
 /** Registers one subcommand on the program. */
@@ -53,7 +54,9 @@ function describeError(ctx: Context, error: unknown, debug: boolean): number {
     // commander already printed its message (or the help, for a missing subcommand).
     return ExitCode.USAGE
   }
-  const code = exitCodeFor(error)
+  let code: number | undefined = exitCodeFor(error)
+  const stop = stopReceived()
+  if (code === ExitCode.INTERRUPTED && stop) code = exitStatusFor(stop)
   if (code !== undefined && error instanceof CoreError) {
     ctx.stderr.write(`${ctx.programName}: ${ctx.theme.error(error.message)}\n`)
     if (debug && error.stack) ctx.stderr.write(`${error.stack}\n`)
@@ -81,6 +84,8 @@ export async function runMain(argv: readonly string[], options: MainOptions): Pr
     if (error.code === 'EPIPE') (ctx.stdout as { closedByPeer?: boolean }).closedByPeer = true
   }
   ctx.stdout.on('error', onStdoutError)
+  // In a process of its own, a signal ends the command with a status and after its cleanup.
+  const unwatch = options.ctx ? undefined : watchStopSignals()
   try {
     const program = createProgram(ctx, options.description)
     const name = firstOperand(argv)
@@ -105,5 +110,6 @@ export async function runMain(argv: readonly string[], options: MainOptions): Pr
     return describeError(ctx, error, debug)
   } finally {
     ctx.stdout.off('error', onStdoutError)
+    unwatch?.()
   }
 }
