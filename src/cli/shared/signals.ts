@@ -35,6 +35,12 @@ const onTerm = (): void => onStop('SIGTERM')
 export function watchStopSignals(): () => void {
   received = undefined
   controller = new AbortController()
+  // bin/load.cjs's, for start-up.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if ((listener as { carbonkitStartUp?: boolean }).carbonkitStartUp) process.off(signal, listener)
+    }
+  }
   process.on('SIGINT', onInt)
   process.on('SIGTERM', onTerm)
   return () => {
