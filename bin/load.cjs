@@ -16,7 +16,10 @@ module.exports = function run(name) {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ]) {
-    process.on(signal, Object.assign(() => process.exit(status), { carbonkitStartUp: true }))
+    process.on(
+      signal,
+      Object.assign(() => process.exit(status), { carbonkitStartUp: true }),
+    )
   }
   const file = path.join(__dirname, '..', 'dist', 'bin', `${name}.cjs`)
   const cacheFile = `${file}.cache`
