@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { before, describe, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import { intoClosedPipe } from '../../helpers/closed-pipe.js'
 import { tempDir } from '../../helpers/tmp.js'
 import { DAY, makeTree } from '../../helpers/whisper-tree.js'
@@ -43,6 +43,10 @@ describe('issue 13.6: a closed pipe ends every wsp command quietly with 0', () =
       path.join(conf, 'storage-aggregation.conf'),
       '[default]\npattern = .*\nxFilesFactor = 0.5\naggregationMethod = average\n',
     )
+  })
+
+  after(() => {
+    if (process.env.CARBONKIT_KEEP_TMP !== '1') fs.rmSync(root, { recursive: true, force: true })
   })
 
   const commands: [string, () => string[]][] = [
