@@ -24,6 +24,8 @@ import { logLimiter } from './log-limit.js'
 import { metricFile } from './names.js'
 import type { CreateSpec } from './persister.js'
 import { Persister } from './persister.js'
+import type { HttpApi } from '../http/server.js'
+import { startHttpApi } from '../http/server.js'
 import type { QueryServer } from './query-server.js'
 import { startQueryServer } from './query-server.js'
 import type { Receiver, ReceiverSink } from './receiver.js'
@@ -77,7 +79,7 @@ export interface StopReport {
 }
 
 export interface Daemon {
-  addresses: Partial<Record<'line' | 'udp' | 'pickle' | 'query', AddressInfo>>
+  addresses: Partial<Record<'line' | 'udp' | 'pickle' | 'query' | 'http', AddressInfo>>
   /** Points received, written and held, and rejections by reason, since the start. */
   totals(): { received: number; written: number; cached: number; rejected: Record<string, number> }
   /** Re-read schemas, aggregation rules and lists; false (and the old rules kept) when they would stop carbon. */
@@ -201,6 +203,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     events: {
       written(metric, result, file) {
         if (result.created) {
+          httpApi?.addMetric(metric)
           counters.creates++
           if (settings.logCreates) emit({ type: 'created', metric, path: file })
         }
@@ -295,9 +298,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const now = (): number => clock()
   const started: Receiver[] = []
   let queryServer: QueryServer | undefined
+  let httpApi: HttpApi | undefined
   const closeAll = async (): Promise<void> => {
     await Promise.all(started.map((r) => r.close()))
     await queryServer?.close()
+    await httpApi?.close()
     await persister.stop()
   }
   try {
@@ -318,6 +323,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       queryServer = await startQueryServer(settings.query, answer, (error, peer) =>
         reject('carbonlink', 'bad-request', error, peer),
       )
+    }
+    if (settings.http.port !== null) {
+      httpApi = await startHttpApi({
+        ...settings.http,
+        port: settings.http.port,
+        dataDir: settings.dataDir,
+        cacheQuery: (metric) => cache.query(metric),
+        clock,
+        hostname: options.host,
+      })
     }
   } catch (error) {
     await closeAll()
@@ -391,6 +406,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const addresses: Daemon['addresses'] = {}
   for (const r of started) addresses[r.protocol] = r.address
   if (queryServer) addresses.query = queryServer.address
+  if (httpApi) addresses.http = httpApi.address
   emit({
     type: 'listening',
     addresses: Object.entries(addresses).map(([protocol, a]) => ({
@@ -458,6 +474,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         }
         await persister.stop()
         await queryServer?.close()
+        await httpApi?.close()
         report.written = totals.written
         emit({ type: 'stopped', ...report })
         return report

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import type { Command } from 'commander'
+import { InvalidArgumentError } from 'commander'
 import { loadServeConfig } from '../../../core/daemon/config.js'
 import type { Daemon } from '../../../core/daemon/daemon.js'
 import { startDaemon } from '../../../core/daemon/daemon.js'
@@ -17,9 +18,18 @@ interface ServeFlags {
   queryPort?: number
   udp?: boolean
   interface?: string
+  httpPort?: number
+  httpInterface?: string
   writers?: number
   logFormat: 'text' | 'json'
   shutdownTimeout?: number
+}
+
+function parseHttpPort(text: string): number {
+  if (text.trim() === '-1') return -1
+  const port = parseCountOption(text)
+  if (port > 65535) throw new InvalidArgumentError(`not a port number (0-65535, or -1 for off): '${text}'`)
+  return port
 }
 
 export function registerServe(program: Command, ctx: Context): void {
@@ -36,6 +46,15 @@ export function registerServe(program: Command, ctx: Context): void {
     .option('--query-port <port>', 'CarbonLink port (0: any free port)', parseCountOption)
     .option('--udp', 'also listen for plaintext over UDP on the line port')
     .option('--interface <address>', 'listen on this address instead of the configured ones')
+    .option(
+      '--http-port <port>',
+      'HTTP read API port (default 8080; 0: any free port; -1: off)',
+      parseHttpPort,
+    )
+    .option(
+      '--http-interface <address>',
+      'HTTP read API address (default 127.0.0.1; --interface does not move it)',
+    )
     .option('--writers <n>', 'writer threads (default 1)', parseCountOption)
     .option('--log-format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .option(
