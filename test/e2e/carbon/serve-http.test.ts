@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { test } from 'node:test'
 import { decodeMessage, encodeMessage } from '../../../src/core/http/proto.js'
@@ -404,4 +405,33 @@ test('issue 16.5: bad input is a one-line 400/413, `..` and NUL read nothing out
     (await request(port, '/metrics/find?format=json&query=acc.after.*')).text,
   ) as unknown[]
   assert.equal(after.length, 1)
+})
+
+test('issue 16.5: a client that sends its headers slowly holds up nobody; a literal new file is found at once', async (t) => {
+  const { port, root } = await startNode(t)
+  const slow = net.connect({ host: '127.0.0.1', port })
+  await new Promise((resolve) => slow.once('connect', resolve))
+  slow.write('GET /metrics/find/?query=acc.* HTTP/1.1\r\nHost: x\r\n')
+  t.after(() => void slow.destroy())
+  const answer = await request(port, '/metrics/find?format=json&query=acc.web.node1.cpu')
+  assert.equal(answer.status, 200)
+  assert.equal((JSON.parse(answer.text) as unknown[]).length, 1)
+  // A file another process created after the index was built: a literal name finds it at once.
+  const other = path.join(root, 'storage', 'whisper', 'acc', 'other', 'metric.wsp')
+  fs.mkdirSync(path.dirname(other), { recursive: true })
+  fs.copyFileSync(path.join(root, 'storage', 'whisper', 'acc', 'web', 'node1', 'cpu.wsp'), other)
+  const found = JSON.parse(
+    (await request(port, '/metrics/find?format=json&query=acc.other.metric')).text,
+  ) as {
+    path: string
+  }[]
+  assert.deepEqual(
+    found.map((n) => n.path),
+    ['acc.other.metric'],
+  )
+  // ...and from then on by globs too.
+  const globbed = JSON.parse(
+    (await request(port, '/metrics/find?format=json&query=acc.o*.*')).text,
+  ) as unknown[]
+  assert.equal(globbed.length, 1)
 })
