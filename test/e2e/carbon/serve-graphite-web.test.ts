@@ -4,13 +4,12 @@
 // the values it shows must be exactly what the nodes hold, points still in a cache included.
 
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { freePort } from '../../helpers/carbon-cache.js'
+import { startGraphiteWeb } from '../../helpers/graphite-web.js'
 import { request } from '../../helpers/http.js'
-import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
+import { needsReference } from '../../helpers/reference.js'
 import type { Serve } from '../../helpers/serve.js'
 import { sendTcp, startServe } from '../../helpers/serve.js'
 import { tempDir } from '../../helpers/tmp.js'
@@ -55,52 +54,6 @@ async function startNode(t: Parameters<typeof tempDir>[0], lines: string[]): Pro
   return serve
 }
 
-/** graphite-web under `django runserver`, clustering over `nodes`; resolves once it answers. */
-async function startGraphiteWeb(t: Parameters<typeof tempDir>[0], nodes: number[]): Promise<number> {
-  const dir = tempDir(t, 'carbonkit-graphite-web-')
-  fs.mkdirSync(path.join(dir, 'log'))
-  fs.writeFileSync(
-    path.join(dir, 'carbonkit_frontend_settings.py'),
-    [
-      "SECRET_KEY = 'carbonkit-test'",
-      `STORAGE_DIR = ${JSON.stringify(dir)}`,
-      `LOG_DIR = ${JSON.stringify(path.join(dir, 'log'))}`,
-      `WHISPER_DIR = ${JSON.stringify(path.join(dir, 'no-local-storage'))}`,
-      `INDEX_FILE = ${JSON.stringify(path.join(dir, 'index'))}`,
-      `CLUSTER_SERVERS = ${JSON.stringify(nodes.map((p) => `127.0.0.1:${p}`))}`,
-      'CARBONLINK_HOSTS = []',
-      `DATABASES = {'default': {'NAME': ${JSON.stringify(path.join(dir, 'graphite.db'))}, 'ENGINE': 'django.db.backends.sqlite3'}}`,
-      '',
-    ].join('\n'),
-  )
-  const env = {
-    ...process.env,
-    PYTHONPATH: dir,
-    GRAPHITE_SETTINGS_MODULE: 'carbonkit_frontend_settings',
-    DJANGO_SETTINGS_MODULE: 'graphite.settings',
-    TZ: 'UTC',
-  }
-  const migrate = spawnSync(REFERENCE_PYTHON, ['-m', 'django', 'migrate', '-v0', '--run-syncdb'], {
-    env,
-    encoding: 'utf8',
-  })
-  assert.equal(migrate.status, 0, migrate.stderr)
-  const port = await freePort()
-  const child = spawn(REFERENCE_PYTHON, ['-m', 'django', 'runserver', '--noreload', `127.0.0.1:${port}`], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  let log = ''
-  child.stderr.on('data', (c: Buffer) => (log += c.toString()))
-  t.after(() => void child.kill('SIGKILL'))
-  for (let attempt = 0; ; attempt++) {
-    const up = await request(port, '/version/').catch(() => undefined)
-    if (up?.status === 200) return port
-    if (attempt > 150 || child.exitCode !== null) throw new Error(`graphite-web did not start:\n${log}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
-
 interface JsonSeries {
   target: string
   datapoints: [number | null, number][]
@@ -120,7 +73,7 @@ test(
     // Fresh points, held by node a's cache (MIN_TIMESTAMP_LAG): graphite-web must show them.
     const fresh = NOW - (NOW % 10) - 20
     await sendTcp(a.ports.line!, `acc.web.node1.cpu 42 ${fresh}\n`)
-    const port = await startGraphiteWeb(t, [a.ports.http!, b.ports.http!])
+    const port = await startGraphiteWeb(t, { clusterServers: [a.ports.http!, b.ports.http!] })
 
     const find = JSON.parse((await request(port, '/metrics/find/?query=acc.web.*&format=json')).text) as {
       path: string
