@@ -19,7 +19,7 @@ import {
 } from './formats.js'
 import type { GlobLimits } from './glob.js'
 import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
-import type { MetricIndex } from './index.js'
+import type { FoundNode, MetricIndex } from './index.js'
 import { leafFile } from './index.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { CachedPoints } from './render.js'
@@ -130,7 +130,7 @@ function checkText(what: string, value: string): string {
 }
 
 /** Leaves and branches of one glob, as the index has them. */
-async function expand(ctx: ApiContext, query: string, signal: AbortSignal): Promise<FindMatch[]> {
+async function expand(ctx: ApiContext, query: string, signal: AbortSignal): Promise<FoundNode[]> {
   let matchers
   try {
     matchers = compileGlob(checkText('query', query), ctx.limits.glob)
@@ -156,22 +156,34 @@ async function expand(ctx: ApiContext, query: string, signal: AbortSignal): Prom
   return found
 }
 
-/** [now - maxRetention, mtime] as graphite-web's whisper reader gives a leaf's intervals. */
-function leafInterval(ctx: ApiContext, name: string, now: number): [number, number] | undefined {
-  const file = leafFile(ctx.dataDir, name)
+/**
+ * [now - maxRetention, mtime] as graphite-web's whisper reader gives a leaf's intervals. The
+ * header is read once per indexed leaf; after that a stat.
+ */
+function leafInterval(ctx: ApiContext, match: FoundNode, now: number): [number, number] | undefined {
+  const file = leafFile(ctx.dataDir, match.path)
   if (file === undefined) return undefined
-  let fd: number | undefined
   try {
-    fd = fs.openSync(file, 'r')
-    const head = Buffer.alloc(8)
-    if (fs.readSync(fd, head, 0, 8, 0) < 8) return undefined
-    const mtime = fs.fstatSync(fd).mtimeMs / 1000
-    const start = now - head.readUInt32BE(4)
+    let maxRetention = match.node?.maxRetention
+    let mtime: number
+    if (maxRetention === undefined) {
+      const fd = fs.openSync(file, 'r')
+      try {
+        const head = Buffer.alloc(8)
+        if (fs.readSync(fd, head, 0, 8, 0) < 8) return undefined
+        maxRetention = head.readUInt32BE(4)
+        mtime = fs.fstatSync(fd).mtimeMs / 1000
+      } finally {
+        fs.closeSync(fd)
+      }
+      if (match.node) match.node.maxRetention = maxRetention
+    } else {
+      mtime = fs.statSync(file).mtimeMs / 1000
+    }
+    const start = now - maxRetention
     return [start, Math.max(mtime, start)]
   } catch {
     return undefined
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd)
   }
 }
 
@@ -192,13 +204,16 @@ export async function find(ctx: ApiContext, request: ParsedRequest, signal: Abor
   const tick = slicer(signal)
   const answers: FindAnswer[] = []
   for (const query of queries) {
-    let matches = await expand(ctx, query, signal)
-    if (leavesOnly) matches = matches.filter((m) => m.isLeaf)
-    if (withIntervals) {
-      for (const m of matches) {
-        if (m.isLeaf) m.interval = leafInterval(ctx, m.path, now)
-        await tick()
-      }
+    let found = await expand(ctx, query, signal)
+    if (leavesOnly) found = found.filter((m) => m.isLeaf)
+    const matches: FindMatch[] = []
+    for (const m of found) {
+      matches.push({
+        path: m.path,
+        isLeaf: m.isLeaf,
+        interval: withIntervals && m.isLeaf ? leafInterval(ctx, m, now) : undefined,
+      })
+      if (withIntervals) await tick()
     }
     // graphite-web sorts by the last component.
     matches.sort((a, b) => {

@@ -214,20 +214,22 @@ export function encodeRender(format: RenderFormat, series: readonly Series[]): E
           })),
         ),
       }
-    case 'json':
-      return {
-        contentType: CONTENT_TYPES.json,
-        body: JSON.stringify(
-          series.map((s) => {
-            const datapoints = new Array<[number | null, number]>(s.values.length)
-            for (let i = 0; i < s.values.length; i++) {
-              const v = s.values[i]!
-              datapoints[i] = [s.known[i] === 1 && Number.isFinite(v) ? v : null, s.start + i * s.step]
-            }
-            return { target: s.name, tags: { name: s.name }, datapoints }
-          }),
-        ),
+    case 'json': {
+      // Written as text: a day of 1-minute points for 100 series is 144,000 pairs, and building
+      // them as arrays for JSON.stringify costs several times more.
+      const parts: string[] = []
+      for (const s of series) {
+        const points = new Array<string>(s.values.length)
+        for (let i = 0; i < s.values.length; i++) {
+          const v = s.values[i]!
+          points[i] =
+            `[${s.known[i] === 1 && Number.isFinite(v) ? String(v) : 'null'},${s.start + i * s.step}]`
+        }
+        const name = JSON.stringify(s.name)
+        parts.push(`{"target":${name},"tags":{"name":${name}},"datapoints":[${points.join(',')}]}`)
       }
+      return { contentType: CONTENT_TYPES.json, body: `[${parts.join(',')}]` }
+    }
     case 'carbonapi_v3_pb':
       return {
         contentType: CONTENT_TYPES.v3,

@@ -17,6 +17,8 @@ export class IndexNode {
   branch = false
   /** `<name>.wsp` exists. */
   leaf = false
+  /** The leaf file's maxRetention, once read (a find in pickle reports it); files keep theirs. */
+  maxRetention: number | undefined = undefined
 
   child(name: string): IndexNode {
     this.children ??= new Map()
@@ -32,6 +34,7 @@ export class IndexNode {
 export interface FoundNode {
   path: string
   isLeaf: boolean
+  node?: IndexNode
 }
 
 export interface IndexStats {
@@ -177,7 +180,7 @@ export class MetricIndex {
             continue
           }
           if (child.branch) found.push({ path: full, isLeaf: false })
-          if (child.leaf) found.push({ path: full, isLeaf: true })
+          if (child.leaf) found.push({ path: full, isLeaf: true, node: child })
           options.onMatch?.(found.length)
         }
         if (visits >= VISITS_PER_SLICE) {

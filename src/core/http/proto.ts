@@ -144,10 +144,13 @@ function type(version: ProtoVersion, name: string): protobuf.Type {
   return roots[version].lookupType(`carbonapi_${version}_pb.${name}`)
 }
 
-/** Encode a plain object as `message` of the protocol. */
+/**
+ * Encode a plain object as `message` of the protocol. The object must have the message's shape
+ * (numbers for integers, arrays for repeated fields): it is encoded as is, without protobufjs's
+ * fromObject conversion, which costs more than the encoding for large value lists.
+ */
 export function encodeMessage(version: ProtoVersion, message: string, value: object): Uint8Array {
-  const t = type(version, message)
-  return t.encode(t.fromObject(value)).finish()
+  return type(version, message).encode(value).finish()
 }
 
 /**

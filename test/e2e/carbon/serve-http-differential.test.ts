@@ -153,7 +153,7 @@ test(
     const windows = [
       `from=${T0 - 10}&until=${NOW}&now=${NOW}`, // the finest archive, the cached points in it
       `from=${T0 + 15}&until=${T0 + 45}&now=${NOW}`, // unaligned ends
-      `from=${T0}&until=${T0}&now=${NOW}`.replace(`until=${T0}`, `until=${T0 + 1}`),
+      `from=${T0}&until=${T0 + 1}&now=${NOW}`, // a one-second window: one slot
       `from=${NOW - 4 * 3600}&until=${NOW}&now=${NOW}`, // the 60 s archive
       `from=${NOW - 3 * 86400}&until=${NOW - 2 * 86400}&now=${NOW}`, // beyond the retention: nothing
       `from=${T0 - 60}&until=${T0 + 60}&now=${T0 + 3 * 3600}`, // now given: the 60 s archive
