@@ -51,6 +51,7 @@ export type DaemonEvent =
   | { type: 'cache-full'; size: number }
   | { type: 'cache-resumed'; size: number }
   | { type: 'reloaded' }
+  | { type: 'http-error'; message: string }
   | { type: 'reload-failed'; message: string }
   | { type: 'stopping'; cached: number }
   | { type: 'stopped'; written: number; dumped: number; dumpFile?: string }
@@ -332,6 +333,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         cacheQuery: (metric) => cache.query(metric),
         clock,
         hostname: options.host,
+        onError: (message) => emit({ type: 'http-error', message }),
       })
     }
   } catch (error) {

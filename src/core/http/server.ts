@@ -149,7 +149,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       else if (gone.signal.aborted) res.destroy()
       else if (signal.aborted) refuse(res, 503, `deadline of ${limits.deadlineMs} ms exceeded`)
       else {
-        options.onError?.(`${request.path}: ${(error as Error).stack ?? String(error)}`)
+        options.onError?.(`${request.path}: ${(error as Error).message}`)
         refuse(res, 500, 'internal error')
       }
     }
