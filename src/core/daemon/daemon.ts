@@ -22,6 +22,8 @@ import type { Resolved } from './name-cache.js'
 import { NameCache } from './name-cache.js'
 import type { CreateSpec } from './persister.js'
 import { Persister } from './persister.js'
+import type { HttpApi } from '../http/server.js'
+import { startHttpApi } from '../http/server.js'
 import type { QueryServer } from './query-server.js'
 import { startQueryServer } from './query-server.js'
 import type { Receiver, ReceiverSink } from './receiver.js'
@@ -57,6 +59,7 @@ export type DaemonEvent =
   | { type: 'cache-full'; size: number }
   | { type: 'cache-resumed'; size: number }
   | { type: 'reloaded' }
+  | { type: 'http-error'; message: string }
   | { type: 'reload-failed'; message: string }
   | { type: 'stopping'; cached: number }
   | { type: 'stopped-starting'; wal: string }
@@ -92,7 +95,7 @@ export interface StopReport {
 }
 
 export interface Daemon {
-  addresses: Partial<Record<'line' | 'udp' | 'pickle' | 'query', AddressInfo>>
+  addresses: Partial<Record<'line' | 'udp' | 'pickle' | 'query' | 'http', AddressInfo>>
   /** Points received, written and held, and rejections by reason, since the start. */
   totals(): { received: number; written: number; cached: number; rejected: Record<string, number> }
   /** Re-read schemas, aggregation rules and lists; false (and the old rules kept) when they would stop carbon. */
@@ -213,6 +216,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     events: {
       written(metric, result, file) {
         if (result.created) {
+          httpApi?.addMetric(metric)
           counters.creates++
           if (settings.logCreates) emit({ type: 'created', metric, path: file })
         }
@@ -359,9 +363,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const now = (): number => clock()
   const started: Receiver[] = []
   let queryServer: QueryServer | undefined
+  let httpApi: HttpApi | undefined
   const closeAll = async (): Promise<void> => {
     await Promise.all(started.map((r) => r.close()))
     await queryServer?.close()
+    await httpApi?.close()
     await persister.stop()
     // Nothing received and nothing replayed: no log to keep.
     wal.close({ discard: cache.size === 0 && replay.points === 0 })
@@ -388,6 +394,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         (error, peer) => reject('carbonlink', 'bad-request', error, peer),
         fault,
       )
+    }
+    if (settings.http.port !== null) {
+      httpApi = await startHttpApi({
+        ...settings.http,
+        port: settings.http.port,
+        dataDir: settings.dataDir,
+        cacheQuery: (metric) => cache.query(metric),
+        clock,
+        hostname: options.host,
+        onError: (message) => emit({ type: 'http-error', message }),
+      })
     }
   } catch (error) {
     await closeAll()
@@ -477,6 +494,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const addresses: Daemon['addresses'] = {}
   for (const r of started) addresses[r.protocol] = r.address
   if (queryServer) addresses.query = queryServer.address
+  if (httpApi) addresses.http = httpApi.address
   emit({
     type: 'listening',
     addresses: Object.entries(addresses).map(([protocol, a]) => ({
@@ -564,6 +582,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         }
         await persister.stop()
         await queryServer?.close()
+        await httpApi?.close()
         report.written = totals.written
         emit({ type: 'stopped', ...report })
         return report

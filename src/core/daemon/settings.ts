@@ -27,6 +27,8 @@ export interface DaemonSettings {
   udp: Listener
   pickle: Listener
   query: Listener
+  /** The HTTP read API (src/core/http); not a carbon.conf key. */
+  http: Listener
   /** Points the cache holds before TCP receivers are paused (Infinity: never). */
   maxCacheSize: number
   maxUpdatesPerSecond: number
@@ -59,6 +61,9 @@ export interface SettingOverrides {
   picklePort?: number
   queryPort?: number
   udpPort?: number
+  /** -1 turns the HTTP API off. */
+  httpPort?: number
+  httpInterface?: string
   udp?: boolean
   interface?: string
   writers?: number
@@ -96,6 +101,7 @@ export function defaultSettings(cwd: string): DaemonSettings {
     udp: { interface: '127.0.0.1', port: null },
     pickle: { interface: '127.0.0.1', port: 2004 },
     query: { interface: '127.0.0.1', port: 7002 },
+    http: { interface: '127.0.0.1', port: 8080 },
     maxCacheSize: Infinity,
     maxUpdatesPerSecond: Infinity,
     maxUpdatesPerSecondOnShutdown: null,
@@ -164,6 +170,9 @@ export function settingsFromConfig(set: ConfigSet, cwd: string): DaemonSettings 
     },
     // carbon binds an ephemeral port for CACHE_QUERY_PORT = 0 rather than disabling it.
     query: { interface: str(s, 'CACHE_QUERY_INTERFACE', '0.0.0.0'), port: num(s, 'CACHE_QUERY_PORT', 7002) },
+    // Not a carbon.conf key: off unless asked for, so that a carbon-cache replaced in place does not
+    // take the port of the graphite-web beside it (8080 in graphite's Docker image).
+    http: { interface: '127.0.0.1', port: null },
     maxCacheSize: num(s, 'MAX_CACHE_SIZE', Infinity),
     maxUpdatesPerSecond: num(s, 'MAX_UPDATES_PER_SECOND', 500),
     maxUpdatesPerSecondOnShutdown: typeof shutdownRate === 'number' ? shutdownRate : null,
@@ -206,6 +215,13 @@ export function applyOverrides(settings: DaemonSettings, overrides: SettingOverr
   if (overrides.udp || overrides.udpPort !== undefined) {
     out.udp = { ...out.udp, port: overrides.udpPort ?? out.line.port ?? 2003 }
   }
+  if (overrides.httpPort !== undefined)
+    out.http = { ...out.http, port: overrides.httpPort < 0 ? null : overrides.httpPort }
+  if (overrides.httpInterface !== undefined)
+    out.http = {
+      interface: overrides.httpInterface,
+      port: out.http.port ?? (overrides.httpPort === undefined ? 8080 : null),
+    }
   if (overrides.writers !== undefined) out.writers = Math.max(1, Math.min(MAX_WRITERS, overrides.writers))
   if (overrides.instance !== undefined) out.instance = overrides.instance
   out.wal = {

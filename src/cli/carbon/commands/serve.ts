@@ -22,6 +22,8 @@ interface ServeFlags {
   queryPort?: number
   udp?: boolean
   interface?: string
+  httpPort?: number
+  httpInterface?: string
   writers?: number
   logFormat: 'text' | 'json'
   shutdownTimeout?: number
@@ -54,6 +56,13 @@ const parseWriters = parseBounded(1, MAX_WRITERS, 'writer threads')
 /** Node's timers take at most 2^31-1 ms: a longer deadline would fire at once. */
 const parseShutdownTimeout = parseBounded(0, Math.floor((2 ** 31 - 1) / 1000), 'seconds')
 
+function parseHttpPort(text: string): number {
+  if (text.trim() === '-1') return -1
+  const port = parseCountOption(text)
+  if (port > 65535) throw new InvalidArgumentError(`not a port number (0-65535, or -1 for off): '${text}'`)
+  return port
+}
+
 export function registerServe(program: Command, ctx: Context): void {
   program
     .command('serve')
@@ -68,6 +77,15 @@ export function registerServe(program: Command, ctx: Context): void {
     .option('--query-port <port>', 'CarbonLink port (0: any free port)', parsePort)
     .option('--udp', 'also listen for plaintext over UDP on the line port')
     .option('--interface <address>', 'listen on this address instead of the configured ones')
+    .option(
+      '--http-port <port>',
+      'HTTP read API port (default 8080; 0: any free port; -1: off)',
+      parseHttpPort,
+    )
+    .option(
+      '--http-interface <address>',
+      'HTTP read API address (default 127.0.0.1; --interface does not move it)',
+    )
     .option(
       '--writers <n>',
       `writer threads, 1 to ${MAX_WRITERS} (default: one per core, at most 4)`,

@@ -41,6 +41,8 @@ function describe(event: DaemonEvent): string {
       return `cache below the watermark (${event.size} points): receivers resumed`
     case 'reloaded':
       return 'reloaded storage-schemas, storage-aggregation and lists'
+    case 'http-error':
+      return `HTTP read API: internal error (answered 500): ${event.message}`
     case 'reload-failed':
       return `reload failed, the previous rules stay: ${event.message}`
     case 'stopping':
