@@ -110,7 +110,10 @@ export function defaultSettings(cwd: string): DaemonSettings {
     minTimestampLag: 0,
     minTimestampResolution: 0,
     sparseCreate: false,
-    fallocateCreate: false,
+    // As carbon.conf.example and Debian's carbon.conf set it: new files reserve their blocks with
+    // posix_fallocate instead of writing every byte (the same bytes; a burst of new metrics is
+    // bound by this).
+    fallocateCreate: true,
     autoflush: false,
     tagHashFilenames: true,
     useWhitelist: false,

@@ -12,6 +12,7 @@ import {
   fromSystemError,
   systemErrorCode,
 } from '../errors.js'
+import { allocateBlocks } from './allocate.js'
 import { decodeHeader, encodeHeader } from './codec.js'
 import type { WhisperFile } from './file.js'
 import type { AggregationMethod } from './format.js'
@@ -26,7 +27,7 @@ export interface CreateOptions {
   aggregationMethod?: AggregationMethod | string
   /** Leave the data section as a hole (same bytes, fewer blocks). */
   sparse?: boolean
-  /** Allocate every block up front. Node has no posix_fallocate, so zeros are written, which allocates the same blocks. */
+  /** Allocate every block up front with posix_fallocate (allocate.ts), as whisper does; zeros where it cannot. */
   fallocate?: boolean
   /** Replace an existing file (atomically: readers see the old file or the new one, never a partial one). */
   overwrite?: boolean
@@ -74,6 +75,8 @@ export function temporaryPathFor(path: string, tag: string, fixed = false): stri
 
 interface WriteOptions {
   sparse?: boolean
+  /** Reserve the data's blocks with posix_fallocate instead of writing zeros (same bytes, no writes). */
+  fallocate?: boolean
   fsync?: boolean
   reportPath?: string
   /** Called with the open descriptor once the file is complete, before it is synced and closed. */
@@ -97,6 +100,8 @@ function* writeSteps(
     if (options.sparse) {
       // The same bytes as writing zeros: a hole reads back as zeros.
       fs.ftruncateSync(fd, header.byteLength + dataBytes)
+    } else if (options.fallocate && allocateBlocks(fd, header.byteLength, dataBytes)) {
+      // The same bytes again, and every block reserved, without writing them.
     } else {
       const chunk = zeros()
       let position = header.byteLength
@@ -234,6 +239,7 @@ function writeOptions(
   const { initialize } = options
   return {
     sparse: options.sparse === true && options.fallocate !== true,
+    fallocate: options.fallocate === true,
     fsync: options.fsync ?? false,
     reportPath: path,
     // Named as the file asked for, so that errors name it too.
