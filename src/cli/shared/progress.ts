@@ -18,6 +18,9 @@ function eta(seconds: number): string {
 
 export async function startProgress(ctx: Context, label: string, quiet = false): Promise<Progress> {
   if (!ctx.interactive || quiet) return NONE
+  // A terminal that reports no width (script(1) without one, some `docker exec -t`): ora divides by
+  // the width and writes cursor movements for ever. No spinner there.
+  if (!((ctx.stderr as NodeJS.WriteStream).columns > 0)) return NONE
   const { default: ora } = await import('ora')
   // discardStdin would put the terminal in raw mode, where Ctrl-C is a byte, not a SIGINT.
   const spinner = ora({

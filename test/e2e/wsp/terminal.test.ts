@@ -68,3 +68,17 @@ describe('wsp at a terminal', () => {
     assert.doesNotMatch(plain.output, SGR)
   })
 })
+
+test('a tree command on a terminal that reports no width finishes: no spinner there', async (t) => {
+  const cwd = tempDir(t)
+  for (let i = 0; i < 30; i++) run('wsp', ['create', path.join(cwd, `m${i}.wsp`), '1s:1d'])
+  // Before the fix, ora divided by the width 0 and wrote cursor movements until killed.
+  const result = await runInTerminal(binCommand('wsp', ['check', cwd]), {
+    cwd,
+    columns: 0,
+    timeoutMs: 20_000,
+  })
+  assert.equal(result.status, 0, result.output.slice(0, 2000))
+  assert.ok(result.output.length < 10_000, `${result.output.length} bytes on the terminal`)
+  assert.match(result.output, /30 files/)
+})
