@@ -5,6 +5,8 @@
 // an operator who does not want to wait. A long-running command (carbon serve) says what stopping and
 // reloading mean with handleSignals: SIGTERM and SIGINT stop it, SIGHUP reloads it.
 
+import fs from 'node:fs'
+
 export type StopSignal = 'SIGTERM' | 'SIGINT'
 
 /** The exit status of a process ended by `signal` (the shell's 128 + its number). */
@@ -15,10 +17,24 @@ export function exitStatusFor(signal: StopSignal): number {
 let claims = 0
 let received: StopSignal | undefined
 let controller = new AbortController()
+/** Temporary files of the claims under way: removed before an exit at once, so that none survives. */
+const temporaryFiles = new Set<string>()
+
+/** Exit now (a second Ctrl-C), removing the claims' temporary files first. */
+function exitNow(status: number): never {
+  for (const file of temporaryFiles) {
+    try {
+      fs.rmSync(file, { force: true })
+    } catch {
+      // Exiting anyway; the file is named after its target, for an operator to find.
+    }
+  }
+  process.exit(status)
+}
 
 function onStop(signal: StopSignal): void {
   if (received !== undefined) {
-    if (signal === 'SIGINT') process.exit(130)
+    if (signal === 'SIGINT') exitNow(130)
     return
   }
   received = signal
@@ -59,15 +75,26 @@ export function stopReceived(): StopSignal | undefined {
  * instead of ending the process. Without watchStopSignals (a command run in-process), `signal` never
  * fires. A signal that came before the claim has already ended the process.
  */
-export function claimStopSignals(): { signal: AbortSignal; release(): void } {
+export function claimStopSignals(): {
+  signal: AbortSignal
+  /** A temporary file the command is writing: removed if a second Ctrl-C ends the process at once. */
+  temporaryFile(path: string): void
+  release(): void
+} {
   claims++
   let released = false
+  const mine = new Set<string>()
   return {
     signal: controller.signal,
+    temporaryFile(path) {
+      mine.add(path)
+      temporaryFiles.add(path)
+    },
     release() {
       if (released) return
       released = true
       claims--
+      for (const file of mine) temporaryFiles.delete(file)
     },
   }
 }

@@ -313,12 +313,17 @@ function planFor(header: Buffer, dataBytes: number, options: CreateOptions): Cre
 export async function createAbortable(
   path: string,
   archiveList: readonly ArchiveSpec[],
-  options: CreateOptions & { signal?: AbortSignal } = {},
+  options: CreateOptions & {
+    signal?: AbortSignal
+    /** Told the temporary file's name before it is created (to remove it if the process must exit). */
+    onTemporaryFile?: (temporaryPath: string) => void
+  } = {},
 ): Promise<CreateResult> {
   const { sorted, header, dataBytes } = prepare(path, archiveList, options)
   const fileSizeBytes = header.byteLength + dataBytes
   checkFreeSpace(path, planFor(header, dataBytes, options).allocatedBytes)
   const temporaryPath = temporaryPathFor(path, 'create')
+  options.onTemporaryFile?.(temporaryPath)
   await writeNewWhisperFileAbortable(temporaryPath, header, dataBytes, {
     ...writeOptions(path, header, fileSizeBytes, options),
     signal: options.signal,

@@ -76,7 +76,11 @@ export function registerCreate(program: Command, ctx: Context): void {
       }
       const stop = claimStopSignals()
       try {
-        const result = await createAbortable(file, archives, { ...flags, signal: stop.signal })
+        const result = await createAbortable(file, archives, {
+          ...flags,
+          signal: stop.signal,
+          onTemporaryFile: (temporary) => stop.temporaryFile(temporary),
+        })
         await emit(ctx, result, { json: flags.json, render: renderCreated })
       } finally {
         stop.release()

@@ -1,0 +1,42 @@
+// The second Ctrl-C: a command that claimed the stop signals is still finishing its work when a
+// second SIGINT comes; the process exits 130 at once, and removes the temporary files of the claim
+// first (issue 13.4: no temporary file survives a signal). Real signals to a real child process.
+
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import { ROOT } from '../../../helpers/paths.js'
+import { tempDir } from '../../../helpers/tmp.js'
+
+test('issue 13.4: a second SIGINT exits 130 at once and removes the claimed temporary files', (t) => {
+  const dir = tempDir(t)
+  const temporary = path.join(dir, '.big.wsp.create-x')
+  const kept = path.join(dir, 'unclaimed')
+  const script = `
+    const { watchStopSignals, claimStopSignals } = await import(${JSON.stringify(path.join(ROOT, 'build/src/cli/shared/signals.js'))})
+    const fs = await import('node:fs')
+    watchStopSignals()
+    const claim = claimStopSignals()
+    fs.writeFileSync(${JSON.stringify(temporary)}, 'partial')
+    fs.writeFileSync(${JSON.stringify(kept)}, 'not a temporary file')
+    claim.temporaryFile(${JSON.stringify(temporary)})
+    claim.signal.addEventListener('abort', () => {
+      process.stdout.write('first\\n')
+      // A command that takes its time to stop; the second Ctrl-C does not wait for it.
+      setTimeout(() => process.kill(process.pid, 'SIGINT'), 50)
+    })
+    process.kill(process.pid, 'SIGINT')
+    setTimeout(() => process.stdout.write('not stopped\\n'), 5000)`
+  const started = Date.now()
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  })
+  assert.equal(result.status, 130, result.stderr)
+  assert.equal(result.stdout, 'first\n')
+  assert.ok(Date.now() - started < 4000)
+  assert.equal(fs.existsSync(temporary), false, 'the claimed temporary file is removed')
+  assert.equal(fs.existsSync(kept), true, 'nothing else is removed')
+})
