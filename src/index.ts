@@ -84,8 +84,8 @@ export type {
 export { DEFAULT_PORTS, encodeMessages, sendInput, sendPoints } from './core/protocol/send.js'
 export type { TaggedSeries } from './core/protocol/tags.js'
 export { encodeMetricPath, normalizeMetricName, parseTaggedSeries } from './core/protocol/tags.js'
-export { formatCtime, formatFixed, formatGeneral, formatRepr, formatStrftime } from './core/py-format.js'
-export { parsePythonFloat, parsePythonInt } from './core/py-parse.js'
+export { formatCtime, formatFixed, formatGeneral, formatRepr, formatStrftime } from './core/python/format.js'
+export { parsePythonFloat, parsePythonInt } from './core/python/parse.js'
 export { parseTimeSpec } from './core/time.js'
 export { aggregate } from './core/whisper/aggregate.js'
 export type { ArchiveInfo, Header } from './core/whisper/codec.js'
@@ -144,8 +144,8 @@ export {
   startupFailure,
   whichMetrics,
 } from './core/config/match.js'
-export type { PyRegex } from './core/config/py-regex.js'
-export { compilePythonRegex } from './core/config/py-regex.js'
+export type { PyRegex } from './core/python/regex.js'
+export { compilePythonRegex } from './core/python/regex.js'
 export { parseRegexList } from './core/config/regex-list.js'
 export { parseCarbonRetentionDef } from './core/config/retention.js'
 export type { AggregationRule, StorageAggregation } from './core/config/storage-aggregation.js'

@@ -7,12 +7,12 @@
 // whisper's default (0.5, average) — it is not taken from a later section. A missing file means
 // defaults only.
 
-import { parsePythonFloat } from '../py-parse.js'
+import { parsePythonFloat } from '../python/parse.js'
 import { isAggregationMethod } from '../whisper/format.js'
 import type { IniDocument } from './ini-lines.js'
 import { listedSectionOptions, scanIni } from './ini-lines.js'
-import type { PyRegex } from './py-regex.js'
-import { compilePythonRegex } from './py-regex.js'
+import type { PyRegex } from '../python/regex.js'
+import { compilePythonRegex } from '../python/regex.js'
 import type { RuleProblem, RuleStatus } from './storage-schemas.js'
 import { addProblem } from './storage-schemas.js'
 

@@ -12,8 +12,8 @@ import type { ArchiveSpec } from '../whisper/retention.js'
 import { validateArchiveList } from '../whisper/retention.js'
 import type { IniDocument, IniKey } from './ini-lines.js'
 import { listedSectionOptions, scanIni } from './ini-lines.js'
-import type { PyRegex } from './py-regex.js'
-import { compilePythonRegex } from './py-regex.js'
+import type { PyRegex } from '../python/regex.js'
+import { compilePythonRegex } from '../python/regex.js'
 import { parseCarbonRetentionDef } from './retention.js'
 
 /** Where a rule stands with carbon: used, skipped with a log line, or stopping carbon at startup. */
