@@ -133,8 +133,10 @@ export {
   readConfigDir,
   readConfigFiles,
 } from './core/config/config-set.js'
-export type { Diagnostic, LintReport, RuleId, SchemaSummary, Severity } from './core/config/lint.js'
-export { LINT_RULES, lintConfigSet } from './core/config/lint.js'
+export type { LintReport, SchemaSummary } from './core/config/lint.js'
+export { lintConfigSet } from './core/config/lint.js'
+export type { Diagnostic, RuleId, Severity } from './core/config/lint/rule-table.js'
+export { LINT_RULES } from './core/config/lint/rule-table.js'
 export { lintFailed, lintPaths } from './core/config/lint-paths.js'
 export type { ConfigSet, MetricMatch, WhichReport } from './core/config/match.js'
 export {
