@@ -8,7 +8,7 @@
 import { pyStrip, splitLines } from './ini-lines.js'
 import type { PyRegex } from '../python/regex.js'
 import { compilePythonRegex } from '../python/regex.js'
-import type { RuleProblem, RuleStatus } from './storage-schemas.js'
+import type { RuleProblem, RuleStatus } from './rule-file.js'
 
 export interface ListEntry {
   line: number
