@@ -149,7 +149,7 @@ export {
 export type { PyRegex } from './core/python/regex.js'
 export { compilePythonRegex } from './core/python/regex.js'
 export { parseRegexList } from './core/config/regex-list.js'
-export { parseCarbonRetentionDef } from './core/config/retention.js'
+export { parseCarbonRetentionDef } from './core/config/carbon-retention.js'
 export type { AggregationRule, StorageAggregation } from './core/config/storage-aggregation.js'
 export { parseStorageAggregation } from './core/config/storage-aggregation.js'
 export type { SchemaRule, StorageSchemas } from './core/config/storage-schemas.js'

@@ -11,7 +11,7 @@ import { InvalidConfigurationError } from '../errors.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { validateArchiveList } from '../whisper/retention.js'
 import type { IniDocument, IniKey } from './ini-lines.js'
-import { parseCarbonRetentionDef } from './retention.js'
+import { parseCarbonRetentionDef } from './carbon-retention.js'
 import type { RuleBase, RuleFile } from './rule-file.js'
 import { addProblem, compileRulePattern, readRuleFile, readRuleOptions } from './rule-file.js'
 
