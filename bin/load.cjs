@@ -10,6 +10,17 @@ const vm = require('node:vm')
 const Module = require('node:module')
 
 module.exports = function run(name) {
+  // Until the command's own handlers (src/cli/shared/signals.ts) replace these, a signal ends
+  // start-up with the shell's status for it: nothing has been done yet.
+  for (const [signal, status] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ]) {
+    process.on(
+      signal,
+      Object.assign(() => process.exit(status), { carbonkitStartUp: true }),
+    )
+  }
   const file = path.join(__dirname, '..', 'dist', 'bin', `${name}.cjs`)
   const cacheFile = `${file}.cache`
   const writing = process.env.CARBONKIT_WRITE_CODE_CACHE === '1'

@@ -18,7 +18,7 @@ export interface ServeEvent {
 
 export interface Serve {
   child: ChildProcess
-  ports: { line?: number; udp?: number; pickle?: number; query?: number }
+  ports: { line?: number; udp?: number; pickle?: number; query?: number; http?: number }
   events: ServeEvent[]
   stderr(): string
   /** Resolves with the first event (past or future) that `match` accepts. */
@@ -36,7 +36,7 @@ export async function startServe(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; baseEnv?: NodeJS.ProcessEnv } = {},
 ): Promise<Serve> {
   const defaults: string[] = []
-  for (const flag of ['--line-port', '--pickle-port', '--query-port'])
+  for (const flag of ['--line-port', '--pickle-port', '--query-port', '--http-port'])
     if (!args.includes(flag)) defaults.push(flag, '0')
   const child = spawn(
     process.execPath,

@@ -45,9 +45,7 @@ export class FdOutput extends EventEmitter implements Output {
       const code = systemErrorCode(error)
       if (code === 'EAGAIN') {
         // A non-blocking descriptor that is full: the stream waits for it.
-        this.stream = this.fallback()
-        // Callers wait for 'drain' on this object (output.ts): pass the stream's on.
-        this.stream.on('drain', () => this.emit('drain'))
+        this.stream = this.adopt(this.fallback())
         return this.stream.write(bytes.subarray(at), done ?? noop)
       }
       if (code === 'EPIPE') this.closedByPeer = true
@@ -56,6 +54,20 @@ export class FdOutput extends EventEmitter implements Output {
     }
     done?.()
     return true
+  }
+
+  /**
+   * The stream's events become this output's: drain for writers waiting on it, and its errors (a
+   * reader that went away while a write was pending), which would otherwise crash the process.
+   */
+  private adopt(stream: Writable): Writable {
+    stream.on('error', (error: Error) => {
+      if (systemErrorCode(error) === 'EPIPE') this.closedByPeer = true
+      if (this.listenerCount('error') > 0) this.emit('error', error)
+    })
+    stream.on('drain', () => this.emit('drain'))
+    stream.on('close', () => this.emit('close'))
+    return stream
   }
 
   private fail(error: Error, done: Callback | undefined): void {

@@ -19,10 +19,12 @@ function eta(seconds: number): string {
 export async function startProgress(ctx: Context, label: string, quiet = false): Promise<Progress> {
   if (!ctx.interactive || quiet) return NONE
   const { default: ora } = await import('ora')
+  // discardStdin would put the terminal in raw mode, where Ctrl-C is a byte, not a SIGINT.
   const spinner = ora({
     text: label,
     stream: ctx.stderr as NodeJS.WriteStream,
     color: ctx.stderrTheme.enabled ? 'cyan' : false,
+    discardStdin: false,
   }).start()
   const started = Date.now()
   let last = 0

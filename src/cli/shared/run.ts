@@ -12,6 +12,7 @@ import { ClosedPipeError } from './output.js'
 import { createProgram } from './program.js'
 import { registerCompletion } from './register-completion.js'
 import type { Theme } from './theme.js'
+import { exitStatusFor, stopReceived, watchStopSignals } from './signals.js'
 import { PLAIN_THEME, colorWanted, createTheme } from './theme.js'
 
 /** Registers one subcommand on the program. */
@@ -54,7 +55,9 @@ function describeError(ctx: Context, error: unknown, debug: boolean): number {
     // commander already printed its message (or the help, for a missing subcommand).
     return ExitCode.USAGE
   }
-  const code = exitCodeFor(error)
+  let code: number | undefined = exitCodeFor(error)
+  const stop = stopReceived()
+  if (code === ExitCode.INTERRUPTED && stop) code = exitStatusFor(stop)
   if (code !== undefined && error instanceof CoreError) {
     ctx.stderr.write(`${ctx.programName}: ${ctx.stderrTheme.error(error.message)}\n`)
     if (debug && error.stack) ctx.stderr.write(`${error.stack}\n`)
@@ -85,6 +88,8 @@ export async function runMain(argv: readonly string[], options: MainOptions): Pr
     if (error.code === 'EPIPE') (ctx.stdout as { closedByPeer?: boolean }).closedByPeer = true
   }
   ctx.stdout.on('error', onStdoutError)
+  // In a process of its own, a signal ends the command with a status and after its cleanup.
+  const unwatch = options.ctx ? undefined : watchStopSignals()
   try {
     const program = createProgram(ctx, options.description)
     const name = firstOperand(argv)
@@ -104,5 +109,6 @@ export async function runMain(argv: readonly string[], options: MainOptions): Pr
     return describeError(ctx, error, debug)
   } finally {
     ctx.stdout.off('error', onStdoutError)
+    unwatch?.()
   }
 }

@@ -1,6 +1,76 @@
-// Signals are handled here only: a long-running command says what stopping and reloading mean, and
-// this wires SIGTERM and SIGINT to the first, SIGHUP to the second. A second SIGINT while stopping
-// exits at once (status 130), for an operator who does not want to wait.
+// Signals are handled here only. For the length of a command, SIGINT and SIGTERM end it with a status
+// (130, 143) instead of killing it; a command that has work to leave in order (a tree command, create)
+// claims them: the first one then aborts the claim's AbortSignal, and the command finishes the file it
+// is on, removes its temporary files and says what was done. A second SIGINT exits at once (130), for
+// an operator who does not want to wait. A long-running command (carbon serve) says what stopping and
+// reloading mean with handleSignals: SIGTERM and SIGINT stop it, SIGHUP reloads it.
+
+export type StopSignal = 'SIGTERM' | 'SIGINT'
+
+/** The exit status of a process ended by `signal` (the shell's 128 + its number). */
+export function exitStatusFor(signal: StopSignal): number {
+  return signal === 'SIGINT' ? 130 : 143
+}
+
+let claims = 0
+let received: StopSignal | undefined
+let controller = new AbortController()
+
+function onStop(signal: StopSignal): void {
+  if (received !== undefined) {
+    if (signal === 'SIGINT') process.exit(130)
+    return
+  }
+  received = signal
+  if (claims === 0) process.exit(exitStatusFor(signal))
+  controller.abort(signal)
+}
+const onInt = (): void => onStop('SIGINT')
+const onTerm = (): void => onStop('SIGTERM')
+
+/**
+ * For one run of a command in this process: SIGINT and SIGTERM exit with 130 and 143 (after the
+ * command's cleanup when it claimed them). Returns the function that removes the handlers.
+ */
+export function watchStopSignals(): () => void {
+  received = undefined
+  controller = new AbortController()
+  // bin/load.cjs's, for start-up.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if ((listener as { carbonkitStartUp?: boolean }).carbonkitStartUp) process.off(signal, listener)
+    }
+  }
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
+  return () => {
+    process.off('SIGINT', onInt)
+    process.off('SIGTERM', onTerm)
+  }
+}
+
+/** The stop signal received during this run, if any. */
+export function stopReceived(): StopSignal | undefined {
+  return received
+}
+
+/**
+ * Claim SIGINT and SIGTERM until `release`: they abort `signal` (its reason is the signal's name)
+ * instead of ending the process. Without watchStopSignals (a command run in-process), `signal` never
+ * fires. A signal that came before the claim has already ended the process.
+ */
+export function claimStopSignals(): { signal: AbortSignal; release(): void } {
+  claims++
+  let released = false
+  return {
+    signal: controller.signal,
+    release() {
+      if (released) return
+      released = true
+      claims--
+    },
+  }
+}
 
 export interface SignalHandlers {
   stop(signal: 'SIGTERM' | 'SIGINT'): void
@@ -8,6 +78,8 @@ export interface SignalHandlers {
 }
 
 export function handleSignals(handlers: SignalHandlers): () => void {
+  // A claim, so that the run's own handlers leave stopping to these.
+  const claim = claimStopSignals()
   let stopping = false
   const onStop = (signal: 'SIGTERM' | 'SIGINT') => (): void => {
     if (stopping) {
@@ -27,6 +99,7 @@ export function handleSignals(handlers: SignalHandlers): () => void {
     process.off('SIGTERM', term)
     process.off('SIGINT', int)
     process.off('SIGHUP', hup)
+    claim.release()
   }
 }
 
@@ -34,4 +107,24 @@ export function handleSignals(handlers: SignalHandlers): () => void {
 export function processResources(): { cpuMicros: number; rssBytes: number } {
   const cpu = process.cpuUsage()
   return { cpuMicros: cpu.user + cpu.system, rssBytes: process.memoryUsage.rss() }
+}
+
+/**
+ * What cannot be survived (an exception or rejection nothing caught): `last` saves what it can
+ * (synchronously), then the process exits 70. Returns the function that removes the handlers.
+ */
+export function onFatal(last: (error: unknown) => void): () => void {
+  const fatal = (error: unknown): void => {
+    try {
+      last(error)
+    } finally {
+      process.exit(70)
+    }
+  }
+  process.on('uncaughtException', fatal)
+  process.on('unhandledRejection', fatal)
+  return () => {
+    process.off('uncaughtException', fatal)
+    process.off('unhandledRejection', fatal)
+  }
 }

@@ -2,7 +2,9 @@
 // worker script when it is there, and failures of single files turned into the exit status.
 
 import fs from 'node:fs'
-import { CoreError } from '../../core/errors.js'
+import { AbortedError, CoreError } from '../../core/errors.js'
+import type { PoolOptions } from '../../core/tree/pool.js'
+import { RunAbortedError } from '../../core/tree/pool.js'
 import type { TreeRun } from '../../core/tree/run.js'
 import { runOverFiles, runOverTree } from '../../core/tree/run.js'
 import type { Task, TaskResult } from '../../core/tree/tasks.js'
@@ -10,6 +12,7 @@ import type { WalkedFile } from '../../core/tree/walk.js'
 import type { Context } from './context.js'
 import { startProgress } from './progress.js'
 import { plural } from '../../core/format/plural.js'
+import { claimStopSignals } from './signals.js'
 
 /** The bundled worker (dist/bin/tree-worker.cjs) beside this bundle; in-process without it. */
 function workerUrl(): URL | undefined {
@@ -17,40 +20,60 @@ function workerUrl(): URL | undefined {
   return fs.existsSync(url) ? url : undefined
 }
 
-export async function runTree<T extends TaskResult>(
+export function runTree<T extends TaskResult>(
   ctx: Context,
   label: string,
   roots: readonly string[],
   taskFor: (file: WalkedFile) => Task,
   quiet: boolean,
 ): Promise<TreeRun<T>> {
-  const progress = await startProgress(ctx, label, quiet)
-  try {
-    return await runOverTree<T>(roots, taskFor, {
-      workerUrl: workerUrl(),
-      onProgress: (done, total) => progress.update(done, total),
-    })
-  } finally {
-    progress.stop()
-  }
+  return interruptible(ctx, label, quiet, (options) => runOverTree<T>(roots, taskFor, options))
 }
 
 /** runTree for a given list of files. */
-export async function runFiles<T extends TaskResult>(
+export function runFiles<T extends TaskResult>(
   ctx: Context,
   label: string,
   files: WalkedFile[],
   taskFor: (file: WalkedFile) => Task,
   quiet: boolean,
 ): Promise<TreeRun<T>> {
-  const progress = await startProgress(ctx, label, quiet)
+  return interruptible(ctx, label, quiet, (options) => runOverFiles<T>(files, taskFor, options))
+}
+
+/**
+ * A run with progress that SIGINT and SIGTERM stop between files: the files being worked on are
+ * finished, no other is started, and the error says how many were done.
+ */
+async function interruptible<R>(
+  ctx: Context,
+  label: string,
+  quiet: boolean,
+  start: (options: PoolOptions) => Promise<R>,
+): Promise<R> {
+  const stop = claimStopSignals()
   try {
-    return await runOverFiles<T>(files, taskFor, {
-      workerUrl: workerUrl(),
-      onProgress: (done, total) => progress.update(done, total),
-    })
+    const progress = await startProgress(ctx, label, quiet)
+    try {
+      return await start({
+        workerUrl: workerUrl(),
+        signal: stop.signal,
+        onProgress: (done, total) => progress.update(done, total),
+      })
+    } finally {
+      progress.stop()
+    }
+  } catch (error) {
+    if (!(error instanceof RunAbortedError)) throw error
+    const { done, total } = error
+    const rest = total - done
+    throw new AbortedError(
+      `interrupted: ${label} stopped after ${done} of ${total} ${total === 1 ? 'file' : 'files'}; ` +
+        `the other ${rest} ${rest === 1 ? 'was' : 'were'} not touched`,
+      { cause: error },
+    )
   } finally {
-    progress.stop()
+    stop.release()
   }
 }
 

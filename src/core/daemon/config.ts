@@ -69,6 +69,18 @@ export function loadServeConfig(options: ServeConfigOptions): ServeConfig {
     .diagnostics.filter((d) => d.severity === 'error')
     .map((d) => `${d.file}:${d.line}: ${d.message}`)
   const settings = applyOverrides(settingsFromConfig(parsed.set, options.cwd), options)
+  // carbon-cache would die with a traceback when it listens; here it is the configuration's error.
+  const ports = {
+    line: 'LINE_RECEIVER_PORT',
+    udp: 'UDP_RECEIVER_PORT',
+    pickle: 'PICKLE_RECEIVER_PORT',
+    query: 'CACHE_QUERY_PORT',
+  } as const
+  for (const [listener, key] of Object.entries(ports)) {
+    const port = settings[listener as keyof typeof ports].port
+    if (port !== null && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+      throw new ConfigError(configFile, `${key} = ${port}: not a port number (0-65535)`)
+  }
   const reload = (): ConfigSet => {
     const next = readSet(configFile, options)
     assertStarts(next)

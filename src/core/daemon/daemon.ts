@@ -8,28 +8,30 @@
 import fs from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { CoreError } from '../errors.js'
-import { listVerdict, matchMetric, startupFailure } from '../config/match.js'
+import { AbortedError, CoreError } from '../errors.js'
+import { matchMetric, startupFailure } from '../config/match.js'
 import type { ConfigSet } from '../config/match.js'
 import type { CarbonLinkRequest, CarbonLinkResponse } from '../protocol/carbonlink.js'
-import { NameInterner } from '../protocol/intern.js'
-import { parseTaggedSeries } from '../protocol/tags.js'
 import { readInfo } from '../whisper/info.js'
-import { setAggregationMethod } from '../whisper/set-aggregation.js'
-import type { QueueHandle } from './cache.js'
 import { MetricCache } from './cache.js'
 import { DUMP_FILE, readDump } from './dump.js'
 import type { Counters } from './instrumentation.js'
 import { agentPrefix, collectSelfMetrics, countRejected, createCounters } from './instrumentation.js'
 import { logLimiter } from './log-limit.js'
-import { metricFile } from './names.js'
+import type { Resolved } from './name-cache.js'
+import { NameCache } from './name-cache.js'
 import type { CreateSpec } from './persister.js'
 import { Persister } from './persister.js'
+import type { HttpApi } from '../http/server.js'
+import { startHttpApi } from '../http/server.js'
 import type { QueryServer } from './query-server.js'
 import { startQueryServer } from './query-server.js'
 import type { Receiver, ReceiverSink } from './receiver.js'
 import { startLineReceiver, startPickleReceiver, startUdpReceiver } from './receiver.js'
 import type { DaemonSettings } from './settings.js'
+import { checkWritableDirs } from './storage.js'
+import type { Fault, FaultReporter } from './faults.js'
+import { faultOf, guard } from './faults.js'
 import type { WalEvent } from './wal.js'
 import { WAL_DIR, WriteAheadLog, encodeWalName } from './wal.js'
 
@@ -57,8 +59,11 @@ export type DaemonEvent =
   | { type: 'cache-full'; size: number }
   | { type: 'cache-resumed'; size: number }
   | { type: 'reloaded' }
+  | { type: 'http-error'; message: string }
   | { type: 'reload-failed'; message: string }
   | { type: 'stopping'; cached: number }
+  | { type: 'stopped-starting'; wal: string }
+  | ({ type: 'fault' } & Fault)
   | { type: 'stopped'; written: number; left: number; wal?: string }
 
 export interface DaemonOptions {
@@ -76,6 +81,10 @@ export interface DaemonOptions {
   /** Process CPU time and resident memory, for the cpuUsage and memUsage self-metrics. */
   resources?: () => { cpuMicros: number; rssBytes: number }
   host?: string
+  /** A stop asked for while starting (during the replay): the start ends with AbortedError, the log kept. */
+  signal?: AbortSignal
+  /** For tests of the daemon's own robustness: a point or CarbonLink query for this metric throws. */
+  throwOnMetric?: string
 }
 
 export interface StopReport {
@@ -86,24 +95,38 @@ export interface StopReport {
 }
 
 export interface Daemon {
-  addresses: Partial<Record<'line' | 'udp' | 'pickle' | 'query', AddressInfo>>
+  addresses: Partial<Record<'line' | 'udp' | 'pickle' | 'query' | 'http', AddressInfo>>
   /** Points received, written and held, and rejections by reason, since the start. */
   totals(): { received: number; written: number; cached: number; rejected: Record<string, number> }
   /** Re-read schemas, aggregation rules and lists; false (and the old rules kept) when they would stop carbon. */
   reload(): boolean
   /** Stop accepting and write everything; what the deadline (seconds) leaves stays in the WAL for the next start. */
   stop(options?: { timeoutSeconds?: number }): Promise<StopReport>
+  /**
+   * Something that cannot be survived happened: write and fsync the log as it is (synchronously),
+   * keep it for the next start. The process is about to end.
+   */
+  abandon(): void
 }
 
 /** How often a rejection of one reason is logged: once, then a summary of the suppressed ones. */
 const REJECT_LOG_SECONDS = 10
+/** How often idle names are swept from the name cache (forgotten after two sweeps). */
+const SWEEP_SECONDS = 60
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { settings } = options
+  // Before anything is replayed or accepted: points the daemon could never write are not taken.
+  checkWritableDirs([settings.storageDir, settings.dataDir])
   const clock = options.clock ?? (() => Date.now() / 1000)
   const emit = options.onEvent ?? (() => undefined)
   let config = options.config
   const counters: Counters = createCounters()
+  // A bug costs what it was doing, is logged with its stack and counted; the daemon goes on.
+  const fault: FaultReporter = (where, error) => {
+    counters.errors++
+    emit({ type: 'fault', ...faultOf(where, error) })
+  }
   const totals = { received: 0, written: 0, rejected: new Map<string, number>() }
   const cache = new MetricCache({
     strategy: settings.writeStrategy,
@@ -111,57 +134,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   })
 
   // Names: the raw name as sent -> the cache key (normalised) and its file, or why it is refused.
-  // One shape for every answer (the hot path reads it per point): `reason` null means accepted.
-  interface Resolved extends QueueHandle {
-    name: string
-    path: string
-    reason: string | null
-    detail: string
-    /** The name as the write-ahead log stores it, made at its first point. */
-    walName: Buffer | undefined
-  }
-  let names = new Map<string, Resolved>()
-  // The receivers' names: the answer rides on the name just read, so most points skip the Map.
-  const interner = new NameInterner<Resolved>()
-  const targets = new Map<string, string>()
-  const resolve = (raw: string): Resolved => {
-    const attached = interner.valueOfLast(raw)
-    if (attached !== undefined) return attached
-    const known = names.get(raw)
-    if (known !== undefined) {
-      interner.attachToLast(raw, known)
-      return known
-    }
-    const parsed =
-      raw.includes(';') || raw.includes('{') || raw.startsWith('~') ? parseTaggedSeries(raw) : undefined
-    const name = parsed?.ok ? parsed.series.path : raw
-    const lists = settings.useWhitelist ? listVerdict(config, raw) : undefined
-    let resolved: Resolved
-    if (lists && !lists.accepted) {
-      const reason = lists.blacklistedBy ? 'blacklisted' : 'not-whitelisted'
-      resolved = { name, path: '', reason, detail: raw, queue: undefined, walName: undefined }
-    } else {
-      const file = metricFile(name, settings.dataDir, settings.tagHashFilenames)
-      resolved = file.ok
-        ? { name, path: file.path, reason: null, detail: '', queue: undefined, walName: undefined }
-        : {
-            name,
-            path: '',
-            reason: 'bad-name',
-            detail: `${JSON.stringify(raw)}: ${file.reason}`,
-            queue: undefined,
-            walName: undefined,
-          }
-    }
-    if (names.size >= 1_000_000) {
-      names = new Map()
-      interner.detachAll()
-    }
-    names.set(raw, resolved)
-    interner.attachToLast(raw, resolved)
-    if (resolved.reason === null) targets.set(resolved.name, resolved.path)
-    return resolved
-  }
+  const names = new NameCache({
+    dataDir: settings.dataDir,
+    tagHashFilenames: settings.tagHashFilenames,
+    useWhitelist: settings.useWhitelist,
+    config: () => config,
+  })
+  const resolve = (raw: string): Resolved => names.resolve(raw)
 
   const createSpec = (metric: string): CreateSpec => {
     const match = matchMetric(metric, config)
@@ -192,6 +171,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     maxBytes: settings.wal.maxBytes,
     onEvent: emit,
     onFlow: () => checkFlow(),
+    onFault: fault,
   })
 
   // TCP receivers pause while the cache or the log is full (or the log's disk is): nothing is dropped.
@@ -226,7 +206,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     workers: settings.writers,
     workerUrl: options.workerUrl,
     target: (metric) => ({
-      path: targets.get(metric) ?? resolvePath(metric),
+      path: names.pathOf(metric),
       createSpec: () => createSpec(metric),
     }),
     maxUpdatesPerSecond: settings.maxUpdatesPerSecond,
@@ -236,6 +216,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     events: {
       written(metric, result, file) {
         if (result.created) {
+          httpApi?.addMetric(metric)
           counters.creates++
           if (settings.logCreates) emit({ type: 'created', metric, path: file })
         }
@@ -271,16 +252,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         counters.errors++
         emit({ type: 'writer-died', writer, message, points })
       },
+      fault,
     },
   })
-  // Self-metrics and replayed names come without a receiver: their files are found the same way.
-  function resolvePath(metric: string): string {
-    const file = metricFile(metric, settings.dataDir, settings.tagHashFilenames)
-    const found = file.ok ? file.path : path.join(settings.dataDir, 'carbonkit-unwritable.wsp')
-    targets.set(metric, found)
-    return found
-  }
-
   const resolution = settings.minTimestampResolution
   const sink: ReceiverSink = {
     point(metric, value, timestamp) {
@@ -308,17 +282,33 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return walOn && wal.blocked()
     },
     acknowledge: walOn ? (done) => wal.barrier(done) : (done) => queueMicrotask(done),
+    fault,
+  }
+  const throwOn = options.throwOnMetric
+  if (throwOn !== undefined) {
+    const point = sink.point
+    sink.point = (metric, value, timestamp) => {
+      if (metric === throwOn) throw new Error(`test hook: a point for ${metric}`)
+      point(metric, value, timestamp)
+    }
   }
 
   // Whatever the log holds comes back first, before anything is accepted: a crash lost nothing in it.
   const replayStarted = performance.now()
-  const replay = wal.replay(
+  const replay = await wal.replay(
     (segment, name, timestamp, value) => {
       cache.epoch = segment
       cache.store(name, timestamp, value)
     },
     (progress) => emit({ type: 'wal-replaying', ...progress }),
+    options.signal,
   )
+  if (replay.aborted) {
+    // Nothing was opened or deleted: the next start replays the whole log again.
+    wal.close({ discard: false })
+    emit({ type: 'stopped-starting', wal: wal.dir })
+    throw new AbortedError(`stopped while starting: the write-ahead log in ${wal.dir} is kept`)
+  }
   counters.walReplayed = replay.points
   if (replay.segments > 0) {
     emit({
@@ -373,31 +363,48 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const now = (): number => clock()
   const started: Receiver[] = []
   let queryServer: QueryServer | undefined
+  let httpApi: HttpApi | undefined
   const closeAll = async (): Promise<void> => {
     await Promise.all(started.map((r) => r.close()))
     await queryServer?.close()
+    await httpApi?.close()
     await persister.stop()
     // Nothing received and nothing replayed: no log to keep.
     wal.close({ discard: cache.size === 0 && replay.points === 0 })
   }
   try {
-    const names = interner
+    const interned = names.interner
     if (settings.line.port !== null)
-      started.push(await startLineReceiver(settings.line, sink, { now, names }))
-    if (settings.udp.port !== null) started.push(await startUdpReceiver(settings.udp, sink, { now, names }))
+      started.push(await startLineReceiver(settings.line, sink, { now, names: interned }))
+    if (settings.udp.port !== null)
+      started.push(await startUdpReceiver(settings.udp, sink, { now, names: interned }))
     if (settings.pickle.port !== null) {
       started.push(
         await startPickleReceiver(settings.pickle, sink, {
           now,
           maxFrameBytes: settings.pickleMaxLength,
-          names,
+          names: interned,
         }),
       )
     }
     if (settings.query.port !== null) {
-      queryServer = await startQueryServer(settings.query, answer, (error, peer) =>
-        reject('carbonlink', 'bad-request', error, peer),
+      queryServer = await startQueryServer(
+        settings.query,
+        answer,
+        (error, peer) => reject('carbonlink', 'bad-request', error, peer),
+        fault,
       )
+    }
+    if (settings.http.port !== null) {
+      httpApi = await startHttpApi({
+        ...settings.http,
+        port: settings.http.port,
+        dataDir: settings.dataDir,
+        cacheQuery: (metric) => cache.query(metric),
+        clock,
+        hostname: options.host,
+        onError: (message) => emit({ type: 'http-error', message }),
+      })
     }
   } catch (error) {
     await closeAll()
@@ -405,9 +412,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   receivers = started.filter((r) => r.protocol !== 'udp')
 
-  function answer(request: CarbonLinkRequest): CarbonLinkResponse {
+  function answer(request: CarbonLinkRequest): CarbonLinkResponse | Promise<CarbonLinkResponse> {
     switch (request.type) {
       case 'cache-query':
+        if (request.metric === throwOn) throw new Error(`test hook: a query for ${request.metric}`)
         counters.cacheQueries++
         return { kind: 'datapoints', datapoints: cache.query(request.metric) }
       case 'cache-query-bulk':
@@ -424,15 +432,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         }
         const file = resolve(request.metric)
         if (file.reason !== null) return { kind: 'error', error: `${request.metric}: ${file.reason}` }
+        if (request.type === 'set-metadata') {
+          // Rewritten on a writer thread: the event loop keeps receiving meanwhile.
+          return persister.setAggregationMethod(file.path, String(request.value)).then((reply) => {
+            if ('error' in reply) {
+              if (reply.expected) return { kind: 'error', error: reply.error }
+              throw new Error(reply.error)
+            }
+            return { kind: 'set-metadata', oldValue: reply.oldValue, newValue: reply.newValue }
+          })
+        }
         try {
-          if (request.type === 'get-metadata')
-            return { kind: 'value', value: readInfo(file.path).aggregationMethod }
-          const change = setAggregationMethod(file.path, String(request.value))
-          return {
-            kind: 'set-metadata',
-            oldValue: change.old.aggregationMethod,
-            newValue: change.new.aggregationMethod,
-          }
+          return { kind: 'value', value: readInfo(file.path).aggregationMethod }
         } catch (error) {
           if (error instanceof CoreError) return { kind: 'error', error: error.message }
           throw error
@@ -446,31 +457,44 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let previousCpu = options.resources?.().cpuMicros
   const selfMetrics =
     settings.carbonMetricInterval > 0
-      ? setInterval(() => {
-          const resources = options.resources?.()
-          const stats = collectSelfMetrics(
-            counters,
-            {
-              cacheSize: cache.size,
-              cacheQueues: cache.metrics,
-              activeConnections: receivers.reduce((n, r) => n + r.connections(), 0),
-              cpuMicros: resources?.cpuMicros,
-              rssBytes: resources?.rssBytes,
-            },
-            settings.carbonMetricInterval,
-            previousCpu,
-          )
-          previousCpu = resources?.cpuMicros
-          const timestamp = clock()
-          for (const [stat, value] of stats) cache.store(`${agent}.${stat}`, timestamp, value)
-          persister.schedule()
-        }, settings.carbonMetricInterval * 1000)
+      ? setInterval(
+          guard('self-metrics', fault, () => {
+            const resources = options.resources?.()
+            const stats = collectSelfMetrics(
+              counters,
+              {
+                cacheSize: cache.size,
+                cacheQueues: cache.metrics,
+                activeConnections: receivers.reduce((n, r) => n + r.connections(), 0),
+                cpuMicros: resources?.cpuMicros,
+                rssBytes: resources?.rssBytes,
+              },
+              settings.carbonMetricInterval,
+              previousCpu,
+            )
+            previousCpu = resources?.cpuMicros
+            const timestamp = clock()
+            for (const [stat, value] of stats) cache.store(`${agent}.${stat}`, timestamp, value)
+            persister.schedule()
+          }),
+          settings.carbonMetricInterval * 1000,
+        )
       : undefined
   selfMetrics?.unref()
+  // Names and files not seen for two minutes are forgotten: memory follows the live metrics.
+  const sweeper = setInterval(
+    guard('name sweep', fault, () => {
+      names.sweep()
+      persister.sweep()
+    }),
+    SWEEP_SECONDS * 1000,
+  )
+  sweeper.unref()
 
   const addresses: Daemon['addresses'] = {}
   for (const r of started) addresses[r.protocol] = r.address
   if (queryServer) addresses.query = queryServer.address
+  if (httpApi) addresses.http = httpApi.address
   emit({
     type: 'listening',
     addresses: Object.entries(addresses).map(([protocol, a]) => ({
@@ -483,6 +507,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   for (const event of replayed) emit(event)
   for (const message of options.warnings ?? []) emit({ type: 'config-warning', message })
   if (cache.size > 0) persister.schedule()
+
+  /** What is not written stays in the log (with --no-wal, it is written to one now) for the next start. */
+  const keepInLog = (): number => {
+    if (!walOn) {
+      wal.open()
+      for (const [metric, p] of cache.unwritten()) {
+        const name = encodeWalName(metric)
+        for (let i = 0; i < p.count; i++) wal.append(name, p.pairs[2 * i]!, p.pairs[2 * i + 1]!)
+      }
+    }
+    let left = 0
+    for (const [, p] of cache.unwritten()) left += p.count
+    wal.close({ discard: false })
+    return left
+  }
 
   let stopping: Promise<StopReport> | undefined
   return {
@@ -511,14 +550,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         return false
       }
       config = next
-      names = new Map()
-      interner.detachAll()
+      names.forgetAll()
       emit({ type: 'reloaded' })
       return true
+    },
+    abandon() {
+      keepInLog()
     },
     stop(stopOptions = {}) {
       stopping ??= (async () => {
         if (selfMetrics) clearInterval(selfMetrics)
+        clearInterval(sweeper)
         emit({ type: 'stopping', cached: cache.size })
         await Promise.all(started.map((r) => r.close()))
         const timeout = stopOptions.timeoutSeconds
@@ -534,21 +576,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         if (done) {
           wal.close({ discard: true })
         } else {
-          // What is left stays in the log (with --no-wal, it is written to one now) for the next start.
-          if (!walOn) {
-            wal.open()
-            for (const [metric, p] of cache.unwritten()) {
-              const name = encodeWalName(metric)
-              for (let i = 0; i < p.count; i++) wal.append(name, p.pairs[2 * i]!, p.pairs[2 * i + 1]!)
-            }
-          }
-          for (const [, p] of cache.unwritten()) report.left += p.count
-          wal.close({ discard: false })
+          report.left = keepInLog()
           report.wal = wal.dir
           for (const file of [replaying, `${replaying}.2`]) fs.rmSync(file, { force: true })
         }
         await persister.stop()
         await queryServer?.close()
+        await httpApi?.close()
         report.written = totals.written
         emit({ type: 'stopped', ...report })
         return report

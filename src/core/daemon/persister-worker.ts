@@ -8,8 +8,17 @@ import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { CannotWriteError, CoreError, NotFoundError, systemErrorCode } from '../errors.js'
 import { create } from '../whisper/create.js'
+import { setAggregationMethod } from '../whisper/set-aggregation.js'
 import { fileUpdateManyFlat, updateManyFlat } from '../whisper/update.js'
-import type { CreateSpec, WriteBatch, WriteItem, WriteReply, WriteResult } from './persister.js'
+import type {
+  CreateSpec,
+  MetadataReply,
+  MetadataRequest,
+  WriteBatch,
+  WriteItem,
+  WriteReply,
+  WriteResult,
+} from './persister.js'
 
 /** Directories known to exist: a new file in one of them needs no mkdir. */
 const directories = new Set<string>()
@@ -96,5 +105,27 @@ function lowerPriority(): void {
 }
 const WRITER_NICENESS = 10
 
+/** CarbonLink's set-metadata: the file is rewritten here, never on the daemon's main thread. */
+function setMetadata(request: MetadataRequest): MetadataReply {
+  try {
+    const change = setAggregationMethod(request.path, request.aggregationMethod)
+    return {
+      kind: 'metadata',
+      request: request.request,
+      oldValue: change.old.aggregationMethod,
+      newValue: change.new.aggregationMethod,
+    }
+  } catch (error) {
+    return {
+      kind: 'metadata',
+      request: request.request,
+      error: error instanceof Error ? error.message : String(error),
+      expected: error instanceof CoreError,
+    }
+  }
+}
+
 lowerPriority()
-parentPort?.on('message', (batch: WriteBatch) => parentPort!.postMessage(write(batch)))
+parentPort?.on('message', (message: WriteBatch | MetadataRequest) =>
+  parentPort!.postMessage('kind' in message ? setMetadata(message) : write(message)),
+)

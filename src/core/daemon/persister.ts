@@ -8,6 +8,8 @@
 import { Worker } from 'node:worker_threads'
 import type { HeldPoints, MetricCache } from './cache.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
+import { guard } from './faults.js'
+import { GenerationalMap } from './name-cache.js'
 
 export interface CreateSpec {
   archives: ArchiveSpec[]
@@ -49,6 +51,19 @@ export interface WriteReply {
   results: WriteResult[]
 }
 
+/** CarbonLink's set-metadata, done by a writer. */
+export interface MetadataRequest {
+  kind: 'metadata'
+  request: number
+  path: string
+  aggregationMethod: string
+}
+
+export type MetadataReply = { kind: 'metadata'; request: number } & (
+  | { oldValue: string; newValue: string }
+  | { error: string; /** A CoreError (a missing file, a bad method), not a bug. */ expected: boolean }
+)
+
 /** Where a metric goes: its file, and what to create when the file is missing. */
 export interface MetricTarget {
   path: string
@@ -61,6 +76,8 @@ export interface PersisterEvents {
   deferred(metric: string, result: WriteResult, path: string): void
   /** Writer `writer` died; its unfinished points are back in the cache and a new writer starts. */
   writerDied(writer: number, reason: string, points: number): void
+  /** A bug on the main thread's side of the writes (reported; the next pump goes on). */
+  fault?(where: string, error: unknown): void
 }
 
 /** A token bucket: `capacity` tokens, refilled at `rate` per second. */
@@ -136,9 +153,12 @@ export class Persister {
   private readonly busy: number[] = []
   private readonly startedAt: number[] = []
   private readonly pending = new Map<number, PendingBatch>()
-  /** Files known to exist, and files known to be missing (these wait for a create token). */
-  private readonly exists = new Set<string>()
-  private readonly missing = new Set<string>()
+  /**
+   * Files known to exist, and files known to be missing (these wait for a create token). Bounded,
+   * and forgetting files not written for two sweeps: a forgotten file is found again by its next write.
+   */
+  private readonly exists = new GenerationalMap<string, true>(1_000_000)
+  private readonly missing = new GenerationalMap<string, true>(1_000_000)
   private readonly updates: TokenBucket
   private readonly creates: TokenBucket
   private nextId = 1
@@ -149,8 +169,19 @@ export class Persister {
   private stopped = false
   private idleWaiters: (() => void)[] = []
   private timer: NodeJS.Timeout | undefined
+  private nextRequest = 1
+  private readonly metadataRequests = new Map<
+    number,
+    { worker: number; resolve: (reply: MetadataReply) => void; reject: (error: Error) => void }
+  >()
+
+  private readonly pumpLater: () => void
 
   constructor(private readonly options: PersisterOptions) {
+    this.pumpLater = guard('persister', options.events.fault, () => {
+      this.scheduled = false
+      this.pump()
+    })
     const secondClock = (): number => options.clock()
     this.updates = new TokenBucket(options.maxUpdatesPerSecond, options.maxUpdatesPerSecond, secondClock)
     this.creates = new TokenBucket(options.maxCreatesPerMinute, options.maxCreatesPerMinute / 60, secondClock)
@@ -164,7 +195,10 @@ export class Persister {
       this.startWorker(i)
     }
     // Rate limits and the timesorted lag need a clock tick even when no point arrives.
-    this.timer = setInterval(() => this.schedule(), 100)
+    this.timer = setInterval(
+      guard('persister', this.options.events.fault, () => this.schedule()),
+      100,
+    )
     this.timer.unref()
   }
 
@@ -172,10 +206,7 @@ export class Persister {
   schedule(): void {
     if (this.scheduled || this.stopped) return
     this.scheduled = true
-    setImmediate(() => {
-      this.scheduled = false
-      this.pump()
-    })
+    setImmediate(this.pumpLater)
   }
 
   /** Shutdown: lift the lag and the create limit, use the shutdown rate, and resolve once the cache is written. */
@@ -195,6 +226,8 @@ export class Persister {
 
   async stop(): Promise<void> {
     this.stopped = true
+    for (const waiting of this.metadataRequests.values()) waiting.reject(new Error('stopping'))
+    this.metadataRequests.clear()
     if (this.timer) clearInterval(this.timer)
     await Promise.all(this.workers.map((w) => w?.terminate()))
   }
@@ -204,7 +237,16 @@ export class Persister {
     // keeps each thread's memory down without costing time.
     const worker = new Worker(this.options.workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: 4 } })
     let reason = 'exited'
-    worker.on('message', (reply: WriteReply) => this.settle(i, reply))
+    worker.on(
+      'message',
+      guard('persister', this.options.events.fault, (reply: WriteReply | MetadataReply) => {
+        if ('kind' in reply) {
+          const waiting = this.metadataRequests.get(reply.request)
+          this.metadataRequests.delete(reply.request)
+          waiting?.resolve(reply)
+        } else this.settle(i, reply)
+      }),
+    )
     worker.on('error', (error) => (reason = error.message))
     worker.on('exit', (code) => {
       if (this.workers[i] !== worker || this.stopped) return
@@ -215,8 +257,30 @@ export class Persister {
     this.startedAt[i] = performance.now()
   }
 
+  /**
+   * Set a file's aggregation method on a writer thread (the least busy): the main thread never
+   * rewrites a file. Rejects when no writer is running or the writer dies first.
+   */
+  setAggregationMethod(path: string, aggregationMethod: string): Promise<MetadataReply> {
+    let chosen = -1
+    for (let w = 0; w < this.workers.length; w++)
+      if (this.workers[w] && (chosen < 0 || this.busy[w]! < this.busy[chosen]!)) chosen = w
+    const worker = chosen >= 0 ? this.workers[chosen] : undefined
+    if (!worker || this.stopped) return Promise.reject(new Error('no writer thread is running'))
+    const request = this.nextRequest++
+    return new Promise((resolve, reject) => {
+      this.metadataRequests.set(request, { worker: chosen, resolve, reject })
+      worker.postMessage({ kind: 'metadata', request, path, aggregationMethod } satisfies MetadataRequest)
+    })
+  }
+
   /** Put the dead writer's unfinished points back in the cache, and start another writer. */
   private writerDied(i: number, reason: string): void {
+    for (const [request, waiting] of this.metadataRequests) {
+      if (waiting.worker !== i) continue
+      this.metadataRequests.delete(request)
+      waiting.reject(new Error(`the writer thread died: ${reason}`))
+    }
     this.workers[i] = undefined
     this.busy[i] = 0
     let points = 0
@@ -240,9 +304,15 @@ export class Persister {
     else restart()
   }
 
+  /** A minute has passed: files not written for two sweeps are forgotten. */
+  sweep(): void {
+    this.exists.turn()
+    this.missing.turn()
+  }
+
   /** Files known to exist (created here or seen), so that new metrics are told apart cheaply. */
   knownFile(path: string): void {
-    this.exists.add(path)
+    this.exists.set(path, true)
   }
 
   private flushing = false
@@ -329,7 +399,7 @@ export class Persister {
       const item = batch.get(result.id)
       if (!item) continue
       if (result.missing) {
-        this.missing.add(item.path)
+        this.missing.set(item.path, true)
         this.putBack(item, false)
         continue
       }
@@ -341,7 +411,7 @@ export class Persister {
       }
       if (item.creating && !result.created) this.creates.refund()
       if (!result.error) {
-        this.exists.add(item.path)
+        this.exists.set(item.path, true)
         this.missing.delete(item.path)
       }
       this.options.cache.settled(item.metric, item.points)

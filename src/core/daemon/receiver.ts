@@ -9,6 +9,7 @@ import dgram from 'node:dgram'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { UnavailableError } from '../errors.js'
+import { guard } from './faults.js'
 import { createFrameDecoder } from '../protocol/framing.js'
 import { PickleError } from '../protocol/pickle.js'
 import { forEachPickleMetric } from '../protocol/pickle-metrics.js'
@@ -25,6 +26,11 @@ export interface ReceiverSink {
   full(): boolean
   /** `done` runs once every point handed to point() so far is safe (in the write-ahead log). */
   acknowledge(done: () => void): void
+  /**
+   * A bug while handling a connection or datagram: the connection is dropped (reset, not
+   * acknowledged: its client sends again), the receiver and every other connection go on.
+   */
+  fault?(where: string, error: unknown): void
 }
 
 export interface Receiver {
@@ -133,11 +139,24 @@ export function startLineReceiver(
       onPoint: sink.point,
       onReject: (r) => sink.reject('line', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer),
     })
-    socket.on('data', (chunk) => decoder.push(chunk))
-    socket.on('end', () => {
-      decoder.end()
-      sink.acknowledge(() => socket.end())
-    })
+    const drop = (): void => void socket.resetAndDestroy()
+    const where = `line receiver (connection from ${peer})`
+    socket.on(
+      'data',
+      guard(where, sink.fault, (chunk: Buffer) => decoder.push(chunk), drop),
+    )
+    socket.on(
+      'end',
+      guard(
+        where,
+        sink.fault,
+        () => {
+          decoder.end()
+          sink.acknowledge(() => socket.end())
+        },
+        drop,
+      ),
+    )
   })
 }
 
@@ -182,18 +201,31 @@ export function startPickleReceiver(
           peer,
         ),
     })
-    socket.on('data', (chunk) => frames.push(chunk))
-    socket.on('end', () => {
-      const end = frames.end()
-      if (end.truncated)
-        sink.reject(
-          'pickle',
-          'truncated-frame',
-          `the connection ended ${end.missingBytes} bytes into a frame`,
-          peer,
-        )
-      sink.acknowledge(() => socket.end())
-    })
+    const drop = (): void => void socket.resetAndDestroy()
+    const where = `pickle receiver (connection from ${peer})`
+    socket.on(
+      'data',
+      guard(where, sink.fault, (chunk: Buffer) => frames.push(chunk), drop),
+    )
+    socket.on(
+      'end',
+      guard(
+        where,
+        sink.fault,
+        () => {
+          const end = frames.end()
+          if (end.truncated)
+            sink.reject(
+              'pickle',
+              'truncated-frame',
+              `the connection ended ${end.missingBytes} bytes into a frame`,
+              peer,
+            )
+          sink.acknowledge(() => socket.end())
+        },
+        drop,
+      ),
+    )
   })
 }
 
@@ -216,7 +248,7 @@ export function startUdpReceiver(
         ),
       ),
     )
-    socket.on('message', (datagram, remote) => {
+    const onMessage = (datagram: Buffer, remote: dgram.RemoteInfo): void => {
       const peer = `${remote.address}:${remote.port}`
       if (sink.full()) {
         sink.reject(
@@ -234,7 +266,9 @@ export function startUdpReceiver(
         onPoint: sink.point,
         onReject: (r) => sink.reject('udp', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer),
       })
-    })
+    }
+    // A bug costs the rest of that datagram only.
+    socket.on('message', guard('udp receiver', sink.fault, onMessage))
     socket.bind({ address: listener.interface, port: listener.port ?? 0 }, () => {
       socket.removeAllListeners('error')
       socket.on('error', () => undefined)

@@ -31,6 +31,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { fromSystemError, systemErrorCode } from '../errors.js'
+import type { FaultReporter } from './faults.js'
+import { guard } from './faults.js'
 
 export const WAL_SYNC_MODES = ['interval', 'always', 'off'] as const
 export type WalSync = (typeof WAL_SYNC_MODES)[number]
@@ -106,6 +108,8 @@ export interface WalOptions {
   onEvent?: (event: WalEvent) => void
   /** blocked() may have changed (a segment deleted, the disk full or free again). */
   onFlow?: () => void
+  /** A bug in a write the event loop ran (the points stay pending; the next turn tries again). */
+  onFault?: FaultReporter
 }
 
 export interface ReplayReport {
@@ -113,6 +117,8 @@ export interface ReplayReport {
   points: number
   bytes: number
   damaged: number
+  /** The signal stopped the replay before its end: the segments not read are untouched. */
+  aborted: boolean
 }
 
 interface Segment {
@@ -152,7 +158,10 @@ export class WriteAheadLog {
   private syncTimer: NodeJS.Timeout | undefined
   private blockedNow = false
 
+  private readonly flushLater: () => void
+
   constructor(private readonly options: WalOptions) {
+    this.flushLater = guard('wal', options.onFault, () => this.flush())
     this.dir = options.dir
     this.maxBytes = options.maxBytes ?? DEFAULT_WAL_MAX_BYTES
     this.segmentBytes = Math.max(
@@ -179,15 +188,23 @@ export class WriteAheadLog {
 
   /**
    * Hand every point on disk to `onPoint`, oldest first, with the id of its segment (the cache's epoch).
-   * Damaged segments are cut back to their last good record. Call once, before open().
+   * Damaged segments are cut back to their last good record. Call once, before open(). Between
+   * segments the event loop runs (a stop asked for during a long replay is seen): `signal` ends the
+   * replay there, leaving the rest of the log as it is.
    */
-  replay(
+  async replay(
     onPoint: (segment: number, name: string, timestamp: number, value: number) => void,
     onProgress?: (progress: { segment: string; points: number; segments: number; of: number }) => void,
-  ): ReplayReport {
-    const report: ReplayReport = { segments: 0, points: 0, bytes: 0, damaged: 0 }
+    signal?: AbortSignal,
+  ): Promise<ReplayReport> {
+    const report: ReplayReport = { segments: 0, points: 0, bytes: 0, damaged: 0, aborted: false }
     const ids = this.segmentIds()
     for (const id of ids) {
+      if (report.segments > 0) await new Promise((resolve) => setImmediate(resolve))
+      if (signal?.aborted) {
+        report.aborted = true
+        break
+      }
       const file = path.join(this.dir, segmentName(id))
       let bytes: Buffer
       try {
@@ -303,7 +320,7 @@ export class WriteAheadLog {
     if (at - this.recordAt >= RECORD_BYTES) this.closeRecord()
     if (!this.scheduled) {
       this.scheduled = true
-      setImmediate(() => this.flush())
+      setImmediate(this.flushLater)
     }
   }
 
@@ -353,21 +370,27 @@ export class WriteAheadLog {
         done += fs.writeSync(current.fd, this.pending, done, this.pendingBytes - done, current.bytes + done)
       }
     } catch (error) {
-      const code = systemErrorCode(error)
-      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw fromSystemError(error, this.currentFile(), true)
-      // The disk is full: what was written stays (a prefix of the records), the rest waits.
+      // A bug is not a disk: it goes to the caller (the event loop's guard reports it).
+      if (systemErrorCode(error) === undefined) throw error
+      // The disk is full, or failing (EIO): what was written stays (a prefix of the records), the
+      // rest waits, receivers pause, and the write is tried again every RETRY_MS. Nothing read is
+      // dropped, and nothing is acknowledged before it is written.
+      const reason = fromSystemError(error, this.currentFile(), true)
       this.stalled = true
       this.options.onEvent?.({
         type: 'wal-stalled',
-        message: `${this.currentFile()}: no space left on device`,
+        message: reason instanceof Error ? reason.message : String(reason),
       })
-      this.retryTimer = setTimeout(() => {
-        this.stalled = false
-        this.retryTimer = undefined
-        this.flush()
-        if (!this.stalled) this.options.onEvent?.({ type: 'wal-unstalled' })
-        this.flow()
-      }, RETRY_MS)
+      this.retryTimer = setTimeout(
+        guard('wal', this.options.onFault, () => {
+          this.stalled = false
+          this.retryTimer = undefined
+          this.flush()
+          if (!this.stalled) this.options.onEvent?.({ type: 'wal-unstalled' })
+          this.flow()
+        }),
+        RETRY_MS,
+      )
       this.retryTimer.unref()
     } finally {
       current.bytes += done

@@ -97,6 +97,14 @@ export class NameInterner<T = unknown> {
     return name
   }
 
+  /** Forget every name and give the memory back (the daemon's names went idle). */
+  reset(): void {
+    this.slots = new Int32Array(1 << 12)
+    this.mask = this.slots.length - 1
+    this.arena = Buffer.allocUnsafe(1 << 16)
+    this.clear()
+  }
+
   private place(hash: number, entry: number): void {
     let slot = hash & this.mask
     while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask

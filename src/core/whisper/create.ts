@@ -4,7 +4,15 @@
 
 import fs from 'node:fs'
 import nodePath from 'node:path'
-import { CannotWriteError, CoreError, fromSystemError, systemErrorCode } from '../errors.js'
+import {
+  AbortedError,
+  CannotWriteError,
+  CoreError,
+  InvalidArgumentError,
+  fromSystemError,
+  systemErrorCode,
+} from '../errors.js'
+import { allocateBlocks } from './allocate.js'
 import { decodeHeader, encodeHeader } from './codec.js'
 import type { WhisperFile } from './file.js'
 import type { AggregationMethod } from './format.js'
@@ -19,7 +27,7 @@ export interface CreateOptions {
   aggregationMethod?: AggregationMethod | string
   /** Leave the data section as a hole (same bytes, fewer blocks). */
   sparse?: boolean
-  /** Allocate every block up front. Node has no posix_fallocate, so zeros are written, which allocates the same blocks. */
+  /** Allocate every block up front with posix_fallocate (allocate.ts), as whisper does; zeros where it cannot. */
   fallocate?: boolean
   /** Replace an existing file (atomically: readers see the old file or the new one, never a partial one). */
   overwrite?: boolean
@@ -65,22 +73,26 @@ export function temporaryPathFor(path: string, tag: string, fixed = false): stri
   return nodePath.join(directory, `.${base}.${tag}-${unique}`)
 }
 
+interface WriteOptions {
+  sparse?: boolean
+  /** Reserve the data's blocks with posix_fallocate instead of writing zeros (same bytes, no writes). */
+  fallocate?: boolean
+  fsync?: boolean
+  reportPath?: string
+  /** Called with the open descriptor once the file is complete, before it is synced and closed. */
+  initialize?: (fd: number) => void
+}
+
 /**
- * Build the complete file at `temporaryPath` (created exclusively): the header, then zeros or a hole.
- * Removes the temporary file on any failure; errors name `reportPath`, the file the user asked for.
+ * The steps of building a file: one pause after each megabyte of zeros, where an asynchronous
+ * caller may wait for signals and stop the build with `throw` (the cleanup below then runs).
  */
-export function writeNewWhisperFile(
+function* writeSteps(
   temporaryPath: string,
   header: Buffer,
   dataBytes: number,
-  options: {
-    sparse?: boolean
-    fsync?: boolean
-    reportPath?: string
-    /** Called with the open descriptor once the file is complete, before it is synced and closed. */
-    initialize?: (fd: number) => void
-  },
-): void {
+  options: WriteOptions,
+): Generator<undefined, void, undefined> {
   let fd: number | undefined
   try {
     fd = fs.openSync(temporaryPath, 'wx+', 0o666) // read too: initialize reads what it updates
@@ -88,6 +100,8 @@ export function writeNewWhisperFile(
     if (options.sparse) {
       // The same bytes as writing zeros: a hole reads back as zeros.
       fs.ftruncateSync(fd, header.byteLength + dataBytes)
+    } else if (options.fallocate && allocateBlocks(fd, header.byteLength, dataBytes)) {
+      // The same bytes again, and every block reserved, without writing them.
     } else {
       const chunk = zeros()
       let position = header.byteLength
@@ -96,6 +110,7 @@ export function writeNewWhisperFile(
         const n = fs.writeSync(fd, chunk, 0, Math.min(chunk.byteLength, remaining), position)
         position += n
         remaining -= n
+        yield
       }
     }
     options.initialize?.(fd)
@@ -108,6 +123,44 @@ export function writeNewWhisperFile(
     throw error instanceof CoreError
       ? error
       : fromSystemError(error, options.reportPath ?? temporaryPath, true)
+  }
+}
+
+/**
+ * Build the complete file at `temporaryPath` (created exclusively): the header, then zeros or a hole.
+ * Removes the temporary file on any failure; errors name `reportPath`, the file the user asked for.
+ */
+export function writeNewWhisperFile(
+  temporaryPath: string,
+  header: Buffer,
+  dataBytes: number,
+  options: WriteOptions,
+): void {
+  const steps = writeSteps(temporaryPath, header, dataBytes, options)
+  while (!steps.next().done) continue
+}
+
+/**
+ * writeNewWhisperFile that lets the event loop run every few megabytes and stops when `signal` fires,
+ * removing the temporary file.
+ * @throws AbortedError when the signal fires
+ */
+async function writeNewWhisperFileAbortable(
+  temporaryPath: string,
+  header: Buffer,
+  dataBytes: number,
+  options: WriteOptions & { signal?: AbortSignal },
+): Promise<void> {
+  const steps = writeSteps(temporaryPath, header, dataBytes, options)
+  let yielded = performance.now()
+  for (let step = steps.next(); !step.done;) {
+    if (performance.now() - yielded > 20) {
+      await new Promise((resolve) => setImmediate(resolve))
+      yielded = performance.now()
+    }
+    step = options.signal?.aborted
+      ? steps.throw(new AbortedError(`${options.reportPath ?? temporaryPath}: not created (interrupted)`))
+      : steps.next()
   }
 }
 
@@ -145,16 +198,12 @@ export function installFile(temporaryPath: string, path: string, overwrite: bool
   }
 }
 
-/**
- * Create a whisper file with whisper's exact bytes.
- * @throws InvalidConfigurationError, InvalidAggregationMethodError, InvalidXFilesFactorError (before any
- *   disk access), CannotWriteError (exists, permission, disk full), NotFoundError (missing directory)
- */
-export function create(
+/** What create checks and computes before it touches the disk. */
+function prepare(
   path: string,
   archiveList: readonly ArchiveSpec[],
-  options: CreateOptions = {},
-): CreateResult {
+  options: CreateOptions,
+): { sorted: ArchiveSpec[]; header: Buffer; dataBytes: number } {
   const sorted = validateArchiveList(archiveList)
   checkArchiveListStorable(sorted)
   const header = encodeHeader(
@@ -164,14 +213,33 @@ export function create(
   )
   let dataBytes = 0
   for (const [, points] of sorted) dataBytes += points * POINT_SIZE
-  if (!options.overwrite && fs.existsSync(path)) {
+  const existing = statIfAny(path)
+  if (existing?.isDirectory()) throw new InvalidArgumentError(`${path}: is a directory, not a whisper file`)
+  if (!options.overwrite && existing) {
     throw new CannotWriteError(path, 'file exists (use --overwrite to replace it)')
   }
-  const temporaryPath = temporaryPathFor(path, 'create')
+  return { sorted, header, dataBytes }
+}
+
+/** What is at `path`, or undefined (nothing, or nothing this process may see: the write will say). */
+function statIfAny(path: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(path, { throwIfNoEntry: false })
+  } catch {
+    return undefined
+  }
+}
+
+function writeOptions(
+  path: string,
+  header: Buffer,
+  fileSizeBytes: number,
+  options: CreateOptions,
+): WriteOptions {
   const { initialize } = options
-  const fileSizeBytes = header.byteLength + dataBytes
-  writeNewWhisperFile(temporaryPath, header, dataBytes, {
+  return {
     sparse: options.sparse === true && options.fallocate !== true,
+    fallocate: options.fallocate === true,
     fsync: options.fsync ?? false,
     reportPath: path,
     // Named as the file asked for, so that errors name it too.
@@ -185,7 +253,116 @@ export function create(
           headBytes: header,
         }),
     }),
-  })
+  }
+}
+
+/**
+ * Create a whisper file with whisper's exact bytes.
+ * @throws InvalidConfigurationError, InvalidAggregationMethodError, InvalidXFilesFactorError (before any
+ *   disk access), CannotWriteError (exists, permission, disk full), NotFoundError (missing directory)
+ */
+export function create(
+  path: string,
+  archiveList: readonly ArchiveSpec[],
+  options: CreateOptions = {},
+): CreateResult {
+  const { sorted, header, dataBytes } = prepare(path, archiveList, options)
+  const temporaryPath = temporaryPathFor(path, 'create')
+  const fileSizeBytes = header.byteLength + dataBytes
+  writeNewWhisperFile(temporaryPath, header, dataBytes, writeOptions(path, header, fileSizeBytes, options))
   const replaced = installFile(temporaryPath, path, options.overwrite ?? false)
   return { path, fileSize: fileSizeBytes, archives: sorted, replaced }
+}
+
+export interface CreatePlan {
+  /** The file's size (whisper-create's). */
+  fileSizeBytes: number
+  /** The blocks it takes now: all of them, or the header's for a sparse file. */
+  allocatedBytes: number
+}
+
+/**
+ * Everything create checks before it writes, without writing: the archives, the flags, the path, and
+ * the free space of the file system for the blocks the file takes now.
+ * @throws as create; CannotWriteError when the file system has not room for the file
+ */
+export function planCreate(
+  path: string,
+  archiveList: readonly ArchiveSpec[],
+  options: CreateOptions = {},
+): CreatePlan {
+  const { header, dataBytes } = prepare(path, archiveList, options)
+  const plan = planFor(header, dataBytes, options)
+  checkFreeSpace(path, plan.allocatedBytes)
+  return plan
+}
+
+function planFor(header: Buffer, dataBytes: number, options: CreateOptions): CreatePlan {
+  const fileSizeBytes = header.byteLength + dataBytes
+  const sparse = options.sparse === true && options.fallocate !== true
+  // A sparse file takes its header's block now; its data takes room as points arrive.
+  const allocatedBytes = Math.ceil((sparse ? header.byteLength : fileSizeBytes) / 4096) * 4096
+  return { fileSizeBytes, allocatedBytes }
+}
+
+/**
+ * create for a command: checks the free space of the file system first, lets the event loop run
+ * while it writes, and stops when `signal` fires, leaving no temporary file.
+ * @throws as create; CannotWriteError when the file system has not room for the file; AbortedError
+ */
+export async function createAbortable(
+  path: string,
+  archiveList: readonly ArchiveSpec[],
+  options: CreateOptions & { signal?: AbortSignal } = {},
+): Promise<CreateResult> {
+  const { sorted, header, dataBytes } = prepare(path, archiveList, options)
+  const fileSizeBytes = header.byteLength + dataBytes
+  checkFreeSpace(path, planFor(header, dataBytes, options).allocatedBytes)
+  const temporaryPath = temporaryPathFor(path, 'create')
+  await writeNewWhisperFileAbortable(temporaryPath, header, dataBytes, {
+    ...writeOptions(path, header, fileSizeBytes, options),
+    signal: options.signal,
+  })
+  if (options.signal?.aborted) {
+    fs.rmSync(temporaryPath, { force: true })
+    throw new AbortedError(`${path}: not created (interrupted)`)
+  }
+  const replaced = installFile(temporaryPath, path, options.overwrite ?? false)
+  return { path, fileSize: fileSizeBytes, archives: sorted, replaced }
+}
+
+/**
+ * Refuse before writing when the file system of `path` has fewer than `bytes` free for this user
+ * (statfs's bavail). Where statfs cannot answer, the write itself reports a full disk.
+ * @throws CannotWriteError
+ */
+export function checkFreeSpace(path: string, bytes: number): void {
+  let available: number
+  try {
+    const stats = fs.statfsSync(nodePath.dirname(nodePath.resolve(path)))
+    available = Number(stats.bavail) * Number(stats.bsize)
+  } catch (error) {
+    const known = fromSystemError(error, path, true)
+    if (known instanceof CoreError) throw known
+    return
+  }
+  if (bytes > available) {
+    throw new CannotWriteError(
+      path,
+      `not enough space: the file needs ${formatBytes(bytes)}, ${formatBytes(available)} available`,
+    )
+  }
+}
+
+/** A byte count for messages: 1024-based, one decimal above bytes. */
+export function formatBytes(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+  if (bytes < 1024) return `${bytes} bytes`
+  let n = bytes / 1024
+  let unit = 0
+  while (n >= 1024 && unit < units.length - 1) {
+    n /= 1024
+    unit++
+  }
+  return `${n.toFixed(1)} ${units[unit]}`
 }

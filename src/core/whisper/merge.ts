@@ -18,6 +18,8 @@ export interface MergeOptions {
 }
 
 export interface MergeResult {
+  from: string
+  to: string
   /** Points copied per archive (before propagation). */
   pointsPerArchive: number[]
 }
@@ -74,7 +76,7 @@ export function merge(fromPath: string, toPath: string, options: MergeOptions = 
         archiveUpdateMany(target, index, timestamps, kept)
         pointsPerArchive[index] = timestamps.length
       }
-      return { pointsPerArchive }
+      return { from: fromPath, to: toPath, pointsPerArchive }
     }),
   )
 }

@@ -18,6 +18,7 @@ import { fromSystemError, systemErrorCode } from '../errors.js'
 import { aggregate } from './aggregate.js'
 import type { ArchiveInfo, Header } from './codec.js'
 import { encodeHeader, encodePoint, decodePointTimestamp, decodePointValue } from './codec.js'
+import { allocateBlocks } from './allocate.js'
 import { installFile, temporaryPathFor } from './create.js'
 import { decodeArchiveExtents } from './fetch.js'
 import type { WhisperFile } from './file.js'
@@ -288,7 +289,7 @@ function encodeFile(built: readonly NewArchive[], xFilesFactor: number, method: 
   return { size: offset, regions }
 }
 
-/** Write the new file at `path` (created exclusively): holes between the regions, or zeros with fallocate. */
+/** Write the new file at `path` (created exclusively): holes between the regions, or every block allocated with fallocate. */
 function writeTemporary(
   path: string,
   file: EncodedFile,
@@ -300,9 +301,11 @@ function writeTemporary(
   try {
     fd = fs.openSync(path, 'wx', like.mode & 0o7777)
     if (fallocate) {
-      const zeros = Buffer.alloc(Math.min(file.size, 1 << 20))
-      for (let at = 0; at < file.size; at += zeros.byteLength) {
-        fs.writeSync(fd, zeros, 0, Math.min(zeros.byteLength, file.size - at), at)
+      if (!allocateBlocks(fd, 0, file.size)) {
+        const zeros = Buffer.alloc(Math.min(file.size, 1 << 20))
+        for (let at = 0; at < file.size; at += zeros.byteLength) {
+          fs.writeSync(fd, zeros, 0, Math.min(zeros.byteLength, file.size - at), at)
+        }
       }
     } else {
       fs.ftruncateSync(fd, file.size)

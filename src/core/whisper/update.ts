@@ -511,9 +511,22 @@ export function fileUpdateManyFlat(file: WhisperFile, points: Float64Array, now:
  * several through update_many (points no archive covers are dropped).
  * @throws NotFoundError, CorruptFileError, TimestampNotCoveredError, InvalidArgumentError
  */
-export function writePoints(path: string, points: readonly Point[], options: UpdateOptions = {}): void {
+/** What writePoints did: which of whisper's rules it followed, for how many points. */
+export interface WritePointsResult {
+  path: string
+  points: number
+  /** One point follows update's rules, several update_many's. */
+  rules: 'update' | 'update_many'
+}
+
+export function writePoints(
+  path: string,
+  points: readonly Point[],
+  options: UpdateOptions = {},
+): WritePointsResult {
   if (points.length === 1) update(path, points[0]![1], points[0]![0], options)
   else updateMany(path, points, options)
+  return { path, points: points.length, rules: points.length === 1 ? 'update' : 'update_many' }
 }
 
 /**

@@ -201,7 +201,10 @@ describe('issue 13.11: carbon query right after carbon send', () => {
         scripts: { start: string }
       }
     ).scripts.start
-    const daemon = spawn('bash', ['-c', `exec ${start}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+    const daemon = spawn('bash', ['-c', start.startsWith('exec ') ? start : `exec ${start}`], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     t.after(() => {
       if (daemon.exitCode === null) daemon.kill('SIGKILL')
     })

@@ -312,7 +312,8 @@ describe('carbon send without a server', () => {
       [['send', '--protocol', 'http', 'a', '1'], /protocol/],
       [['send', '--port', '70000', 'a', '1'], /not a port number/],
       [['send', '--timeout', '0', 'a', '1'], /not a positive number of seconds/],
-      [['send', '--json', 'a', '1'], /--json describes stdin/],
+      [['send', '--json-input', 'a', '1'], /--json-input describes stdin/],
+      [['send', '--json', 'a', '1'], /--json-input describes stdin/],
     ]
     for (const [args, pattern] of cases) {
       const result = await runAsync('carbon', args)

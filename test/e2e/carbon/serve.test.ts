@@ -616,7 +616,7 @@ test('a configuration carbon-cache would not start with, or a port in use, is a 
   const port = (blocker.address() as net.AddressInfo).port
   const busy = run(
     'carbon',
-    ['serve', '--line-port', String(port), '--pickle-port', '0', '--query-port', '0'],
+    ['serve', '--line-port', String(port), '--pickle-port', '0', '--query-port', '0', '--http-port', '0'],
     { cwd: root },
   )
   assert.equal(busy.status, 6, busy.stderr)

@@ -13,6 +13,7 @@ interface LintFlags {
   format: 'text' | 'json' | 'github'
   strict?: boolean
   interval?: number
+  json?: boolean
 }
 
 export function registerLint(program: Command, ctx: Context): void {
@@ -24,6 +25,7 @@ export function registerLint(program: Command, ctx: Context): void {
     .addOption(
       new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'),
     )
+    .option('--json', 'print the report as JSON (the same as --format json)')
     .option('--strict', 'exit 1 on warnings too')
     .option(
       '--interval <duration>',
@@ -31,13 +33,14 @@ export function registerLint(program: Command, ctx: Context): void {
       parseDurationOption,
     )
     .action(async (paths: string[], flags: LintFlags) => {
+      const format = flags.json ? 'json' : flags.format
       const report = lintPaths(paths.length > 0 ? paths : [flags.configDir], {
         interval: flags.interval,
         env: ctx.env,
       })
-      const render = flags.format === 'github' ? renderLintGithub : renderLint
-      await emit(ctx, report, { json: flags.format === 'json', render })
-      if (flags.format !== 'json') note(ctx, `${ctx.programName} lint: ${renderLintSummary(report)}`)
+      const render = format === 'github' ? renderLintGithub : renderLint
+      await emit(ctx, report, { json: format === 'json', render })
+      if (format !== 'json') note(ctx, `${ctx.programName} lint: ${renderLintSummary(report)}`)
       if (lintFailed(report, flags.strict ?? false)) throw new NegativeAnswer()
     })
 }

@@ -1,3 +1,4 @@
+import { Option } from 'commander'
 import type { Command } from 'commander'
 import { InvalidArgumentError, MalformedInputError } from '../../../core/errors.js'
 import type { SendOptions, SendProtocol, SendResult } from '../../../core/protocol/send.js'
@@ -20,6 +21,8 @@ interface SendFlags {
   port?: number
   protocol: SendProtocol
   prefix?: string
+  jsonInput?: boolean
+  /** The old name of --json-input, kept so that scripts keep working. */
   json?: boolean
   dryRun?: boolean
   retries: number
@@ -55,7 +58,11 @@ export function registerSend(program: Command, ctx: Context): void {
     .option('-p, --port <port>', 'port (default: 2003 for line and udp, 2004 for pickle)', parsePortOption)
     .option('--protocol <protocol>', `${SEND_PROTOCOLS.join(', ')}`, choice(SEND_PROTOCOLS), 'line')
     .option('--prefix <prefix>', "prepend to every metric name (a '.' is added between)")
-    .option('--json', 'stdin holds JSON Lines: {"metric": "a.b", "value": 1.5, "timestamp": 1700000000}')
+    .option(
+      '--json-input',
+      'stdin holds JSON Lines: {"metric": "a.b", "value": 1.5, "timestamp": 1700000000}',
+    )
+    .addOption(new Option('--json').hideHelp())
     .option('--dry-run', 'print what would be sent (pickle frames as hex) and send nothing')
     .option(
       '--retries <count>',
@@ -72,6 +79,7 @@ export function registerSend(program: Command, ctx: Context): void {
         flags: SendFlags,
       ) => {
         const options = sendOptions(flags, ctx)
+        const jsonInput = flags.jsonInput === true || flags.json === true
         let result: SendResult
         if (metric === undefined) {
           let reported = 0
@@ -79,16 +87,16 @@ export function registerSend(program: Command, ctx: Context): void {
             if (++reported <= MAX_REPORTED_REJECTS)
               note(ctx, `${ctx.programName}: ${renderInputReject(reject)}`)
           }
-          const format = flags.json ? 'json' : 'plaintext'
-          hintReadingStdin(ctx, flags.json ? 'JSON Lines' : '`metric value [timestamp]` lines')
+          const format = jsonInput ? 'json' : 'plaintext'
+          hintReadingStdin(ctx, jsonInput ? 'JSON Lines' : '`metric value [timestamp]` lines')
           result = await sendInput(ctx.stdin, { ...options, format, now: liveClock, onReject })
         } else {
           if (value === undefined)
             throw new InvalidArgumentError(
               `missing value for '${metric}': carbon send <metric> <value> [timestamp]`,
             )
-          if (flags.json)
-            throw new InvalidArgumentError('--json describes stdin: give no metric on the command line')
+          if (jsonInput)
+            throw new InvalidArgumentError('--json-input describes stdin: give no metric on the command line')
           result = await sendPoints(
             [pointFromArguments({ metric, value, timestamp }, ctx.now(), options)],
             options,

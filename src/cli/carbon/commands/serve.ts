@@ -4,11 +4,13 @@ import { InvalidArgumentError } from 'commander'
 import { loadServeConfig } from '../../../core/daemon/config.js'
 import type { Daemon } from '../../../core/daemon/daemon.js'
 import { startDaemon } from '../../../core/daemon/daemon.js'
+import { MAX_WRITERS } from '../../../core/daemon/settings.js'
 import type { WalSync } from '../../../core/daemon/wal.js'
 import { WAL_SYNC_MODES } from '../../../core/daemon/wal.js'
+import { AbortedError } from '../../../core/errors.js'
 import { choice, parseCountOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
-import { handleSignals, processResources } from '../../shared/signals.js'
+import { handleSignals, onFatal, processResources } from '../../shared/signals.js'
 import { renderServeEvent } from '../render/serve-log.js'
 
 interface ServeFlags {
@@ -20,6 +22,8 @@ interface ServeFlags {
   queryPort?: number
   udp?: boolean
   interface?: string
+  httpPort?: number
+  httpInterface?: string
   writers?: number
   logFormat: 'text' | 'json'
   shutdownTimeout?: number
@@ -37,6 +41,28 @@ function parseSizeOption(text: string): number {
   return bytes
 }
 
+/** A whole number from `min` to `max`; anything else is a usage error (exit 2). */
+function parseBounded(min: number, max: number, what: string): (text: string) => number {
+  return (text) => {
+    const n = parseCountOption(text)
+    if (n < min || n > max) throw new InvalidArgumentError(`${what} from ${min} to ${max}: '${text}'`)
+    return n
+  }
+}
+
+/** 0 is any free port. */
+const parsePort = parseBounded(0, 65535, 'a port')
+const parseWriters = parseBounded(1, MAX_WRITERS, 'writer threads')
+/** Node's timers take at most 2^31-1 ms: a longer deadline would fire at once. */
+const parseShutdownTimeout = parseBounded(0, Math.floor((2 ** 31 - 1) / 1000), 'seconds')
+
+function parseHttpPort(text: string): number {
+  if (text.trim() === '-1') return -1
+  const port = parseCountOption(text)
+  if (port > 65535) throw new InvalidArgumentError(`not a port number (0-65535, or -1 for off): '${text}'`)
+  return port
+}
+
 export function registerServe(program: Command, ctx: Context): void {
   program
     .command('serve')
@@ -46,17 +72,30 @@ export function registerServe(program: Command, ctx: Context): void {
     .option('--config <file>', 'carbon.conf (its directory holds storage-schemas.conf and the rest)')
     .option('--instance <name>', 'the [cache:<name>] section and the self-metrics name (default a)')
     .option('--storage-dir <dir>', 'data in <dir>/whisper (default: STORAGE_DIR, or ./storage)')
-    .option('--line-port <port>', 'plaintext port (0: any free port)', parseCountOption)
-    .option('--pickle-port <port>', 'pickle port (0: any free port)', parseCountOption)
-    .option('--query-port <port>', 'CarbonLink port (0: any free port)', parseCountOption)
+    .option('--line-port <port>', 'plaintext port (0: any free port)', parsePort)
+    .option('--pickle-port <port>', 'pickle port (0: any free port)', parsePort)
+    .option('--query-port <port>', 'CarbonLink port (0: any free port)', parsePort)
     .option('--udp', 'also listen for plaintext over UDP on the line port')
     .option('--interface <address>', 'listen on this address instead of the configured ones')
-    .option('--writers <n>', 'writer threads (default 1)', parseCountOption)
+    .option(
+      '--http-port <port>',
+      'HTTP read API port (default 8080; 0: any free port; -1: off)',
+      parseHttpPort,
+    )
+    .option(
+      '--http-interface <address>',
+      'HTTP read API address (default 127.0.0.1; --interface does not move it)',
+    )
+    .option(
+      '--writers <n>',
+      `writer threads, 1 to ${MAX_WRITERS} (default: one per core, at most 4)`,
+      parseWriters,
+    )
     .option('--log-format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .option(
       '--shutdown-timeout <seconds>',
       'on stop, leave what is not written by then in the write-ahead log; the next start replays it',
-      parseCountOption,
+      parseShutdownTimeout,
     )
     .option(
       '--wal-sync <when>',
@@ -90,9 +129,35 @@ export function registerServe(program: Command, ctx: Context): void {
       let daemon: Daemon | undefined
       let stopAsked!: () => void
       const stop = new Promise<void>((resolve) => (stopAsked = resolve))
-      const release = handleSignals({ stop: () => stopAsked(), reload: () => void daemon?.reload() })
+      // A stop during a long replay ends the start there (the log is kept).
+      const starting = new AbortController()
+      const release = handleSignals({
+        stop: () => {
+          starting.abort()
+          stopAsked()
+        },
+        reload: () => void daemon?.reload(),
+      })
+      // A bug the daemon's guards did not catch: the log is written and kept, exit 70.
+      const releaseFatal = onFatal((error) => {
+        const stack = error instanceof Error && error.stack ? error.stack : String(error)
+        onEvent({
+          type: 'fault',
+          where: 'daemon (cannot go on: exiting 70, the write-ahead log kept)',
+          message: error instanceof Error ? error.message : String(error),
+          stack,
+        })
+        try {
+          daemon?.abandon()
+        } finally {
+          flush()
+        }
+      })
       try {
         daemon = await startDaemon({
+          signal: starting.signal,
+          // Tests of the daemon's robustness only: a point or query for this metric throws.
+          throwOnMetric: ctx.env.CARBONKIT_TEST_THROW_ON || undefined,
           settings,
           config,
           reloadConfig: reload,
@@ -103,8 +168,12 @@ export function registerServe(program: Command, ctx: Context): void {
         })
         await stop
         await daemon.stop({ timeoutSeconds: flags.shutdownTimeout })
+      } catch (error) {
+        // Asked to stop while starting: a stop like any other (the event said what was kept).
+        if (!(error instanceof AbortedError && starting.signal.aborted)) throw error
       } finally {
         release()
+        releaseFatal()
         flush()
       }
     })

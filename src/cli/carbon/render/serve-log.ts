@@ -41,10 +41,16 @@ function describe(event: DaemonEvent): string {
       return `cache below the watermark (${event.size} points): receivers resumed`
     case 'reloaded':
       return 'reloaded storage-schemas, storage-aggregation and lists'
+    case 'http-error':
+      return `HTTP read API: internal error (answered 500): ${event.message}`
     case 'reload-failed':
       return `reload failed, the previous rules stay: ${event.message}`
     case 'stopping':
       return `stopping: writing ${plural(event.cached, 'cached point')}`
+    case 'fault':
+      return `internal error in the ${event.where}; it cost only that, the daemon goes on (please report it): ${event.message}\n${event.stack.replace(/^/gm, '    ')}`
+    case 'stopped-starting':
+      return `stopped while starting: the write-ahead log in ${event.wal} is kept for the next start`
     case 'stopped':
       return `stopped: ${plural(event.written, 'point')} written${event.left > 0 ? `, ${plural(event.left, 'point')} left in the write-ahead log ${event.wal} for the next start` : ''}`
   }

@@ -13,22 +13,25 @@ import { tempDir } from '../../../helpers/tmp.js'
 
 type Point = [segment: number, name: string, timestamp: number, value: number]
 
-function replayAll(dir: string, options: Partial<WalOptions> = {}): { points: Point[]; events: WalEvent[] } {
+async function replayAll(
+  dir: string,
+  options: Partial<WalOptions> = {},
+): Promise<{ points: Point[]; events: WalEvent[] }> {
   const events: WalEvent[] = []
   const wal = new WriteAheadLog({ dir, sync: 'off', onEvent: (e) => events.push(e), ...options })
   const points: Point[] = []
-  wal.replay((segment, name, timestamp, value) => points.push([segment, name, timestamp, value]))
+  await wal.replay((segment, name, timestamp, value) => points.push([segment, name, timestamp, value]))
   return { points, events }
 }
 
 /** One record per batch: each batch appended in one turn and flushed. */
-function writeBatches(
+async function writeBatches(
   dir: string,
   batches: [string, number, number][][],
   options: Partial<WalOptions> = {},
-): void {
+): Promise<void> {
   const wal = new WriteAheadLog({ dir, sync: 'off', ...options })
-  wal.replay(() => undefined)
+  await wal.replay(() => undefined)
   wal.open()
   for (const batch of batches) {
     for (const [name, timestamp, value] of batch) wal.append(encodeWalName(name), timestamp, value)
@@ -42,10 +45,10 @@ test('crc32 is the zlib one', () => {
   assert.equal(crc32(Buffer.from('56789'), crc32(Buffer.from('1234'))), 0xcbf43926)
 })
 
-test('points read back exactly and in order: any name, infinities, -0, fractional timestamps', (t) => {
+test('points read back exactly and in order: any name, infinities, -0, fractional timestamps', async (t) => {
   const dir = path.join(tempDir(t), 'wal')
   const long = `x.${'y'.repeat(70_000)}`
-  writeBatches(dir, [
+  await writeBatches(dir, [
     [
       ['a.b', 1, Infinity],
       ['été.日本;tag=x', 2.5, -0],
@@ -56,7 +59,7 @@ test('points read back exactly and in order: any name, infinities, -0, fractiona
     ],
   ])
   assert.deepEqual(fs.readdirSync(dir), [segmentName(1)])
-  const { points, events } = replayAll(dir)
+  const { points, events } = await replayAll(dir)
   assert.deepEqual(events, [])
   assert.deepEqual(points, [
     [1, 'a.b', 1, Infinity],
@@ -67,15 +70,15 @@ test('points read back exactly and in order: any name, infinities, -0, fractiona
   assert.ok(Object.is(points[1]![3], -0))
 })
 
-test('a new segment at each start and when one is full; release deletes the closed ones below an epoch', (t) => {
+test('a new segment at each start and when one is full; release deletes the closed ones below an epoch', async (t) => {
   const dir = path.join(tempDir(t), 'wal')
   const batches = Array.from({ length: 40 }, (_, b) =>
     Array.from({ length: 20 }, (_, i): [string, number, number] => [`m.${i}`, b, i]),
   )
-  writeBatches(dir, batches, { segmentBytes: 4096 })
+  await writeBatches(dir, batches, { segmentBytes: 4096 })
   const ids = fs.readdirSync(dir)
   assert.ok(ids.length > 3, ids.join(' '))
-  const { points } = replayAll(dir)
+  const { points } = await replayAll(dir)
   assert.equal(points.length, 800)
   assert.deepEqual(
     points.map(([, name, timestamp, value]) => [name, timestamp, value]),
@@ -83,7 +86,7 @@ test('a new segment at each start and when one is full; release deletes the clos
   )
   // The next run appends to a segment of its own, after the replayed ones.
   const wal = new WriteAheadLog({ dir, sync: 'off' })
-  wal.replay(() => undefined)
+  await wal.replay(() => undefined)
   wal.open()
   assert.equal(wal.epoch, ids.length + 1)
   wal.release(3)
@@ -96,7 +99,7 @@ test('an acknowledgement waits for the write of every point appended before it',
   for (const sync of ['off', 'interval', 'always'] as const) {
     const dir = path.join(tempDir(t), sync)
     const wal = new WriteAheadLog({ dir, sync })
-    wal.replay(() => undefined)
+    await wal.replay(() => undefined)
     wal.open()
     const acked: number[] = []
     wal.append(encodeWalName('a'), 1, 1)
@@ -114,10 +117,10 @@ test('an acknowledgement waits for the write of every point appended before it',
   }
 })
 
-test('issue 14.6c: the last record torn at every byte: the records before it replay, the tail is cut with one event', (t) => {
+test('issue 14.6c: the last record torn at every byte: the records before it replay, the tail is cut with one event', async (t) => {
   const root = tempDir(t)
   const source = path.join(root, 'source')
-  writeBatches(source, [
+  await writeBatches(source, [
     [
       ['a', 1, 1],
       ['b', 2, 2],
@@ -136,7 +139,7 @@ test('issue 14.6c: the last record torn at every byte: the records before it rep
     fs.mkdirSync(dir)
     const file = path.join(dir, segmentName(1))
     fs.writeFileSync(file, whole.subarray(0, cut))
-    const { points, events } = replayAll(dir)
+    const { points, events } = await replayAll(dir)
     assert.deepEqual(
       points.map(([, name]) => name),
       ['a', 'b', 'c'],
@@ -152,24 +155,24 @@ test('issue 14.6c: the last record torn at every byte: the records before it rep
     }
     assert.equal(fs.statSync(file).size, lastRecord, 'cut back to the last good record')
     // Cut once: the next replay is clean.
-    assert.deepEqual(replayAll(dir).events, [])
+    assert.deepEqual((await replayAll(dir)).events, [])
   }
 })
 
-test('issue 14.6c: a byte flipped mid-segment ends that segment there; the next segments replay', (t) => {
+test('issue 14.6c: a byte flipped mid-segment ends that segment there; the next segments replay', async (t) => {
   const dir = path.join(tempDir(t), 'wal')
   const batches = Array.from({ length: 30 }, (_, b) =>
     Array.from({ length: 20 }, (_, i): [string, number, number] => [`m.${i}`, b, i]),
   )
-  writeBatches(dir, batches, { segmentBytes: 4096 })
+  await writeBatches(dir, batches, { segmentBytes: 4096 })
   const first = path.join(dir, segmentName(1))
-  const before = replayAll(dir).points
+  const before = (await replayAll(dir)).points
   const inFirst = before.filter(([segment]) => segment === 1).length
   const bytes = fs.readFileSync(first)
   const middle = Math.floor(bytes.byteLength / 2)
   bytes[middle] = bytes[middle]! ^ 0x40
   fs.writeFileSync(first, bytes)
-  const { points, events } = replayAll(dir)
+  const { points, events } = await replayAll(dir)
   assert.equal(events.length, 1)
   const event = events[0] as Extract<WalEvent, { type: 'wal-damaged' }>
   assert.equal(event.file, first)
@@ -181,13 +184,13 @@ test('issue 14.6c: a byte flipped mid-segment ends that segment there; the next 
   assert.equal(fs.statSync(first).size, event.offset)
 })
 
-test('a segment that is not one (empty, or foreign bytes) does not stop the replay', (t) => {
+test('a segment that is not one (empty, or foreign bytes) does not stop the replay', async (t) => {
   const dir = path.join(tempDir(t), 'wal')
-  writeBatches(dir, [[['a', 1, 1]]])
+  await writeBatches(dir, [[['a', 1, 1]]])
   fs.writeFileSync(path.join(dir, segmentName(2)), '')
   fs.writeFileSync(path.join(dir, segmentName(3)), 'hello, world')
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a segment name: ignored')
-  const { points, events } = replayAll(dir)
+  const { points, events } = await replayAll(dir)
   assert.deepEqual(points, [[1, 'a', 1, 1]])
   assert.deepEqual(
     events.map((e) => e.type),
@@ -195,11 +198,11 @@ test('a segment that is not one (empty, or foreign bytes) does not stop the repl
   )
 })
 
-test('the size limit blocks appends until released segments make room', (t) => {
+test('the size limit blocks appends until released segments make room', async (t) => {
   const dir = path.join(tempDir(t), 'wal')
   let flows = 0
   const wal = new WriteAheadLog({ dir, sync: 'off', maxBytes: 1 << 16, onFlow: () => flows++ })
-  wal.replay(() => undefined)
+  await wal.replay(() => undefined)
   wal.open()
   let i = 0
   while (!wal.blocked()) {
@@ -242,10 +245,10 @@ test('the cache keeps the lowest epoch of every unwritten point, held or in flig
   assert.equal(cache.oldestEpoch(), Infinity)
 })
 
-test('a checkpoint (nothing unwritten) replaces a big current segment with a fresh one', (t) => {
+test('a checkpoint (nothing unwritten) replaces a big current segment with a fresh one', async (t) => {
   const dir = path.join(tempDir(t), 'wal')
   const wal = new WriteAheadLog({ dir, sync: 'interval' })
-  wal.replay(() => undefined)
+  await wal.replay(() => undefined)
   wal.open()
   wal.append(encodeWalName('small'), 1, 1)
   wal.flush()
@@ -258,5 +261,41 @@ test('a checkpoint (nothing unwritten) replaces a big current segment with a fre
   assert.deepEqual(fs.readdirSync(dir), [segmentName(2)])
   assert.equal(wal.epoch, 2)
   wal.close({ discard: false })
-  assert.deepEqual(replayAll(dir).points, [])
+  assert.deepEqual((await replayAll(dir)).points, [])
+})
+
+test('issue 14: a write error other than a full disk (here EBADF) stalls the log and retries; it never escapes the event loop', async (t) => {
+  const dir = tempDir(t)
+  const events: WalEvent[] = []
+  const faults: unknown[] = []
+  const wal = new WriteAheadLog({
+    dir,
+    sync: 'off',
+    onEvent: (e) => events.push(e),
+    onFault: (_where, error) => faults.push(error),
+  })
+  await wal.replay(() => undefined)
+  wal.open()
+  // The segment's descriptor goes bad under the log (as a failing disk's EIO would).
+  const current = (wal as unknown as { current: { fd: number } }).current
+  fs.closeSync(current.fd)
+  let acknowledged = false
+  wal.append(encodeWalName('a'), 1, 1)
+  wal.barrier(() => (acknowledged = true))
+  await new Promise((resolve) => setImmediate(resolve))
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(events[0]?.type, 'wal-stalled')
+  assert.match((events[0] as { message: string }).message, /EBADF|bad file descriptor/)
+  assert.equal(wal.blocked(), true, 'receivers pause')
+  assert.equal(acknowledged, false, 'nothing acknowledged that is not written')
+  assert.deepEqual(faults, [])
+  // Give it a good descriptor again: the retry writes the point and releases the acknowledgement.
+  current.fd = fs.openSync(path.join(dir, segmentName(wal.epoch)), 'r+')
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  assert.equal(acknowledged, true)
+  assert.equal(wal.blocked(), false)
+  assert.equal(events.at(-1)?.type, 'wal-unstalled')
+  const segment = wal.epoch
+  wal.close({ discard: false })
+  assert.deepEqual((await replayAll(dir)).points, [[segment, 'a', 1, 1]])
 })

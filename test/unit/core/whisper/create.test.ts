@@ -14,6 +14,7 @@ import {
   NotFoundError,
 } from '../../../../src/core/errors.js'
 import { create } from '../../../../src/core/whisper/create.js'
+import { resize } from '../../../../src/core/whisper/resize.js'
 import { fileUpdateManyFlat, updateManyFlat } from '../../../../src/core/whisper/update.js'
 import { readInfo } from '../../../../src/core/whisper/info.js'
 import { ROOT } from '../../../helpers/paths.js'
@@ -258,4 +259,36 @@ describe('create with initialize (the daemon: a new file with its first points)'
     )
     assert.deepEqual(fs.readdirSync(dir), [])
   })
+})
+
+/** Whether filefrag(8) reports an extent of `file` as unwritten: reserved by fallocate, never written. */
+function unwrittenExtents(file: string): boolean | undefined {
+  const result = spawnSync('filefrag', ['-v', file], { encoding: 'utf8' })
+  if (result.status !== 0) return undefined
+  return /unwritten/.test(result.stdout)
+}
+
+test('fallocate reserves the blocks without writing zeros (create and resize), and the bytes are the same', (t) => {
+  const dir = tempDir(t)
+  const probe = path.join(dir, 'probe')
+  fs.writeFileSync(probe, 'x')
+  if (unwrittenExtents(probe) === undefined) return t.skip('filefrag cannot map extents here')
+  const allocated = path.join(dir, 'allocated.wsp')
+  const zeros = path.join(dir, 'zeros.wsp')
+  create(allocated, [[1, 86400]], { fallocate: true })
+  create(zeros, [[1, 86400]])
+  assert.deepEqual(fs.readFileSync(allocated), fs.readFileSync(zeros))
+  const stat = fs.statSync(allocated)
+  assert.ok(stat.blocks * 512 >= stat.size, 'every block is allocated')
+  // ext4 and xfs mark fallocated extents unwritten; zeros written by hand are ordinary extents.
+  const where = spawnSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).stdout.trim()
+  if (!['ext2/ext3', 'ext4', 'xfs'].includes(where))
+    return t.skip(`${where} does not report unwritten extents`)
+  assert.equal(unwrittenExtents(allocated), true, 'posix_fallocate was used')
+  assert.equal(unwrittenExtents(zeros), false)
+
+  const resized = path.join(dir, 'resized.wsp')
+  create(resized, [[60, 1440]], { sparse: true })
+  resize(resized, [[1, 86400]], { fallocate: true, backup: false })
+  assert.equal(unwrittenExtents(resized), true, 'resize --fallocate uses posix_fallocate too')
 })

@@ -1,0 +1,399 @@
+// The endpoints: from a parsed request to a status and a body. Globs are answered from the
+// in-memory index (a fully literal name not yet indexed is checked on disk once and added); series
+// are read from their files with the cache merged in. Work is cut in slices with a turn of the event
+// loop between them, so that a big find or render never holds up the receivers; the AbortSignal
+// (deadline, client gone) is checked between slices.
+
+import fs from 'node:fs'
+import { InvalidArgumentError } from '../errors.js'
+import { readInfo } from '../whisper/info.js'
+import { parseATTime } from './attime.js'
+import type { Encoded, FindAnswer, FindFormat, FindMatch, RenderFormat, Series } from './formats.js'
+import {
+  CONTENT_TYPES,
+  FIND_FORMATS,
+  FORMAT_ALIASES,
+  RENDER_FORMATS,
+  encodeFind,
+  encodeRender,
+} from './formats.js'
+import type { GlobLimits } from './glob.js'
+import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
+import type { FoundNode, MetricIndex } from './index.js'
+import { leafFile } from './index.js'
+import { decodeMessage, encodeMessage } from './proto.js'
+import type { CachedPoints } from './render.js'
+import { readSeries } from './render.js'
+import type { ParsedRequest } from './request.js'
+
+export interface HttpLimits {
+  /** Largest request body accepted. */
+  maxBodyBytes: number
+  /** Series one render answers, and nodes one find answers. */
+  maxSeries: number
+  /** Values one render answers (series × points). */
+  maxPoints: number
+  /** Milliseconds a request may take before it is answered 503. */
+  deadlineMs: number
+  glob: GlobLimits
+}
+
+export const DEFAULT_LIMITS: HttpLimits = {
+  maxBodyBytes: 4 << 20,
+  maxSeries: 100_000,
+  maxPoints: 20_000_000,
+  deadlineMs: 30_000,
+  glob: GLOB_LIMITS,
+}
+
+/** The API level served: Grafana picks its function list by the graphite-web version it sees. */
+export const GRAPHITE_VERSION = '1.1.8'
+
+export const V3_CONTENT_TYPE = CONTENT_TYPES.v3
+
+export interface ApiContext {
+  index: MetricIndex
+  dataDir: string
+  cacheQuery: (name: string) => CachedPoints
+  /** Epoch seconds (fractional allowed). */
+  clock: () => number
+  limits: HttpLimits
+  hostname: string
+}
+
+export interface Answer {
+  status: number
+  contentType: string
+  body: Uint8Array | string
+}
+
+/** A request the node refuses with this status (400 unless said otherwise). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const ok = (encoded: Encoded): Answer => ({ status: 200, ...encoded })
+const json = (value: unknown): Answer => ({
+  status: 200,
+  contentType: CONTENT_TYPES.json,
+  body: JSON.stringify(value),
+})
+
+/** A slice of work runs this long before it yields to the event loop. */
+const SLICE_MS = 8
+
+function slicer(signal: AbortSignal): () => Promise<void> {
+  let sliceStart = performance.now()
+  return async () => {
+    if (performance.now() - sliceStart < SLICE_MS) return
+    await new Promise((resolve) => setImmediate(resolve))
+    signal.throwIfAborted()
+    sliceStart = performance.now()
+  }
+}
+
+function first(request: ParsedRequest, key: string): string | undefined {
+  return request.params.get(key)?.[0]
+}
+
+function wantsV3(request: ParsedRequest): boolean {
+  return request.accept.split(',').some((t) => t.trim().split(';')[0] === V3_CONTENT_TYPE)
+}
+
+function formatOf<T extends string>(request: ParsedRequest, allowed: readonly T[], fallback: T): T {
+  if (wantsV3(request)) return 'carbonapi_v3_pb' as T
+  const given = first(request, 'format')
+  if (given === undefined || given === '') return fallback
+  const name = FORMAT_ALIASES[given] ?? given
+  if (!(allowed as readonly string[]).includes(name))
+    throw new HttpError(400, `unsupported format '${given}'`)
+  return name as T
+}
+
+function decodeBody(request: ParsedRequest, message: string): Record<string, unknown> | undefined {
+  if (request.body.length === 0) return undefined
+  try {
+    return decodeMessage('v3', message, request.body)
+  } catch (error) {
+    throw new HttpError(400, `request body is not a carbonapi_v3_pb ${message}: ${(error as Error).message}`)
+  }
+}
+
+function checkText(what: string, value: string): string {
+  if (value.includes('\0')) throw new HttpError(400, `NUL in ${what}`)
+  return value
+}
+
+/** Leaves and branches of one glob, as the index has them. */
+async function expand(ctx: ApiContext, query: string, signal: AbortSignal): Promise<FoundNode[]> {
+  let matchers
+  try {
+    matchers = compileGlob(checkText('query', query), ctx.limits.glob)
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new HttpError(400, error.message)
+    throw error
+  }
+  const found = await ctx.index.find(matchers, {
+    signal,
+    onMatch: (count) => {
+      if (count > ctx.limits.maxSeries)
+        throw new HttpError(400, `'${query}' matches more than ${ctx.limits.maxSeries} nodes`)
+    },
+  })
+  // A literal name written by another process since the last walk: one stat, then indexed.
+  if (found.length === 0 && !query.split('.').some(isPattern)) {
+    const file = leafFile(ctx.dataDir, query)
+    if (file !== undefined && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      ctx.index.addMetric(query)
+      found.push({ path: query, isLeaf: true })
+    }
+  }
+  return found
+}
+
+/**
+ * [now - maxRetention, mtime] as graphite-web's whisper reader gives a leaf's intervals. The
+ * header is read once per indexed leaf; after that a stat.
+ */
+function leafInterval(ctx: ApiContext, match: FoundNode, now: number): [number, number] | undefined {
+  const file = leafFile(ctx.dataDir, match.path)
+  if (file === undefined) return undefined
+  try {
+    let maxRetention = match.node?.maxRetention
+    let mtime: number
+    if (maxRetention === undefined) {
+      const fd = fs.openSync(file, 'r')
+      try {
+        const head = Buffer.alloc(8)
+        if (fs.readSync(fd, head, 0, 8, 0) < 8) return undefined
+        maxRetention = head.readUInt32BE(4)
+        mtime = fs.fstatSync(fd).mtimeMs / 1000
+      } finally {
+        fs.closeSync(fd)
+      }
+      if (match.node) match.node.maxRetention = maxRetention
+    } else {
+      mtime = fs.statSync(file).mtimeMs / 1000
+    }
+    const start = now - maxRetention
+    return [start, Math.max(mtime, start)]
+  } catch {
+    return undefined
+  }
+}
+
+export async function find(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
+  const format = formatOf<FindFormat>(request, FIND_FORMATS, 'treejson')
+  let queries: string[]
+  const body = format === 'carbonapi_v3_pb' ? decodeBody(request, 'MultiGlobRequest') : undefined
+  if (body) queries = body.metrics as string[]
+  else {
+    const query = first(request, 'query')
+    if (query === undefined) throw new HttpError(400, "missing required parameter 'query'")
+    if (query === '') throw new HttpError(400, "required parameter 'query' is empty")
+    queries = format === 'carbonapi_v3_pb' ? (request.params.get('query') ?? []) : [query]
+  }
+  const leavesOnly = first(request, 'leavesOnly') === '1'
+  const withIntervals = format === 'pickle' || format === 'msgpack' || format === 'json'
+  const now = ctx.clock()
+  const tick = slicer(signal)
+  const answers: FindAnswer[] = []
+  for (const query of queries) {
+    let found = await expand(ctx, query, signal)
+    if (leavesOnly) found = found.filter((m) => m.isLeaf)
+    const matches: FindMatch[] = []
+    for (const m of found) {
+      matches.push({
+        path: m.path,
+        isLeaf: m.isLeaf,
+        interval: withIntervals && m.isLeaf ? leafInterval(ctx, m, now) : undefined,
+      })
+      if (withIntervals) await tick()
+    }
+    // graphite-web sorts by the last component.
+    matches.sort((a, b) => {
+      const x = a.path.slice(a.path.lastIndexOf('.') + 1)
+      const y = b.path.slice(b.path.lastIndexOf('.') + 1)
+      return x < y ? -1 : x > y ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+    })
+    answers.push({ query, matches })
+  }
+  return ok(encodeFind(format, answers))
+}
+
+export async function expandView(
+  ctx: ApiContext,
+  request: ParsedRequest,
+  signal: AbortSignal,
+): Promise<Answer> {
+  const leavesOnly = first(request, 'leavesOnly') === '1'
+  const groupByExpr = first(request, 'groupByExpr') === '1'
+  const grouped: Record<string, string[]> = {}
+  for (const query of request.params.get('query') ?? []) {
+    const matches = await expand(ctx, query, signal)
+    grouped[query] = [...new Set(matches.filter((m) => m.isLeaf || !leavesOnly).map((m) => m.path))].sort()
+  }
+  if (groupByExpr) return json({ results: grouped })
+  return json({ results: [...new Set(Object.values(grouped).flat())].sort() })
+}
+
+interface Target {
+  /** What is sent back as pathExpression. */
+  expression: string
+  /** What is expanded (carbonapi's FetchRequest name), when not the expression. */
+  name?: string
+  from: number
+  until: number
+  now: number
+}
+
+function timeParam(request: ParsedRequest, key: string, fallback: number, now: number): number {
+  const value = first(request, key)
+  if (value === undefined || value === '') return fallback
+  try {
+    return parseATTime(value, now)
+  } catch (error) {
+    throw new HttpError(400, `invalid value for '${key}': ${(error as Error).message}`)
+  }
+}
+
+function renderTargets(ctx: ApiContext, request: ParsedRequest, format: RenderFormat): Target[] {
+  const clockNow = Math.floor(ctx.clock())
+  const body = format === 'carbonapi_v3_pb' ? decodeBody(request, 'MultiFetchRequest') : undefined
+  if (body) {
+    return (
+      body.metrics as { name: string; startTime: number; stopTime: number; pathExpression: string }[]
+    ).map((m) => {
+      if (m.startTime > m.stopTime) throw new HttpError(400, `startTime after stopTime for '${m.name}'`)
+      return {
+        expression: m.pathExpression || m.name,
+        from: m.startTime,
+        until: m.stopTime,
+        now: clockNow,
+        name: m.name,
+      }
+    })
+  }
+  const now = timeParam(request, 'now', clockNow, clockNow)
+  let from = timeParam(request, 'from', now - 86400, now)
+  let until = timeParam(request, 'until', now, now)
+  if (from > until) [from, until] = [until, from]
+  if (from === until) throw new HttpError(400, 'invalid empty time range')
+  return (request.params.get('target') ?? []).map((expression) => ({ expression, from, until, now }))
+}
+
+export async function render(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
+  const format = formatOf<RenderFormat>(request, RENDER_FORMATS, 'json')
+  const targets = renderTargets(ctx, request, format)
+  const tick = slicer(signal)
+  const series: Series[] = []
+  let points = 0
+  for (const target of targets) {
+    const glob = target.name ?? target.expression
+    // Tagged series and function calls: this node has no tag database and no function engine.
+    if (glob.includes('(')) continue
+    for (const match of await expand(ctx, glob, signal)) {
+      if (!match.isLeaf) continue
+      const file = leafFile(ctx.dataDir, match.path)
+      if (file === undefined) continue
+      const one = readSeries(
+        {
+          name: match.path,
+          file,
+          pathExpression: target.expression,
+          from: target.from,
+          until: target.until,
+          now: target.now,
+        },
+        ctx.cacheQuery(match.path),
+      )
+      if (one === undefined) continue
+      series.push(one)
+      points += one.values.length
+      if (series.length > ctx.limits.maxSeries)
+        throw new HttpError(400, `more than ${ctx.limits.maxSeries} series in one request`)
+      if (points > ctx.limits.maxPoints)
+        throw new HttpError(400, `more than ${ctx.limits.maxPoints} points in one response`)
+      await tick()
+    }
+  }
+  return ok(encodeRender(format, series))
+}
+
+export async function info(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
+  const format = formatOf(request, ['json', 'carbonapi_v2_pb'] as const, 'json')
+  const target = first(request, 'target')
+  if (target === undefined || target === '') throw new HttpError(400, "missing required parameter 'target'")
+  const leaf = (await expand(ctx, target, signal)).find((m) => m.isLeaf)
+  const file = leaf && leafFile(ctx.dataDir, leaf.path)
+  let header
+  try {
+    header = file === undefined ? undefined : readInfo(file)
+  } catch {
+    header = undefined
+  }
+  if (header === undefined) {
+    if (format === 'json') return json({})
+    return ok({ contentType: CONTENT_TYPES.v2, body: encodeMessage('v2', 'InfoResponse', {}) })
+  }
+  const value = {
+    name: leaf!.path,
+    aggregationMethod: header.aggregationMethod,
+    maxRetention: header.maxRetention,
+    xFilesFactor: header.xFilesFactor,
+    retentions: header.archives.map((a) => ({
+      secondsPerPoint: a.secondsPerPoint,
+      numberOfPoints: a.points,
+    })),
+  }
+  if (format === 'json') return json(value)
+  return ok({ contentType: CONTENT_TYPES.v2, body: encodeMessage('v2', 'InfoResponse', value) })
+}
+
+export async function metricList(
+  ctx: ApiContext,
+  request: ParsedRequest,
+  signal: AbortSignal,
+): Promise<Answer> {
+  const format = formatOf(request, ['json', 'carbonapi_v3_pb', 'carbonapi_v2_pb'] as const, 'json')
+  const metrics = await ctx.index.allMetrics(signal)
+  if (format === 'json') return json({ Metrics: metrics })
+  return ok({
+    contentType: format === 'carbonapi_v3_pb' ? CONTENT_TYPES.v3 : CONTENT_TYPES.v2,
+    body:
+      format === 'carbonapi_v3_pb'
+        ? encodeMessage('v3', 'ListMetricsResponse', { Metrics: metrics })
+        : encodeMessage('v2', 'ListMetricsResponse', { metrics }),
+  })
+}
+
+export async function metricIndex(
+  ctx: ApiContext,
+  _request: ParsedRequest,
+  signal: AbortSignal,
+): Promise<Answer> {
+  return json(await ctx.index.allMetrics(signal))
+}
+
+export function capabilities(ctx: ApiContext, request: ParsedRequest): Answer {
+  const value = {
+    supportedProtocols: [
+      'carbonapi_v3_pb',
+      'carbonapi_v2_pb',
+      'graphite-web-pickle',
+      'graphite-web-pickle-1.1',
+    ],
+    name: ctx.hostname,
+    highPrecisionTimestamps: false,
+    supportFilteringFunctions: false,
+    likeSplittedRequests: true,
+    supportStreaming: false,
+  }
+  if (first(request, 'format') === 'json' && !wantsV3(request)) return json(value)
+  return ok({ contentType: CONTENT_TYPES.v3, body: encodeMessage('v3', 'CapabilityResponse', value) })
+}

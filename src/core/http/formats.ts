@@ -1,0 +1,266 @@
+// The answers of find and render in each format a client asks for (spec §3, §4, §9): the shapes
+// graphite-web's backends send (pickle, msgpack, json, treejson, completer) and carbonapi's protobuf
+// messages (v2, v3). Pure: data in, bytes out. An empty list is always a valid encoding of an empty
+// list, never an empty body (an empty body makes graphite-web raise EOFError).
+
+import type { PicklableValue } from '../protocol/pickle.js'
+import { encodePickle, tuple } from '../protocol/pickle.js'
+import { encodeMsgpack } from './msgpack.js'
+import { encodeMessage } from './proto.js'
+
+export const CONTENT_TYPES = {
+  pickle: 'application/pickle',
+  msgpack: 'application/x-msgpack',
+  json: 'application/json',
+  v3: 'application/x-carbonapi-v3-pb',
+  v2: 'application/x-protobuf',
+  text: 'text/plain; charset=utf-8',
+} as const
+
+export const FIND_FORMATS = [
+  'pickle',
+  'msgpack',
+  'json',
+  'treejson',
+  'completer',
+  'carbonapi_v3_pb',
+  'carbonapi_v2_pb',
+] as const
+export type FindFormat = (typeof FIND_FORMATS)[number]
+export const RENDER_FORMATS = ['pickle', 'msgpack', 'json', 'carbonapi_v3_pb', 'carbonapi_v2_pb'] as const
+export type RenderFormat = (typeof RENDER_FORMATS)[number]
+
+/** Spellings clients use for the same format. */
+export const FORMAT_ALIASES: Readonly<Record<string, string>> = {
+  protobuf: 'carbonapi_v2_pb',
+  protobuf3: 'carbonapi_v2_pb',
+  carbonapi_v2_pb: 'carbonapi_v2_pb',
+  carbonapi_v3_pb: 'carbonapi_v3_pb',
+}
+
+export interface Encoded {
+  contentType: string
+  body: Uint8Array | string
+}
+
+export interface FindMatch {
+  path: string
+  isLeaf: boolean
+  /** For leaves in pickle, msgpack and json: [now - maxRetention, mtime]. */
+  interval?: [number, number]
+}
+
+/** One glob and what it matched. */
+export interface FindAnswer {
+  query: string
+  matches: FindMatch[]
+}
+
+export interface Series {
+  name: string
+  /** The target (glob or name) that matched it, verbatim: graphite-web files results under it. */
+  pathExpression: string
+  start: number
+  end: number
+  step: number
+  /** One per step; read only where known[i] is 1. */
+  values: Float64Array
+  known: Uint8Array
+  aggregationMethod: string
+  xFilesFactor: number
+  requestStart: number
+  requestStop: number
+}
+
+function lastComponent(path: string): string {
+  return path.slice(path.lastIndexOf('.') + 1)
+}
+
+function valueList(series: Series): (number | null)[] {
+  const out = new Array<number | null>(series.values.length)
+  for (let i = 0; i < out.length; i++) out[i] = series.known[i] === 1 ? series.values[i]! : null
+  return out
+}
+
+export function encodeFind(format: FindFormat, answers: readonly FindAnswer[]): Encoded {
+  const matches = answers.flatMap((a) => a.matches)
+  switch (format) {
+    case 'pickle':
+      return {
+        contentType: CONTENT_TYPES.pickle,
+        body: encodePickle(
+          matches.map((m) => {
+            const node: Record<string, PicklableValue> = { path: m.path, is_leaf: m.isLeaf }
+            if (m.isLeaf) node.intervals = m.interval ? [tuple(m.interval[0], m.interval[1])] : []
+            return node
+          }),
+          { numbers: 'float' },
+        ),
+      }
+    case 'msgpack':
+      return {
+        contentType: CONTENT_TYPES.msgpack,
+        body: encodeMsgpack(
+          matches.map((m) => {
+            // carbonapi reads isLeaf, graphite-web is_leaf.
+            const node: Record<string, unknown> = { path: m.path, is_leaf: m.isLeaf, isLeaf: m.isLeaf }
+            if (m.isLeaf) node.intervals = m.interval ? [m.interval] : []
+            return node
+          }),
+        ),
+      }
+    case 'json':
+      return {
+        contentType: CONTENT_TYPES.json,
+        body: JSON.stringify(
+          [...matches]
+            .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+            .map((m) =>
+              m.isLeaf
+                ? {
+                    path: m.path,
+                    is_leaf: true,
+                    intervals: m.interval ? [{ start: m.interval[0], end: m.interval[1] }] : [],
+                  }
+                : { path: m.path, is_leaf: false },
+            ),
+        ),
+      }
+    case 'treejson': {
+      const seen = new Set<string>()
+      const branches: object[] = []
+      const leaves: object[] = []
+      for (const m of matches) {
+        const text = lastComponent(m.path)
+        if (seen.has(text)) continue
+        seen.add(text)
+        if (m.isLeaf) leaves.push({ text, id: m.path, allowChildren: 0, expandable: 0, leaf: 1 })
+        else branches.push({ text, id: m.path, allowChildren: 1, expandable: 1, leaf: 0 })
+      }
+      return { contentType: CONTENT_TYPES.json, body: JSON.stringify([...branches, ...leaves]) }
+    }
+    case 'completer':
+      return {
+        contentType: CONTENT_TYPES.json,
+        body: JSON.stringify({
+          metrics: matches.map((m) => ({
+            path: m.isLeaf ? m.path : `${m.path}.`,
+            name: lastComponent(m.path),
+            is_leaf: m.isLeaf ? '1' : '0',
+          })),
+        }),
+      }
+    case 'carbonapi_v3_pb':
+      return {
+        contentType: CONTENT_TYPES.v3,
+        body: encodeMessage('v3', 'MultiGlobResponse', {
+          metrics: answers.map((a) => ({
+            name: a.query,
+            matches: a.matches.map((m) => ({ path: m.path, isLeaf: m.isLeaf })),
+          })),
+        }),
+      }
+    case 'carbonapi_v2_pb':
+      return {
+        contentType: CONTENT_TYPES.v2,
+        body: encodeMessage('v2', 'GlobResponse', {
+          name: answers[0]?.query ?? '',
+          matches: matches.map((m) => ({ path: m.path, isLeaf: m.isLeaf })),
+        }),
+      }
+  }
+}
+
+/** go-carbon's spelling of the consolidation function: the aggregation method, capitalised. */
+function consolidationFunc(method: string): string {
+  return method.charAt(0).toUpperCase() + method.slice(1)
+}
+
+export function encodeRender(format: RenderFormat, series: readonly Series[]): Encoded {
+  switch (format) {
+    case 'pickle':
+      // Every number a float but start, end and step (bigints stay ints): graphite-web divides by step.
+      return {
+        contentType: CONTENT_TYPES.pickle,
+        body: encodePickle(
+          series.map((s) => ({
+            name: s.name,
+            pathExpression: s.pathExpression,
+            start: BigInt(s.start),
+            end: BigInt(s.end),
+            step: BigInt(s.step),
+            values: valueList(s),
+            valuesPerPoint: 1n,
+            consolidationFunc: 'average',
+            xFilesFactor: s.xFilesFactor,
+          })),
+          { numbers: 'float' },
+        ),
+      }
+    case 'msgpack':
+      return {
+        contentType: CONTENT_TYPES.msgpack,
+        body: encodeMsgpack(
+          series.map((s) => ({
+            name: s.name,
+            pathExpression: s.pathExpression,
+            start: BigInt(s.start),
+            end: BigInt(s.end),
+            step: BigInt(s.step),
+            values: valueList(s),
+            valuesPerPoint: 1n,
+            consolidationFunc: 'average',
+            xFilesFactor: s.xFilesFactor,
+          })),
+        ),
+      }
+    case 'json': {
+      // Written as text: a day of 1-minute points for 100 series is 144,000 pairs, and building
+      // them as arrays for JSON.stringify costs several times more.
+      const parts: string[] = []
+      for (const s of series) {
+        const points = new Array<string>(s.values.length)
+        for (let i = 0; i < s.values.length; i++) {
+          const v = s.values[i]!
+          points[i] =
+            `[${s.known[i] === 1 && Number.isFinite(v) ? String(v) : 'null'},${s.start + i * s.step}]`
+        }
+        const name = JSON.stringify(s.name)
+        parts.push(`{"target":${name},"tags":{"name":${name}},"datapoints":[${points.join(',')}]}`)
+      }
+      return { contentType: CONTENT_TYPES.json, body: `[${parts.join(',')}]` }
+    }
+    case 'carbonapi_v3_pb':
+      return {
+        contentType: CONTENT_TYPES.v3,
+        body: encodeMessage('v3', 'MultiFetchResponse', {
+          metrics: series.map((s) => ({
+            name: s.name,
+            pathExpression: s.pathExpression,
+            consolidationFunc: consolidationFunc(s.aggregationMethod),
+            startTime: s.start,
+            stopTime: s.end,
+            stepTime: s.step,
+            xFilesFactor: s.xFilesFactor,
+            values: Array.from(s.values, (v, i) => (s.known[i] === 1 ? v : NaN)),
+            requestStartTime: s.requestStart,
+            requestStopTime: s.requestStop,
+          })),
+        }),
+      }
+    case 'carbonapi_v2_pb':
+      return {
+        contentType: CONTENT_TYPES.v2,
+        body: encodeMessage('v2', 'MultiFetchResponse', {
+          metrics: series.map((s) => ({
+            name: s.name,
+            startTime: s.start,
+            stopTime: s.end,
+            stepTime: s.step,
+            values: Array.from(s.values, (v, i) => (s.known[i] === 1 ? v : 0)),
+            isAbsent: Array.from(s.known, (k) => k !== 1),
+          })),
+        }),
+      }
+  }
+}

@@ -1,0 +1,207 @@
+// The HTTP listener (node:http) of the read API. Both `/x/` and `/x` are served, never redirected.
+// Every request has a deadline and is stopped when its client goes away; bodies beyond
+// maxBodyBytes are refused (413) and the connection closed; slow clients are cut by the server's
+// header and request timeouts. Input never yields a 500: bad parameters are a 400 with one line.
+
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { UnavailableError } from '../errors.js'
+import type { Answer, ApiContext, HttpLimits } from './api.js'
+import {
+  DEFAULT_LIMITS,
+  GRAPHITE_VERSION,
+  HttpError,
+  capabilities,
+  expandView,
+  find,
+  info,
+  metricIndex,
+  metricList,
+  render,
+} from './api.js'
+import { CONTENT_TYPES } from './formats.js'
+import { MetricIndex } from './index.js'
+import type { CachedPoints } from './render.js'
+import type { ParsedRequest } from './request.js'
+import { parseRequest } from './request.js'
+
+export interface HttpApiOptions {
+  interface: string
+  /** 0 picks a free port. */
+  port: number
+  dataDir: string
+  /** Points held for a metric, in flight to a writer included (the daemon's cache). */
+  cacheQuery?: (name: string) => CachedPoints
+  /** Epoch seconds. */
+  clock?: () => number
+  limits?: Partial<HttpLimits>
+  /** Seconds between walks of the data directory for files others created or removed; 0: never. */
+  refreshSeconds?: number
+  /** The name in /_internal/capabilities/. */
+  hostname?: string
+  /** A request that failed for a reason that is not the client's (a bug): reported, answered 500. */
+  onError?: (message: string) => void
+}
+
+export interface HttpApi {
+  address: AddressInfo
+  index: MetricIndex
+  /** A file the daemon created: its metric is found from now on. */
+  addMetric(name: string): void
+  close(): Promise<void>
+}
+
+type Handler = (ctx: ApiContext, request: ParsedRequest, signal: AbortSignal) => Answer | Promise<Answer>
+
+const empty: Handler = () => ({ status: 200, contentType: CONTENT_TYPES.json, body: '[]' })
+
+const ROUTES: Record<string, Handler> = {
+  '/metrics/find': find,
+  '/metrics/expand': expandView,
+  '/metrics/index.json': metricIndex,
+  '/metrics/list': metricList,
+  '/render': render,
+  '/info': info,
+  '/_internal/capabilities': capabilities,
+  '/version': () => ({ status: 200, contentType: CONTENT_TYPES.text, body: `${GRAPHITE_VERSION}\n` }),
+  '/tags/autoComplete/tags': empty,
+  '/tags/autoComplete/values': empty,
+  '/tags': empty,
+  '/tags/findSeries': empty,
+}
+
+function send(res: http.ServerResponse, answer: Answer): void {
+  if (res.headersSent || res.destroyed) return
+  const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body
+  res.writeHead(answer.status, {
+    'Content-Type': answer.contentType,
+    'Content-Length': body.byteLength,
+    'Cache-Control': 'no-cache',
+  })
+  res.end(body)
+}
+
+function refuse(res: http.ServerResponse, status: number, message: string, close = false): void {
+  if (close) res.setHeader('Connection', 'close')
+  send(res, { status, contentType: CONTENT_TYPES.text, body: `${message.replace(/[\r\n]+/g, ' ')}\n` })
+}
+
+/** Start listening; the index is built in the background from here. */
+export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const limits: HttpLimits = { ...DEFAULT_LIMITS, ...options.limits }
+  const clock = options.clock ?? (() => Date.now() / 1000)
+  const index = new MetricIndex(options.dataDir)
+  const ctx: ApiContext = {
+    index,
+    dataDir: options.dataDir,
+    cacheQuery: options.cacheQuery ?? (() => []),
+    clock,
+    limits,
+    hostname: options.hostname ?? 'carbonkit',
+  }
+  const closing = new AbortController()
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const declared = Number(req.headers['content-length'] ?? 0)
+    if (declared > limits.maxBodyBytes) {
+      refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, true)
+      req.destroy()
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > limits.maxBodyBytes) {
+        refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, true)
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    }
+    let request: ParsedRequest
+    try {
+      request = parseRequest(req.url ?? '/', req.headers, Buffer.concat(chunks))
+    } catch (error) {
+      refuse(res, 400, (error as Error).message)
+      return
+    }
+    const route = ROUTES[request.path]
+    if (!route) {
+      refuse(res, 404, `no such endpoint: ${request.path}`)
+      return
+    }
+    // The index is complete before anything is answered from it (bounded by the deadline).
+    const deadline = AbortSignal.any([AbortSignal.timeout(limits.deadlineMs), closing.signal])
+    const gone = new AbortController()
+    res.on('close', () => gone.abort())
+    const signal = AbortSignal.any([deadline, gone.signal])
+    try {
+      await Promise.race([
+        index.ready,
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+        ),
+      ])
+      send(res, await route(ctx, request, signal))
+    } catch (error) {
+      if (error instanceof HttpError) refuse(res, error.status, error.message)
+      else if (gone.signal.aborted) res.destroy()
+      else if (signal.aborted) refuse(res, 503, `deadline of ${limits.deadlineMs} ms exceeded`)
+      else {
+        options.onError?.(`${request.path}: ${(error as Error).message}`)
+        refuse(res, 500, 'internal error')
+      }
+    }
+  }
+
+  const server = http.createServer(
+    { requestTimeout: limits.deadlineMs + 5_000, headersTimeout: 10_000 },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        options.onError?.(String(error))
+        if (!res.headersSent) refuse(res, 500, 'internal error')
+      })
+    },
+  )
+  server.keepAliveTimeout = 5_000
+  server.maxHeadersCount = 100
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    else socket.destroy()
+  })
+
+  const refresh = (): void =>
+    void index.refresh(closing.signal).catch((error: unknown) => options.onError?.(String(error)))
+  refresh()
+  const refreshSeconds = options.refreshSeconds ?? 60
+  const timer = refreshSeconds > 0 ? setInterval(refresh, refreshSeconds * 1000) : undefined
+  timer?.unref()
+
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      closing.abort()
+      if (timer) clearInterval(timer)
+      reject(
+        new UnavailableError(
+          `cannot listen for HTTP on ${options.interface}:${options.port}: ${error.code ?? error.message}`,
+          { cause: error },
+        ),
+      )
+    })
+    server.listen({ host: options.interface, port: options.port }, () =>
+      resolve({
+        address: server.address() as AddressInfo,
+        index,
+        addMetric: (name) => index.addMetric(name),
+        close: () =>
+          new Promise((done) => {
+            closing.abort()
+            if (timer) clearInterval(timer)
+            server.close(() => done())
+            server.closeAllConnections()
+          }),
+      }),
+    )
+  })
+}

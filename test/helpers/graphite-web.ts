@@ -1,0 +1,71 @@
+// graphite-web 1.1.8 (Debian's package) run for tests under Django's own server with a settings
+// module of its own (GRAPHITE_SETTINGS_MODULE), in a temporary directory: as a cluster frontend over
+// carbon serve nodes, or as a backend reading whisper files and a CarbonLink cache.
+
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { TestContext } from 'node:test'
+import { freePort } from './carbon-cache.js'
+import { request } from './http.js'
+import { REFERENCE_PYTHON } from './reference.js'
+import { tempDir } from './tmp.js'
+
+export interface GraphiteWebOptions {
+  /** HTTP ports of the storage nodes it clusters over (CLUSTER_SERVERS). */
+  clusterServers?: number[]
+  /** Read these whisper files itself (a graphite-web backend); none by default. */
+  whisperDir?: string
+  /** CarbonLink port of the cache beside those files. */
+  carbonlinkPort?: number
+}
+
+/** graphite-web 1.1.8 under `django runserver` on 127.0.0.1; resolves with its port once it answers. */
+export async function startGraphiteWeb(
+  t: Pick<TestContext, 'after'>,
+  options: GraphiteWebOptions,
+): Promise<number> {
+  const dir = tempDir(t, 'carbonkit-graphite-web-')
+  fs.mkdirSync(path.join(dir, 'log'))
+  fs.writeFileSync(
+    path.join(dir, 'carbonkit_frontend_settings.py'),
+    [
+      "SECRET_KEY = 'carbonkit-test'",
+      `STORAGE_DIR = ${JSON.stringify(dir)}`,
+      `LOG_DIR = ${JSON.stringify(path.join(dir, 'log'))}`,
+      `WHISPER_DIR = ${JSON.stringify(options.whisperDir ?? path.join(dir, 'no-local-storage'))}`,
+      `INDEX_FILE = ${JSON.stringify(path.join(dir, 'index'))}`,
+      `CLUSTER_SERVERS = ${JSON.stringify((options.clusterServers ?? []).map((p) => `127.0.0.1:${p}`))}`,
+      `CARBONLINK_HOSTS = ${JSON.stringify(options.carbonlinkPort ? [`127.0.0.1:${options.carbonlinkPort}`] : [])}`,
+      `DATABASES = {'default': {'NAME': ${JSON.stringify(path.join(dir, 'graphite.db'))}, 'ENGINE': 'django.db.backends.sqlite3'}}`,
+      '',
+    ].join('\n'),
+  )
+  const env = {
+    ...process.env,
+    PYTHONPATH: dir,
+    GRAPHITE_SETTINGS_MODULE: 'carbonkit_frontend_settings',
+    DJANGO_SETTINGS_MODULE: 'graphite.settings',
+    TZ: 'UTC',
+  }
+  const migrate = spawnSync(REFERENCE_PYTHON, ['-m', 'django', 'migrate', '-v0', '--run-syncdb'], {
+    env,
+    encoding: 'utf8',
+  })
+  assert.equal(migrate.status, 0, migrate.stderr)
+  const port = await freePort()
+  const child = spawn(REFERENCE_PYTHON, ['-m', 'django', 'runserver', '--noreload', `127.0.0.1:${port}`], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let log = ''
+  child.stderr.on('data', (c: Buffer) => (log += c.toString()))
+  t.after(() => void child.kill('SIGKILL'))
+  for (let attempt = 0; ; attempt++) {
+    const up = await request(port, '/version/').catch(() => undefined)
+    if (up?.status === 200) return port
+    if (attempt > 150 || child.exitCode !== null) throw new Error(`graphite-web did not start:\n${log}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}

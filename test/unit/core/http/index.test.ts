@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import { compileGlob } from '../../../../src/core/http/glob.js'
+import { MetricIndex, leafFile } from '../../../../src/core/http/index.js'
+import { tempDir } from '../../../helpers/tmp.js'
+
+function touch(dir: string, relative: string): void {
+  const file = path.join(dir, relative)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, '')
+}
+
+async function find(index: MetricIndex, pattern: string): Promise<string[]> {
+  return (await index.find(compileGlob(pattern))).map((n) => `${n.path}${n.isLeaf ? '' : '/'}`)
+}
+
+test('issue 16 index: built by walking the data dir; branches, leaves, a name both; hidden and non-wsp skipped', async (t) => {
+  const dir = tempDir(t)
+  for (const f of [
+    'acc/web/node1/cpu.wsp',
+    'acc/web/node2/cpu.wsp',
+    'acc/web/node2.wsp',
+    'acc/db/x.wsp',
+    'acc/.hidden/y.wsp',
+    'acc/notes.txt',
+  ])
+    touch(dir, f)
+  fs.mkdirSync(path.join(dir, 'empty'))
+  const index = new MetricIndex(dir)
+  await index.refresh()
+  await index.ready
+  assert.deepEqual(await find(index, 'acc.web.*'), ['acc.web.node1/', 'acc.web.node2/', 'acc.web.node2'])
+  assert.deepEqual(await find(index, 'acc.*.*.cpu'), ['acc.web.node1.cpu', 'acc.web.node2.cpu'])
+  assert.deepEqual(await find(index, 'acc.*'), ['acc.db/', 'acc.web/'])
+  assert.deepEqual(await find(index, '*'), ['acc/', 'empty/'])
+  assert.deepEqual(await find(index, 'acc.web.node{1,2}.c?u'), ['acc.web.node1.cpu', 'acc.web.node2.cpu'])
+  assert.deepEqual(await find(index, 'nope.*'), [])
+  assert.deepEqual(index.stats().metrics, 4)
+  assert.deepEqual(await index.allMetrics(), [
+    'acc.db.x',
+    'acc.web.node1.cpu',
+    'acc.web.node2',
+    'acc.web.node2.cpu',
+  ])
+})
+
+test('issue 16 index: addMetric is found at once and survives a refresh that started before the file existed', async (t) => {
+  const dir = tempDir(t)
+  touch(dir, 'a/b.wsp')
+  const index = new MetricIndex(dir)
+  await index.refresh()
+  index.addMetric('a.c.d')
+  assert.deepEqual(await find(index, 'a.*'), ['a.b', 'a.c/'])
+  // A refresh that walks while the daemon adds a name keeps it; files removed by others go away.
+  fs.rmSync(path.join(dir, 'a', 'b.wsp'))
+  const walking = index.refresh()
+  index.addMetric('a.e')
+  await walking
+  // a.c.d was added before the walk and has no file: the walk drops it; a.e came during the walk.
+  assert.deepEqual(await find(index, 'a.*'), ['a.e'])
+  // Files others create appear at the next refresh.
+  touch(dir, 'z/y.wsp')
+  assert.deepEqual(await find(index, 'z.*'), [])
+  await index.refresh()
+  assert.deepEqual(await find(index, 'z.*'), ['z.y'])
+})
+
+test('issue 16 index: a symbolic link is followed only inside the data directory', async (t) => {
+  const outside = tempDir(t)
+  touch(outside, 'secret.wsp')
+  const dir = tempDir(t)
+  touch(dir, 'real/m.wsp')
+  fs.symlinkSync(outside, path.join(dir, 'escape'))
+  fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'alias'))
+  const index = new MetricIndex(dir)
+  await index.refresh()
+  assert.deepEqual(await find(index, '*.*'), ['alias.m', 'real.m'])
+})
+
+test('issue 16 index: a name becomes a file path only without empty, dot-dot or NUL components', () => {
+  assert.equal(leafFile('/data', 'a.b'), path.join('/data', 'a', 'b.wsp'))
+  for (const bad of ['a..b', '..', 'a./etc', 'a\0b', '.a', 'a.'])
+    assert.equal(leafFile('/data', bad), undefined, bad)
+})
