@@ -84,8 +84,8 @@ export type {
 export { DEFAULT_PORTS, encodeMessages, sendInput, sendPoints } from './core/protocol/send.js'
 export type { TaggedSeries } from './core/protocol/tags.js'
 export { encodeMetricPath, normalizeMetricName, parseTaggedSeries } from './core/protocol/tags.js'
-export { formatCtime, formatFixed, formatGeneral, formatRepr, formatStrftime } from './core/py-format.js'
-export { parsePythonFloat, parsePythonInt } from './core/py-parse.js'
+export { formatCtime, formatFixed, formatGeneral, formatRepr, formatStrftime } from './core/python/format.js'
+export { parsePythonFloat, parsePythonInt } from './core/python/parse.js'
 export { parseTimeSpec } from './core/time.js'
 export { aggregate } from './core/whisper/aggregate.js'
 export type { ArchiveInfo, Header } from './core/whisper/codec.js'
@@ -133,8 +133,10 @@ export {
   readConfigDir,
   readConfigFiles,
 } from './core/config/config-set.js'
-export type { Diagnostic, LintReport, RuleId, SchemaSummary, Severity } from './core/config/lint.js'
-export { LINT_RULES, lintConfigSet } from './core/config/lint.js'
+export type { LintReport, SchemaSummary } from './core/config/lint.js'
+export { lintConfigSet } from './core/config/lint.js'
+export type { Diagnostic, RuleId, Severity } from './core/config/lint/rule-table.js'
+export { LINT_RULES } from './core/config/lint/rule-table.js'
 export { lintFailed, lintPaths } from './core/config/lint-paths.js'
 export type { ConfigSet, MetricMatch, WhichReport } from './core/config/match.js'
 export {
@@ -144,10 +146,10 @@ export {
   startupFailure,
   whichMetrics,
 } from './core/config/match.js'
-export type { PyRegex } from './core/config/py-regex.js'
-export { compilePythonRegex } from './core/config/py-regex.js'
+export type { PyRegex } from './core/python/regex.js'
+export { compilePythonRegex } from './core/python/regex.js'
 export { parseRegexList } from './core/config/regex-list.js'
-export { parseCarbonRetentionDef } from './core/config/retention.js'
+export { parseCarbonRetentionDef } from './core/config/carbon-retention.js'
 export type { AggregationRule, StorageAggregation } from './core/config/storage-aggregation.js'
 export { parseStorageAggregation } from './core/config/storage-aggregation.js'
 export type { SchemaRule, StorageSchemas } from './core/config/storage-schemas.js'

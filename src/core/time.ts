@@ -3,7 +3,7 @@
 // days), and ISO 8601 dates. Pure: `now` is always passed in.
 
 import { InvalidArgumentError, InvalidTimeIntervalError } from './errors.js'
-import { parsePythonInt } from './py-parse.js'
+import { parsePythonInt } from './python/parse.js'
 import { UNIT_MULTIPLIERS, getUnitString } from './whisper/retention.js'
 
 const OFFSET = /^(now)?\s*([+-])\s*([0-9]+)\s*([a-z]+)$/

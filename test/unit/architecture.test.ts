@@ -1,5 +1,6 @@
 // The layout rules of STYLE.md that a linter does not see: no import cycles anywhere in src/, and
-// src/core importing nothing from src/cli or the presentation libraries.
+// src/core importing nothing from src/cli or the presentation libraries, and its folders layered as
+// the README's Layout section lists them.
 
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
@@ -54,5 +55,28 @@ test('src/core imports no cli code and no presentation or argument-parsing libra
       .filter((s) => forbidden.includes(s) || (resolveLocal(file, s) ?? '').startsWith(path.join(SRC, 'cli')))
       .map((s) => `${path.relative(SRC, file)} imports ${s}`),
   )
+  assert.deepEqual(offences, [])
+})
+
+test("each folder of src/core imports only the folders above it in the README's layout", () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+  const block = /^## Layout\n\n```\n([\s\S]*?)```/m.exec(readme)?.[1] ?? ''
+  const layers = [...block.matchAll(/^ {2}([a-z-]+)\/ /gm)].map((m) => m[1]!)
+  const core = path.join(SRC, 'core')
+  const folders = fs.readdirSync(core, { withFileTypes: true }).filter((e) => e.isDirectory())
+  assert.deepEqual(
+    folders.map((e) => e.name).filter((name) => !layers.includes(name)),
+    [],
+    "every folder of src/core is in the README's layout",
+  )
+  const offences = sources(core).flatMap((file) => {
+    const from = path.relative(core, file).split(path.sep)
+    if (from.length === 1) return []
+    return importsOf(file).flatMap((s) => {
+      const target = path.relative(core, resolveLocal(file, s) ?? core).split(path.sep)
+      if (target.length === 1 || target[0] === from[0] || target[0] === '..') return []
+      return layers.indexOf(target[0]!) < layers.indexOf(from[0]!) ? [] : [`${from.join('/')} imports ${s}`]
+    })
+  })
   assert.deepEqual(offences, [])
 })

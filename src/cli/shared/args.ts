@@ -1,7 +1,7 @@
 // Parsers for option values, shared by commands. A bad value becomes commander's usage error (exit 2).
 
 import { InvalidArgumentError } from 'commander'
-import { parsePythonFloat } from '../../core/py-parse.js'
+import { parsePythonFloat } from '../../core/python/parse.js'
 import { UNIT_MULTIPLIERS, getUnitString } from '../../core/whisper/retention.js'
 
 /** A float as Python's float() reads it (whisper's scripts take `--xFilesFactor` this way). */

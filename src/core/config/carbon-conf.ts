@@ -9,10 +9,10 @@
 // on commas, a bool goes through getboolean, everything else (unknown keys included) is tried as
 // int, then float, and otherwise stays a string.
 
-import { parsePythonFloat, parsePythonInt } from '../py-parse.js'
+import { parsePythonFloat, parsePythonInt } from '../python/parse.js'
 import type { IniDocument, IniKey } from './ini-lines.js'
 import { findSection, pyStrip, scanIni, sectionItems } from './ini-lines.js'
-import { pyDirname, pyExpanduser, pyJoin, pyNormpath } from './py-path.js'
+import { pyDirname, pyExpanduser, pyJoin, pyNormpath } from '../python/posixpath.js'
 
 export type PyType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'NoneType'
 export type SettingValue = number | string | boolean | readonly string[] | null

@@ -9,8 +9,8 @@ import type { AggregationMethod } from '../whisper/format.js'
 import { fileSizeFor } from '../whisper/format.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import type { CarbonConf, ResolvedSettings } from './carbon-conf.js'
-import { pyJoin } from './py-path.js'
-import type { PyRegex } from './py-regex.js'
+import { pyJoin } from '../python/posixpath.js'
+import type { PyRegex } from '../python/regex.js'
 import type { RegexListFile } from './regex-list.js'
 import type { AggregationRule, StorageAggregation } from './storage-aggregation.js'
 import { activeAggregationRules } from './storage-aggregation.js'
@@ -126,7 +126,7 @@ function matches(
 
 /**
  * The first active schema rule whose pattern re.search-es `name`, or null for the built-in default.
- * @throws ConfigError when a rule that must be tried cannot be evaluated (see py-regex.ts)
+ * @throws ConfigError when a rule that must be tried cannot be evaluated (see python/regex.ts)
  */
 export function firstSchemaRule(schemas: StorageSchemas | null, name: string): SchemaRule | null {
   for (const rule of activeSchemaRules(schemas)) {

@@ -6,9 +6,9 @@
 // logged and skipped; any other exception (OverflowError, ValueError) escapes and stops carbon.
 
 import { pyStrip, splitLines } from './ini-lines.js'
-import type { PyRegex } from './py-regex.js'
-import { compilePythonRegex } from './py-regex.js'
-import type { RuleProblem, RuleStatus } from './storage-schemas.js'
+import type { PyRegex } from '../python/regex.js'
+import { compilePythonRegex } from '../python/regex.js'
+import type { RuleProblem, RuleStatus } from './rule-file.js'
 
 export interface ListEntry {
   line: number

@@ -14,8 +14,9 @@
 //    match nothing, matches every name that starts with L (`^L`), ends with it (`L$`), is it (`^L$`),
 //    or contains it (`L`); so it covers a later pattern whose runs guarantee that.
 
-import type { ParsedPattern, PyNode, PyRegex } from './py-regex.js'
-import { PY_FLAGS } from './py-regex.js'
+import type { PyRegex } from '../python/regex.js'
+import type { ParsedPattern, PyNode } from '../python/regex-parse.js'
+import { MAXREPEAT, PY_FLAGS, combineFlags } from '../python/regex-parse.js'
 
 interface Reach {
   /** Can match the empty string at position 0 of any name. */
@@ -27,14 +28,6 @@ interface Reach {
 }
 
 const NONE: Reach = { e0: false, ee: false, all: false }
-const MAXREPEAT = 4294967295
-
-function combine(flags: number, add: number, del: number): number {
-  let out = flags
-  if (add & (PY_FLAGS.ASCII | PY_FLAGS.UNICODE | PY_FLAGS.LOCALE))
-    out &= ~(PY_FLAGS.ASCII | PY_FLAGS.UNICODE | PY_FLAGS.LOCALE)
-  return (out | add) & ~del
-}
 
 /** A node matching every character except, at most, a newline. */
 function anyCharacter(node: PyNode): boolean {
@@ -164,7 +157,7 @@ function flatten(nodes: readonly PyNode[], flags: number): Element[][] | null {
         break
       }
       case 'subpattern': {
-        const inner = flatten(node.body, combine(flags, node.add, node.del))
+        const inner = flatten(node.body, combineFlags(flags, node.add, node.del))
         if (inner === null) return null
         const next: Element[][] = []
         for (const alternative of alternatives)

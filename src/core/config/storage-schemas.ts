@@ -11,61 +11,18 @@ import { InvalidConfigurationError } from '../errors.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { validateArchiveList } from '../whisper/retention.js'
 import type { IniDocument, IniKey } from './ini-lines.js'
-import { listedSectionOptions, scanIni } from './ini-lines.js'
-import type { PyRegex } from './py-regex.js'
-import { compilePythonRegex } from './py-regex.js'
-import { parseCarbonRetentionDef } from './retention.js'
+import { parseCarbonRetentionDef } from './carbon-retention.js'
+import type { RuleBase, RuleFile } from './rule-file.js'
+import { addProblem, compileRulePattern, readRuleFile, readRuleOptions } from './rule-file.js'
 
-/** Where a rule stands with carbon: used, skipped with a log line, or stopping carbon at startup. */
-export type RuleStatus = 'active' | 'skipped' | 'fatal'
-
-export type RuleProblemCode =
-  | 'no-section'
-  | 'interpolation'
-  | 'missing-retentions'
-  | 'missing-pattern'
-  | 'retention'
-  | 'regex'
-  | 'archive-list'
-  | 'x-files-factor'
-  | 'x-files-factor-range'
-  | 'aggregation-method'
-  | 'syntax'
-
-export interface RuleProblem {
-  code: RuleProblemCode
-  line: number
-  /** carbon's own log or exception message, as close as carbonkit can give it. */
-  message: string
-  /** What this problem alone makes carbon do with the rule (the rule's status is its first problem's). */
-  status?: Exclude<RuleStatus, 'active'>
-}
-
-export interface SchemaRule {
-  section: string
-  /** The header line carbon listed. */
-  line: number
-  pattern: string | null
-  patternLine: number | null
+export interface SchemaRule extends RuleBase {
   retentions: string | null
   retentionsLine: number | null
   /** The archives in the order written (carbon sorts a copy to validate; whisper sorts on create). */
   archives: ArchiveSpec[] | null
-  regex: PyRegex | null
-  status: RuleStatus
-  /** The problem carbon meets first, which decides the status. */
-  problem?: RuleProblem
-  /** Every problem of the rule, the first one first: carbon stops at one, a linter reports them all. */
-  problems: RuleProblem[]
 }
 
-export interface StorageSchemas {
-  file: string
-  doc: IniDocument
-  rules: SchemaRule[]
-  /** What stops carbon-cache, in the order carbon meets it; null when the file loads. */
-  fatal: RuleProblem | null
-}
+export type StorageSchemas = RuleFile<SchemaRule>
 
 /** storage.defaultSchema: 7 days of minutely data, appended after every file's rules. */
 export const DEFAULT_SCHEMA_ARCHIVES: readonly ArchiveSpec[] = [[60, 60 * 24 * 7]]
@@ -98,20 +55,6 @@ export function checkArchiveList(
   }
 }
 
-/** Record a problem; the first one decides what carbon does with the rule. */
-export function addProblem(
-  rule: { status: RuleStatus; problem?: RuleProblem; problems: RuleProblem[] },
-  status: Exclude<RuleStatus, 'active'>,
-  problem: Omit<RuleProblem, 'status'>,
-): void {
-  const recorded: RuleProblem = { ...problem, status }
-  rule.problems.push(recorded)
-  if (rule.problem === undefined) {
-    rule.problem = recorded
-    rule.status = status
-  }
-}
-
 // carbon stops at a rule's first problem (in this order: retentions, pattern, archive list); the
 // evaluation goes on, so that every problem of the rule is known, but the first decides the status.
 function evaluateSection(doc: IniDocument, name: string, line: number): SchemaRule {
@@ -127,17 +70,10 @@ function evaluateSection(doc: IniDocument, name: string, line: number): SchemaRu
     status: 'active',
     problems: [],
   }
-  const options = listedSectionOptions(doc, name)
-  if (!options.ok) {
-    addProblem(rule, 'fatal', {
-      code: options.line === null ? 'no-section' : 'interpolation',
-      line: options.line ?? line,
-      message: options.message,
-    })
-    return rule
-  }
-  const pattern = options.options.get('pattern')
-  const retentions = options.options.get('retentions')
+  const options = readRuleOptions(doc, rule)
+  if (!options) return rule
+  const pattern = options.get('pattern')
+  const retentions = options.get('retentions')
   rule.pattern = pattern?.value ?? null
   rule.patternLine = keyLine(pattern?.key)
   rule.retentions = retentions?.value ?? null
@@ -163,17 +99,7 @@ function evaluateSection(doc: IniDocument, name: string, line: number): SchemaRu
     }
     if (!rule.problems.some((p) => p.code === 'retention')) rule.archives = archives
   }
-  if (!rule.pattern) {
-    addProblem(rule, 'skipped', {
-      code: 'missing-pattern',
-      line: rule.patternLine ?? line,
-      message: `Schema ${name} missing 'pattern', skipping`,
-    })
-  } else {
-    rule.regex = compilePythonRegex(rule.pattern)
-    if (!rule.regex.valid)
-      addProblem(rule, 'fatal', { code: 'regex', line: rule.patternLine!, message: rule.regex.error.message })
-  }
+  compileRulePattern(rule, `Schema ${name} missing 'pattern', skipping`)
   if (rule.archives && retentions) {
     const check = checkArchiveList(rule.archives)
     if (!check.ok) {
@@ -194,19 +120,7 @@ export function pythonTitle(s: string): string {
 
 /** Parse storage-schemas.conf text. Never throws. */
 export function parseStorageSchemas(text: string, file: string): StorageSchemas {
-  const doc = scanIni(text)
-  // When configparser refuses the file carbon has no rules at all; they are still evaluated (each
-  // listed name once) so that a linter can report their problems too.
-  const seen = new Set<string>()
-  const listed = doc.fatal
-    ? doc.listedSections.filter(({ name }) => !seen.has(name) && Boolean(seen.add(name)))
-    : doc.listedSections
-  const rules = listed.map(({ name, line }) => evaluateSection(doc, name, line))
-  if (doc.fatal) {
-    return { file, doc, rules, fatal: { code: 'syntax', line: doc.fatal.line, message: doc.fatal.message } }
-  }
-  const fatalRule = rules.find((r) => r.status === 'fatal')
-  return { file, doc, rules, fatal: fatalRule?.problem ?? null }
+  return readRuleFile(text, file, evaluateSection)
 }
 
 /** The rules carbon matches metrics against, in order (the built-in default is not included). */

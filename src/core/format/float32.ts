@@ -2,7 +2,7 @@
 // Python (and the whisper scripts) print that as the double it widens to, 0.10000000149011612; for
 // people carbonkit prints the shortest decimal that reads back to the same float32, 0.1.
 
-import { formatRepr } from '../py-format.js'
+import { formatRepr } from '../python/format.js'
 
 /** The shortest decimal that rounds to the same float32 as `value`, in Python's repr style (`0.5`, `1.0`). */
 export function formatFloat32(value: number): string {

@@ -17,7 +17,7 @@
 // (and protocols 1 to 5 of the same data) are read by pickle-fast.ts straight from the bytes; any
 // other frame goes through decodePickle, with the same results.
 
-import { parsePythonFloat } from '../py-parse.js'
+import { parsePythonFloat } from '../python/parse.js'
 import type { PickleDecodeOptions, PickleValue } from './pickle.js'
 import { OP, PickleError, PickleWriter, decodePickle, describePickleValue } from './pickle.js'
 import type { NameSource } from './pickle-fast.js'

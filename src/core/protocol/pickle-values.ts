@@ -6,7 +6,7 @@
 // Dict keys compare the JavaScript way (SameValueZero): two equal tuples are two keys, and 1 and
 // True are different keys. Shared references and cycles come back as shared references and cycles.
 
-import { formatRepr } from '../py-format.js'
+import { formatRepr } from '../python/format.js'
 
 export type PickleValue =
   | null

@@ -17,8 +17,8 @@
 // with a reason and goes on: the caller decides what to log and count.
 
 import { InvalidArgumentError } from '../errors.js'
-import { formatFixed, formatRepr } from '../py-format.js'
-import { parsePythonFloat, parsePythonFloatAscii, splitPythonWhitespace } from '../py-parse.js'
+import { formatFixed, formatRepr } from '../python/format.js'
+import { parsePythonFloat, parsePythonFloatAscii, splitPythonWhitespace } from '../python/parse.js'
 import type { MetricPoint, Now } from './points.js'
 import { checkMetricName, meansNow, readNow } from './points.js'
 

@@ -7,7 +7,7 @@
 // 8192 bytes, the most carbon reads of one datagram. Plaintext: one write per batch.
 
 import { InvalidArgumentError } from '../errors.js'
-import { parsePythonFloat } from '../py-parse.js'
+import { parsePythonFloat } from '../python/parse.js'
 import type { ConnectionOptions, Endpoint, Sender } from './client.js'
 import { createSender, formatEndpoint } from './client.js'
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame } from './framing.js'

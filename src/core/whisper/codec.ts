@@ -2,7 +2,7 @@
 // dump, update, check, resize and the daemon all go through here. Pure: no I/O, no clock.
 
 import { CorruptFileError, InvalidAggregationMethodError, InvalidXFilesFactorError } from '../errors.js'
-import { formatRepr } from '../py-format.js'
+import { formatRepr } from '../python/format.js'
 import type { AggregationMethod } from './format.js'
 import {
   AGGREGATION_TYPES,

@@ -2,7 +2,7 @@
 // `timestamp:value` lines of `wsp dump --raw`. Numbers follow Python's int() and float(). Pure.
 
 import { InvalidArgumentError, MalformedInputError } from '../errors.js'
-import { parsePythonFloat, parsePythonInt } from '../py-parse.js'
+import { parsePythonFloat, parsePythonInt } from '../python/parse.js'
 import type { Point } from './update.js'
 
 function parsePoint(text: string, now: number): Point | string {

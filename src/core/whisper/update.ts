@@ -24,7 +24,7 @@ import { decodePointTimestamp, decodePointValue, encodePoint, isStorableTimestam
 import type { WhisperFile } from './file.js'
 import { flushFile, readAt, withWhisperFile, writeAt } from './file.js'
 import { POINT_SIZE, alignTimestamp, mod } from './format.js'
-import { pythonSetOrder } from '../py-set.js'
+import { pythonSetOrder } from '../python/set-order.js'
 
 /** A point as given: timestamp (epoch seconds, truncated to an integer) and value. */
 export type Point = readonly [timestamp: number, value: number]

@@ -2,7 +2,8 @@
 // GitHub Actions annotations, and the size of one metric file per schema. The JSON form is the
 // report itself.
 
-import type { LintReport, SchemaSummary, Severity } from '../../../core/config/lint.js'
+import type { LintReport, SchemaSummary } from '../../../core/config/lint.js'
+import type { Severity } from '../../../core/config/lint/rule-table.js'
 import type { Context } from '../../shared/context.js'
 import { renderTable } from '../../shared/table.js'
 import { formatBytes } from './bytes.js'

@@ -1,4 +1,4 @@
-import { formatRepr } from '../../../core/py-format.js'
+import { formatRepr } from '../../../core/python/format.js'
 import type { QueryResult } from '../../../core/protocol/query.js'
 import type { Context } from '../../shared/context.js'
 import { renderTable } from '../../shared/table.js'

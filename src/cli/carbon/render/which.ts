@@ -2,7 +2,7 @@
 // writes. The JSON form is the same report.
 
 import type { MetricMatch, WhichReport } from '../../../core/config/match.js'
-import { formatRepr } from '../../../core/py-format.js'
+import { formatRepr } from '../../../core/python/format.js'
 import type { Context } from '../../shared/context.js'
 import { formatDuration } from '../../wsp/render/duration.js'
 import { formatBytes } from './bytes.js'

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { InvalidXFilesFactorError } from '../../../core/errors.js'
-import { parsePythonFloat } from '../../../core/py-parse.js'
+import { parsePythonFloat } from '../../../core/python/parse.js'
 import type { AggregationChange } from '../../../core/whisper/set-aggregation.js'
 import { checkAggregation } from '../../../core/whisper/set-aggregation.js'
 import type { Context } from '../../shared/context.js'

@@ -1,4 +1,4 @@
-import { formatRepr } from '../../../core/py-format.js'
+import { formatRepr } from '../../../core/python/format.js'
 import type { TreeRun } from '../../../core/tree/run.js'
 import type { AggregationChange } from '../../../core/whisper/set-aggregation.js'
 import type { Context } from '../../shared/context.js'

@@ -1,4 +1,4 @@
-import { formatFixed } from '../../../core/py-format.js'
+import { formatFixed } from '../../../core/python/format.js'
 import type { CreateResult } from '../../../core/whisper/create.js'
 import type { Estimate } from '../../../core/whisper/estimate.js'
 

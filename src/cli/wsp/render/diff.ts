@@ -1,6 +1,6 @@
 // whisper-diff's four output forms (pretty, columns, summary, JSON), line for line.
 
-import { formatOptionalRepr, padLeft } from '../../../core/py-format.js'
+import { formatOptionalRepr, padLeft } from '../../../core/python/format.js'
 import type { DiffResult } from '../../../core/whisper/diff.js'
 import { pythonJson } from './python.js'
 

@@ -3,8 +3,8 @@
 // and JSON Lines. With --archive, only that archive's points (the header stays whole).
 // Constant memory: one 64 KiB chunk of the file at a time.
 
-import { formatGeneral, formatRepr } from '../../../core/py-format.js'
-import { writeGeneral } from '../../../core/py-format.js'
+import { formatGeneral, formatRepr } from '../../../core/python/format.js'
+import { writeGeneral } from '../../../core/python/format.js'
 import { decodePointTimestamp, decodePointValue } from '../../../core/whisper/codec.js'
 import type { Dump } from '../../../core/whisper/dump.js'
 import type { WhisperInfo } from '../../../core/whisper/info.js'

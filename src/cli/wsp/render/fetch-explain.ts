@@ -2,7 +2,7 @@
 // the nulls are null, one `explain:` line each (on stderr, beside the data on stdout). Times follow
 // --pretty as the data's do. --json puts the same data in the document's "explain" object.
 
-import { formatGeneral } from '../../../core/py-format.js'
+import { formatGeneral } from '../../../core/python/format.js'
 import type { FetchExplanation, NullRun, Present } from '../../../core/whisper/explain-fetch.js'
 import { formatDuration } from './duration.js'
 import { timeLabel } from './time-label.js'

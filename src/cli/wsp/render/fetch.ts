@@ -2,7 +2,7 @@
 // with valid JSON values (NaN and infinities become null). Streamed in chunks: a 1s:30d file is 2.6
 // million lines.
 
-import { formatFixed, formatRepr } from '../../../core/py-format.js'
+import { formatFixed, formatRepr } from '../../../core/python/format.js'
 import type { DropMode, FetchColumns } from '../../../core/whisper/fetch.js'
 import { keepValue } from '../../../core/whisper/fetch.js'
 import type { FetchExplanation } from '../../../core/whisper/explain-fetch.js'

@@ -1,6 +1,6 @@
 import type { TreeRun } from '../../../core/tree/run.js'
 import type { FillResult } from '../../../core/whisper/fill.js'
-import { formatRepr } from '../../../core/py-format.js'
+import { formatRepr } from '../../../core/python/format.js'
 import type { Context } from '../../shared/context.js'
 import { renderTreeSummary } from './tree.js'
 

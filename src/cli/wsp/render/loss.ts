@@ -1,7 +1,7 @@
 // How resize and audit say what a change discards: how many points, when, and why, naming
 // xFilesFactor when it is the cause (the article's trap: sparse data rolled up under 0.5).
 
-import { formatRepr } from '../../../core/py-format.js'
+import { formatRepr } from '../../../core/python/format.js'
 import type { LostPoints } from '../../../core/whisper/resize.js'
 
 function points(n: number): string {

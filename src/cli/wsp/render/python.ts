@@ -1,7 +1,7 @@
 // Python's str() and json.dumps() of whisper-info's dict, so `wsp info --json` and `wsp info f field`
 // print what whisper-info prints. Float-typed fields are named: JavaScript cannot tell 1.0 from 1.
 
-import { formatRepr } from '../../../core/py-format.js'
+import { formatRepr } from '../../../core/python/format.js'
 
 type Value = string | number | boolean | null | readonly Value[] | { readonly [key: string]: Value }
 

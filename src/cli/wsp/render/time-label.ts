@@ -1,4 +1,4 @@
-import { formatCtime, formatStrftime } from '../../../core/py-format.js'
+import { formatCtime, formatStrftime } from '../../../core/python/format.js'
 
 /** The timestamp column of whisper-fetch and whisper-dump: epoch, or with --pretty ctime / strftime. */
 export function timeLabel(timestamp: number, pretty: boolean, timeFormat: string | undefined): string {

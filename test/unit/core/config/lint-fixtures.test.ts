@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
-import { RULE_IDS } from '../../../../src/core/config/lint.js'
+import { RULE_IDS } from '../../../../src/core/config/lint/rule-table.js'
 import { lintPaths } from '../../../../src/core/config/lint-paths.js'
 import { FIXTURES } from '../../../helpers/paths.js'
 

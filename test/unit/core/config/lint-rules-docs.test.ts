@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { LINT_RULES } from '../../../../src/core/config/lint.js'
+import { LINT_RULES } from '../../../../src/core/config/lint/rule-table.js'
 import { ROOT } from '../../../helpers/paths.js'
 
 /** Text as groff needs it in a paragraph: backslashes and hyphens escaped, no control line. */

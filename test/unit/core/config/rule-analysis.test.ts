@@ -5,8 +5,8 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { compilePythonRegex } from '../../../../src/core/config/py-regex.js'
-import type { ParsedPattern } from '../../../../src/core/config/py-regex.js'
+import { compilePythonRegex } from '../../../../src/core/python/regex.js'
+import type { ParsedPattern } from '../../../../src/core/python/regex-parse.js'
 import { exampleNames, isCatchAll, shadowedBy } from '../../../../src/core/config/rule-analysis.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'

@@ -18,8 +18,8 @@ import {
   parsePlaintext,
 } from '../../../../src/core/protocol/plaintext.js'
 import type { MetricPoint } from '../../../../src/core/protocol/points.js'
-import { formatRepr } from '../../../../src/core/py-format.js'
-import { parsePythonFloat } from '../../../../src/core/py-parse.js'
+import { formatRepr } from '../../../../src/core/python/format.js'
+import { parsePythonFloat } from '../../../../src/core/python/parse.js'
 import type { OraclePoint } from '../../../helpers/protocol-oracle.js'
 import { ProtocolOracle } from '../../../helpers/protocol-oracle.js'
 import type { Random } from '../../../helpers/random.js'

@@ -5,7 +5,8 @@
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { compilePythonRegex, extraCases } from '../../../../src/core/config/py-regex.js'
+import { compilePythonRegex } from '../../../../src/core/python/regex.js'
+import { extraCases } from '../../../../src/core/python/regex-case.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
 import { WhisperOracle, needsReference } from '../../../helpers/reference.js'
@@ -284,7 +285,7 @@ function randomText(r: Random): string {
   return out
 }
 
-describe('py-regex against CPython re', needsReference('carbon'), () => {
+describe('python/regex against CPython re', needsReference('carbon'), () => {
   let oracle: WhisperOracle
   const seed = runSeed()
   before(() => {

@@ -7,9 +7,9 @@ import {
   formatGeneral,
   formatRepr,
   formatStrftime,
-} from '../../../src/core/py-format.js'
-import { createRandom, runSeed } from '../../helpers/random.js'
-import { REFERENCE_PYTHON } from '../../helpers/reference.js'
+} from '../../../../src/core/python/format.js'
+import { createRandom, runSeed } from '../../../helpers/random.js'
+import { REFERENCE_PYTHON } from '../../../helpers/reference.js'
 
 // [value, repr, '%f', '%10.35g', '%g'] as Python 3.11 prints them.
 const CASES: [number, string, string, string, string][] = [

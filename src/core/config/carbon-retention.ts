@@ -1,6 +1,7 @@
 // carbon 1.1.7's own retention parser (carbon.util.parseRetentionDef and storage.Archive), which is
 // stricter than whisper's: units are exactly s, m, h, d, w and y (whisper's tools also take `sec`,
 // `min`, `hours`...), so a file validate-storage-schemas calls valid can stop carbon-cache. Pure.
+// whisper's parser, which wsp uses, is ../whisper/retention.ts.
 
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { pyStrip } from './ini-lines.js'

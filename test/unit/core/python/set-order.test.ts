@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
-import { pythonSetOrder } from '../../../src/core/py-set.js'
-import { createRandom, runSeed } from '../../helpers/random.js'
-import { REFERENCE_PYTHON } from '../../helpers/reference.js'
+import { pythonSetOrder } from '../../../../src/core/python/set-order.js'
+import { createRandom, runSeed } from '../../../helpers/random.js'
+import { REFERENCE_PYTHON } from '../../../helpers/reference.js'
 
 test('small sets iterate in table order (hash & 7)', () => {
   // CPython: {16, 1, 9} -> slot 0: 16, slot 1: 1, slot 2: 9 (9 & 7 = 1 is taken, linear probe)

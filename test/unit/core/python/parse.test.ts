@@ -9,10 +9,10 @@ import {
   parsePythonFloatAscii,
   parsePythonInt,
   splitPythonWhitespace,
-} from '../../../src/core/py-parse.js'
-import { ProtocolOracle } from '../../helpers/protocol-oracle.js'
-import { createRandom, runSeed } from '../../helpers/random.js'
-import { f2h, needsReference } from '../../helpers/reference.js'
+} from '../../../../src/core/python/parse.js'
+import { ProtocolOracle } from '../../../helpers/protocol-oracle.js'
+import { createRandom, runSeed } from '../../../helpers/random.js'
+import { f2h, needsReference } from '../../../helpers/reference.js'
 
 test("float() accepts what Python's float() accepts", () => {
   const accepted: [string, number][] = [
