@@ -66,6 +66,7 @@ const POLL_MS = 100
 const CLOSE_TIMEOUT_MS = 120_000
 /** With everything sent, the disk watch gives up after this long without a new file complete. */
 const STALL_MS = 30_000
+/** go-carbon's workers; carbon serve runs with its defaults (one writer per core, at most 4). */
 const WRITERS = 2
 
 const SOAK_METRICS = 50_000
@@ -458,11 +459,9 @@ async function startCarbonkit(
   })
   fs.writeFileSync(path.join(conf, 'storage-schemas.conf'), schemas)
   // Ports 0 (startServe's default): the bound ports come from the 'listening' event.
-  const serve = await startServe(
-    { after: () => undefined },
-    ['--config', path.join(conf, 'carbon.conf'), '--writers', String(WRITERS)],
-    { baseEnv: benchEnv() },
-  )
+  const serve = await startServe({ after: () => undefined }, ['--config', path.join(conf, 'carbon.conf')], {
+    baseEnv: benchEnv(),
+  })
   const pid = serve.child.pid!
   live.add(pid)
   let stopping = false
@@ -1235,7 +1234,7 @@ async function main(): Promise<void> {
   const sender = new Sender()
   const failures: string[] = []
   process.stdout.write(
-    `carbon serve (--writers ${WRITERS}) against carbon-cache 1.1.7${GO_CARBON_BIN ? ` and go-carbon (${GO_CARBON_BIN})` : ''}: ${METRICS.toLocaleString('en')} metrics x ${POINTS_PER_METRIC} points, schema ${SCHEMA}, ${RUNS} run(s) per server per case, alternating\n`,
+    `carbon serve (default settings: WAL on, writers per core) against carbon-cache 1.1.7${GO_CARBON_BIN ? ` and go-carbon (${GO_CARBON_BIN})` : ''}: ${METRICS.toLocaleString('en')} metrics x ${POINTS_PER_METRIC} points, schema ${SCHEMA}, ${RUNS} run(s) per server per case, alternating\n`,
   )
   const startedMs = nowMs()
   try {
