@@ -45,7 +45,7 @@ def make(name, archives, xff, method, batches, fetches):
         entry = {'from': frm, 'until': until, 'archiveToSelect': select,
                  'result': None if r is None else {'timeInfo': list(r[0]), 'values': [f2h(v) for v in r[1]]}}
         if r is not None and len(r[1]) != (r[0][1] - r[0][0]) // r[0][2]:
-            # whisper's length quirk (whisper.md 2.10): also read the window in pieces no longer than the
+            # whisper's length quirk (file_fetch in whisper.py): also read the window in pieces no longer than the
             # archive, where whisper is right; carbonkit must return their concatenation.
             (start, end, step) = r[0]
             points = [a for a in whisper.info(path)['archives'] if a['secondsPerPoint'] == step][0]['points']

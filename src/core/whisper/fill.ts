@@ -6,7 +6,7 @@
 // as if they had been sent to the destination) and aggregated with the destination's method and
 // xFilesFactor into coarser archives. Source data coarser than an archive is never written into it
 // (whisper-fill writes hourly values as single minute points).
-// Unlike whisper-fill (whisper.md §3.7): 0.0 is data, not a gap; single-interval gaps and gaps up to
+// Unlike whisper-fill (README.md, Differences): 0.0 is data, not a gap; single-interval gaps and gaps up to
 // now are filled; the first point after a gap is never overwritten; a missing file is an error.
 
 import { aggregate } from './aggregate.js'

@@ -1,4 +1,4 @@
-// whisper-resize, done right (whisper.md §3.9). Each new archive is built from the old file's data:
+// whisper-resize, done right (its bugs are listed in README.md, Differences). Each new archive is built from the old file's data:
 // every interval of a new archive comes from the finest old archive that has data for it at the same
 // or a finer step — copied when the steps match, aggregated over the aligned bucket with the new
 // method and xFilesFactor when the new step is coarser. Old data never goes into a finer new archive

@@ -1,4 +1,4 @@
-// whisper's update and update_many, byte for byte. The rules (whisper.md §2.7-2.9):
+// whisper's update and update_many, byte for byte. The rules (whisper.py's update, update_many and __archive_update_many):
 // - a point goes to the first archive whose retention covers its age (now - timestamp); update
 //   refuses future points and age >= maxRetention, update_many keeps future points in archive 0 and
 //   silently drops points older than every archive;

@@ -245,7 +245,7 @@ with open(path, 'r+b') as fh:
     assert.deepEqual(contents(ours), contents(src))
     // whisper-fill agrees on the minute archive, but for the first point after the leading gap: it
     // fetches that gap from the source's hourly archive and writes the hourly average over the
-    // minute value (whisper.md §3.7; carbonkit keeps the minute value).
+    // minute value (whisper-fill's bug; carbonkit keeps the minute value).
     const first = contents(ours)[0]![0]!
     assert.deepEqual(
       contents(ours)[0]!.slice(1),

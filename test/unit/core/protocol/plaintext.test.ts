@@ -1,5 +1,5 @@
 // The plaintext protocol against carbon 1.1.7's own MetricLineReceiver and MetricDatagramReceiver
-// (driven through carbon_oracle.py): carbon.md §1.1's table, then seeded random lines and chunkings.
+// (driven through carbon_oracle.py): the table of carbon's LineReceiver cases below, then seeded random lines and chunkings.
 // Where carbon drops the connection, the points before must agree and carbonkit must report that
 // line with a reason and go on. Replay a random failure with CARBONKIT_SEED=<seed>.
 
@@ -88,7 +88,7 @@ async function compareStream(
   }
 }
 
-// carbon.md §1.1, row by row.
+// carbon's LineReceiver (carbon/protocols.py), case by case.
 const TABLE: [string, string | Buffer][] = [
   ['a plain line', 'a.b 1.5 1700000000\n'],
   ['\\r\\n line ends', 'a 1 2\r\nb 3 4\r\n'],

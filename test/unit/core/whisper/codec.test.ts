@@ -24,7 +24,7 @@ const ARCHIVES: [number, number][] = [
 ]
 
 describe('header codec', () => {
-  test("encodes whisper's bytes (whisper.md §1.1 hexdump)", () => {
+  test("encodes whisper's bytes (a hexdump of a file whisper.py created)", () => {
     const header = encodeHeader(ARCHIVES, 0.3, 'max')
     assert.equal(
       header.toString('hex'),

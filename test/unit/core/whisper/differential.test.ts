@@ -265,7 +265,7 @@ describe('whisper core against python3-whisper', needsReference(), () => {
           if (theirResult.values.length === expectedLength) {
             assert.deepEqual(mineResult.values, theirResult.values, label)
           } else {
-            // whisper's length quirk (whisper.md §2.10): compare against windows no longer than the archive.
+            // whisper's length quirk (file_fetch in whisper.py): compare against windows no longer than the archive.
             assert.equal(mineResult.values.length, expectedLength, label)
             const points = archives.find(([s]) => s === step)![1]
             for (let k = 0; k < expectedLength; k += points) {

@@ -10,7 +10,7 @@ import { fetch, fetchColumns, keepValue } from '../../../../src/core/whisper/fet
 import { updateMany } from '../../../../src/core/whisper/update.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
-const NOW = 999999900 // aligned to 300, as in whisper.md §2.10
+const NOW = 999999900 // aligned to 300, as in the verified windows below
 
 function timeInfo(result: ReturnType<typeof fetch>): [number, number, number] | null {
   return result && [result.timeInfo.fromInterval, result.timeInfo.untilInterval, result.timeInfo.step]
@@ -49,7 +49,7 @@ describe('fetch', () => {
     assert.deepEqual(result.values, [null])
   })
 
-  test("whisper.md §2.10's verified windows", (t) => {
+  test("file_fetch's windows, verified against whisper.py", (t) => {
     const file = path.join(tempDir(t), 'db.wsp')
     create(file, [
       [60, 10],

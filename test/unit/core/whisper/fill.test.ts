@@ -1,4 +1,4 @@
-// fill: hand-computed expectations for whisper.md §3.7's example (where whisper-fill is wrong) and the
+// fill: hand-computed expectations for whisper-fill's wrong answers (README.md, Differences) and the
 // equivalents of carbonate's fill tests.
 
 import assert from 'node:assert/strict'
@@ -17,7 +17,7 @@ function values(file: string, from: number, until: number): (number | null)[] {
   return fetch(file, from, until, { now: T })!.values
 }
 
-test('every gap is filled, 0.0 is data, the point after a gap is kept (whisper.md §3.7, fixed)', (t) => {
+test('every gap is filled, 0.0 is data, the point after a gap is kept (the whisper-fill bug, fixed)', (t) => {
   const dir = tempDir(t)
   const src = path.join(dir, 'src.wsp')
   const dst = path.join(dir, 'dst.wsp')

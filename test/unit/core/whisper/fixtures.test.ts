@@ -37,7 +37,7 @@ interface FetchFixture {
     until: number
     archiveToSelect: string | null
     result: { timeInfo: [number, number, number]; values: (string | null)[] } | null
-    /** Set where whisper returns a short list (whisper.md §2.10): the window read in archive-sized pieces. */
+    /** Set where whisper returns a short list (file_fetch's length quirk in whisper.py): the window read in archive-sized pieces. */
     valuesInPieces?: (string | null)[]
   }[]
 }

@@ -1,4 +1,4 @@
-// resize: hand-computed expectations for each whisper-resize bug of whisper.md §3.9, the report of
+// resize: hand-computed expectations for each whisper-resize bug listed in README.md, Differences, the report of
 // what cannot be held, and the file handling (backup, --newfile, dry run, mode).
 
 import assert from 'node:assert/strict'

@@ -15,7 +15,7 @@ function throwsWith(fn: () => unknown, type: new (...args: never[]) => Error, me
 }
 
 describe('parseRetentionDef', () => {
-  test('test_valid_retentions and the verified table of whisper.md §2.3', () => {
+  test('test_valid_retentions and a table verified against parseRetentionDef in whisper.py', () => {
     const table: [string, [number, number]][] = [
       ['60:10', [60, 10]],
       ['10:60', [10, 60]],
