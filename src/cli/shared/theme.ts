@@ -32,7 +32,6 @@ export function colorWanted(
   isTTY: boolean | undefined,
 ): boolean {
   if (argv.includes('--no-color')) return false
-  if (argv.includes('--color')) return true
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false'
   return Boolean(isTTY) && env.TERM !== 'dumb'
