@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import dgram from 'node:dgram'
+import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
@@ -175,4 +176,36 @@ export function readTreeWithReference(
   })
   if (result.status !== 0) throw new Error(result.stderr)
   return JSON.parse(result.stdout) as Record<string, TreeFile>
+}
+
+/**
+ * A carbon.conf for a test daemon under `root`, with storage-schemas.conf (a 60s:1d catch-all unless
+ * given) and storage-aggregation.conf (when given) beside it: everything on 127.0.0.1, no write limit
+ * unless `settings` says otherwise. Returns the carbon.conf's path.
+ */
+export function writeServeConfig(
+  root: string,
+  files: { settings?: Record<string, string>; schemas?: string; aggregation?: string } = {},
+): string {
+  const dir = path.join(root, 'conf')
+  fs.mkdirSync(dir, { recursive: true })
+  const storage = path.join(root, 'storage')
+  const settings = {
+    STORAGE_DIR: storage,
+    LOCAL_DATA_DIR: path.join(storage, 'whisper'),
+    LINE_RECEIVER_INTERFACE: '127.0.0.1',
+    PICKLE_RECEIVER_INTERFACE: '127.0.0.1',
+    CACHE_QUERY_INTERFACE: '127.0.0.1',
+    UDP_RECEIVER_INTERFACE: '127.0.0.1',
+    MAX_UPDATES_PER_SECOND: '100000',
+    ...files.settings,
+  }
+  const conf = ['[cache]', ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`), ''].join('\n')
+  fs.writeFileSync(path.join(dir, 'carbon.conf'), conf)
+  fs.writeFileSync(
+    path.join(dir, 'storage-schemas.conf'),
+    files.schemas ?? '[default]\npattern = .*\nretentions = 60s:1d\n',
+  )
+  if (files.aggregation) fs.writeFileSync(path.join(dir, 'storage-aggregation.conf'), files.aggregation)
+  return path.join(dir, 'carbon.conf')
 }

@@ -4,14 +4,12 @@
 // the values it shows must be exactly what the nodes hold, points still in a cache included.
 
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import path from 'node:path'
 import { test } from 'node:test'
 import { startGraphiteWeb } from '../../helpers/graphite-web.js'
 import { request } from '../../helpers/http.js'
 import { needsReference } from '../../helpers/reference.js'
 import type { Serve } from '../../helpers/serve.js'
-import { sendTcp, startServe } from '../../helpers/serve.js'
+import { sendTcp, startServe, writeServeConfig } from '../../helpers/serve.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const graphiteWeb = needsReference('graphite.render')
@@ -20,30 +18,12 @@ const NOW = Math.floor(Date.now() / 1000)
 /** 60-aligned, 20 minutes ago: written at once (the nodes hold points younger than 5 minutes). */
 const T0 = NOW - (NOW % 60) - 1200
 
+/** A node of the cluster: 10s:2h,60s:1d for acc.*, fresh points held in the cache for 5 minutes. */
 function nodeConfig(root: string): string {
-  const dir = path.join(root, 'conf')
-  fs.mkdirSync(dir, { recursive: true })
-  const storage = path.join(root, 'storage')
-  const settings = {
-    STORAGE_DIR: storage,
-    LOCAL_DATA_DIR: path.join(storage, 'whisper'),
-    LINE_RECEIVER_INTERFACE: '127.0.0.1',
-    PICKLE_RECEIVER_INTERFACE: '127.0.0.1',
-    CACHE_QUERY_INTERFACE: '127.0.0.1',
-    MAX_UPDATES_PER_SECOND: '100000',
-    CARBON_METRIC_INTERVAL: '0',
-    CACHE_WRITE_STRATEGY: 'timesorted',
-    MIN_TIMESTAMP_LAG: '300',
-  }
-  fs.writeFileSync(
-    path.join(dir, 'carbon.conf'),
-    ['[cache]', ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`), ''].join('\n'),
-  )
-  fs.writeFileSync(
-    path.join(dir, 'storage-schemas.conf'),
-    '[acc]\npattern = ^acc\\.\nretentions = 10s:2h,60s:1d\n',
-  )
-  return path.join(dir, 'carbon.conf')
+  return writeServeConfig(root, {
+    settings: { CARBON_METRIC_INTERVAL: '0', CACHE_WRITE_STRATEGY: 'timesorted', MIN_TIMESTAMP_LAG: '300' },
+    schemas: '[acc]\npattern = ^acc\\.\nretentions = 10s:2h,60s:1d\n',
+  })
 }
 
 async function startNode(t: Parameters<typeof tempDir>[0], lines: string[]): Promise<Serve> {

@@ -4,13 +4,12 @@
 
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { startGraphiteWeb } from '../../helpers/graphite-web.js'
 import { request } from '../../helpers/http.js'
 import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
-import { sendTcp, startServe } from '../../helpers/serve.js'
+import { sendTcp, startServe, writeServeConfig } from '../../helpers/serve.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const graphiteWeb = needsReference('graphite.intervals')
@@ -35,34 +34,13 @@ function unpickle(bytes: Buffer): unknown {
   return JSON.parse(result.stdout) as unknown
 }
 
+/** A node of the cluster: 10s:2h,60s:1d for acc.*, fresh points held in the cache for 5 minutes. */
 function nodeConfig(root: string): string {
-  const dir = path.join(root, 'conf')
-  fs.mkdirSync(dir, { recursive: true })
-  const storage = path.join(root, 'storage')
-  const settings = {
-    STORAGE_DIR: storage,
-    LOCAL_DATA_DIR: path.join(storage, 'whisper'),
-    LINE_RECEIVER_INTERFACE: '127.0.0.1',
-    PICKLE_RECEIVER_INTERFACE: '127.0.0.1',
-    CACHE_QUERY_INTERFACE: '127.0.0.1',
-    MAX_UPDATES_PER_SECOND: '100000',
-    CARBON_METRIC_INTERVAL: '0',
-    CACHE_WRITE_STRATEGY: 'timesorted',
-    MIN_TIMESTAMP_LAG: '300',
-  }
-  fs.writeFileSync(
-    path.join(dir, 'carbon.conf'),
-    ['[cache]', ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`), ''].join('\n'),
-  )
-  fs.writeFileSync(
-    path.join(dir, 'storage-schemas.conf'),
-    '[acc]\npattern = ^acc\\.\nretentions = 10s:2h,60s:1d\n',
-  )
-  fs.writeFileSync(
-    path.join(dir, 'storage-aggregation.conf'),
-    '[sum]\npattern = \\.count$\nxFilesFactor = 0\naggregationMethod = sum\n',
-  )
-  return path.join(dir, 'carbon.conf')
+  return writeServeConfig(root, {
+    settings: { CARBON_METRIC_INTERVAL: '0', CACHE_WRITE_STRATEGY: 'timesorted', MIN_TIMESTAMP_LAG: '300' },
+    schemas: '[acc]\npattern = ^acc\\.\nretentions = 10s:2h,60s:1d\n',
+    aggregation: '[sum]\npattern = \\.count$\nxFilesFactor = 0\naggregationMethod = sum\n',
+  })
 }
 
 interface PickledSeries {

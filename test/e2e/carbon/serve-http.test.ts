@@ -9,37 +9,17 @@ import { test } from 'node:test'
 import { decodeMessage, encodeMessage } from '../../../src/core/http/proto.js'
 import { request, unpickle } from '../../helpers/http.js'
 import type { Serve } from '../../helpers/serve.js'
-import { sendTcp, startServe } from '../../helpers/serve.js'
+import { sendTcp, startServe, writeServeConfig } from '../../helpers/serve.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 function configDir(root: string, settings: Record<string, string> = {}): string {
-  const dir = path.join(root, 'conf')
-  fs.mkdirSync(dir, { recursive: true })
-  const storage = path.join(root, 'storage')
-  const lines = {
-    STORAGE_DIR: storage,
-    LOCAL_DATA_DIR: path.join(storage, 'whisper'),
-    LINE_RECEIVER_INTERFACE: '127.0.0.1',
-    PICKLE_RECEIVER_INTERFACE: '127.0.0.1',
-    CACHE_QUERY_INTERFACE: '127.0.0.1',
-    MAX_UPDATES_PER_SECOND: '100000',
-    CARBON_METRIC_INTERVAL: '0',
-    ...settings,
-  }
-  fs.writeFileSync(
-    path.join(dir, 'carbon.conf'),
-    ['[cache]', ...Object.entries(lines).map(([k, v]) => `${k} = ${v}`), ''].join('\n'),
-  )
-  fs.writeFileSync(
-    path.join(dir, 'storage-schemas.conf'),
-    '[acc]\npattern = ^acc\\.\nretentions = 10s:2h,60s:1d\n[default]\npattern = .*\nretentions = 60s:1d\n',
-  )
-  // One 10 s point is enough for a 60 s slot of acc.db (whisper's default xFilesFactor wants half).
-  fs.writeFileSync(
-    path.join(dir, 'storage-aggregation.conf'),
-    '[db]\npattern = ^acc\\.db\\.\nxFilesFactor = 0\naggregationMethod = average\n',
-  )
-  return path.join(dir, 'carbon.conf')
+  return writeServeConfig(root, {
+    settings: { CARBON_METRIC_INTERVAL: '0', ...settings },
+    schemas:
+      '[acc]\npattern = ^acc\\.\nretentions = 10s:2h,60s:1d\n[default]\npattern = .*\nretentions = 60s:1d\n',
+    // One 10 s point is enough for a 60 s slot of acc.db (whisper's default xFilesFactor wants half).
+    aggregation: '[db]\npattern = ^acc\\.db\\.\nxFilesFactor = 0\naggregationMethod = average\n',
+  })
 }
 
 const NOW = Math.floor(Date.now() / 1000)

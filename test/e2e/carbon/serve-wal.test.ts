@@ -10,30 +10,27 @@ import path from 'node:path'
 import { test } from 'node:test'
 import { needsReference } from '../../helpers/reference.js'
 import type { Serve } from '../../helpers/serve.js'
-import { frame, pythonPickle, readTreeWithReference, sendTcp, startServe } from '../../helpers/serve.js'
+import {
+  frame,
+  pythonPickle,
+  readTreeWithReference,
+  sendTcp,
+  startServe,
+  writeServeConfig,
+} from '../../helpers/serve.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const reference = needsReference()
 
 /** carbon.conf with writes lagging: 5 updates a second, none of carbon's self-metrics, a fast stop. */
 function laggingConfig(root: string): string {
-  const dir = path.join(root, 'conf')
-  fs.mkdirSync(dir, { recursive: true })
-  const storage = path.join(root, 'storage')
-  const settings = {
-    STORAGE_DIR: storage,
-    LOCAL_DATA_DIR: path.join(storage, 'whisper'),
-    LINE_RECEIVER_INTERFACE: '127.0.0.1',
-    PICKLE_RECEIVER_INTERFACE: '127.0.0.1',
-    CACHE_QUERY_INTERFACE: '127.0.0.1',
-    MAX_UPDATES_PER_SECOND: '5',
-    MAX_UPDATES_PER_SECOND_ON_SHUTDOWN: '100000',
-    CARBON_METRIC_INTERVAL: '0',
-  }
-  const conf = ['[cache]', ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`), ''].join('\n')
-  fs.writeFileSync(path.join(dir, 'carbon.conf'), conf)
-  fs.writeFileSync(path.join(dir, 'storage-schemas.conf'), '[default]\npattern = .*\nretentions = 60s:1d\n')
-  return path.join(dir, 'carbon.conf')
+  return writeServeConfig(root, {
+    settings: {
+      MAX_UPDATES_PER_SECOND: '5',
+      MAX_UPDATES_PER_SECOND_ON_SHUTDOWN: '100000',
+      CARBON_METRIC_INTERVAL: '0',
+    },
+  })
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000)

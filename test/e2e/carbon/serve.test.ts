@@ -19,6 +19,7 @@ import {
   sendTcp,
   sendUdp,
   startServe,
+  writeServeConfig,
 } from '../../helpers/serve.js'
 import { mountTmpfs, resizeTmpfs } from '../../helpers/tmpfs.js'
 import { tempDir } from '../../helpers/tmp.js'
@@ -27,34 +28,6 @@ import { metricPoints } from '../../../src/core/daemon/cache.js'
 import { writeDump } from '../../../src/core/daemon/dump.js'
 
 const reference = needsReference()
-
-/** A configuration directory: carbon.conf ([cache] with `settings`) and the rule files given. */
-function configDir(
-  root: string,
-  files: { settings?: Record<string, string>; schemas?: string; aggregation?: string },
-): string {
-  const dir = path.join(root, 'conf')
-  fs.mkdirSync(dir, { recursive: true })
-  const storage = path.join(root, 'storage')
-  const settings = {
-    STORAGE_DIR: storage,
-    LOCAL_DATA_DIR: path.join(storage, 'whisper'),
-    LINE_RECEIVER_INTERFACE: '127.0.0.1',
-    PICKLE_RECEIVER_INTERFACE: '127.0.0.1',
-    CACHE_QUERY_INTERFACE: '127.0.0.1',
-    UDP_RECEIVER_INTERFACE: '127.0.0.1',
-    MAX_UPDATES_PER_SECOND: '100000',
-    ...files.settings,
-  }
-  const conf = ['[cache]', ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`), ''].join('\n')
-  fs.writeFileSync(path.join(dir, 'carbon.conf'), conf)
-  fs.writeFileSync(
-    path.join(dir, 'storage-schemas.conf'),
-    files.schemas ?? '[default]\npattern = .*\nretentions = 60s:1d\n',
-  )
-  if (files.aggregation) fs.writeFileSync(path.join(dir, 'storage-aggregation.conf'), files.aggregation)
-  return path.join(dir, 'carbon.conf')
-}
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000)
 const aligned = (step: number): number => nowSeconds() - (nowSeconds() % step) - 10 * step
@@ -68,7 +41,7 @@ test(
   reference,
   async (t) => {
     const root = tempDir(t)
-    const config = configDir(root, {
+    const config = writeServeConfig(root, {
       schemas:
         '[proto]\npattern = ^proto\\.\nretentions = 10s:1h,1m:1d\n\n[default]\npattern = .*\nretentions = 60s:1d\n',
       aggregation: '[max]\npattern = \\.max$\nxFilesFactor = 0.1\naggregationMethod = max\n',
@@ -140,7 +113,7 @@ test(
   async (t) => {
     const root = tempDir(t)
     // timesorted with a long lag keeps every point in the cache.
-    const config = configDir(root, {
+    const config = writeServeConfig(root, {
       settings: { CACHE_WRITE_STRATEGY: 'timesorted', MIN_TIMESTAMP_LAG: '100000' },
     })
     const serve = await startServe(t, ['--config', config])
@@ -213,7 +186,7 @@ test(
   reference,
   async (t) => {
     const root = tempDir(t)
-    const config = configDir(root, {
+    const config = writeServeConfig(root, {
       schemas:
         '[stats]\npattern = ^stats\nretentions = 1s:1h\n\n[default]\npattern = .*\nretentions = 60s:1d\n',
     })
@@ -325,7 +298,7 @@ for (const flags of [[], ['--no-wal']]) {
     async (t) => {
       const root = tempDir(t)
       // 3 writes a second: the cache cannot be written in the time given.
-      const config = configDir(root, { settings: { MAX_UPDATES_PER_SECOND: '3' } })
+      const config = writeServeConfig(root, { settings: { MAX_UPDATES_PER_SECOND: '3' } })
       const first = await startServe(t, ['--config', config, '--shutdown-timeout', '1', ...flags])
       const t0 = aligned(60) - 60 * 10
       await sendTcp(first.ports.line!, bulkLines(200, 5, t0))
@@ -338,7 +311,7 @@ for (const flags of [[], ['--no-wal']]) {
       const onDisk = countPoints(readTreeWithReference(path.join(root, 'storage', 'whisper')), 'bulk/')
       assert.ok(onDisk + (stopped.left as number) >= 1000, `${onDisk} + ${String(stopped.left)}`)
 
-      configDir(root, { settings: { MAX_UPDATES_PER_SECOND: '100000' } })
+      writeServeConfig(root, { settings: { MAX_UPDATES_PER_SECOND: '100000' } })
       const second = await startServe(t, ['--config', config, ...flags])
       const replayed = await second.waitFor((e) => e.type === 'wal-replayed')
       assert.ok((replayed.points as number) >= (stopped.left as number))
@@ -363,7 +336,7 @@ test(
   reference,
   async (t) => {
     const root = tempDir(t)
-    const config = configDir(root, {})
+    const config = writeServeConfig(root, {})
     const t0 = aligned(60)
     const dumpFile = path.join(root, 'storage', 'carbonkit-cache.dump')
     writeDump(dumpFile, [
@@ -462,7 +435,7 @@ test(
   reference,
   async (t) => {
     const root = tempDir(t)
-    const config = configDir(root, {})
+    const config = writeServeConfig(root, {})
     const serve = await startServe(t, ['--config', config])
     const t0 = aligned(60)
     await sendTcp(serve.ports.line!, `hup.first 1 ${t0}\n`)
@@ -501,7 +474,9 @@ test(
   async (t) => {
     const root = tempDir(t)
     // 100 points fill the cache; two writes a second drain it 50 points at a time.
-    const config = configDir(root, { settings: { MAX_CACHE_SIZE: '100', MAX_UPDATES_PER_SECOND: '2' } })
+    const config = writeServeConfig(root, {
+      settings: { MAX_CACHE_SIZE: '100', MAX_UPDATES_PER_SECOND: '2' },
+    })
     const serve = await startServe(t, ['--config', config, '--udp'])
     const t0 = aligned(60) - 60 * 60
     const lines: string[] = []
@@ -528,7 +503,7 @@ test(
   reference,
   async (t) => {
     const root = tempDir(t)
-    const config = configDir(root, {
+    const config = writeServeConfig(root, {
       settings: { MAX_CREATES_PER_MINUTE: '2', WHISPER_SPARSE_CREATE: 'True', CARBON_METRIC_INTERVAL: '1' },
       schemas:
         '[self]\npattern = ^selfie\\.\nretentions = 1s:1h\n\n[default]\npattern = .*\nretentions = 60s:1d\n',
@@ -578,7 +553,7 @@ test(
   reference,
   async (t) => {
     const root = tempDir(t)
-    const config = configDir(root, { settings: { MAX_CREATES_PER_MINUTE: '0' } })
+    const config = writeServeConfig(root, { settings: { MAX_CREATES_PER_MINUTE: '0' } })
     const existing = path.join(root, 'storage', 'whisper', 'old', 'metric.wsp')
     fs.mkdirSync(path.dirname(existing), { recursive: true })
     assert.equal(run('wsp', ['create', existing, '60:1440']).status, 0)
@@ -602,7 +577,7 @@ test(
 
 test('a configuration carbon-cache would not start with, or a port in use, is a one-line error', async (t) => {
   const root = tempDir(t)
-  const config = configDir(root, { schemas: '[default]\npattern = .*\nretentions = 60s:banana\n' })
+  const config = writeServeConfig(root, { schemas: '[default]\npattern = .*\nretentions = 60s:banana\n' })
   const broken = run('carbon', ['serve', '--config', config])
   assert.equal(broken.status, 5, broken.stderr)
   assert.match(broken.stderr, /storage-schemas\.conf.*carbon-cache would not start/)
@@ -631,7 +606,9 @@ test('a full disk keeps the points in the cache; they are written once there is 
   const root = tempDir(t)
   const serve = await startServe(t, [
     '--config',
-    configDir(root, { settings: { STORAGE_DIR: storage, LOCAL_DATA_DIR: path.join(storage, 'whisper') } }),
+    writeServeConfig(root, {
+      settings: { STORAGE_DIR: storage, LOCAL_DATA_DIR: path.join(storage, 'whisper') },
+    }),
   ])
   const t0 = aligned(60)
   const metrics = Array.from({ length: 6 }, (_, m) => `full.m${m}`)
@@ -660,7 +637,7 @@ test('a full disk keeps the points in the cache; they are written once there is 
 
 test('SIGHUP: a name seen before the reload is judged by the new lists', async (t) => {
   const root = tempDir(t)
-  const config = configDir(root, { settings: { USE_WHITELIST: 'True' } })
+  const config = writeServeConfig(root, { settings: { USE_WHITELIST: 'True' } })
   const blacklist = path.join(root, 'conf', 'blacklist.conf')
   fs.writeFileSync(blacklist, '^nothing\\.matches$\n')
   const serve = await startServe(t, ['--config', config])
