@@ -176,43 +176,36 @@ function consolidationFunc(method: string): string {
   return method.charAt(0).toUpperCase() + method.slice(1)
 }
 
+/**
+ * A series as a graphite-web backend sends it in pickle and msgpack: start, end and step as integers
+ * (bigints stay ints; graphite-web divides by step), the values as floats.
+ */
+function graphiteWebSeries(s: Series) {
+  return {
+    name: s.name,
+    pathExpression: s.pathExpression,
+    start: BigInt(s.start),
+    end: BigInt(s.end),
+    step: BigInt(s.step),
+    values: valueList(s),
+    valuesPerPoint: 1n,
+    consolidationFunc: 'average',
+    xFilesFactor: s.xFilesFactor,
+  }
+}
+
 export function encodeRender(format: RenderFormat, series: readonly Series[]): Encoded {
   switch (format) {
     case 'pickle':
       // Every number a float but start, end and step (bigints stay ints): graphite-web divides by step.
       return {
         contentType: CONTENT_TYPES.pickle,
-        body: encodePickle(
-          series.map((s) => ({
-            name: s.name,
-            pathExpression: s.pathExpression,
-            start: BigInt(s.start),
-            end: BigInt(s.end),
-            step: BigInt(s.step),
-            values: valueList(s),
-            valuesPerPoint: 1n,
-            consolidationFunc: 'average',
-            xFilesFactor: s.xFilesFactor,
-          })),
-          { numbers: 'float' },
-        ),
+        body: encodePickle(series.map(graphiteWebSeries), { numbers: 'float' }),
       }
     case 'msgpack':
       return {
         contentType: CONTENT_TYPES.msgpack,
-        body: encodeMsgpack(
-          series.map((s) => ({
-            name: s.name,
-            pathExpression: s.pathExpression,
-            start: BigInt(s.start),
-            end: BigInt(s.end),
-            step: BigInt(s.step),
-            values: valueList(s),
-            valuesPerPoint: 1n,
-            consolidationFunc: 'average',
-            xFilesFactor: s.xFilesFactor,
-          })),
-        ),
+        body: encodeMsgpack(series.map(graphiteWebSeries)),
       }
     case 'json': {
       // Written as text: a day of 1-minute points for 100 series is 144,000 pairs, and building
