@@ -9,7 +9,7 @@
 // to a writer stay in their chunks, visible to CarbonLink ("in flight"), until the write is done, so
 // graphite-web never sees a point vanish between the cache and the file.
 
-import type { WriteStrategy } from './settings.js'
+import type { WriteStrategy } from './daemon-settings.js'
 
 /** A metric's points in arrival order: `pairs[2i]` is a timestamp, `pairs[2i + 1]` its value, for i < count. */
 export interface MetricPoints {

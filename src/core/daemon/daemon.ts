@@ -14,7 +14,8 @@ import type { ConfigSet } from '../config/match.js'
 import type { CarbonLinkRequest, CarbonLinkResponse } from '../protocol/carbonlink.js'
 import { readInfo } from '../whisper/info.js'
 import { MetricCache } from './cache.js'
-import { DUMP_FILE, readDump } from './dump.js'
+import { DUMP_FILE, readDump } from './legacy-dump.js'
+import type { DaemonEvent, StopReport } from './events.js'
 import type { Counters } from './instrumentation.js'
 import { agentPrefix, collectSelfMetrics, countRejected, createCounters } from './instrumentation.js'
 import { logLimiter } from './log-limit.js'
@@ -28,43 +29,11 @@ import type { QueryServer } from './query-server.js'
 import { startQueryServer } from './query-server.js'
 import type { Receiver, ReceiverSink } from './receiver.js'
 import { startLineReceiver, startPickleReceiver, startUdpReceiver } from './receiver.js'
-import type { DaemonSettings } from './settings.js'
+import type { DaemonSettings } from './daemon-settings.js'
 import { checkWritableDirs } from './storage.js'
-import type { Fault, FaultReporter } from './faults.js'
+import type { FaultReporter } from './faults.js'
 import { faultOf, guard } from './faults.js'
-import type { WalEvent } from './wal.js'
 import { WAL_DIR, WriteAheadLog, encodeWalName } from './wal.js'
-
-export type DaemonEvent =
-  | { type: 'config-warning'; message: string }
-  | { type: 'listening'; addresses: { protocol: string; address: string; port: number }[]; dataDir: string }
-  | { type: 'replayed'; file: string; points: number }
-  | { type: 'wal-replaying'; segment: string; points: number; segments: number; of: number }
-  | { type: 'wal-replayed'; dir: string; points: number; segments: number; bytes: number; seconds: number }
-  | WalEvent
-  | { type: 'wal-full'; bytes: number }
-  | { type: 'wal-resumed'; bytes: number }
-  | { type: 'created'; metric: string; path: string }
-  | { type: 'write-error'; metric: string; path: string; message: string }
-  | { type: 'writer-died'; writer: number; message: string; points: number }
-  | {
-      type: 'write-deferred'
-      metric: string
-      path: string
-      message: string
-      points: number
-      suppressed: number
-    }
-  | { type: 'rejected'; protocol: string; reason: string; detail: string; peer: string; suppressed: number }
-  | { type: 'cache-full'; size: number }
-  | { type: 'cache-resumed'; size: number }
-  | { type: 'reloaded' }
-  | { type: 'http-error'; message: string }
-  | { type: 'reload-failed'; message: string }
-  | { type: 'stopping'; cached: number }
-  | { type: 'stopped-starting'; wal: string }
-  | ({ type: 'fault' } & Fault)
-  | { type: 'stopped'; written: number; left: number; wal?: string }
 
 export interface DaemonOptions {
   settings: DaemonSettings
@@ -85,13 +54,6 @@ export interface DaemonOptions {
   signal?: AbortSignal
   /** For tests of the daemon's own robustness: a point or CarbonLink query for this metric throws. */
   throwOnMetric?: string
-}
-
-export interface StopReport {
-  written: number
-  /** Points not written by the deadline: they stay in the write-ahead log (`wal`) for the next start. */
-  left: number
-  wal?: string
 }
 
 export interface Daemon {

@@ -15,7 +15,7 @@ import {
 } from '../protocol/carbonlink.js'
 import { createFrameDecoder, encodeFrame } from '../protocol/framing.js'
 import type { FaultReporter } from './faults.js'
-import type { Listener } from './settings.js'
+import type { Listener } from './daemon-settings.js'
 
 export type QueryHandler = (request: CarbonLinkRequest) => CarbonLinkResponse | Promise<CarbonLinkResponse>
 

@@ -15,7 +15,7 @@ import { PickleError } from '../protocol/pickle.js'
 import { forEachPickleMetric } from '../protocol/pickle-metrics.js'
 import type { NameInterner } from '../protocol/intern.js'
 import { createPlaintextDecoder, parseDatagram } from '../protocol/plaintext.js'
-import type { Listener } from './settings.js'
+import type { Listener } from './daemon-settings.js'
 
 export interface ReceiverSink {
   /** A point as carbon's receivers hand it on: NaN values and bad lines already gone, -1 made now. */

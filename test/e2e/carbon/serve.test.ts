@@ -25,7 +25,7 @@ import { mountTmpfs, resizeTmpfs } from '../../helpers/tmpfs.js'
 import { tempDir } from '../../helpers/tmp.js'
 import { fetch } from '../../../src/core/whisper/fetch.js'
 import { metricPoints } from '../../../src/core/daemon/cache.js'
-import { writeDump } from '../../../src/core/daemon/dump.js'
+import { writeDump } from '../../helpers/legacy-dump.js'
 
 const reference = needsReference()
 

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { Command } from 'commander'
-import { loadServeConfig } from '../../../core/daemon/config.js'
+import { loadServeConfig } from '../../../core/daemon/serve-config.js'
 import { addPointsOnDisk } from '../../../core/daemon/query-files.js'
 import { CARBONLINK_PORT, queryCache } from '../../../core/protocol/query.js'
 import { parseCountOption, parsePortOption, parseSecondsOption } from '../../shared/args.js'

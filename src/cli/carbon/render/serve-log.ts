@@ -1,6 +1,6 @@
 // carbon serve's log on stderr: one line per event, as text or as JSON Lines.
 
-import type { DaemonEvent } from '../../../core/daemon/daemon.js'
+import type { DaemonEvent } from '../../../core/daemon/events.js'
 import { plural } from '../../../core/format/plural.js'
 
 function describe(event: DaemonEvent): string {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MetricCache } from '../../../../src/core/daemon/cache.js'
 import type { HeldPoints } from '../../../../src/core/daemon/cache.js'
-import type { WriteStrategy } from '../../../../src/core/daemon/settings.js'
+import type { WriteStrategy } from '../../../../src/core/daemon/daemon-settings.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
 
 function filled(strategy: WriteStrategy, minTimestampLag = 0): MetricCache {

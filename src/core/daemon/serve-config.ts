@@ -12,8 +12,8 @@ import { CONFIG_FILE_KINDS, parseConfigSet, readConfigFiles } from '../config/co
 import { lintConfigSet } from '../config/lint.js'
 import type { ConfigSet } from '../config/match.js'
 import { startupFailure } from '../config/match.js'
-import type { DaemonSettings, SettingOverrides } from './settings.js'
-import { applyOverrides, defaultSettings, settingsFromConfig } from './settings.js'
+import type { DaemonSettings, SettingOverrides } from './daemon-settings.js'
+import { applyOverrides, defaultSettings, settingsFromConfig } from './daemon-settings.js'
 
 export interface ServeConfigOptions extends SettingOverrides {
   /** carbon.conf; its directory holds the other files. */

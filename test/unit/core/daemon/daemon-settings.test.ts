@@ -8,7 +8,7 @@ import {
   applyOverrides,
   defaultSettings,
   defaultWriters,
-} from '../../../../src/core/daemon/settings.js'
+} from '../../../../src/core/daemon/daemon-settings.js'
 
 test('issue 14: the default writers are one per core, at least 1 and at most 4', () => {
   assert.deepEqual(

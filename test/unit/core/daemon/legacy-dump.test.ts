@@ -1,4 +1,4 @@
-// The shutdown dump round-trips exactly and refuses what is not one.
+// The legacy shutdown dump round-trips exactly and refuses what is not one.
 
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
@@ -6,8 +6,9 @@ import path from 'node:path'
 import { test } from 'node:test'
 import type { MetricPoints } from '../../../../src/core/daemon/cache.js'
 import { metricPoints } from '../../../../src/core/daemon/cache.js'
-import { readDump, writeDump } from '../../../../src/core/daemon/dump.js'
+import { readDump } from '../../../../src/core/daemon/legacy-dump.js'
 import { CorruptFileError } from '../../../../src/core/errors.js'
+import { writeDump } from '../../../helpers/legacy-dump.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 test('a dump reads back exactly: names in any script, infinities, fractional timestamps', (t) => {
