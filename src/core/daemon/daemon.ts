@@ -1,23 +1,24 @@
 // carbon serve: receivers -> cache -> persister (writer threads) -> whisper files, with CarbonLink
 // answering from the cache. The stages know only callbacks; the daemon wires them, counts, logs
-// through onEvent, and owns the lifecycle: start (replaying the write-ahead log, and a shutdown dump
-// left by an older version), reload (schemas, aggregation rules and lists; the old ones stay if the new
-// ones would stop carbon), stop (stop accepting, write the whole cache, or leave what the deadline
-// leaves in the write-ahead log for the next start). See README.md for the invariants.
+// through onEvent, and owns the lifecycle: start (startup-replay.ts: the write-ahead log, and a
+// shutdown dump left by an older version), reload (schemas, aggregation rules and lists; the old ones
+// stay if the new ones would stop carbon), stop (stop accepting, write the whole cache, or leave what
+// the deadline leaves in the write-ahead log for the next start). What each part decides lives in its
+// own file: names (name-cache.ts), flow control (flow-control.ts), CarbonLink's answers
+// (carbonlink-handler.ts), self-metrics (self-metrics.ts), events (events.ts). See README.md for the
+// invariants.
 
 import fs from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { AbortedError, CoreError } from '../errors.js'
 import { matchMetric, startupFailure } from '../config/match.js'
 import type { ConfigSet } from '../config/match.js'
-import type { CarbonLinkRequest, CarbonLinkResponse } from '../protocol/carbonlink.js'
-import { readInfo } from '../whisper/info.js'
 import { MetricCache } from './cache.js'
-import { DUMP_FILE, readDump } from './legacy-dump.js'
+import { carbonLinkHandler } from './carbonlink-handler.js'
 import type { DaemonEvent, StopReport } from './events.js'
+import { FlowControl } from './flow-control.js'
 import type { Counters } from './instrumentation.js'
-import { agentPrefix, collectSelfMetrics, countRejected, createCounters } from './instrumentation.js'
+import { countRejected, createCounters } from './instrumentation.js'
 import { logLimiter } from './log-limit.js'
 import type { Resolved } from './name-cache.js'
 import { NameCache } from './name-cache.js'
@@ -33,6 +34,8 @@ import type { DaemonSettings } from './daemon-settings.js'
 import { checkWritableDirs } from './storage.js'
 import type { FaultReporter } from './faults.js'
 import { faultOf, guard } from './faults.js'
+import { SelfMetrics } from './self-metrics.js'
+import { replayLegacyDump, replayWal } from './startup-replay.js'
 import { WAL_DIR, WriteAheadLog, encodeWalName } from './wal.js'
 
 export interface DaemonOptions {
@@ -132,36 +135,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     sync: settings.wal.sync,
     maxBytes: settings.wal.maxBytes,
     onEvent: emit,
-    onFlow: () => checkFlow(),
+    onFlow: () => flow.check(),
     onFault: fault,
   })
 
   // TCP receivers pause while the cache or the log is full (or the log's disk is): nothing is dropped.
-  let receivers: Receiver[] = []
-  let cachePaused = false
-  let walPaused = false
-  const full = (): boolean => cache.size >= settings.maxCacheSize
-  const setPaused = (was: boolean, now: boolean): void => {
-    if (was === now) return
-    for (const r of receivers)
-      if (now) r.pause()
-      else r.resume()
-  }
-  const checkFlow = (): void => {
-    const before = cachePaused || walPaused
-    if (!cachePaused && full()) {
-      cachePaused = true
-      emit({ type: 'cache-full', size: cache.size })
-    } else if (cachePaused && cache.size < settings.maxCacheSize * 0.95) {
-      cachePaused = false
-      emit({ type: 'cache-resumed', size: cache.size })
-    }
-    if (walPaused !== wal.holding) {
-      walPaused = wal.holding
-      emit({ type: walPaused ? 'wal-full' : 'wal-resumed', bytes: wal.bytes })
-    }
-    setPaused(before, cachePaused || walPaused)
-  }
+  const flow = new FlowControl({
+    cache,
+    maxCacheSize: settings.maxCacheSize,
+    wal,
+    walOn,
+    onEvent: emit,
+    onOverflow: () => counters.cacheOverflow++,
+  })
 
   const persister = new Persister({
     cache,
@@ -195,7 +181,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         const oldest = cache.oldestEpoch()
         wal.release(oldest)
         if (oldest === Infinity && walOn) wal.checkpoint()
-        checkFlow()
+        flow.check()
       },
       deferred(metric, result, file) {
         counters.errors++
@@ -232,17 +218,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       cache.storeVia(resolved, timestamp, value)
       counters.metricsReceived++
       totals.received++
-      if (!cachePaused && full()) checkFlow()
+      flow.stored()
       persister.schedule()
     },
     reject,
-    full: () => {
-      if (full()) {
-        counters.cacheOverflow++
-        return true
-      }
-      return walOn && wal.blocked()
-    },
+    full: () => flow.full(),
     acknowledge: walOn ? (done) => wal.barrier(done) : (done) => queueMicrotask(done),
     fault,
   }
@@ -256,71 +236,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
 
   // Whatever the log holds comes back first, before anything is accepted: a crash lost nothing in it.
-  const replayStarted = performance.now()
-  const replay = await wal.replay(
-    (segment, name, timestamp, value) => {
-      cache.epoch = segment
-      cache.store(name, timestamp, value)
-    },
-    (progress) => emit({ type: 'wal-replaying', ...progress }),
-    options.signal,
-  )
-  if (replay.aborted) {
-    // Nothing was opened or deleted: the next start replays the whole log again.
-    wal.close({ discard: false })
-    emit({ type: 'stopped-starting', wal: wal.dir })
-    throw new AbortedError(`stopped while starting: the write-ahead log in ${wal.dir} is kept`)
-  }
+  const replay = await replayWal({ wal, cache, onEvent: emit, signal: options.signal })
   counters.walReplayed = replay.points
-  if (replay.segments > 0) {
-    emit({
-      type: 'wal-replayed',
-      dir: wal.dir,
-      points: replay.points,
-      segments: replay.segments,
-      bytes: replay.bytes,
-      seconds: (performance.now() - replayStarted) / 1000,
-    })
-  }
   if (walOn) wal.open()
   // Points from now on go to a new segment (or, with no log, to none: the replayed ones still go once written).
   cache.epoch = wal.epoch
-
-  // A dump left by a stop that ran out of time (or a replay that was interrupted) comes back first.
-  const dumpFile = path.join(settings.storageDir, DUMP_FILE)
-  const replaying = `${dumpFile}.replaying`
-  let replayPending = false
-  const replayed: DaemonEvent[] = []
-  for (const file of [replaying, dumpFile]) {
-    if (!fs.existsSync(file)) continue
-    let points = 0
-    for (const [metric, p] of readDump(file)) {
-      for (let i = 0; i < p.count; i++) {
-        const [timestamp, value] = [p.pairs[2 * i]!, p.pairs[2 * i + 1]!]
-        cache.store(metric, timestamp, value)
-        // With the log on, the dump's points move into it: one mechanism from here on.
-        if (walOn) wal.append(encodeWalName(metric), timestamp, value)
-      }
-      points += p.count
-    }
-    if (file === dumpFile) fs.renameSync(dumpFile, fs.existsSync(replaying) ? `${replaying}.2` : replaying)
-    replayPending = true
-    replayed.push({ type: 'replayed', file, points })
-  }
-  if (walOn && replayPending) {
-    wal.flush()
-    wal.syncNow()
-    for (const file of [replaying, `${replaying}.2`]) fs.rmSync(file, { force: true })
-    replayPending = false
-  }
+  // A dump left by an earlier version comes back next (with the log on, it moves into it).
+  const dump = replayLegacyDump({ storageDir: settings.storageDir, cache, wal, walOn })
 
   fs.mkdirSync(settings.dataDir, { recursive: true })
   persister.start()
-  if (replayPending) {
-    void persister.idle().then(() => {
-      for (const file of [replaying, `${replaying}.2`]) fs.rmSync(file, { force: true })
-    })
-  }
+  if (dump.pending) void persister.idle().then(() => dump.remove())
 
   const now = (): number => clock()
   const started: Receiver[] = []
@@ -352,7 +278,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (settings.query.port !== null) {
       queryServer = await startQueryServer(
         settings.query,
-        answer,
+        carbonLinkHandler({
+          query: (metric) => cache.query(metric),
+          resolve,
+          setAggregationMethod: (file, method) => persister.setAggregationMethod(file, method),
+          counters,
+          throwOnMetric: throwOn,
+        }),
         (error, peer) => reject('carbonlink', 'bad-request', error, peer),
         fault,
       )
@@ -372,77 +304,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await closeAll()
     throw error
   }
-  receivers = started.filter((r) => r.protocol !== 'udp')
-
-  function answer(request: CarbonLinkRequest): CarbonLinkResponse | Promise<CarbonLinkResponse> {
-    switch (request.type) {
-      case 'cache-query':
-        if (request.metric === throwOn) throw new Error(`test hook: a query for ${request.metric}`)
-        counters.cacheQueries++
-        return { kind: 'datapoints', datapoints: cache.query(request.metric) }
-      case 'cache-query-bulk':
-        counters.cacheBulkQueries++
-        counters.cacheBulkQueryMetrics += request.metrics.length
-        return {
-          kind: 'datapointsByMetric',
-          datapointsByMetric: new Map(request.metrics.map((m) => [m, cache.query(m)])),
-        }
-      case 'get-metadata':
-      case 'set-metadata': {
-        if (request.key !== 'aggregationMethod') {
-          return { kind: 'error', error: `Unsupported metadata key "${request.key}"` }
-        }
-        const file = resolve(request.metric)
-        if (file.reason !== null) return { kind: 'error', error: `${request.metric}: ${file.reason}` }
-        if (request.type === 'set-metadata') {
-          // Rewritten on a writer thread: the event loop keeps receiving meanwhile.
-          return persister.setAggregationMethod(file.path, String(request.value)).then((reply) => {
-            if ('error' in reply) {
-              if (reply.expected) return { kind: 'error', error: reply.error }
-              throw new Error(reply.error)
-            }
-            return { kind: 'set-metadata', oldValue: reply.oldValue, newValue: reply.newValue }
-          })
-        }
-        try {
-          return { kind: 'value', value: readInfo(file.path).aggregationMethod }
-        } catch (error) {
-          if (error instanceof CoreError) return { kind: 'error', error: error.message }
-          throw error
-        }
-      }
-    }
-  }
+  // The TCP ones: they can wait, and their connections are counted.
+  const receivers = started.filter((r) => r.protocol !== 'udp')
+  flow.attach(receivers)
 
   // Self-metrics every CARBON_METRIC_INTERVAL, straight into the cache.
-  const agent = agentPrefix(settings.carbonMetricPrefix, settings.instance, options.host)
-  let previousCpu = options.resources?.().cpuMicros
-  const selfMetrics =
-    settings.carbonMetricInterval > 0
-      ? setInterval(
-          guard('self-metrics', fault, () => {
-            const resources = options.resources?.()
-            const stats = collectSelfMetrics(
-              counters,
-              {
-                cacheSize: cache.size,
-                cacheQueues: cache.metrics,
-                activeConnections: receivers.reduce((n, r) => n + r.connections(), 0),
-                cpuMicros: resources?.cpuMicros,
-                rssBytes: resources?.rssBytes,
-              },
-              settings.carbonMetricInterval,
-              previousCpu,
-            )
-            previousCpu = resources?.cpuMicros
-            const timestamp = clock()
-            for (const [stat, value] of stats) cache.store(`${agent}.${stat}`, timestamp, value)
-            persister.schedule()
-          }),
-          settings.carbonMetricInterval * 1000,
-        )
-      : undefined
-  selfMetrics?.unref()
+  const selfMetrics = new SelfMetrics({
+    prefix: settings.carbonMetricPrefix,
+    instance: settings.instance,
+    host: options.host,
+    intervalSeconds: settings.carbonMetricInterval,
+    counters,
+    cache,
+    connections: () => receivers.reduce((n, r) => n + r.connections(), 0),
+    resources: options.resources,
+    clock,
+    stored: () => persister.schedule(),
+    fault,
+  })
+  selfMetrics.start()
   // Names and files not seen for two minutes are forgotten: memory follows the live metrics.
   const sweeper = setInterval(
     guard('name sweep', fault, () => {
@@ -466,7 +346,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     })),
     dataDir: settings.dataDir,
   })
-  for (const event of replayed) emit(event)
+  for (const event of dump.events) emit(event)
   for (const message of options.warnings ?? []) emit({ type: 'config-warning', message })
   if (cache.size > 0) persister.schedule()
 
@@ -521,7 +401,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     stop(stopOptions = {}) {
       stopping ??= (async () => {
-        if (selfMetrics) clearInterval(selfMetrics)
+        selfMetrics.stop()
         clearInterval(sweeper)
         emit({ type: 'stopping', cached: cache.size })
         await Promise.all(started.map((r) => r.close()))
@@ -540,7 +420,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         } else {
           report.left = keepInLog()
           report.wal = wal.dir
-          for (const file of [replaying, `${replaying}.2`]) fs.rmSync(file, { force: true })
+          dump.remove()
         }
         await persister.stop()
         await queryServer?.close()
