@@ -1,7 +1,8 @@
 // carbon-cache's self-metrics, collected: every CARBON_METRIC_INTERVAL the counters of the interval
 // (instrumentation.ts says which, in carbon's names) and the gauges of the moment are stored straight
-// into the cache as <prefix>.agents.<host>-<instance>.<stat>, and written like any other metric (they
-// are not in the write-ahead log: a crash loses at most one interval of them, as carbon does).
+// into the cache as <prefix>.agents.<host>-<instance>.<stat>, and written like any other metric. They
+// are not in the write-ahead log (nobody sent them, nobody waits for an acknowledgement): a crash
+// loses those not yet written, as carbon loses its whole cache.
 
 import type { FaultReporter } from './faults.js'
 import { guard } from './faults.js'
