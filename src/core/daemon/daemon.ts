@@ -171,6 +171,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     maxBytes: settings.wal.maxBytes,
     onEvent: emit,
     onFlow: () => checkFlow(),
+    // Points stored from now on are in this segment or a later one (the checkpoint's lower bound).
+    onSegment: (id) => (cache.epoch = id),
     onFault: fault,
   })
 
@@ -257,6 +259,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   })
   const resolution = settings.minTimestampResolution
   const sink: ReceiverSink = {
+    // What a receiver read goes to the log as it came, before it is parsed.
+    received: walOn
+      ? (format, bytes, start, end, now) => wal.appendReceived(format, now, bytes, start, end)
+      : () => undefined,
     point(metric, value, timestamp) {
       const resolved = resolve(metric)
       if (resolved.reason !== null) {
@@ -266,7 +272,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         return
       }
       if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
-      if (walOn) wal.append((resolved.walName ??= encodeWalName(resolved.name)), timestamp, value)
       cache.storeVia(resolved, timestamp, value)
       counters.metricsReceived++
       totals.received++
@@ -296,9 +301,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Whatever the log holds comes back first, before anything is accepted: a crash lost nothing in it.
   const replayStarted = performance.now()
   const replay = await wal.replay(
-    (segment, name, timestamp, value) => {
+    (segment, name, timestamp, value, asSent) => {
       cache.epoch = segment
-      cache.store(name, timestamp, value)
+      if (!asSent) return cache.store(name, timestamp, value)
+      // As a receiver hands it on (what it refused then, and counted, is refused again silently).
+      const resolved = resolve(name)
+      if (resolved.reason !== null) return
+      if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
+      cache.storeVia(resolved, timestamp, value)
     },
     (progress) => emit({ type: 'wal-replaying', ...progress }),
     options.signal,
