@@ -13,7 +13,8 @@
 //    missing or wrong one fails the benchmark: that is loss;
 //  - peak RSS: VmHWM of the server process (carbon serve is one process, writer threads included;
 //    carbon-cache is one python process), read just before it is stopped.
-// Servers alternate run by run, RUNS (default 3) runs each per case; medians and carbonkit/reference
+// Servers alternate run by run (each starts after a sync(1), so that none pays for the writeback of
+// the one before), RUNS (default 3) runs each per case; medians and carbonkit/reference
 // ratios against the targets of the serve performance issue. The targets are for carbon serve's
 // defaults (the write-ahead log on, `--wal-sync interval`); `--wal-sync always` and `--no-wal` run
 // beside them as rows of their own, with their ratios but no targets.
@@ -31,7 +32,7 @@
 // broke: a server crashed or would not close a connection, or points were lost.
 
 import type { ChildProcess } from 'node:child_process'
-import { fork, spawn } from 'node:child_process'
+import { fork, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import fs from 'node:fs'
 import net from 'node:net'
@@ -941,6 +942,9 @@ async function ingestRun(
   failures: string[],
 ): Promise<RunResult> {
   const root = fs.mkdtempSync(path.join(dir, `${name.replace(/[^a-z-]+/g, '_')}-`))
+  // The previous server's dirty pages (10,000 files) are written back now, not during this run:
+  // otherwise whichever server comes next pays for its predecessor's writeback.
+  spawnSync('sync')
   const schemas = `[default]\npattern = .*\nretentions = ${SCHEMA}\n`
   const server = await startServer(name, root, schemas)
   let stopped = false
