@@ -13,8 +13,13 @@
 //    missing or wrong one fails the benchmark: that is loss;
 //  - peak RSS: VmHWM of the server process (carbon serve is one process, writer threads included;
 //    carbon-cache is one python process), read just before it is stopped.
-// Servers alternate run by run, RUNS (default 3) runs each per case; medians and carbonkit/reference
-// ratios against the targets of the serve performance issue. Data directories are kept until the end
+// Servers alternate run by run (each starts after a sync(1), so that none pays for the writeback of
+// the one before), RUNS (default 3) runs each per case; medians and carbonkit/reference
+// ratios against the targets of the serve performance issue. The targets are for carbon serve's
+// defaults (the write-ahead log on, `--wal-sync interval`); `--wal-sync always` and `--no-wal` run
+// beside them as rows of their own, with their ratios but no targets.
+// CARBONKIT_BENCH_CASES (e.g. `line-1,pickle-1`) and CARBONKIT_BENCH_SERVERS (e.g.
+// `carbonkit,go-carbon`; carbon-cache always runs, every ratio is against it) narrow a run. Data directories are kept until the end
 // (about 600 MB per run): deleting one makes the next run's file creates pay for it.
 //
 // Soak (CARBONKIT_SOAK_SECONDS, default 300; 0 skips it): carbon serve alone, 200,000 points/s over
@@ -27,7 +32,7 @@
 // broke: a server crashed or would not close a connection, or points were lost.
 
 import type { ChildProcess } from 'node:child_process'
-import { fork, spawn } from 'node:child_process'
+import { fork, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import fs from 'node:fs'
 import net from 'node:net'
@@ -121,6 +126,8 @@ function metricFile(dataDir: string, name: string): string {
 }
 
 interface Case {
+  /** For CARBONKIT_BENCH_CASES. */
+  id: string
   name: string
   protocol: 'line' | 'pickle'
   connections: number
@@ -128,15 +135,57 @@ interface Case {
   accepted: number
   toDisk?: number
   rss: number
+  /** Targets against go-carbon (when it runs): accepted ratio at least, to-disk ratio at most. */
+  goAccepted?: number
+  goToDisk?: number
 }
 
 // The issue sets no to-disk target for plaintext over 4 connections: its ratio is shown without one.
-const CASES: Case[] = [
-  { name: 'plaintext, 1 connection', protocol: 'line', connections: 1, accepted: 4.5, toDisk: 0.3, rss: 0.5 },
-  { name: 'plaintext, 4 connections', protocol: 'line', connections: 4, accepted: 5, rss: 0.5 },
-  { name: 'pickle, 1 connection', protocol: 'pickle', connections: 1, accepted: 3, toDisk: 0.35, rss: 0.5 },
-  { name: 'pickle, 4 connections', protocol: 'pickle', connections: 4, accepted: 5, toDisk: 0.35, rss: 0.5 },
+// Its go-carbon targets (accepted >= 2.5x, on disk no later) are read for the 1-connection cases.
+const ALL_CASES: Case[] = [
+  {
+    id: 'line-1',
+    name: 'plaintext, 1 connection',
+    protocol: 'line',
+    connections: 1,
+    accepted: 4.5,
+    toDisk: 0.3,
+    rss: 0.5,
+    goAccepted: 2.5,
+    goToDisk: 1,
+  },
+  { id: 'line-4', name: 'plaintext, 4 connections', protocol: 'line', connections: 4, accepted: 5, rss: 0.5 },
+  {
+    id: 'pickle-1',
+    name: 'pickle, 1 connection',
+    protocol: 'pickle',
+    connections: 1,
+    accepted: 3,
+    toDisk: 0.35,
+    rss: 0.5,
+    goAccepted: 2.5,
+    goToDisk: 1,
+  },
+  {
+    id: 'pickle-4',
+    name: 'pickle, 4 connections',
+    protocol: 'pickle',
+    connections: 4,
+    accepted: 5,
+    toDisk: 0.35,
+    rss: 0.5,
+  },
 ]
+
+const chosen = (variable: string): Set<string> | undefined => {
+  const list = process.env[variable]
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+  return list && list.length > 0 ? new Set(list) : undefined
+}
+const CASE_IDS = chosen('CARBONKIT_BENCH_CASES')
+const CASES = ALL_CASES.filter((c) => !CASE_IDS || CASE_IDS.has(c.id))
 
 interface Workload {
   names: string[]
@@ -385,7 +434,18 @@ class Sender {
 
 // --- servers ----------------------------------------------------------------------------------------
 
-type ServerName = 'carbonkit' | 'carbon-cache' | 'go-carbon'
+/** carbon serve with its defaults, then with the other log settings the issue asks to see beside them. */
+const CARBONKIT_VARIANTS = {
+  carbonkit: [],
+  'carbonkit --wal-sync always': ['--wal-sync', 'always'],
+  'carbonkit --no-wal': ['--no-wal'],
+} as const satisfies Record<string, readonly string[]>
+type CarbonkitName = keyof typeof CARBONKIT_VARIANTS
+type ServerName = CarbonkitName | 'carbon-cache' | 'go-carbon'
+
+function isCarbonkit(name: ServerName): name is CarbonkitName {
+  return name in CARBONKIT_VARIANTS
+}
 
 interface Server {
   name: ServerName
@@ -445,6 +505,7 @@ async function startCarbonkit(
   root: string,
   schemas: string,
   settings: Record<string, string>,
+  name: CarbonkitName = 'carbonkit',
 ): Promise<Server> {
   const conf = path.join(root, 'conf')
   const storage = path.join(root, 'storage')
@@ -459,9 +520,11 @@ async function startCarbonkit(
   })
   fs.writeFileSync(path.join(conf, 'storage-schemas.conf'), schemas)
   // Ports 0 (startServe's default): the bound ports come from the 'listening' event.
-  const serve = await startServe({ after: () => undefined }, ['--config', path.join(conf, 'carbon.conf')], {
-    baseEnv: benchEnv(),
-  })
+  const serve = await startServe(
+    { after: () => undefined },
+    ['--config', path.join(conf, 'carbon.conf'), ...CARBONKIT_VARIANTS[name]],
+    { baseEnv: benchEnv() },
+  )
   const pid = serve.child.pid!
   live.add(pid)
   let stopping = false
@@ -481,7 +544,7 @@ async function startCarbonkit(
     'reload-failed',
   ])
   return {
-    name: 'carbonkit',
+    name,
     pid,
     linePort: serve.ports.line!,
     picklePort: serve.ports.pickle!,
@@ -668,7 +731,7 @@ async function startGoCarbon(root: string, schemas: string): Promise<Server> {
 }
 
 function startServer(name: ServerName, root: string, schemas: string): Promise<Server> {
-  if (name === 'carbonkit') return startCarbonkit(root, schemas, INGEST_SETTINGS)
+  if (isCarbonkit(name)) return startCarbonkit(root, schemas, INGEST_SETTINGS, name)
   if (name === 'carbon-cache') return startReference(root, schemas, INGEST_SETTINGS)
   return startGoCarbon(root, schemas)
 }
@@ -878,7 +941,10 @@ async function ingestRun(
   sender: Sender,
   failures: string[],
 ): Promise<RunResult> {
-  const root = fs.mkdtempSync(path.join(dir, `${name}-`))
+  const root = fs.mkdtempSync(path.join(dir, `${name.replace(/[^a-z-]+/g, '_')}-`))
+  // The previous server's dirty pages (10,000 files) are written back now, not during this run:
+  // otherwise whichever server comes next pays for its predecessor's writeback.
+  spawnSync('sync')
   const schemas = `[default]\npattern = .*\nretentions = ${SCHEMA}\n`
   const server = await startServer(name, root, schemas)
   let stopped = false
@@ -910,7 +976,7 @@ async function ingestRun(
       peakRssBytes,
     }
     process.stdout.write(
-      `  ${name.padEnd(12)} accepted ${rate(result.acceptedPerSecond)} (written ${((sent.writtenMs - sent.startMs) / 1000).toFixed(2)} s, closed ${((sent.closedMs - sent.startMs) / 1000).toFixed(2)} s), on disk ${result.toDiskSeconds.toFixed(2)} s, peak RSS ${formatBytes(peakRssBytes)}\n`,
+      `  ${name.padEnd(27)} accepted ${rate(result.acceptedPerSecond)} (written ${((sent.writtenMs - sent.startMs) / 1000).toFixed(2)} s, closed ${((sent.closedMs - sent.startMs) / 1000).toFixed(2)} s), on disk ${result.toDiskSeconds.toFixed(2)} s, peak RSS ${formatBytes(peakRssBytes)}\n`,
     )
     for (const note of notes.slice(0, 5)) process.stdout.write(`    log: ${note}\n`)
     if (notes.length > 5) process.stdout.write(`    log: ... ${notes.length - 5} more lines like these\n`)
@@ -928,85 +994,107 @@ function verdict(pass: boolean | undefined): string {
   return pass === undefined ? '' : pass ? 'PASS' : 'FAIL'
 }
 
+/**
+ * One row per server (medians), each with its ratios to carbon-cache and go-carbon; then the targets,
+ * which are for carbon serve's defaults.
+ */
 function printCase(kase: Case, names: readonly ServerName[], results: Map<ServerName, RunResult[]>): void {
   const med = (name: ServerName, pick: (r: RunResult) => number): number | undefined => {
     const runs = results.get(name) ?? []
     return runs.length === 0 ? undefined : median(runs.map(pick))
   }
-  const measures: {
-    label: string
-    pick: (r: RunResult) => number
-    show: (x: number) => string
-    target?: number
-    atLeast: boolean
-  }[] = [
-    {
-      label: 'accepted (higher is better)',
-      pick: (r) => r.acceptedPerSecond,
-      show: rate,
-      target: kase.accepted,
-      atLeast: true,
-    },
-    {
-      label: 'seconds to disk (lower is better)',
-      pick: (r) => r.toDiskSeconds,
-      show: (x) => `${x.toFixed(2)} s`,
-      target: kase.toDisk,
-      atLeast: false,
-    },
-    {
-      label: 'peak RSS (lower is better)',
-      pick: (r) => r.peakRssBytes,
-      show: formatBytes,
-      target: kase.rss,
-      atLeast: false,
-    },
-  ]
-  const others = names.filter((n) => n !== 'carbonkit')
-  const head = [
-    'measure',
-    'carbonkit',
-    ...others.map((n) => (n === 'carbon-cache' ? 'carbon-cache 1.1.7' : n)),
-    'ratio',
-    'target',
-    '',
-  ]
-  if (others.includes('go-carbon')) head.splice(head.length - 2, 0, 'vs go-carbon')
-  const cells = measures.map((x) => {
-    const ours = med('carbonkit', x.pick)
-    const theirs = med('carbon-cache', x.pick)
-    const ratio = ours !== undefined && theirs !== undefined ? ours / theirs : undefined
-    const row = [x.label, ours === undefined ? 'n/a' : x.show(ours)]
-    for (const n of others) {
-      const value = med(n, x.pick)
-      row.push(value === undefined ? 'n/a' : x.show(value))
+  const accepted = (r: RunResult): number => r.acceptedPerSecond
+  const toDisk = (r: RunResult): number => r.toDiskSeconds
+  const rss = (r: RunResult): number => r.peakRssBytes
+  const go = names.includes('go-carbon')
+  const ratio = (name: ServerName, other: ServerName, pick: (r: RunResult) => number): number | undefined => {
+    const ours = med(name, pick)
+    const theirs = med(other, pick)
+    return ours === undefined || theirs === undefined ? undefined : ours / theirs
+  }
+  const showRatio = (x: number | undefined): string => (x === undefined ? 'n/a' : formatRatio(x))
+  const head = ['server', 'accepted', 'x cc', ...(go ? ['x go'] : []), 'on disk', 'x cc']
+  if (go) head.push('x go')
+  head.push('peak RSS', 'x cc')
+  const cells = names.map((name) => {
+    const value = (pick: (r: RunResult) => number, show: (x: number) => string): string => {
+      const x = med(name, pick)
+      return x === undefined ? 'n/a' : show(x)
     }
-    row.push(ratio === undefined ? 'n/a' : formatRatio(ratio))
-    if (others.includes('go-carbon')) {
-      const go = med('go-carbon', x.pick)
-      row.push(ours !== undefined && go !== undefined ? formatRatio(ours / go) : 'n/a')
-    }
-    if (x.target === undefined) row.push('(none)', '')
-    else {
-      row.push(`${x.atLeast ? '>=' : '<='} ${x.target}x`)
-      row.push(ratio === undefined ? 'FAIL' : verdict(x.atLeast ? ratio >= x.target : ratio <= x.target))
-    }
+    const row = [
+      name === 'carbon-cache' ? 'carbon-cache 1.1.7' : name,
+      value(accepted, rate),
+      showRatio(ratio(name, 'carbon-cache', accepted)),
+    ]
+    if (go) row.push(showRatio(ratio(name, 'go-carbon', accepted)))
+    row.push(
+      value(toDisk, (x) => `${x.toFixed(2)} s`),
+      showRatio(ratio(name, 'carbon-cache', toDisk)),
+    )
+    if (go) row.push(showRatio(ratio(name, 'go-carbon', toDisk)))
+    row.push(value(rss, formatBytes), showRatio(ratio(name, 'carbon-cache', rss)))
     return row
   })
   printTable(
-    `${kase.name}: ${RUNS} run(s) per server, medians; ratio = carbonkit / carbon-cache`,
+    `${kase.name}: ${RUNS} run(s) per server, medians; x cc = / carbon-cache${go ? ', x go = / go-carbon' : ''}`,
     head,
     cells,
+  )
+  if (!names.includes('carbonkit')) return
+  const targets: { label: string; x: number | undefined; target: number; atLeast: boolean }[] = [
+    {
+      label: 'accepted / carbon-cache',
+      x: ratio('carbonkit', 'carbon-cache', accepted),
+      target: kase.accepted,
+      atLeast: true,
+    },
+  ]
+  if (kase.toDisk !== undefined)
+    targets.push({
+      label: 'on disk / carbon-cache',
+      x: ratio('carbonkit', 'carbon-cache', toDisk),
+      target: kase.toDisk,
+      atLeast: false,
+    })
+  targets.push({
+    label: 'peak RSS / carbon-cache',
+    x: ratio('carbonkit', 'carbon-cache', rss),
+    target: kase.rss,
+    atLeast: false,
+  })
+  if (go && kase.goAccepted !== undefined)
+    targets.push({
+      label: 'accepted / go-carbon',
+      x: ratio('carbonkit', 'go-carbon', accepted),
+      target: kase.goAccepted,
+      atLeast: true,
+    })
+  if (go && kase.goToDisk !== undefined)
+    targets.push({
+      label: 'on disk / go-carbon',
+      x: ratio('carbonkit', 'go-carbon', toDisk),
+      target: kase.goToDisk,
+      atLeast: false,
+    })
+  process.stdout.write(
+    `\ntargets (carbon serve's defaults: WAL on, --wal-sync interval):\n${targets
+      .map(
+        (t) =>
+          `  ${t.label.padEnd(24)} ${showRatio(t.x).padStart(6)}  ${t.atLeast ? '>=' : '<='} ${t.target}x  ${t.x === undefined ? 'FAIL' : verdict(t.atLeast ? t.x >= t.target : t.x <= t.target)}`,
+      )
+      .join('\n')}\n`,
   )
 }
 
 async function ingestion(dir: string, sender: Sender, failures: string[]): Promise<void> {
   const names = Array.from({ length: METRICS }, (_, m) => ingestName(m))
-  const servers: ServerName[] = [
-    'carbonkit',
-    'carbon-cache',
-    ...(GO_CARBON_BIN ? (['go-carbon'] as const) : []),
-  ]
+  const only = chosen('CARBONKIT_BENCH_SERVERS')
+  const servers = (
+    [...(Object.keys(CARBONKIT_VARIANTS) as CarbonkitName[]), 'carbon-cache', 'go-carbon'] as ServerName[]
+  ).filter(
+    (n) =>
+      (n !== 'go-carbon' || GO_CARBON_BIN !== undefined) && (n === 'carbon-cache' || !only || only.has(n)),
+  )
   for (const kase of CASES) {
     const workload = writeWorkload(dir, kase, names)
     await sender.load(workload.files)
@@ -1021,7 +1109,7 @@ async function ingestion(dir: string, sender: Sender, failures: string[]): Promi
         } catch (error) {
           if (!(error instanceof BenchFailure)) throw error
           failures.push(error.message)
-          process.stdout.write(`  ${name.padEnd(12)} FAILED: ${error.message}\n`)
+          process.stdout.write(`  ${name.padEnd(27)} FAILED: ${error.message}\n`)
         }
       }
     }

@@ -136,6 +136,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     maxBytes: settings.wal.maxBytes,
     onEvent: emit,
     onFlow: () => flow.check(),
+    // Points stored from now on are in this segment or a later one (the checkpoint's lower bound).
+    onSegment: (id) => (cache.epoch = id),
     onFault: fault,
   })
 
@@ -205,6 +207,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   })
   const resolution = settings.minTimestampResolution
   const sink: ReceiverSink = {
+    // What a receiver read goes to the log as it came, before it is parsed.
+    received: walOn
+      ? (format, bytes, start, end, now) => wal.appendReceived(format, now, bytes, start, end)
+      : () => undefined,
     point(metric, value, timestamp) {
       const resolved = resolve(metric)
       if (resolved.reason !== null) {
@@ -214,7 +220,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         return
       }
       if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
-      if (walOn) wal.append((resolved.walName ??= encodeWalName(resolved.name)), timestamp, value)
       cache.storeVia(resolved, timestamp, value)
       counters.metricsReceived++
       totals.received++
@@ -236,7 +241,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
 
   // Whatever the log holds comes back first, before anything is accepted: a crash lost nothing in it.
-  const replay = await replayWal({ wal, cache, onEvent: emit, signal: options.signal })
+  const replay = await replayWal({
+    wal,
+    cache,
+    onEvent: emit,
+    signal: options.signal,
+    // As a receiver hands it on (what it refused then, and counted, is refused again silently).
+    storeAsSent: (name, timestamp, value) => {
+      const resolved = resolve(name)
+      if (resolved.reason !== null) return
+      if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
+      cache.storeVia(resolved, timestamp, value)
+    },
+  })
   counters.walReplayed = replay.points
   if (walOn) wal.open()
   // Points from now on go to a new segment (or, with no log, to none: the replayed ones still go once written).

@@ -22,8 +22,6 @@ export interface Resolved extends QueueHandle {
   path: string
   reason: 'bad-name' | 'blacklisted' | 'not-whitelisted' | null
   detail: string
-  /** The name as the write-ahead log stores it, made at its first point. */
-  walName: Buffer | undefined
 }
 
 /** Two generations of a Map: entries not touched for two turns (full, or swept) are dropped. */
@@ -151,11 +149,10 @@ export class NameCache {
       reason,
       detail,
       queue: undefined,
-      walName: undefined,
     })
     if (lists && !lists.accepted) return refused(lists.blacklistedBy ? 'blacklisted' : 'not-whitelisted', raw)
     const file = metricFile(name, this.options.dataDir, this.options.tagHashFilenames)
     if (!file.ok) return refused('bad-name', `${JSON.stringify(raw)}: ${file.reason}`)
-    return { name, path: file.path, reason: null, detail: '', queue: undefined, walName: undefined }
+    return { name, path: file.path, reason: null, detail: '', queue: undefined }
   }
 }

@@ -16,8 +16,15 @@ import { forEachPickleMetric } from '../protocol/pickle-metrics.js'
 import type { NameInterner } from '../protocol/intern.js'
 import { createPlaintextDecoder, parseDatagram } from '../protocol/plaintext.js'
 import type { Listener } from './daemon-settings.js'
+import type { ReceivedFormat } from './wal.js'
 
 export interface ReceiverSink {
+  /**
+   * The bytes the next points come from, before they are parsed: complete plaintext lines, a
+   * datagram, a pickle frame's body; `now` is what `-1` timestamps in them stand for (the
+   * write-ahead log keeps them as they came).
+   */
+  received(format: ReceivedFormat, bytes: Buffer, start: number, end: number, now: number): void
   /** A point as carbon's receivers hand it on: NaN values and bad lines already gone, -1 made now. */
   point(metric: string, value: number, timestamp: number): void
   /** Something refused, by reason (counted, and logged at a bounded rate by the daemon). */
@@ -64,7 +71,9 @@ function startTcpReceiver(
 ): Promise<Receiver> {
   const sockets = new Map<net.Socket, { lastData: number }>()
   let paused = false
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  // allowHalfOpen: the client's end must not close our side at once (Node's default): the close is
+  // the acknowledgement, sent only once the sink says the points are safe.
+  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     const state = { lastData: Date.now() }
     sockets.set(socket, state)
     if (paused) socket.pause()
@@ -118,6 +127,34 @@ function startTcpReceiver(
   })
 }
 
+/**
+ * A connection's chunks go to `push`; at its end, `end` runs and the connection is closed once the
+ * sink has acknowledged every point read from it. A fault in either costs the connection (reset,
+ * never acknowledged).
+ */
+function readConnection(
+  socket: net.Socket,
+  sink: ReceiverSink,
+  where: string,
+  push: (chunk: Buffer) => void,
+  end: () => void,
+): void {
+  const drop = (): void => void socket.resetAndDestroy()
+  socket.on('data', guard(where, sink.fault, push, drop))
+  socket.on(
+    'end',
+    guard(
+      where,
+      sink.fault,
+      () => {
+        end()
+        sink.acknowledge(() => socket.end())
+      },
+      drop,
+    ),
+  )
+}
+
 export interface LineReceiverOptions {
   now: () => number
   maxLineBytes?: number
@@ -132,30 +169,25 @@ export function startLineReceiver(
   options: LineReceiverOptions,
 ): Promise<Receiver> {
   return startTcpReceiver('line', listener, (socket, peer) => {
+    // One time per chunk for its `-1` timestamps: the log keeps it with the lines.
+    let now = 0
     const decoder = createPlaintextDecoder({
-      now: options.now,
+      now: () => now,
       maxLineBytes: options.maxLineBytes,
       names: options.names,
+      onLines: (bytes, start, end) => sink.received('line', bytes, start, end, now),
       onPoint: sink.point,
       onReject: (r) => sink.reject('line', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer),
     })
-    const drop = (): void => void socket.resetAndDestroy()
-    const where = `line receiver (connection from ${peer})`
-    socket.on(
-      'data',
-      guard(where, sink.fault, (chunk: Buffer) => decoder.push(chunk), drop),
-    )
-    socket.on(
-      'end',
-      guard(
-        where,
-        sink.fault,
-        () => {
-          decoder.end()
-          sink.acknowledge(() => socket.end())
-        },
-        drop,
-      ),
+    readConnection(
+      socket,
+      sink,
+      `line receiver (connection from ${peer})`,
+      (chunk) => {
+        now = options.now()
+        decoder.push(chunk)
+      },
+      () => decoder.end(),
     )
   })
 }
@@ -176,7 +208,7 @@ export function startPickleReceiver(
   return startTcpReceiver('pickle', listener, (socket, peer) => {
     // Points go straight from the frame's bytes to the sink: no object per point.
     const batch = {
-      now: options.now,
+      now: 0,
       names: options.names,
       onPoint: (metric: string, value: number, timestamp: number) => sink.point(metric, value, timestamp),
       onReject: (index: number, reason: string, message: string) =>
@@ -185,6 +217,8 @@ export function startPickleReceiver(
     const frames = createFrameDecoder({
       maxFrameBytes: options.maxFrameBytes,
       onFrame: (body) => {
+        batch.now = options.now()
+        sink.received('pickle', body, 0, body.length, batch.now)
         try {
           forEachPickleMetric(body, batch)
         } catch (error) {
@@ -201,30 +235,21 @@ export function startPickleReceiver(
           peer,
         ),
     })
-    const drop = (): void => void socket.resetAndDestroy()
-    const where = `pickle receiver (connection from ${peer})`
-    socket.on(
-      'data',
-      guard(where, sink.fault, (chunk: Buffer) => frames.push(chunk), drop),
-    )
-    socket.on(
-      'end',
-      guard(
-        where,
-        sink.fault,
-        () => {
-          const end = frames.end()
-          if (end.truncated)
-            sink.reject(
-              'pickle',
-              'truncated-frame',
-              `the connection ended ${end.missingBytes} bytes into a frame`,
-              peer,
-            )
-          sink.acknowledge(() => socket.end())
-        },
-        drop,
-      ),
+    readConnection(
+      socket,
+      sink,
+      `pickle receiver (connection from ${peer})`,
+      (chunk) => frames.push(chunk),
+      () => {
+        const end = frames.end()
+        if (end.truncated)
+          sink.reject(
+            'pickle',
+            'truncated-frame',
+            `the connection ended ${end.missingBytes} bytes into a frame`,
+            peer,
+          )
+      },
     )
   })
 }
@@ -259,8 +284,10 @@ export function startUdpReceiver(
         )
         return
       }
+      const now = options.now()
+      sink.received('datagram', datagram, 0, datagram.length, now)
       parseDatagram(datagram, {
-        now: options.now,
+        now,
         maxLineBytes: options.maxLineBytes,
         names: options.names,
         onPoint: sink.point,

@@ -17,6 +17,8 @@ export interface WalReplayOptions {
   onEvent: (event: StartupReplayEvent) => void
   /** A stop asked for while replaying: the replay ends, the log untouched. */
   signal?: AbortSignal
+  /** A point from bytes the log kept as a socket delivered them: judged as a receiver judges it. */
+  storeAsSent: (name: string, timestamp: number, value: number) => void
 }
 
 /**
@@ -30,9 +32,10 @@ export async function replayWal(options: WalReplayOptions): Promise<ReplayReport
   const { wal, cache, onEvent } = options
   const started = performance.now()
   const replay = await wal.replay(
-    (segment, name, timestamp, value) => {
+    (segment, name, timestamp, value, asSent) => {
       cache.epoch = segment
-      cache.store(name, timestamp, value)
+      if (asSent) options.storeAsSent(name, timestamp, value)
+      else cache.store(name, timestamp, value)
     },
     (progress) => onEvent({ type: 'wal-replaying', ...progress }),
     options.signal,

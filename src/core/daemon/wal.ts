@@ -6,18 +6,29 @@
 // segment is append-only; a new one starts when the current one would pass `segmentBytes`, and at
 // each start (the last segment of a crashed run may end in a torn record and is never appended to).
 //
-//   Segment = "CKWAL1\n\0" Record*
-//   Record  = length:u32 crc:u32 Body                    length = bytes of Body; crc = crc32(length, Body)
-//   Body    = Point+
-//   Point   = nameLength:u16 [nameLength32:u32 if nameLength = 0xffff] name:utf8 timestamp:f64 value:f64
+//   Segment  = "CKWAL2\n\0" Record*
+//   Record   = length:u32 crc:u32 Body               length = bytes of Body; crc = crc32(length, Body)
+//   Body     = kind:u8 (Points | Received)
+//   Points   = Point+                                kind 0: points as the cache holds them
+//   Point    = nameLength:u16 [nameLength32:u32 if nameLength = 0xffff] name:utf8 timestamp:f64 value:f64
+//   Received = now:f64 bytes                         kind 1: plaintext lines from a TCP connection,
+//                                                    2: a UDP datagram, 3: a pickle frame's body
 //   (all little-endian)
 //
-// A record is what one turn of the event loop appended (split at RECORD_BYTES): it is written with one
-// write(2) per turn, so the cost of the log is a copy of the point's bytes and a system call per turn,
-// not per point. fsync: `interval` at most once a second (a power loss costs at most that second),
-// `always` before any acknowledgement waiting on it (group commit: one fsync serves every connection
-// that ended meanwhile), `off` never (the OS decides). Fsyncs run on libuv's thread pool: the event
-// loop keeps reading while one is under way.
+// What a receiver read is logged as it came (Received): the bytes of the complete lines (or the
+// frame, or the datagram) it is about to parse, with the time that `-1` timestamps in them stand
+// for. That costs a copy and a crc32 per socket read, nothing per point; the replay parses the bytes
+// again with the same parser and the same time, so it gets the same points, and judges their names
+// as a receiver would (see README.md). Points records hold what no socket sent: a dump moved into the
+// log, the cache kept by a --no-wal stop. Segments of the first format ("CKWAL1", a Points body
+// without the kind byte) are still replayed.
+//
+// Writes: what the event loop appended is written with one write(2) on libuv's thread pool; what is
+// appended meanwhile waits for it and goes in the next one (so the event loop never waits for the
+// disk, and a busy loop writes bigger batches). fsync: `interval` at most once a second (a power loss
+// costs at most that second), `always` before any acknowledgement waiting on it (group commit: one
+// fsync serves every connection that ended meanwhile), `off` never (the OS decides). Fsyncs run on the
+// thread pool too.
 //
 // Checkpoint: the segment id is the cache's "epoch". Each cache queue remembers the lowest epoch of
 // its points; a closed segment is deleted once no queue (held or in flight) has an epoch at or below
@@ -31,6 +42,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { fromSystemError, systemErrorCode } from '../errors.js'
+import { PickleError } from '../protocol/pickle.js'
+import { forEachPickleMetric } from '../protocol/pickle-metrics.js'
+import { createPlaintextDecoder, parseDatagram } from '../protocol/plaintext.js'
 import type { FaultReporter } from './faults.js'
 import { guard } from './faults.js'
 
@@ -38,9 +52,11 @@ export const WAL_SYNC_MODES = ['interval', 'always', 'off'] as const
 export type WalSync = (typeof WAL_SYNC_MODES)[number]
 
 export const WAL_DIR = 'wal'
-const MAGIC = Buffer.from('CKWAL1\n\0', 'latin1')
+const MAGIC = Buffer.from('CKWAL2\n\0', 'latin1')
+/** The first format: Points bodies without a kind byte. */
+const MAGIC_V1 = Buffer.from('CKWAL1\n\0', 'latin1')
 const HEADER_BYTES = 8
-/** A record is closed once its body reaches this size (a turn with more points writes several). */
+/** A Points record is closed once its body reaches this size (a turn with more points writes several). */
 const RECORD_BYTES = 1 << 20
 export const DEFAULT_SEGMENT_BYTES = 64 << 20
 export const DEFAULT_WAL_MAX_BYTES = 2 ** 31
@@ -49,6 +65,15 @@ const SYNC_INTERVAL_MS = 1000
 const CHECKPOINT_BYTES = 4 << 20
 /** A full disk: how often the append is tried again. */
 const RETRY_MS = 1000
+/** A write buffer bigger than this is not kept for the next batch (a burst's buffer goes back). */
+const KEEP_BUFFER_BYTES = 4 << 20
+
+/** How a receiver read what it hands to appendReceived: the replay parses it again the same way. */
+export type ReceivedFormat = 'line' | 'datagram' | 'pickle'
+const KIND_POINTS = 0
+const KINDS: Record<ReceivedFormat, number> = { line: 1, datagram: 2, pickle: 3 }
+/** Kind and now: the bytes before a Received body's payload. */
+const RECEIVED_HEAD_BYTES = 9
 
 const SEGMENT_NAME = /^(\d{20})\.wal$/
 
@@ -56,28 +81,15 @@ export function segmentName(id: number): string {
   return `${String(id).padStart(20, '0')}.wal`
 }
 
-const crcTable = ((): Uint32Array => {
-  const table = new Uint32Array(256)
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    table[n] = c >>> 0
-  }
-  return table
-})()
-
-/** CRC-32 (the zlib one): node:zlib's when it has it (Node 20.15+), else a table. */
+/** CRC-32 (the zlib one), node:zlib's (Node 20.15 and later; carbonkit needs 20.16). */
 export function crc32(bytes: Uint8Array, seed = 0): number {
-  if (typeof zlib.crc32 === 'function') return zlib.crc32(bytes, seed)
-  let c = ~seed >>> 0
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8)
-  return ~c >>> 0
+  return zlib.crc32(bytes, seed)
 }
 
 function recordCrc(buffer: Buffer, at: number, length: number): number {
-  return crc32(
+  return zlib.crc32(
     buffer.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length),
-    crc32(buffer.subarray(at, at + 4)),
+    zlib.crc32(buffer.subarray(at, at + 4)),
   )
 }
 
@@ -94,6 +106,18 @@ export function encodeWalName(name: string): Buffer {
   return out
 }
 
+/**
+ * A point replayed from segment `segment`. `asSent`: it comes from bytes a client sent, and its name
+ * is as sent (to be judged as a receiver judges it); otherwise the name is a cache key.
+ */
+export type ReplayPoint = (
+  segment: number,
+  name: string,
+  timestamp: number,
+  value: number,
+  asSent: boolean,
+) => void
+
 export type WalEvent =
   | { type: 'wal-damaged'; file: string; offset: number; cutBytes: number; reason: string }
   | { type: 'wal-stalled'; message: string }
@@ -108,6 +132,8 @@ export interface WalOptions {
   onEvent?: (event: WalEvent) => void
   /** blocked() may have changed (a segment deleted, the disk full or free again). */
   onFlow?: () => void
+  /** A new segment is being appended to: what is appended from now on goes to it or a later one. */
+  onSegment?: (id: number) => void
   /** A bug in a write the event loop ran (the points stay pending; the next turn tries again). */
   onFault?: FaultReporter
 }
@@ -140,20 +166,31 @@ export class WriteAheadLog {
   private readonly closed: Segment[] = []
   private current: (Segment & { fd: number }) | undefined
   private nextId = 1
-  private pending = Buffer.allocUnsafe(1 << 16)
+  /** Appended, not yet handed to a write. */
+  private pending: Buffer = Buffer.allocUnsafe(1 << 16)
   private pendingBytes = 0
-  /** Where the open record's header is in `pending` (-1: none open). */
+  /** Where the open Points record's header is in `pending` (-1: none open). */
   private recordAt = -1
+  /** The write under way on the thread pool (one at a time, so the file grows in order), and its bytes. */
+  private writing: Buffer | undefined
+  private writingBytes = 0
+  /** A buffer that was written, kept for the next batch. */
+  private spare: Buffer | undefined
+  /** Bumped when a synchronous flush takes a write over: its callback then only tidies up. */
+  private generation = 0
   /** Bytes handed to append() / written to the OS / known synced, counted over the log's life. */
   private appendedBytes = 0
   private writtenBytes = 0
   private syncedBytes = 0
   private syncing = false
-  private readonly closeAfterSync: number[] = []
+  /** Descriptors closed once no write or fsync is using them. */
+  private readonly closeLater: number[] = []
   private writeWaiters: Waiter[] = []
   private syncWaiters: Waiter[] = []
   private scheduled = false
   private stalled = false
+  /** A retry after a stall is under way: its success is announced. */
+  private retrying = false
   private retryTimer: NodeJS.Timeout | undefined
   private syncTimer: NodeJS.Timeout | undefined
   private blockedNow = false
@@ -193,7 +230,7 @@ export class WriteAheadLog {
    * replay there, leaving the rest of the log as it is.
    */
   async replay(
-    onPoint: (segment: number, name: string, timestamp: number, value: number) => void,
+    onPoint: ReplayPoint,
     onProgress?: (progress: { segment: string; points: number; segments: number; of: number }) => void,
     signal?: AbortSignal,
   ): Promise<ReplayReport> {
@@ -229,7 +266,16 @@ export class WriteAheadLog {
         bytes = bytes.subarray(0, offset)
       }
       report.segments++
-      if (bytes.byteLength < HEADER_BYTES || bytes.compare(MAGIC, 0, HEADER_BYTES, 0, HEADER_BYTES) !== 0) {
+      const emit: Emit = (name, timestamp, value, asSent) => onPoint(id, name, timestamp, value, asSent)
+      const version =
+        bytes.byteLength < HEADER_BYTES
+          ? 0
+          : bytes.compare(MAGIC, 0, HEADER_BYTES, 0, HEADER_BYTES) === 0
+            ? 2
+            : bytes.compare(MAGIC_V1, 0, HEADER_BYTES, 0, HEADER_BYTES) === 0
+              ? 1
+              : 0
+      if (version === 0) {
         if (bytes.byteLength > 0) damage(0, 'not a carbonkit wal segment')
       } else {
         let at = HEADER_BYTES
@@ -250,7 +296,8 @@ export class WriteAheadLog {
             damage(at, 'checksum mismatch')
             break
           }
-          const points = decodeBody(bytes, at + HEADER_BYTES, at + HEADER_BYTES + length, id, onPoint)
+          const body = bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)
+          const points = version === 1 ? decodePoints(body, emit) : decodeBody(body, emit)
           if (points < 0) {
             damage(at, 'malformed record')
             break
@@ -295,39 +342,67 @@ export class WriteAheadLog {
       throw fromSystemError(error, file, true)
     }
     this.current = { id, bytes: HEADER_BYTES, fd }
+    this.options.onSegment?.(id)
   }
 
-  /** Append one point; `name` from encodeWalName. Written at the end of this turn of the event loop. */
-  append(name: Buffer, timestamp: number, value: number): void {
-    const need = name.byteLength + 16 + HEADER_BYTES
-    if (this.pendingBytes + need > this.pending.byteLength) this.grow(need)
-    let at = this.pendingBytes
-    if (this.recordAt < 0) {
-      this.recordAt = at
-      at += HEADER_BYTES
-    }
-    const pending = this.pending
-    if (name.byteLength <= 64) for (let i = 0; i < name.byteLength; i++) pending[at++] = name[i]!
-    else {
-      pending.set(name, at)
-      at += name.byteLength
-    }
-    pending.writeDoubleLE(timestamp, at)
-    pending.writeDoubleLE(value, at + 8)
-    at += 16
-    this.appendedBytes += at - this.pendingBytes
-    this.pendingBytes = at
-    if (at - this.recordAt >= RECORD_BYTES) this.closeRecord()
+  /** Room for `need` more bytes in `pending`. */
+  private reserve(need: number): void {
+    if (this.pendingBytes + need <= this.pending.byteLength) return
+    const next = Buffer.allocUnsafe(Math.max(2 * this.pending.byteLength, this.pendingBytes + need))
+    this.pending.copy(next, 0, 0, this.pendingBytes)
+    this.pending = next
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true
       setImmediate(this.flushLater)
     }
   }
 
-  private grow(need: number): void {
-    const next = Buffer.allocUnsafe(Math.max(2 * this.pending.byteLength, this.pendingBytes + need))
-    this.pending.copy(next, 0, 0, this.pendingBytes)
-    this.pending = next
+  /**
+   * Append one point that no socket sent (a dump's, or the cache's at a --no-wal stop); `name`
+   * from encodeWalName. Written after this turn of the event loop.
+   */
+  append(name: Buffer, timestamp: number, value: number): void {
+    this.reserve(name.byteLength + 16 + HEADER_BYTES + 1)
+    let at = this.pendingBytes
+    if (this.recordAt < 0) {
+      this.recordAt = at
+      at += HEADER_BYTES
+      this.pending[at++] = KIND_POINTS
+    }
+    const pending = this.pending
+    pending.set(name, at)
+    at += name.byteLength
+    pending.writeDoubleLE(timestamp, at)
+    pending.writeDoubleLE(value, at + 8)
+    at += 16
+    this.appendedBytes += at - this.pendingBytes
+    this.pendingBytes = at
+    if (at - this.recordAt >= RECORD_BYTES) this.closeRecord()
+    this.schedule()
+  }
+
+  /**
+   * Append bytes a receiver read, before it parses them: complete plaintext lines from a TCP
+   * connection (`line`), a datagram, or a pickle frame's body. `now` is what `-1` timestamps in them
+   * stand for. The replay parses them again (see replay). Written after this turn of the event loop.
+   */
+  appendReceived(format: ReceivedFormat, now: number, bytes: Uint8Array, start: number, end: number): void {
+    this.closeRecord()
+    const need = HEADER_BYTES + RECEIVED_HEAD_BYTES + (end - start)
+    this.reserve(need)
+    const at = this.pendingBytes
+    const pending = this.pending
+    pending[at + HEADER_BYTES] = KINDS[format]
+    pending.writeDoubleLE(now, at + HEADER_BYTES + 1)
+    pending.set(bytes.subarray(start, end), at + HEADER_BYTES + RECEIVED_HEAD_BYTES)
+    this.recordAt = at
+    this.pendingBytes = at + need
+    this.appendedBytes += need
+    this.closeRecord()
+    this.schedule()
   }
 
   private closeRecord(): void {
@@ -354,44 +429,129 @@ export class WriteAheadLog {
     }
   }
 
-  /** Write what this turn appended (normally run by setImmediate; stop calls it to finish). */
+  /**
+   * Hand what was appended to a write on the thread pool (normally run by setImmediate at the end of
+   * a turn). With a write under way, the bytes wait for it: its completion starts the next one.
+   */
   flush(): void {
     this.scheduled = false
     this.closeRecord()
-    if (this.pendingBytes === 0 || this.stalled || !this.current) return
+    if (this.pendingBytes === 0 || (this.stalled && !this.retrying) || !this.current || this.writing) return
+    if (this.current.bytes > HEADER_BYTES && this.current.bytes + this.pendingBytes > this.segmentBytes)
+      this.rotate()
     const current = this.current
+    const buffer = this.pending
+    const bytes = this.pendingBytes
+    const spare = this.spare
+    this.pending =
+      spare !== undefined && spare.byteLength >= Math.min(buffer.byteLength, KEEP_BUFFER_BYTES)
+        ? spare
+        : Buffer.allocUnsafe(Math.min(buffer.byteLength, KEEP_BUFFER_BYTES))
+    this.spare = undefined
+    this.pendingBytes = 0
+    this.writing = buffer
+    this.writingBytes = bytes
+    const generation = this.generation
+    let done = 0
+    const next = guard('wal', this.options.onFault, (error: Error | null, written: number): void => {
+      if (generation !== this.generation) {
+        this.inFlight--
+        return this.tidy()
+      }
+      done += error ? 0 : written
+      if (!error && done < bytes) {
+        fs.write(current.fd, buffer, done, bytes - done, current.bytes + done, next)
+        return
+      }
+      this.written(current, buffer, bytes, done, error)
+    })
+    fs.write(current.fd, buffer, 0, bytes, current.bytes, next)
+  }
+
+  /** A write finished (`done` of its `bytes` written, and why not all). */
+  private written(segment: Segment, buffer: Buffer, bytes: number, done: number, error: Error | null): void {
+    this.writing = undefined
+    this.writingBytes = 0
+    segment.bytes += done
+    this.writtenBytes += done
+    if (done < bytes) {
+      // What did not get written goes back in front of what was appended meanwhile.
+      this.closeRecord()
+      const rest = bytes - done
+      this.reserve(rest)
+      this.pending.copy(this.pending, rest, 0, this.pendingBytes)
+      buffer.copy(this.pending, 0, done, bytes)
+      this.pendingBytes += rest
+    } else if (buffer.byteLength <= KEEP_BUFFER_BYTES) this.spare = buffer
+    this.tidy()
+    if (error) this.stall(error)
+    else if (this.retrying) {
+      this.stalled = false
+      this.retrying = false
+      this.options.onEvent?.({ type: 'wal-unstalled' })
+    }
+    if (this.writeWaiters.length > 0) this.writeWaiters = this.settle(this.writeWaiters, this.writtenBytes)
+    if (this.syncWaiters.length > 0) this.sync()
+    this.flow()
+    if (this.pendingBytes > 0 && !this.stalled) this.flush()
+  }
+
+  /**
+   * The disk is full, or failing (EIO): what was written stays (a prefix of the records), the rest
+   * waits, receivers pause, and the write is tried again every RETRY_MS. Nothing read is dropped,
+   * and nothing is acknowledged before it is written.
+   */
+  private stall(error: unknown): void {
+    const reason = fromSystemError(error, this.currentFile(), true)
+    this.stalled = true
+    this.retrying = false
+    this.options.onEvent?.({
+      type: 'wal-stalled',
+      message: reason instanceof Error ? reason.message : String(reason),
+    })
+    if (this.retryTimer) return
+    this.retryTimer = setTimeout(
+      guard('wal', this.options.onFault, () => {
+        // Still stalled (receivers paused) until the write succeeds.
+        this.retryTimer = undefined
+        this.retrying = true
+        this.flush()
+      }),
+      RETRY_MS,
+    )
+    this.retryTimer.unref()
+  }
+
+  /** Write everything appended now, on the event loop (a stop, the start moving a dump in, tests). */
+  writeNow(): void {
+    this.scheduled = false
+    this.closeRecord()
+    const current = this.current
+    if (!current) return
+    if (this.writing) {
+      // The write under way may not be done: its bytes are written again here, at the same place
+      // (the same bytes: harmless if it lands too), and its callback only tidies up.
+      this.generation++
+      const buffer = this.writing
+      this.writing = undefined
+      this.reserve(this.writingBytes)
+      this.pending.copy(this.pending, this.writingBytes, 0, this.pendingBytes)
+      buffer.copy(this.pending, 0, 0, this.writingBytes)
+      this.pendingBytes += this.writingBytes
+      this.writingBytes = 0
+      this.inFlight++
+    }
     if (current.bytes > HEADER_BYTES && current.bytes + this.pendingBytes > this.segmentBytes) {
       this.rotate()
-      return this.flush()
+      return this.writeNow()
     }
     let done = 0
     try {
-      while (done < this.pendingBytes) {
+      while (done < this.pendingBytes)
         done += fs.writeSync(current.fd, this.pending, done, this.pendingBytes - done, current.bytes + done)
-      }
     } catch (error) {
-      // A bug is not a disk: it goes to the caller (the event loop's guard reports it).
       if (systemErrorCode(error) === undefined) throw error
-      // The disk is full, or failing (EIO): what was written stays (a prefix of the records), the
-      // rest waits, receivers pause, and the write is tried again every RETRY_MS. Nothing read is
-      // dropped, and nothing is acknowledged before it is written.
-      const reason = fromSystemError(error, this.currentFile(), true)
-      this.stalled = true
-      this.options.onEvent?.({
-        type: 'wal-stalled',
-        message: reason instanceof Error ? reason.message : String(reason),
-      })
-      this.retryTimer = setTimeout(
-        guard('wal', this.options.onFault, () => {
-          this.stalled = false
-          this.retryTimer = undefined
-          this.flush()
-          if (!this.stalled) this.options.onEvent?.({ type: 'wal-unstalled' })
-          this.flow()
-        }),
-        RETRY_MS,
-      )
-      this.retryTimer.unref()
+      this.stall(error)
     } finally {
       current.bytes += done
       this.writtenBytes += done
@@ -399,13 +559,27 @@ export class WriteAheadLog {
       this.pendingBytes -= done
     }
     if (this.writeWaiters.length > 0) this.writeWaiters = this.settle(this.writeWaiters, this.writtenBytes)
-    if (this.syncWaiters.length > 0) this.sync()
     this.flow()
+  }
+
+  /** Writes taken over by writeNow whose callbacks have not come yet (their descriptor stays open). */
+  private inFlight = 0
+
+  /** Close the descriptors waiting for no write or fsync to use them. */
+  private tidy(): void {
+    if (this.syncing || this.writing !== undefined || this.inFlight > 0) return
+    for (const fd of this.closeLater.splice(0)) fs.closeSync(fd)
+  }
+
+  /** Close `fd` now, or once the write or fsync using it is done. */
+  private closeFd(fd: number): void {
+    if (this.syncing || this.writing !== undefined || this.inFlight > 0) this.closeLater.push(fd)
+    else fs.closeSync(fd)
   }
 
   /** Write and fsync everything appended, now (on the event loop). */
   syncNow(): void {
-    this.flush()
+    this.writeNow()
     if (!this.current || this.stalled) return
     fs.fsyncSync(this.current.fd)
     this.syncedBytes = this.writtenBytes
@@ -429,7 +603,7 @@ export class WriteAheadLog {
     const upTo = this.writtenBytes
     fs.fsync(current.fd, (error) => {
       this.syncing = false
-      for (const fd of this.closeAfterSync.splice(0)) fs.closeSync(fd)
+      this.tidy()
       // A failed fsync leaves the waiters waiting: the next one tries again.
       if (!error) this.syncedBytes = Math.max(this.syncedBytes, upTo)
       if (this.syncWaiters.length > 0) {
@@ -439,6 +613,7 @@ export class WriteAheadLog {
     })
   }
 
+  /** Close the current segment and start the next one (no write is under way). */
   private rotate(): void {
     const old = this.current!
     // A closed segment is complete on disk before the next one starts (unless sync is off).
@@ -446,8 +621,7 @@ export class WriteAheadLog {
       fs.fsyncSync(old.fd)
       this.syncedBytes = this.writtenBytes
     }
-    if (this.syncing) this.closeAfterSync.push(old.fd)
-    else fs.closeSync(old.fd)
+    this.closeFd(old.fd)
     this.closed.push({ id: old.id, bytes: old.bytes })
     this.startSegment()
   }
@@ -456,9 +630,9 @@ export class WriteAheadLog {
     return path.join(this.dir, segmentName(this.current?.id ?? 0))
   }
 
-  /** Bytes in the log's files, and waiting to be written. */
+  /** Bytes in the log's files, being written, and waiting to be written. */
   get bytes(): number {
-    let total = this.pendingBytes + (this.current?.bytes ?? 0)
+    let total = this.pendingBytes + this.writingBytes + (this.current?.bytes ?? 0)
     for (const s of this.closed) total += s.bytes
     return total
   }
@@ -507,9 +681,9 @@ export class WriteAheadLog {
    */
   checkpoint(): void {
     const current = this.current
-    if (!current || current.bytes < CHECKPOINT_BYTES || this.syncing || this.stalled) return
+    if (!current || current.bytes < CHECKPOINT_BYTES || this.syncing || this.stalled || this.writing) return
     // Nothing in it is needed any more: no fsync.
-    fs.closeSync(current.fd)
+    this.closeFd(current.fd)
     this.closed.push({ id: current.id, bytes: current.bytes })
     this.startSegment()
     this.release(current.id + 1)
@@ -522,13 +696,15 @@ export class WriteAheadLog {
   close(options: { discard: boolean }): void {
     if (this.syncTimer) clearInterval(this.syncTimer)
     if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
     this.stalled = false
-    if (!options.discard) this.flush()
+    this.retrying = false
+    if (!options.discard) this.writeNow()
+    if (this.retryTimer) clearTimeout(this.retryTimer)
     const current = this.current
     if (current) {
-      if (!options.discard) fs.fsyncSync(current.fd)
-      if (this.syncing) this.closeAfterSync.push(current.fd)
-      else fs.closeSync(current.fd)
+      if (!options.discard && !this.stalled) fs.fsyncSync(current.fd)
+      this.closeFd(current.fd)
       this.closed.push({ id: current.id, bytes: current.bytes })
       this.current = undefined
     }
@@ -546,16 +722,14 @@ export class WriteAheadLog {
   }
 }
 
-/** Decode a record's points; the number of points, or -1 when the body does not parse. */
-function decodeBody(
-  bytes: Buffer,
-  start: number,
-  end: number,
-  segment: number,
-  onPoint: (segment: number, name: string, timestamp: number, value: number) => void,
-): number {
+/** A point of the record being replayed (its segment is the caller's). */
+type Emit = (name: string, timestamp: number, value: number, asSent: boolean) => void
+
+/** A Points body's points; the number of points, or -1 when the body does not parse. */
+function decodePoints(bytes: Buffer, emit: Emit): number {
   // A first pass checks the whole record, so that a malformed one hands nothing on.
-  let at = start
+  const end = bytes.byteLength
+  let at = 0
   let count = 0
   while (at < end) {
     if (at + 2 > end) return -1
@@ -570,7 +744,7 @@ function decodeBody(
     if (at > end) return -1
     count++
   }
-  at = start
+  at = 0
   while (at < end) {
     let length = bytes.readUInt16LE(at)
     at += 2
@@ -580,8 +754,53 @@ function decodeBody(
     }
     const name = bytes.toString('utf8', at, at + length)
     at += length
-    onPoint(segment, name, bytes.readDoubleLE(at), bytes.readDoubleLE(at + 8))
+    emit(name, bytes.readDoubleLE(at), bytes.readDoubleLE(at + 8), false)
     at += 16
   }
   return count
+}
+
+/**
+ * A record's points, whatever its kind; -1 when it does not parse. Received bytes are parsed as
+ * their receiver parsed them, at the time it read them; what the receiver refused (and counted then)
+ * is refused again, silently.
+ */
+function decodeBody(body: Buffer, emit: Emit): number {
+  if (body.byteLength < 1) return -1
+  const kind = body[0]!
+  if (kind === KIND_POINTS) return body.byteLength > 1 ? decodePoints(body.subarray(1), emit) : -1
+  if (body.byteLength < RECEIVED_HEAD_BYTES) return -1
+  const now = body.readDoubleLE(1)
+  const payload = body.subarray(RECEIVED_HEAD_BYTES)
+  let count = 0
+  const sinks = {
+    now,
+    onPoint: (metric: string, value: number, timestamp: number): void => {
+      count++
+      emit(metric, timestamp, value, true)
+    },
+    onReject: (): void => undefined,
+  }
+  switch (kind) {
+    case KINDS.line: {
+      // Complete lines; an unterminated last one only if the receiver parsed it so.
+      const decoder = createPlaintextDecoder({ ...sinks, acceptUnterminated: true })
+      decoder.push(payload)
+      decoder.end()
+      return count
+    }
+    case KINDS.datagram:
+      parseDatagram(payload, sinks)
+      return count
+    case KINDS.pickle:
+      try {
+        forEachPickleMetric(payload, sinks)
+      } catch (error) {
+        // A frame the receiver refused whole: it hands nothing on, then as now.
+        if (!(error instanceof PickleError)) throw error
+      }
+      return count
+    default:
+      return -1
+  }
 }

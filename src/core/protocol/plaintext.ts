@@ -265,6 +265,12 @@ export interface LineSplitterOptions {
   onLine(bytes: Buffer, start: number, end: number, line: number): void
   /** A line over the limit; `head` holds its first bytes. The rest of it is skipped. */
   onTooLong(line: number, head: Buffer): void
+  /**
+   * The bytes of the whole lines that onLine is about to get from this push, each with its '\n':
+   * what a write-ahead log keeps (decoding them again gives the same lines). `bytes` may be the
+   * pushed chunk: use it before returning.
+   */
+  onLines?(bytes: Buffer, start: number, end: number): void
 }
 
 export interface LineSplitter {
@@ -321,16 +327,23 @@ export function createLineSplitter(options: LineSplitterOptions): LineSplitter {
         if (skipping) {
           skipping = false
         } else {
-          const parts = [...held, chunk.subarray(0, nl)]
+          const parts = [...held, chunk.subarray(0, nl + 1)]
           held = []
           const length = heldBytes + nl
           heldBytes = 0
-          const whole = Buffer.concat(parts, length)
-          if (length > max) tooLong(whole)
-          else options.onLine(whole, 0, length, line)
+          const whole = Buffer.concat(parts, length + 1)
+          if (length > max) tooLong(whole.subarray(0, length))
+          else {
+            options.onLines?.(whole, 0, length + 1)
+            options.onLine(whole, 0, length, line)
+          }
         }
         line++
         pos = nl + 1
+      }
+      if (options.onLines !== undefined && pos < n) {
+        const last = chunk.lastIndexOf(0x0a)
+        if (last >= pos) options.onLines(chunk, pos, last + 1)
       }
       while (pos < n) {
         const nl = chunk.indexOf(0x0a, pos)
@@ -352,6 +365,17 @@ export function createLineSplitter(options: LineSplitterOptions): LineSplitter {
   }
 }
 
+export interface PlaintextDecoderOptions extends PlaintextOptions, PlaintextSinks {
+  /** Parse an unterminated last line at the end (else it is reported: carbon loses it). */
+  acceptUnterminated?: boolean
+  /**
+   * The bytes of the lines about to be parsed, each with its '\n' (and, with acceptUnterminated, the
+   * last line without one): a write-ahead log keeps them, and decoding them again (with
+   * acceptUnterminated) gives the same points. `bytes` may be the pushed chunk: use it before returning.
+   */
+  onLines?(bytes: Buffer, start: number, end: number): void
+}
+
 export interface PlaintextDecoder {
   push(chunk: Uint8Array): void
   /** The stream ended. An unterminated last line is parsed with acceptUnterminated, else reported. */
@@ -362,9 +386,7 @@ export interface PlaintextDecoder {
  * Decode a plaintext TCP stream incrementally: every point goes to `onPoint`, every bad line to
  * `onReject`, and the stream goes on after either.
  */
-export function createPlaintextDecoder(
-  options: PlaintextOptions & PlaintextSinks & { acceptUnterminated?: boolean },
-): PlaintextDecoder {
+export function createPlaintextDecoder(options: PlaintextDecoderOptions): PlaintextDecoder {
   const parser = new LineParser(options, options)
   const max = options.maxLineBytes ?? MAX_LINE_BYTES
   const splitter = createLineSplitter({
@@ -372,6 +394,7 @@ export function createPlaintextDecoder(
     onLine: (bytes, start, end, line) => parser.parse(bytes, start, end, line, false),
     onTooLong: (line, head) =>
       parser.reject('too-long', `line is longer than ${max} bytes`, head, 0, head.length, line),
+    onLines: options.onLines,
   })
   return {
     push: (chunk) => splitter.push(chunk),
@@ -380,6 +403,7 @@ export function createPlaintextDecoder(
       const rest = splitter.end()
       if (rest === undefined) return
       if (options.acceptUnterminated) {
+        options.onLines?.(rest, 0, rest.length)
         parser.parse(rest, 0, rest.length, line, false)
       } else {
         const message = 'incomplete last line (the stream ended without a newline)'

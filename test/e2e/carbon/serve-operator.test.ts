@@ -131,7 +131,7 @@ test('issue 14: SIGTERM while the write-ahead log is replayed: the start ends th
   let points = 0
   for (let s = 0; s < segments; s++) {
     for (let p = 0; p < 100; p++, points++) wal.append(encodeWalName(`replay.m${p % 7}`), t0 + s, p)
-    wal.flush()
+    wal.writeNow()
   }
   wal.close({ discard: false })
   const files = fs.readdirSync(path.join(storage, 'wal')).length

@@ -65,7 +65,7 @@ function fillLog(wal: WriteAheadLog): void {
   for (let i = 0; !wal.holding; i++) {
     assert.ok(i < 10_000, 'the log never filled')
     for (let j = 0; j < 50; j++) wal.append(name, i * 50 + j, j)
-    wal.flush()
+    wal.writeNow()
   }
 }
 

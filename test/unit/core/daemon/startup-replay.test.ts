@@ -18,6 +18,7 @@ import { writeDump } from '../../../helpers/legacy-dump.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 const newCache = (): MetricCache => new MetricCache({ strategy: 'sorted', minTimestampLag: 0 })
+const noBytesAsSent = (): void => assert.fail('these logs hold points only, no bytes as a socket sent them')
 
 /** A log as a run leaves it: one segment per run, each point written. */
 async function leaveLog(dir: string, runs: [string, number, number][][]): Promise<void> {
@@ -48,7 +49,7 @@ test('issue 14: the log is replayed into the cache, each point keeping its segme
   const cache = newCache()
   const events: StartupReplayEvent[] = []
   const wal = openLog(t, dir)
-  const report = await replayWal({ wal, cache, onEvent: (e) => events.push(e) })
+  const report = await replayWal({ wal, cache, onEvent: (e) => events.push(e), storeAsSent: noBytesAsSent })
   assert.deepEqual([report.points, report.segments, report.aborted], [3, 2, false])
   assert.deepEqual(cache.query('a'), [
     [60, 1],
@@ -64,12 +65,43 @@ test('issue 14: the log is replayed into the cache, each point keeping its segme
   assert.ok(replayed.seconds >= 0)
 })
 
+test('issue 14: bytes the log kept as a socket sent them are parsed again and judged by storeAsSent, in their segment', async (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  const first = new WriteAheadLog({ dir, sync: 'off' })
+  await first.replay(() => undefined)
+  first.open()
+  const lines = Buffer.from('a.b 1.5 60\nbad line\nc.d 2 -1\n')
+  first.appendReceived('line', 600, lines, 0, lines.length)
+  first.close({ discard: false })
+  const cache = newCache()
+  const asSent: [string, number, number, number][] = []
+  const report = await replayWal({
+    wal: openLog(t, dir),
+    cache,
+    onEvent: () => undefined,
+    storeAsSent: (name, timestamp, value) => asSent.push([name, timestamp, value, cache.epoch]),
+  })
+  assert.equal(report.segments, 1)
+  const segment = fs.readdirSync(dir).sort()[0]
+  assert.deepEqual(
+    asSent.map(([name, timestamp, value]) => [name, timestamp, value]),
+    [
+      ['a.b', 60, 1.5],
+      ['c.d', 600, 2],
+    ],
+    'the bad line is refused again; -1 stands for the time the bytes were read',
+  )
+  for (const [, , , epoch] of asSent) assert.equal(segmentName(epoch), segment)
+  assert.equal(cache.query('a.b').length, 0, 'the daemon stores them, not the replay')
+})
+
 test('issue 14: an empty log is replayed silently', async (t) => {
   const events: StartupReplayEvent[] = []
   const report = await replayWal({
     wal: openLog(t, path.join(tempDir(t), 'wal')),
     cache: newCache(),
     onEvent: (e) => events.push(e),
+    storeAsSent: noBytesAsSent,
   })
   assert.deepEqual([report.points, report.segments], [0, 0])
   assert.deepEqual(events, [])
@@ -88,6 +120,7 @@ test('issue 14: a stop asked for during the replay ends the start with AbortedEr
       cache: newCache(),
       onEvent: (e) => events.push(e),
       signal: controller.signal,
+      storeAsSent: noBytesAsSent,
     }),
     (error) => error instanceof AbortedError && /write-ahead log .* is kept/.test(error.message),
   )
@@ -121,7 +154,12 @@ test('issue 14.5: with the log on, a legacy dump is replayed once and moved into
   // A crash now: the next start finds the dump's points in the log.
   wal.close({ discard: false })
   const again = newCache()
-  await replayWal({ wal: openLog(t, walDir), cache: again, onEvent: () => undefined })
+  await replayWal({
+    wal: openLog(t, walDir),
+    cache: again,
+    onEvent: () => undefined,
+    storeAsSent: noBytesAsSent,
+  })
   assert.deepEqual(again.query('dumped.a'), cache.query('dumped.a'))
   assert.deepEqual(again.query('dumped.b'), [[60, 1e308]])
 })

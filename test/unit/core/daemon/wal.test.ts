@@ -9,9 +9,15 @@ import { test } from 'node:test'
 import { MetricCache } from '../../../../src/core/daemon/cache.js'
 import type { WalEvent, WalOptions } from '../../../../src/core/daemon/wal.js'
 import { WriteAheadLog, crc32, encodeWalName, segmentName } from '../../../../src/core/daemon/wal.js'
+import { encodePickleMetrics } from '../../../../src/core/protocol/pickle-metrics.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 type Point = [segment: number, name: string, timestamp: number, value: number]
+
+/** Every byte appended so far is written (the writes run on the thread pool). */
+function written(wal: WriteAheadLog): Promise<void> {
+  return new Promise((resolve) => wal.barrier(resolve))
+}
 
 async function replayAll(
   dir: string,
@@ -20,7 +26,10 @@ async function replayAll(
   const events: WalEvent[] = []
   const wal = new WriteAheadLog({ dir, sync: 'off', onEvent: (e) => events.push(e), ...options })
   const points: Point[] = []
-  await wal.replay((segment, name, timestamp, value) => points.push([segment, name, timestamp, value]))
+  await wal.replay((segment, name, timestamp, value, asSent) => {
+    assert.equal(asSent, false, 'points records hold cache keys')
+    points.push([segment, name, timestamp, value])
+  })
   return { points, events }
 }
 
@@ -35,7 +44,7 @@ async function writeBatches(
   wal.open()
   for (const batch of batches) {
     for (const [name, timestamp, value] of batch) wal.append(encodeWalName(name), timestamp, value)
-    wal.flush()
+    await written(wal)
   }
   wal.close({ discard: false })
 }
@@ -106,7 +115,9 @@ test('an acknowledgement waits for the write of every point appended before it',
     wal.barrier(() => acked.push(fs.statSync(path.join(dir, segmentName(1))).size))
     await Promise.resolve()
     assert.equal(acked.length, 0, `${sync}: not before the write`)
-    await new Promise((r) => setTimeout(r, 50))
+    // The write runs on the thread pool: on a loaded machine it can take a while.
+    for (let waited = 0; acked.length === 0 && waited < 5000; waited += 10)
+      await new Promise((r) => setTimeout(r, 10))
     assert.equal(acked.length, 1, sync)
     assert.ok(acked[0]! > 8, `${sync}: the point is in the file when acknowledged`)
     // Nothing pending: at once (in a microtask).
@@ -132,8 +143,8 @@ test('issue 14.6c: the last record torn at every byte: the records before it rep
     ],
   ])
   const whole = fs.readFileSync(path.join(source, segmentName(1)))
-  // The last record: 8 header bytes and two points of 2 + 1 + 16 bytes.
-  const lastRecord = whole.byteLength - (8 + 2 * 19)
+  // The last record: 8 header bytes, the kind byte and two points of 2 + 1 + 16 bytes.
+  const lastRecord = whole.byteLength - (8 + 1 + 2 * 19)
   for (let cut = lastRecord; cut < whole.byteLength; cut++) {
     const dir = path.join(root, `cut-${cut}`)
     fs.mkdirSync(dir)
@@ -207,7 +218,7 @@ test('the size limit blocks appends until released segments make room', async (t
   let i = 0
   while (!wal.blocked()) {
     for (let n = 0; n < 50; n++) wal.append(encodeWalName(`m.${n}`), i, i)
-    wal.flush()
+    await written(wal)
     i++
   }
   assert.equal(wal.holding, true)
@@ -251,12 +262,12 @@ test('a checkpoint (nothing unwritten) replaces a big current segment with a fre
   await wal.replay(() => undefined)
   wal.open()
   wal.append(encodeWalName('small'), 1, 1)
-  wal.flush()
+  await written(wal)
   wal.checkpoint()
   assert.deepEqual(fs.readdirSync(dir), [segmentName(1)], 'a small segment stays')
   const name = encodeWalName('m')
   for (let i = 0; i < 300_000; i++) wal.append(name, i, i)
-  wal.flush()
+  await written(wal)
   wal.checkpoint()
   assert.deepEqual(fs.readdirSync(dir), [segmentName(2)])
   assert.equal(wal.epoch, 2)
@@ -282,8 +293,9 @@ test('issue 14: a write error other than a full disk (here EBADF) stalls the log
   let acknowledged = false
   wal.append(encodeWalName('a'), 1, 1)
   wal.barrier(() => (acknowledged = true))
-  await new Promise((resolve) => setImmediate(resolve))
-  await new Promise((resolve) => setImmediate(resolve))
+  // The write runs on the thread pool: its failure comes back in a callback.
+  for (let waited = 0; events.length === 0 && waited < 5000; waited += 10)
+    await new Promise((resolve) => setTimeout(resolve, 10))
   assert.equal(events[0]?.type, 'wal-stalled')
   assert.match((events[0] as { message: string }).message, /EBADF|bad file descriptor/)
   assert.equal(wal.blocked(), true, 'receivers pause')
@@ -298,4 +310,60 @@ test('issue 14: a write error other than a full disk (here EBADF) stalls the log
   const segment = wal.epoch
   wal.close({ discard: false })
   assert.deepEqual((await replayAll(dir)).points, [[segment, 'a', 1, 1]])
+})
+
+test('issue 14: what a receiver read (plaintext lines, a datagram, a pickle frame) replays as the points it parsed then, -1 at the time it was read', async (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  const wal = new WriteAheadLog({ dir, sync: 'off' })
+  await wal.replay(() => undefined)
+  wal.open()
+  const lines = Buffer.from('x line.a 1.5 100\nline.b 2 -1\nbad line\nline.c nan 5\n')
+  wal.appendReceived('line', 1000.5, lines, 2, lines.byteLength)
+  const datagram = Buffer.from('udp.a 3 200\rudp.b 4 -1')
+  wal.appendReceived('datagram', 2000, datagram, 0, datagram.byteLength)
+  const pickled = encodePickleMetrics([
+    { metric: 'pickle.a', value: 5.25, timestamp: 300 },
+    { metric: 'pickle.b', value: 6, timestamp: -1 },
+  ])
+  wal.appendReceived('pickle', 3000, pickled, 0, pickled.byteLength)
+  wal.appendReceived('pickle', 3000, Buffer.from('not a pickle'), 0, 12)
+  wal.append(encodeWalName('kept.as.key'), 400, 7)
+  await written(wal)
+  wal.close({ discard: false })
+  const replayed: [string, number, number, boolean][] = []
+  const again = new WriteAheadLog({ dir, sync: 'off' })
+  const report = await again.replay((segment, name, timestamp, value, asSent) => {
+    assert.equal(segment, 1)
+    replayed.push([name, timestamp, value, asSent])
+  })
+  assert.deepEqual(replayed, [
+    ['line.a', 100, 1.5, true],
+    ['line.b', 1000.5, 2, true],
+    ['udp.a', 200, 3, true],
+    ['udp.b', 2000, 4, true],
+    ['pickle.a', 300, 5.25, true],
+    ['pickle.b', 3000, 6, true],
+    ['kept.as.key', 400, 7, false],
+  ])
+  assert.equal(report.points, 7)
+  assert.equal(report.damaged, 0, 'refused input is not damage')
+})
+
+test('issue 14: a segment of the first format (points without a kind byte) still replays', async (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  fs.mkdirSync(dir)
+  const name = encodeWalName('old.format')
+  const body = Buffer.concat([name, Buffer.alloc(16)])
+  body.writeDoubleLE(60, name.byteLength)
+  body.writeDoubleLE(1.25, name.byteLength + 8)
+  const head = Buffer.alloc(8)
+  head.writeUInt32LE(body.byteLength, 0)
+  head.writeUInt32LE(crc32(body, crc32(head.subarray(0, 4))), 4)
+  fs.writeFileSync(
+    path.join(dir, segmentName(1)),
+    Buffer.concat([Buffer.from('CKWAL1\n\0', 'latin1'), head, body]),
+  )
+  const { points, events } = await replayAll(dir)
+  assert.deepEqual(events, [])
+  assert.deepEqual(points, [[1, 'old.format', 60, 1.25]])
 })

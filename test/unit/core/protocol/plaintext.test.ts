@@ -544,3 +544,35 @@ describe('plaintext formatting (carbon.client.CarbonLineClientProtocol)', () => 
     assert.equal(h2f(f2h(1e-12)), 1e-12)
   })
 })
+
+test('issue 14: onLines hands on exactly the lines about to be parsed, whatever the chunks; decoding them again gives the same points', () => {
+  const text = Buffer.from(
+    'a.b 1 100\nsplit.across 2.5 200\n\nbad line here x\n' +
+      `${'long '.repeat(20)}\nc.d 3 -1\nno.newline 4 400`,
+  )
+  for (let cut = 0; cut <= text.byteLength; cut++) {
+    for (const maxLineBytes of [16384, 60]) {
+      const logged: Buffer[] = []
+      const points: MetricPoint[] = []
+      const decoder = createPlaintextDecoder({
+        now: 1000,
+        maxLineBytes,
+        onLines: (bytes, start, end) => logged.push(Buffer.from(bytes.subarray(start, end))),
+        onPoint: (metric, value, timestamp) => points.push({ metric, value, timestamp }),
+        onReject: () => undefined,
+      })
+      decoder.push(text.subarray(0, cut))
+      decoder.push(text.subarray(cut))
+      decoder.end()
+      const again = parsePlaintext(Buffer.concat(logged), {
+        now: 1000,
+        maxLineBytes,
+        acceptUnterminated: true,
+      })
+      assert.deepEqual(again.points, points, `cut at ${cut}`)
+      // Whole lines only: the unterminated last line was not parsed, so it is not logged.
+      assert.equal(Buffer.concat(logged).toString().endsWith('\n'), true)
+      assert.equal(points.length, 3)
+    }
+  }
+})
