@@ -85,6 +85,8 @@ export interface DaemonOptions {
   signal?: AbortSignal
   /** For tests of the daemon's own robustness: a point or CarbonLink query for this metric throws. */
   throwOnMetric?: string
+  /** Seconds between sweeps of idle names and files (default SWEEP_SECONDS); tests of memory shorten it. */
+  sweepSeconds?: number
 }
 
 export interface StopReport {
@@ -487,7 +489,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       names.sweep()
       persister.sweep()
     }),
-    SWEEP_SECONDS * 1000,
+    (options.sweepSeconds ?? SWEEP_SECONDS) * 1000,
   )
   sweeper.unref()
 

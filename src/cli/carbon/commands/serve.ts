@@ -158,6 +158,9 @@ export function registerServe(program: Command, ctx: Context): void {
           signal: starting.signal,
           // Tests of the daemon's robustness only: a point or query for this metric throws.
           throwOnMetric: ctx.env.CARBONKIT_TEST_THROW_ON || undefined,
+          // Tests of memory only: idle names and files are swept every this many seconds, not 60.
+          sweepSeconds:
+            Number(ctx.env.CARBONKIT_SWEEP_SECONDS) > 0 ? Number(ctx.env.CARBONKIT_SWEEP_SECONDS) : undefined,
           settings,
           config,
           reloadConfig: reload,
