@@ -6,7 +6,17 @@ import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { CorruptFileError } from '../../src/core/errors.js'
+import {
+  decodeArchiveCount,
+  decodeHeader,
+  decodePointTimestamp,
+  decodePointValue,
+} from '../../src/core/whisper/codec.js'
+import { METADATA_SIZE, POINT_SIZE, headerSizeFor, mod } from '../../src/core/whisper/format.js'
+import { canConnect, freePort, startCarbonCache } from '../helpers/carbon-cache.js'
 import { ROOT } from '../helpers/paths.js'
+import { startServe } from '../helpers/serve.js'
 
 export const WSP = path.join(ROOT, 'bin', 'wsp.cjs')
 export const CARBON = path.join(ROOT, 'bin', 'carbon.cjs')
@@ -147,4 +157,381 @@ export function benchDir(name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `carbonkit-bench-${name}-`))
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
   return dir
+}
+
+/** go-carbon's binary, when the environment names one (built with ../shared/tools/build-go-carbon). */
+export const GO_CARBON_BIN = process.env.GO_CARBON_BIN || undefined
+
+/** Something that makes the benchmark itself fail (exit 1): a crash, a connection left open, loss. */
+export class BenchFailure extends Error {}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+// Whole servers for the serve benchmarks (serve, serve-burst): carbon serve, carbon-cache 1.1.7 and
+// go-carbon, each started with its own configuration and data directory on 127.0.0.1.
+
+// --- servers ----------------------------------------------------------------------------------------
+
+/** carbon serve with its defaults, then with the other log settings the issue asks to see beside them. */
+export const CARBONKIT_VARIANTS = {
+  carbonkit: [],
+  'carbonkit --wal-sync always': ['--wal-sync', 'always'],
+  'carbonkit --no-wal': ['--no-wal'],
+} as const satisfies Record<string, readonly string[]>
+export type CarbonkitName = keyof typeof CARBONKIT_VARIANTS
+export type ServerName = CarbonkitName | 'carbon-cache' | 'go-carbon'
+
+export function isCarbonkit(name: ServerName): name is CarbonkitName {
+  return name in CARBONKIT_VARIANTS
+}
+
+export interface Server {
+  name: ServerName
+  /** The server process itself, for /proc/<pid>/status. */
+  pid: number
+  linePort: number
+  picklePort: number
+  dataDir: string
+  /** Set when the process exited before we stopped it. */
+  crashed(): string | undefined
+  /** Anything in its log worth a look: errors, rejected input, a full cache, a lost connection. */
+  notes(): string[]
+  /** SIGTERM and wait; what went wrong while stopping. */
+  stop(): Promise<string[]>
+}
+
+/** Server processes still running, killed if the benchmark itself dies. */
+export const live = new Set<number>()
+process.on('exit', () => {
+  for (const pid of live) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+})
+
+/** A field of /proc/<pid>/status in bytes (VmHWM: peak RSS; VmRSS: RSS now). */
+export function procStatusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)
+  if (!match) throw new Error(`/proc/${pid}/status has no ${field}`)
+  return Number(match[1]) * 1024
+}
+
+/** The peak RSS must be the server's own: make sure the pid is not a wrapper around it. */
+export function checkServerProcess(pid: number, expect: string): void {
+  const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
+  const children = fs
+    .readdirSync(`/proc/${pid}/task`)
+    .map((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim())
+    .join('')
+  if (!cmdline.includes(expect) || children !== '') {
+    throw new BenchFailure(
+      `pid ${pid} is not the server process (${cmdline}; children: ${children || 'none'})`,
+    )
+  }
+}
+
+export function writeCarbonConf(file: string, settings: Record<string, string>): void {
+  const lines = ['[cache]', ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`), '']
+  fs.writeFileSync(file, lines.join('\n'))
+}
+
+export async function startCarbonkit(
+  root: string,
+  schemas: string,
+  settings: Record<string, string>,
+  name: CarbonkitName = 'carbonkit',
+): Promise<Server> {
+  const conf = path.join(root, 'conf')
+  const storage = path.join(root, 'storage')
+  fs.mkdirSync(conf, { recursive: true })
+  writeCarbonConf(path.join(conf, 'carbon.conf'), {
+    STORAGE_DIR: storage,
+    LOCAL_DATA_DIR: path.join(storage, 'whisper'),
+    LINE_RECEIVER_INTERFACE: '127.0.0.1',
+    PICKLE_RECEIVER_INTERFACE: '127.0.0.1',
+    CACHE_QUERY_INTERFACE: '127.0.0.1',
+    ...settings,
+  })
+  fs.writeFileSync(path.join(conf, 'storage-schemas.conf'), schemas)
+  // Ports 0 (startServe's default): the bound ports come from the 'listening' event.
+  const serve = await startServe(
+    { after: () => undefined },
+    ['--config', path.join(conf, 'carbon.conf'), ...CARBONKIT_VARIANTS[name]],
+    { baseEnv: benchEnv() },
+  )
+  const pid = serve.child.pid!
+  live.add(pid)
+  let stopping = false
+  let crash: string | undefined
+  void serve.exited.then(({ status, signal }) => {
+    live.delete(pid)
+    if (!stopping)
+      crash = `carbon serve exited (status ${status}, signal ${signal}):\n${serve.stderr().slice(-2000)}`
+  })
+  checkServerProcess(pid, 'carbon.cjs')
+  const worth = new Set([
+    'write-error',
+    'rejected',
+    'cache-full',
+    'cache-resumed',
+    'config-warning',
+    'reload-failed',
+  ])
+  return {
+    name,
+    pid,
+    linePort: serve.ports.line!,
+    picklePort: serve.ports.pickle!,
+    dataDir: path.join(storage, 'whisper'),
+    crashed: () => crash,
+    notes: () => [
+      ...serve.events.filter((e) => worth.has(e.type)).map((e) => JSON.stringify(e)),
+      ...serve
+        .stderr()
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.startsWith('{')),
+    ],
+    async stop() {
+      stopping = true
+      const problems: string[] = []
+      const timer = setTimeout(() => {
+        problems.push('carbon serve did not exit within 120 s of SIGTERM: killed')
+        serve.child.kill('SIGKILL')
+      }, 120_000)
+      const { status, signal } = await serve.stop('SIGTERM')
+      clearTimeout(timer)
+      if (status !== 0)
+        problems.push(`carbon serve exited with status ${status} (signal ${signal}) on SIGTERM`)
+      const stopped = serve.events.find((e) => e.type === 'stopped')
+      if (!stopped) problems.push('carbon serve logged no "stopped" event')
+      else if (Number(stopped.dumped) > 0)
+        problems.push(`carbon serve dumped ${stopped.dumped} points on stop`)
+      return problems
+    },
+  }
+}
+
+export async function startReference(
+  root: string,
+  schemas: string,
+  settings: Record<string, string>,
+): Promise<Server> {
+  const cache = await startCarbonCache({
+    root,
+    settings,
+    schemas,
+    after: () => undefined,
+    // --nodaemon: the foreground with carbon's normal logging, as it runs in production.
+    debug: false,
+    env: benchEnv(),
+  })
+  live.add(cache.pid)
+  let stopping = false
+  let crash: string | undefined
+  void cache.exited.then(({ status, signal }) => {
+    live.delete(cache.pid)
+    if (!stopping)
+      crash = `carbon-cache exited (status ${status}, signal ${signal}):\n${cache.log().slice(-2000)}`
+  })
+  checkServerProcess(cache.pid, 'carbon-cache')
+  return {
+    name: 'carbon-cache',
+    pid: cache.pid,
+    linePort: cache.linePort,
+    picklePort: cache.picklePort,
+    dataDir: cache.dataDir,
+    crashed: () => crash,
+    notes: () =>
+      cache
+        .log()
+        .split('\n')
+        .filter((line) => /traceback|error|exception|lost|full|invalid|refus/i.test(line)),
+    async stop() {
+      stopping = true
+      await cache.stop()
+      return []
+    },
+  }
+}
+
+/** go-carbon's configuration for the same job: no limits, `workers` writers, no carbonlink, no carbonserver. */
+export function goCarbonConf(
+  dataDir: string,
+  schemasFile: string,
+  linePort: number,
+  picklePort: number,
+  workers: number,
+): string {
+  return `[common]
+user = ""
+graph-prefix = "carbon.agents.{host}"
+metric-endpoint = "local"
+metric-interval = "1m0s"
+max-cpu = 2
+
+[whisper]
+data-dir = "${dataDir}"
+schemas-file = "${schemasFile}"
+aggregation-file = ""
+workers = ${workers}
+max-updates-per-second = 0
+sparse-create = false
+enabled = true
+
+[cache]
+max-size = 0
+write-strategy = "max"
+
+[udp]
+enabled = false
+
+[tcp]
+listen = "127.0.0.1:${linePort}"
+enabled = true
+
+[pickle]
+listen = "127.0.0.1:${picklePort}"
+max-message-size = 67108864
+enabled = true
+
+[carbonlink]
+enabled = false
+
+[grpc]
+enabled = false
+
+[tags]
+enabled = false
+
+[carbonserver]
+enabled = false
+
+[dump]
+enabled = false
+
+[pprof]
+enabled = false
+
+[[logging]]
+logger = ""
+file = "stderr"
+level = "warn"
+`
+}
+
+export async function startGoCarbon(root: string, schemas: string, workers: number): Promise<Server> {
+  const dataDir = path.join(root, 'whisper')
+  fs.mkdirSync(dataDir, { recursive: true })
+  const schemasFile = path.join(root, 'storage-schemas.conf')
+  fs.writeFileSync(schemasFile, schemas)
+  const [linePort, picklePort] = [await freePort(), await freePort()]
+  const conf = path.join(root, 'go-carbon.conf')
+  fs.writeFileSync(conf, goCarbonConf(dataDir, schemasFile, linePort, picklePort, workers))
+  const child = spawn(GO_CARBON_BIN!, ['-config', conf], {
+    env: benchEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let log = ''
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()))
+  const pid = child.pid!
+  live.add(pid)
+  let stopping = false
+  let crash: string | undefined
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (status, signal) => {
+      live.delete(pid)
+      if (!stopping) crash = `go-carbon exited (status ${status}, signal ${signal}):\n${log.slice(-2000)}`
+      resolve()
+    }),
+  )
+  const deadline = Date.now() + 30_000
+  while (!((await canConnect(linePort)) && (await canConnect(picklePort)))) {
+    if (crash) throw new BenchFailure(crash)
+    if (Date.now() > deadline) throw new BenchFailure(`go-carbon did not listen within 30 s:\n${log}`)
+    await sleep(100)
+  }
+  return {
+    name: 'go-carbon',
+    pid,
+    linePort,
+    picklePort,
+    dataDir,
+    crashed: () => crash,
+    notes: () => log.split('\n').filter((line) => /error|panic|drop|overflow/i.test(line)),
+    async stop() {
+      stopping = true
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+      await exited
+      clearTimeout(timer)
+      return []
+    },
+  }
+}
+
+// --- reading the files back ------------------------------------------------------------------------
+
+/** Archive 0 of a whisper file, open, with the timestamp of its slot 0 (whisper's base interval). */
+export interface Ring {
+  fd: number
+  offset: number
+  secondsPerPoint: number
+  points: number
+  base: number
+}
+
+/** Undefined while the file is missing, still being created, or its archive 0 is empty. */
+export function openRing(file: string): Ring | undefined {
+  // Not an exception per missing file: the poller asks about thousands of them.
+  if (!fs.existsSync(file)) return undefined
+  let fd: number
+  try {
+    fd = fs.openSync(file, 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  try {
+    const meta = Buffer.alloc(METADATA_SIZE)
+    if (fs.readSync(fd, meta, 0, METADATA_SIZE, 0) === METADATA_SIZE) {
+      const head = Buffer.alloc(headerSizeFor(decodeArchiveCount(meta, file)))
+      fs.readSync(fd, head, 0, head.length, 0)
+      const archive = decodeHeader(head, file, fs.fstatSync(fd).size).archives[0]!
+      const slot0 = Buffer.alloc(POINT_SIZE)
+      fs.readSync(fd, slot0, 0, POINT_SIZE, archive.offset)
+      const base = decodePointTimestamp(slot0, 0)
+      if (base !== 0) return { fd, ...archive, base }
+    }
+  } catch (error) {
+    if (!(error instanceof CorruptFileError)) throw error
+  }
+  fs.closeSync(fd)
+  return undefined
+}
+
+export function slotOf(ring: Ring, timestamp: number): number {
+  return mod(Math.floor((timestamp - ring.base) / ring.secondsPerPoint), ring.points)
+}
+
+const pointBytes = Buffer.alloc(POINT_SIZE)
+
+/** One 12-byte read: does the ring hold this point? */
+export function holds(ring: Ring, timestamp: number, value: number): boolean {
+  fs.readSync(ring.fd, pointBytes, 0, POINT_SIZE, ring.offset + slotOf(ring, timestamp) * POINT_SIZE)
+  return decodePointTimestamp(pointBytes, 0) === timestamp && decodePointValue(pointBytes, 0) === value
+}
+
+/** Every point of archive 0 in slot order, and the ring it came from; undefined as for openRing. */
+export function readRing(file: string): { ring: Ring; bytes: Buffer } | undefined {
+  const ring = openRing(file)
+  if (!ring) return undefined
+  const bytes = Buffer.alloc(ring.points * POINT_SIZE)
+  fs.readSync(ring.fd, bytes, 0, bytes.length, ring.offset)
+  fs.closeSync(ring.fd)
+  return { ring, bytes }
 }

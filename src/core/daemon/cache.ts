@@ -57,6 +57,23 @@ class PointArena {
     return chunk
   }
 
+  /**
+   * Every chunk is free (the cache holds nothing): keep the first slab, let the others go. Chunks
+   * cannot move (queues hold their numbers), so this is the one moment the arena can shrink; a
+   * million metrics that were written and went idle would otherwise keep their 130 MB for good.
+   */
+  reset(): void {
+    this.slabs.length = Math.min(1, this.slabs.length)
+    this.links.length = this.slabs.length
+    this.freeHead = -1
+    this.bumped = 0
+  }
+
+  /** Bytes of points and links allocated (in use or free). */
+  get bytes(): number {
+    return this.slabs.length * SLAB_CHUNKS * (CHUNK_DOUBLES * 8 + 4)
+  }
+
   /** Give back the list from `head` to `tail`. */
   release(head: number, tail: number): void {
     this.link(tail, this.freeHead)
@@ -142,6 +159,11 @@ export class MetricCache {
     return this.queues.size
   }
 
+  /** Bytes the point arena holds, in use or not (it shrinks when the cache empties). */
+  get arenaBytes(): number {
+    return this.arena.bytes
+  }
+
   store(metric: string, timestamp: number, value: number): void {
     this.append(this.queueOf(metric, timestamp), timestamp, value)
   }
@@ -214,6 +236,9 @@ export class MetricCache {
         if (skip?.(metric)) continue
         return { metric, points: this.take(metric, queue) }
       }
+      // A used-up snapshot lets go of its names (a million, after a burst of new metrics).
+      this.snapshot = []
+      this.snapshotAt = 0
       if (this.queues.size === 0) return undefined
       this.resnapshot()
     }
@@ -238,6 +263,7 @@ export class MetricCache {
     if (list!.length === 0) this.inflight.delete(metric)
     this.arena.release(queue.head, queue.tail)
     this.countEpoch(queue.epoch, -1)
+    if (this.queues.size === 0 && this.inflight.size === 0) this.arena.reset()
   }
 
   private countEpoch(epoch: number, change: number): void {

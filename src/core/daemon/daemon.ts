@@ -57,6 +57,10 @@ export interface DaemonOptions {
   signal?: AbortSignal
   /** For tests of the daemon's own robustness: a point or CarbonLink query for this metric throws. */
   throwOnMetric?: string
+  /** Seconds between sweeps of idle names and files (default SWEEP_SECONDS); tests of memory shorten it. */
+  sweepSeconds?: number
+  /** Give memory back to the system: called after sweeps that forgot many names (NameCache.sweep). */
+  reclaimMemory?: () => void
 }
 
 export interface Daemon {
@@ -343,10 +347,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Names and files not seen for two minutes are forgotten: memory follows the live metrics.
   const sweeper = setInterval(
     guard('name sweep', fault, () => {
-      names.sweep()
+      const reclaim = names.sweep()
       persister.sweep()
+      if (reclaim) persister.recycleIdleWriters()
+      if (reclaim) options.reclaimMemory?.()
     }),
-    SWEEP_SECONDS * 1000,
+    (options.sweepSeconds ?? SWEEP_SECONDS) * 1000,
   )
   sweeper.unref()
 

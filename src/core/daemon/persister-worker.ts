@@ -22,6 +22,8 @@ import type {
 
 /** Directories known to exist: a new file in one of them needs no mkdir. */
 const directories = new Set<string>()
+/** Past this many, the set starts over (the directories of metrics long gone are forgotten). */
+const MAX_DIRECTORIES = 100_000
 
 /**
  * Create the file with the item's points already in it (written before it appears: no second open).
@@ -31,6 +33,7 @@ function createFile(item: WriteItem, spec: CreateSpec, autoflush: boolean, now: 
   const dir = path.dirname(item.path)
   if (!directories.has(dir)) {
     fs.mkdirSync(dir, { recursive: true })
+    if (directories.size >= MAX_DIRECTORIES) directories.clear()
     directories.add(dir)
   }
   try {

@@ -310,6 +310,25 @@ export class Persister {
     this.missing.turn()
   }
 
+  /**
+   * Replace the writer threads that have nothing in flight with fresh ones. A writer's heap grows
+   * with a burst of creates and is never collected once the thread is idle (V8 collects when it
+   * allocates): a fresh thread gives all of it back. Called when many metrics went idle.
+   */
+  recycleIdleWriters(): number {
+    let recycled = 0
+    for (let i = 0; i < this.workers.length; i++) {
+      const worker = this.workers[i]
+      if (!worker || this.stopped || this.busy[i]! > 0) continue
+      if ([...this.metadataRequests.values()].some((waiting) => waiting.worker === i)) continue
+      // The old thread's exit is not a death: workers[i] is already the new one.
+      this.startWorker(i)
+      void worker.terminate()
+      recycled++
+    }
+    return recycled
+  }
+
   /** Files known to exist (created here or seen), so that new metrics are told apart cheaply. */
   knownFile(path: string): void {
     this.exists.set(path, true)

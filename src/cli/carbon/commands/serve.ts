@@ -10,6 +10,7 @@ import { WAL_SYNC_MODES } from '../../../core/daemon/wal.js'
 import { AbortedError } from '../../../core/errors.js'
 import { choice, parseCountOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
+import { reclaimMemory } from '../../shared/memory.js'
 import { handleSignals, onFatal, processResources } from '../../shared/signals.js'
 import { renderServeEvent } from '../render/serve-log.js'
 
@@ -158,6 +159,10 @@ export function registerServe(program: Command, ctx: Context): void {
           signal: starting.signal,
           // Tests of the daemon's robustness only: a point or query for this metric throws.
           throwOnMetric: ctx.env.CARBONKIT_TEST_THROW_ON || undefined,
+          // Tests of memory only: idle names and files are swept every this many seconds, not 60.
+          sweepSeconds:
+            Number(ctx.env.CARBONKIT_SWEEP_SECONDS) > 0 ? Number(ctx.env.CARBONKIT_SWEEP_SECONDS) : undefined,
+          reclaimMemory,
           settings,
           config,
           reloadConfig: reload,

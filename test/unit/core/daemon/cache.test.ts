@@ -168,3 +168,27 @@ test('random stores, writes, restores and settles keep every point, across chunk
   for (const [metric, pairs] of held) expected.set(metric, (expected.get(metric) ?? 0) + pairs.length)
   assert.deepEqual(unwritten, expected, message)
 })
+
+test('issue 14 memory: once everything is written the arena gives its slabs back, and the snapshot its names', () => {
+  const cache = new MetricCache({ strategy: 'sorted', minTimestampLag: 0 })
+  const empty = cache.arenaBytes
+  for (let m = 0; m < 100_000; m++) cache.store(`m${m}`, 60, m)
+  const full = cache.arenaBytes
+  assert.ok(full >= 100_000 * 128, `${full} bytes for 100,000 metrics`)
+  const taken: { metric: string; points: HeldPoints }[] = []
+  for (let next = cache.drain(1000); next; next = cache.drain(1000)) taken.push(next)
+  assert.equal(taken.length, 100_000)
+  // In flight: the points are still needed.
+  assert.equal(cache.arenaBytes, full)
+  for (const { metric, points } of taken.slice(0, -1)) cache.settled(metric, points)
+  assert.equal(cache.arenaBytes, full)
+  const last = taken.at(-1)!
+  cache.settled(last.metric, last.points)
+  assert.ok(cache.arenaBytes <= Math.max(empty, 600_000), `${cache.arenaBytes} bytes left`)
+  assert.equal((cache as unknown as { snapshot: string[] }).snapshot.length, 0)
+  // And it works again from there.
+  cache.store('again', 60, 1)
+  cache.store('again', 120, 2)
+  const again = cache.drain(1000)!
+  assert.deepEqual([...cache.pointsToWrite(again.points)], [60, 1, 120, 2])
+})

@@ -98,3 +98,28 @@ test('issue 14: the persister asking for files adds nothing; idle names are gone
   for (let i = 0; i < 10_000; i++) bounded.resolve(`m.n${i}`)
   assert.ok(bounded.size <= 500, String(bounded.size))
 })
+
+test('issue 14 memory: sweeps say when forgotten names are worth giving back, during a churn and once it settles', () => {
+  const config = rules({})
+  const names = new NameCache({
+    dataDir: '/d',
+    tagHashFilenames: true,
+    useWhitelist: false,
+    config: () => config,
+  })
+  const add = (prefix: string, n: number): void => {
+    for (let i = 0; i < n; i++) names.resolve(`${prefix}.m${i}`)
+  }
+  // A few names come and go: never worth a reclaim.
+  add('few', 100)
+  assert.deepEqual([names.sweep(), names.sweep(), names.sweep()], [false, false, false])
+  // A burst of 25,000 names, forgotten while 6,000 more arrive.
+  add('burst', 25_000)
+  assert.equal(names.sweep(), false) // young -> old: nothing forgotten yet
+  add('late', 6000)
+  assert.equal(names.sweep(), true) // 25,000 forgotten
+  assert.equal(names.sweep(), false) // 6,000 forgotten: under the threshold...
+  assert.equal(names.sweep(), true) // ...but nothing more to forget: the churn settled, once
+  assert.equal(names.sweep(), false)
+  assert.equal(names.size, 0)
+})
