@@ -17,8 +17,6 @@ export class IndexNode {
   branch = false
   /** `<name>.wsp` exists. */
   leaf = false
-  /** The leaf file's maxRetention, once read (a find in pickle reports it); files keep theirs. */
-  maxRetention: number | undefined = undefined
 
   child(name: string): IndexNode {
     this.children ??= new Map()
