@@ -71,8 +71,40 @@ function get(port: number, url: string): Promise<number> {
   })
 }
 
-/** CONCURRENCY clients asking `url` for SECONDS: requests per second and p99 in milliseconds. */
-async function load(port: number, url: string): Promise<{ rps: number; p99Ms: number }> {
+/** CPU seconds (user + system, all threads) of a process and its children, from /proc. */
+function cpuSeconds(pid: number): number {
+  const ticks = (p: number): number => {
+    try {
+      const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      return Number(fields[11]) + Number(fields[12])
+    } catch {
+      return 0
+    }
+  }
+  let total = ticks(pid)
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])
+      if (ppid === pid) total += ticks(Number(entry))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total / 100
+}
+
+/**
+ * CONCURRENCY clients asking `url` for SECONDS: requests per second, p99 in milliseconds, and the
+ * server's CPU milliseconds per request (what a request costs, whatever share of the CPUs the
+ * server got on a shared machine).
+ */
+async function load(
+  port: number,
+  url: string,
+  pid: number,
+): Promise<{ rps: number; p99Ms: number; cpuMs: number }> {
+  const cpuBefore = cpuSeconds(pid)
   const latencies: number[] = []
   const until = performance.now() + SECONDS * 1000
   await Promise.all(
@@ -84,8 +116,13 @@ async function load(port: number, url: string): Promise<{ rps: number; p99Ms: nu
       }
     }),
   )
+  const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / latencies.length
   latencies.sort((a, b) => a - b)
-  return { rps: latencies.length / SECONDS, p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN }
+  return {
+    rps: latencies.length / SECONDS,
+    p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
+    cpuMs,
+  }
 }
 
 /** Points per second carbon serve's line receiver takes in (until it has read the last byte). */
@@ -129,7 +166,7 @@ function steadyReads(port: number, urls: readonly string[]): { stop: () => Promi
 }
 
 /** go-carbon with only its carbonserver on, over `dataDir`; resolves with its port once indexed. */
-async function startGoCarbon(bin: string, root: string, dataDir: string): Promise<number> {
+async function startGoCarbon(bin: string, root: string, dataDir: string): Promise<[number, number]> {
   const dir = path.join(root, 'go-carbon')
   fs.mkdirSync(dir)
   const port = await freePort()
@@ -153,7 +190,7 @@ async function startGoCarbon(bin: string, root: string, dataDir: string): Promis
   lifetime.after(() => void child.kill('SIGKILL'))
   for (let attempt = 0; ; attempt++) {
     const bytes = await get(port, '/metrics/find/?format=json&query=bench.h000.m00').catch(() => 0)
-    if (bytes > 20) return port
+    if (bytes > 20) return [port, child.pid!]
     if (attempt > 600 || child.exitCode !== null) throw new Error(`go-carbon did not start:\n${log}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -213,16 +250,23 @@ async function main(): Promise<void> {
   const node = serve.ports.http!
   await get(node, '/metrics/find/?format=json&query=bench.h000.m00')
   const gunicornWorkers = hasGunicorn() ? 2 * CPUS + 1 : undefined
-  const servers: [string, number][] = [
-    ['carbonkit', node],
+  let webPid = 0
+  const webPort = await startGraphiteWeb(lifetime, {
+    whisperDir: dataDir,
+    gunicornWorkers,
+    onPid: (pid) => (webPid = pid),
+  })
+  const servers: [string, number, number][] = [
+    ['carbonkit', node, serve.child.pid!],
     [
       gunicornWorkers
         ? `graphite-web (gunicorn, ${gunicornWorkers} workers)`
         : 'graphite-web (django runserver: no gunicorn here)',
-      await startGraphiteWeb(lifetime, { whisperDir: dataDir, gunicornWorkers }),
+      webPort,
+      webPid,
     ],
   ]
-  if (GO_CARBON_BIN) servers.push(['go-carbon', await startGoCarbon(GO_CARBON_BIN, root, dataDir)])
+  if (GO_CARBON_BIN) servers.push(['go-carbon', ...(await startGoCarbon(GO_CARBON_BIN, root, dataDir))])
   else process.stdout.write('go-carbon: skipped (set GO_CARBON_BIN to a go-carbon binary)\n')
 
   const find = `/metrics/find/?local=1&format=pickle&query=bench.h0*.m1*`
@@ -233,16 +277,17 @@ async function main(): Promise<void> {
     ['find bench.h0*.m1* (1,000 leaves, pickle)', find],
     ['render 100 series x 1 day at 1 min (pickle)', render],
   ] as const) {
-    const results = new Map<string, { rps: number[]; p99Ms: number[] }>()
+    const results = new Map<string, { rps: number[]; p99Ms: number[]; cpuMs: number[] }>()
     for (const [server, port] of servers) {
       await get(port, url)
-      results.set(server, { rps: [], p99Ms: [] })
+      results.set(server, { rps: [], p99Ms: [], cpuMs: [] })
     }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [server, port] of servers) {
-        const one = await load(port, url)
+      for (const [server, port, pid] of servers) {
+        const one = await load(port, url, pid)
         results.get(server)!.rps.push(one.rps)
         results.get(server)!.p99Ms.push(one.p99Ms)
+        results.get(server)!.cpuMs.push(one.cpuMs)
       }
     }
     const ours = results.get('carbonkit')!
@@ -253,7 +298,9 @@ async function main(): Promise<void> {
         server,
         median(theirs.rps).toFixed(1),
         median(theirs.p99Ms).toFixed(1),
+        median(theirs.cpuMs).toFixed(1),
         server === 'carbonkit' ? '' : formatRatio(median(ours.rps) / median(theirs.rps)),
+        server === 'carbonkit' ? '' : formatRatio(median(theirs.cpuMs) / median(ours.cpuMs)),
       ])
       if (server === 'carbonkit') continue
       const target = server === 'go-carbon' ? 1 : 10
@@ -277,7 +324,7 @@ async function main(): Promise<void> {
   }
   printTable(
     `HTTP read API, ${METRICS} metrics, ${CONCURRENCY} clients, ${SECONDS} s x ${ROUNDS} rounds each (medians)`,
-    ['case', 'server', 'requests/s', 'p99 ms', 'carbonkit is'],
+    ['case', 'server', 'requests/s', 'p99 ms', 'CPU ms/request', 'rps ratio', 'CPU ratio'],
     table,
   )
   printRows('targets', rows)

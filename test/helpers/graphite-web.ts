@@ -24,6 +24,8 @@ export interface GraphiteWebOptions {
    * sync worker processes) instead of Django's development server.
    */
   gunicornWorkers?: number
+  /** Told the server's process id (benchmarks count its CPU time). */
+  onPid?: (pid: number) => void
 }
 
 /** Whether Debian's gunicorn (python3-gunicorn) is installed for the reference Python. */
@@ -73,6 +75,7 @@ export async function startGraphiteWeb(
     : ['-m', 'django', 'runserver', '--noreload', `127.0.0.1:${port}`]
   if (options.gunicornWorkers) args.push('graphite.wsgi:application')
   const child = spawn(REFERENCE_PYTHON, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  if (child.pid !== undefined) options.onPid?.(child.pid)
   let log = ''
   child.stderr.on('data', (c: Buffer) => (log += c.toString()))
   // gunicorn's master stops its workers on SIGTERM; on SIGKILL they would be left running.

@@ -36,6 +36,8 @@ export class ReadPool {
     private readonly workerUrl: URL | undefined,
     size: number,
     private readonly onError: (message: string) => void,
+    /** Added to the read threads' nice value (Linux): under CPU contention, ingestion goes first. */
+    private readonly nice = 0,
   ) {
     if (workerUrl !== undefined) for (let i = 0; i < size; i++) this.threads.push(this.start())
   }
@@ -62,7 +64,7 @@ export class ReadPool {
 
   private start(): Thread {
     const shared = new SharedArrayBuffer(4)
-    const worker = new Worker(this.workerUrl!, { workerData: { cancel: shared } })
+    const worker = new Worker(this.workerUrl!, { workerData: { cancel: shared, nice: this.nice } })
     const thread: Thread = { worker, cancel: new Int32Array(shared), current: undefined }
     worker.on('message', (reply: JobReply) => {
       const current = thread.current

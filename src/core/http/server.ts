@@ -48,6 +48,11 @@ export interface HttpApiOptions {
   readThreads?: number
   /** The read thread's script (worker.ts); found beside this module (or the bundle) by default. */
   workerUrl?: URL
+  /**
+   * Added to the read threads' nice value on Linux (default 10): when the CPUs are busy, the
+   * receivers and writers go first and reads wait.
+   */
+  readNice?: number
 }
 
 /** worker.ts as built beside this module, or as bundled beside bin/carbon's bundle. */
@@ -111,6 +116,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     options.workerUrl ?? defaultWorkerUrl(),
     options.readThreads ?? Math.min(4, os.availableParallelism()),
     (message) => options.onError?.(message),
+    options.readNice ?? 10,
   )
   const ctx: ApiContext = {
     reads,
