@@ -5,7 +5,6 @@
 // (pool.ts), so that a big find or render never holds up the receivers. The AbortSignal (deadline,
 // client gone) stops both.
 
-import fs from 'node:fs'
 import { InvalidArgumentError } from '../errors.js'
 import { readInfo } from '../whisper/info.js'
 import { parseATTime } from './attime.js'
@@ -14,7 +13,7 @@ import { CONTENT_TYPES, FIND_FORMATS, FORMAT_ALIASES, RENDER_FORMATS } from './f
 import type { GlobLimits } from './glob.js'
 import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
-import { leafFile } from './index.js'
+import { isFileInside, leafFile } from './index.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { ReadPool } from './pool.js'
 import type { FindJob, RenderJob } from './reads.js'
@@ -125,7 +124,7 @@ async function expand(ctx: ApiContext, query: string, signal: AbortSignal): Prom
   // A literal name written by another process since the last walk: one stat, then indexed.
   if (found.length === 0 && !query.split('.').some(isPattern)) {
     const file = leafFile(ctx.dataDir, query)
-    if (file !== undefined && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    if (file !== undefined && isFileInside(ctx.dataDir, file)) {
       ctx.index.addMetric(query)
       found.push({ path: query, isLeaf: true })
     }

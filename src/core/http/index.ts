@@ -232,6 +232,19 @@ function isInside(root: string, file: string): boolean {
 }
 
 /**
+ * Whether `file` exists as a regular file whose real path is inside `dataDir`'s: a literal name
+ * that the index has not seen is only read when a walk would have indexed it (no link out).
+ */
+export function isFileInside(dataDir: string, file: string): boolean {
+  try {
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return false
+    return isInside(fs.realpathSync(dataDir), fs.realpathSync(file))
+  } catch {
+    return false
+  }
+}
+
+/**
  * The file of a dotted metric name under `dataDir`, or undefined for a name that cannot be one
  * (empty components, `.`/`..`, NUL): a query never reaches outside the data directory.
  */
