@@ -30,6 +30,8 @@ export interface HttpLimits {
   maxPoints: number
   /** Milliseconds a request may take before it is answered 503. */
   deadlineMs: number
+  /** Milliseconds a client may take to send its headers (slowloris): then it is cut. */
+  headersTimeoutMs: number
   glob: GlobLimits
 }
 
@@ -38,6 +40,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   maxSeries: 100_000,
   maxPoints: 20_000_000,
   deadlineMs: 30_000,
+  headersTimeoutMs: 10_000,
   glob: GLOB_LIMITS,
 }
 

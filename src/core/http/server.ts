@@ -184,7 +184,12 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   }
 
   const server = http.createServer(
-    { requestTimeout: limits.deadlineMs + 5_000, headersTimeout: 10_000 },
+    {
+      // A client that sends its headers or its body too slowly is cut; the check runs every second.
+      requestTimeout: limits.deadlineMs + limits.headersTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
     (req, res) => {
       handle(req, res).catch((error: unknown) => {
         options.onError?.(String(error))
