@@ -48,3 +48,36 @@ test('issue 16.5 slowloris: clients that trickle their headers or body are cut; 
   assert.ok((await headersCut) < 3_000)
   assert.ok((await bodyCut) < 4_000)
 })
+
+test('issue 16.5 exploding requests: too many nodes, series or points are a one-line 400, on read threads and in-process', async (t) => {
+  const dir = tempDir(t)
+  for (let i = 0; i < 30; i++) create(path.join(dir, `m${i}.wsp`), [[60, 100]])
+  for (const readThreads of [2, 0]) {
+    const api = await startHttpApi({
+      interface: '127.0.0.1',
+      port: 0,
+      dataDir: dir,
+      refreshSeconds: 0,
+      readThreads,
+      limits: { maxSeries: 20, maxPoints: 500 },
+    })
+    t.after(() => api.close())
+    const port = api.address.port
+    const cases: [string, RegExp][] = [
+      ['/metrics/find/?format=json&query=*', /'\*' matches more than 20 nodes/],
+      ['/render/?format=json&target=*&from=-1h', /matches more than 20 nodes/],
+      // 11 series of 100 points: under the series limit, over the points limit (counted on a read thread).
+      ['/render/?format=json&target=m1*&from=-2h', /more than 500 points in one response/],
+    ]
+    for (const [url, pattern] of cases) {
+      const answer = await request(port, url)
+      assert.equal(answer.status, 400, `${readThreads} ${url}`)
+      assert.match(answer.text, pattern)
+      assert.equal(answer.text.trim().split('\n').length, 1)
+    }
+    // Under the limits: answered.
+    const ok = await request(port, '/render/?format=json&target={m2,m3}&from=-1h')
+    assert.equal(ok.status, 200)
+    assert.equal((JSON.parse(ok.text) as unknown[]).length, 2)
+  }
+})
