@@ -19,9 +19,24 @@ export interface GraphiteWebOptions {
   whisperDir?: string
   /** CarbonLink port of the cache beside those files. */
   carbonlinkPort?: number
+  /**
+   * Serve it as it is deployed (graphite.wsgi under gunicorn, Debian's `gunicorn`, with this many
+   * sync worker processes) instead of Django's development server.
+   */
+  gunicornWorkers?: number
+  /** Told the server's process id (benchmarks count its CPU time). */
+  onPid?: (pid: number) => void
 }
 
-/** graphite-web 1.1.8 under `django runserver` on 127.0.0.1; resolves with its port once it answers. */
+/** Whether Debian's gunicorn (python3-gunicorn) is installed for the reference Python. */
+export function hasGunicorn(): boolean {
+  return spawnSync(REFERENCE_PYTHON, ['-c', 'import gunicorn'], { stdio: 'ignore' }).status === 0
+}
+
+/**
+ * graphite-web 1.1.8 under `django runserver` (or gunicorn) on 127.0.0.1; resolves with its port
+ * once it answers.
+ */
 export async function startGraphiteWeb(
   t: Pick<TestContext, 'after'>,
   options: GraphiteWebOptions,
@@ -55,13 +70,16 @@ export async function startGraphiteWeb(
   })
   assert.equal(migrate.status, 0, migrate.stderr)
   const port = await freePort()
-  const child = spawn(REFERENCE_PYTHON, ['-m', 'django', 'runserver', '--noreload', `127.0.0.1:${port}`], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const args = options.gunicornWorkers
+    ? ['-m', 'gunicorn', '--workers', String(options.gunicornWorkers), '--bind', `127.0.0.1:${port}`]
+    : ['-m', 'django', 'runserver', '--noreload', `127.0.0.1:${port}`]
+  if (options.gunicornWorkers) args.push('graphite.wsgi:application')
+  const child = spawn(REFERENCE_PYTHON, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  if (child.pid !== undefined) options.onPid?.(child.pid)
   let log = ''
   child.stderr.on('data', (c: Buffer) => (log += c.toString()))
-  t.after(() => void child.kill('SIGKILL'))
+  // gunicorn's master stops its workers on SIGTERM; on SIGKILL they would be left running.
+  t.after(() => void child.kill(options.gunicornWorkers ? 'SIGTERM' : 'SIGKILL'))
   for (let attempt = 0; ; attempt++) {
     const up = await request(port, '/version/').catch(() => undefined)
     if (up?.status === 200) return port

@@ -1,29 +1,24 @@
 // The endpoints: from a parsed request to a status and a body. Globs are answered from the
 // in-memory index (a fully literal name not yet indexed is checked on disk once and added); series
-// are read from their files with the cache merged in. Work is cut in slices with a turn of the event
-// loop between them, so that a big find or render never holds up the receivers; the AbortSignal
-// (deadline, client gone) is checked between slices.
+// are read from their files with the cache merged in. Globs are expanded here, cut in slices with a
+// turn of the event loop between them; the files are read and the answer encoded on a read thread
+// (pool.ts), so that a big find or render never holds up the receivers. The AbortSignal (deadline,
+// client gone) stops both.
 
-import fs from 'node:fs'
 import { InvalidArgumentError } from '../errors.js'
 import { readInfo } from '../whisper/info.js'
 import { parseATTime } from './attime.js'
-import type { Encoded, FindAnswer, FindFormat, FindMatch, RenderFormat, Series } from './formats.js'
-import {
-  CONTENT_TYPES,
-  FIND_FORMATS,
-  FORMAT_ALIASES,
-  RENDER_FORMATS,
-  encodeFind,
-  encodeRender,
-} from './formats.js'
+import type { Encoded, FindFormat, RenderFormat } from './formats.js'
+import { CONTENT_TYPES, FIND_FORMATS, FORMAT_ALIASES, RENDER_FORMATS } from './formats.js'
 import type { GlobLimits } from './glob.js'
 import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
-import { leafFile } from './index.js'
+import { isFileInside, leafFile } from './index.js'
 import { decodeMessage, encodeMessage } from './proto.js'
+import type { ReadPool } from './pool.js'
+import type { FindJob, RenderJob } from './reads.js'
+import { HttpError } from './reads.js'
 import type { CachedPoints } from './render.js'
-import { readSeries } from './render.js'
 import type { ParsedRequest } from './request.js'
 
 export interface HttpLimits {
@@ -35,6 +30,8 @@ export interface HttpLimits {
   maxPoints: number
   /** Milliseconds a request may take before it is answered 503. */
   deadlineMs: number
+  /** Milliseconds a client may take to send its headers (slowloris): then it is cut. */
+  headersTimeoutMs: number
   glob: GlobLimits
 }
 
@@ -43,6 +40,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   maxSeries: 100_000,
   maxPoints: 20_000_000,
   deadlineMs: 30_000,
+  headersTimeoutMs: 10_000,
   glob: GLOB_LIMITS,
 }
 
@@ -59,6 +57,8 @@ export interface ApiContext {
   clock: () => number
   limits: HttpLimits
   hostname: string
+  /** Where the files are read and answers encoded: read threads, or in-process. */
+  reads: ReadPool
 }
 
 export interface Answer {
@@ -67,15 +67,7 @@ export interface Answer {
   body: Uint8Array | string
 }
 
-/** A request the node refuses with this status (400 unless said otherwise). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+export { HttpError } from './reads.js'
 
 const ok = (encoded: Encoded): Answer => ({ status: 200, ...encoded })
 const json = (value: unknown): Answer => ({
@@ -83,19 +75,6 @@ const json = (value: unknown): Answer => ({
   contentType: CONTENT_TYPES.json,
   body: JSON.stringify(value),
 })
-
-/** A slice of work runs this long before it yields to the event loop. */
-const SLICE_MS = 8
-
-function slicer(signal: AbortSignal): () => Promise<void> {
-  let sliceStart = performance.now()
-  return async () => {
-    if (performance.now() - sliceStart < SLICE_MS) return
-    await new Promise((resolve) => setImmediate(resolve))
-    signal.throwIfAborted()
-    sliceStart = performance.now()
-  }
-}
 
 function first(request: ParsedRequest, key: string): string | undefined {
   return request.params.get(key)?.[0]
@@ -148,43 +127,12 @@ async function expand(ctx: ApiContext, query: string, signal: AbortSignal): Prom
   // A literal name written by another process since the last walk: one stat, then indexed.
   if (found.length === 0 && !query.split('.').some(isPattern)) {
     const file = leafFile(ctx.dataDir, query)
-    if (file !== undefined && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    if (file !== undefined && isFileInside(ctx.dataDir, file)) {
       ctx.index.addMetric(query)
       found.push({ path: query, isLeaf: true })
     }
   }
   return found
-}
-
-/**
- * [now - maxRetention, mtime] as graphite-web's whisper reader gives a leaf's intervals. The
- * header is read once per indexed leaf; after that a stat.
- */
-function leafInterval(ctx: ApiContext, match: FoundNode, now: number): [number, number] | undefined {
-  const file = leafFile(ctx.dataDir, match.path)
-  if (file === undefined) return undefined
-  try {
-    let maxRetention = match.node?.maxRetention
-    let mtime: number
-    if (maxRetention === undefined) {
-      const fd = fs.openSync(file, 'r')
-      try {
-        const head = Buffer.alloc(8)
-        if (fs.readSync(fd, head, 0, 8, 0) < 8) return undefined
-        maxRetention = head.readUInt32BE(4)
-        mtime = fs.fstatSync(fd).mtimeMs / 1000
-      } finally {
-        fs.closeSync(fd)
-      }
-      if (match.node) match.node.maxRetention = maxRetention
-    } else {
-      mtime = fs.statSync(file).mtimeMs / 1000
-    }
-    const start = now - maxRetention
-    return [start, Math.max(mtime, start)]
-  } catch {
-    return undefined
-  }
 }
 
 export async function find(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
@@ -199,31 +147,22 @@ export async function find(ctx: ApiContext, request: ParsedRequest, signal: Abor
     queries = format === 'carbonapi_v3_pb' ? (request.params.get('query') ?? []) : [query]
   }
   const leavesOnly = first(request, 'leavesOnly') === '1'
-  const withIntervals = format === 'pickle' || format === 'msgpack' || format === 'json'
-  const now = ctx.clock()
-  const tick = slicer(signal)
-  const answers: FindAnswer[] = []
+  const answers: FindJob['answers'] = []
   for (const query of queries) {
     let found = await expand(ctx, query, signal)
     if (leavesOnly) found = found.filter((m) => m.isLeaf)
-    const matches: FindMatch[] = []
-    for (const m of found) {
-      matches.push({
+    answers.push({
+      query,
+      matches: found.map((m) => ({
         path: m.path,
         isLeaf: m.isLeaf,
-        interval: withIntervals && m.isLeaf ? leafInterval(ctx, m, now) : undefined,
-      })
-      if (withIntervals) await tick()
-    }
-    // graphite-web sorts by the last component.
-    matches.sort((a, b) => {
-      const x = a.path.slice(a.path.lastIndexOf('.') + 1)
-      const y = b.path.slice(b.path.lastIndexOf('.') + 1)
-      return x < y ? -1 : x > y ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+        file: m.isLeaf ? leafFile(ctx.dataDir, m.path) : undefined,
+      })),
     })
-    answers.push({ query, matches })
   }
-  return ok(encodeFind(format, answers))
+  // Intervals, sorting and encoding on a read thread.
+  const withIntervals = format === 'pickle' || format === 'msgpack' || format === 'json'
+  return ok(await ctx.reads.run({ kind: 'find', format, withIntervals, now: ctx.clock(), answers }, signal))
 }
 
 export async function expandView(
@@ -290,9 +229,7 @@ function renderTargets(ctx: ApiContext, request: ParsedRequest, format: RenderFo
 export async function render(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
   const format = formatOf<RenderFormat>(request, RENDER_FORMATS, 'json')
   const targets = renderTargets(ctx, request, format)
-  const tick = slicer(signal)
-  const series: Series[] = []
-  let points = 0
+  const series: RenderJob['series'] = []
   for (const target of targets) {
     const glob = target.name ?? target.expression
     // Tagged series and function calls: this node has no tag database and no function engine.
@@ -301,28 +238,22 @@ export async function render(ctx: ApiContext, request: ParsedRequest, signal: Ab
       if (!match.isLeaf) continue
       const file = leafFile(ctx.dataDir, match.path)
       if (file === undefined) continue
-      const one = readSeries(
-        {
-          name: match.path,
-          file,
-          pathExpression: target.expression,
-          from: target.from,
-          until: target.until,
-          now: target.now,
-        },
-        ctx.cacheQuery(match.path),
-      )
-      if (one === undefined) continue
-      series.push(one)
-      points += one.values.length
+      const request = {
+        name: match.path,
+        file,
+        pathExpression: target.expression,
+        from: target.from,
+        until: target.until,
+        now: target.now,
+      }
+      // The cache's points now, with the series list: the files are read on a read thread.
+      series.push({ request, cached: ctx.cacheQuery(match.path) })
       if (series.length > ctx.limits.maxSeries)
         throw new HttpError(400, `more than ${ctx.limits.maxSeries} series in one request`)
-      if (points > ctx.limits.maxPoints)
-        throw new HttpError(400, `more than ${ctx.limits.maxPoints} points in one response`)
-      await tick()
     }
   }
-  return ok(encodeRender(format, series))
+  const job: RenderJob = { kind: 'render', format, maxPoints: ctx.limits.maxPoints, series }
+  return ok(await ctx.reads.run(job, signal))
 }
 
 export async function info(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {

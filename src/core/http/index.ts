@@ -17,8 +17,6 @@ export class IndexNode {
   branch = false
   /** `<name>.wsp` exists. */
   leaf = false
-  /** The leaf file's maxRetention, once read (a find in pickle reports it); files keep theirs. */
-  maxRetention: number | undefined = undefined
 
   child(name: string): IndexNode {
     this.children ??= new Map()
@@ -231,6 +229,19 @@ function insert(root: IndexNode, parts: string[], leaf: boolean): boolean {
 function isInside(root: string, file: string): boolean {
   const relative = path.relative(root, file)
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+}
+
+/**
+ * Whether `file` exists as a regular file whose real path is inside `dataDir`'s: a literal name
+ * that the index has not seen is only read when a walk would have indexed it (no link out).
+ */
+export function isFileInside(dataDir: string, file: string): boolean {
+  try {
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return false
+    return isInside(fs.realpathSync(dataDir), fs.realpathSync(file))
+  } catch {
+    return false
+  }
 }
 
 /**

@@ -3,8 +3,10 @@
 // maxBodyBytes are refused (413) and the connection closed; slow clients are cut by the server's
 // header and request timeouts. Input never yields a 500: bad parameters are a 400 with one line.
 
+import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import os from 'node:os'
 import { UnavailableError } from '../errors.js'
 import type { Answer, ApiContext, HttpLimits } from './api.js'
 import {
@@ -21,6 +23,7 @@ import {
 } from './api.js'
 import { CONTENT_TYPES } from './formats.js'
 import { MetricIndex } from './index.js'
+import { ReadPool } from './pool.js'
 import type { CachedPoints } from './render.js'
 import type { ParsedRequest } from './request.js'
 import { parseRequest } from './request.js'
@@ -41,6 +44,24 @@ export interface HttpApiOptions {
   hostname?: string
   /** A request that failed for a reason that is not the client's (a bug): reported, answered 500. */
   onError?: (message: string) => void
+  /** Threads that read files and encode answers; 0: in-process. Default: the CPUs, at most 4. */
+  readThreads?: number
+  /** The read thread's script (worker.ts); found beside this module (or the bundle) by default. */
+  workerUrl?: URL
+  /**
+   * Added to the read threads' nice value on Linux (default 10): when the CPUs are busy, the
+   * receivers and writers go first and reads wait.
+   */
+  readNice?: number
+}
+
+/** worker.ts as built beside this module, or as bundled beside bin/carbon's bundle. */
+function defaultWorkerUrl(): URL | undefined {
+  for (const candidate of ['./http-worker.cjs', './worker.js']) {
+    const url = new URL(candidate, import.meta.url)
+    if (fs.existsSync(url)) return url
+  }
+  return undefined
 }
 
 export interface HttpApi {
@@ -91,7 +112,14 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const clock = options.clock ?? (() => Date.now() / 1000)
   const index = new MetricIndex(options.dataDir)
+  const reads = new ReadPool(
+    options.workerUrl ?? defaultWorkerUrl(),
+    options.readThreads ?? Math.min(4, os.availableParallelism()),
+    (message) => options.onError?.(message),
+    options.readNice ?? 10,
+  )
   const ctx: ApiContext = {
+    reads,
     index,
     dataDir: options.dataDir,
     cacheQuery: options.cacheQuery ?? (() => []),
@@ -156,7 +184,12 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   }
 
   const server = http.createServer(
-    { requestTimeout: limits.deadlineMs + 5_000, headersTimeout: 10_000 },
+    {
+      // A client that sends its headers or its body too slowly is cut; the check runs every second.
+      requestTimeout: limits.deadlineMs + limits.headersTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
     (req, res) => {
       handle(req, res).catch((error: unknown) => {
         options.onError?.(String(error))
@@ -181,6 +214,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       closing.abort()
+      void reads.close()
       if (timer) clearInterval(timer)
       reject(
         new UnavailableError(
@@ -198,7 +232,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
           new Promise((done) => {
             closing.abort()
             if (timer) clearInterval(timer)
-            server.close(() => done())
+            server.close(() => void reads.close().then(done))
             server.closeAllConnections()
           }),
       }),

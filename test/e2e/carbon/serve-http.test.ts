@@ -333,7 +333,7 @@ test('issue 16.4: carbonapi v3 (protobuf body on GET, Accept header) and v2 prot
   assert.equal(list.Metrics.length, 8)
 })
 
-test('issue 16.5: bad input is a one-line 400/413, `..` and NUL read nothing outside, the daemon keeps ingesting', async (t) => {
+test('issue 16.5: bad input is a one-line 400/413, `..`, NUL and links out read nothing outside, the daemon keeps ingesting', async (t) => {
   const { serve, port, root } = await startNode(t)
   fs.writeFileSync(path.join(root, 'outside.wsp'), 'not for readers')
   const bad: [string, number, RegExp][] = [
@@ -354,6 +354,23 @@ test('issue 16.5: bad input is a one-line 400/413, `..` and NUL read nothing out
     assert.equal(answer.text.trim().split('\n').length, 1, url)
   }
   for (const query of ['..', '...outside', 'acc..web', '../outside', 'acc.web.node1.cpu/../../../outside']) {
+    for (const endpoint of ['/metrics/find/?format=json&query=', '/render/?format=json&from=-1d&target=']) {
+      const answer = await request(port, endpoint + encodeURIComponent(query))
+      assert.equal(answer.status, 200, query)
+      assert.equal(answer.text, '[]', `${endpoint}${query}`)
+    }
+  }
+  // Links out of the data directory: a directory and a file, asked for by literal names (which the
+  // index has not seen and checks on disk) and by globs.
+  const dataDir = path.join(root, 'storage', 'whisper')
+  fs.mkdirSync(path.join(root, 'elsewhere'))
+  fs.copyFileSync(
+    path.join(dataDir, 'acc', 'web', 'node1', 'cpu.wsp'),
+    path.join(root, 'elsewhere', 'secret.wsp'),
+  )
+  fs.symlinkSync(path.join(root, 'elsewhere'), path.join(dataDir, 'linkdir'))
+  fs.symlinkSync(path.join(root, 'elsewhere', 'secret.wsp'), path.join(dataDir, 'linkfile.wsp'))
+  for (const query of ['linkdir.secret', 'linkfile', 'linkdir.*', 'link*']) {
     for (const endpoint of ['/metrics/find/?format=json&query=', '/render/?format=json&from=-1d&target=']) {
       const answer = await request(port, endpoint + encodeURIComponent(query))
       assert.equal(answer.status, 200, query)

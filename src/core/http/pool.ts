@@ -1,0 +1,129 @@
+// The read threads (worker.ts): each runs one job at a time; jobs wait here, first come first
+// served, for the first free thread. With no thread (size 0, or no worker script) a job runs
+// in-process, cut in slices of a few milliseconds with a turn of the event loop between them.
+// A thread that dies fails its job (the request is answered 500 and reported) and is replaced.
+
+import { Worker } from 'node:worker_threads'
+import type { Encoded } from './formats.js'
+import type { ReadJob, RetentionCache } from './reads.js'
+import { HttpError, ReadStopped, runReadJob } from './reads.js'
+import type { JobMessage, JobReply } from './worker.js'
+
+/** A slice of in-process work runs this long before it yields to the event loop. */
+const SLICE_MS = 8
+
+interface Waiting {
+  job: ReadJob
+  signal: AbortSignal
+  resolve: (answer: Encoded) => void
+  reject: (error: Error) => void
+}
+
+interface Thread {
+  worker: Worker
+  cancel: Int32Array
+  current: (Waiting & { id: number; onAbort: () => void }) | undefined
+}
+
+export class ReadPool {
+  private readonly threads: Thread[] = []
+  private readonly queue: Waiting[] = []
+  private readonly retentions: RetentionCache = new Map()
+  private nextId = 1
+  private closed = false
+
+  constructor(
+    private readonly workerUrl: URL | undefined,
+    size: number,
+    private readonly onError: (message: string) => void,
+    /** Added to the read threads' nice value (Linux): under CPU contention, ingestion goes first. */
+    private readonly nice = 0,
+  ) {
+    if (workerUrl !== undefined) for (let i = 0; i < size; i++) this.threads.push(this.start())
+  }
+
+  get size(): number {
+    return this.threads.length
+  }
+
+  /** The encoded answer; rejects (ReadStopped) once the signal aborts (deadline, client gone). */
+  run(job: ReadJob, signal: AbortSignal): Promise<Encoded> {
+    if (this.threads.length === 0) return runReadJob(job, slicer(signal), this.retentions)
+    if (signal.aborted) return Promise.reject(new ReadStopped('stopped'))
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, signal, resolve, reject })
+      this.dispatch()
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const waiting of this.queue.splice(0)) waiting.reject(new Error('closing'))
+    await Promise.all(this.threads.map((t) => t.worker.terminate()))
+  }
+
+  private start(): Thread {
+    const shared = new SharedArrayBuffer(4)
+    const worker = new Worker(this.workerUrl!, { workerData: { cancel: shared, nice: this.nice } })
+    const thread: Thread = { worker, cancel: new Int32Array(shared), current: undefined }
+    worker.on('message', (reply: JobReply) => {
+      const current = thread.current
+      if (current === undefined || current.id !== reply.id) return
+      this.settled(thread)
+      this.dispatch()
+      if (reply.ok) current.resolve({ contentType: reply.contentType, body: reply.body })
+      else if (reply.status !== undefined) current.reject(new HttpError(reply.status, reply.message))
+      else if (reply.stopped) current.reject(new ReadStopped('stopped'))
+      else current.reject(new Error(reply.message))
+    })
+    let reason = 'exited'
+    worker.on('error', (error) => (reason = error.message))
+    worker.on('exit', () => {
+      if (this.closed) return
+      const current = thread.current
+      this.settled(thread)
+      current?.reject(new Error(`the read thread died: ${reason}`))
+      this.onError(`a read thread died (${reason}); another is started`)
+      const index = this.threads.indexOf(thread)
+      if (index >= 0) this.threads[index] = this.start()
+      this.dispatch()
+    })
+    worker.unref()
+    return thread
+  }
+
+  private settled(thread: Thread): void {
+    if (thread.current) thread.current.signal.removeEventListener('abort', thread.current.onAbort)
+    thread.current = undefined
+  }
+
+  private dispatch(): void {
+    for (const thread of this.threads) {
+      if (thread.current !== undefined) continue
+      let waiting = this.queue.shift()
+      // Requests whose client left or whose deadline passed while waiting are not started.
+      while (waiting?.signal.aborted) {
+        waiting.reject(new ReadStopped('stopped'))
+        waiting = this.queue.shift()
+      }
+      if (waiting === undefined) return
+      const id = this.nextId++
+      const onAbort = (): void => void Atomics.store(thread.cancel, 0, 1)
+      thread.current = { ...waiting, id, onAbort }
+      Atomics.store(thread.cancel, 0, 0)
+      waiting.signal.addEventListener('abort', onAbort, { once: true })
+      const message: JobMessage = { id, job: waiting.job }
+      thread.worker.postMessage(message)
+    }
+  }
+}
+
+export function slicer(signal: AbortSignal): () => Promise<void> {
+  let sliceStart = performance.now()
+  return async () => {
+    if (performance.now() - sliceStart < SLICE_MS) return
+    await new Promise((resolve) => setImmediate(resolve))
+    if (signal.aborted) throw new ReadStopped('stopped')
+    sliceStart = performance.now()
+  }
+}

@@ -1,0 +1,60 @@
+// A read thread of the HTTP API: runs the file part of finds and renders (reads.ts) one job at a
+// time and sends back the encoded answer, its bytes transferred, not copied. The main thread sets
+// `cancel` when the request's deadline passes or its client is gone: the job stops at its next file.
+
+import fs from 'node:fs'
+import os from 'node:os'
+import { parentPort, workerData } from 'node:worker_threads'
+import type { ReadJob, RetentionCache } from './reads.js'
+import { HttpError, ReadStopped, runReadJob } from './reads.js'
+
+export interface JobMessage {
+  id: number
+  job: ReadJob
+}
+
+export type JobReply =
+  | { id: number; ok: true; contentType: string; body: Uint8Array | string }
+  | { id: number; ok: false; status?: number; message: string; stopped?: boolean }
+
+const data = workerData as { cancel: SharedArrayBuffer; nice: number }
+const cancel = new Int32Array(data.cancel)
+
+// Reads yield the CPU to the receivers and writers: on Linux a thread has its own nice value, set
+// through its thread id (/proc/thread-self names it). Elsewhere the thread keeps the process's.
+if (data.nice > 0) {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop())
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.min(19, os.getPriority(tid) + data.nice))
+  } catch {
+    // No /proc, or not allowed: the same priority as the receivers.
+  }
+}
+const retentions: RetentionCache = new Map()
+
+parentPort!.on('message', (message: JobMessage) => {
+  const tick = (): void => {
+    if (Atomics.load(cancel, 0) !== 0) throw new ReadStopped('stopped')
+  }
+  runReadJob(message.job, tick, retentions).then(
+    ({ contentType, body }) => {
+      // A buffer of Node's shared pool cannot be transferred (it would take the pool with it).
+      const own =
+        typeof body !== 'string' && body.byteOffset === 0 && body.buffer.byteLength === body.byteLength
+      const reply: JobReply = { id: message.id, ok: true, contentType, body }
+      parentPort!.postMessage(reply, own ? [body.buffer as ArrayBuffer] : [])
+    },
+    (error: unknown) => {
+      const reply: JobReply =
+        error instanceof HttpError
+          ? { id: message.id, ok: false, status: error.status, message: error.message }
+          : {
+              id: message.id,
+              ok: false,
+              message: String((error as Error)?.message ?? error),
+              stopped: error instanceof ReadStopped,
+            }
+      parentPort!.postMessage(reply)
+    },
+  )
+})

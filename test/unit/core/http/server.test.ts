@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict'
+import net from 'node:net'
+import path from 'node:path'
+import { test } from 'node:test'
+import { startHttpApi } from '../../../../src/core/http/server.js'
+import { create } from '../../../../src/core/whisper/create.js'
+import { request } from '../../../helpers/http.js'
+import { tempDir } from '../../../helpers/tmp.js'
+
+/** Resolves with the milliseconds until the server closes the socket. */
+function closedAfter(socket: net.Socket): Promise<number> {
+  const started = performance.now()
+  return new Promise((resolve) => {
+    socket.on('error', () => undefined)
+    socket.on('close', () => resolve(performance.now() - started))
+    socket.resume()
+  })
+}
+
+test('issue 16.5 slowloris: clients that trickle their headers or body are cut; others are answered meanwhile', async (t) => {
+  const dir = tempDir(t)
+  create(path.join(dir, 'a.wsp'), [[60, 10]])
+  const api = await startHttpApi({
+    interface: '127.0.0.1',
+    port: 0,
+    dataDir: dir,
+    refreshSeconds: 0,
+    limits: { headersTimeoutMs: 500, deadlineMs: 1_000 },
+  })
+  t.after(() => api.close())
+  const port = api.address.port
+  const connect = async (): Promise<net.Socket> => {
+    const socket = net.connect({ host: '127.0.0.1', port })
+    await new Promise((resolve) => socket.once('connect', resolve))
+    return socket
+  }
+  const slowHeaders = await connect()
+  const headersCut = closedAfter(slowHeaders)
+  slowHeaders.write('GET /metrics/find/?query=* HTTP/1.1\r\nHost: x\r\n')
+  const slowBody = await connect()
+  const bodyCut = closedAfter(slowBody)
+  slowBody.write('POST /render/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n')
+  slowBody.write('Content-Length: 1000\r\n\r\ntarget=a')
+  const answer = await request(port, '/metrics/find?format=json&query=a')
+  assert.equal(answer.status, 200)
+  assert.equal((JSON.parse(answer.text) as unknown[]).length, 1)
+  // Cut within the limits (plus the once-a-second check), not left open.
+  assert.ok((await headersCut) < 3_000)
+  assert.ok((await bodyCut) < 4_000)
+})
+
+test('issue 16.5 exploding requests: too many nodes, series or points are a one-line 400, on read threads and in-process', async (t) => {
+  const dir = tempDir(t)
+  for (let i = 0; i < 30; i++) create(path.join(dir, `m${i}.wsp`), [[60, 100]])
+  for (const readThreads of [2, 0]) {
+    const api = await startHttpApi({
+      interface: '127.0.0.1',
+      port: 0,
+      dataDir: dir,
+      refreshSeconds: 0,
+      readThreads,
+      limits: { maxSeries: 20, maxPoints: 500 },
+    })
+    t.after(() => api.close())
+    const port = api.address.port
+    const cases: [string, RegExp][] = [
+      ['/metrics/find/?format=json&query=*', /'\*' matches more than 20 nodes/],
+      ['/render/?format=json&target=*&from=-1h', /matches more than 20 nodes/],
+      // 11 series of 100 points: under the series limit, over the points limit (counted on a read thread).
+      ['/render/?format=json&target=m1*&from=-2h', /more than 500 points in one response/],
+    ]
+    for (const [url, pattern] of cases) {
+      const answer = await request(port, url)
+      assert.equal(answer.status, 400, `${readThreads} ${url}`)
+      assert.match(answer.text, pattern)
+      assert.equal(answer.text.trim().split('\n').length, 1)
+    }
+    // Under the limits: answered.
+    const ok = await request(port, '/render/?format=json&target={m2,m3}&from=-1h')
+    assert.equal(ok.status, 200)
+    assert.equal((JSON.parse(ok.text) as unknown[]).length, 2)
+  }
+})
