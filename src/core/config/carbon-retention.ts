@@ -3,12 +3,9 @@
 // `min`, `hours`...), so a file validate-storage-schemas calls valid can stop carbon-cache. Pure.
 // whisper's parser, which wsp uses, is ../whisper/retention.ts.
 
+import { unitByLetter } from '../format/duration.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { pyStrip } from './ini-lines.js'
-
-/** carbon.util.UnitMultipliers: one letter each, lower case. */
-export const CARBON_UNITS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 } as const
-export type CarbonUnit = keyof typeof CARBON_UNITS
 
 export type CarbonRetention =
   | { ok: true; archive: ArchiveSpec }
@@ -40,8 +37,9 @@ function decimalValue(text: string): number | null {
 /** `^(\d+)([a-z]+)$` with Python's `$`, which also matches before a final newline. */
 const NUMBER_AND_UNIT = /^(\p{Nd}+)([a-z]+)\n?$/u
 
+/** carbon.util.UnitMultipliers: the unit table's letters, exactly (no `min`, no `hours`). */
 function unitMultiplier(unit: string): number | null {
-  return Object.hasOwn(CARBON_UNITS, unit) ? CARBON_UNITS[unit as CarbonUnit] : null
+  return unitByLetter(unit)?.seconds ?? null
 }
 
 /**
