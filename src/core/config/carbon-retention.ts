@@ -42,6 +42,17 @@ function unitMultiplier(unit: string): number | null {
   return unitByLetter(unit)?.seconds ?? null
 }
 
+/** `<digits><unit letter>` as seconds, or carbon's ValueError naming the `what` specification. */
+function durationSeconds(text: string, what: 'precision' | 'retention'): number | CarbonRetention {
+  const match = NUMBER_AND_UNIT.exec(text)
+  if (!match)
+    return { ok: false, pythonType: 'ValueError', message: `Invalid ${what} specification '${text}'` }
+  const multiplier = unitMultiplier(match[2]!)
+  if (multiplier === null)
+    return { ok: false, pythonType: 'ValueError', message: `Invalid unit '${match[2]}'` }
+  return decimalValue(match[1]!)! * multiplier
+}
+
 /**
  * carbon's parseRetentionDef followed by Archive(): `precision:points`, each digits or digits and one
  * unit letter; a duration on the right is divided by the precision and truncated. Pure.
@@ -61,36 +72,17 @@ export function parseCarbonRetentionDef(retentionDef: string): CarbonRetention {
   const [precisionText, pointsText] = parts as [string, string]
   let precision = decimalValue(precisionText)
   if (precision === null) {
-    const match = NUMBER_AND_UNIT.exec(precisionText)
-    if (!match) {
-      return {
-        ok: false,
-        pythonType: 'ValueError',
-        message: `Invalid precision specification '${precisionText}'`,
-      }
-    }
-    const multiplier = unitMultiplier(match[2]!)
-    if (multiplier === null)
-      return { ok: false, pythonType: 'ValueError', message: `Invalid unit '${match[2]}'` }
-    precision = decimalValue(match[1]!)! * multiplier
+    const seconds = durationSeconds(precisionText, 'precision')
+    if (typeof seconds !== 'number') return seconds
+    precision = seconds
   }
   let points = decimalValue(pointsText)
   if (points === null) {
-    const match = NUMBER_AND_UNIT.exec(pointsText)
-    if (!match) {
-      return {
-        ok: false,
-        pythonType: 'ValueError',
-        message: `Invalid retention specification '${pointsText}'`,
-      }
-    }
-    const multiplier = unitMultiplier(match[2]!)
-    if (multiplier === null)
-      return { ok: false, pythonType: 'ValueError', message: `Invalid unit '${match[2]}'` }
+    const seconds = durationSeconds(pointsText, 'retention')
+    if (typeof seconds !== 'number') return seconds
     if (precision === 0) return { ok: false, pythonType: 'ZeroDivisionError', message: 'division by zero' }
     // Python divides exactly-held integers with one rounding, as a double division of values below
     // 2^53 does; Archive() then truncates with int().
-    const seconds = decimalValue(match[1]!)! * multiplier
     const quotient = seconds / precision
     if (!Number.isFinite(quotient)) {
       return {

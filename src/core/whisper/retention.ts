@@ -32,6 +32,16 @@ const DIGITS = /^[0-9]+$/
 const NUMBER_AND_UNIT = /^([0-9]+)([a-z]+)$/
 
 /**
+ * `<digits><unit>` as seconds, with whisper's unit spellings.
+ * @throws InvalidRetentionError naming the `what` specification, or the unit
+ */
+function durationSeconds(text: string, what: 'precision' | 'retention'): number {
+  const match = NUMBER_AND_UNIT.exec(text)
+  if (!match) throw new InvalidRetentionError(`Invalid ${what} specification '${text}'`)
+  return Number(match[1]) * UNIT_MULTIPLIERS[getUnitString(match[2]!)]
+}
+
+/**
  * whisper's parseRetentionDef: `precision:points` where each side is digits or digits and a unit.
  * A bare number on the right is a point count; a duration is divided (floor) by the precision.
  * @throws InvalidRetentionError with whisper's messages
@@ -47,18 +57,14 @@ export function parseRetentionDef(retentionDef: string): ArchiveSpec {
   if (DIGITS.test(precisionText)) {
     precision = Number(precisionText)
   } else {
-    const match = NUMBER_AND_UNIT.exec(precisionText)
-    if (!match) throw new InvalidRetentionError(`Invalid precision specification '${precisionText}'`)
-    precision = Number(match[1]) * UNIT_MULTIPLIERS[getUnitString(match[2]!)]
+    precision = durationSeconds(precisionText, 'precision')
   }
 
   let points: number
   if (DIGITS.test(pointsText)) {
     points = Number(pointsText)
   } else {
-    const match = NUMBER_AND_UNIT.exec(pointsText)
-    if (!match) throw new InvalidRetentionError(`Invalid retention specification '${pointsText}'`)
-    const seconds = Number(match[1]) * UNIT_MULTIPLIERS[getUnitString(match[2]!)]
+    const seconds = durationSeconds(pointsText, 'retention')
     if (precision === 0) {
       // whisper divides by zero here.
       throw new InvalidRetentionError(`Invalid precision specification '${precisionText}': precision is 0`)
