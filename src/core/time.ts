@@ -4,7 +4,7 @@
 
 import { InvalidArgumentError, InvalidTimeIntervalError } from './errors.js'
 import { parsePythonInt } from './python/parse.js'
-import { UNIT_MULTIPLIERS, getUnitString } from './whisper/retention.js'
+import { unitByPrefix } from './format/duration.js'
 
 const OFFSET = /^(now)?\s*([+-])\s*([0-9]+)\s*([a-z]+)$/
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/
@@ -22,13 +22,11 @@ export function parseTimeSpec(spec: string, now: number, option?: string): numbe
   if (epoch !== undefined) return epoch
   const offset = OFFSET.exec(text.toLowerCase())
   if (offset) {
-    let unit
-    try {
-      unit = getUnitString(offset[4]!)
-    } catch {
+    const unit = unitByPrefix(offset[4]!)
+    if (unit === undefined) {
       throw new InvalidArgumentError(`${invalid}: unknown unit '${offset[4]}' (use s, min, h, d, w or y)`)
     }
-    const seconds = Number(offset[3]) * UNIT_MULTIPLIERS[unit]
+    const seconds = Number(offset[3]) * unit.seconds
     return offset[2] === '-' ? now - seconds : now + seconds
   }
   if (ISO_DATE.test(text)) {

@@ -1,6 +1,7 @@
 // The whisper core against Debian's python3-whisper, in one run:
 // - update_many: 1e6 points in batches of 100 and of 10 (library calls, both sides locking);
 // - full fetch and full dump of a 1s:30d file (2.59 million points), whole processes, with peak RSS;
+//   dump on two-decimal values and on full-precision ones (averages);
 // - `wsp info small.wsp` against `whisper-info`, whole processes.
 // Medians of alternating runs; ratios are carbonkit over the reference (higher is better for speed).
 
@@ -99,27 +100,42 @@ for (const batchSize of [100, 10]) {
 
 // --- full fetch and dump of a 1s:30d file -----------------------------------------------------------
 
-const big = path.join(dir, 'big.wsp')
 const POINTS_30D = 30 * 86400
 const NOW = Math.floor(Date.now() / 1000)
-create(big, [[1, POINTS_30D]], { sparse: true })
-{
-  // Fill every slot as a 1s metric would: a random walk with two decimals, newest point at NOW.
+
+/**
+ * A full 1s:30d file, every slot filled as a 1s metric would be: a random walk with two decimals
+ * (`two-decimal`), or the mean of the walk's last three samples (`full-precision`: aggregated averages
+ * such as 1/3 are doubles whose every digit is significant, the costly case for '%.35g').
+ */
+function bigFile(name: string, values: 'two-decimal' | 'full-precision'): string {
+  const file = path.join(dir, name)
+  create(file, [[1, POINTS_30D]], { sparse: true })
   const r = createRandom(7)
-  const fd = fs.openSync(big, 'r+')
+  const fd = fs.openSync(file, 'r+')
   const chunk = Buffer.alloc(65536 * POINT_SIZE)
   let value = 100
+  let previous = 100
+  let beforePrevious = 100
   const first = NOW - POINTS_30D + 1
   for (let slot = 0; slot < POINTS_30D; slot += 65536) {
     const n = Math.min(65536, POINTS_30D - slot)
     for (let i = 0; i < n; i++) {
       value += r.next() * 2 - 1
-      encodePoint(chunk, i * POINT_SIZE, first + slot + i, Math.round(value * 100) / 100)
+      const sample = Math.round(value * 100) / 100
+      const stored = values === 'two-decimal' ? sample : (sample + previous + beforePrevious) / 3
+      beforePrevious = previous
+      previous = sample
+      encodePoint(chunk, i * POINT_SIZE, first + slot + i, stored)
     }
     fs.writeSync(fd, chunk, 0, n * POINT_SIZE, 28 + slot * POINT_SIZE)
   }
   fs.closeSync(fd)
+  return file
 }
+
+const big = bigFile('big.wsp', 'two-decimal')
+const bigFull = bigFile('big-full.wsp', 'full-precision')
 
 function compareCommands(
   name: string,
@@ -167,9 +183,16 @@ compareCommands(
   1,
 )
 compareCommands(
-  'full dump, 1s:30d',
+  'full dump, 1s:30d, two-decimal values',
   [process.execPath, [WSP, 'dump', big]],
   [PYTHON, ['/usr/bin/whisper-dump', big]],
+  5,
+  1,
+)
+compareCommands(
+  'full dump, 1s:30d, full-precision values',
+  [process.execPath, [WSP, 'dump', bigFull]],
+  [PYTHON, ['/usr/bin/whisper-dump', bigFull]],
   5,
   1,
 )

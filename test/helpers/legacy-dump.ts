@@ -6,6 +6,16 @@ import path from 'node:path'
 import type { MetricPoints } from '../../src/core/daemon/cache.js'
 import { DUMP_MAGIC } from '../../src/core/daemon/legacy-dump.js'
 
+/** Points from separate lists. */
+export function metricPoints(timestamps: readonly number[], values: readonly number[]): MetricPoints {
+  const pairs = new Float64Array(2 * timestamps.length)
+  for (let i = 0; i < timestamps.length; i++) {
+    pairs[2 * i] = timestamps[i]!
+    pairs[2 * i + 1] = values[i]!
+  }
+  return { pairs, count: timestamps.length }
+}
+
 /** Write entries to `file` atomically (temporary name, fsync, rename). Returns the points written. */
 export function writeDump(file: string, entries: Iterable<[string, MetricPoints]>): number {
   const parts: Buffer[] = [DUMP_MAGIC]

@@ -2,7 +2,7 @@
 
 import { InvalidArgumentError } from 'commander'
 import { parsePythonFloat } from '../../core/python/parse.js'
-import { UNIT_MULTIPLIERS, getUnitString } from '../../core/whisper/retention.js'
+import { unitByPrefix } from '../../core/format/duration.js'
 
 /** A float as Python's float() reads it (whisper's scripts take `--xFilesFactor` this way). */
 export function parseFloatOption(text: string): number {
@@ -36,11 +36,11 @@ export function parseDurationOption(text: string): number {
   if (match) {
     let multiplier = 1
     if (match[2]) {
-      try {
-        multiplier = UNIT_MULTIPLIERS[getUnitString(match[2])]
-      } catch {
+      const unit = unitByPrefix(match[2])
+      if (unit === undefined) {
         throw new InvalidArgumentError(`unknown unit '${match[2]}' in '${text}' (use s, min, h, d, w or y)`)
       }
+      multiplier = unit.seconds
     }
     const seconds = Number(match[1]) * multiplier
     if (seconds > 0) return seconds
@@ -55,8 +55,8 @@ export function parsePortOption(text: string): number {
   return port
 }
 
-/** A positive number of seconds (Python float syntax), as milliseconds. */
-export function parseSecondsOption(text: string): number {
+/** A positive number of seconds (Python float syntax), returned in milliseconds. */
+export function parseSecondsToMs(text: string): number {
   const seconds = parsePythonFloat(text)
   if (seconds === undefined || !(seconds > 0) || !Number.isFinite(seconds)) {
     throw new InvalidArgumentError(`not a positive number of seconds: '${text}'`)

@@ -3,12 +3,9 @@
 // `min`, `hours`...), so a file validate-storage-schemas calls valid can stop carbon-cache. Pure.
 // whisper's parser, which wsp uses, is ../whisper/retention.ts.
 
+import { unitByLetter } from '../format/duration.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { pyStrip } from './ini-lines.js'
-
-/** carbon.util.UnitMultipliers: one letter each, lower case. */
-export const CARBON_UNITS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 } as const
-export type CarbonUnit = keyof typeof CARBON_UNITS
 
 export type CarbonRetention =
   | { ok: true; archive: ArchiveSpec }
@@ -40,8 +37,20 @@ function decimalValue(text: string): number | null {
 /** `^(\d+)([a-z]+)$` with Python's `$`, which also matches before a final newline. */
 const NUMBER_AND_UNIT = /^(\p{Nd}+)([a-z]+)\n?$/u
 
+/** carbon.util.UnitMultipliers: the unit table's letters, exactly (no `min`, no `hours`). */
 function unitMultiplier(unit: string): number | null {
-  return Object.hasOwn(CARBON_UNITS, unit) ? CARBON_UNITS[unit as CarbonUnit] : null
+  return unitByLetter(unit)?.seconds ?? null
+}
+
+/** `<digits><unit letter>` as seconds, or carbon's ValueError naming the `what` specification. */
+function durationSeconds(text: string, what: 'precision' | 'retention'): number | CarbonRetention {
+  const match = NUMBER_AND_UNIT.exec(text)
+  if (!match)
+    return { ok: false, pythonType: 'ValueError', message: `Invalid ${what} specification '${text}'` }
+  const multiplier = unitMultiplier(match[2]!)
+  if (multiplier === null)
+    return { ok: false, pythonType: 'ValueError', message: `Invalid unit '${match[2]}'` }
+  return decimalValue(match[1]!)! * multiplier
 }
 
 /**
@@ -63,36 +72,17 @@ export function parseCarbonRetentionDef(retentionDef: string): CarbonRetention {
   const [precisionText, pointsText] = parts as [string, string]
   let precision = decimalValue(precisionText)
   if (precision === null) {
-    const match = NUMBER_AND_UNIT.exec(precisionText)
-    if (!match) {
-      return {
-        ok: false,
-        pythonType: 'ValueError',
-        message: `Invalid precision specification '${precisionText}'`,
-      }
-    }
-    const multiplier = unitMultiplier(match[2]!)
-    if (multiplier === null)
-      return { ok: false, pythonType: 'ValueError', message: `Invalid unit '${match[2]}'` }
-    precision = decimalValue(match[1]!)! * multiplier
+    const seconds = durationSeconds(precisionText, 'precision')
+    if (typeof seconds !== 'number') return seconds
+    precision = seconds
   }
   let points = decimalValue(pointsText)
   if (points === null) {
-    const match = NUMBER_AND_UNIT.exec(pointsText)
-    if (!match) {
-      return {
-        ok: false,
-        pythonType: 'ValueError',
-        message: `Invalid retention specification '${pointsText}'`,
-      }
-    }
-    const multiplier = unitMultiplier(match[2]!)
-    if (multiplier === null)
-      return { ok: false, pythonType: 'ValueError', message: `Invalid unit '${match[2]}'` }
+    const seconds = durationSeconds(pointsText, 'retention')
+    if (typeof seconds !== 'number') return seconds
     if (precision === 0) return { ok: false, pythonType: 'ZeroDivisionError', message: 'division by zero' }
     // Python divides exactly-held integers with one rounding, as a double division of values below
     // 2^53 does; Archive() then truncates with int().
-    const seconds = decimalValue(match[1]!)! * multiplier
     const quotient = seconds / precision
     if (!Number.isFinite(quotient)) {
       return {

@@ -72,13 +72,24 @@ export function addProblem(
   }
 }
 
+/** The fields of a listed section's rule before its options are read: active, no pattern yet. */
+export function newRule(section: string, line: number): RuleBase {
+  return { section, line, pattern: null, patternLine: null, regex: null, status: 'active', problems: [] }
+}
+
 /**
- * A listed section's options after interpolation, or null when configparser cannot give them (no
- * such section, a broken %(name)s), which stops carbon: that problem is recorded on the rule.
+ * A listed section's options after interpolation, with the rule's pattern (and its line) taken from
+ * them; or null when configparser cannot give them (no such section, a broken %(name)s), which stops
+ * carbon: that problem is recorded on the rule.
  */
 export function readRuleOptions(doc: IniDocument, rule: RuleBase): SectionOptions | null {
   const options = listedSectionOptions(doc, rule.section)
-  if (options.ok) return options.options
+  if (options.ok) {
+    const pattern = options.options.get('pattern')
+    rule.pattern = pattern?.value ?? null
+    rule.patternLine = pattern?.key.line ?? null
+    return options.options
+  }
   addProblem(rule, 'fatal', {
     code: options.line === null ? 'no-section' : 'interpolation',
     line: options.line ?? rule.line,

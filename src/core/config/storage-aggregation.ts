@@ -12,7 +12,7 @@ import { parsePythonFloat } from '../python/parse.js'
 import { isAggregationMethod } from '../whisper/format.js'
 import type { IniDocument } from './ini-lines.js'
 import type { RuleBase, RuleFile } from './rule-file.js'
-import { addProblem, compileRulePattern, readRuleFile, readRuleOptions } from './rule-file.js'
+import { addProblem, compileRulePattern, newRule, readRuleFile, readRuleOptions } from './rule-file.js'
 
 export interface AggregationRule extends RuleBase {
   /** As written (after interpolation). */
@@ -30,26 +30,17 @@ export type StorageAggregation = RuleFile<AggregationRule>
 // the evaluation goes on, so that every problem is known, but the first decides the status.
 function evaluateSection(doc: IniDocument, name: string, line: number): AggregationRule {
   const rule: AggregationRule = {
-    section: name,
-    line,
-    pattern: null,
-    patternLine: null,
+    ...newRule(name, line),
     xFilesFactorText: null,
     xFilesFactorLine: null,
     xFilesFactor: null,
     aggregationMethod: null,
     aggregationMethodLine: null,
-    regex: null,
-    status: 'active',
-    problems: [],
   }
   const options = readRuleOptions(doc, rule)
   if (!options) return rule
-  const pattern = options.get('pattern')
   const xff = options.get('xfilesfactor')
   const method = options.get('aggregationmethod')
-  rule.pattern = pattern?.value ?? null
-  rule.patternLine = pattern?.key.line ?? null
   rule.xFilesFactorText = xff?.value ?? null
   rule.xFilesFactorLine = xff?.key.line ?? null
   rule.aggregationMethod = method?.value ?? null

@@ -10,10 +10,10 @@
 import { InvalidConfigurationError } from '../errors.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { validateArchiveList } from '../whisper/retention.js'
-import type { IniDocument, IniKey } from './ini-lines.js'
+import type { IniDocument } from './ini-lines.js'
 import { parseCarbonRetentionDef } from './carbon-retention.js'
 import type { RuleBase, RuleFile } from './rule-file.js'
-import { addProblem, compileRulePattern, readRuleFile, readRuleOptions } from './rule-file.js'
+import { addProblem, compileRulePattern, newRule, readRuleFile, readRuleOptions } from './rule-file.js'
 
 export interface SchemaRule extends RuleBase {
   retentions: string | null
@@ -26,10 +26,6 @@ export type StorageSchemas = RuleFile<SchemaRule>
 
 /** storage.defaultSchema: 7 days of minutely data, appended after every file's rules. */
 export const DEFAULT_SCHEMA_ARCHIVES: readonly ArchiveSpec[] = [[60, 60 * 24 * 7]]
-
-function keyLine(key: IniKey | undefined): number | null {
-  return key ? key.line : null
-}
 
 /**
  * whisper's validateArchiveList as carbon's whisper database calls it: a ValueError skips the section,
@@ -58,26 +54,12 @@ export function checkArchiveList(
 // carbon stops at a rule's first problem (in this order: retentions, pattern, archive list); the
 // evaluation goes on, so that every problem of the rule is known, but the first decides the status.
 function evaluateSection(doc: IniDocument, name: string, line: number): SchemaRule {
-  const rule: SchemaRule = {
-    section: name,
-    line,
-    pattern: null,
-    patternLine: null,
-    retentions: null,
-    retentionsLine: null,
-    archives: null,
-    regex: null,
-    status: 'active',
-    problems: [],
-  }
+  const rule: SchemaRule = { ...newRule(name, line), retentions: null, retentionsLine: null, archives: null }
   const options = readRuleOptions(doc, rule)
   if (!options) return rule
-  const pattern = options.get('pattern')
   const retentions = options.get('retentions')
-  rule.pattern = pattern?.value ?? null
-  rule.patternLine = keyLine(pattern?.key)
   rule.retentions = retentions?.value ?? null
-  rule.retentionsLine = keyLine(retentions?.key)
+  rule.retentionsLine = retentions?.key.line ?? null
   if (!retentions) {
     addProblem(rule, 'skipped', {
       code: 'missing-retentions',

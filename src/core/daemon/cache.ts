@@ -17,16 +17,6 @@ export interface MetricPoints {
   count: number
 }
 
-/** Points from separate lists (tests, to build dumps). */
-export function metricPoints(timestamps: readonly number[], values: readonly number[]): MetricPoints {
-  const pairs = new Float64Array(2 * timestamps.length)
-  for (let i = 0; i < timestamps.length; i++) {
-    pairs[2 * i] = timestamps[i]!
-    pairs[2 * i + 1] = values[i]!
-  }
-  return { pairs, count: timestamps.length }
-}
-
 const CHUNK_POINTS = 8
 const CHUNK_DOUBLES = 2 * CHUNK_POINTS
 const SLAB_SHIFT = 12

@@ -244,6 +244,129 @@ export function formatFixed(x: number, precision = 6): string {
   return sign + text
 }
 
+// The fast path of %.<p>g for 17 <= p <= 40 and 2^-13 <= |x| < 2^53 (every full-precision value a
+// metric is likely to hold): printed in fixed notation, since the decimal exponent after rounding is
+// between -4 and 15, below p. The integer part's digits come from the double itself; the fraction
+// (at most 66 bits, as |x| >= 2^-13) is held exactly in three 24-bit limbs and multiplied by 10^8 at a
+// time, which yields the next eight exact decimal digits: each product stays below 2^51, so the
+// double arithmetic is exact. Rounding is C's: half to even on the exact value. Digits are written
+// straight into `out`, two at a time.
+const FAST_MIN = 2 ** -13
+const POWERS_OF_TEN = Array.from({ length: 17 }, (_, k) => 10 ** k)
+const TWO_24 = 16777216
+const INVERSE_TWO_24 = 1 / TWO_24
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
+  i % 2 === 0 ? 48 + Math.floor(i / 20) : 48 + (((i - 1) / 2) % 10),
+)
+
+/** Writes the ASCII of `'%<width>.<p>g' % x` for x as described above; -1 in the rare case it cannot. */
+function writeExactFixed(
+  out: Uint8Array,
+  pos: number,
+  a: number,
+  negative: boolean,
+  p: number,
+  width: number,
+): number {
+  const start = pos
+  if (negative) out[pos++] = 45
+  const digitsStart = pos
+  const integer = Math.floor(a)
+  let n = 0
+  if (integer === 0) {
+    out[pos++] = 48
+  } else {
+    n = 1
+    while (n < 16 && integer >= POWERS_OF_TEN[n]!) n++
+    let v = integer
+    for (let i = pos + n - 1; i >= pos; i--) {
+      // v < 2^52: v / 10 is never rounded up to the next integer, so the floor is exact.
+      const q = Math.floor(v / 10)
+      out[i] = 48 + v - q * 10
+      v = q
+    }
+    pos += n
+  }
+  out[pos++] = 46
+  const fractionStart = pos
+  let t = (a - integer) * TWO_24
+  let l0 = Math.floor(t)
+  t = (t - l0) * TWO_24
+  let l1 = Math.floor(t)
+  let l2 = (t - l1) * TWO_24
+  // Where the digit that decides the rounding stands: p significant digits, counted from the first
+  // non-zero one (not yet known for 0.000ddd).
+  let cut = n > 0 ? fractionStart + p - n : -1
+  while ((l0 !== 0 || l1 !== 0 || l2 !== 0) && (cut < 0 || pos <= cut)) {
+    let x = l2 * 1e8
+    let carry = Math.floor(x * INVERSE_TWO_24)
+    l2 = x - carry * TWO_24
+    x = l1 * 1e8 + carry
+    carry = Math.floor(x * INVERSE_TWO_24)
+    l1 = x - carry * TWO_24
+    x = l0 * 1e8 + carry
+    carry = Math.floor(x * INVERSE_TWO_24)
+    l0 = x - carry * TWO_24
+    const c = carry | 0
+    const hi = (c / 10000) | 0
+    const lo = c - hi * 10000
+    const h1 = (hi / 100) | 0
+    const h2 = hi - h1 * 100
+    const k1 = (lo / 100) | 0
+    const k2 = lo - k1 * 100
+    out[pos] = DIGIT_PAIRS[2 * h1]!
+    out[pos + 1] = DIGIT_PAIRS[2 * h1 + 1]!
+    out[pos + 2] = DIGIT_PAIRS[2 * h2]!
+    out[pos + 3] = DIGIT_PAIRS[2 * h2 + 1]!
+    out[pos + 4] = DIGIT_PAIRS[2 * k1]!
+    out[pos + 5] = DIGIT_PAIRS[2 * k1 + 1]!
+    out[pos + 6] = DIGIT_PAIRS[2 * k2]!
+    out[pos + 7] = DIGIT_PAIRS[2 * k2 + 1]!
+    if (cut < 0 && c !== 0) {
+      let first = pos
+      while (out[first] === 48) first++
+      cut = first + p
+    }
+    pos += 8
+  }
+  let end = pos
+  if (cut < pos) {
+    const next = out[cut]!
+    let up = next > 53
+    if (next === 53) {
+      // A tie only if nothing non-zero follows; then to even (the digit codes share the digits' parity).
+      up = l0 !== 0 || l1 !== 0 || l2 !== 0 || (out[cut - 1]! & 1) === 1
+      for (let i = cut + 1; i < pos && !up; i++) up = out[i] !== 48
+    }
+    end = cut
+    if (up) {
+      let i = cut - 1
+      for (;;) {
+        const digit = out[i]!
+        if (digit === 46) {
+          i--
+        } else if (digit === 57) {
+          out[i--] = 48
+          // 99.99... carried into a new first digit: left to the general path.
+          if (i < digitsStart) return -1
+        } else {
+          out[i] = digit + 1
+          break
+        }
+      }
+    }
+  }
+  while (end > fractionStart && out[end - 1] === 48) end--
+  if (end === fractionStart) end--
+  const length = end - start
+  if (length < width) {
+    out.copyWithin(start + width - length, start, end)
+    out.fill(32, start, start + width - length)
+    end = start + width
+  }
+  return end
+}
+
 /**
  * Write Python's `'%<width>.<precision>g' % x` as ASCII into `out` at `pos`; returns the new position.
  * The bulk path of `wsp dump`: no string is built for the value.
@@ -262,6 +385,10 @@ export function writeGeneral(out: Uint8Array, pos: number, x: number, precision:
     const text = (negative ? '-' : '') + String(a)
     for (let i = text.length; i < width; i++) out[pos++] = 32
     return writeAscii(out, pos, text)
+  }
+  if (p >= 17 && p <= 40 && a >= FAST_MIN && a < 9007199254740992) {
+    const end = writeExactFixed(out, pos, a, negative, p, width)
+    if (end >= 0) return end
   }
   let count = roundDigits(a >= 4 && a < 9007199254740992 ? fractionDigits(a, p) : exactDigits(a), p)
   const point = exactPoint

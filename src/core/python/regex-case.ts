@@ -60,11 +60,6 @@ export function caseTables(): CaseTables {
   return cached
 }
 
-/** sre's _EXTRA_CASES as this JavaScript engine's Unicode tables give it (for tests). */
-export function extraCases(): ReadonlyMap<number, readonly number[]> {
-  return caseTables().extra
-}
-
 export function asciiLower(cp: number): number {
   return cp >= 0x41 && cp <= 0x5a ? cp + 32 : cp
 }

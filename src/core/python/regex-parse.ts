@@ -350,29 +350,28 @@ function codePointOf(ch: string): number {
   return ch.codePointAt(0)!
 }
 
+/** How many hex digits `\\x`, `\\u` and `\\U` take: the same in and outside a class. */
+const HEX_ESCAPE_DIGITS: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 }
+
+/** The code point of a `\\xhh`, `\\uhhhh` or `\\Uhhhhhhhh` escape, with sre_parse's errors; undefined for any other escape. */
+function hexEscape(source: Source, escape: string): number | undefined {
+  const length = HEX_ESCAPE_DIGITS[escape.slice(1)]
+  if (length === undefined) return undefined
+  const digits = source.getwhile(length, HEXDIGITS)
+  if (digits.length !== length) throw source.error(`incomplete escape ${escape}${digits}`, 2 + digits.length)
+  const cp = parseInt(digits, 16)
+  if (cp > 0x10ffff) throw source.error(`bad escape ${escape}${digits}`, 10)
+  return cp
+}
+
 function classEscape(source: Source, escape: string): SetItem | { op: 'named'; name: string } {
   const code = ESCAPES[escape]
   if (code !== undefined) return { op: 'literal', cp: code }
   const category = CATEGORY_ESCAPES[escape]
   if (category !== undefined) return { op: 'category', category }
   const c = escape.slice(1)
-  if (c === 'x') {
-    const digits = source.getwhile(2, HEXDIGITS)
-    if (digits.length !== 2) throw source.error(`incomplete escape ${escape}${digits}`, 2 + digits.length)
-    return { op: 'literal', cp: parseInt(digits, 16) }
-  }
-  if (c === 'u') {
-    const digits = source.getwhile(4, HEXDIGITS)
-    if (digits.length !== 4) throw source.error(`incomplete escape ${escape}${digits}`, 2 + digits.length)
-    return { op: 'literal', cp: parseInt(digits, 16) }
-  }
-  if (c === 'U') {
-    const digits = source.getwhile(8, HEXDIGITS)
-    if (digits.length !== 8) throw source.error(`incomplete escape ${escape}${digits}`, 2 + digits.length)
-    const cp = parseInt(digits, 16)
-    if (cp > 0x10ffff) throw source.error(`bad escape ${escape}${digits}`, 10)
-    return { op: 'literal', cp }
-  }
+  const hex = hexEscape(source, escape)
+  if (hex !== undefined) return { op: 'literal', cp: hex }
   if (c === 'N') {
     if (!source.match('{')) throw source.error('missing {')
     const name = source.getuntil('}', 'character name')
@@ -402,23 +401,8 @@ function escapeNode(source: Source, escape: string, state: State): PyNode {
   const code = ESCAPES[escape]
   if (code !== undefined) return { op: 'literal', cp: code }
   const c = escape.slice(1)
-  if (c === 'x') {
-    const digits = source.getwhile(2, HEXDIGITS)
-    if (digits.length !== 2) throw source.error(`incomplete escape ${escape}${digits}`, 2 + digits.length)
-    return { op: 'literal', cp: parseInt(digits, 16) }
-  }
-  if (c === 'u') {
-    const digits = source.getwhile(4, HEXDIGITS)
-    if (digits.length !== 4) throw source.error(`incomplete escape ${escape}${digits}`, 2 + digits.length)
-    return { op: 'literal', cp: parseInt(digits, 16) }
-  }
-  if (c === 'U') {
-    const digits = source.getwhile(8, HEXDIGITS)
-    if (digits.length !== 8) throw source.error(`incomplete escape ${escape}${digits}`, 2 + digits.length)
-    const cp = parseInt(digits, 16)
-    if (cp > 0x10ffff) throw source.error(`bad escape ${escape}${digits}`, 10)
-    return { op: 'literal', cp }
-  }
+  const hex = hexEscape(source, escape)
+  if (hex !== undefined) return { op: 'literal', cp: hex }
   if (c === 'N') {
     const position = source.tell() - 2
     if (!source.match('{')) throw source.error('missing {')

@@ -131,30 +131,8 @@ function fillColumns(
 }
 
 /**
- * The values of `count` intervals from `fromInterval`, from a whole archive's bytes in file order
- * (pure: for callers that already hold the archive, such as resize).
- */
-export function decodeArchiveColumns(
-  bytes: Uint8Array,
-  archive: ArchiveInfo,
-  fromInterval: number,
-  count: number,
-): { values: Float64Array; known: Uint8Array } {
-  count = Math.max(0, count)
-  const values = new Float64Array(count)
-  const known = new Uint8Array(count)
-  if (count === 0) return { values, known }
-  const base = decodePointTimestamp(bytes, 0)
-  if (base === 0) return { values, known }
-  const step = archive.secondsPerPoint
-  const firstSlot = mod(Math.floor((fromInterval - base) / step), archive.points)
-  fillColumns(bytes, firstSlot, archive.points, fromInterval, step, values, known)
-  return { values, known }
-}
-
-/**
- * decodeArchiveColumns for a whole archive (count = points) given as its data extents (readDataExtents
- * with 12-byte units): everything outside them is zeros, empty slots.
+ * The values of a whole archive (count = points) given as its data extents (readDataExtents with
+ * 12-byte units): everything outside them is zeros, empty slots.
  */
 export function decodeArchiveExtents(
   extents: readonly { offset: number; bytes: Buffer }[],

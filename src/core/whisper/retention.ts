@@ -1,21 +1,19 @@
 // whisper's retention definitions (`60:1440`, `1m:1d`, `12h:2y`) and archive-list rules, with
-// whisper's exact unit table and messages. Pure.
+// whisper's unit spellings (over the one unit table, ../format/duration.ts) and messages. Pure.
 
 import { InvalidConfigurationError, InvalidRetentionError } from '../errors.js'
+import type { UnitName } from '../format/duration.js'
+import { DURATION_UNITS, unitByPrefix } from '../format/duration.js'
 import { MAX_UINT32, POINT_SIZE, headerSizeFor } from './format.js'
 
-/** whisper's UnitMultipliers, in whisper's lookup order. Years are 365 days, there are no months. */
-export const UNIT_MULTIPLIERS = {
-  seconds: 1,
-  minutes: 60,
-  hours: 3600,
-  days: 86400,
-  weeks: 86400 * 7,
-  years: 86400 * 365,
-} as const
-export type Unit = keyof typeof UNIT_MULTIPLIERS
-
-const UNITS = Object.keys(UNIT_MULTIPLIERS) as Unit[]
+/**
+ * whisper's UnitMultipliers (`{seconds: 1, minutes: 60, ...}`), a view of the one unit table
+ * (../format/duration.ts), in whisper's lookup order.
+ */
+export const UNIT_MULTIPLIERS = Object.fromEntries(
+  DURATION_UNITS.map((unit) => [unit.name, unit.seconds]),
+) as Readonly<Record<Unit, number>>
+export type Unit = UnitName
 
 /** An archive as whisper's create takes it: (secondsPerPoint, points). */
 export type ArchiveSpec = readonly [secondsPerPoint: number, points: number]
@@ -25,12 +23,23 @@ export type ArchiveSpec = readonly [secondsPerPoint: number, points: number]
  * @throws InvalidRetentionError `Invalid unit '<s>'`
  */
 export function getUnitString(s: string): Unit {
-  for (const unit of UNITS) if (unit.startsWith(s)) return unit
-  throw new InvalidRetentionError(`Invalid unit '${s}'`)
+  const unit = unitByPrefix(s)
+  if (unit === undefined) throw new InvalidRetentionError(`Invalid unit '${s}'`)
+  return unit.name
 }
 
 const DIGITS = /^[0-9]+$/
 const NUMBER_AND_UNIT = /^([0-9]+)([a-z]+)$/
+
+/**
+ * `<digits><unit>` as seconds, with whisper's unit spellings.
+ * @throws InvalidRetentionError naming the `what` specification, or the unit
+ */
+function durationSeconds(text: string, what: 'precision' | 'retention'): number {
+  const match = NUMBER_AND_UNIT.exec(text)
+  if (!match) throw new InvalidRetentionError(`Invalid ${what} specification '${text}'`)
+  return Number(match[1]) * UNIT_MULTIPLIERS[getUnitString(match[2]!)]
+}
 
 /**
  * whisper's parseRetentionDef: `precision:points` where each side is digits or digits and a unit.
@@ -48,18 +57,14 @@ export function parseRetentionDef(retentionDef: string): ArchiveSpec {
   if (DIGITS.test(precisionText)) {
     precision = Number(precisionText)
   } else {
-    const match = NUMBER_AND_UNIT.exec(precisionText)
-    if (!match) throw new InvalidRetentionError(`Invalid precision specification '${precisionText}'`)
-    precision = Number(match[1]) * UNIT_MULTIPLIERS[getUnitString(match[2]!)]
+    precision = durationSeconds(precisionText, 'precision')
   }
 
   let points: number
   if (DIGITS.test(pointsText)) {
     points = Number(pointsText)
   } else {
-    const match = NUMBER_AND_UNIT.exec(pointsText)
-    if (!match) throw new InvalidRetentionError(`Invalid retention specification '${pointsText}'`)
-    const seconds = Number(match[1]) * UNIT_MULTIPLIERS[getUnitString(match[2]!)]
+    const seconds = durationSeconds(pointsText, 'retention')
     if (precision === 0) {
       // whisper divides by zero here.
       throw new InvalidRetentionError(`Invalid precision specification '${precisionText}': precision is 0`)

@@ -9,6 +9,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
+import { metricPoints, writeDump } from '../../helpers/legacy-dump.js'
 import { run } from '../../helpers/cli.js'
 import { ROOT } from '../../helpers/paths.js'
 import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
@@ -24,8 +25,6 @@ import {
 import { mountTmpfs, resizeTmpfs } from '../../helpers/tmpfs.js'
 import { tempDir } from '../../helpers/tmp.js'
 import { fetch } from '../../../src/core/whisper/fetch.js'
-import { metricPoints } from '../../../src/core/daemon/cache.js'
-import { writeDump } from '../../helpers/legacy-dump.js'
 
 const reference = needsReference()
 

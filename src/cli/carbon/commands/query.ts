@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { loadServeConfig } from '../../../core/daemon/serve-config.js'
 import { addPointsOnDisk } from '../../../core/daemon/query-files.js'
 import { CARBONLINK_PORT, queryCache } from '../../../core/protocol/query.js'
-import { parseCountOption, parsePortOption, parseSecondsOption } from '../../shared/args.js'
+import { parseCountOption, parsePortOption, parseSecondsToMs } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
 import { emit } from '../../shared/output.js'
 import { NegativeAnswer } from '../../shared/run.js'
@@ -46,7 +46,7 @@ export function registerQuery(program: Command, ctx: Context): void {
       parseCountOption,
       0,
     )
-    .option('--timeout <seconds>', 'connect and reply timeout (default: 10)', parseSecondsOption)
+    .option('--timeout <seconds>', 'connect and reply timeout (default: 10)', parseSecondsToMs)
     .action(async (metrics: string[], flags: QueryFlags) => {
       const files = flags.config !== undefined || flags.storageDir !== undefined
       const settings = files

@@ -9,7 +9,7 @@ import {
   sendInput,
   sendPoints,
 } from '../../../core/protocol/send.js'
-import { choice, parseCountOption, parsePortOption, parseSecondsOption } from '../../shared/args.js'
+import { choice, parseCountOption, parsePortOption, parseSecondsToMs } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
 import { note, write } from '../../shared/output.js'
 import { hintReadingStdin } from '../../shared/stdin-hint.js'
@@ -70,7 +70,7 @@ export function registerSend(program: Command, ctx: Context): void {
       parseCountOption,
       0,
     )
-    .option('--timeout <seconds>', 'connect, write and close timeout (default: 10)', parseSecondsOption)
+    .option('--timeout <seconds>', 'connect, write and close timeout (default: 10)', parseSecondsToMs)
     .action(
       async (
         metric: string | undefined,

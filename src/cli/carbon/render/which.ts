@@ -4,21 +4,8 @@
 import type { MetricMatch, WhichReport } from '../../../core/config/match.js'
 import { formatRepr } from '../../../core/python/format.js'
 import type { Context } from '../../shared/context.js'
-import { formatDuration } from '../../wsp/render/duration.js'
+import { formatDuration } from '../../../core/format/duration.js'
 import { formatBytes } from './bytes.js'
-
-/** A duration in its largest exact unit (90d stays 90d), else spelt out (1h30m). */
-function span(seconds: number): string {
-  for (const [unit, size] of [
-    ['y', 31536000],
-    ['d', 86400],
-    ['h', 3600],
-    ['m', 60],
-  ] as const) {
-    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`
-  }
-  return formatDuration(seconds)
-}
 
 function where(file: string | null, line: number | null): string {
   return file === null ? '' : `  ${file}:${line ?? 1}`
@@ -40,7 +27,7 @@ function renderOne(m: MetricMatch, ctx: Context): string {
   lines.push(
     `  ${label('retentions')} ${s.retentions}  (${s.archives.map((a) => `${a.secondsPerPoint}:${a.points}`).join(' ')})`,
   )
-  lines.push(`  ${label('size')} ${formatBytes(s.fileSize)}, ${span(s.maxRetention)} kept`)
+  lines.push(`  ${label('size')} ${formatBytes(s.fileSize)}, ${formatDuration(s.maxRetention)} kept`)
   const a = m.aggregation
   const method = `${a.aggregationMethod}${a.aggregationMethodFrom === 'default' ? ' (default)' : ''}`
   const xff = `xFilesFactor ${formatRepr(a.xFilesFactor)}${a.xFilesFactorFrom === 'default' ? ' (default)' : ''}`

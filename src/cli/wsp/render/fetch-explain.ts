@@ -4,7 +4,7 @@
 
 import { formatGeneral } from '../../../core/python/format.js'
 import type { FetchExplanation, NullRun, Present } from '../../../core/whisper/explain-fetch.js'
-import { formatDuration } from './duration.js'
+import { formatDuration } from '../../../core/format/duration.js'
 import { timeLabel } from './time-label.js'
 
 export interface FetchExplainView {

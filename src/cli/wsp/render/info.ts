@@ -3,7 +3,7 @@ import { formatFloat32 } from '../../../core/format/float32.js'
 import type { Context } from '../../shared/context.js'
 import { renderTable } from '../../shared/table.js'
 import { pythonJson, pythonRepr } from './python.js'
-import { formatDuration } from './duration.js'
+import { formatDuration } from '../../../core/format/duration.js'
 
 /** `wsp info --json`: whisper-info's JSON document, byte for byte. */
 export function renderInfoJson(info: WhisperInfo): string {

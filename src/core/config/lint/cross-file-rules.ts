@@ -2,6 +2,7 @@
 // aggregation rules and the lists are read together (counters averaged, sparse data dropped,
 // lists that accept or refuse everything).
 
+import { formatDuration } from '../../format/duration.js'
 import type { ConfigSet } from '../match.js'
 import { archiveViews, firstAggregationRule, firstSchemaRule } from '../match.js'
 import type { PyRegex } from '../../python/regex.js'
@@ -130,19 +131,6 @@ function percent(x: number): string {
   return `${Math.round(x * 100)}%`
 }
 
-function describeSeconds(seconds: number): string {
-  for (const [unit, size] of [
-    ['y', 31536000],
-    ['w', 604800],
-    ['d', 86400],
-    ['h', 3600],
-    ['m', 60],
-  ] as const) {
-    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`
-  }
-  return `${seconds}s`
-}
-
 export function lintSparse(out: Collector, set: ConfigSet, interval: number): void {
   const names = new Set<string>(['example.metric', ...COUNTER_PROBES])
   for (const rule of set.schemas?.rules ?? [])
@@ -194,7 +182,7 @@ export function lintSparse(out: Collector, set: ConfigSet, interval: number): vo
         file,
         line,
         'sparse-data',
-        `metrics arriving every ${describeSeconds(interval)} fill ${least === most ? least : `${least} to ${most}`} of each ${slots} ${describeSeconds(fine)} slots (${percent(least / slots)}) when whisper rolls up to ${describeSeconds(coarse)}; xFilesFactor ${aggregationRule?.xFilesFactorText ?? '0.5'} needs ${percent(xff)}, so ${outcome} (e.g. ${JSON.stringify(name)}: schema ${schemaLabel}, aggregation ${aggLabel}); lower xFilesFactor or send more often`,
+        `metrics arriving every ${formatDuration(interval)} fill ${least === most ? least : `${least} to ${most}`} of each ${slots} ${formatDuration(fine)} slots (${percent(least / slots)}) when whisper rolls up to ${formatDuration(coarse)}; xFilesFactor ${aggregationRule?.xFilesFactorText ?? '0.5'} needs ${percent(xff)}, so ${outcome} (e.g. ${JSON.stringify(name)}: schema ${schemaLabel}, aggregation ${aggLabel}); lower xFilesFactor or send more often`,
       )
       break
     }

@@ -12,7 +12,7 @@ import type { IniDocument, IniKey } from '../ini-lines.js'
 import type { PyRegex } from '../../python/regex.js'
 import { isCatchAll, shadowedBy } from '../rule-analysis.js'
 import type { AggregationRule, StorageAggregation } from '../storage-aggregation.js'
-import type { RuleProblem } from '../rule-file.js'
+import type { RuleBase, RuleProblem } from '../rule-file.js'
 import type { SchemaRule, StorageSchemas } from '../storage-schemas.js'
 import type { Collector } from './rule-table.js'
 import { INLINE_COMMENT, didYouMeanKey, lintRegex, referencedKeys } from './helpers.js'
@@ -154,14 +154,30 @@ function doesNotStart(rule: { status: string; problem?: RuleProblem }, problem: 
     : 'carbon does not start'
 }
 
-/** One problem of a schema rule as a diagnostic. */
-function lintSchemaProblem(out: Collector, file: string, rule: SchemaRule, problem: RuleProblem): void {
+/** A problem both rule files share as a diagnostic (the rest are each file's own). */
+function lintRuleProblem(out: Collector, file: string, rule: RuleBase, problem: RuleProblem): void {
   switch (problem.code) {
     case 'interpolation':
       break
     case 'no-section':
       out.add(file, problem.line, 'section-header', `${problem.message}: carbon does not start`)
       break
+    case 'regex':
+      out.add(
+        file,
+        problem.line,
+        'invalid-regex',
+        `[${rule.section}] pattern ${JSON.stringify(rule.pattern)}: ${problem.message}; ${doesNotStart(rule, problem)}`,
+      )
+      break
+    default:
+      out.add(file, problem.line, 'syntax', problem.message)
+  }
+}
+
+/** One problem of a schema rule as a diagnostic. */
+function lintSchemaProblem(out: Collector, file: string, rule: SchemaRule, problem: RuleProblem): void {
+  switch (problem.code) {
     case 'missing-retentions':
     case 'missing-pattern':
       out.add(
@@ -181,14 +197,6 @@ function lintSchemaProblem(out: Collector, file: string, rule: SchemaRule, probl
       )
       break
     }
-    case 'regex':
-      out.add(
-        file,
-        problem.line,
-        'invalid-regex',
-        `[${rule.section}] pattern ${JSON.stringify(rule.pattern)}: ${problem.message}; ${doesNotStart(rule, problem)}`,
-      )
-      break
     case 'archive-list':
       out.add(
         file,
@@ -198,20 +206,34 @@ function lintSchemaProblem(out: Collector, file: string, rule: SchemaRule, probl
       )
       break
     default:
-      out.add(file, problem.line, 'syntax', problem.message)
+      lintRuleProblem(out, file, rule, problem)
   }
 }
 
-export function lintSchemas(out: Collector, file: ConfigFileText, schemas: StorageSchemas): void {
-  const { doc } = schemas
+/**
+ * What both rule files get before their rules are looked at: INI structure, the section list,
+ * interpolation, and keys that are unknown (`keys` are the file's own) or carry an inline comment.
+ */
+function lintRuleFileText(
+  out: Collector,
+  file: ConfigFileText,
+  doc: IniDocument,
+  keys: readonly string[],
+  hints: Record<string, string>,
+): void {
   lintIniStructure(out, file, doc)
   lintListedSections(out, file.path, doc)
   lintInterpolation(out, file.path, doc, [
     ...(doc.defaults.size ? ['DEFAULT'] : []),
     ...doc.sections.map((s) => s.name),
   ])
-  lintUnknownKeys(out, file.path, doc, ['pattern', 'retentions'], SCHEMA_KEY_HINTS)
-  lintInlineComments(out, file.path, doc, ['pattern', 'retentions'])
+  lintUnknownKeys(out, file.path, doc, keys, hints)
+  lintInlineComments(out, file.path, doc, keys)
+}
+
+export function lintSchemas(out: Collector, file: ConfigFileText, schemas: StorageSchemas): void {
+  const { doc } = schemas
+  lintRuleFileText(out, file, doc, ['pattern', 'retentions'], SCHEMA_KEY_HINTS)
   for (const rule of schemas.rules) {
     for (const problem of rule.problems) lintSchemaProblem(out, file.path, rule, problem)
     if (rule.archives && rule.status === 'active') {
@@ -261,11 +283,6 @@ function lintAggregationProblem(
   problem: RuleProblem,
 ): void {
   switch (problem.code) {
-    case 'interpolation':
-      break
-    case 'no-section':
-      out.add(file, problem.line, 'section-header', `${problem.message}: carbon does not start`)
-      break
     case 'missing-pattern':
       out.add(
         file,
@@ -303,35 +320,14 @@ function lintAggregationProblem(
       )
       break
     }
-    case 'regex':
-      out.add(
-        file,
-        problem.line,
-        'invalid-regex',
-        `[${rule.section}] pattern ${JSON.stringify(rule.pattern)}: ${problem.message}; ${doesNotStart(rule, problem)}`,
-      )
-      break
     default:
-      out.add(file, problem.line, 'syntax', problem.message)
+      lintRuleProblem(out, file, rule, problem)
   }
 }
 
 export function lintAggregation(out: Collector, file: ConfigFileText, aggregation: StorageAggregation): void {
   const { doc } = aggregation
-  lintIniStructure(out, file, doc)
-  lintListedSections(out, file.path, doc)
-  lintInterpolation(out, file.path, doc, [
-    ...(doc.defaults.size ? ['DEFAULT'] : []),
-    ...doc.sections.map((s) => s.name),
-  ])
-  lintUnknownKeys(
-    out,
-    file.path,
-    doc,
-    ['pattern', 'xfilesfactor', 'aggregationmethod'],
-    AGGREGATION_KEY_HINTS,
-  )
-  lintInlineComments(out, file.path, doc, ['pattern', 'xfilesfactor', 'aggregationmethod'])
+  lintRuleFileText(out, file, doc, ['pattern', 'xfilesfactor', 'aggregationmethod'], AGGREGATION_KEY_HINTS)
   for (const rule of aggregation.rules) {
     for (const problem of rule.problems) lintAggregationProblem(out, file.path, rule, problem)
     if (rule.regex && rule.status !== 'skipped')

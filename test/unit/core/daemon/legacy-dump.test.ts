@@ -5,10 +5,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import type { MetricPoints } from '../../../../src/core/daemon/cache.js'
-import { metricPoints } from '../../../../src/core/daemon/cache.js'
 import { readDump } from '../../../../src/core/daemon/legacy-dump.js'
 import { CorruptFileError } from '../../../../src/core/errors.js'
-import { writeDump } from '../../../helpers/legacy-dump.js'
+import { metricPoints, writeDump } from '../../../helpers/legacy-dump.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 test('a dump reads back exactly: names in any script, infinities, fractional timestamps', (t) => {
