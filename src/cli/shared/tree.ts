@@ -53,7 +53,7 @@ export async function runTreeCommand<T, R extends TreeReport<unknown>>(
   command: TreeCommand<T, R>,
 ): Promise<R> {
   const given = command.files
-  const started = performance.now()
+  const timing = { seconds: 0 }
   // The walk runs under the progress line and the stop signals too: a big tree takes a while.
   const { files, outcomes } = await interruptible(
     ctx,
@@ -61,10 +61,12 @@ export async function runTreeCommand<T, R extends TreeReport<unknown>>(
     Boolean(command.json || command.quiet),
     async (options) => {
       const files = 'under' in given ? findWhisperFiles(given.under) : [...given]
-      return { files, outcomes: files.length === 0 ? [] : await runTasks(files.map(command.task), options) }
+      const started = performance.now()
+      const outcomes = files.length === 0 ? [] : await runTasks(files.map(command.task), options)
+      timing.seconds = (performance.now() - started) / 1000
+      return { files, outcomes }
     },
   )
-  const timing = { seconds: (performance.now() - started) / 1000 }
   const report = command.report(outcomes as Outcome<T>[], files)
   await emit(ctx, report, {
     json: command.json,

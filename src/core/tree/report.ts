@@ -8,7 +8,7 @@
 // command did its work on it and found nothing wrong. false with `error`: the command could not do
 // its work on the file (the exit status is that error's, as for a single file). false without
 // `error`: the answer for this file is "no" (check: corrupt; audit: it differs from its
-// configuration and was not changed), exit status 1. `result` is what the command found or did,
+// configuration and was not changed, or could not be compared). `result` is what the command found or did,
 // present whenever it got that far (the check of a corrupt file has one). A file's path is given
 // once, in `path`; run timings are not part of the report.
 
