@@ -7,6 +7,7 @@
 import fs from 'node:fs'
 import { AbortedError, CoreError } from '../../core/errors.js'
 import { plural } from '../../core/format/plural.js'
+import type { PoolOptions } from '../../core/tree/pool.js'
 import { RunAbortedError, runTasks } from '../../core/tree/pool.js'
 import type { FileReport, TreeReport } from '../../core/tree/report.js'
 import type { Outcome, Task } from '../../core/tree/tasks.js'
@@ -91,7 +92,7 @@ async function interruptible<R>(
   ctx: Context,
   label: string,
   quiet: boolean,
-  start: (options: Parameters<typeof runTasks>[1]) => Promise<R>,
+  start: (options: PoolOptions) => Promise<R>,
 ): Promise<R> {
   const stop = claimStopSignals()
   try {
