@@ -6,7 +6,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { run } from '../helpers/cli.js'
+import { FIXTURES } from '../helpers/paths.js'
 import { tempDir } from '../helpers/tmp.js'
+import { parseTreeReport } from '../helpers/tree-report.js'
 
 /** Commands that print no data of their own: a daemon, a sender, a script for the shell. */
 const NO_DATA: Record<'wsp' | 'carbon', readonly string[]> = {
@@ -63,4 +65,51 @@ test('carbon lint --json is --format json', (t) => {
   assert.equal(json.status, format.status)
   assert.equal(json.stdout, format.stdout)
   assert.equal(JSON.parse(json.stdout).schemaVersion, 1)
+})
+
+test('issue 15: every tree command prints {schemaVersion, files: [{path, ok, error?, result}], summary}', (t) => {
+  const dir = tempDir(t)
+  const data = path.join(dir, 'data')
+  const conf = path.join(dir, 'conf')
+  fs.mkdirSync(path.join(data, 'a'), { recursive: true })
+  fs.mkdirSync(conf)
+  fs.writeFileSync(path.join(conf, 'carbon.conf'), `[cache]\nLOCAL_DATA_DIR = ${data}\n`)
+  fs.writeFileSync(path.join(conf, 'storage-schemas.conf'), '[default]\npattern = .*\nretentions = 1m:2h\n')
+  const good = path.join(data, 'a', 'good.wsp')
+  const corrupt = path.join(data, 'a', 'zz.wsp')
+  const copy = path.join(dir, 'copy')
+  const corpus = path.join(FIXTURES, 'whisper', 'corrupt')
+  const reset = (): void => {
+    fs.rmSync(good, { force: true })
+    assert.equal(run('wsp', ['create', good, '1m:1h']).status, 0)
+    fs.copyFileSync(
+      path.join(
+        corpus,
+        fs.readdirSync(corpus).find((f) => f.endsWith('.wsp'))!,
+      ),
+      corrupt,
+    )
+    fs.rmSync(copy, { recursive: true, force: true })
+    fs.cpSync(data, copy, { recursive: true })
+  }
+  // [command, its exit status, what the corrupt file's entry is: an error code, or not ok without one]
+  const cases: [string[], number, string | undefined][] = [
+    [['resize', data, '1m:2h', '--nobackup'], 4, 'ERR_CORRUPT_FILE'],
+    [['fill', copy, data], 4, 'ERR_CORRUPT_FILE'],
+    [['check', data], 1, undefined],
+    [['set-aggregation', data, 'sum'], 4, 'ERR_CORRUPT_FILE'],
+    [['set-xff', data, '0'], 4, 'ERR_CORRUPT_FILE'],
+    [['audit', data, '--config-dir', conf], 1, undefined],
+  ]
+  for (const [args, status, code] of cases) {
+    reset()
+    const result = run('wsp', [...args, '--json'])
+    assert.equal(result.status, status, `${args[0]}: ${result.stderr}`)
+    const report = parseTreeReport(result.stdout)
+    const byPath = new Map(report.files.map((f) => [f.path, f]))
+    assert.equal(byPath.get(good)?.result !== undefined, true, args[0])
+    const bad = byPath.get(corrupt)!
+    assert.equal(bad.ok, false, args[0])
+    assert.equal(bad.error?.code, code, args[0])
+  }
 })

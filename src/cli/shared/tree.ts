@@ -1,18 +1,46 @@
-// Running a core tree operation from a command: progress on stderr, both cores through the bundled
-// worker script when it is there, and failures of single files turned into the exit status.
+// The one runner of the tree commands (resize, fill, check, set-aggregation, set-xff, audit): find the
+// files, run a task on each on both cores (through the bundled worker script when it is there) with
+// progress on stderr and SIGINT/SIGTERM stopping between files, have core sum the outcomes up in a
+// report, print it (rendered, or as JSON), and turn it into the exit status. A command brings the
+// pieces that differ: its files, its task, its report and its rendering.
 
 import fs from 'node:fs'
 import { AbortedError, CoreError } from '../../core/errors.js'
-import type { PoolOptions } from '../../core/tree/pool.js'
-import { RunAbortedError } from '../../core/tree/pool.js'
-import type { TreeRun } from '../../core/tree/run.js'
-import { runOverFiles, runOverTree } from '../../core/tree/run.js'
-import type { Task, TaskResult } from '../../core/tree/tasks.js'
-import type { WalkedFile } from '../../core/tree/walk.js'
-import type { Context } from './context.js'
-import { startProgress } from './progress.js'
 import { plural } from '../../core/format/plural.js'
+import type { PoolOptions } from '../../core/tree/pool.js'
+import { RunAbortedError, runTasks } from '../../core/tree/pool.js'
+import type { FileReport, TreeReport } from '../../core/tree/report.js'
+import type { Outcome, Task } from '../../core/tree/tasks.js'
+import type { WalkedFile } from '../../core/tree/walk.js'
+import { findWhisperFiles } from '../../core/tree/walk.js'
+import type { Context } from './context.js'
+import { emit } from './output.js'
+import { startProgress } from './progress.js'
+import { NegativeAnswer } from './run.js'
 import { claimStopSignals } from './signals.js'
+
+/** How the run went, for people (files per second): not part of the report. */
+export interface RunTiming {
+  seconds: number
+}
+
+export interface TreeCommand<T, R extends TreeReport<unknown>> {
+  /** The word of the progress line and of the interruption message. */
+  label: string
+  /** The files to work on: the whisper files found under these paths, or the files given. */
+  files: { under: readonly string[] } | readonly WalkedFile[]
+  task: (file: WalkedFile) => Task
+  /** The report of the run, from core; `outcomes[i]` is the outcome of `files[i]`, whose task gives a T. */
+  report: (outcomes: Outcome<T>[], files: readonly WalkedFile[]) => R
+  render: (report: R, ctx: Context, timing: RunTiming) => string
+  json?: boolean
+  quiet?: boolean
+  /**
+   * The "no" answer (exit 1), after the output and after the files that failed. Default: any file
+   * that is not ok without an error.
+   */
+  answer?: (report: R) => NegativeAnswer | undefined
+}
 
 /** The bundled worker (dist/bin/tree-worker.cjs) beside this bundle; in-process without it. */
 function workerUrl(): URL | undefined {
@@ -20,25 +48,40 @@ function workerUrl(): URL | undefined {
   return fs.existsSync(url) ? url : undefined
 }
 
-export function runTree<T extends TaskResult>(
+/** Run a tree command, print its report, and throw what decides the exit status. Returns the report. */
+export async function runTreeCommand<T, R extends TreeReport<unknown>>(
   ctx: Context,
-  label: string,
-  roots: readonly string[],
-  taskFor: (file: WalkedFile) => Task,
-  quiet: boolean,
-): Promise<TreeRun<T>> {
-  return interruptible(ctx, label, quiet, (options) => runOverTree<T>(roots, taskFor, options))
+  command: TreeCommand<T, R>,
+): Promise<R> {
+  const given = command.files
+  const timing = { seconds: 0 }
+  // The walk runs under the progress line and the stop signals too: a big tree takes a while.
+  const { files, outcomes } = await interruptible(
+    ctx,
+    command.label,
+    Boolean(command.json || command.quiet),
+    async (options) => {
+      const files = 'under' in given ? findWhisperFiles(given.under) : [...given]
+      const started = performance.now()
+      const outcomes = files.length === 0 ? [] : await runTasks(files.map(command.task), options)
+      timing.seconds = (performance.now() - started) / 1000
+      return { files, outcomes }
+    },
+  )
+  const report = command.report(outcomes as Outcome<T>[], files)
+  await emit(ctx, report, {
+    json: command.json,
+    render: (r, c) => command.render(r, c, timing),
+    renderJson: (r) => JSON.stringify(r, null, 2) + '\n',
+  })
+  failOnFailures(ctx, report.files, files.length)
+  const answer = (command.answer ?? notAllOk)(report)
+  if (answer) throw answer
+  return report
 }
 
-/** runTree for a given list of files. */
-export function runFiles<T extends TaskResult>(
-  ctx: Context,
-  label: string,
-  files: WalkedFile[],
-  taskFor: (file: WalkedFile) => Task,
-  quiet: boolean,
-): Promise<TreeRun<T>> {
-  return interruptible(ctx, label, quiet, (options) => runOverFiles<T>(files, taskFor, options))
+function notAllOk(report: TreeReport<unknown>): NegativeAnswer | undefined {
+  return report.files.some((f) => !f.ok && f.error === undefined) ? new NegativeAnswer() : undefined
 }
 
 /**
@@ -81,12 +124,12 @@ async function interruptible<R>(
  * After the output: the files that failed, one line each on stderr, and the exit status of the first
  * of them. A single file fails with its own message, like any command on one file.
  */
-export function failOnFailures(ctx: Context, run: TreeRun<TaskResult>): void {
-  const failures = run.outcomes.flatMap((o) => (o.ok ? [] : [o.error]))
+function failOnFailures(ctx: Context, files: readonly FileReport<unknown>[], tried: number): void {
+  const failures = files.flatMap((f) => (f.error ? [f.error] : []))
   if (failures.length === 0) return
   const first = failures[0]!
-  const code = (first.code ?? 'ERR_INVALID_ARGUMENT') as CoreError['code']
-  if (run.files.length === 1) throw new CoreError(code, first.message)
+  const code = first.code as CoreError['code']
+  if (tried === 1) throw new CoreError(code, first.message)
   for (const failure of failures) ctx.stderr.write(`${ctx.programName}: ${failure.message}\n`)
-  throw new CoreError(code, `${failures.length} of ${plural(run.files.length, 'file')} failed`)
+  throw new CoreError(code, `${failures.length} of ${plural(tried, 'file')} failed`)
 }

@@ -13,11 +13,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { ConfigError, CoreError, InvalidArgumentError } from '../errors.js'
+import type { FileReport } from '../tree/report.js'
+import { SCHEMA_VERSION } from '../tree/report.js'
 import type { Outcome, Task, TaskResult } from '../tree/tasks.js'
 import type { WalkedFile } from '../tree/walk.js'
 import { findWhisperFiles } from '../tree/walk.js'
 import { readInfo } from '../whisper/info.js'
-import type { LostPoints, ResizeResult } from '../whisper/resize.js'
+import type { ResizeResult } from '../whisper/resize.js'
+import type { LostPoints } from '../whisper/resize-plan.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import type { ConfigSet } from './match.js'
 import { matchMetric, startupFailure } from './match.js'
@@ -31,8 +34,11 @@ export interface FileState {
   aggregationMethod: string
 }
 
-export interface AuditEntry {
-  path: string
+/**
+ * What audit found for one file (and did about it). The file's `ok`: it is as configured, or was
+ * made so now; its `error`: the change failed.
+ */
+export interface AuditResult {
   /** The metric name the path stands for, or null when it cannot be told (hashed tagged file). */
   metric: string | null
   /** What is wrong with the file itself (unreadable, corrupt), or why it was not compared. */
@@ -47,6 +53,8 @@ export interface AuditEntry {
   change?: AuditChange
 }
 
+export type AuditFile = FileReport<AuditResult> & { result: AuditResult }
+
 /**
  * The change of one differing file. `planned`: a dry run; `done`: applied; `refused`: not applied
  * because it would discard points and loss was not allowed; `failed`: the file could not be changed.
@@ -60,11 +68,10 @@ export interface AuditChange {
   merged: number
   /** The old file kept beside the new one (resize without --nobackup). */
   backup?: string
-  error?: string
 }
 
 export interface AuditReport {
-  schemaVersion: 1
+  schemaVersion: typeof SCHEMA_VERSION
   dir: string
   /** The directory metric names are relative to: LOCAL_DATA_DIR, or the root given. */
   root: string
@@ -74,7 +81,7 @@ export interface AuditReport {
   /** Whether the changes were applied (false: a dry run), and changes that discard points were allowed (set by settleAudit). */
   applied: boolean
   allowLoss: boolean
-  files: AuditEntry[]
+  files: AuditFile[]
   summary: {
     files: number
     clean: number
@@ -119,11 +126,16 @@ function sameArchives(a: readonly ArchiveSpec[], b: readonly ArchiveSpec[]): boo
   return a.length === b.length && a.every(([s, p], i) => b[i]![0] === s && b[i]![1] === p)
 }
 
-function auditFile(file: WalkedFile, underRoot: string, root: string, set: ConfigSet): AuditEntry {
+/** The file's entry: ok when it is as configured. */
+function auditFile(file: WalkedFile, underRoot: string, root: string, set: ConfigSet): AuditFile {
+  const result = compareFile(file, underRoot, root, set)
+  return { path: file.path, ok: result.drift.length === 0 && result.problem === undefined, result }
+}
+
+function compareFile(file: WalkedFile, underRoot: string, root: string, set: ConfigSet): AuditResult {
   const metric = metricNameOf(underRoot, root)
   if (metric === null) {
     return {
-      path: file.path,
       metric,
       problem: 'hashed tagged file: its metric name cannot be derived',
       drift: [],
@@ -135,8 +147,7 @@ function auditFile(file: WalkedFile, underRoot: string, root: string, set: Confi
     xFilesFactor: Math.fround(match.aggregation.xFilesFactor),
     aggregationMethod: match.aggregation.aggregationMethod,
   }
-  const entry: AuditEntry = {
-    path: file.path,
+  const entry: AuditResult = {
     metric,
     schema: { section: match.schema.section, file: match.schema.file, line: match.schema.line },
     aggregation: {
@@ -236,12 +247,12 @@ export function audit(dir: string, set: ConfigSet, options: { root?: string } = 
     auditFile(f, path.join(root, prefix, path.relative(dir, f.path)), root, set),
   )
   const byKind = Object.fromEntries(
-    DRIFT_KINDS.map((k) => [k, files.filter((f) => f.drift.includes(k)).length]),
+    DRIFT_KINDS.map((k) => [k, files.filter((f) => f.result.drift.includes(k)).length]),
   ) as Record<DriftKind, number>
-  const unreadable = files.filter((f) => f.problem !== undefined).length
-  const drifted = files.filter((f) => f.drift.length > 0).length
+  const unreadable = files.filter((f) => f.result.problem !== undefined).length
+  const drifted = files.filter((f) => f.result.drift.length > 0).length
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     dir,
     root,
     rootFrom,
@@ -291,14 +302,14 @@ export interface AuditPlan {
 export function planAudit(report: AuditReport, options: AuditPlanOptions): AuditPlan {
   const files: WalkedFile[] = []
   const tasks = new Map<string, Task>()
-  for (const entry of report.files) {
+  for (const { path: file, result: entry } of report.files) {
     if (entry.drift.length === 0 || !entry.expected) continue
     const { archives, xFilesFactor, aggregationMethod } = entry.expected
     let task: Task
     if (entry.drift.includes('retentions')) {
       task = {
         kind: 'resize',
-        path: entry.path,
+        path: file,
         archives,
         options: {
           xFilesFactor,
@@ -310,12 +321,12 @@ export function planAudit(report: AuditReport, options: AuditPlanOptions): Audit
         },
       }
     } else if (options.apply) {
-      task = { kind: 'set-aggregation', path: entry.path, aggregationMethod, xFilesFactor, options: {} }
+      task = { kind: 'set-aggregation', path: file, aggregationMethod, xFilesFactor, options: {} }
     } else {
       continue
     }
-    files.push({ path: entry.path, root: report.dir })
-    tasks.set(entry.path, task)
+    files.push({ path: file, root: report.dir })
+    tasks.set(file, task)
   }
   return { files, tasks }
 }
@@ -332,27 +343,31 @@ export function settleAudit(
 ): AuditReport {
   const { applied, allowLoss } = options
   const byPath = new Map(outcomes.map((o) => [o.path, o]))
-  const files = report.files.map((entry): AuditEntry => {
-    const task = plan.tasks.get(entry.path)
-    if (entry.drift.length === 0 || !entry.expected) return entry
+  const files = report.files.map((file): AuditFile => {
+    const entry = file.result
+    if (entry.drift.length === 0 || !entry.expected) return file
     const kind = entry.drift.includes('retentions') ? 'resize' : 'set-aggregation'
-    const outcome = task ? byPath.get(entry.path) : undefined
-    if (!outcome) return { ...entry, change: { kind, status: 'planned', lost: NO_LOSS, merged: 0 } }
+    const settled = (change: AuditChange, error?: FileReport<unknown>['error']): AuditFile => ({
+      path: file.path,
+      ok: change.status === 'done',
+      ...(error ? { error } : {}),
+      result: { ...entry, change },
+    })
+    const outcome = plan.tasks.has(file.path) ? byPath.get(file.path) : undefined
+    if (!outcome) return settled({ kind, status: 'planned', lost: NO_LOSS, merged: 0 })
     if (!outcome.ok) {
-      return {
-        ...entry,
-        change: { kind, status: 'failed', lost: NO_LOSS, merged: 0, error: outcome.error.message },
-      }
+      const { code = 'ERR_INVALID_ARGUMENT', message } = outcome.error
+      return settled({ kind, status: 'failed', lost: NO_LOSS, merged: 0 }, { code, message })
     }
-    if (task!.kind !== 'resize')
-      return { ...entry, change: { kind, status: 'done', lost: NO_LOSS, merged: 0 } }
+    if (plan.tasks.get(file.path)!.kind !== 'resize')
+      return settled({ kind, status: 'done', lost: NO_LOSS, merged: 0 })
     const result = outcome.result as ResizeResult
     const status = result.refused ? 'refused' : result.dryRun ? 'planned' : 'done'
     const change: AuditChange = { kind, status, lost: result.lost, merged: result.merged }
     if (result.backup !== undefined) change.backup = result.backup
-    return { ...entry, change }
+    return settled(change)
   })
-  const changes = files.flatMap((f) => (f.change ? [f.change] : []))
+  const changes = files.flatMap((f) => (f.result.change ? [f.result.change] : []))
   const count = (status: AuditChange['status']): number => changes.filter((c) => c.status === status).length
   // Discarded by a change that was done (or, in a dry run, would be done): not by one refused.
   const losing = changes.filter(

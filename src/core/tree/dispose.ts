@@ -5,7 +5,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fromSystemError, systemErrorCode } from '../errors.js'
 import type { CheckResult } from '../whisper/check.js'
-import type { TreeRun } from './run.js'
+import type { Disposal } from './report.js'
+import type { Outcome } from './tasks.js'
+import type { WalkedFile } from './walk.js'
 
 export interface DisposeOptions {
   delete?: boolean
@@ -24,23 +26,28 @@ function move(from: string, to: string): void {
 }
 
 /**
- * Delete or quarantine the corrupt files of a check. Returns, per file, what was done.
+ * Delete or quarantine the corrupt files of a check (`outcomes[i]` is the check of `files[i]`).
+ * Returns, per file, what was done.
  * @throws CannotWriteError when a file cannot be moved or deleted
  */
-export function disposeCorrupt(run: TreeRun<CheckResult>, options: DisposeOptions): Map<string, string> {
-  const done = new Map<string, string>()
+export function disposeCorrupt(
+  files: readonly WalkedFile[],
+  outcomes: readonly Outcome<CheckResult>[],
+  options: DisposeOptions,
+): Map<string, Disposal> {
+  const done = new Map<string, Disposal>()
   if (!options.delete && options.quarantine === undefined) return done
-  run.outcomes.forEach((outcome, i) => {
+  outcomes.forEach((outcome, i) => {
     if (!outcome.ok || outcome.result.ok) return
-    const file = run.files[i]!
+    const file = files[i]!
     try {
       if (options.delete) {
         fs.unlinkSync(file.path)
-        done.set(file.path, 'deleted')
+        done.set(file.path, { deleted: true })
       } else {
         const to = path.join(options.quarantine!, path.relative(file.root, file.path))
         move(file.path, to)
-        done.set(file.path, `moved to ${to}`)
+        done.set(file.path, { movedTo: to })
       }
     } catch (error) {
       throw fromSystemError(error, file.path, true)

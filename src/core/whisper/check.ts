@@ -222,6 +222,6 @@ export function checkFile(path: string, options: CheckOptions = {}): CheckResult
 }
 
 /** The one-line reason a file is bad: its first corrupt problem. */
-export function checkReason(result: CheckResult): string | undefined {
+export function checkReason(result: Pick<CheckResult, 'problems'>): string | undefined {
   return result.problems.find((p) => p.severity === 'corrupt')?.message
 }

@@ -1,9 +1,7 @@
-// whisper-resize, done right (its bugs are listed in README.md, Differences). Each new archive is built from the old file's data:
-// every interval of a new archive comes from the finest old archive that has data for it at the same
-// or a finer step — copied when the steps match, aggregated over the aligned bucket with the new
-// method and xFilesFactor when the new step is coarser. Old data never goes into a finer new archive
-// (whisper writes coarse values there as single fine points). Whatever the new layout cannot hold is
-// counted and reported, never silently dropped.
+// whisper-resize, done right (its bugs are listed in README.md, Differences). This file does the I/O:
+// it reads the old file's windows, has resize-plan.ts build the new archives (pure: copied or
+// aggregated from the finest old archive with data, never into a finer new archive), and writes the
+// result. Whatever the new layout cannot hold is counted and reported, never silently dropped.
 //
 // Safety: the old file is flock'ed for the whole migration; the new file is written under a temporary
 // name in the same directory, fsynced, given the old file's mode and owner, and renamed over the old
@@ -15,16 +13,17 @@
 import fs from 'node:fs'
 import nodePath from 'node:path'
 import { fromSystemError, systemErrorCode } from '../errors.js'
-import { aggregate } from './aggregate.js'
-import type { ArchiveInfo, Header } from './codec.js'
-import { encodeHeader, encodePoint, decodePointTimestamp, decodePointValue } from './codec.js'
+import { encodeHeader, decodePointTimestamp, decodePointValue } from './codec.js'
 import { allocateBlocks } from './allocate.js'
 import { installFile, temporaryPathFor } from './create.js'
 import { decodeArchiveExtents } from './fetch.js'
 import type { WhisperFile } from './file.js'
 import { closeWhisperFile, lockFile, openWhisperFile, readAt, readDataExtents, readSparse } from './file.js'
 import type { AggregationMethod } from './format.js'
-import { POINT_SIZE, alignTimestamp, mod } from './format.js'
+import { POINT_SIZE, alignTimestamp } from './format.js'
+import { lockWaiters, otherWriters } from './live-writers.js'
+import type { EncodedFile, LostPoints, OldWindow, ResizeArchiveReport } from './resize-plan.js'
+import { planResize } from './resize-plan.js'
 import type { ArchiveSpec } from './retention.js'
 import { checkArchiveListStorable, validateArchiveList } from './retention.js'
 import { checkAggregation } from './set-aggregation.js'
@@ -54,15 +53,6 @@ export interface ResizeOptions {
   catchUpDelayMs?: number
 }
 
-export interface ResizeArchiveReport {
-  secondsPerPoint: number
-  points: number
-  /** Intervals copied from an old archive with the same step. */
-  copied: number
-  /** Intervals aggregated from a finer old archive. */
-  aggregated: number
-}
-
 export interface ResizeResult {
   path: string
   /** Where the result was written (the path itself, or --newfile). */
@@ -87,37 +77,6 @@ export interface ResizeResult {
   caughtUp: number
 }
 
-/**
- * Old points that no new archive holds, by cause: outside every new archive's window (too old for the
- * new retention, or in the future); coarser than every new archive whose window covers them (hourly
- * data where the new file keeps minutes only); or in the window of a new archive that could hold them
- * but whose roll-up of their bucket the xFilesFactor refused (too few old points in the bucket: sparse
- * data, which a lower xFilesFactor keeps).
- */
-export interface LostPoints {
-  points: number
-  oldest?: number
-  newest?: number
-  byCause: { retention: number; resolution: number; xFilesFactor: number }
-}
-
-interface OldWindow {
-  archive: ArchiveInfo
-  fromInterval: number
-  values: Float64Array
-  known: Uint8Array
-  /** The indices of `known` that hold a point, ascending: old files are mostly empty. */
-  knownIndices: number[]
-}
-
-interface NewArchive {
-  spec: ArchiveSpec
-  fromInterval: number
-  values: Float64Array
-  known: Uint8Array
-  report: ResizeArchiveReport
-}
-
 /** Each old archive's window, read from its data extents only (a resized file is mostly hole). */
 function readWindows(file: WhisperFile, now: number): OldWindow[] {
   return file.header.archives.map((archive) => {
@@ -132,164 +91,6 @@ function readWindows(file: WhisperFile, now: number): OldWindow[] {
   })
 }
 
-/** Fill one new archive from the old windows (finest first). */
-function buildArchive(
-  spec: ArchiveSpec,
-  old: readonly OldWindow[],
-  now: number,
-  method: string,
-  xFilesFactor: number,
-): NewArchive {
-  const [step, points] = spec
-  const fromInterval = alignTimestamp(now, step) - (points - 1) * step
-  const values = new Float64Array(points)
-  const known = new Uint8Array(points)
-  const report: ResizeArchiveReport = { secondsPerPoint: step, points, copied: 0, aggregated: 0 }
-  const candidates = old.filter(
-    (w) => w.archive.secondsPerPoint <= step && step % w.archive.secondsPerPoint === 0,
-  )
-  const xff = Math.fround(xFilesFactor)
-  // Finest candidate first; each one visits only its stored points, bucket by bucket, and fills the
-  // new intervals still empty: a 1y archive built from a mostly empty 7d one costs a few points' work.
-  for (const w of candidates) {
-    const oldStep = w.archive.secondsPerPoint
-    const size = step / oldStep
-    let bucket = -1
-    let firstOld = 0
-    let count = 0
-    const scratch = new Float64Array(size)
-    const offsets = new Int32Array(size)
-    const finish = (): void => {
-      if (bucket < 0 || count === 0) return
-      if (size === 1) {
-        values[bucket] = scratch[0]!
-        known[bucket] = 1
-        report.copied++
-        return
-      }
-      if (!(count / size >= xff)) return
-      let neighbors: (number | null)[] | undefined
-      if (method === 'avg_zero') {
-        neighbors = new Array<number | null>(size).fill(null)
-        for (let k = 0; k < count; k++) neighbors[offsets[k]!] = scratch[k]!
-      }
-      values[bucket] = aggregate(method, scratch.subarray(0, count), neighbors)
-      known[bucket] = 1
-      report.aggregated++
-    }
-    // The indices ascend, so a bucket is recomputed only when a point passes its end.
-    let b = Number.NaN
-    let bucketEnd = -Infinity
-    for (const index of w.knownIndices) {
-      const t = w.fromInterval + index * oldStep
-      if (t >= bucketEnd || t < bucketEnd - step) {
-        b = Math.floor((t - fromInterval) / step)
-        bucketEnd = fromInterval + (b + 1) * step
-        finish()
-        bucket = b < 0 || b >= points || known[b] === 1 ? -1 : b
-        firstOld = (fromInterval + b * step - w.fromInterval) / oldStep
-        count = 0
-      }
-      if (bucket < 0) continue
-      scratch[count] = w.values[index]!
-      offsets[count] = index - firstOld
-      count++
-    }
-    finish()
-  }
-  return { spec, fromInterval, values, known, report }
-}
-
-/**
- * What becomes of each old point: kept (a new archive of its step holds it, or one of a finer step
- * holds the finer points it was rolled up from), merged (only a coarser new archive holds its
- * interval, as an aggregate: its own value is gone), or lost (no new archive holds anything for it).
- * A lost point in the window of a coarser new archive that could hold it was refused by the
- * xFilesFactor: buildArchive visits every old point of a candidate archive, so an empty bucket there
- * has no other cause; the causes are exact, not guesses.
- */
-function countLost(
-  old: readonly OldWindow[],
-  built: readonly NewArchive[],
-): { lost: LostPoints; merged: number } {
-  const lost: LostPoints = { points: 0, byCause: { retention: 0, resolution: 0, xFilesFactor: 0 } }
-  let merged = 0
-  const indexOf = (a: NewArchive, t: number): number => {
-    const step = a.spec[0]
-    const index = (t - mod(t, step) - a.fromInterval) / step
-    return index >= 0 && index < a.values.length ? index : -1
-  }
-  for (const w of old) {
-    const oldStep = w.archive.secondsPerPoint
-    const same = built.filter((a) => a.spec[0] === oldStep)
-    const finer = built.filter((a) => a.spec[0] < oldStep && oldStep % a.spec[0] === 0)
-    const coarser = built.filter((a) => a.spec[0] > oldStep && a.spec[0] % oldStep === 0)
-    for (const i of w.knownIndices) {
-      const t = w.fromInterval + i * oldStep
-      const kept =
-        same.some((a) => a.known[indexOf(a, t)] === 1) ||
-        finer.some((a) => {
-          for (let u = t; u < t + oldStep; u += a.spec[0]) if (a.known[indexOf(a, u)] === 1) return true
-          return false
-        })
-      if (kept) continue
-      let refused = false
-      let held = false
-      for (const a of coarser) {
-        const index = indexOf(a, t)
-        if (index < 0) continue
-        if (a.known[index] === 1) {
-          held = true
-          break
-        }
-        refused = true
-      }
-      if (held) {
-        merged++
-        continue
-      }
-      lost.points++
-      lost.oldest = Math.min(lost.oldest ?? t, t)
-      lost.newest = Math.max(lost.newest ?? t, t)
-      if (refused) lost.byCause.xFilesFactor++
-      else if (built.some((a) => indexOf(a, t) >= 0)) lost.byCause.resolution++
-      else lost.byCause.retention++
-    }
-  }
-  return { lost, merged }
-}
-
-/** A new file as the regions that hold something; the rest of its `size` bytes are zeros. */
-interface EncodedFile {
-  size: number
-  regions: { position: number; bytes: Buffer }[]
-}
-
-/** The new file: header, then each ring with its oldest point in slot 0 (as whisper's first write puts it). */
-function encodeFile(built: readonly NewArchive[], xFilesFactor: number, method: string): EncodedFile {
-  const specs = built.map((a) => a.spec)
-  const header = encodeHeader(specs, xFilesFactor, method)
-  const regions = [{ position: 0, bytes: header }]
-  let offset = header.byteLength
-  for (const archive of built) {
-    const [step, points] = archive.spec
-    const first = archive.known.indexOf(1)
-    if (first >= 0) {
-      const last = archive.known.lastIndexOf(1)
-      const bytes = Buffer.alloc((last - first + 1) * POINT_SIZE)
-      for (let i = first; i <= last; i++) {
-        if (archive.known[i] === 1) {
-          encodePoint(bytes, (i - first) * POINT_SIZE, archive.fromInterval + i * step, archive.values[i]!)
-        }
-      }
-      regions.push({ position: offset, bytes })
-    }
-    offset += points * POINT_SIZE
-  }
-  return { size: offset, regions }
-}
-
-/** Write the new file at `path` (created exclusively): holes between the regions, or every block allocated with fallocate. */
 function writeTemporary(
   path: string,
   file: EncodedFile,
@@ -339,20 +140,6 @@ function fsyncDirectory(path: string): void {
   } finally {
     if (fd !== undefined) fs.closeSync(fd)
   }
-}
-
-function sameHeader(
-  header: Header,
-  specs: readonly ArchiveSpec[],
-  xFilesFactor: number,
-  method: string,
-): boolean {
-  return (
-    header.aggregationMethod === method &&
-    header.xFilesFactor === Math.fround(xFilesFactor) &&
-    header.archives.length === specs.length &&
-    header.archives.every((a, i) => a.secondsPerPoint === specs[i]![0] && a.points === specs[i]![1])
-  )
 }
 
 /**
@@ -423,22 +210,13 @@ export function resize(
     const xFilesFactor = options.xFilesFactor ?? old.header.xFilesFactor
     // Validates method and xFilesFactor before anything is written.
     encodeHeader(specs, xFilesFactor, method)
-    const windows = readWindows(old, now)
-    const built = specs.map((spec) =>
-      buildArchive(
-        spec,
-        [...windows].sort((a, b) => a.archive.secondsPerPoint - b.archive.secondsPerPoint),
-        now,
-        method,
-        xFilesFactor,
-      ),
-    )
-    const encoded = encodeFile(built, xFilesFactor, method)
+    const plan = planResize(old.header, readWindows(old, now), specs, now, method, xFilesFactor)
+    const { encoded } = plan
     const target = options.newFile ?? path
     const result: ResizeResult = {
       path,
       target,
-      unchanged: sameHeader(old.header, specs, xFilesFactor, method),
+      unchanged: plan.unchanged,
       dryRun: options.dryRun ?? false,
       before: {
         archives: old.header.archives.map((a) => [a.secondsPerPoint, a.points] as const),
@@ -452,8 +230,9 @@ export function resize(
         aggregationMethod: method,
         sizeBytes: encoded.size,
       },
-      archives: built.map((a) => a.report),
-      ...countLost(windows, built),
+      archives: plan.archives,
+      lost: plan.lost,
+      merged: plan.merged,
       caughtUp: 0,
     }
     if (result.dryRun) return result
@@ -498,73 +277,10 @@ export function resize(
   }
 }
 
-/**
- * How many processes wait for a flock on this inode, from /proc/locks (Linux), or undefined where that
- * cannot be read. Blocked requests are the lines with "->".
- */
-function lockWaiters(fd: number): number | undefined {
-  let locks: number | undefined
-  try {
-    const inode = fs.fstatSync(fd).ino
-    // A plain read: readFileSync's path for size-0 proc files is an order of magnitude slower.
-    locks = fs.openSync('/proc/locks', 'r')
-    const chunks: Buffer[] = []
-    const buffer = Buffer.allocUnsafe(65536)
-    for (let n = fs.readSync(locks, buffer); n > 0; n = fs.readSync(locks, buffer))
-      chunks.push(Buffer.from(buffer.subarray(0, n)))
-    const text = Buffer.concat(chunks).toString('latin1')
-    return text.split('\n').filter((line) => line.includes('->') && line.includes(`:${inode} `)).length
-  } catch {
-    return undefined
-  } finally {
-    if (locks !== undefined) fs.closeSync(locks)
-  }
-}
-
 /** A file written this recently may have a writer that opened it and has not yet asked for the lock. */
 const RECENT_WRITE_SECONDS = 300
 /** How long the catch-up waits for such writers to finish with the old file. */
 const CATCH_UP_LIMIT_MS = 2000
-
-/**
- * How many other processes hold this inode open for writing, from /proc/<pid>/fd (Linux), or undefined
- * where /proc cannot be read. Processes of other users count only when we may look at them (root).
- * Only links naming the file (by its path, its backup, or as deleted) are examined.
- */
-function otherWriters(fd: number, path: string): number | undefined {
-  let self: string
-  let pids: string[]
-  try {
-    self = fs.readlinkSync('/proc/self')
-    pids = fs.readdirSync('/proc')
-  } catch {
-    return undefined
-  }
-  const { dev, ino } = fs.fstatSync(fd)
-  const base = nodePath.basename(path)
-  let writers = 0
-  for (const pid of pids) {
-    if (pid === self || pid.charCodeAt(0) > 57) continue
-    let fds: string[]
-    try {
-      fds = fs.readdirSync(`/proc/${pid}/fd`)
-    } catch {
-      continue
-    }
-    for (const n of fds) {
-      try {
-        if (!nodePath.basename(fs.readlinkSync(`/proc/${pid}/fd/${n}`)).startsWith(base)) continue
-        const stat = fs.statSync(`/proc/${pid}/fd/${n}`)
-        if (stat.ino !== ino || stat.dev !== dev) continue
-        const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${n}`, 'latin1'))
-        if (!flags || (parseInt(flags[1]!, 8) & 3) !== 0) writers++
-      } catch {
-        // The process or descriptor went away.
-      }
-    }
-  }
-  return writers
-}
 
 /**
  * After the rename: let writers still on the old inode through its lock, then copy what they wrote

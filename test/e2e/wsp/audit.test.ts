@@ -13,6 +13,7 @@ import { updateMany } from '../../../src/core/whisper/update.js'
 import { assertOneLineError, run, shell } from '../../helpers/cli.js'
 import { BIN, FIXTURES } from '../../helpers/paths.js'
 import { tempDir } from '../../helpers/tmp.js'
+import { parseTreeReport } from '../../helpers/tree-report.js'
 
 const FILES = 1000
 const NOW = Math.floor(Date.now() / 1000)
@@ -80,12 +81,11 @@ describe('wsp audit', () => {
     const { conf, data, expected } = setUp(t)
     const report = run('wsp', ['audit', data, '--config-dir', conf, '--json'])
     assert.equal(report.status, 1, report.stderr)
-    const json = JSON.parse(report.stdout) as {
-      files: { path: string; drift: string[] }[]
-      summary: { drifted: number }
-    }
+    const json = parseTreeReport<{ drift: string[] }>(report.stdout)
     assert.equal(json.files.length, FILES)
-    assert.deepEqual(new Map(json.files.map((f) => [f.path, f.drift])), expected)
+    assert.deepEqual(new Map(json.files.map((f) => [f.path, f.result!.drift])), expected)
+    // ok: as configured; the dry run changed nothing, so every drifted file is not ok, without an error.
+    assert.equal(json.files.filter((f) => !f.ok && f.error === undefined).length, (FILES * 3) / 4)
     assert.equal(json.summary.drifted, (FILES * 3) / 4)
     const applied = run('wsp', ['audit', data, '--config-dir', conf, '--apply', '--quiet'])
     assert.equal(applied.status, 0, applied.stderr)
@@ -192,19 +192,15 @@ describe('wsp audit: names it can vouch for, losses it says and asks for', () =>
     )
     assert.match(dry.stdout, /expected 60:129600 average xff 0\.5\n {2}from {5}schema \[carbon\]/)
     assert.doesNotMatch(dry.stdout, /cpuUsage/)
-    const json = JSON.parse(
+    const json = parseTreeReport<{ metric: string; drift: string[] }>(
       wsp(['audit', sub, '--config-dir', conf, '--root', whisper, '--json']).stdout,
-    ) as {
-      root: string
-      rootFrom: string
-      files: { path: string; metric: string; drift: string[] }[]
-    }
+    )
     assert.equal(json.rootFrom, 'option')
     assert.deepEqual(
-      json.files.map((f) => [path.basename(f.path), f.metric, f.drift]),
+      json.files.map((f) => [path.basename(f.path), f.ok, f.result!.metric, f.result!.drift]),
       [
-        ['cpuUsage.wsp', 'carbon.agents.vm-a.cpuUsage', []],
-        ['memUsage.wsp', 'carbon.agents.vm-a.memUsage', ['retentions']],
+        ['cpuUsage.wsp', true, 'carbon.agents.vm-a.cpuUsage', []],
+        ['memUsage.wsp', false, 'carbon.agents.vm-a.memUsage', ['retentions']],
       ],
     )
     const applied = wsp(['audit', sub, '--config-dir', conf, '--root', whisper, '--apply', '--quiet'])
@@ -217,7 +213,7 @@ describe('wsp audit: names it can vouch for, losses it says and asks for', () =>
     articleConf(conf, whisper)
     const linked = wsp(['audit', path.join(link, 'carbon'), '--config-dir', conf, '--json'])
     assert.equal(linked.status, 0, linked.stderr)
-    const names = (JSON.parse(linked.stdout) as { files: { metric: string }[] }).files.map((f) => f.metric)
+    const names = parseTreeReport<{ metric: string }>(linked.stdout).files.map((f) => f.result!.metric)
     assert.deepEqual(names, ['carbon.agents.vm-a.cpuUsage', 'carbon.agents.vm-a.memUsage'])
   })
 
@@ -260,11 +256,10 @@ describe('wsp audit: names it can vouch for, losses it says and asks for', () =>
       dry.stdout,
       /2 files would discard points: --apply leaves them as they are unless --allow-loss is given\n/,
     )
-    const json = JSON.parse(wsp(['audit', data, '--config-dir', conf, '--json']).stdout) as {
-      files: { path: string; change: { status: string; lost: { points: number }; merged: number } }[]
-      summary: { lossy: number; pointsLost: number; pointsMerged: number }
-    }
-    const lossyEntry = json.files.find((f) => f.path === lossy)!
+    const json = parseTreeReport<{ change: { status: string; lost: { points: number }; merged: number } }>(
+      wsp(['audit', data, '--config-dir', conf, '--json']).stdout,
+    )
+    const lossyEntry = json.files.find((f) => f.path === lossy)!.result!
     assert.equal(lossyEntry.change.status, 'planned')
     assert.equal(lossyEntry.change.lost.points, 1)
     assert.equal(lossyEntry.change.merged, 120)
@@ -287,6 +282,20 @@ describe('wsp audit: names it can vouch for, losses it says and asks for', () =>
     assert.deepEqual(fs.readFileSync(lossy), original)
     assert.equal(fs.existsSync(`${empty}.bak`), false, '--nobackup')
     assert.equal(readInfo(empty).archives.length, 1)
+    // issue 15: in the JSON of an --apply, a refused file is not ok and has no error (the answer for
+    // it is "no", exit 1); the files changed before are ok, with nothing left to change.
+    const again = wsp(['audit', data, '--config-dir', conf, '--apply', '--nobackup', '--json'])
+    assert.equal(again.status, 1, again.stderr)
+    const settled = parseTreeReport<{ change?: { status: string } }>(again.stdout)
+    assert.deepEqual(
+      settled.files.filter((f) => !f.ok).map((f) => [f.result!.change?.status, f.error]),
+      [
+        ['refused', undefined],
+        ['refused', undefined],
+      ],
+    )
+    assert.ok(settled.files.filter((f) => f.ok).every((f) => f.result!.change === undefined))
+    assert.deepEqual(fs.readFileSync(lossy), original)
 
     // With it: applied, each with its backup, and the summary says how to remove them.
     const allowed = wsp(['audit', data, '--config-dir', conf, '--apply', '--allow-loss', '--quiet'])

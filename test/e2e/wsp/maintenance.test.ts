@@ -11,6 +11,7 @@ import { assertOneLineError, run } from '../../helpers/cli.js'
 import { FIXTURES } from '../../helpers/paths.js'
 import { REFERENCE_PYTHON, needsReference, runReferenceScript } from '../../helpers/reference.js'
 import { tempDir } from '../../helpers/tmp.js'
+import { parseTreeReport } from '../../helpers/tree-report.js'
 
 const WHISPER = path.join(FIXTURES, 'whisper')
 const CORRUPT = fs
@@ -146,6 +147,42 @@ describe('wsp set-aggregation and set-xff', () => {
   })
 })
 
+describe('wsp set-aggregation and set-xff --json', () => {
+  test('issue 15: one entry per file with the old and new header fields; a corrupt file fails with its code', (t) => {
+    const dir = tempDir(t)
+    const good = path.join(dir, 'a.wsp')
+    assert.equal(run('wsp', ['create', good, '1m:1h']).status, 0)
+    fs.copyFileSync(CORRUPT[0]!, path.join(dir, 'b.wsp'))
+    const method = run('wsp', ['set-aggregation', dir, 'sum', '0.25', '--json'])
+    assert.equal(method.status, 4, method.stderr)
+    const json = parseTreeReport<{ old: unknown; new: unknown }>(method.stdout)
+    assert.deepEqual(json.files[0], {
+      path: good,
+      ok: true,
+      result: {
+        old: { aggregationMethod: 'average', xFilesFactor: 0.5 },
+        new: { aggregationMethod: 'sum', xFilesFactor: 0.25 },
+      },
+    })
+    assert.equal(json.files[1]!.path, path.join(dir, 'b.wsp'))
+    assert.equal(json.files[1]!.ok, false)
+    assert.equal(json.files[1]!.error!.code, 'ERR_CORRUPT_FILE')
+    assert.deepEqual(json.summary, { files: 2, failed: 1 })
+    const xff = run('wsp', ['set-xff', good, '0', '--json'])
+    assert.equal(xff.status, 0, xff.stderr)
+    assert.deepEqual(parseTreeReport(xff.stdout).files, [
+      {
+        path: good,
+        ok: true,
+        result: {
+          old: { aggregationMethod: 'sum', xFilesFactor: 0.25 },
+          new: { aggregationMethod: 'sum', xFilesFactor: 0 },
+        },
+      },
+    ])
+  })
+})
+
 describe('wsp resize', () => {
   test(
     'lengthening archives keeps the same points as whisper-resize where whisper-resize is right',
@@ -189,12 +226,26 @@ describe('wsp resize', () => {
     assert.match(dry.stdout, /a\/b\/y\.wsp: would resize 60:60 -> 60:120/)
     assert.match(dry.stdout, /total\s+3\n/)
     assert.equal(fs.statSync(path.join(dir, 'z.wsp')).size, 16 + 12 + 720)
-    const json = JSON.parse(run('wsp', ['resize', dir, '1m:2h', '--json', '--nobackup']).stdout) as {
-      schemaVersion: number
-      outcomes: { ok: boolean }[]
-    }
-    assert.equal(json.schemaVersion, 1)
-    assert.equal(json.outcomes.length, 3)
+    const json = parseTreeReport<{ before: { sizeBytes: number }; after: { sizeBytes: number } }>(
+      run('wsp', ['resize', dir, '1m:2h', '--json', '--nobackup']).stdout,
+    )
+    assert.equal(json.dryRun, false)
+    assert.deepEqual(
+      json.files.map((f) => [path.relative(dir, f.path), f.ok, f.result!.after.sizeBytes]),
+      [
+        ['a/b/y.wsp', true, 16 + 12 + 1440],
+        ['a/x.wsp', true, 16 + 12 + 1440],
+        ['z.wsp', true, 16 + 12 + 1440],
+      ],
+    )
+    assert.deepEqual(json.summary, {
+      files: 3,
+      failed: 0,
+      changed: 3,
+      unchanged: 0,
+      pointsLost: 0,
+      pointsMerged: 0,
+    })
     assert.equal(fs.statSync(path.join(dir, 'z.wsp')).size, 16 + 12 + 1440)
     assertOneLineError(
       run('wsp', ['resize', dir, '1m:2h', '--newfile', path.join(dir, 'n.wsp')]),
@@ -270,12 +321,27 @@ describe('wsp check', () => {
         `^checked ${CORRUPT.length + 1} files \\(\\d+ points\\): ${CORRUPT.length} corrupt, 0 with warnings$`,
       ),
     )
-    const json = JSON.parse(run('wsp', ['check', '--json', dir]).stdout) as {
-      outcomes: { ok: boolean; result: { ok: boolean } }[]
-    }
-    assert.equal(json.outcomes.filter((o) => o.ok && !o.result.ok).length, CORRUPT.length)
+    // issue 15: one meaning of ok: false for a corrupt file (its problems in result, no error).
+    const json = parseTreeReport<{ problems: { severity: string }[] }>(
+      run('wsp', ['check', '--json', dir]).stdout,
+    )
+    const corrupt = json.files.filter((f) => !f.ok)
+    assert.equal(corrupt.length, CORRUPT.length)
+    assert.ok(corrupt.every((f) => f.error === undefined && f.result!.problems[0]!.severity === 'corrupt'))
+    assert.deepEqual(
+      json.files.filter((f) => f.ok).map((f) => f.path),
+      [path.join(dir, 'good.wsp')],
+    )
+    assert.equal(json.summary.corrupt, CORRUPT.length)
     const quarantine = path.join(tempDir(t), 'q')
-    assert.equal(run('wsp', ['check', dir, '--quarantine', quarantine]).status, 1)
+    const moved = run('wsp', ['check', dir, '--quarantine', quarantine, '--json'])
+    assert.equal(moved.status, 1)
+    const movedJson = parseTreeReport<{ movedTo?: string }>(moved.stdout)
+    assert.deepEqual(
+      movedJson.files.filter((f) => !f.ok).map((f) => f.result!.movedTo),
+      CORRUPT.map((f) => path.join(quarantine, 'sub', path.basename(f))).sort(),
+    )
+    assert.equal(movedJson.summary.quarantined, CORRUPT.length)
     assert.deepEqual(fs.readdirSync(path.join(dir, 'sub')), [])
     assert.equal(fs.readdirSync(path.join(quarantine, 'sub')).length, CORRUPT.length)
     assert.equal(run('wsp', ['check', dir]).status, 0)
@@ -337,10 +403,11 @@ describe('xFilesFactor named as the cause', () => {
       /30 points would be lost \(.*\): 30 because xFilesFactor 0\.5 refuses roll-ups of sparse data \(use --x-files-factor 0/,
     )
     assert.doesNotMatch(dry.stdout, /retention|coarser/)
-    const json = JSON.parse(run('wsp', ['resize', file, '1m:1d', '--dry-run', '--json'], { env }).stdout) as {
-      outcomes: { result: { lost: { points: number; byCause: Record<string, number> } } }[]
-    }
-    assert.deepEqual(json.outcomes[0]!.result.lost.byCause, { retention: 0, resolution: 0, xFilesFactor: 30 })
+    const json = parseTreeReport<{ lost: { points: number; byCause: Record<string, number> } }>(
+      run('wsp', ['resize', file, '1m:1d', '--dry-run', '--json'], { env }).stdout,
+    )
+    assert.equal(json.dryRun, true)
+    assert.deepEqual(json.files[0]!.result!.lost.byCause, { retention: 0, resolution: 0, xFilesFactor: 30 })
     // The advice works: with xFilesFactor 0 every point is kept.
     const kept = run('wsp', ['resize', file, '1m:1d', '--x-files-factor', '0', '--nobackup'], { env })
     assert.equal(kept.status, 0, kept.stderr)
@@ -368,8 +435,11 @@ describe('xFilesFactor named as the cause', () => {
     )
     assert.equal(run('wsp', ['set-xff', dst, '0'], { env }).status, 0)
     const again = run('wsp', ['fill', src, dst, '--json'], { env })
-    const json = JSON.parse(again.stdout) as { outcomes: { result: { refused: number } }[] }
-    assert.equal(json.outcomes[0]!.result.refused, 0)
+    const json = parseTreeReport<{ source: string; refused: number }>(again.stdout)
+    assert.deepEqual(
+      json.files.map((f) => [f.path, f.ok, f.result!.source, f.result!.refused]),
+      [[dst, true, src, 0]],
+    )
   })
 })
 
@@ -385,7 +455,9 @@ describe('exit status after a large output', () => {
     fs.copyFileSync(CORRUPT[0]!, path.join(dir, 'zz-corrupt.wsp'))
     const result = run('wsp', ['resize', dir, '1m:2h', '--nobackup', '--json'])
     assert.ok(result.stdout.length > 1 << 17, `${result.stdout.length} bytes`)
-    assert.equal(JSON.parse(result.stdout).outcomes.length, 301)
+    const json = parseTreeReport(result.stdout)
+    assert.equal(json.files.length, 301)
+    assert.deepEqual(json.files.at(-1)!.error?.code, 'ERR_CORRUPT_FILE')
     assert.equal(result.status, 4, result.stderr)
   })
 })

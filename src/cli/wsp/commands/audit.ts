@@ -1,10 +1,11 @@
 import type { Command } from 'commander'
+import type { AuditReport } from '../../../core/config/audit.js'
 import { audit, planAudit, settleAudit } from '../../../core/config/audit.js'
 import { DEFAULT_CONFIG_DIR, readConfigDir } from '../../../core/config/config-set.js'
+import type { Outcome, TaskResult } from '../../../core/tree/tasks.js'
 import type { Context } from '../../shared/context.js'
-import { emit } from '../../shared/output.js'
 import { NegativeAnswer } from '../../shared/run.js'
-import { failOnFailures, runFiles } from '../../shared/tree.js'
+import { runTreeCommand } from '../../shared/tree.js'
 import { renderAudit } from '../render/audit.js'
 
 interface AuditFlags {
@@ -44,29 +45,28 @@ export function registerAudit(program: Command, ctx: Context): void {
         backup: !flags.nobackup,
       }
       const plan = planAudit(report, options)
-      const quiet = Boolean(flags.json || flags.quiet)
-      const run =
-        plan.files.length > 0
-          ? await runFiles(
-              ctx,
-              options.apply ? 'apply' : 'plan',
-              plan.files,
-              (f) => plan.tasks.get(f.path)!,
-              quiet,
-            )
-          : undefined
-      const settled = settleAudit(report, plan, run?.outcomes ?? [], {
-        applied: options.apply,
-        allowLoss: options.allowLoss,
+      await runTreeCommand(ctx, {
+        label: options.apply ? 'apply' : 'plan',
+        files: plan.files,
+        task: (f) => plan.tasks.get(f.path)!,
+        report: (outcomes: Outcome<TaskResult>[]) =>
+          settleAudit(report, plan, outcomes, { applied: options.apply, allowLoss: options.allowLoss }),
+        render: renderAudit,
+        json: flags.json,
+        quiet: flags.quiet,
+        answer: auditAnswer,
       })
-      await emit(ctx, settled, { json: flags.json, render: renderAudit })
-      if (run && options.apply) failOnFailures(ctx, run)
-      const { refused, drifted, unreadable } = settled.summary
-      if (refused > 0) {
-        throw new NegativeAnswer(
-          `${refused} ${refused === 1 ? 'file was' : 'files were'} not changed because the change would discard points; run again with --allow-loss to accept the loss`,
-        )
-      }
-      if (!options.apply && (drifted > 0 || unreadable > 0)) throw new NegativeAnswer()
     })
+}
+
+/** Exit 1 when a change was refused, or in a dry run when a file differs or could not be compared. */
+function auditAnswer(report: AuditReport): NegativeAnswer | undefined {
+  const { refused, drifted, unreadable } = report.summary
+  if (refused > 0) {
+    return new NegativeAnswer(
+      `${refused} ${refused === 1 ? 'file was' : 'files were'} not changed because the change would discard points; run again with --allow-loss to accept the loss`,
+    )
+  }
+  if (!report.applied && (drifted > 0 || unreadable > 0)) return new NegativeAnswer()
+  return undefined
 }

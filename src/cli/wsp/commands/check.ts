@@ -1,11 +1,11 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from '../../../core/errors.js'
 import { disposeCorrupt } from '../../../core/tree/dispose.js'
+import { reportCheck } from '../../../core/tree/report.js'
+import type { Outcome } from '../../../core/tree/tasks.js'
 import type { CheckResult } from '../../../core/whisper/check.js'
 import type { Context } from '../../shared/context.js'
-import { emit } from '../../shared/output.js'
-import { NegativeAnswer } from '../../shared/run.js'
-import { failOnFailures, runTree } from '../../shared/tree.js'
+import { runTreeCommand } from '../../shared/tree.js'
 import { renderCheck } from '../render/check.js'
 
 interface CheckFlags {
@@ -28,29 +28,15 @@ export function registerCheck(program: Command, ctx: Context): void {
       if (flags.delete && flags.quarantine)
         throw new InvalidArgumentError('--delete and --quarantine exclude each other')
       const now = ctx.now()
-      const run = await runTree<CheckResult>(
-        ctx,
-        'check',
-        paths,
-        (f) => ({ kind: 'check', path: f.path, options: { now } }),
-        Boolean(flags.json || flags.quiet),
-      )
-      const disposed = disposeCorrupt(run, { delete: flags.delete, quarantine: flags.quarantine })
-      await emit(
-        ctx,
-        { run, disposed },
-        {
-          json: flags.json,
-          render: renderCheck,
-          renderJson: (v) =>
-            JSON.stringify(
-              { schemaVersion: 1, ...v.run, disposed: Object.fromEntries(v.disposed) },
-              null,
-              2,
-            ) + '\n',
-        },
-      )
-      failOnFailures(ctx, run)
-      if (run.outcomes.some((o) => o.ok && !o.result.ok)) throw new NegativeAnswer()
+      await runTreeCommand(ctx, {
+        label: 'check',
+        files: { under: paths },
+        task: (f) => ({ kind: 'check', path: f.path, options: { now } }),
+        report: (outcomes: Outcome<CheckResult>[], files) =>
+          reportCheck(outcomes, disposeCorrupt(files, outcomes, flags)),
+        render: renderCheck,
+        json: flags.json,
+        quiet: flags.quiet,
+      })
     })
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander'
+import { reportFill } from '../../../core/tree/report.js'
+import type { Outcome } from '../../../core/tree/tasks.js'
 import { isDirectory, pairWhisperFiles } from '../../../core/tree/walk.js'
 import type { FillResult } from '../../../core/whisper/fill.js'
 import type { Context } from '../../shared/context.js'
-import { emit } from '../../shared/output.js'
-import { failOnFailures, runTree } from '../../shared/tree.js'
+import { runTreeCommand } from '../../shared/tree.js'
 import { renderFill } from '../render/fill.js'
 
 interface FillFlags {
@@ -30,23 +31,14 @@ export function registerFill(program: Command, ctx: Context): void {
         : { pairs: [[src, dst] as [string, string]], unmatched: [] }
       const sources = new Map(pairs.map(([s, d]) => [d, s]))
       const options = { now: ctx.now(), lock: flags.lock }
-      const run = await runTree<FillResult>(
-        ctx,
-        'fill',
-        pairs.map(([, d]) => d),
-        (f) => ({ kind: 'fill', path: f.path, source: sources.get(f.path)!, options }),
-        Boolean(flags.json || flags.quiet),
-      )
-      await emit(
-        ctx,
-        { run, unmatched },
-        {
-          json: flags.json,
-          render: renderFill,
-          renderJson: (v) =>
-            JSON.stringify({ schemaVersion: 1, ...v.run, unmatched: v.unmatched }, null, 2) + '\n',
-        },
-      )
-      failOnFailures(ctx, run)
+      await runTreeCommand(ctx, {
+        label: 'fill',
+        files: { under: pairs.map(([, d]) => d) },
+        task: (f) => ({ kind: 'fill', path: f.path, source: sources.get(f.path)!, options }),
+        report: (outcomes: Outcome<FillResult>[]) => reportFill(outcomes, unmatched),
+        render: renderFill,
+        json: flags.json,
+        quiet: flags.quiet,
+      })
     })
 }

@@ -1,14 +1,15 @@
 import { Option } from 'commander'
 import type { Command } from 'commander'
 import { InvalidArgumentError } from '../../../core/errors.js'
+import { reportResize } from '../../../core/tree/report.js'
+import type { Outcome } from '../../../core/tree/tasks.js'
 import { isDirectory } from '../../../core/tree/walk.js'
 import type { ResizeResult } from '../../../core/whisper/resize.js'
 import { checkResizeTarget } from '../../../core/whisper/resize.js'
 import { parseRetentionDef } from '../../../core/whisper/retention.js'
 import { parseFloatOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
-import { emit } from '../../shared/output.js'
-import { failOnFailures, runTree } from '../../shared/tree.js'
+import { runTreeCommand } from '../../shared/tree.js'
 import { renderResize } from '../render/resize.js'
 
 interface ResizeFlags {
@@ -58,18 +59,14 @@ export function registerResize(program: Command, ctx: Context): void {
         dryRun,
         now: ctx.now(),
       }
-      const run = await runTree<ResizeResult>(
-        ctx,
-        'resize',
-        [path],
-        (f) => ({ kind: 'resize', path: f.path, archives, options }),
-        Boolean(flags.json || flags.quiet),
-      )
-      await emit(ctx, run, {
-        json: flags.json,
+      await runTreeCommand(ctx, {
+        label: 'resize',
+        files: { under: [path] },
+        task: (f) => ({ kind: 'resize', path: f.path, archives, options }),
+        report: (outcomes: Outcome<ResizeResult>[]) => reportResize(outcomes, { dryRun: Boolean(dryRun) }),
         render: renderResize,
-        renderJson: (r) => JSON.stringify({ schemaVersion: 1, ...r }, null, 2) + '\n',
+        json: flags.json,
+        quiet: flags.quiet,
       })
-      failOnFailures(ctx, run)
     })
 }

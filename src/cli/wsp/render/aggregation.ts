@@ -1,11 +1,10 @@
 import { formatRepr } from '../../../core/python/format.js'
-import type { TreeRun } from '../../../core/tree/run.js'
-import type { AggregationChange } from '../../../core/whisper/set-aggregation.js'
+import type { AggregationReport } from '../../../core/tree/report.js'
 import type { Context } from '../../shared/context.js'
+import type { RunTiming } from '../../shared/tree.js'
 import { renderTreeSummary } from './tree.js'
 
-export interface AggregationView {
-  run: TreeRun<AggregationChange>
+export interface AggregationLines {
   /** What was asked: the method line, the xFilesFactor line, or both. */
   method: boolean
   xFilesFactor: boolean
@@ -14,16 +13,20 @@ export interface AggregationView {
 }
 
 /** whisper-set-aggregation-method's and whisper-set-xfilesfactor's lines, one per file, then a summary for trees. */
-export function renderAggregation(view: AggregationView, ctx: Context): string {
+export function renderAggregation(
+  report: AggregationReport,
+  ctx: Context,
+  timing: RunTiming,
+  lines: AggregationLines,
+): string {
   let out = ''
-  for (const outcome of view.run.outcomes) {
-    if (!outcome.ok) continue
-    const change = outcome.result
-    if (view.method)
-      out += `Updated aggregation method: ${change.path} (${change.old.aggregationMethod} -> ${change.new.aggregationMethod})\n`
-    if (view.xFilesFactor) {
-      out += `Updated xFilesFactor: ${change.path} (${formatRepr(change.old.xFilesFactor)} -> ${formatRepr(view.requestedXff ?? change.new.xFilesFactor)})\n`
+  for (const { path, result: change } of report.files) {
+    if (change === undefined) continue
+    if (lines.method)
+      out += `Updated aggregation method: ${path} (${change.old.aggregationMethod} -> ${change.new.aggregationMethod})\n`
+    if (lines.xFilesFactor) {
+      out += `Updated xFilesFactor: ${path} (${formatRepr(change.old.xFilesFactor)} -> ${formatRepr(lines.requestedXff ?? change.new.xFilesFactor)})\n`
     }
   }
-  return out + renderTreeSummary(view.run, ctx, [])
+  return out + renderTreeSummary(report, ctx, timing, [])
 }

@@ -1,4 +1,10 @@
-import type { AuditChange, AuditEntry, AuditReport, FileState } from '../../../core/config/audit.js'
+import type {
+  AuditChange,
+  AuditFile,
+  AuditReport,
+  AuditResult,
+  FileState,
+} from '../../../core/config/audit.js'
 import { DRIFT_KINDS } from '../../../core/config/audit.js'
 import { formatFloat32 } from '../../../core/format/float32.js'
 import { formatArchiveList } from '../../../core/whisper/retention.js'
@@ -10,7 +16,7 @@ function state(s: FileState): string {
   return `${formatArchiveList(s.archives)} ${s.aggregationMethod} xff ${formatFloat32(s.xFilesFactor)}`
 }
 
-function rule(entry: AuditEntry): string {
+function rule(entry: AuditResult): string {
   const schema = entry.schema!
   const aggregation = entry.aggregation!
   const at = (file: string | null, line: number | null): string => (file ? ` (${file}:${line})` : '')
@@ -18,7 +24,7 @@ function rule(entry: AuditEntry): string {
 }
 
 /** What keeps the points the xFilesFactor refuses: the rule that sets it. */
-function xffHint(entry: AuditEntry): string {
+function xffHint(entry: AuditResult): string {
   const section = entry.aggregation?.section
   return section
     ? `a lower xFilesFactor in [${section}] of storage-aggregation.conf keeps them`
@@ -35,10 +41,11 @@ const VERBS: Record<AuditChange['kind'], Record<AuditChange['status'], string>> 
   },
 }
 
-function renderChange(entry: AuditEntry, report: AuditReport): string {
+function renderChange(file: AuditFile, report: AuditReport): string {
+  const entry = file.result
   const change = entry.change!
   let out = `  change   ${VERBS[change.kind][change.status]}`
-  if (change.status === 'failed') return `${out}: ${change.error}\n`
+  if (change.status === 'failed') return `${out}: ${file.error?.message}\n`
   const loss = describeLoss(change, entry.expected!.xFilesFactor, xffHint(entry), change.status !== 'done')
   out += `${change.status === 'done' ? ',' : ':'} ${loss}`
   if (change.backup) out += `; backup ${change.backup}`
@@ -48,13 +55,14 @@ function renderChange(entry: AuditEntry, report: AuditReport): string {
   return out + '\n'
 }
 
-function renderEntry(entry: AuditEntry, report: AuditReport, ctx: Context): string {
+function renderEntry(file: AuditFile, report: AuditReport, ctx: Context): string {
+  const entry = file.result
   if (entry.problem !== undefined)
-    return `${entry.path}: ${ctx.theme.warning('not compared')}: ${entry.problem}\n`
+    return `${file.path}: ${ctx.theme.warning('not compared')}: ${entry.problem}\n`
   return (
-    `${entry.path}: ${ctx.theme.warning(entry.drift.join(', '))} differ\n` +
+    `${file.path}: ${ctx.theme.warning(entry.drift.join(', '))} differ\n` +
     `  metric   ${entry.metric}\n  has      ${state(entry.actual!)}\n  expected ${state(entry.expected!)}\n  from     ${rule(entry)}\n` +
-    (entry.change ? renderChange(entry, report) : '')
+    (entry.change ? renderChange(file, report) : '')
   )
 }
 
@@ -67,7 +75,7 @@ function shellWord(word: string): string {
 export function renderAudit(report: AuditReport, ctx: Context): string {
   const header = `metric names: paths under ${report.root} (${report.rootFrom === 'option' ? '--root' : 'LOCAL_DATA_DIR'})\n\n`
   const details = report.files
-    .filter((f) => f.drift.length > 0 || f.problem !== undefined)
+    .filter((f) => f.result.drift.length > 0 || f.result.problem !== undefined)
     .map((f) => renderEntry(f, report, ctx))
   const { summary } = report
   const rows: string[][] = [

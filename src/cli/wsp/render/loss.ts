@@ -2,7 +2,7 @@
 // xFilesFactor when it is the cause (the article's trap: sparse data rolled up under 0.5).
 
 import { formatRepr } from '../../../core/python/format.js'
-import type { LostPoints } from '../../../core/whisper/resize.js'
+import type { LostPoints } from '../../../core/whisper/resize-plan.js'
 
 function points(n: number): string {
   return n === 1 ? '1 point' : `${n} points`

@@ -1,45 +1,44 @@
-import type { TreeRun } from '../../../core/tree/run.js'
-import type { ResizeResult } from '../../../core/whisper/resize.js'
-import { formatArchiveList } from '../../../core/whisper/retention.js'
 import { formatFloat32 } from '../../../core/format/float32.js'
+import type { ResizeFileResult, ResizeReport } from '../../../core/tree/report.js'
+import { formatArchiveList } from '../../../core/whisper/retention.js'
 import type { Context } from '../../shared/context.js'
+import type { RunTiming } from '../../shared/tree.js'
 import { describeLoss } from './loss.js'
 import { renderTreeSummary } from './tree.js'
 
 /** What keeps the points an xFilesFactor refuses (a lower one; 0 keeps any bucket with a point). */
 const XFF_HINT = 'use --x-files-factor 0, or wsp set-xff first, to keep them'
 
-function renderOne(r: ResizeResult, detailed: boolean): string {
-  const verb = r.dryRun ? 'would resize' : r.refused ? 'not resized' : r.unchanged ? 'unchanged' : 'resized'
+function renderOne(path: string, r: ResizeFileResult, dryRun: boolean, detailed: boolean): string {
+  const verb = dryRun ? 'would resize' : r.refused ? 'not resized' : r.unchanged ? 'unchanged' : 'resized'
   let out =
-    `${r.path}: ${verb} ${formatArchiveList(r.before.archives)} -> ${formatArchiveList(r.after.archives)}` +
-    ` (${r.after.aggregationMethod}, xFilesFactor ${formatFloat32(r.after.xFilesFactor)}), ${describeLoss(r, r.after.xFilesFactor, XFF_HINT, r.dryRun || r.refused)}\n`
+    `${path}: ${verb} ${formatArchiveList(r.before.archives)} -> ${formatArchiveList(r.after.archives)}` +
+    ` (${r.after.aggregationMethod}, xFilesFactor ${formatFloat32(r.after.xFilesFactor)}), ${describeLoss(r, r.after.xFilesFactor, XFF_HINT, dryRun || r.refused)}\n`
   if (!detailed) return out
   r.archives.forEach((a, i) => {
     out += `  archive ${i} (${a.secondsPerPoint}s x ${a.points}): ${a.copied} copied, ${a.aggregated} aggregated\n`
   })
-  if (r.target !== r.path) out += `  written to ${r.target}\n`
+  if (r.newFile !== undefined) out += `  written to ${r.newFile}\n`
   if (r.backup) out += `  backup: ${r.backup}\n`
   if (r.caughtUp > 0) out += `  ${r.caughtUp} points written meanwhile were copied over\n`
   out += `  size: ${r.before.sizeBytes} -> ${r.after.sizeBytes} bytes\n`
   return out
 }
 
-export function renderResize(run: TreeRun<ResizeResult>, ctx: Context): string {
-  const results = run.outcomes.flatMap((o) => (o.ok ? [o.result] : []))
-  const detailed = run.files.length === 1
-  const lost = results.reduce((sum, r) => sum + r.lost.points, 0)
-  const merged = results.reduce((sum, r) => sum + r.merged, 0)
+export function renderResize(report: ResizeReport, ctx: Context, timing: RunTiming): string {
+  const detailed = report.summary.files === 1
+  const { changed, unchanged, pointsLost, pointsMerged } = report.summary
   return (
-    results.map((r) => renderOne(r, detailed)).join('') +
-    renderTreeSummary(run, ctx, [
-      [
-        results.some((r) => r.dryRun) ? 'would change' : 'resized',
-        String(results.filter((r) => !r.unchanged).length),
-      ],
-      ['unchanged', String(results.filter((r) => r.unchanged).length)],
-      ['points lost', String(lost)],
-      ['points merged', String(merged)],
+    report.files
+      .flatMap(({ path, result }) =>
+        result === undefined ? [] : [renderOne(path, result, report.dryRun, detailed)],
+      )
+      .join('') +
+    renderTreeSummary(report, ctx, timing, [
+      [report.dryRun ? 'would change' : 'resized', String(changed)],
+      ['unchanged', String(unchanged)],
+      ['points lost', String(pointsLost)],
+      ['points merged', String(pointsMerged)],
     ])
   )
 }

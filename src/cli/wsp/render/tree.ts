@@ -1,24 +1,26 @@
-// Shared pieces of the tree commands' output: failures and the closing summary.
+// Shared pieces of the tree commands' output: the closing summary.
 
-import type { TreeRun } from '../../../core/tree/run.js'
-import type { TaskResult } from '../../../core/tree/tasks.js'
+import type { TreeReport } from '../../../core/tree/report.js'
 import type { Context } from '../../shared/context.js'
+import type { RunTiming } from '../../shared/tree.js'
 import { renderTable } from '../../shared/table.js'
 
 /** A summary table after an operation over more than one file; nothing for a single file. */
 export function renderTreeSummary(
-  run: TreeRun<TaskResult>,
+  report: TreeReport<unknown>,
   ctx: Context,
+  timing: RunTiming,
   rows: readonly [string, string][],
 ): string {
-  if (run.files.length <= 1) return ''
-  const rate = run.seconds > 0 ? (run.files.length / run.seconds).toFixed(1) : '-'
+  const { files, failed } = report.summary
+  if (files <= 1) return ''
+  const rate = timing.seconds > 0 ? (files / timing.seconds).toFixed(1) : '-'
   return (
     '\n' +
     renderTable(
       ctx,
       ['files', 'count'],
-      [['total', String(run.files.length)], ...rows, ['failed', String(run.failed)], ['files/s', rate]],
+      [['total', String(files)], ...rows, ['failed', String(failed)], ['files/s', rate]],
     ) +
     '\n'
   )
