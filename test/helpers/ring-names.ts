@@ -82,8 +82,13 @@ function one(r: Random): string {
   }
   // Long: up to about 4300 bytes.
   let s = word(r)
+  let bytes = Buffer.byteLength(s)
   const target = r.int(300, 4300)
-  while (Buffer.byteLength(s) < target) s += '.' + (r.chance(0.1) ? r.pick(UNICODE) : word(r))
+  while (bytes < target) {
+    const part = '.' + (r.chance(0.1) ? r.pick(UNICODE) : word(r))
+    s += part
+    bytes += Buffer.byteLength(part)
+  }
   return s + (r.chance(0.2) ? tags(r) : '')
 }
 

@@ -12,11 +12,10 @@ import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { test } from 'node:test'
-import { run } from '../../helpers/cli.js'
+import { describe, test } from 'node:test'
 import { createRandom, runSeed } from '../../helpers/random.js'
 import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
-import { ROOT } from '../../helpers/paths.js'
+import { BIN, ROOT } from '../../helpers/paths.js'
 import { randomMetricNames } from '../../helpers/ring-names.js'
 import { tempDir } from '../../helpers/tmp.js'
 
@@ -26,7 +25,14 @@ process.stderr.write(`carbon ring differential: seed ${SEED} (replay with CARBON
 const NAMES = randomMetricNames(createRandom(SEED), COUNT)
 const TIMESTAMP = 1700000000
 
+let relayProbe: { skip?: string } | undefined
+
 function needsRelay(): { skip?: string } {
+  relayProbe ??= probeRelay()
+  return relayProbe
+}
+
+function probeRelay(): { skip?: string } {
   const probe = spawnSync('carbon-c-relay', ['-v'], { encoding: 'utf8' })
   if (!probe.error && /v3\.7/.test(probe.stdout + probe.stderr)) return {}
   if (process.env.CARBONKIT_REQUIRE_REFERENCE === '1') return {}
@@ -93,7 +99,7 @@ const RINGS: RingSpec[] = [
     title: 'several clusters and match rules',
     members: [
       ...range(3, (i) => on(`127.0.6.${i + 1}`, `w${i}`)),
-      ...range(3, (i) => on('127.0.6.10')),
+      ...range(3, () => on('127.0.6.10')),
       ...range(3, (i) => on('127.0.6.20', String(i + 1))),
       on('127.0.6.30'),
       on('127.0.6.31'),
@@ -169,10 +175,39 @@ async function connectWithRetry(port: number): Promise<net.Socket> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-function carbonRing(args: string[], names: readonly string[]): string[][] {
-  const result = run('carbon', ['ring', ...args, '--json'], { input: names.join('\n') + '\n' })
+/** Run a process to its end without blocking the event loop (the listeners keep receiving); stdout as bytes. */
+async function runProcess(
+  command: string,
+  args: readonly string[],
+  input: Buffer,
+): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
+  const child = spawn(command, args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  })
+  const chunks: Buffer[] = []
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => chunks.push(d))
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
+  child.stdin.on('error', () => undefined)
+  child.stdin.end(input)
+  const status = await new Promise<number | null>((resolve) => child.once('close', resolve))
+  return { status, stdout: Buffer.concat(chunks), stderr }
+}
+
+const namesInput = (names: readonly string[]): Buffer => Buffer.from(names.join('\n') + '\n', 'utf8')
+
+async function carbonRing(args: string[], names: readonly string[]): Promise<string[][]> {
+  const result = await runProcess(
+    process.execPath,
+    [path.join(BIN, 'carbon.cjs'), 'ring', ...args, '--json'],
+    namesInput(names),
+  )
   assert.equal(result.status, 0, result.stderr)
-  const lines = result.stdout.split('\n').filter((l) => l !== '')
+  const lines = result.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '')
   assert.equal(lines.length, names.length)
   return lines.map((line, i) => {
     const answer = JSON.parse(line) as { metric: string; destinations: string[] }
@@ -184,16 +219,13 @@ function carbonRing(args: string[], names: readonly string[]): string[][] {
 const withoutInstance = (label: string): string => label.replace(/=.*$/, '')
 
 /** `carbon-c-relay -t`'s destinations per input name (test mode prints `ip:port`, no instance). */
-function relayTestMode(configFile: string, names: readonly string[]): Map<string, string[]> {
-  const result = spawnSync('carbon-c-relay', ['-t', '-f', configFile], {
-    input: Buffer.from(names.join('\n') + '\n', 'utf8'),
-    encoding: 'latin1',
-    maxBuffer: 1 << 30,
-  })
+async function relayTestMode(configFile: string, names: readonly string[]): Promise<Map<string, string[]>> {
+  const result = await runProcess('carbon-c-relay', ['-t', '-f', configFile], namesInput(names))
   assert.equal(result.status, 0, result.stderr)
+  const stdout = result.stdout.toString('latin1')
   const routes = new Map<string, string[]>()
   let current: string[] | null = null
-  for (const line of result.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     // `    -> name`, or `    EXPR (regex) -> name` on one line; no expression of ours holds `-> `.
     const named = /^ {4}(?:\S.*? )?-> (.*)$/.exec(line)
     if (named) {
@@ -228,89 +260,97 @@ function assertAgree(title: string, names: readonly string[], ours: string[][], 
   )
 }
 
-for (const ring of RINGS) {
-  test(
-    `issue 17.1: carbon ring agrees with a running carbon-c-relay: ${ring.title}`,
-    needsRelay(),
-    async (t) => {
-      const dir = tempDir(t, 'carbonkit-ring-')
-      const received: string[][] = NAMES.map(() => [])
-      let total = 0
-      const listeners: Listener[] = []
-      t.after(() => Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve)))))
-      for (const member of ring.members) {
-        const listener: Listener = { label: '', server: null as unknown as net.Server }
-        listener.server = await listen(member.host, (line) => {
-          const fields = line.split(' ')
-          if (fields.length < 3 || fields[fields.length - 1] !== String(TIMESTAMP)) return
-          const index = Number(fields[fields.length - 2])
-          if (!Number.isInteger(index) || index < 0 || index >= NAMES.length) return
-          received[index]!.push(listener.label)
-          total++
-        })
-        const port = (listener.server.address() as net.AddressInfo).port
-        listener.label = `${member.host}:${port}`
-        listeners.push(listener)
-      }
-      const labels = ring.members.map(
-        (m, i) => listeners[i]!.label + (m.instance === undefined ? '' : `=${m.instance}`),
-      )
-      const relayPort = await freePort()
-      const configFile = path.join(dir, 'relay.conf')
-      fs.writeFileSync(
-        configFile,
-        `listen type linemode 127.0.0.1:${relayPort} proto tcp ;\n` + ring.config(labels),
-      )
-
-      const live = carbonRing(['--relay-config', configFile], NAMES)
-      const expected = live.reduce((n, d) => n + d.length, 0)
-
-      const relay = spawn('carbon-c-relay', ['-s', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let relayLog = ''
-      relay.stdout.on('data', (d: Buffer) => (relayLog = (relayLog + d.toString()).slice(-4000)))
-      relay.stderr.on('data', (d: Buffer) => (relayLog = (relayLog + d.toString()).slice(-4000)))
-      const exited = new Promise((resolve) => relay.once('exit', resolve))
-      t.after(async () => {
-        relay.kill('SIGTERM')
-        await exited
-      })
-      const socket = await connectWithRetry(relayPort)
-      await new Promise<void>((resolve) => {
-        socket.end(NAMES.map((name, i) => `${name} ${i} ${TIMESTAMP}\n`).join(''), resolve)
-      })
-      // Until every expected line arrived and nothing more comes (the relay flushes within moments).
-      const deadline = Date.now() + 20_000
-      let last = -1
-      let stableSince = Date.now()
-      while (Date.now() < deadline) {
-        await sleep(100)
-        if (total !== last) {
-          last = total
-          stableSince = Date.now()
-        } else if (Date.now() - stableSince > (total >= expected ? 300 : 3000)) {
-          break
+// Concurrent: each ring has addresses of its own, and the time goes into waiting on processes.
+describe('issue 17.1: carbon ring against carbon-c-relay 3.7', { concurrency: 4 }, () => {
+  for (const ring of RINGS) {
+    test(
+      `issue 17.1: carbon ring agrees with a running carbon-c-relay: ${ring.title}`,
+      needsRelay(),
+      async (t) => {
+        const dir = tempDir(t, 'carbonkit-ring-')
+        const received: string[][] = NAMES.map(() => [])
+        let total = 0
+        const listeners: Listener[] = []
+        t.after(() => Promise.all(listeners.map((l) => new Promise((resolve) => l.server.close(resolve)))))
+        for (const member of ring.members) {
+          const listener: Listener = { label: '', server: null as unknown as net.Server }
+          listener.server = await listen(member.host, (line) => {
+            const fields = line.split(' ')
+            if (fields.length < 3 || fields[fields.length - 1] !== String(TIMESTAMP)) return
+            const index = Number(fields[fields.length - 2])
+            if (!Number.isInteger(index) || index < 0 || index >= NAMES.length) return
+            received[index]!.push(listener.label)
+            total++
+          })
+          const port = (listener.server.address() as net.AddressInfo).port
+          listener.label = `${member.host}:${port}`
+          listeners.push(listener)
         }
-      }
-      assert.ok(total > 0, `the relay delivered nothing: ${relayLog}`)
-      const want = live.map((d) => d.map(withoutInstance).sort())
-      const got = received.map((d) => [...d].sort())
-      assertAgree(ring.title, NAMES, want, got)
-      assert.equal(total, expected)
+        const labels = ring.members.map(
+          (m, i) => listeners[i]!.label + (m.instance === undefined ? '' : `=${m.instance}`),
+        )
+        const relayPort = await freePort()
+        const configFile = path.join(dir, 'relay.conf')
+        fs.writeFileSync(
+          configFile,
+          `listen type linemode 127.0.0.1:${relayPort} proto tcp ;\n` + ring.config(labels),
+        )
 
-      // Test mode: the name as given, destinations in the relay's order.
-      const raw = carbonRing(['--relay-config', configFile, '--raw'], NAMES)
-      const testMode = relayTestMode(configFile, NAMES)
-      assertAgree(
-        `${ring.title} (-t)`,
-        NAMES,
-        raw.map((d) => d.map(withoutInstance)),
-        NAMES.map((n) => testMode.get(n) ?? []),
-      )
-      // The two semantics differ for tagged and non-ASCII names: the test exercises both.
-      assert.ok(mismatches(NAMES, live, raw).length > 500)
-    },
-  )
-}
+        // Ours and the test mode run while the relay starts and delivers.
+        const answers = Promise.all([
+          carbonRing(['--relay-config', configFile], NAMES),
+          carbonRing(['--relay-config', configFile, '--raw'], NAMES),
+          relayTestMode(configFile, NAMES),
+        ])
+        answers.catch(() => undefined)
+
+        const relay = spawn('carbon-c-relay', ['-s', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] })
+        let relayLog = ''
+        relay.stdout.on('data', (d: Buffer) => (relayLog = (relayLog + d.toString()).slice(-4000)))
+        relay.stderr.on('data', (d: Buffer) => (relayLog = (relayLog + d.toString()).slice(-4000)))
+        const exited = new Promise((resolve) => relay.once('exit', resolve))
+        t.after(async () => {
+          relay.kill('SIGTERM')
+          await exited
+        })
+        const socket = await connectWithRetry(relayPort)
+        await new Promise<void>((resolve) => {
+          socket.end(NAMES.map((name, i) => `${name} ${i} ${TIMESTAMP}\n`).join(''), resolve)
+        })
+        const [live, raw, testMode] = await answers
+        const expected = live.reduce((n, d) => n + d.length, 0)
+        // Until every expected line arrived and nothing more comes (the relay flushes within moments).
+        const deadline = Date.now() + 20_000
+        let last = -1
+        let stableSince = Date.now()
+        while (Date.now() < deadline) {
+          await sleep(100)
+          if (total !== last) {
+            last = total
+            stableSince = Date.now()
+          } else if (Date.now() - stableSince > (total >= expected ? 300 : 3000)) {
+            break
+          }
+        }
+        assert.ok(total > 0, `the relay delivered nothing: ${relayLog}`)
+        const want = live.map((d) => d.map(withoutInstance).sort())
+        const got = received.map((d) => [...d].sort())
+        assertAgree(ring.title, NAMES, want, got)
+        assert.equal(total, expected)
+
+        // Test mode: the name as given, destinations in the relay's order.
+        assertAgree(
+          `${ring.title} (-t)`,
+          NAMES,
+          raw.map((d) => d.map(withoutInstance)),
+          NAMES.map((n) => testMode.get(n) ?? []),
+        )
+        // The two semantics differ for tagged and non-ASCII names: the test exercises both.
+        assert.ok(mismatches(NAMES, live, raw).length > 500)
+      },
+    )
+  }
+})
 
 interface CarbonConfSpec {
   title: string
@@ -359,33 +399,35 @@ const CARBON_CONFS: CarbonConfSpec[] = [
   },
 ]
 
+const CARBON_REFERENCE = needsReference('carbon.routers')
+
 for (const conf of CARBON_CONFS) {
   test(
     `issue 17.1: carbon ring --config agrees with carbon-relay's router: ${conf.title}`,
-    needsReference('carbon.routers'),
-    (t) => {
+    CARBON_REFERENCE,
+    async (t) => {
       const dir = tempDir(t, 'carbonkit-ring-')
       const file = path.join(dir, 'carbon.conf')
       fs.writeFileSync(
         file,
         `[cache]\nDESTINATIONS = 10.0.0.1:2004\n\n[relay]\nRELAY_METHOD = consistent-hashing\n${conf.relay}\n\n[aggregator]\nDESTINATIONS = 10.0.0.2:2004\n`,
       )
-      const reference = spawnSync(
-        REFERENCE_PYTHON,
-        [path.join(ROOT, 'test', 'helpers', 'carbon_ring.py'), file],
-        {
-          input: NAMES.join('\n') + '\n',
-          encoding: 'utf8',
-          maxBuffer: 1 << 30,
-        },
-      )
+      const [reference, ours] = await Promise.all([
+        runProcess(
+          REFERENCE_PYTHON,
+          [path.join(ROOT, 'test', 'helpers', 'carbon_ring.py'), file],
+          namesInput(NAMES),
+        ),
+        carbonRing(['--config', file], NAMES),
+      ])
       assert.equal(reference.status, 0, reference.stderr)
       const theirs = reference.stdout
+        .toString('utf8')
         .split('\n')
         .filter((l) => l !== '')
         .map((l) => JSON.parse(l) as string[])
       assert.equal(theirs.length, NAMES.length)
-      assertAgree(conf.title, NAMES, carbonRing(['--config', file], NAMES), theirs)
+      assertAgree(conf.title, NAMES, ours, theirs)
     },
   )
 }
