@@ -14,6 +14,11 @@ export interface RelayLookupOptions {
   cluster?: string
 }
 
+/** The relay hashes bytes: a name read as bytes is routed as such, invalid UTF-8 included. */
+function toBytes(name: string | Uint8Array): Uint8Array {
+  return typeof name === 'string' ? Buffer.from(name, 'utf8') : name
+}
+
 /** One cluster's destinations for a key (its bytes). */
 export function clusterDestinations(cluster: RelayCluster, key: Uint8Array): string[] {
   switch (cluster.kind) {
@@ -39,7 +44,7 @@ export function clusterDestinations(cluster: RelayCluster, key: Uint8Array): str
 export function createRelayLookup(
   config: RelayConfig,
   options: RelayLookupOptions = {},
-): (name: string) => string[] {
+): (name: string | Uint8Array) => string[] {
   const keyOf = options.raw ? rawKey : liveKey
   if (options.cluster !== undefined) {
     const cluster = config.clusters.get(options.cluster)
@@ -49,10 +54,10 @@ export function createRelayLookup(
         `--cluster ${options.cluster}: no such cluster in ${config.file} (it has ${known.join(', ') || 'none'})`,
       )
     }
-    return (name) => clusterDestinations(cluster, keyOf(Buffer.from(name, 'utf8')))
+    return (name) => clusterDestinations(cluster, keyOf(toBytes(name)))
   }
   return (name) => {
-    const key = keyOf(Buffer.from(name, 'utf8'))
+    const key = keyOf(toBytes(name))
     // POSIX regexec sees bytes; latin1 gives one character per byte.
     const text = Buffer.from(key).toString('latin1')
     const out: string[] = []

@@ -18,7 +18,8 @@ export interface RingAnswer {
   destinations: string[]
 }
 
-export type RingLookup = (metric: string) => RingAnswer
+/** Names as bytes are hashed as bytes by carbon-c-relay's rings (carbon-relay decodes them as UTF-8). */
+export type RingLookup = (metric: string | Uint8Array) => RingAnswer
 
 function readText(file: string): string {
   try {
@@ -35,7 +36,7 @@ function readText(file: string): string {
  */
 export function readRingLookup(source: RingSource): RingLookup {
   const text = readText(source.file)
-  let lookup: (name: string) => string[]
+  let lookup: (name: string | Uint8Array) => string[]
   if (source.kind === 'relay') {
     lookup = createRelayLookup(parseRelayConfig(text, source.file), {
       cluster: source.cluster,
@@ -43,14 +44,25 @@ export function readRingLookup(source: RingSource): RingLookup {
     })
   } else {
     const conf = parseCarbonConf(text, source.file)
-    lookup = createCarbonLookup(readCarbonRelaySettings(conf, source.instance))
+    const carbon = createCarbonLookup(readCarbonRelaySettings(conf, source.instance))
+    lookup = (name) => carbon(typeof name === 'string' ? name : Buffer.from(name).toString('utf8'))
   }
-  return (metric) => ({ metric, destinations: lookup(metric) })
+  return (metric) => ({
+    metric: typeof metric === 'string' ? metric : Buffer.from(metric).toString('utf8'),
+    destinations: lookup(metric),
+  })
 }
 
-/** The names of a stdin list: one per line, split on `\n` only, a final empty line ignored. */
-export function splitNames(text: string): string[] {
-  const names = text.split('\n')
-  if (names[names.length - 1] === '') names.pop()
+/** The names of a stdin list, as bytes: one per line, split on `\n` only, a final empty line ignored. */
+export function splitNames(bytes: Uint8Array): Uint8Array[] {
+  const names: Uint8Array[] = []
+  let start = 0
+  for (;;) {
+    const end = bytes.indexOf(0x0a, start)
+    if (end === -1) break
+    names.push(bytes.subarray(start, end))
+    start = end + 1
+  }
+  if (start < bytes.length) names.push(bytes.subarray(start))
   return names
 }

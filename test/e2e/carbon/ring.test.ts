@@ -135,3 +135,22 @@ test('issue 17.1: carbon ring refusals: one line, documented exit codes', (t) =>
     /RELAY_METHOD is "rules": carbon ring answers for consistent-hashing only/,
   )
 })
+
+test('issue 17.1: names on stdin are hashed as bytes, invalid UTF-8 included (as carbon-c-relay -t does)', (t) => {
+  const dir = tempDir(t, 'carbonkit-ring-')
+  const relay = path.join(dir, 'r3.conf')
+  fs.writeFileSync(
+    relay,
+    'cluster r3 fnv1a_ch replication 2 127.0.3.1:1=a 127.0.3.2:2=b 127.0.3.3:3=c 127.0.3.4:4=d;\nmatch * send to r3;\n',
+  )
+  // carbon-c-relay 3.7.3 -t prints 127.0.3.4:4 then 127.0.3.2:2 for these bytes; decoding them
+  // (U+FFFD) first would hash other bytes.
+  const result = run('carbon', ['ring', '--relay-config', relay, '--raw', '--json'], {
+    input: Buffer.from('ab\xefc.x\n', 'latin1'),
+  })
+  assert.equal(result.status, 0, result.stderr)
+  assert.deepEqual(JSON.parse(result.stdout), {
+    metric: 'ab\ufffdc.x',
+    destinations: ['127.0.3.4:4=d', '127.0.3.2:2=b'],
+  })
+})

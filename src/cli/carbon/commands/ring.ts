@@ -3,7 +3,6 @@ import type { RingSource } from '../../../core/cluster/ring.js'
 import { readRingLookup, splitNames } from '../../../core/cluster/ring.js'
 import { InvalidArgumentError } from '../../../core/errors.js'
 import type { Context } from '../../shared/context.js'
-import { readAll } from '../../shared/input.js'
 import { write } from '../../shared/output.js'
 import { hintReadingStdin } from '../../shared/stdin-hint.js'
 import { renderRing, renderRingJson, renderRingText } from '../render/ring.js'
@@ -43,7 +42,7 @@ export function registerRing(program: Command, ctx: Context): void {
     .action(async (metrics: string[], flags: RingFlags) => {
       const lookup = readRingLookup(ringSource(flags))
       if (metrics.length === 0) hintReadingStdin(ctx, 'metric names, one per line,')
-      const names = metrics.length > 0 ? metrics : splitNames(await readAll(ctx.stdin))
+      const names = metrics.length > 0 ? metrics : splitNames(Buffer.concat(await ctx.stdin.toArray()))
       const answers = (function* () {
         for (const name of names) yield lookup(name)
       })()
