@@ -53,6 +53,9 @@ const COMMANDS: Record<string, CommandEntry> = {
   du: {
     load: async () => (await import('./commands/du.js')).registerDu,
   },
+  stale: {
+    load: async () => (await import('./commands/stale.js')).registerStale,
+  },
 }
 
 export function main(argv: readonly string[], ctx?: Context): Promise<number> {

@@ -3,6 +3,7 @@
 
 import type { DuReport } from '../../../core/inventory/du.js'
 import type { ListReport, ListedMetric } from '../../../core/inventory/list.js'
+import type { StaleReport } from '../../../core/inventory/stale.js'
 import type { Context } from '../../shared/context.js'
 
 /** 1536 -> 1.5K, as du -h does (powers of 1024). */
@@ -49,4 +50,25 @@ export function renderDu(report: DuReport): string {
     report.subtrees.map(row).join('') +
     row({ ...report.total, name: `total (${report.dir})` })
   )
+}
+
+function isoTime(epoch: number): string {
+  return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+export function renderStale(report: StaleReport): string {
+  const lines = report.stale.map((m) => {
+    const newest = m.newest === null ? 'no points' : `newest ${isoTime(m.newest)}`
+    return `${m.name}  ${newest}  ${humanBytes(m.apparentBytes)}${m.action ? `  ${m.action}` : ''}\n`
+  })
+  for (const c of report.corrupt) lines.push(`${c.name}  corrupt, not judged: ${c.reason}\n`)
+  const bytes = report.stale.reduce((n, m) => n + m.apparentBytes, 0)
+  const removed = report.stale.filter((m) => m.action === 'deleted' || m.action?.startsWith('moved to'))
+  const verb = report.action === 'delete' ? 'deleted' : 'moved'
+  const summary =
+    `${report.stale.length} of ${report.checked} metrics stale (no point after ${isoTime(report.cutoff)}), ${humanBytes(bytes)}` +
+    (report.action === 'list'
+      ? ''
+      : `; ${removed.length} ${verb}, ${humanBytes(removed.reduce((n, m) => n + m.apparentBytes, 0))}`)
+  return lines.join('') + summary + '\n'
 }
