@@ -69,7 +69,7 @@ test('issue 17: wsp stale judges by the newest point in any archive, not by the 
   const text = wsp(['stale', dir, '--older-than', '30d'])
   assert.match(
     text.stdout,
-    /^app\.never {2}no points {2}\S+\napp\.old {2}newest 2026-12-\d\dT\d\d:00:00Z {2}\S+\n2 of 4 metrics stale \(no point after 2027-01-14T08:00:00Z\), \S+\n$/,
+    /^app\.never {2}no points {2}\S+\napp\.old {2}newest 2026-12-06T08:00:00Z {2}\S+\n2 of 4 metrics stale \(no point after 2026-12-16T08:00:00Z\), \S+\n$/,
   )
   assert.ok(fs.existsSync(path.join(dir, 'app', 'old.wsp')), 'listing removes nothing')
 })
