@@ -22,6 +22,9 @@ const COMMANDS: Record<string, CommandEntry> = {
   which: {
     load: async () => (await import('./commands/which.js')).registerWhich,
   },
+  ring: {
+    load: async () => (await import('./commands/ring.js')).registerRing,
+  },
 }
 
 export function main(argv: readonly string[], ctx?: Context): Promise<number> {
@@ -44,5 +47,6 @@ export function warmUp(): Promise<void> {
     ['serve', '--help'],
     ['lint', '--help'],
     ['which', '--help'],
+    ['ring', '--help'],
   ])
 }

@@ -47,6 +47,15 @@ const COMMANDS: Record<string, CommandEntry> = {
   check: {
     load: async () => (await import('./commands/check.js')).registerCheck,
   },
+  ls: {
+    load: async () => (await import('./commands/ls.js')).registerLs,
+  },
+  du: {
+    load: async () => (await import('./commands/du.js')).registerDu,
+  },
+  stale: {
+    load: async () => (await import('./commands/stale.js')).registerStale,
+  },
 }
 
 export function main(argv: readonly string[], ctx?: Context): Promise<number> {

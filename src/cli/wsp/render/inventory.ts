@@ -1,0 +1,74 @@
+// wsp ls and wsp du for people: names one per line; with --long, columns of layout, sizes and the
+// last write; du, a table of subtrees largest first. --json prints the same reports.
+
+import type { DuReport } from '../../../core/inventory/du.js'
+import type { ListReport, ListedMetric } from '../../../core/inventory/list.js'
+import type { StaleReport } from '../../../core/inventory/stale.js'
+import type { Context } from '../../shared/context.js'
+
+/** 1536 -> 1.5K, as du -h does (powers of 1024). */
+export function humanBytes(bytes: number): string {
+  const units = ['', 'K', 'M', 'G', 'T', 'P']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${bytes}` : `${value < 10 ? value.toFixed(1) : Math.round(value)}${units[unit]}`
+}
+
+function layout(metric: ListedMetric): string {
+  const archives = metric.details?.archives
+  if (!archives) return `corrupt (${metric.details?.error ?? 'unreadable'})`
+  return archives.map((a) => `${a.secondsPerPoint}:${a.points}`).join(',')
+}
+
+export function* renderList(report: ListReport, ctx: Context): Iterable<string> {
+  let chunk = ''
+  for (const metric of report.metrics) {
+    if (metric.details) {
+      const d = metric.details
+      const when = new Date(d.lastWrite * 1000).toISOString().replace('.000Z', 'Z')
+      chunk += `${layout(metric).padEnd(24)} ${humanBytes(d.apparentBytes).padStart(6)} ${humanBytes(d.allocatedBytes).padStart(6)}  ${when}  ${ctx.theme.bold(metric.name)}\n`
+    } else {
+      chunk += metric.name + '\n'
+    }
+    if (chunk.length >= 65536) {
+      yield chunk
+      chunk = ''
+    }
+  }
+  if (chunk.length > 0) yield chunk
+}
+
+export function renderDu(report: DuReport): string {
+  const row = (e: { name: string; files: number; apparentBytes: number; allocatedBytes: number }): string =>
+    `${humanBytes(e.allocatedBytes).padStart(7)} ${humanBytes(e.apparentBytes).padStart(7)} ${String(e.files).padStart(9)}  ${e.name}\n`
+  return (
+    `${'on disk'.padStart(7)} ${'size'.padStart(7)} ${'files'.padStart(9)}  subtree\n` +
+    report.subtrees.map(row).join('') +
+    row({ ...report.total, name: `total (${report.dir})` })
+  )
+}
+
+function isoTime(epoch: number): string {
+  return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+export function renderStale(report: StaleReport): string {
+  const lines = report.stale.map((m) => {
+    const newest = m.newest === null ? 'no points' : `newest ${isoTime(m.newest)}`
+    return `${m.name}  ${newest}  ${humanBytes(m.apparentBytes)}${m.action ? `  ${m.action}` : ''}\n`
+  })
+  for (const c of report.corrupt) lines.push(`${c.name}  corrupt, not judged: ${c.reason}\n`)
+  const bytes = report.stale.reduce((n, m) => n + m.apparentBytes, 0)
+  const removed = report.stale.filter((m) => m.action === 'deleted' || m.action?.startsWith('moved to'))
+  const verb = report.action === 'delete' ? 'deleted' : 'moved'
+  const summary =
+    `${report.stale.length} of ${report.checked} metrics stale (no point after ${isoTime(report.cutoff)}), ${humanBytes(bytes)}` +
+    (report.action === 'list'
+      ? ''
+      : `; ${removed.length} ${verb}, ${humanBytes(removed.reduce((n, m) => n + m.apparentBytes, 0))}`)
+  return lines.join('') + summary + '\n'
+}
