@@ -9,6 +9,7 @@ import { metricNameOf } from '../config/audit.js'
 import {
   AbortedError,
   CannotWriteError,
+  CoreError,
   InvalidArgumentError,
   fromSystemError,
   systemErrorCode,
@@ -255,7 +256,14 @@ export async function sieve(options: SieveOptions): Promise<SieveResult> {
       if (quarantine === undefined) fs.unlinkSync(from)
       else moveFile(from, path.join(quarantine, ...entry.path.split('/')))
     } catch (error) {
-      throw fromSystemError(error, from, true)
+      const known = fromSystemError(error, from, true)
+      if (!(known instanceof CoreError)) throw known
+      // Say what is already gone: the run stops at the first file it cannot remove.
+      throw new CannotWriteError(
+        `${known.message}; sieve stopped`,
+        `${result.disposedFiles} of ${result.misplaced.length} misplaced files (${result.disposedBytes} bytes) were already ${result.action}, the others were not touched`,
+        { cause: error },
+      )
     }
     result.disposedFiles++
     result.disposedBytes += entry.bytes
