@@ -25,6 +25,9 @@ const COMMANDS: Record<string, CommandEntry> = {
   ring: {
     load: async () => (await import('./commands/ring.js')).registerRing,
   },
+  sieve: {
+    load: async () => (await import('./commands/sieve.js')).registerSieve,
+  },
 }
 
 export function main(argv: readonly string[], ctx?: Context): Promise<number> {
@@ -48,5 +51,6 @@ export function warmUp(): Promise<void> {
     ['lint', '--help'],
     ['which', '--help'],
     ['ring', '--help'],
+    ['sieve', '--help'],
   ])
 }
