@@ -21,6 +21,7 @@ import type { GlobLimits } from './glob.js'
 import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
 import { leafFile } from './index.js'
+import { isExpression, renderExpressions } from './expressions.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { CachedPoints } from './render.js'
 import { readSeries } from './render.js'
@@ -293,26 +294,16 @@ export async function render(ctx: ApiContext, request: ParsedRequest, signal: Ab
   const tick = slicer(signal)
   const series: Series[] = []
   let points = 0
-  for (const target of targets) {
-    const glob = target.name ?? target.expression
-    // Tagged series and function calls: this node has no tag database and no function engine.
-    if (glob.includes('(')) continue
+  const read = async (glob: string, expression: string, from: number, until: number, now: number) => {
+    const found: Series[] = []
     for (const match of await expand(ctx, glob, signal)) {
       if (!match.isLeaf) continue
       const file = leafFile(ctx.dataDir, match.path)
       if (file === undefined) continue
-      const one = readSeries(
-        {
-          name: match.path,
-          file,
-          pathExpression: target.expression,
-          from: target.from,
-          until: target.until,
-          now: target.now,
-        },
-        ctx.cacheQuery(match.path),
-      )
+      const request = { name: match.path, file, pathExpression: expression, from, until, now }
+      const one = readSeries(request, ctx.cacheQuery(match.path))
       if (one === undefined) continue
+      found.push(one)
       series.push(one)
       points += one.values.length
       if (series.length > ctx.limits.maxSeries)
@@ -321,6 +312,34 @@ export async function render(ctx: ApiContext, request: ParsedRequest, signal: Ab
         throw new HttpError(400, `more than ${ctx.limits.maxPoints} points in one response`)
       await tick()
     }
+    return found
+  }
+  const engine =
+    format === 'json' &&
+    (targets.some((t) => isExpression(t.expression)) ||
+      request.params.has('maxDataPoints') ||
+      request.params.has('noNullPoints'))
+  if (engine && targets.length > 0) {
+    const { from, until, now } = targets[0]!
+    try {
+      const body = await renderExpressions(request, {
+        targets: targets.map((t) => t.expression),
+        from,
+        until,
+        now,
+        fetchSeries: (glob, from, until, now) => read(glob, glob, from, until, now),
+      })
+      return { status: 200, contentType: CONTENT_TYPES.json, body }
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw new HttpError(400, error.message)
+      throw error
+    }
+  }
+  for (const target of targets) {
+    const glob = target.name ?? target.expression
+    // Tagged series and function calls in other formats than JSON: no function engine there.
+    if (glob.includes('(')) continue
+    await read(glob, target.expression, target.from, target.until, target.now)
   }
   return ok(encodeRender(format, series))
 }
