@@ -709,6 +709,37 @@ define('substr', [
 
 // Transform
 
+/** graphite-web's _summarizeValues: the buckets' aggregates and the end of the last bucket. */
+function summarizeValues(
+  series: TimeSeries,
+  aggFunc: AggFunc,
+  interval: number,
+  newStart: number,
+  newEnd: number,
+): { values: Value[]; end: number } {
+  const timestamps: number[] = []
+  for (let t = Math.trunc(series.start); t < Math.trunc(series.end); t += Math.trunc(series.step))
+    timestamps.push(t)
+  const points = series.read()
+  const intervalPoints = interval / series.step
+  const count = Math.min(timestamps.length, points.length)
+  const values: Value[] = []
+  let i = 0
+  let t = newStart
+  while (t < newEnd) {
+    let s = i
+    let known = 0
+    while (i < count && timestamps[i]! < t + interval) {
+      if (timestamps[i]! <= t) s = i
+      if (timestamps[i]! >= t && points[i] !== null) known++
+      i++
+    }
+    values.push(xff(known, intervalPoints, series.xFilesFactor) ? aggFunc(points.slice(s, i)) : null)
+    t += interval
+  }
+  return { values, end: t }
+}
+
 define('summarize', [
   S,
   { name: 'intervalString', type: 'interval', required: true },
@@ -731,27 +762,9 @@ define('summarize', [
       newStart = series.start - pyMod(series.start, interval)
       newEnd = series.end - pyMod(series.end, interval) + interval
     }
-    const timestamps: number[] = []
-    for (let t = Math.trunc(series.start); t < Math.trunc(series.end); t += Math.trunc(series.step))
-      timestamps.push(t)
-    const points = series.read()
-    const intervalPoints = interval / series.step
-    const count = Math.min(timestamps.length, points.length)
-    const values: Value[] = []
-    let i = 0
-    let t = newStart
-    while (t < newEnd) {
-      let s = i
-      let known = 0
-      while (i < count && timestamps[i]! < t + interval) {
-        if (timestamps[i]! <= t) s = i
-        if (timestamps[i]! >= t && points[i] !== null) known++
-        i++
-      }
-      values.push(xff(known, intervalPoints, series.xFilesFactor) ? aggFunc(points.slice(s, i)) : null)
-      t += interval
-    }
-    if (alignToFrom) newEnd = t
+    const summarized = summarizeValues(series, aggFunc, interval, newStart, newEnd)
+    const values = summarized.values
+    if (alignToFrom) newEnd = summarized.end
     const name = `summarize(${series.name}, "${intervalString}", "${func}"${alignToFrom ? ', true' : ''})`
     series.tags.summarize = intervalString
     series.tags.summarizeFunction = func
@@ -1192,4 +1205,125 @@ define('sortByName', [
     ? (s: TimeSeries) => s.name.replace(/\d+/g, (m) => (m.replace(/^0+/, '') || '0').padStart(10, '0'))
     : (s: TimeSeries) => s.name
   return sortBy(seriesArg(call, 0), key, boolArg(call, 2, false))
+})
+
+// Windows re-aligned to a calendar unit (UTC: carbonkit has no TIME_ZONE; graphite-web's default
+// is UTC too).
+
+/** The start of the UTC calendar unit holding `epoch` (graphite-web's datetime(...) truncations). */
+function truncateUtc(epoch: number, unit: 'y' | 'mon' | 'd' | 'h' | 'min' | 's'): number {
+  const t = new Date(epoch * 1000)
+  const y = t.getUTCFullYear()
+  const mo = t.getUTCMonth()
+  const day = t.getUTCDate()
+  switch (unit) {
+    case 'y':
+      return Date.UTC(y, 0, 1) / 1000
+    case 'mon':
+      return Date.UTC(y, mo, 1) / 1000
+    case 'd':
+      return Date.UTC(y, mo, day) / 1000
+    case 'h':
+      return Date.UTC(y, mo, day, t.getUTCHours()) / 1000
+    case 'min':
+      return Date.UTC(y, mo, day, t.getUTCHours(), t.getUTCMinutes()) / 1000
+    case 's':
+      return Math.floor(epoch)
+  }
+}
+
+/** graphite-web's getUnitString, as the unit's short name. */
+function unitOf(text: string): 's' | 'min' | 'h' | 'd' | 'w' | 'mon' | 'y' {
+  for (const unit of ['s', 'min', 'h', 'd', 'w', 'mon', 'y'] as const) if (text.startsWith(unit)) return unit
+  throw new FunctionInputError(`Invalid offset unit '${text}'`)
+}
+
+define('smartSummarize', [
+  S,
+  { name: 'intervalString', type: 'interval', required: true },
+  { name: 'func', type: 'aggFunc', default: 'sum' },
+  { name: 'alignTo', type: 'any' },
+], async (ctx, call) => {
+  const intervalString = strArg(call, 1)!
+  const func = strArg(call, 2)!
+  const aggFunc = getAggFunc(func)
+  const interval = parseTimeOffset(intervalString)
+  if (interval <= 0)
+    throw new FunctionInputError(`smartSummarize interval must be positive: '${intervalString}'`)
+  let list = seriesArg(call, 0)
+  const alignTo = call.args[3]?.[0]
+  if (typeof alignTo === 'string') {
+    const unit = unitOf(alignTo)
+    const s = ctx.startTime
+    let startTime: number
+    if (unit === 'w') {
+      const isoDay = /[A-Za-z]$/.test(alignTo) ? 1 : Number(alignTo.at(-1))
+      const weekday = ((new Date(s * 1000).getUTCDay() + 6) % 7) + 1
+      let back = weekday - isoDay
+      if (back < 0) back += 7
+      startTime = truncateUtc(s, 'd') - back * 86400
+    } else startTime = truncateUtc(s, unit)
+    list = await call.reevaluate({ startTime })
+  }
+  return list.map((series) => {
+    const { values, end } = summarizeValues(series, aggFunc, interval, series.start, series.end)
+    series.tags.smartSummarize = intervalString
+    series.tags.smartSummarizeFunction = func
+    const name = `smartSummarize(${series.name}, "${intervalString}", "${func}")`
+    return series.copy({ name, end, step: interval, values })
+  })
+})
+
+define('hitcount', [
+  S,
+  { name: 'intervalString', type: 'interval', required: true },
+  { name: 'alignToInterval', type: 'boolean', default: false },
+], async (ctx, call) => {
+  const intervalString = strArg(call, 1)!
+  const interval = Math.trunc(parseTimeOffset(intervalString))
+  if (interval <= 0) throw new FunctionInputError(`hitcount interval must be positive: '${intervalString}'`)
+  const align = boolArg(call, 2, false)
+  let list = seriesArg(call, 0)
+  if (align) {
+    const s = ctx.startTime
+    let startTime = s
+    if (interval >= 86400) startTime = truncateUtc(s, 'd')
+    else if (interval >= 3600) startTime = truncateUtc(s, 'h')
+    else if (interval >= 60) startTime = truncateUtc(s, 'min')
+    list = await call.reevaluate({ startTime })
+    for (const series of list) {
+      const intervalCount = Math.floor((series.end - series.start) / interval)
+      series.end = series.start + intervalCount * interval + interval
+    }
+  }
+  return list.map((series) => {
+    const step = Math.trunc(series.step)
+    const bucketCount = Math.ceil((series.end - series.start) / interval)
+    const buckets: number[][] = Array.from({ length: bucketCount }, () => [])
+    const newStart = Math.trunc(series.end - bucketCount * interval)
+    series.read().forEach((value, i) => {
+      if (value === null) return
+      const startTime = Math.trunc(series.start + i * step)
+      const startBucket = Math.floor((startTime - newStart) / interval)
+      const startMod = pyMod(startTime - newStart, interval)
+      const endTime = startTime + step
+      let endBucket = Math.floor((endTime - newStart) / interval)
+      let endMod = pyMod(endTime - newStart, interval)
+      if (endBucket >= bucketCount) {
+        endBucket = bucketCount - 1
+        endMod = interval
+      }
+      if (startBucket === endBucket) {
+        if (startBucket >= 0) buckets[startBucket]!.push(value * (endMod - startMod))
+      } else {
+        if (startBucket >= 0) buckets[startBucket]!.push(value * (interval - startMod))
+        for (let j = startBucket + 1; j < endBucket; j++) if (j >= 0) buckets[j]!.push(value * interval)
+        if (endMod > 0) buckets[endBucket]!.push(value * endMod)
+      }
+    })
+    const values = buckets.map((b) => (b.length > 0 ? pySum(b) : null))
+    series.tags.hitcount = intervalString
+    const name = `hitcount(${series.name}, "${intervalString}"${align ? ', true' : ''})`
+    return series.copy({ name, start: newStart, step: interval, values })
+  })
 })

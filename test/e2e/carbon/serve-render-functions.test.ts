@@ -124,6 +124,13 @@ function fixture(dir: string): void {
     FINE,
     every(10, day, NOW, () => 0),
   )
+  // A counter that wraps at 1000 and has no gaps (graphite-web crashes on a gap with maxValue).
+  write(
+    dir,
+    'fx.counter.wrap',
+    FINE,
+    every(10, day, NOW, (i) => (i * 37) % 1000),
+  )
 }
 
 /** The corpus: each function and its argument forms, Grafana's own requests among them. */
@@ -297,6 +304,24 @@ function corpus(): string[] {
     'fx.web.host1.cpu)garbage',
     'seriesByTag("name=fx.web.host1.cpu")',
     'nonNegativeDerivative(fx.web.host2.requests, 100000)',
+    'perSecond(fx.counter.wrap, 1000)',
+    'perSecond(fx.counter.wrap, 2000, 10)',
+    'nonNegativeDerivative(fx.counter.wrap)',
+    'nonNegativeDerivative(fx.counter.wrap, 999)',
+    'nonNegativeDerivative(fx.counter.wrap, None, 5)',
+    'smartSummarize(fx.web.*.cpu, "5min")',
+    'smartSummarize(fx.web.host1.cpu, "1h", "max")',
+    'smartSummarize(fx.web.host1.cpu, "1h", "sum", "hours")',
+    'smartSummarize(fx.web.host2.cpu, "1d", "avg", "days")',
+    'smartSummarize(fx.web.*.cpu, "10min", "last", "minutes")',
+    'smartSummarize(fx.db.*.latency, "1w", "sum", "weeks")',
+    'smartSummarize(fx.db.a.latency, "1w", "sum", "weeks3")',
+    'smartSummarize(fx.sparse.x, "15min", "count", "minutes")',
+    'hitcount(fx.web.host1.cpu, "5min")',
+    'hitcount(fx.web.*.requests, "1h", true)',
+    'hitcount(fx.db.a.latency, "90s")',
+    'hitcount(fx.sparse.x, "1min", true)',
+    'hitcount(fx.web.host3.cpu, "1d", true)',
   )
   return targets
 }
