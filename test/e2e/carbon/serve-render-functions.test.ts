@@ -443,6 +443,24 @@ test('issue 18: malformed expressions never answer 500 (seeded fuzz)', async (t)
   const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
   fixture(path.join(root, 'storage', 'whisper'))
   const serve = await startServe(t, ['--config', config, '--http-port', '0'])
+  // The known refusals first: each a 400 with graphite-web's kind of message.
+  for (const [target, message] of [
+    ['nosuch(fx.zero.z)', /Received request for unknown function: nosuch/],
+    ['(fx.zero.z)', /invalid target expression/],
+    ['scale(fx.zero.z, "x")', /Invalid "float" value specified for function "scale" parameter "factor": 'x'/],
+    ['summarize(fx.zero.z, "5m")', /Invalid "interval" value/],
+    ['summarize(fx.zero.z, "1h", "bogus")', /Invalid "aggFunc" value/],
+    ['alias(fx.zero.z)', /Missing required parameter "newName" for function "alias"/],
+    ['scale(fx.zero.z, 1, 2)', /Too many parameters specified for function "scale"/],
+    ['scale('.repeat(100) + 'fx.zero.z' + ',1)'.repeat(100), /nested deeper than 64 calls/],
+  ] as const) {
+    const answer = await request(
+      serve.ports.http!,
+      `/render/?format=json&from=-1h&now=${NOW}&target=${encodeURIComponent(target)}`,
+    )
+    assert.equal(answer.status, 400, `${target}: ${answer.text}`)
+    assert.match(answer.text, message)
+  }
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000)
   t.diagnostic(`seed ${seed} (FUZZ_SEED=${seed} replays it)`)
   const random = createRandom(seed)
