@@ -1327,3 +1327,260 @@ define('hitcount', [
     return series.copy({ name, start: newStart, step: interval, values })
   })
 })
+
+// Cheap siblings
+
+pointwise(
+  'pow',
+  [FACTOR],
+  (s, c) => `pow(${s.name},${g(numArg(c, 1)!)})`,
+  (v, _s, c) => {
+    if (v === null) return null
+    const r = Math.pow(v, numArg(c, 1)!)
+    return Number.isFinite(r) ? r : null
+  },
+)
+pointwise(
+  'add',
+  [{ name: 'constant', type: 'float', required: true }],
+  (s, c) => `add(${s.name},${d(numArg(c, 1)!)})`,
+  (v, _s, c) => (v === null ? null : v + numArg(c, 1)!),
+)
+
+define('changed', [S], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    rename(series, `changed(${series.name})`)
+    let previous: Value = null
+    const read = [...series.read()]
+    read.forEach((value, i) => {
+      let out = 0
+      if (previous === null) previous = value
+      else if (value !== null && previous !== value) {
+        out = 1
+        previous = value
+      }
+      series.values[i] = out
+    })
+  }
+  return list
+})
+
+define('cumulative', [S], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    series.consolidationFunc = 'sum'
+    series.tags.consolidateBy = 'sum'
+    rename(series, `consolidateBy(${series.name},"sum")`)
+  }
+  return list
+})
+
+define('minMax', [S], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    rename(series, `minMax(${series.name})`)
+    const read = [...series.read()]
+    const lo = safe.min(read) ?? 0.0
+    const hi = safe.max(read) ?? 0.0
+    read.forEach((val, i) => {
+      if (series.values[i] !== null && series.values[i] !== undefined && val !== null)
+        series.values[i] = hi - lo === 0 ? 0.0 : (val - lo) / (hi - lo)
+    })
+  }
+  return list
+})
+
+define('offsetToZero', [S], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    const minimum = safe.min(series.read())
+    rename(series, `offsetToZero(${series.name})`)
+    mapInPlace(series, (v) => (v === null || minimum === null ? v : v - minimum))
+  }
+  return list
+})
+
+define('unique', [LISTS], (_ctx, call) => {
+  const seen = new Set<string>()
+  const out: TimeSeries[] = []
+  for (const series of seriesLists(call, 0).flat()) {
+    if (seen.has(series.name)) continue
+    seen.add(series.name)
+    out.push(series)
+  }
+  return out
+})
+
+define('nPercentile', [S, N_FLOAT], (_ctx, call) => {
+  const n = numArg(call, 1)!
+  if (!n) throw new FunctionInputError('The requested percent is required to be greater than 0')
+  const results: TimeSeries[] = []
+  for (const s of seriesArg(call, 0)) {
+    const sorted = nonNull(s.read()).sort((a, b) => a - b)
+    if (sorted.length === 0) continue
+    const p = percentile(sorted, n)
+    if (p === null) continue
+    const count = Math.trunc((s.end - s.start) / s.step)
+    const copy = s.copy({ values: sorted })
+    results.push(
+      copy.copy({ name: `nPercentile(${s.name}, ${g(n)})`, values: new Array<Value>(count).fill(p) }),
+    )
+  }
+  return results
+})
+
+define('integralByInterval', [S, { name: 'intervalUnit', type: 'interval', required: true }], (ctx, call) => {
+  const unit = strArg(call, 1)!
+  const duration = Math.trunc(Math.abs(parseTimeOffset(unit)))
+  if (duration === 0) throw new FunctionInputError(`integralByInterval interval must not be 0: '${unit}'`)
+  const startTime = Math.trunc(ctx.startTime)
+  return seriesArg(call, 0).map((series) => {
+    let currentTime = series.start
+    let current = 0.0
+    const values = series.read().map((val) => {
+      if (
+        Math.floor((currentTime - startTime) / duration) !==
+        Math.floor((currentTime - startTime - series.step) / duration)
+      )
+        current = 0.0
+      if (val !== null) current += val
+      currentTime += series.step
+      return current
+    })
+    series.tags.integralByInterval = unit
+    return series.copy({ name: `integralByInterval(${series.name},'${unit}')`, values })
+  })
+})
+
+define('interpolate', [S, { name: 'limit', type: 'intOrInf', default: { kind: 'float', value: Infinity } }], (
+  _ctx,
+  call,
+) => {
+  const limit = numArg(call, 1) ?? Infinity
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    rename(series, `interpolate(${series.name})`)
+    const read = [...series.read()]
+    const raw = series.values
+    let nones = 0
+    read.forEach((value, i) => {
+      raw[i] = value
+      if (i === 0) return
+      if (value === null) nones++
+      else if (nones === 0) return
+      else if (raw[i - nones - 1] === null) nones = 0
+      else {
+        if (nones > 0 && nones <= limit) {
+          const before = raw[i - nones - 1]!
+          for (let index = i - nones; index < i; index++)
+            raw[index] = before + ((index - (i - nones - 1)) * (value - before)) / (nones + 1)
+        }
+        nones = 0
+      }
+    })
+  }
+  return list
+})
+
+function aggregateSeriesLists(
+  ctx: Context,
+  first: TimeSeries[],
+  second: TimeSeries[],
+  func: string,
+  xFilesFactor?: number,
+): TimeSeries[] {
+  if (first.length !== second.length)
+    throw new FunctionInputError('seriesListFirstPos and seriesListSecondPos argument must have equal length')
+  const results: TimeSeries[] = []
+  for (let i = 0; i < first.length; i++) {
+    const a = first[i]!
+    const b = second[i]!
+    const aggregated = aggregate(ctx, [[a, b]], func, xFilesFactor)
+    if (aggregated.length === 0) continue
+    const result = aggregated[0]!
+    result.name = `${result.name.slice(0, result.name.indexOf('Series('))}Series(${a.name},${b.name})`
+    results.push(result)
+  }
+  return results
+}
+const FIRST_SECOND: Param[] = [
+  { name: 'seriesListFirstPos', type: 'seriesList', required: true },
+  { name: 'seriesListSecondPos', type: 'seriesList', required: true },
+]
+for (const [name, func] of [
+  ['sumSeriesLists', 'sum'],
+  ['diffSeriesLists', 'diff'],
+  ['multiplySeriesLists', 'multiply'],
+] as const)
+  define(name, FIRST_SECOND, (ctx, call) =>
+    aggregateSeriesLists(ctx, seriesArg(call, 0), seriesArg(call, 1), func),
+  )
+define('aggregateSeriesLists', [
+  ...FIRST_SECOND,
+  { name: 'func', type: 'aggFunc', required: true },
+  { name: 'xFilesFactor', type: 'float' },
+], (ctx, call) =>
+  aggregateSeriesLists(ctx, seriesArg(call, 0), seriesArg(call, 1), strArg(call, 2)!, numArg(call, 3)))
+
+define('aggregateWithWildcards', [
+  S,
+  { name: 'func', type: 'aggFunc', required: true },
+  { name: 'positions', type: 'node', multiple: true },
+], (ctx, call) => {
+  const positions = (call.args[2] ?? []).filter(isNum).map((n) => n.value)
+  const groups = new Map<string, TimeSeries[]>()
+  for (const series of seriesArg(call, 0)) {
+    const key = series.name
+      .split('.')
+      .filter((_, i) => !positions.includes(i))
+      .join('.')
+    const group = groups.get(key)
+    if (group) group.push(series)
+    else groups.set(key, [series])
+  }
+  return [...groups].map(([key, group]) => {
+    const result = aggregate(ctx, [group], strArg(call, 1)!)[0]!
+    result.name = key
+    return result
+  })
+})
+
+define('exponentialMovingAverage', [S, { name: 'windowSize', type: 'intOrInterval', required: true }], async (
+  ctx,
+  call,
+) => {
+  const list = seriesArg(call, 0)
+  if (list.length === 0) return []
+  const windowArg = call.args[1]![0]!
+  const isInterval = typeof windowArg === 'string'
+  let previewSeconds: number
+  let constant: number
+  if (isInterval) {
+    previewSeconds = Math.abs(parseTimeOffset(windowArg))
+    constant = 2 / (Math.trunc(previewSeconds) + 1)
+  } else if (isNum(windowArg)) {
+    previewSeconds = Math.max(...list.map((s) => s.step)) * Math.trunc(windowArg.value)
+    constant = 2 / (Math.trunc(windowArg.value) + 1)
+  } else throw new FunctionInputError('windowSize must be an integer or an interval')
+  const preview = await call.reevaluate({ startTime: ctx.startTime - previewSeconds })
+  return preview.map((series) => {
+    const windowPoints = isInterval
+      ? Math.floor(previewSeconds / series.step)
+      : Math.trunc((windowArg as Num).value)
+    const name = isInterval
+      ? `exponentialMovingAverage(${series.name},"${windowArg as string}")`
+      : `exponentialMovingAverage(${series.name},${pyStr(windowArg)})`
+    const raw = series.values
+    let ema = safe.avg(raw.slice(0, Math.max(0, windowPoints))) || 0
+    const values: Value[] = [round6(ema)]
+    for (let i = windowPoints; i < raw.length; i++) {
+      const v = raw[i]
+      if (v !== null && v !== undefined) {
+        ema = constant * v + (1 - constant) * ema
+        values.push(round6(ema))
+      } else values.push(null)
+    }
+    return series.copy({ name, start: series.start + previewSeconds, values })
+  })
+})

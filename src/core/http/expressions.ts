@@ -9,9 +9,13 @@ import type { Context, TimeSeries } from '../functions/render.js'
 import type { Series } from './formats.js'
 import type { ParsedRequest } from './request.js'
 
-/** True when a target needs the engine: anything but one plain glob (a call, a pipe, a template, text graphite-web ignores). */
+/**
+ * True when a target needs the engine: a call, a pipe, a template, or a path with text after it
+ * that graphite-web ignores. A plain glob, even one that matches nothing (`..`), keeps the direct
+ * path and its empty answer.
+ */
 export function isExpression(target: string): boolean {
-  return !isPlainPath(target)
+  return /[()|'"\\\s]/.test(target) && !isPlainPath(target)
 }
 
 export interface ExpressionRequest {
