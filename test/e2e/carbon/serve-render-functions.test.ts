@@ -422,6 +422,28 @@ test(
     }
     // A few at a time: Django's runserver answers each request on a thread of its own.
     for (let i = 0; i < jobs.length; i += 6) await Promise.all(jobs.slice(i, i + 6).map(one))
+    // noNullPoints (empty series dropped) and maxDataPoints=1 (one bucket per series).
+    const extras = [
+      'fx.web.*.cpu',
+      'sumSeries(fx.web.*.cpu)',
+      'fx.sparse.x',
+      'asPercent(fx.web.*.cpu)',
+      'fx.none.x',
+    ]
+    for (const option of ['noNullPoints=1&maxDataPoints=40', 'maxDataPoints=1', 'noNullPoints=1']) {
+      for (const target of extras) {
+        const url = `/render/?format=json&now=${NOW}&from=-2h&until=-1h&${option}&target=${encodeURIComponent(target)}`
+        const [ours, theirs] = await Promise.all([request(node, url), request(reference, url)])
+        assert.equal(theirs.status, 200, `${url} (graphite-web): ${theirs.text.slice(0, 300)}`)
+        assert.equal(ours.status, 200, `${url}: ${ours.text}`)
+        const problem = compare(
+          url,
+          JSON.parse(ours.text) as JsonSeries[],
+          JSON.parse(theirs.text) as JsonSeries[],
+        )
+        if (problem) failures.push(problem)
+      }
+    }
     // Grafana's requests: a POST form with its aliasSub wrapping and maxDataPoints from a panel.
     const form = new URLSearchParams({
       target: 'aliasSub(sumSeries(fx.web.*.cpu), "(^.*$)", "\\1 A")',
