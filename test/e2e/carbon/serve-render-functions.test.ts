@@ -19,9 +19,9 @@ import { tempDir } from '../../helpers/tmp.js'
 
 const graphiteWeb = needsReference('graphite.intervals')
 
-// A fixed position relative to the hour (the oracle's whisper finder dates intervals by the wall
-// clock, so the data stay near it); every request sends now=NOW.
-const NOW = Math.floor(Date.now() / 3_600_000) * 3600 - 3600 + 37
+// A fixed clock (2026-01-01 00:00:37 UTC, a few seconds past midnight so that windows are not
+// aligned): the files are written with it and every request sends now=NOW. RENDER_NOW moves it.
+const NOW = Number(process.env.RENDER_NOW ?? 1_767_225_637)
 
 type Point = [number, number]
 
