@@ -8,17 +8,19 @@
 import { InvalidArgumentError } from '../errors.js'
 import { readInfo } from '../whisper/info.js'
 import { parseATTime } from './attime.js'
-import type { Encoded, FindFormat, RenderFormat } from './formats.js'
+import type { Encoded, FindFormat, RenderFormat, Series } from './formats.js'
 import { CONTENT_TYPES, FIND_FORMATS, FORMAT_ALIASES, RENDER_FORMATS } from './formats.js'
 import type { GlobLimits } from './glob.js'
 import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
 import { isFileInside, leafFile } from './index.js'
+import { isExpression, renderExpressions } from './expressions.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { ReadPool } from './pool.js'
 import type { FindJob, RenderJob } from './reads.js'
 import { HttpError } from './reads.js'
 import type { CachedPoints } from './render.js'
+import { readSeries } from './render.js'
 import type { ParsedRequest } from './request.js'
 
 export interface HttpLimits {
@@ -229,10 +231,16 @@ function renderTargets(ctx: ApiContext, request: ParsedRequest, format: RenderFo
 export async function render(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
   const format = formatOf<RenderFormat>(request, RENDER_FORMATS, 'json')
   const targets = renderTargets(ctx, request, format)
+  const engine =
+    format === 'json' &&
+    (targets.some((t) => isExpression(t.expression)) ||
+      request.params.has('maxDataPoints') ||
+      request.params.has('noNullPoints'))
+  if (engine && targets.length > 0) return renderWithFunctions(ctx, request, targets, signal)
   const series: RenderJob['series'] = []
   for (const target of targets) {
     const glob = target.name ?? target.expression
-    // Tagged series and function calls: this node has no tag database and no function engine.
+    // Tagged series, and function calls in other formats than JSON: no function engine there.
     if (glob.includes('(')) continue
     for (const match of await expand(ctx, glob, signal)) {
       if (!match.isLeaf) continue
@@ -254,6 +262,60 @@ export async function render(ctx: ApiContext, request: ParsedRequest, signal: Ab
   }
   const job: RenderJob = { kind: 'render', format, maxPoints: ctx.limits.maxPoints, series }
   return ok(await ctx.reads.run(job, signal))
+}
+
+/**
+ * Targets with function calls (and JSON asking for maxDataPoints or noNullPoints): evaluated by the
+ * expression engine, its series read on this thread, in slices that yield to the receivers.
+ */
+async function renderWithFunctions(
+  ctx: ApiContext,
+  request: ParsedRequest,
+  targets: { expression: string; from: number; until: number; now: number }[],
+  signal: AbortSignal,
+): Promise<Answer> {
+  let sliceStart = performance.now()
+  let count = 0
+  let points = 0
+  const read = async (glob: string, from: number, until: number, now: number): Promise<Series[]> => {
+    const found: Series[] = []
+    for (const match of await expand(ctx, glob, signal)) {
+      if (!match.isLeaf) continue
+      const file = leafFile(ctx.dataDir, match.path)
+      if (file === undefined) continue
+      const one = readSeries(
+        { name: match.path, file, pathExpression: glob, from, until, now },
+        ctx.cacheQuery(match.path),
+      )
+      if (one === undefined) continue
+      found.push(one)
+      points += one.values.length
+      if (++count > ctx.limits.maxSeries)
+        throw new HttpError(400, `more than ${ctx.limits.maxSeries} series in one request`)
+      if (points > ctx.limits.maxPoints)
+        throw new HttpError(400, `more than ${ctx.limits.maxPoints} points in one response`)
+      if (performance.now() - sliceStart > 10) {
+        await new Promise((resolve) => setImmediate(resolve))
+        signal.throwIfAborted()
+        sliceStart = performance.now()
+      }
+    }
+    return found
+  }
+  const { from, until, now } = targets[0]!
+  try {
+    const body = await renderExpressions(request, {
+      targets: targets.map((t) => t.expression),
+      from,
+      until,
+      now,
+      fetchSeries: read,
+    })
+    return { status: 200, contentType: CONTENT_TYPES.json, body }
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new HttpError(400, error.message)
+    throw error
+  }
 }
 
 export async function info(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {

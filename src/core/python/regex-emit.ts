@@ -390,7 +390,14 @@ function searcher(source: string): (text: string) => boolean {
 
 /** The JavaScript equivalent of a pattern, or why there is none. */
 export type JsTranslation =
-  { ok: true; source: string; search: (text: string) => boolean } | { ok: false; reason: string }
+  | {
+      ok: true
+      source: string
+      search: (text: string) => boolean
+      /** Python group number to the JavaScript named group `g<n>` that holds it. */
+      groups: ReadonlyMap<number, number>
+    }
+  | { ok: false; reason: string }
 
 /** Translate a parsed pattern to JavaScript, with a re.search over the translation. Never throws. */
 export function translateToJavaScript(parsed: ParsedPattern): JsTranslation {
@@ -408,7 +415,7 @@ export function translateToJavaScript(parsed: ParsedPattern): JsTranslation {
   const source = emitSequence(parsed.nodes, state)
   if (state.untranslatable !== null) return { ok: false, reason: state.untranslatable }
   try {
-    return { ok: true, source, search: searcher(source) }
+    return { ok: true, source, search: searcher(source), groups: state.groups }
   } catch (error) {
     return { ok: false, reason: `JavaScript rejects the translation (${(error as Error).message})` }
   }

@@ -1,0 +1,15 @@
+// The engine's errors. Answered 400 by /render: ExpressionError (the text does not parse, or nests
+// too deep), InvalidParameterError (an argument graphite-web's params would refuse), UnknownFunction.
+// FunctionInputError is graphite-web's InputParameterError raised inside a function: graphite-web
+// logs it and the target answers nothing, and so does carbonkit.
+
+import { InvalidArgumentError } from '../errors.js'
+
+export class ExpressionError extends InvalidArgumentError {}
+
+export class InvalidParameterError extends InvalidArgumentError {}
+
+export class FunctionInputError extends Error {}
+
+/** normalize() of an empty list: the function answers an empty list. */
+export class NormalizeEmptyError extends Error {}

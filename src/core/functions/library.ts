@@ -1,0 +1,1586 @@
+// The series functions, each as graphite-web 1.1.8 computes it (render/functions.py): the same
+// names for the results, the same None handling, the same step normalisation (lcm of the steps,
+// finer series consolidated by their own function) and the same in-place changes to the series
+// they are given (a later function sees them, as it does in graphite-web). Where graphite-web
+// crashes on an input, the function does what graphite-web means; README lists each difference.
+
+import { formatFixed, formatGeneral, formatRepr } from '../python/format.js'
+import { parseTimeOffset } from './attime.js'
+import { FunctionInputError, NormalizeEmptyError } from './errors.js'
+import { firstPathExpression } from './grammar.js'
+import type { Node } from './grammar.js'
+import type { Arg, Num, Param } from './params.js'
+import { AGGREGATOR_FUNCS, AGG_FUNCS } from './params.js'
+import { pySearch, pySub } from './regex.js'
+import type { Value } from './series.js'
+import { TimeSeries, pySum, zipLongest } from './series.js'
+
+export type { Arg } from './params.js'
+
+export interface Context {
+  /** The request's window and clock, epoch seconds. */
+  startTime: number
+  endTime: number
+  now: number
+  /** The request's xFilesFactor (graphite-web's DEFAULT_XFILES_FACTOR when not given: 0). */
+  xFilesFactor: number
+  /** template[name]=value request parameters. */
+  template: Map<string, Arg>
+  /** The series a path expression names over this context's window, sorted by name. */
+  fetch: (pathExpression: string, ctx: Context) => Promise<TimeSeries[]>
+}
+
+export interface Call {
+  /** One array per parameter (a multiple parameter holds all its values). */
+  args: Arg[][]
+  rawFirst: Node | undefined
+  /** The first argument evaluated again over a changed window (graphite-web's requestContext['args'][0]). */
+  reevaluate: (changes: Partial<Context>) => Promise<TimeSeries[]>
+}
+
+export interface SeriesFunction {
+  params: Param[]
+  run: (ctx: Context, call: Call) => Arg | Promise<Arg>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers (graphite-web's utility functions)
+
+function seriesArg(call: Call, i: number): TimeSeries[] {
+  const v = call.args[i]?.[0]
+  return Array.isArray(v) ? v : []
+}
+
+function seriesLists(call: Call, i: number): TimeSeries[][] {
+  return (call.args[i] ?? []).filter((v): v is TimeSeries[] => Array.isArray(v))
+}
+
+function isNum(v: Arg | undefined): v is Num {
+  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v)
+}
+
+function numArg(call: Call, i: number): number | undefined {
+  const v = call.args[i]?.[0]
+  if (isNum(v)) return v.value
+  if (typeof v === 'boolean') return v ? 1 : 0
+  return undefined
+}
+
+function strArg(call: Call, i: number): string | undefined {
+  const v = call.args[i]?.[0]
+  return typeof v === 'string' ? v : undefined
+}
+
+function boolArg(call: Call, i: number, fallback: boolean): boolean {
+  const v = call.args[i]?.[0]
+  if (v === undefined || v === null) return fallback
+  if (typeof v === 'boolean') return v
+  if (isNum(v)) return v.value !== 0
+  if (typeof v === 'string') return v !== ''
+  return v.length > 0
+}
+
+/** Python's `%g`. */
+function g(x: number): string {
+  return formatGeneral(x, 6)
+}
+
+/** Python's str() of a number argument (ints stay ints, floats in repr). */
+function pyStr(v: Arg | undefined): string {
+  if (isNum(v)) return v.kind === 'int' ? String(v.value) : formatRepr(v.value)
+  if (typeof v === 'string') return v
+  if (typeof v === 'boolean') return v ? 'True' : 'False'
+  if (v === null || v === undefined) return 'None'
+  return '[...]'
+}
+
+/** Python's `%d` of a number. */
+function d(x: number): string {
+  return String(Math.trunc(x))
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b)
+}
+
+function lcm(a: number, b: number): number {
+  if (a === b) return a
+  if (a < b) [a, b] = [b, a]
+  return Math.floor(a / gcd(a, b)) * b
+}
+
+function pyMod(a: number, b: number): number {
+  return ((a % b) + b) % b
+}
+
+function xff(nonNull: number, total: number, xFilesFactor: number): boolean {
+  if (!nonNull || !total) return false
+  return nonNull / total >= xFilesFactor
+}
+
+function xffValues(values: readonly Value[], xFilesFactor: number): boolean {
+  if (values.length === 0) return false
+  let nonNull = 0
+  for (const v of values) if (v !== null) nonNull++
+  return xff(nonNull, values.length, xFilesFactor)
+}
+
+interface Normalized {
+  list: TimeSeries[]
+  start: number
+  end: number
+  step: number
+}
+
+function normalize(lists: readonly (readonly TimeSeries[])[]): Normalized {
+  const list = lists.flat()
+  if (list.length === 0) throw new NormalizeEmptyError()
+  const step = list.map((s) => s.step).reduce(lcm)
+  for (const s of list) s.consolidate(Math.floor(step / s.step))
+  const start = Math.min(...list.map((s) => s.start))
+  let end = Math.max(...list.map((s) => s.end))
+  end -= pyMod(end - start, step)
+  return { list, start, end, step }
+}
+
+function formatPathExpressions(list: readonly TimeSeries[]): string {
+  const seen: string[] = []
+  for (const s of list) if (!seen.includes(s.pathExpression)) seen.push(s.pathExpression)
+  return seen.join(',')
+}
+
+function nonNull(values: readonly Value[]): number[] {
+  const out: number[] = []
+  for (const v of values) if (v !== null) out.push(v)
+  return out
+}
+
+function max(values: readonly number[]): number {
+  let m = values[0]!
+  for (const v of values) if (v > m || Number.isNaN(m)) m = v
+  return m
+}
+
+function min(values: readonly number[]): number {
+  let m = values[0]!
+  for (const v of values) if (v < m || Number.isNaN(m)) m = v
+  return m
+}
+
+export const safe = {
+  sum: (v: readonly Value[]): Value => {
+    const u = nonNull(v)
+    return u.length ? pySum(u) : null
+  },
+  diff: (v: readonly Value[]): Value => {
+    const u = nonNull(v)
+    if (!u.length) return null
+    return pySum([u[0]!, ...u.slice(1).map((x) => x * -1)])
+  },
+  len: (v: readonly Value[]): Value => nonNull(v).length,
+  avg: (v: readonly Value[]): Value => {
+    const u = nonNull(v)
+    return u.length ? pySum(u) / u.length : null
+  },
+  avgZero: (v: readonly Value[]): Value => (v.length ? pySum(v.map((x) => x ?? 0)) / v.length : null),
+  median: (v: readonly Value[]): Value => {
+    const u = nonNull(v).sort((a, b) => a - b)
+    if (!u.length) return null
+    const mid = Math.floor(u.length / 2)
+    return u.length % 2 === 0 ? (u[mid - 1]! + u[mid]!) / 2 : u[mid]!
+  },
+  stddev: (v: readonly Value[]): Value => {
+    const u = nonNull(v)
+    if (!u.length) return null
+    const avg = pySum(u) / u.length
+    let total = 0
+    for (const x of u) total = total + (x - avg) * (x - avg)
+    return Math.sqrt(total / u.length)
+  },
+  last: (v: readonly Value[]): Value => {
+    for (let i = v.length - 1; i >= 0; i--) if (v[i] !== null) return v[i]!
+    return null
+  },
+  min: (v: readonly Value[]): Value => {
+    const u = nonNull(v)
+    return u.length ? min(u) : null
+  },
+  max: (v: readonly Value[]): Value => {
+    const u = nonNull(v)
+    return u.length ? max(u) : null
+  },
+  mul: (...factors: Value[]): Value => {
+    if (factors.includes(null)) return null
+    return (factors as number[]).reduce((x, y) => x * y)
+  },
+  div: (a: Value, b: Value): Value => (a === null || b === null || b === 0 ? null : a / b),
+  subtract: (a: Value, b: Value): Value => (a === null || b === null ? null : a - b),
+}
+
+type AggFunc = (row: readonly Value[]) => Value
+
+const AGGREGATES: Readonly<Record<string, AggFunc>> = {
+  average: safe.avg,
+  avg_zero: safe.avgZero,
+  median: safe.median,
+  sum: safe.sum,
+  min: safe.min,
+  max: safe.max,
+  diff: safe.diff,
+  stddev: safe.stddev,
+  count: safe.len,
+  range: (row) => safe.subtract(safe.max(row), safe.min(row)),
+  multiply: (row) => safe.mul(...row),
+  last: safe.last,
+  rangeOf: (row) => safe.subtract(safe.max(row), safe.min(row)),
+  avg: safe.avg,
+  total: safe.sum,
+  current: safe.last,
+}
+
+function getAggFunc(func: string, rawFunc?: string): AggFunc {
+  const f = AGGREGATES[func]
+  if (f === undefined) throw new FunctionInputError(`Unsupported aggregation function: ${rawFunc ?? func}`)
+  return f
+}
+
+function getNodeOrTag(series: TimeSeries, n: Arg, pathExpression?: string): string {
+  if (isNum(n) && n.kind === 'int') {
+    const parts = (pathExpression ?? series.name).split(';')[0]!.split('.')
+    const i = n.value < 0 ? parts.length + n.value : n.value
+    if (i >= 0 && i < parts.length) return parts[i]!
+  }
+  return series.tags[pyStr(n)] ?? ''
+}
+
+function aggKey(series: TimeSeries, nodes: readonly Arg[]): string {
+  let pathExpression: string | undefined
+  if (series.name.endsWith(')')) pathExpression = firstPathExpression(series.name)
+  return nodes.map((n) => getNodeOrTag(series, n, pathExpression)).join('.')
+}
+
+function aggregate(
+  ctx: Context,
+  lists: readonly (readonly TimeSeries[])[],
+  func: string,
+  xFilesFactor?: number,
+): TimeSeries[] {
+  const rawFunc = func
+  if (func.endsWith('Series')) func = func.slice(0, -6)
+  const f = getAggFunc(func, rawFunc)
+  if (lists.length === 0) return []
+  let norm: Normalized
+  try {
+    norm = normalize(lists)
+  } catch (error) {
+    if (error instanceof NormalizeEmptyError) return []
+    throw error
+  }
+  const factor = xFilesFactor ?? ctx.xFilesFactor
+  const name = `${func}Series(${formatPathExpressions(norm.list)})`
+  const values = zipLongest(norm.list.map((s) => s.read())).map((row) =>
+    xffValues(row, factor) ? f(row) : null,
+  )
+  let tags = { ...norm.list[0]!.tags }
+  for (const s of norm.list)
+    tags = Object.fromEntries(Object.entries(tags).filter(([k, v]) => s.tags[k] === v))
+  if (!('name' in tags)) tags.name = name
+  tags.aggregatedBy = func
+  return [new TimeSeries(name, norm.start, norm.end, norm.step, values, { xFilesFactor: factor, tags })]
+}
+
+/** Set every raw value from a function of the consolidated one at the same index (graphite-web's enumerate + assign). */
+function mapInPlace(series: TimeSeries, f: (v: Value) => Value): void {
+  const read = series.read()
+  const raw = series.values === read ? read : series.values
+  for (let i = 0; i < read.length; i++) {
+    if (i < raw.length) raw[i] = f(read[i]!)
+    else raw.push(f(read[i]!))
+  }
+}
+
+function rename(series: TimeSeries, name: string): void {
+  series.name = name
+  series.pathExpression = name
+}
+
+/** Python's round(x, 6) (correctly rounded, half to even on the exact value). */
+function round6(x: number): number {
+  if (!Number.isFinite(x)) return x
+  return Number(formatFixed(x, 6))
+}
+
+/** Python's list[:n]. */
+function pySliceTo<T>(list: T[], n: number): T[] {
+  return list.slice(0, n < 0 ? Math.max(0, list.length + n) : n)
+}
+
+function keyed(f: AggFunc): (s: TimeSeries) => number {
+  return (s) => f(s.read()) ?? -Infinity
+}
+
+/** Python's list.sort(key, reverse): stable, and reverse keeps equal keys in their order. */
+function sortBy<T>(list: T[], key: (x: T) => number | string, reverse = false): T[] {
+  const keys = new Map(list.map((x) => [x, key(x)]))
+  const cmp = (a: T, b: T): number => {
+    const x = keys.get(a)!
+    const y = keys.get(b)!
+    return x < y ? -1 : x > y ? 1 : 0
+  }
+  return reverse ? list.sort((a, b) => cmp(b, a)) : list.sort(cmp)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The functions
+
+const S: Param = { name: 'seriesList', type: 'seriesList', required: true }
+const LISTS: Param = { name: 'seriesLists', type: 'seriesList', required: true, multiple: true }
+
+export const FUNCTIONS = new Map<string, SeriesFunction>()
+
+function define(names: string | string[], params: Param[], run: SeriesFunction['run']): void {
+  for (const name of Array.isArray(names) ? names : [names]) FUNCTIONS.set(name, { params, run })
+}
+
+// Combine
+
+for (const [names, func] of [
+  [['sumSeries', 'sum'], 'sum'],
+  [['averageSeries', 'avg'], 'average'],
+  [['maxSeries'], 'max'],
+  [['minSeries'], 'min'],
+  [['diffSeries'], 'diff'],
+  [['stddevSeries'], 'stddev'],
+  [['rangeOfSeries'], 'rangeOf'],
+] as const) {
+  define([...names], [LISTS], (ctx, call) => aggregate(ctx, seriesLists(call, 0), func))
+}
+
+define('multiplySeries', [LISTS], (ctx, call) => {
+  const lists = seriesLists(call, 0)
+  if (lists.length === 1 && lists[0]!.length === 1) return lists[0]!
+  return aggregate(ctx, lists, 'multiply')
+})
+
+define('aggregate', [
+  S,
+  { name: 'func', type: 'aggFunc', required: true },
+  { name: 'xFilesFactor', type: 'float' },
+], (ctx, call) => aggregate(ctx, [seriesArg(call, 0)], strArg(call, 1)!, numArg(call, 2)))
+
+function countSeries(ctx: Context, lists: TimeSeries[][]): TimeSeries[] {
+  if (lists.length > 0) {
+    let norm: Normalized
+    try {
+      norm = normalize(lists)
+    } catch (error) {
+      if (error instanceof NormalizeEmptyError) return []
+      throw error
+    }
+    const name = `countSeries(${formatPathExpressions(norm.list)})`
+    const values = zipLongest(norm.list.map((s) => s.read())).map((row) => row.length)
+    return [new TimeSeries(name, norm.start, norm.end, norm.step, values, { xFilesFactor: ctx.xFilesFactor })]
+  }
+  const series = constantLine(ctx, 0, true)
+  series.pathExpression = 'countSeries()'
+  return [series]
+}
+define('countSeries', [{ ...LISTS, required: false }], (ctx, call) => countSeries(ctx, seriesLists(call, 0)))
+
+define('group', [{ ...LISTS, required: false }], (_ctx, call) => seriesLists(call, 0).flat())
+
+function withWildcards(func: string): SeriesFunction['run'] {
+  return (ctx, call) => {
+    const positions = (call.args[1] ?? []).filter(isNum).map((n) => n.value)
+    const groups = new Map<string, TimeSeries[]>()
+    for (const series of seriesArg(call, 0)) {
+      const key = series.name
+        .split('.')
+        .filter((_, i) => !positions.includes(i))
+        .join('.')
+      const group = groups.get(key)
+      if (group) group.push(series)
+      else groups.set(key, [series])
+    }
+    return [...groups].map(([key, group]) => {
+      const result = aggregate(ctx, [group], func)[0]!
+      result.name = key
+      return result
+    })
+  }
+}
+const POSITIONS: Param = { name: 'position', type: 'node', multiple: true }
+define('sumSeriesWithWildcards', [S, POSITIONS], withWildcards('sum'))
+define('averageSeriesWithWildcards', [S, POSITIONS], withWildcards('average'))
+define('multiplySeriesWithWildcards', [S, POSITIONS], withWildcards('multiply'))
+
+function asPercent(ctx: Context, seriesList: TimeSeries[], total: Arg, nodes: Arg[]): TimeSeries[] {
+  normalize([seriesList])
+  const factor = ctx.xFilesFactor
+  const pct = (v1: Value, v2: Value): Value => safe.mul(safe.div(v1, v2), 100.0)
+  let last: Normalized | undefined
+  const sumOf = (group: TimeSeries[]): TimeSeries => {
+    const name = `sumSeries(${formatPathExpressions(group)})`
+    last = normalize([group])
+    const values = zipLongest(group.map((s) => s.read())).map((row) => safe.sum(row))
+    return new TimeSeries(name, last.start, last.end, last.step, values, { xFilesFactor: factor })
+  }
+  if (nodes.length > 0) {
+    const keys: string[] = []
+    const meta = new Map<string, TimeSeries[]>()
+    for (const series of seriesList) {
+      const key = aggKey(series, nodes)
+      if (!meta.has(key)) {
+        meta.set(key, [series])
+        keys.push(key)
+      } else meta.get(key)!.push(series)
+    }
+    const totals = new Map<string, TimeSeries>()
+    if (total === null) {
+      for (const key of keys) {
+        const group = meta.get(key)!
+        totals.set(key, group.length === 1 ? group[0]! : sumOf(group))
+      }
+    } else if (Array.isArray(total)) {
+      const grouped = new Map<string, TimeSeries[]>()
+      for (const series of total) {
+        const key = aggKey(series, nodes)
+        if (!grouped.has(key)) {
+          grouped.set(key, [series])
+          if (!keys.includes(key)) keys.push(key)
+        } else grouped.get(key)!.push(series)
+      }
+      for (const [key, group] of grouped) totals.set(key, group.length === 1 ? group[0]! : sumOf(group))
+    } else {
+      throw new FunctionInputError('total must be None or a seriesList')
+    }
+    const results: TimeSeries[] = []
+    for (const key of keys) {
+      const members = meta.get(key)
+      if (members === undefined) {
+        const series2 = totals.get(key)!
+        if (last === undefined) throw new FunctionInputError(`no series for '${key}'`)
+        const values = series2.read().map(() => null)
+        results.push(
+          new TimeSeries(`asPercent(MISSING,${series2.name})`, last.start, last.end, last.step, values, {
+            xFilesFactor: factor,
+          }),
+        )
+        continue
+      }
+      for (const series1 of members) {
+        const series2 = totals.get(key)
+        let name: string
+        let values: Value[]
+        if (series2 === undefined) {
+          name = `asPercent(${series1.name},MISSING)`
+          values = series1.read().map(() => null)
+        } else {
+          name = `asPercent(${series1.name},${series2.name})`
+          last = normalize([[series1, series2]])
+          values = zipLongest([series1.read(), series2.read()]).map(([a, b]) => pct(a!, b!))
+        }
+        if (last === undefined) throw new FunctionInputError(`no total for '${key}'`)
+        results.push(new TimeSeries(name, last.start, last.end, last.step, values, { xFilesFactor: factor }))
+      }
+    }
+    return results
+  }
+  let totalValues: Value[] | TimeSeries
+  let totalText: string
+  if (total === null) {
+    totalValues = zipLongest(seriesList.map((s) => s.read())).map((row) => safe.sum(row))
+    totalText = `sumSeries(${formatPathExpressions(seriesList)})`
+  } else if (Array.isArray(total)) {
+    if (total.length !== 1 && total.length !== seriesList.length)
+      throw new FunctionInputError(
+        'asPercent second argument must be missing, a single digit, reference exactly 1 series or reference the same number of series as the first argument',
+      )
+    totalValues = []
+    totalText = ''
+    if (total.length === 1) {
+      normalize([seriesList, total])
+      totalValues = total[0]!
+      totalText = totalValues.name
+    }
+  } else {
+    const value = isNum(total) ? total.value : null
+    totalValues = new Array<Value>(seriesList[0]!.length).fill(value)
+    totalText = pyStr(total)
+  }
+  const results: TimeSeries[] = []
+  if (Array.isArray(total) && total.length === seriesList.length) {
+    const a = sortBy([...seriesList], (s) => s.name)
+    const b = sortBy([...total], (s) => s.name)
+    for (let i = 0; i < a.length; i++) {
+      const series1 = a[i]!
+      const series2 = b[i]!
+      const norm = normalize([[series1, series2]])
+      const values = zipLongest([series1.read(), series2.read()]).map(([x, y]) => pct(x!, y!))
+      results.push(
+        new TimeSeries(
+          `asPercent(${series1.name},${series2.name})`,
+          norm.start,
+          norm.end,
+          norm.step,
+          values,
+          {
+            xFilesFactor: factor,
+          },
+        ),
+      )
+    }
+    return results
+  }
+  const totals = totalValues instanceof TimeSeries ? totalValues.read() : totalValues
+  for (const series of seriesList) {
+    const values = zipLongest([series.read(), totals]).map(([x, y]) => pct(x!, y!))
+    const name = `asPercent(${series.name},${totalText || series.pathExpression})`
+    results.push(
+      new TimeSeries(name, series.start, series.end, series.step, values, { xFilesFactor: factor }),
+    )
+  }
+  return results
+}
+define(
+  ['asPercent', 'pct'],
+  [S, { name: 'total', type: 'any' }, { name: 'nodes', type: 'nodeOrTag', multiple: true }],
+  (ctx, call) => asPercent(ctx, seriesArg(call, 0), call.args[1]?.[0] ?? null, call.args[2] ?? []),
+)
+
+function divide(ctx: Context, dividend: TimeSeries, divisor: TimeSeries): TimeSeries {
+  const name = `divideSeries(${dividend.name},${divisor.name})`
+  const both = [dividend, divisor]
+  const step = both.map((s) => s.step).reduce(lcm)
+  for (const s of both) s.consolidate(Math.floor(step / s.step))
+  const start = Math.min(dividend.start, divisor.start)
+  let end = Math.max(dividend.end, divisor.end)
+  end -= pyMod(end - start, step)
+  const values = zipLongest([dividend.read(), divisor.read()]).map(([a, b]) => safe.div(a!, b!))
+  return new TimeSeries(name, start, end, step, values, { xFilesFactor: ctx.xFilesFactor })
+}
+
+define('divideSeries', [
+  { name: 'dividendSeriesList', type: 'seriesList', required: true },
+  { name: 'divisorSeries', type: 'seriesList', required: true },
+], (ctx, call) => {
+  const dividends = seriesArg(call, 0)
+  const divisors = seriesArg(call, 1)
+  if (divisors.length === 0) {
+    for (const series of dividends) {
+      rename(series, `divideSeries(${series.name},MISSING)`)
+      series.values.fill(null)
+    }
+    return dividends
+  }
+  if (divisors.length > 1)
+    throw new FunctionInputError(
+      `divideSeries second argument must reference exactly 1 series (got ${divisors.length})`,
+    )
+  return dividends.map((s) => divide(ctx, s, divisors[0]!))
+})
+
+define('divideSeriesLists', [
+  { name: 'dividendSeriesList', type: 'seriesList', required: true },
+  { name: 'divisorSeriesList', type: 'seriesList', required: true },
+], (ctx, call) => {
+  const a = seriesArg(call, 0)
+  const b = seriesArg(call, 1)
+  if (a.length !== b.length)
+    throw new FunctionInputError('dividendSeriesList and divisorSeriesList argument must have equal length')
+  return a.map((s, i) => divide(ctx, s, b[i]!))
+})
+
+function percentile(points: readonly Value[], n: number, interpolate = false): Value {
+  const sorted = nonNull(points).sort((a, b) => a - b)
+  if (sorted.length === 0) return null
+  const fractionalRank = (n / 100.0) * (sorted.length + 1)
+  let rank = Math.trunc(fractionalRank)
+  const rankFraction = fractionalRank - rank
+  if (!interpolate) rank += Math.ceil(rankFraction)
+  let p: number
+  if (rank === 0) p = sorted[0]!
+  else if (rank - 1 === sorted.length) p = sorted[sorted.length - 1]!
+  else p = sorted[rank - 1]!
+  if (interpolate && rank !== sorted.length) p = p + rankFraction * (sorted[rank]! - p)
+  return p
+}
+
+define('percentileOfSeries', [
+  S,
+  { name: 'n', type: 'float', required: true },
+  { name: 'interpolate', type: 'boolean', default: false },
+], (ctx, call) => {
+  const list = seriesArg(call, 0)
+  const n = numArg(call, 1)!
+  if (n <= 0) throw new FunctionInputError('The requested percent is required to be greater than 0')
+  if (list.length === 0) return []
+  const name = `percentileOfSeries(${list[0]!.pathExpression},${g(n)})`
+  const norm = normalize([list])
+  const interpolate = boolArg(call, 2, false)
+  const values = zipLongest(list.map((s) => s.read())).map((row) => percentile(row, n, interpolate))
+  return [new TimeSeries(name, norm.start, norm.end, norm.step, values, { xFilesFactor: ctx.xFilesFactor })]
+})
+
+function groupByNodes(ctx: Context, list: TimeSeries[], callback: string, nodes: Arg[]): TimeSeries[] {
+  const groups = new Map<string, TimeSeries[]>()
+  for (const series of list) {
+    const key = aggKey(series, nodes)
+    const group = groups.get(key)
+    if (group) group.push(series)
+    else groups.set(key, [series])
+  }
+  const results: TimeSeries[] = []
+  for (const [key, group] of groups) {
+    let result: TimeSeries | undefined
+    const fn = AGGREGATOR_FUNCS.includes(callback) ? FUNCTIONS.get(callback) : undefined
+    if (fn && callback !== 'aggregate') {
+      const out = fn.run(ctx, { args: [[group]], rawFirst: undefined, reevaluate: async () => [] })
+      result = (out as TimeSeries[])[0]
+    } else {
+      result = aggregate(ctx, [group], callback)[0]
+    }
+    if (result === undefined) throw new FunctionInputError(`no series for '${key}'`)
+    result.name = key
+    results.push(result)
+  }
+  return results
+}
+const CALLBACK_OPTIONS = [...AGG_FUNCS, ...AGGREGATOR_FUNCS]
+define('groupByNode', [
+  S,
+  { name: 'nodeNum', type: 'nodeOrTag', required: true },
+  { name: 'callback', type: 'aggOrSeriesFunc', default: 'average', options: CALLBACK_OPTIONS },
+], (ctx, call) => groupByNodes(ctx, seriesArg(call, 0), strArg(call, 2)!, [call.args[1]![0]!]))
+define('groupByNodes', [
+  S,
+  { name: 'callback', type: 'aggOrSeriesFunc', required: true, options: CALLBACK_OPTIONS },
+  { name: 'nodes', type: 'nodeOrTag', multiple: true },
+], (ctx, call) => groupByNodes(ctx, seriesArg(call, 0), strArg(call, 1)!, call.args[2] ?? []))
+
+// Alias
+
+define('alias', [S, { name: 'newName', type: 'string', required: true }], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const s of list) s.name = strArg(call, 1)!
+  return list
+})
+
+define('aliasSub', [
+  S,
+  { name: 'search', type: 'string', required: true },
+  { name: 'replace', type: 'string', required: true },
+], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const s of list) s.name = pySub(strArg(call, 1)!, strArg(call, 2)!, s.name)
+  return list
+})
+
+define('aliasByNode', [S, { name: 'nodes', type: 'nodeOrTag', required: true, multiple: true }], (
+  _ctx,
+  call,
+) => {
+  const list = seriesArg(call, 0)
+  for (const s of list) s.name = aggKey(s, call.args[1] ?? [])
+  return list
+})
+
+function substr(list: TimeSeries[], start: number, stop: number): TimeSeries[] {
+  for (const series of list) {
+    const left = series.name.lastIndexOf('(') + 1
+    let right = series.name.indexOf(')')
+    if (right < 0) right = series.name.length + 1
+    const clean = right > left ? series.name.slice(left, right) : ''
+    const parts = clean.split('.')
+    const from = start < 0 ? Math.max(0, parts.length + start) : Math.min(start, parts.length)
+    let picked: string[]
+    if (stop === 0) picked = parts.slice(from)
+    else picked = parts.slice(from, stop < 0 ? Math.max(0, parts.length + stop) : stop)
+    series.name = picked.join('.').replace(/,.*$/, '')
+  }
+  return list
+}
+define('aliasByMetric', [S], (_ctx, call) => substr(seriesArg(call, 0), -1, 0))
+define('substr', [
+  S,
+  { name: 'start', type: 'node', default: { kind: 'int', value: 0 } },
+  { name: 'stop', type: 'node', default: { kind: 'int', value: 0 } },
+], (_ctx, call) => substr(seriesArg(call, 0), numArg(call, 1) ?? 0, numArg(call, 2) ?? 0))
+
+// Transform
+
+/** graphite-web's _summarizeValues: the buckets' aggregates and the end of the last bucket. */
+function summarizeValues(
+  series: TimeSeries,
+  aggFunc: AggFunc,
+  interval: number,
+  newStart: number,
+  newEnd: number,
+): { values: Value[]; end: number } {
+  const timestamps: number[] = []
+  for (let t = Math.trunc(series.start); t < Math.trunc(series.end); t += Math.trunc(series.step))
+    timestamps.push(t)
+  const points = series.read()
+  const intervalPoints = interval / series.step
+  const count = Math.min(timestamps.length, points.length)
+  const values: Value[] = []
+  let i = 0
+  let t = newStart
+  while (t < newEnd) {
+    let s = i
+    let known = 0
+    while (i < count && timestamps[i]! < t + interval) {
+      if (timestamps[i]! <= t) s = i
+      if (timestamps[i]! >= t && points[i] !== null) known++
+      i++
+    }
+    values.push(xff(known, intervalPoints, series.xFilesFactor) ? aggFunc(points.slice(s, i)) : null)
+    t += interval
+  }
+  return { values, end: t }
+}
+
+define('summarize', [
+  S,
+  { name: 'intervalString', type: 'interval', required: true },
+  { name: 'func', type: 'aggFunc', default: 'sum' },
+  { name: 'alignToFrom', type: 'boolean', default: false },
+], (_ctx, call) => {
+  const intervalString = strArg(call, 1)!
+  const interval = parseTimeOffset(intervalString)
+  if (interval <= 0) throw new FunctionInputError(`summarize interval must be positive: '${intervalString}'`)
+  const func = strArg(call, 2)!
+  const aggFunc = getAggFunc(func)
+  const alignToFrom = boolArg(call, 3, false)
+  return seriesArg(call, 0).map((series) => {
+    let newStart: number
+    let newEnd: number
+    if (alignToFrom) {
+      newStart = series.start
+      newEnd = series.end
+    } else {
+      newStart = series.start - pyMod(series.start, interval)
+      newEnd = series.end - pyMod(series.end, interval) + interval
+    }
+    const summarized = summarizeValues(series, aggFunc, interval, newStart, newEnd)
+    const values = summarized.values
+    if (alignToFrom) newEnd = summarized.end
+    const name = `summarize(${series.name}, "${intervalString}", "${func}"${alignToFrom ? ', true' : ''})`
+    series.tags.summarize = intervalString
+    series.tags.summarizeFunction = func
+    return series.copy({ name, start: newStart, end: newEnd, step: interval, values })
+  })
+})
+
+define('transformNull', [
+  S,
+  { name: 'default', type: 'float', default: { kind: 'int', value: 0 } },
+  { name: 'referenceSeries', type: 'seriesList' },
+], (_ctx, call) => {
+  const fill = numArg(call, 1) ?? 0
+  const reference = call.args[2]?.[0]
+  const refList = Array.isArray(reference) && reference.length > 0 ? reference : undefined
+  const defaults = refList
+    ? zipLongest(refList.map((s) => s.read())).map((row) => (row.some((v) => v !== null) ? fill : null))
+    : undefined
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    series.tags.transformNull = g(fill)
+    rename(series, `transformNull(${series.name},${g(fill)}${refList ? ',referenceSeries' : ''})`)
+    const read = series.read()
+    const values: Value[] =
+      defaults && defaults.length > 0
+        ? zipLongest([read, defaults]).map(([v, dflt]) => (v === null ? (dflt ?? null) : (v ?? null)))
+        : read.map((v) => (v === null ? fill : v))
+    series.values = [...series.values, ...values].slice(values.length)
+  }
+  return list
+})
+
+define('keepLastValue', [
+  S,
+  { name: 'limit', type: 'intOrInf', default: { kind: 'float', value: Infinity } },
+], (_ctx, call) => {
+  const limit = numArg(call, 1) ?? Infinity
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    rename(series, `keepLastValue(${series.name})`)
+    const read = series.read()
+    const raw = series.values
+    let nones = 0
+    let lastVal: Value = null
+    for (let i = 0; i < read.length; i++) {
+      const value = read[i]!
+      if (value === null) nones++
+      else {
+        if (nones > 0 && nones <= limit && lastVal !== null)
+          for (let j = i - nones; j < i; j++) raw[j] = lastVal
+        nones = 0
+        lastVal = value
+      }
+    }
+    if (nones > 0 && nones <= limit && lastVal !== null)
+      for (let j = raw.length - nones; j < raw.length; j++) raw[j] = lastVal
+  }
+  return list
+})
+
+function pointwise(
+  names: string | string[],
+  extra: Param[],
+  name: (series: TimeSeries, call: Call) => string,
+  f: (v: Value, series: TimeSeries, call: Call) => Value,
+): void {
+  define(names, [S, ...extra], (_ctx, call) => {
+    const list = seriesArg(call, 0)
+    for (const series of list) {
+      rename(series, name(series, call))
+      mapInPlace(series, (v) => f(v, series, call))
+    }
+    return list
+  })
+}
+
+const FACTOR: Param = { name: 'factor', type: 'float', required: true }
+pointwise(
+  'scale',
+  [FACTOR],
+  (s, c) => `scale(${s.name},${g(numArg(c, 1)!)})`,
+  (v, _s, c) => safe.mul(v, numArg(c, 1)!),
+)
+pointwise(
+  'offset',
+  [FACTOR],
+  (s, c) => `offset(${s.name},${g(numArg(c, 1)!)})`,
+  (v, _s, c) => (v === null ? v : v + numArg(c, 1)!),
+)
+pointwise(
+  'absolute',
+  [],
+  (s) => `absolute(${s.name})`,
+  (v) => (v === null ? null : Math.abs(v)),
+)
+pointwise(
+  'scaleToSeconds',
+  [{ name: 'seconds', type: 'float', required: true }],
+  (s, c) => `scaleToSeconds(${s.name},${d(numArg(c, 1)!)})`,
+  (v, s, c) => (v === null ? null : round6(v * (numArg(c, 1)! / s.step))),
+)
+pointwise(
+  'removeAboveValue',
+  [{ name: 'n', type: 'float', required: true }],
+  (s, c) => `removeAboveValue(${s.name}, ${g(numArg(c, 1)!)})`,
+  (v, _s, c) => (v !== null && v > numArg(c, 1)! ? null : v),
+)
+pointwise(
+  'removeBelowValue',
+  [{ name: 'n', type: 'float', required: true }],
+  (s, c) => `removeBelowValue(${s.name}, ${g(numArg(c, 1)!)})`,
+  (v, _s, c) => (v !== null && v < numArg(c, 1)! ? null : v),
+)
+pointwise(
+  'invert',
+  [],
+  (s) => `invert(${s.name})`,
+  (v) => (v === null || v === 0 ? null : 1 / v),
+)
+pointwise(
+  'squareRoot',
+  [],
+  (s) => `squareRoot(${s.name})`,
+  (v) => (v === null || v < 0 ? null : Math.sqrt(v)),
+)
+pointwise(
+  'isNonNull',
+  [],
+  (s) => `isNonNull(${s.name})`,
+  (v) => (v === null ? 0 : 1),
+)
+
+define('consolidateBy', [
+  S,
+  {
+    name: 'consolidationFunc',
+    type: 'string',
+    required: true,
+    options: ['average', 'avg', 'avg_zero', 'first', 'last', 'max', 'min', 'sum'],
+  },
+], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  const func = strArg(call, 1)!
+  for (const series of list) {
+    series.consolidationFunc = func
+    series.tags.consolidateBy = func
+    rename(series, `consolidateBy(${series.name},"${func}")`)
+  }
+  return list
+})
+
+function deltas(names: string, extra: Param[], compute: (series: TimeSeries, call: Call) => Value[]): void {
+  define(names, [S, ...extra], (_ctx, call) =>
+    seriesArg(call, 0).map((series) => {
+      const values = compute(series, call)
+      series.tags[names] = '1'
+      return series.copy({ name: `${names}(${series.name})`, values })
+    }),
+  )
+}
+
+function nonNegativeDelta(
+  val: Value,
+  prev: Value,
+  maxValue: number | undefined,
+  minValue: number | undefined,
+): [Value, Value] {
+  // graphite-web 1.1.8 compares None with maxValue and crashes (a 500); a gap is a gap here.
+  if (maxValue !== undefined && val !== null && val > maxValue) return [null, null]
+  if (minValue !== undefined && val !== null && val < minValue) return [null, null]
+  if (prev === null || val === null) return [null, val]
+  if (val >= prev) return [val - prev, val]
+  if (maxValue !== undefined) return [maxValue + 1 + val - prev - (minValue ?? 0), val]
+  if (minValue !== undefined) return [val - minValue, val]
+  return [null, val]
+}
+
+const MAX_MIN: Param[] = [
+  { name: 'maxValue', type: 'float' },
+  { name: 'minValue', type: 'float' },
+]
+deltas('derivative', [], (series) => {
+  let prev: Value = null
+  return series.read().map((val) => {
+    const out = prev === null || val === null ? null : val - prev
+    prev = val
+    return out
+  })
+})
+deltas('perSecond', MAX_MIN, (series, call) => {
+  let prev: Value = null
+  return series.read().map((val) => {
+    const [delta, next] = nonNegativeDelta(val, prev, numArg(call, 1), numArg(call, 2))
+    prev = next
+    return delta === null ? null : round6(delta / series.step)
+  })
+})
+deltas('nonNegativeDerivative', MAX_MIN, (series, call) => {
+  let prev: Value = null
+  return series.read().map((val) => {
+    const [delta, next] = nonNegativeDelta(val, prev, numArg(call, 1), numArg(call, 2))
+    prev = next
+    return delta
+  })
+})
+deltas('integral', [], (series) => {
+  let current = 0.0
+  return series.read().map((val) => {
+    if (val === null) return null
+    current += val
+    return current
+  })
+})
+
+define('delay', [S, { name: 'steps', type: 'integer', required: true }], (_ctx, call) => {
+  const steps = numArg(call, 1)!
+  return seriesArg(call, 0).map((series) => {
+    const raw = series.values
+    const n = raw.length
+    let values: Value[]
+    if (steps < 0)
+      values = [...raw.slice(Math.min(-steps, n)), ...new Array<Value>(Math.min(-steps, n)).fill(null)]
+    else {
+      const kept = steps === 0 ? [] : raw.slice(0, Math.max(0, n - steps))
+      values = [...new Array<Value>(Math.min(steps, n)).fill(null), ...kept]
+    }
+    series.tags.delay = String(steps)
+    return series.copy({ name: `delay(${series.name},${d(steps)})`, values })
+  })
+})
+
+function movingWindow(func: string, tagName: string): SeriesFunction['run'] {
+  return async (ctx, call) => {
+    const list = seriesArg(call, 0)
+    if (list.length === 0) return []
+    const windowArg = call.args[1]![0]!
+    const aggFunc = getAggFunc(func)
+    let previewSeconds: number
+    const isInterval = typeof windowArg === 'string'
+    if (isInterval) previewSeconds = Math.abs(parseTimeOffset(windowArg))
+    else if (isNum(windowArg))
+      previewSeconds = Math.max(...list.map((s) => s.step)) * Math.trunc(windowArg.value)
+    else throw new FunctionInputError('windowSize must be an integer or an interval')
+    const preview = await call.reevaluate({ startTime: ctx.startTime - previewSeconds })
+    const factorArg = numArg(call, 2)
+    return preview.map((series) => {
+      const windowPoints = isInterval
+        ? Math.floor(previewSeconds / series.step)
+        : Math.trunc((windowArg as Num).value)
+      const name = isInterval
+        ? `${tagName}(${series.name},"${windowArg as string}")`
+        : `${tagName}(${series.name},${pyStr(windowArg)})`
+      series.tags[tagName] = pyStr(windowArg)
+      const effective = factorArg ?? series.xFilesFactor
+      const raw = series.values
+      const values: Value[] = []
+      for (let i = windowPoints; i < raw.length; i++) {
+        const known = nonNull(raw.slice(i - windowPoints, i))
+        values.push(known.length > 0 && xff(known.length, windowPoints, effective) ? aggFunc(known) : null)
+      }
+      return series.copy({ name, start: series.start + previewSeconds, values })
+    })
+  }
+}
+const WINDOW: Param[] = [
+  { name: 'windowSize', type: 'intOrInterval', required: true },
+  { name: 'xFilesFactor', type: 'float' },
+]
+define('movingAverage', [S, ...WINDOW], movingWindow('average', 'movingAverage'))
+define('movingSum', [S, ...WINDOW], movingWindow('sum', 'movingSum'))
+define('movingMin', [S, ...WINDOW], movingWindow('min', 'movingMin'))
+define('movingMax', [S, ...WINDOW], movingWindow('max', 'movingMax'))
+define('movingMedian', [S, ...WINDOW], movingWindow('median', 'movingMedian'))
+
+define('timeShift', [
+  S,
+  { name: 'timeShift', type: 'interval', required: true },
+  { name: 'resetEnd', type: 'boolean', default: true },
+  { name: 'alignDst', type: 'boolean', default: false },
+], async (ctx, call) => {
+  let shift = strArg(call, 1)!
+  if (/^[0-9]/.test(shift)) shift = '-' + shift
+  const delta = parseTimeOffset(shift)
+  const list = seriesArg(call, 0)
+  if (list.length < 1) return []
+  const first = list[0]!
+  const resetEnd = boolArg(call, 2, true)
+  const shifted = await call.reevaluate({ startTime: ctx.startTime + delta, endTime: ctx.endTime + delta })
+  for (const series of shifted) {
+    series.tags.timeShift = shift
+    series.name = `timeShift(${series.name}, "${shift}")`
+    if (resetEnd) series.end = first.end
+    else series.end = series.end - series.start + first.start
+    series.start = first.start
+  }
+  return shifted
+})
+
+// Special
+
+function constantLine(ctx: Context, value: number, isInt = false): TimeSeries {
+  const text = isInt ? String(value) : formatRepr(value)
+  const start = Math.trunc(ctx.startTime)
+  const end = Math.trunc(ctx.endTime)
+  const step = Math.trunc((end - start) / 2.0)
+  const series = new TimeSeries(text, start, end, step, [value, value, value], {
+    xFilesFactor: ctx.xFilesFactor,
+  })
+  series.pathExpression = `constantLine(${text})`
+  return series
+}
+define('constantLine', [{ name: 'value', type: 'float', required: true }], (ctx, call) => [
+  constantLine(ctx, numArg(call, 0)!),
+])
+
+define('setXFilesFactor', [S, { name: 'xFilesFactor', type: 'float', required: true }], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const s of list) {
+    s.xFilesFactor = numArg(call, 1)!
+    s.tags.xFilesFactor = formatRepr(numArg(call, 1)!)
+  }
+  return list
+})
+FUNCTIONS.set('xFilesFactor', FUNCTIONS.get('setXFilesFactor')!)
+
+// Filter series
+
+const N_FLOAT: Param = { name: 'n', type: 'float', required: true }
+const N_INT: Param = { name: 'n', type: 'integer', required: true }
+const OPERATORS: Readonly<Record<string, (v: Value, t: number) => boolean>> = {
+  '>': (v, t) => v !== null && v > t,
+  '<=': (v, t) => v === null || v <= t,
+}
+for (const [name, func, op] of [
+  ['currentAbove', 'last', '>'],
+  ['currentBelow', 'last', '<='],
+  ['maximumAbove', 'max', '>'],
+  ['maximumBelow', 'max', '<='],
+  ['minimumAbove', 'min', '>'],
+  ['minimumBelow', 'min', '<='],
+  ['averageAbove', 'average', '>'],
+  ['averageBelow', 'average', '<='],
+] as const) {
+  define(name, [S, N_FLOAT], (_ctx, call) => {
+    const f = getAggFunc(func)
+    const n = numArg(call, 1)!
+    return seriesArg(call, 0).filter((s) => OPERATORS[op]!(f(s.read()), n))
+  })
+}
+
+define('limit', [S, N_INT], (_ctx, call) => {
+  const n = numArg(call, 1)!
+  return pySliceTo(seriesArg(call, 0), n)
+})
+
+function regexFilter(keep: boolean): SeriesFunction['run'] {
+  return (_ctx, call) => {
+    const pattern = strArg(call, 1)!
+    return seriesArg(call, 0).filter((s) => pySearch(pattern, s.name) === keep)
+  }
+}
+define('exclude', [S, { name: 'pattern', type: 'string', required: true }], regexFilter(false))
+define('grep', [S, { name: 'pattern', type: 'string', required: true }], regexFilter(true))
+
+for (const [name, func, reverse] of [
+  ['highestCurrent', 'current', true],
+  ['highestMax', 'max', true],
+  ['highestAverage', 'average', true],
+  ['lowestCurrent', 'current', false],
+  ['lowestAverage', 'average', false],
+] as const) {
+  define(name, [S, N_INT], (_ctx, call) => {
+    const list = sortBy(seriesArg(call, 0), keyed(getAggFunc(func)), reverse)
+    return pySliceTo(list, numArg(call, 1)!)
+  })
+}
+for (const [name, reverse] of [
+  ['highest', true],
+  ['lowest', false],
+] as const) {
+  define(
+    name,
+    [
+      S,
+      { name: 'n', type: 'integer', default: { kind: 'int', value: 1 } },
+      { name: 'func', type: 'aggFunc', default: 'average' },
+    ],
+    (_ctx, call) => {
+      const list = sortBy(seriesArg(call, 0), keyed(getAggFunc(strArg(call, 2)!)), reverse)
+      return pySliceTo(list, numArg(call, 1)!)
+    },
+  )
+}
+
+define('removeEmptySeries', [S, { name: 'xFilesFactor', type: 'float' }], (_ctx, call) =>
+  seriesArg(call, 0).filter((s) => xffValues(s.read(), numArg(call, 1) ?? 0)))
+
+define('removeAbovePercentile', [S, N_FLOAT], (_ctx, call) =>
+  percentileFilter(call, 'removeAbovePercentile', (v, p) => v > p))
+define('removeBelowPercentile', [S, N_FLOAT], (_ctx, call) =>
+  percentileFilter(call, 'removeBelowPercentile', (v, p) => v < p))
+function percentileFilter(call: Call, name: string, drop: (v: number, p: number) => boolean): TimeSeries[] {
+  const n = numArg(call, 1)!
+  const list = seriesArg(call, 0)
+  for (const s of list) {
+    rename(s, `${name}(${s.name}, ${g(n)})`)
+    const p = percentile(
+      nonNull(s.read()).sort((a, b) => a - b),
+      n,
+    )
+    if (p === null) continue
+    mapInPlace(s, (v) => (v !== null && drop(v, p) ? null : v))
+  }
+  return list
+}
+
+// Sorting
+
+define('sortByMaxima', [S], (_ctx, call) => sortBy(seriesArg(call, 0), keyed(safe.max), true))
+define('sortByMinima', [S], (_ctx, call) =>
+  sortBy(
+    seriesArg(call, 0).filter((s) => (safe.max(s.read()) ?? 0) > 0),
+    keyed(safe.min),
+  ))
+define('sortByTotal', [S], (_ctx, call) => sortBy(seriesArg(call, 0), keyed(safe.sum), true))
+define('sortBy', [
+  S,
+  { name: 'func', type: 'aggFunc', default: 'average' },
+  { name: 'reverse', type: 'boolean', default: false },
+], (_ctx, call) => sortBy(seriesArg(call, 0), keyed(getAggFunc(strArg(call, 1)!)), boolArg(call, 2, false)))
+define('sortByName', [
+  S,
+  { name: 'natural', type: 'boolean', default: false },
+  { name: 'reverse', type: 'boolean', default: false },
+], (_ctx, call) => {
+  const natural = boolArg(call, 1, false)
+  const key = natural
+    ? (s: TimeSeries) => s.name.replace(/\d+/g, (m) => (m.replace(/^0+/, '') || '0').padStart(10, '0'))
+    : (s: TimeSeries) => s.name
+  return sortBy(seriesArg(call, 0), key, boolArg(call, 2, false))
+})
+
+// Windows re-aligned to a calendar unit (UTC: carbonkit has no TIME_ZONE; graphite-web's default
+// is UTC too).
+
+/** The start of the UTC calendar unit holding `epoch` (graphite-web's datetime(...) truncations). */
+function truncateUtc(epoch: number, unit: 'y' | 'mon' | 'd' | 'h' | 'min' | 's'): number {
+  const t = new Date(epoch * 1000)
+  const y = t.getUTCFullYear()
+  const mo = t.getUTCMonth()
+  const day = t.getUTCDate()
+  switch (unit) {
+    case 'y':
+      return Date.UTC(y, 0, 1) / 1000
+    case 'mon':
+      return Date.UTC(y, mo, 1) / 1000
+    case 'd':
+      return Date.UTC(y, mo, day) / 1000
+    case 'h':
+      return Date.UTC(y, mo, day, t.getUTCHours()) / 1000
+    case 'min':
+      return Date.UTC(y, mo, day, t.getUTCHours(), t.getUTCMinutes()) / 1000
+    case 's':
+      return Math.floor(epoch)
+  }
+}
+
+/** graphite-web's getUnitString, as the unit's short name. */
+function unitOf(text: string): 's' | 'min' | 'h' | 'd' | 'w' | 'mon' | 'y' {
+  for (const unit of ['s', 'min', 'h', 'd', 'w', 'mon', 'y'] as const) if (text.startsWith(unit)) return unit
+  throw new FunctionInputError(`Invalid offset unit '${text}'`)
+}
+
+define('smartSummarize', [
+  S,
+  { name: 'intervalString', type: 'interval', required: true },
+  { name: 'func', type: 'aggFunc', default: 'sum' },
+  { name: 'alignTo', type: 'any' },
+], async (ctx, call) => {
+  const intervalString = strArg(call, 1)!
+  const func = strArg(call, 2)!
+  const aggFunc = getAggFunc(func)
+  const interval = parseTimeOffset(intervalString)
+  if (interval <= 0)
+    throw new FunctionInputError(`smartSummarize interval must be positive: '${intervalString}'`)
+  let list = seriesArg(call, 0)
+  const alignTo = call.args[3]?.[0]
+  if (typeof alignTo === 'string') {
+    const unit = unitOf(alignTo)
+    const s = ctx.startTime
+    let startTime: number
+    if (unit === 'w') {
+      const isoDay = /[A-Za-z]$/.test(alignTo) ? 1 : Number(alignTo.at(-1))
+      const weekday = ((new Date(s * 1000).getUTCDay() + 6) % 7) + 1
+      let back = weekday - isoDay
+      if (back < 0) back += 7
+      startTime = truncateUtc(s, 'd') - back * 86400
+    } else startTime = truncateUtc(s, unit)
+    list = await call.reevaluate({ startTime })
+  }
+  return list.map((series) => {
+    const { values, end } = summarizeValues(series, aggFunc, interval, series.start, series.end)
+    series.tags.smartSummarize = intervalString
+    series.tags.smartSummarizeFunction = func
+    const name = `smartSummarize(${series.name}, "${intervalString}", "${func}")`
+    return series.copy({ name, end, step: interval, values })
+  })
+})
+
+define('hitcount', [
+  S,
+  { name: 'intervalString', type: 'interval', required: true },
+  { name: 'alignToInterval', type: 'boolean', default: false },
+], async (ctx, call) => {
+  const intervalString = strArg(call, 1)!
+  const interval = Math.trunc(parseTimeOffset(intervalString))
+  if (interval <= 0) throw new FunctionInputError(`hitcount interval must be positive: '${intervalString}'`)
+  const align = boolArg(call, 2, false)
+  let list = seriesArg(call, 0)
+  if (align) {
+    const s = ctx.startTime
+    let startTime = s
+    if (interval >= 86400) startTime = truncateUtc(s, 'd')
+    else if (interval >= 3600) startTime = truncateUtc(s, 'h')
+    else if (interval >= 60) startTime = truncateUtc(s, 'min')
+    list = await call.reevaluate({ startTime })
+    for (const series of list) {
+      const intervalCount = Math.floor((series.end - series.start) / interval)
+      series.end = series.start + intervalCount * interval + interval
+    }
+  }
+  return list.map((series) => {
+    const step = Math.trunc(series.step)
+    const bucketCount = Math.ceil((series.end - series.start) / interval)
+    const buckets: number[][] = Array.from({ length: bucketCount }, () => [])
+    const newStart = Math.trunc(series.end - bucketCount * interval)
+    series.read().forEach((value, i) => {
+      if (value === null) return
+      const startTime = Math.trunc(series.start + i * step)
+      const startBucket = Math.floor((startTime - newStart) / interval)
+      const startMod = pyMod(startTime - newStart, interval)
+      const endTime = startTime + step
+      let endBucket = Math.floor((endTime - newStart) / interval)
+      let endMod = pyMod(endTime - newStart, interval)
+      if (endBucket >= bucketCount) {
+        endBucket = bucketCount - 1
+        endMod = interval
+      }
+      if (startBucket === endBucket) {
+        if (startBucket >= 0) buckets[startBucket]!.push(value * (endMod - startMod))
+      } else {
+        if (startBucket >= 0) buckets[startBucket]!.push(value * (interval - startMod))
+        for (let j = startBucket + 1; j < endBucket; j++) if (j >= 0) buckets[j]!.push(value * interval)
+        if (endMod > 0) buckets[endBucket]!.push(value * endMod)
+      }
+    })
+    const values = buckets.map((b) => (b.length > 0 ? pySum(b) : null))
+    series.tags.hitcount = intervalString
+    const name = `hitcount(${series.name}, "${intervalString}"${align ? ', true' : ''})`
+    return series.copy({ name, start: newStart, step: interval, values })
+  })
+})
+
+// Cheap siblings
+
+pointwise(
+  'pow',
+  [FACTOR],
+  (s, c) => `pow(${s.name},${g(numArg(c, 1)!)})`,
+  (v, _s, c) => {
+    if (v === null) return null
+    const r = Math.pow(v, numArg(c, 1)!)
+    return Number.isFinite(r) ? r : null
+  },
+)
+pointwise(
+  'add',
+  [{ name: 'constant', type: 'float', required: true }],
+  (s, c) => `add(${s.name},${d(numArg(c, 1)!)})`,
+  (v, _s, c) => (v === null ? null : v + numArg(c, 1)!),
+)
+
+define('changed', [S], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    rename(series, `changed(${series.name})`)
+    let previous: Value = null
+    const read = [...series.read()]
+    read.forEach((value, i) => {
+      let out = 0
+      if (previous === null) previous = value
+      else if (value !== null && previous !== value) {
+        out = 1
+        previous = value
+      }
+      series.values[i] = out
+    })
+  }
+  return list
+})
+
+define('cumulative', [S], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    series.consolidationFunc = 'sum'
+    series.tags.consolidateBy = 'sum'
+    rename(series, `consolidateBy(${series.name},"sum")`)
+  }
+  return list
+})
+
+define('minMax', [S], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    rename(series, `minMax(${series.name})`)
+    const read = [...series.read()]
+    const lo = safe.min(read) ?? 0.0
+    const hi = safe.max(read) ?? 0.0
+    read.forEach((val, i) => {
+      if (series.values[i] !== null && series.values[i] !== undefined && val !== null)
+        series.values[i] = hi - lo === 0 ? 0.0 : (val - lo) / (hi - lo)
+    })
+  }
+  return list
+})
+
+define('offsetToZero', [S], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    const minimum = safe.min(series.read())
+    rename(series, `offsetToZero(${series.name})`)
+    mapInPlace(series, (v) => (v === null || minimum === null ? v : v - minimum))
+  }
+  return list
+})
+
+define('unique', [LISTS], (_ctx, call) => {
+  const seen = new Set<string>()
+  const out: TimeSeries[] = []
+  for (const series of seriesLists(call, 0).flat()) {
+    if (seen.has(series.name)) continue
+    seen.add(series.name)
+    out.push(series)
+  }
+  return out
+})
+
+define('nPercentile', [S, N_FLOAT], (_ctx, call) => {
+  const n = numArg(call, 1)!
+  if (!n) throw new FunctionInputError('The requested percent is required to be greater than 0')
+  const results: TimeSeries[] = []
+  for (const s of seriesArg(call, 0)) {
+    const sorted = nonNull(s.read()).sort((a, b) => a - b)
+    if (sorted.length === 0) continue
+    const p = percentile(sorted, n)
+    if (p === null) continue
+    const count = Math.trunc((s.end - s.start) / s.step)
+    const copy = s.copy({ values: sorted })
+    results.push(
+      copy.copy({ name: `nPercentile(${s.name}, ${g(n)})`, values: new Array<Value>(count).fill(p) }),
+    )
+  }
+  return results
+})
+
+define('integralByInterval', [S, { name: 'intervalUnit', type: 'interval', required: true }], (ctx, call) => {
+  const unit = strArg(call, 1)!
+  const duration = Math.trunc(Math.abs(parseTimeOffset(unit)))
+  if (duration === 0) throw new FunctionInputError(`integralByInterval interval must not be 0: '${unit}'`)
+  const startTime = Math.trunc(ctx.startTime)
+  return seriesArg(call, 0).map((series) => {
+    let currentTime = series.start
+    let current = 0.0
+    const values = series.read().map((val) => {
+      if (
+        Math.floor((currentTime - startTime) / duration) !==
+        Math.floor((currentTime - startTime - series.step) / duration)
+      )
+        current = 0.0
+      if (val !== null) current += val
+      currentTime += series.step
+      return current
+    })
+    series.tags.integralByInterval = unit
+    return series.copy({ name: `integralByInterval(${series.name},'${unit}')`, values })
+  })
+})
+
+define('interpolate', [S, { name: 'limit', type: 'intOrInf', default: { kind: 'float', value: Infinity } }], (
+  _ctx,
+  call,
+) => {
+  const limit = numArg(call, 1) ?? Infinity
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    rename(series, `interpolate(${series.name})`)
+    const read = [...series.read()]
+    const raw = series.values
+    let nones = 0
+    read.forEach((value, i) => {
+      raw[i] = value
+      if (i === 0) return
+      if (value === null) nones++
+      else if (nones === 0) return
+      else if (raw[i - nones - 1] === null) nones = 0
+      else {
+        if (nones > 0 && nones <= limit) {
+          const before = raw[i - nones - 1]!
+          for (let index = i - nones; index < i; index++)
+            raw[index] = before + ((index - (i - nones - 1)) * (value - before)) / (nones + 1)
+        }
+        nones = 0
+      }
+    })
+  }
+  return list
+})
+
+function aggregateSeriesLists(
+  ctx: Context,
+  first: TimeSeries[],
+  second: TimeSeries[],
+  func: string,
+  xFilesFactor?: number,
+): TimeSeries[] {
+  if (first.length !== second.length)
+    throw new FunctionInputError('seriesListFirstPos and seriesListSecondPos argument must have equal length')
+  const results: TimeSeries[] = []
+  for (let i = 0; i < first.length; i++) {
+    const a = first[i]!
+    const b = second[i]!
+    const aggregated = aggregate(ctx, [[a, b]], func, xFilesFactor)
+    if (aggregated.length === 0) continue
+    const result = aggregated[0]!
+    result.name = `${result.name.slice(0, result.name.indexOf('Series('))}Series(${a.name},${b.name})`
+    results.push(result)
+  }
+  return results
+}
+const FIRST_SECOND: Param[] = [
+  { name: 'seriesListFirstPos', type: 'seriesList', required: true },
+  { name: 'seriesListSecondPos', type: 'seriesList', required: true },
+]
+for (const [name, func] of [
+  ['sumSeriesLists', 'sum'],
+  ['diffSeriesLists', 'diff'],
+  ['multiplySeriesLists', 'multiply'],
+] as const)
+  define(name, FIRST_SECOND, (ctx, call) =>
+    aggregateSeriesLists(ctx, seriesArg(call, 0), seriesArg(call, 1), func),
+  )
+define('aggregateSeriesLists', [
+  ...FIRST_SECOND,
+  { name: 'func', type: 'aggFunc', required: true },
+  { name: 'xFilesFactor', type: 'float' },
+], (ctx, call) =>
+  aggregateSeriesLists(ctx, seriesArg(call, 0), seriesArg(call, 1), strArg(call, 2)!, numArg(call, 3)))
+
+define('aggregateWithWildcards', [
+  S,
+  { name: 'func', type: 'aggFunc', required: true },
+  { name: 'positions', type: 'node', multiple: true },
+], (ctx, call) => {
+  const positions = (call.args[2] ?? []).filter(isNum).map((n) => n.value)
+  const groups = new Map<string, TimeSeries[]>()
+  for (const series of seriesArg(call, 0)) {
+    const key = series.name
+      .split('.')
+      .filter((_, i) => !positions.includes(i))
+      .join('.')
+    const group = groups.get(key)
+    if (group) group.push(series)
+    else groups.set(key, [series])
+  }
+  return [...groups].map(([key, group]) => {
+    const result = aggregate(ctx, [group], strArg(call, 1)!)[0]!
+    result.name = key
+    return result
+  })
+})
+
+define('exponentialMovingAverage', [S, { name: 'windowSize', type: 'intOrInterval', required: true }], async (
+  ctx,
+  call,
+) => {
+  const list = seriesArg(call, 0)
+  if (list.length === 0) return []
+  const windowArg = call.args[1]![0]!
+  const isInterval = typeof windowArg === 'string'
+  let previewSeconds: number
+  let constant: number
+  if (isInterval) {
+    previewSeconds = Math.abs(parseTimeOffset(windowArg))
+    constant = 2 / (Math.trunc(previewSeconds) + 1)
+  } else if (isNum(windowArg)) {
+    previewSeconds = Math.max(...list.map((s) => s.step)) * Math.trunc(windowArg.value)
+    constant = 2 / (Math.trunc(windowArg.value) + 1)
+  } else throw new FunctionInputError('windowSize must be an integer or an interval')
+  const preview = await call.reevaluate({ startTime: ctx.startTime - previewSeconds })
+  return preview.map((series) => {
+    const windowPoints = isInterval
+      ? Math.floor(previewSeconds / series.step)
+      : Math.trunc((windowArg as Num).value)
+    const name = isInterval
+      ? `exponentialMovingAverage(${series.name},"${windowArg as string}")`
+      : `exponentialMovingAverage(${series.name},${pyStr(windowArg)})`
+    const raw = series.values
+    let ema = safe.avg(raw.slice(0, Math.max(0, windowPoints))) || 0
+    const values: Value[] = [round6(ema)]
+    for (let i = windowPoints; i < raw.length; i++) {
+      const v = raw[i]
+      if (v !== null && v !== undefined) {
+        ema = constant * v + (1 - constant) * ema
+        values.push(round6(ema))
+      } else values.push(null)
+    }
+    return series.copy({ name, start: series.start + previewSeconds, values })
+  })
+})

@@ -1,0 +1,94 @@
+// A /render request's targets evaluated and written as graphite-web's renderViewJson writes them:
+// maxDataPoints consolidation with graphite-web's "nudge" (the start moved to a multiple of the
+// bucket, valuesToLose - 1 leading values dropped, each bucket labelled one raw step after its
+// first value), then [value, timestamp] pairs zipped (the shorter of values and timestamps wins),
+// NaN as null and infinities as 1e9999.
+
+import { evaluateTarget } from './evaluate.js'
+import type { Context } from './library.js'
+import type { Value } from './series.js'
+import { TimeSeries } from './series.js'
+
+export { TimeSeries } from './series.js'
+export type { Context } from './library.js'
+
+export interface JsonOptions {
+  maxDataPoints?: number
+  noNullPoints?: boolean
+}
+
+/** Every target's series, in request order. */
+export async function evaluateTargets(ctx: Context, targets: readonly string[]): Promise<TimeSeries[]> {
+  const out: TimeSeries[] = []
+  for (const target of targets) out.push(...(await evaluateTarget(ctx, target)))
+  return out
+}
+
+function jsonNumber(v: Value): string {
+  if (v === null || Number.isNaN(v)) return 'null'
+  if (v === Infinity) return '1e9999'
+  if (v === -Infinity) return '-1e9999'
+  return String(v)
+}
+
+/** graphite-web's JSON body for these series (consolidating them in place for maxDataPoints). */
+export function renderJson(data: TimeSeries[], options: JsonOptions = {}): string {
+  const parts: string[] = []
+  if (data.some((s) => s.length > 0)) {
+    const startTime = Math.min(...data.map((s) => s.start))
+    const endTime = Math.max(...data.map((s) => s.end))
+    const timeRange = endTime - startTime
+    for (const series of data) {
+      const mdp = options.maxDataPoints
+      if (mdp !== undefined) {
+        if (mdp === 1) series.consolidate(series.length)
+        else {
+          const numberOfDataPoints = timeRange / series.step
+          if (mdp < numberOfDataPoints) {
+            const valuesPerPoint = Math.ceil(numberOfDataPoints / mdp)
+            const secondsPerPoint = Math.trunc(valuesPerPoint * series.step)
+            const nudge =
+              secondsPerPoint + pyMod(series.start, series.step) - pyMod(series.start, secondsPerPoint)
+            series.start = series.start + nudge
+            const valuesToLose = Math.trunc(nudge / series.step)
+            if (valuesToLose > 1) series.values.splice(0, valuesToLose - 1)
+            series.consolidate(valuesPerPoint)
+          }
+        }
+      }
+      let points = series.datapoints()
+      if (options.noNullPoints) {
+        points = points.filter(([v]) => v !== null && !Number.isNaN(v))
+        if (points.length === 0) continue
+      }
+      const name = JSON.stringify(series.name)
+      const tags = JSON.stringify({ ...series.tags, name: series.tags.name ?? series.name })
+      const pairs = points.map(([v, ts]) => `[${jsonNumber(v)}, ${ts}]`).join(', ')
+      parts.push(`{"target": ${name}, "tags": ${tags}, "datapoints": [${pairs}]}`)
+    }
+  }
+  return `[${parts.join(', ')}]`
+}
+
+function pyMod(a: number, b: number): number {
+  return ((a % b) + b) % b
+}
+
+/** A fetched series as the engine holds it: values null where the file (or cache) has none. */
+export function timeSeriesOf(fields: {
+  name: string
+  pathExpression: string
+  start: number
+  end: number
+  step: number
+  values: ArrayLike<number>
+  known: ArrayLike<number>
+  xFilesFactor: number
+}): TimeSeries {
+  const values: Value[] = new Array<Value>(fields.values.length)
+  for (let i = 0; i < values.length; i++) values[i] = fields.known[i] === 1 ? fields.values[i]! : null
+  return new TimeSeries(fields.name, fields.start, fields.end, fields.step, values, {
+    pathExpression: fields.pathExpression,
+    xFilesFactor: fields.xFilesFactor,
+  })
+}

@@ -1,0 +1,577 @@
+// Issue 18, differential: target expressions with functions rendered by carbon serve and by
+// Debian's graphite-web 1.1.8 over the same whisper files with the same `now`, compared series by
+// series (targets, order, timestamps, values to a relative 1e-9). The fixture has gaps, a late
+// start, an early stop, counter resets, zeros, negatives, two steps and sparse data. Plus a seeded
+// fuzz of malformed expressions: never a 500.
+
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import { create } from '../../../src/core/whisper/create.js'
+import { updateMany } from '../../../src/core/whisper/update.js'
+import { startGraphiteWeb } from '../../helpers/graphite-web.js'
+import { request } from '../../helpers/http.js'
+import { createRandom } from '../../helpers/random.js'
+import { needsReference } from '../../helpers/reference.js'
+import { startServe, writeServeConfig } from '../../helpers/serve.js'
+import { tempDir } from '../../helpers/tmp.js'
+
+const graphiteWeb = needsReference('graphite.intervals')
+
+// A fixed clock (2026-01-01 00:00:37 UTC, a few seconds past midnight so that windows are not
+// aligned): the files are written with it and every request sends now=NOW. RENDER_NOW moves it.
+const NOW = Number(process.env.RENDER_NOW ?? 1_767_225_637)
+
+type Point = [number, number]
+
+function write(
+  dir: string,
+  name: string,
+  archives: [number, number][],
+  points: Point[],
+  method = 'average',
+): void {
+  const file = path.join(dir, ...name.split('.')) + '.wsp'
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  create(file, archives, { sparse: true, aggregationMethod: method, xFilesFactor: 0 })
+  // Oldest first, in slices that fit each archive, as carbon would have written them over time.
+  updateMany(file, points, { now: NOW })
+}
+
+const FINE: [number, number][] = [
+  [10, 6 * 360],
+  [60, 7 * 1440],
+]
+const COARSE: [number, number][] = [[60, 7 * 1440]]
+
+function fixture(dir: string): void {
+  const every = (
+    step: number,
+    from: number,
+    to: number,
+    f: (i: number, t: number) => number | null,
+  ): Point[] => {
+    const out: Point[] = []
+    let i = 0
+    for (let t = from - (from % step); t <= to; t += step, i++) {
+      const v = f(i, t)
+      if (v !== null) out.push([t, v])
+    }
+    return out
+  }
+  const day = NOW - 26 * 3600
+  write(
+    dir,
+    'fx.web.host1.cpu',
+    FINE,
+    every(10, day, NOW, (i) =>
+      i % 17 === 3 || i % 17 === 4 ? null : Math.round(50 + 30 * Math.sin(i / 7)) - (i % 23 === 0 ? 90 : 0),
+    ),
+  )
+  // Stops 20 minutes early.
+  write(
+    dir,
+    'fx.web.host2.cpu',
+    FINE,
+    every(10, day, NOW - 1200, (i) => (i % 29 === 5 ? null : (i % 11) * 2.5)),
+  )
+  // Starts 2 hours late.
+  write(
+    dir,
+    'fx.web.host3.cpu',
+    FINE,
+    every(10, NOW - 7200, NOW, (i) => 10 + (i % 7) - (i % 5) * 0.25),
+  )
+  for (const [host, reset] of [
+    [1, 500],
+    [2, 1500],
+  ] as const) {
+    let counter = 0
+    write(
+      dir,
+      `fx.web.host${host}.requests`,
+      FINE,
+      every(10, day, NOW, (i) => {
+        if (i % reset === reset - 1) counter = 0
+        counter += (i % 9) + host
+        return i % 31 === 7 ? null : counter
+      }),
+      'max',
+    )
+  }
+  write(
+    dir,
+    'fx.db.a.latency',
+    COARSE,
+    every(60, day, NOW, (i) => (i % 13 === 2 ? null : 0.5 + (i % 6) * 0.125)),
+  )
+  write(
+    dir,
+    'fx.db.b.latency',
+    COARSE,
+    every(60, day, NOW - 600, (i) => (i % 10 === 0 ? null : 2 - (i % 4))),
+  )
+  write(
+    dir,
+    'fx.sparse.x',
+    FINE,
+    every(10, day, NOW, (i) => (i % 4 === 0 ? i % 50 : null)),
+  )
+  write(
+    dir,
+    'fx.zero.z',
+    FINE,
+    every(10, day, NOW, () => 0),
+  )
+  // A counter that wraps at 1000 and has no gaps (graphite-web crashes on a gap with maxValue).
+  write(
+    dir,
+    'fx.counter.wrap',
+    FINE,
+    every(10, day, NOW, (i) => (i * 37) % 1000),
+  )
+}
+
+/** The corpus: each function and its argument forms, Grafana's own requests among them. */
+function corpus(): string[] {
+  const cpu = 'fx.web.*.cpu'
+  const req = 'fx.web.*.requests'
+  const lat = 'fx.db.*.latency'
+  const one = 'fx.web.host1.cpu'
+  const all = [
+    cpu,
+    req,
+    lat,
+    one,
+    'fx.sparse.x',
+    'fx.zero.z',
+    'fx.web.{host1,host3}.cpu',
+    'fx.web.host[12].requests',
+  ]
+  const targets: string[] = []
+  for (const t of all) {
+    targets.push(
+      t,
+      `alias(${t}, 'renamed')`,
+      `aliasByNode(${t}, 2)`,
+      `aliasByNode(${t}, 1, -1)`,
+      `aliasByMetric(${t})`,
+      `aliasSub(${t}, "(^.*$)", "\\1 A")`,
+      `sumSeries(${t})`,
+      `averageSeries(${t})`,
+      `maxSeries(${t})`,
+      `minSeries(${t})`,
+      `diffSeries(${t})`,
+      `asPercent(${t})`,
+      `summarize(${t}, "5min")`,
+      `summarize(${t}, "1h", "max")`,
+      `summarize(${t}, "10min", "avg", true)`,
+      `transformNull(${t})`,
+      `transformNull(${t}, -1)`,
+      `keepLastValue(${t})`,
+      `keepLastValue(${t}, 2)`,
+      `scale(${t}, 0.5)`,
+      `movingAverage(${t}, 5)`,
+      `movingAverage(${t}, '5min')`,
+      `perSecond(${t})`,
+      `nonNegativeDerivative(${t})`,
+      `derivative(${t})`,
+      `consolidateBy(${t}, 'max')`,
+      `groupByNode(${t}, 2)`,
+      `groupByNode(${t}, 1, 'sum')`,
+    )
+  }
+  targets.push(
+    'constantLine(100)',
+    'constantLine(-2.5)',
+    'sum(fx.web.*.cpu)',
+    'avg(fx.web.*.cpu, fx.db.*.latency)',
+    'sumSeries(fx.web.host1.cpu, fx.db.a.latency)',
+    'sumSeries(fx.web.*.cpu, fx.web.host1.cpu)',
+    'diffSeries(fx.web.host1.cpu, fx.web.host2.cpu)',
+    'asPercent(fx.web.*.cpu, fx.web.host1.cpu)',
+    'asPercent(fx.web.*.cpu, 200)',
+    'asPercent(fx.web.*.cpu, fx.web.*.cpu)',
+    'asPercent(fx.web.*.cpu, None, 1)',
+    'asPercent(fx.web.*.*, fx.web.*.cpu, 2)',
+    'summarize(fx.web.host1.cpu, "1d")',
+    'summarize(fx.web.host1.cpu, "7min", "last")',
+    'summarize(fx.web.host1.cpu, "90s", "count", true)',
+    'summarize(fx.db.a.latency, "30s")',
+    'transformNull(fx.web.*.cpu, 0, fx.web.host3.cpu)',
+    'scale(fx.web.*.cpu, 100)',
+    'scale(fx.web.*.cpu, -1)',
+    'movingAverage(fx.web.host1.cpu, 10, 0.5)',
+    'movingAverage(fx.db.*.latency, "1h")',
+    'movingAverage(sumSeries(fx.web.*.cpu), 3)',
+    'perSecond(fx.web.*.requests, 100000)',
+    'perSecond(fx.web.host1.requests, None, 0)',
+    'nonNegativeDerivative(fx.zero.z)',
+    'groupByNode(fx.web.*.*, 3, "max")',
+    'groupByNode(fx.web.*.*, 2, "sumSeries")',
+    'groupByNode(sumSeries(fx.web.*.cpu), 1)',
+    'aliasByNode(sumSeries(fx.web.*.cpu), 1)',
+    'aliasByNode(scale(fx.web.*.cpu, 2), 2)',
+    'aliasByMetric(scale(fx.web.host1.cpu, 2))',
+    'aliasSub(fx.web.*.cpu, "host(\\d)", "h\\1")',
+    'aliasSub(fx.web.*.cpu, "^fx\\.", "")',
+    'fx.web.*.cpu|sumSeries()|alias("piped")',
+    'fx.web.*.cpu | scale(2) | aliasByNode(2)',
+    'consolidateBy(fx.web.*.cpu, "sum")',
+    'consolidateBy(fx.web.*.cpu, "min")',
+    'consolidateBy(keepLastValue(fx.web.host2.cpu), "last")',
+    'alias(sumSeries(fx.web.*.cpu), "total")',
+    'aliasSub(sumSeries(fx.web.*.cpu), "(^.*$)", "\\1 B")',
+    'aliasSub(aliasByNode(fx.web.*.cpu, 2), "(^.*$)", "\\1 C")',
+    'sortByMaxima(fx.web.*.cpu)',
+    'sortByMinima(fx.web.*.cpu)',
+    'sortByName(fx.web.*.*)',
+    'sortByName(fx.web.*.*, true, true)',
+    'sortBy(fx.web.*.cpu, "max", true)',
+    'sortByTotal(fx.web.*.cpu)',
+    'aggregate(fx.web.*.cpu, "median")',
+    'aggregate(fx.web.*.cpu, "stddev")',
+    'aggregate(fx.web.*.cpu, "count")',
+    'aggregate(fx.web.*.cpu, "range")',
+    'aggregate(fx.web.*.cpu, "multiply")',
+    'aggregate(fx.web.*.cpu, "last")',
+    'aggregate(fx.web.*.cpu, "avg_zero")',
+    'aggregate(fx.web.*.cpu, "sum", 0.7)',
+    'countSeries(fx.web.*.cpu)',
+    'countSeries()',
+    'multiplySeries(fx.web.host1.cpu, fx.web.host2.cpu)',
+    'stddevSeries(fx.web.*.cpu)',
+    'rangeOfSeries(fx.web.*.cpu)',
+    'group(fx.web.*.cpu, fx.db.*.latency)',
+    'limit(fx.web.*.*, 2)',
+    'exclude(fx.web.*.*, "host2")',
+    'grep(fx.web.*.*, "req")',
+    'offset(fx.web.*.cpu, 10)',
+    'absolute(fx.web.host1.cpu)',
+    'scaleToSeconds(fx.web.*.requests, 1)',
+    'integral(fx.web.host2.cpu)',
+    'delay(fx.web.host1.cpu, 3)',
+    'currentAbove(fx.web.*.cpu, 5)',
+    'currentBelow(fx.web.*.cpu, 50)',
+    'maximumAbove(fx.web.*.cpu, 70)',
+    'maximumBelow(fx.web.*.cpu, 70)',
+    'minimumAbove(fx.web.*.cpu, 0)',
+    'minimumBelow(fx.web.*.cpu, 0)',
+    'averageAbove(fx.web.*.cpu, 20)',
+    'averageBelow(fx.web.*.cpu, 20)',
+    'highestCurrent(fx.web.*.cpu, 2)',
+    'highestMax(fx.web.*.cpu, 1)',
+    'highestAverage(fx.web.*.cpu, 2)',
+    'lowestCurrent(fx.web.*.cpu, 1)',
+    'lowestAverage(fx.web.*.cpu, 2)',
+    'highest(fx.web.*.cpu, 2, "max")',
+    'lowest(fx.web.*.cpu)',
+    'removeAboveValue(fx.web.*.cpu, 40)',
+    'removeBelowValue(fx.web.*.cpu, 10)',
+    'removeAbovePercentile(fx.web.host1.cpu, 90)',
+    'removeBelowPercentile(fx.web.host2.cpu, 10)',
+    'removeEmptySeries(fx.web.*.cpu)',
+    'removeEmptySeries(fx.sparse.x, 0.5)',
+    'divideSeries(fx.web.*.cpu, fx.web.host3.cpu)',
+    'divideSeries(fx.web.*.cpu, fx.none.x)',
+    'divideSeries(fx.web.host1.cpu, fx.db.a.latency)',
+    'divideSeriesLists(fx.web.*.requests, fx.web.host[12].cpu)',
+    'movingSum(fx.web.host1.cpu, 4)',
+    'movingMin(fx.web.host1.cpu, "2min")',
+    'movingMax(fx.web.host2.cpu, 6)',
+    'movingMedian(fx.web.host1.cpu, 5)',
+    'groupByNodes(fx.web.*.*, "sum", 2)',
+    'groupByNodes(fx.web.*.*, "max", 1, 3)',
+    'sumSeriesWithWildcards(fx.web.*.cpu, 2)',
+    'averageSeriesWithWildcards(fx.web.*.*, 2)',
+    'timeShift(fx.web.host1.cpu, "1h")',
+    'timeShift(fx.web.*.cpu, "-30min")',
+    'timeShift(fx.web.host1.cpu, "+5min", false)',
+    'percentileOfSeries(fx.web.*.cpu, 50)',
+    'percentileOfSeries(fx.web.*.cpu, 90, true)',
+    'invert(fx.web.host2.cpu)',
+    'squareRoot(fx.web.host1.cpu)',
+    'isNonNull(fx.web.*.cpu)',
+    'setXFilesFactor(fx.sparse.x, 0.5)',
+    'xFilesFactor(fx.sparse.x, 0.5)',
+    'substr(fx.web.host1.cpu, 1, 3)',
+    'template(fx.web.$host.cpu, host="host1")',
+    'template(fx.web.$1.cpu, "host2")',
+    'sumSeries(fx.none.*)',
+    'alias(fx.none.*, "x")',
+    'asPercent(fx.none.*)',
+    'fx.web.host1.cpu)garbage',
+    'seriesByTag("name=fx.web.host1.cpu")',
+    'nonNegativeDerivative(fx.web.host2.requests, 100000)',
+    'perSecond(fx.counter.wrap, 1000)',
+    'perSecond(fx.counter.wrap, 2000, 10)',
+    'nonNegativeDerivative(fx.counter.wrap)',
+    'nonNegativeDerivative(fx.counter.wrap, 999)',
+    'nonNegativeDerivative(fx.counter.wrap, None, 5)',
+    'smartSummarize(fx.web.*.cpu, "5min")',
+    'smartSummarize(fx.web.host1.cpu, "1h", "max")',
+    'smartSummarize(fx.web.host1.cpu, "1h", "sum", "hours")',
+    'smartSummarize(fx.web.host2.cpu, "1d", "avg", "days")',
+    'smartSummarize(fx.web.*.cpu, "10min", "last", "minutes")',
+    'smartSummarize(fx.db.*.latency, "1w", "sum", "weeks")',
+    'smartSummarize(fx.db.a.latency, "1w", "sum", "weeks3")',
+    'smartSummarize(fx.sparse.x, "15min", "count", "minutes")',
+    'hitcount(fx.web.host1.cpu, "5min")',
+    'hitcount(fx.web.*.requests, "1h", true)',
+    'hitcount(fx.db.a.latency, "90s")',
+    'hitcount(fx.sparse.x, "1min", true)',
+    'hitcount(fx.web.host3.cpu, "1d", true)',
+    'pow(fx.web.host1.cpu, 2)',
+    'pow(fx.web.host1.cpu, 0.5)',
+    'add(fx.web.*.cpu, 1.5)',
+    'changed(fx.web.host2.cpu)',
+    'cumulative(fx.web.*.cpu)',
+    'minMax(fx.web.*.cpu)',
+    'offsetToZero(fx.web.*.cpu)',
+    'unique(fx.web.*.cpu, fx.web.host1.cpu, fx.db.*.latency)',
+    'nPercentile(fx.web.*.cpu, 95)',
+    'integralByInterval(fx.web.host1.cpu, "10min")',
+    'integralByInterval(fx.db.a.latency, "1h")',
+    'interpolate(fx.web.*.cpu)',
+    'interpolate(fx.sparse.x, 2)',
+    'sumSeriesLists(fx.web.host[12].cpu, fx.web.host[12].requests)',
+    'diffSeriesLists(fx.web.host[12].cpu, fx.web.host[12].requests)',
+    'multiplySeriesLists(fx.web.host[12].cpu, fx.db.*.latency)',
+    'aggregateSeriesLists(fx.web.host[12].cpu, fx.db.*.latency, "max")',
+    'aggregateWithWildcards(fx.web.*.*, "max", 2)',
+    'multiplySeriesWithWildcards(fx.web.*.cpu, 2)',
+    'exponentialMovingAverage(fx.web.host1.cpu, 5)',
+    'exponentialMovingAverage(fx.db.*.latency, "10min")',
+  )
+  return targets
+}
+
+interface JsonSeries {
+  target: string
+  datapoints: [number | null, number][]
+}
+
+function close(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b
+  if (a === b) return true
+  return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b))
+}
+
+function compare(url: string, ours: JsonSeries[], theirs: JsonSeries[]): string | undefined {
+  const names = (x: JsonSeries[]) => x.map((s) => s.target)
+  if (JSON.stringify(names(ours)) !== JSON.stringify(names(theirs)))
+    return `${url}\n  targets: ${JSON.stringify(names(ours))}\n  oracle:  ${JSON.stringify(names(theirs))}`
+  for (const [i, s] of ours.entries()) {
+    const o = theirs[i]!
+    if (s.datapoints.length !== o.datapoints.length)
+      return `${url}\n  ${s.target}: ${s.datapoints.length} points, oracle ${o.datapoints.length} (first ${JSON.stringify(s.datapoints[0])} vs ${JSON.stringify(o.datapoints[0])}, last ${JSON.stringify(s.datapoints.at(-1))} vs ${JSON.stringify(o.datapoints.at(-1))})`
+    for (const [j, [v, ts]] of s.datapoints.entries()) {
+      const [ov, ots] = o.datapoints[j]!
+      if (ts !== ots || !close(v, ov))
+        return `${url}\n  ${s.target} point ${j}: [${v}, ${ts}], oracle [${ov}, ${ots}]`
+    }
+  }
+  return undefined
+}
+
+test(
+  'issue 18 differential: render functions answer as graphite-web 1.1.8 on the same files',
+  graphiteWeb,
+  async (t) => {
+    const root = tempDir(t)
+    const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
+    const whisper = path.join(root, 'storage', 'whisper')
+    fixture(whisper)
+    const serve = await startServe(t, ['--config', config, '--http-port', '0'])
+    const node = serve.ports.http!
+    const reference = await startGraphiteWeb(t, { whisperDir: whisper, carbonlinkPort: serve.ports.query! })
+    const windows = [
+      `from=-1h&until=now`,
+      `from=-24h&until=-30min`,
+      `from=${NOW - 3 * 3600}&until=${NOW}&maxDataPoints=100`,
+      `from=-6h&until=now&maxDataPoints=300&xFilesFactor=0.5`,
+    ]
+    const failures: string[] = []
+    const oracleFailed: string[] = []
+    let compared = 0
+    let points = 0
+    // Each function name of the corpus, and whether some answer of it had points on both sides.
+    const withData = new Map<string, boolean>()
+    const targets = corpus()
+    const jobs = windows.flatMap((window) => targets.map((target) => ({ window, target })))
+    const one = async ({ window, target }: { window: string; target: string }): Promise<void> => {
+      const url = `/render/?format=json&now=${NOW}&${window}&target=${encodeURIComponent(target)}`
+      const [ours, theirs] = await Promise.all([request(node, url), request(reference, url)])
+      const names = [...target.matchAll(/([A-Za-z]+)\(/g)].map((m) => m[1]!)
+      for (const name of names) if (!withData.has(name)) withData.set(name, false)
+      if (theirs.status !== 200) {
+        // The oracle's crashes are not compared; carbonkit answers them (README: Differences).
+        oracleFailed.push(`${theirs.status} ${target}`)
+        assert.notEqual(ours.status, 500, `${url}: ${ours.text}`)
+        return
+      }
+      assert.equal(ours.status, 200, `${url}: ${ours.text}`)
+      const mine = JSON.parse(ours.text) as JsonSeries[]
+      const problem = compare(url, mine, JSON.parse(theirs.text) as JsonSeries[])
+      if (problem) failures.push(problem)
+      compared++
+      const count = mine.reduce((n, s) => n + s.datapoints.filter(([v]) => v !== null).length, 0)
+      points += count
+      if (count > 0) for (const name of names) withData.set(name, true)
+    }
+    // A few at a time: Django's runserver answers each request on a thread of its own.
+    for (let i = 0; i < jobs.length; i += 6) await Promise.all(jobs.slice(i, i + 6).map(one))
+    // noNullPoints (empty series dropped) and maxDataPoints=1 (one bucket per series).
+    const extras = [
+      'fx.web.*.cpu',
+      'sumSeries(fx.web.*.cpu)',
+      'fx.sparse.x',
+      'asPercent(fx.web.*.cpu)',
+      'fx.none.x',
+    ]
+    for (const option of ['noNullPoints=1&maxDataPoints=40', 'maxDataPoints=1', 'noNullPoints=1']) {
+      for (const target of extras) {
+        const url = `/render/?format=json&now=${NOW}&from=-2h&until=-1h&${option}&target=${encodeURIComponent(target)}`
+        const [ours, theirs] = await Promise.all([request(node, url), request(reference, url)])
+        assert.equal(theirs.status, 200, `${url} (graphite-web): ${theirs.text.slice(0, 300)}`)
+        assert.equal(ours.status, 200, `${url}: ${ours.text}`)
+        const problem = compare(
+          url,
+          JSON.parse(ours.text) as JsonSeries[],
+          JSON.parse(theirs.text) as JsonSeries[],
+        )
+        if (problem) failures.push(problem)
+      }
+    }
+    // Grafana's requests: a POST form with its aliasSub wrapping and maxDataPoints from a panel.
+    const form = new URLSearchParams({
+      target: 'aliasSub(sumSeries(fx.web.*.cpu), "(^.*$)", "\\1 A")',
+      from: '-6h',
+      until: 'now',
+      now: String(NOW),
+      format: 'json',
+      maxDataPoints: '1234',
+    }).toString()
+    const post = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    }
+    const [ours, theirs] = await Promise.all([
+      request(node, '/render', post),
+      request(reference, '/render', post),
+    ])
+    assert.equal(theirs.status, 200, theirs.text.slice(0, 300))
+    assert.equal(ours.status, 200, ours.text)
+    const problem = compare(
+      'POST /render',
+      JSON.parse(ours.text) as JsonSeries[],
+      JSON.parse(theirs.text) as JsonSeries[],
+    )
+    if (problem) failures.push(problem)
+    t.diagnostic(
+      `${compared} of ${jobs.length} requests compared (${points} non-null values); ${failures.length} differ`,
+    )
+    t.diagnostic(`oracle errors, not compared: ${[...new Set(oracleFailed)].join('; ')}`)
+    const neverData = [...withData].filter(([, seen]) => !seen).map(([name]) => name)
+    t.diagnostic(`functions never compared on data: ${neverData.join(', ') || 'none'}`)
+    assert.deepEqual(failures, [])
+    assert.ok(compared > jobs.length * 0.95, 'the oracle answered nearly every request')
+  },
+)
+
+test('issue 18: malformed expressions never answer 500 (seeded fuzz)', async (t) => {
+  const root = tempDir(t)
+  const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
+  fixture(path.join(root, 'storage', 'whisper'))
+  const serve = await startServe(t, ['--config', config, '--http-port', '0'])
+  // The known refusals first: each a 400 with graphite-web's kind of message.
+  for (const [target, message] of [
+    ['nosuch(fx.zero.z)', /Received request for unknown function: nosuch/],
+    ['(fx.zero.z)', /invalid target expression/],
+    ['scale(fx.zero.z, "x")', /Invalid "float" value specified for function "scale" parameter "factor": 'x'/],
+    ['summarize(fx.zero.z, "5m")', /Invalid "interval" value/],
+    ['summarize(fx.zero.z, "1h", "bogus")', /Invalid "aggFunc" value/],
+    ['alias(fx.zero.z)', /Missing required parameter "newName" for function "alias"/],
+    ['scale(fx.zero.z, 1, 2)', /Too many parameters specified for function "scale"/],
+    ['scale('.repeat(100) + 'fx.zero.z' + ',1)'.repeat(100), /nested deeper than 64 calls/],
+  ] as const) {
+    const answer = await request(
+      serve.ports.http!,
+      `/render/?format=json&from=-1h&now=${NOW}&target=${encodeURIComponent(target)}`,
+    )
+    assert.equal(answer.status, 400, `${target}: ${answer.text}`)
+    assert.match(answer.text, message)
+  }
+  const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000)
+  t.diagnostic(`seed ${seed} (FUZZ_SEED=${seed} replays it)`)
+  const random = createRandom(seed)
+  const pieces = [
+    'sumSeries(',
+    'alias(',
+    'aliasSub(',
+    'summarize(',
+    'movingAverage(',
+    'asPercent(',
+    'groupByNode(',
+    'scale(',
+    'keepLastValue(',
+    'perSecond(',
+    'consolidateBy(',
+    'constantLine(',
+    'template(',
+    'timeShift(',
+    'fx.web.*.cpu',
+    'fx.db.*.latency',
+    'fx.{a,b',
+    ')',
+    '(',
+    ',',
+    '"',
+    "'",
+    '|',
+    '=',
+    '\\',
+    '1',
+    '-1',
+    '1e5',
+    '0.5',
+    '"1h"',
+    '"-5min"',
+    '"x"',
+    'true',
+    'None',
+    'inf',
+    ' ',
+    'x=',
+    '"(^.*$)"',
+    '"\\1 A"',
+    '"["',
+    '{',
+    '}',
+    '..',
+    '*',
+    '[',
+    ']',
+    '$1',
+    'seriesByTag(',
+    'nosuch(',
+    '"max"',
+    '"bogus"',
+    '1000000000',
+    '-0',
+  ]
+  for (let i = 0; i < 400; i++) {
+    let target = ''
+    const n = random.int(1, 12)
+    for (let j = 0; j < n; j++) target += random.pick(pieces)
+    if (random.chance(0.05)) target = 'scale('.repeat(random.int(50, 200)) + 'fx.zero.z' + ',1)'.repeat(50)
+    const url = `/render/?format=json&from=-2h&now=${NOW}&target=${encodeURIComponent(target)}${random.chance(0.3) ? '&maxDataPoints=' + random.int(0, 50) : ''}`
+    const answer = await request(serve.ports.http!, url)
+    assert.ok(
+      answer.status === 200 || answer.status === 400,
+      `seed ${seed}, ${target}: ${answer.status} ${answer.text}`,
+    )
+  }
+})
