@@ -389,25 +389,46 @@ define('countSeries', [{ ...LISTS, required: false }], (ctx, call) => countSerie
 
 define('group', [{ ...LISTS, required: false }], (_ctx, call) => seriesLists(call, 0).flat())
 
-function withWildcards(func: string): SeriesFunction['run'] {
-  return (ctx, call) => {
-    const positions = (call.args[1] ?? []).filter(isNum).map((n) => n.value)
-    const groups = new Map<string, TimeSeries[]>()
-    for (const series of seriesArg(call, 0)) {
-      const key = series.name
-        .split('.')
-        .filter((_, i) => !positions.includes(i))
-        .join('.')
-      const group = groups.get(key)
-      if (group) group.push(series)
-      else groups.set(key, [series])
-    }
-    return [...groups].map(([key, group]) => {
-      const result = aggregate(ctx, [group], func)[0]!
-      result.name = key
-      return result
-    })
+/** Series by a key, in the order each key first appears (as graphite-web's dicts keep them). */
+function groupBy(list: TimeSeries[], keyOf: (series: TimeSeries) => string): Map<string, TimeSeries[]> {
+  const groups = new Map<string, TimeSeries[]>()
+  for (const series of list) {
+    const key = keyOf(series)
+    const group = groups.get(key)
+    if (group) group.push(series)
+    else groups.set(key, [series])
   }
+  return groups
+}
+
+/** Series grouped by their names without the nodes at `positions`, each group aggregated by `func`. */
+function aggregateByWildcards(
+  ctx: Context,
+  list: TimeSeries[],
+  positions: number[],
+  func: string,
+): TimeSeries[] {
+  const groups = groupBy(list, (series) =>
+    series.name
+      .split('.')
+      .filter((_, i) => !positions.includes(i))
+      .join('.'),
+  )
+  return [...groups].map(([key, group]) => {
+    const result = aggregate(ctx, [group], func)[0]!
+    result.name = key
+    return result
+  })
+}
+
+function withWildcards(func: string): SeriesFunction['run'] {
+  return (ctx, call) =>
+    aggregateByWildcards(
+      ctx,
+      seriesArg(call, 0),
+      (call.args[1] ?? []).filter(isNum).map((n) => n.value),
+      func,
+    )
 }
 const POSITIONS: Param = { name: 'position', type: 'node', multiple: true }
 define('sumSeriesWithWildcards', [S, POSITIONS], withWildcards('sum'))
@@ -623,13 +644,7 @@ define('percentileOfSeries', [
 })
 
 function groupByNodes(ctx: Context, list: TimeSeries[], callback: string, nodes: Arg[]): TimeSeries[] {
-  const groups = new Map<string, TimeSeries[]>()
-  for (const series of list) {
-    const key = aggKey(series, nodes)
-    const group = groups.get(key)
-    if (group) group.push(series)
-    else groups.set(key, [series])
-  }
+  const groups = groupBy(list, (series) => aggKey(series, nodes))
   const results: TimeSeries[] = []
   for (const [key, group] of groups) {
     let result: TimeSeries | undefined
@@ -1527,24 +1542,13 @@ define('aggregateWithWildcards', [
   S,
   { name: 'func', type: 'aggFunc', required: true },
   { name: 'positions', type: 'node', multiple: true },
-], (ctx, call) => {
-  const positions = (call.args[2] ?? []).filter(isNum).map((n) => n.value)
-  const groups = new Map<string, TimeSeries[]>()
-  for (const series of seriesArg(call, 0)) {
-    const key = series.name
-      .split('.')
-      .filter((_, i) => !positions.includes(i))
-      .join('.')
-    const group = groups.get(key)
-    if (group) group.push(series)
-    else groups.set(key, [series])
-  }
-  return [...groups].map(([key, group]) => {
-    const result = aggregate(ctx, [group], strArg(call, 1)!)[0]!
-    result.name = key
-    return result
-  })
-})
+], (ctx, call) =>
+  aggregateByWildcards(
+    ctx,
+    seriesArg(call, 0),
+    (call.args[2] ?? []).filter(isNum).map((n) => n.value),
+    strArg(call, 1)!,
+  ))
 
 define('exponentialMovingAverage', [S, { name: 'windowSize', type: 'intOrInterval', required: true }], async (
   ctx,
