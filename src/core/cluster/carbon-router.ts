@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js'
 import { normalizeMetricName } from '../protocol/tags.js'
 import { parsePythonInt } from '../python/parse.js'
 import { fnv1aPosition, md5Position } from './hash.js'
-import { memberLabel } from './relay-ring.js'
+import { firstAtOrAfter, memberLabel } from './relay-ring.js'
 
 export interface CarbonDestination {
   server: string
@@ -171,14 +171,7 @@ export function createCarbonLookup(settings: CarbonRelaySettings): (name: string
   const nodes = (key: string): number[] => {
     const out: number[] = []
     if (destinations.length === 1) out.push(0)
-    const p = position(key)
-    let lo = 0
-    let hi = ring.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (ring[mid]!.position < p) lo = mid + 1
-      else hi = mid
-    }
+    const lo = firstAtOrAfter(ring, position(key))
     const seen = new Set<number>()
     for (let k = 0; k < ring.length - 1 && seen.size < destinations.length; k++) {
       const member = ring[(lo + k) % ring.length]!.member

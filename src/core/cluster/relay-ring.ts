@@ -60,14 +60,20 @@ function sortedEntries(
   return entries
 }
 
-function ringWalk(entries: readonly Entry[], replication: number, keyPosition: number): number[] {
+/** The first ring entry at or after `position` (entries sorted by position); `entries.length` if none. */
+export function firstAtOrAfter(entries: readonly { position: number }[], position: number): number {
   let lo = 0
   let hi = entries.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (entries[mid]!.position < keyPosition) lo = mid + 1
+    if (entries[mid]!.position < position) lo = mid + 1
     else hi = mid
   }
+  return lo
+}
+
+function ringWalk(entries: readonly Entry[], replication: number, keyPosition: number): number[] {
+  const lo = firstAtOrAfter(entries, keyPosition)
   const out: number[] = []
   for (let k = 0; k < entries.length && out.length < replication; k++) {
     const member = entries[(lo + k) % entries.length]!.member
