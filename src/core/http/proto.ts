@@ -134,8 +134,6 @@ message ListMetricsResponse {
 }
 `
 
-export const PROTO_SOURCES = { v3: V3_PROTO, v2: V2_PROTO } as const
-
 const roots = { v3: protobuf.parse(V3_PROTO).root, v2: protobuf.parse(V2_PROTO).root }
 
 export type ProtoVersion = keyof typeof roots
