@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { CorruptFileError } from '../../src/core/errors.js'
 import {
   decodeArchiveCount,
@@ -165,12 +166,31 @@ export const GO_CARBON_BIN = process.env.GO_CARBON_BIN || undefined
 /** Something that makes the benchmark itself fail (exit 1): a crash, a connection left open, loss. */
 export class BenchFailure extends Error {}
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
 // Whole servers for the serve benchmarks (serve, serve-burst): carbon serve, carbon-cache 1.1.7 and
 // go-carbon, each started with its own configuration and data directory on 127.0.0.1.
 
 // --- servers ----------------------------------------------------------------------------------------
+
+/**
+ * carbon.conf [cache] settings every serve benchmark gives carbon-cache and carbon serve alike: no
+ * limits, no log noise, no UDP, no tags; carbon's defaults for everything else.
+ */
+export const UNLIMITED_QUIET_SETTINGS: Readonly<Record<string, string>> = {
+  MAX_CACHE_SIZE: 'inf',
+  MAX_UPDATES_PER_SECOND: 'inf',
+  MAX_CREATES_PER_MINUTE: 'inf',
+  WHISPER_SPARSE_CREATE: 'False',
+  LOG_UPDATES: 'False',
+  LOG_CACHE_HITS: 'False',
+  LOG_LISTENER_CONN_SUCCESS: 'False',
+  ENABLE_UDP_LISTENER: 'False',
+  // carbon's default True queues every new metric for graphite-web's tag database, which is not there.
+  ENABLE_TAGS: 'False',
+}
+
+/** Wall-clock milliseconds with performance.now()'s resolution. */
+export const nowMs = (): number => performance.timeOrigin + performance.now()
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** carbon serve with its defaults, then with the other log settings the issue asks to see beside them. */
 export const CARBONKIT_VARIANTS = {

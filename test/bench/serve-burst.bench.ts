@@ -23,7 +23,6 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { performance } from 'node:perf_hooks'
 import type { Ring, Server, ServerName } from './lib.js'
 import {
   BenchFailure,
@@ -38,7 +37,10 @@ import {
   procStatusBytes,
   startCarbonkit,
   startGoCarbon,
+  nowMs,
+  sleep,
   startReference,
+  UNLIMITED_QUIET_SETTINGS,
 } from './lib.js'
 
 const RUNS = Number(process.env.RUNS ?? process.env.CARBONKIT_BENCH_RUNS ?? 3)
@@ -50,22 +52,7 @@ const STALL_MS = 60_000
 /** go-carbon's workers: what carbon serve chooses by default (one per core, at most 4). */
 const GO_CARBON_WORKERS = Math.max(1, Math.min(4, os.availableParallelism()))
 
-const SETTINGS: Record<string, string> = {
-  WHISPER_FALLOCATE_CREATE: 'True',
-  WHISPER_SPARSE_CREATE: 'False',
-  MAX_CREATES_PER_MINUTE: 'inf',
-  MAX_UPDATES_PER_SECOND: 'inf',
-  MAX_CACHE_SIZE: 'inf',
-  LOG_UPDATES: 'False',
-  LOG_CACHE_HITS: 'False',
-  LOG_LISTENER_CONN_SUCCESS: 'False',
-  ENABLE_UDP_LISTENER: 'False',
-  // carbon's default True queues every new metric for graphite-web's tag database, which is not there.
-  ENABLE_TAGS: 'False',
-}
-
-const nowMs = (): number => performance.timeOrigin + performance.now()
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const SETTINGS: Record<string, string> = { ...UNLIMITED_QUIET_SETTINGS, WHISPER_FALLOCATE_CREATE: 'True' }
 
 /** 100 directories of 100 files: burst/host-07/metric-42.wsp. */
 function burstName(m: number): string {

@@ -38,7 +38,6 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { encodeFrame } from '../../src/core/protocol/framing.js'
 import { encodePickleMetrics } from '../../src/core/protocol/pickle-metrics.js'
@@ -64,7 +63,10 @@ import {
   slotOf,
   startCarbonkit,
   startGoCarbon,
+  nowMs,
+  sleep,
   startReference,
+  UNLIMITED_QUIET_SETTINGS,
 } from './lib.js'
 
 const RUNS = Number(process.env.RUNS ?? process.env.CARBONKIT_BENCH_RUNS ?? 3)
@@ -92,21 +94,9 @@ const SOAK_METRIC_INTERVAL = 10
 
 /** carbon.conf [cache] for both servers; carbon's defaults for everything else. */
 const INGEST_SETTINGS: Record<string, string> = {
-  MAX_CACHE_SIZE: 'inf',
-  MAX_UPDATES_PER_SECOND: 'inf',
-  MAX_CREATES_PER_MINUTE: 'inf',
+  ...UNLIMITED_QUIET_SETTINGS,
   CACHE_WRITE_STRATEGY: 'sorted',
-  WHISPER_SPARSE_CREATE: 'False',
-  LOG_UPDATES: 'False',
-  LOG_CACHE_HITS: 'False',
-  LOG_LISTENER_CONN_SUCCESS: 'False',
-  ENABLE_UDP_LISTENER: 'False',
-  // carbon's default True queues every new metric for graphite-web's tag database, which is not there.
-  ENABLE_TAGS: 'False',
 }
-
-const nowMs = (): number => performance.timeOrigin + performance.now()
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 // --- workload ---------------------------------------------------------------------------------------
 
