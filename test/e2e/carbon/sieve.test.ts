@@ -98,6 +98,11 @@ function makeNode(t: Parameters<typeof tempDir>[0]): Node {
   return { dir, relay, work, misplaced: misplaced.sort(), held: held.sort(), fileBytes }
 }
 
+/** `carbon sieve` over a node's tree, as the member NODE of its relay's ring. */
+function sieveOn(node: Node, ...args: string[]): ReturnType<typeof run> {
+  return run('carbon', ['sieve', node.dir, '--relay-config', node.relay, '--node', NODE, ...args])
+}
+
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return []
   return (fs.readdirSync(dir, { recursive: true }) as string[])
@@ -112,7 +117,7 @@ test(
   (t) => {
     const node = makeNode(t)
     const before = filesUnder(node.dir)
-    const result = run('carbon', ['sieve', node.dir, '--relay-config', node.relay, '--node', NODE])
+    const result = sieveOn(node)
     assert.equal(result.status, 1, result.stderr)
     assert.equal(result.stderr, '')
     const lines = result.stdout.trimEnd().split('\n')
@@ -135,7 +140,7 @@ test(
     )
     assert.deepEqual(filesUnder(node.dir), before)
 
-    const json = run('carbon', ['sieve', node.dir, '--relay-config', node.relay, '--node', NODE, '--json'])
+    const json = sieveOn(node, '--json')
     assert.equal(json.status, 1, json.stderr)
     const data = JSON.parse(json.stdout) as {
       misplaced: { path: string; metric: string; bytes: number; destinations: string[] }[]
@@ -162,15 +167,7 @@ test(
   needsRelay,
   (t) => {
     const node = makeNode(t)
-    const result = run('carbon', [
-      'sieve',
-      node.dir,
-      '--relay-config',
-      node.relay,
-      '--node',
-      NODE,
-      '--delete',
-    ])
+    const result = sieveOn(node, '--delete')
     assert.equal(result.status, 0, result.stderr)
     const bytes = node.misplaced.length * node.fileBytes
     assert.match(
@@ -187,7 +184,7 @@ test(
       if (fs.statSync(full).isDirectory())
         assert.notDeepEqual(fs.readdirSync(full), [], `${entry} left empty`)
     }
-    const again = run('carbon', ['sieve', node.dir, '--relay-config', node.relay, '--node', NODE, '--json'])
+    const again = sieveOn(node, '--json')
     assert.equal(again.status, 0, again.stderr)
     assert.deepEqual((JSON.parse(again.stdout) as { misplaced: unknown[] }).misplaced, [])
 
@@ -231,16 +228,7 @@ test(
           fs.writeFileSync(path.join(node.dir, f), bytes)
         }
       }
-      const result = run('carbon', [
-        'sieve',
-        node.dir,
-        '--relay-config',
-        node.relay,
-        '--node',
-        NODE,
-        '--quarantine',
-        quarantine,
-      ])
+      const result = sieveOn(node, '--quarantine', quarantine)
       assert.equal(result.status, 0, result.stderr)
       assert.match(
         result.stdout,
@@ -255,16 +243,7 @@ test(
     fs.mkdirSync(path.dirname(path.join(node.dir, first!)), { recursive: true })
     fs.writeFileSync(path.join(node.dir, first!), content.get(first!)!)
     assertOneLineError(
-      run('carbon', [
-        'sieve',
-        node.dir,
-        '--relay-config',
-        node.relay,
-        '--node',
-        NODE,
-        '--quarantine',
-        targets[0]!,
-      ]),
+      sieveOn(node, '--quarantine', targets[0]!),
       73,
       /already exists in the quarantine; sieve stopped: 0 of \d+ misplaced files \(0 bytes\) were already quarantined, the others were not touched$/,
     )
@@ -280,16 +259,7 @@ test(
     const before = filesUnder(node.dir)
     for (const inside of [path.join(node.dir, 'q'), node.dir, path.join(node.dir, 'app', 'new', 'q')]) {
       assertOneLineError(
-        run('carbon', [
-          'sieve',
-          node.dir,
-          '--relay-config',
-          node.relay,
-          '--node',
-          NODE,
-          '--quarantine',
-          inside,
-        ]),
+        sieveOn(node, '--quarantine', inside),
         2,
         /--quarantine .*: inside the data directory/,
       )
