@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import path from 'node:path'
 import readline from 'node:readline'
+import { after, before } from 'node:test'
 import { ROOT } from './paths.js'
 
 export const REFERENCE_PYTHON = process.env.CARBONKIT_PYTHON ?? '/usr/bin/python3'
@@ -132,4 +133,22 @@ export function runReferenceScript(
     maxBuffer: 1 << 30,
   })
   return { stdout: result.stdout, stderr: result.stderr, status: result.status }
+}
+
+/**
+ * The oracle of the enclosing describe: started before its tests, closed after them. Call the
+ * returned function inside a test.
+ */
+export function useOracle(name?: string): () => WhisperOracle {
+  let oracle: WhisperOracle | undefined
+  before(() => {
+    oracle = WhisperOracle.start(name)
+  })
+  after(async () => {
+    await oracle?.close()
+  })
+  return () => {
+    if (oracle === undefined) throw new Error('the oracle is asked for outside the tests of its describe')
+    return oracle
+  }
 }

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import type { Program, Setting } from '../../../../src/core/config/carbon-conf.js'
 import { parseCarbonConf, resolveCarbonSettings } from '../../../../src/core/config/carbon-conf.js'
 import { FIXTURES } from '../../../helpers/paths.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
-import { WhisperOracle, f2h, needsReference } from '../../../helpers/reference.js'
+import { useOracle, f2h, needsReference } from '../../../helpers/reference.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 const RANDOM_FILES = Number(process.env.CARBONKIT_CONF_CASES ?? 300)
@@ -158,14 +158,8 @@ function randomFile(r: Random): string {
 const PROGRAMS: Program[] = ['cache', 'relay', 'aggregator']
 
 describe('carbon.conf settings against carbon 1.1.7', needsReference('carbon'), () => {
-  let oracle: WhisperOracle
+  const oracle = useOracle('carbon_oracle.py')
   const seed = runSeed()
-  before(() => {
-    oracle = WhisperOracle.start('carbon_oracle.py')
-  })
-  after(async () => {
-    await oracle.close()
-  })
 
   let comparedKeys = 0
 
@@ -178,7 +172,7 @@ describe('carbon.conf settings against carbon 1.1.7', needsReference('carbon'), 
   ): Promise<'ok' | 'failed'> {
     fs.writeFileSync(file, text)
     const env = { HOME: '/home/carbonkit', GRAPHITE_STORAGE_DIR: '/srv/graphite' }
-    const theirs = await oracle.call<OracleSettings>('settings', {
+    const theirs = await oracle().call<OracleSettings>('settings', {
       config: file,
       program,
       instance,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { resolveCarbonSettings } from '../../../../src/core/config/carbon-conf.js'
 import type { ConfigSet } from '../../../../src/core/config/match.js'
 import {
@@ -24,7 +24,7 @@ import { activeSchemaRules, parseStorageSchemas } from '../../../../src/core/con
 import { FIXTURES } from '../../../helpers/paths.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
-import { WhisperOracle, f2h, needsReference } from '../../../helpers/reference.js'
+import { useOracle, f2h, needsReference } from '../../../helpers/reference.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 const RANDOM_CONFIGS = Number(process.env.CARBONKIT_CONFIG_CASES ?? 150)
@@ -313,14 +313,8 @@ function setFor(schemas: ConfigSet['schemas'], aggregation: ConfigSet['aggregati
 }
 
 describe('carbon which against carbon 1.1.7', needsReference('carbon'), () => {
-  let oracle: WhisperOracle
+  const oracle = useOracle('carbon_oracle.py')
   const seed = runSeed()
-  before(() => {
-    oracle = WhisperOracle.start('carbon_oracle.py')
-  })
-  after(async () => {
-    await oracle.close()
-  })
 
   let comparedMetrics = 0
   let comparedConfigs = 0
@@ -340,7 +334,7 @@ describe('carbon which against carbon 1.1.7', needsReference('carbon'), () => {
     fs.writeFileSync(schemasPath, schemasText)
     if (aggregationText === null) fs.rmSync(aggregationPath, { force: true })
     else fs.writeFileSync(aggregationPath, aggregationText)
-    const theirs = await oracle.call<OracleSchemas>('schemas', {
+    const theirs = await oracle().call<OracleSchemas>('schemas', {
       schemas: schemasPath,
       aggregation: aggregationPath,
       metrics,

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { parseRegexList } from '../../../../src/core/config/regex-list.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
-import { WhisperOracle, needsReference } from '../../../helpers/reference.js'
+import { useOracle, needsReference } from '../../../helpers/reference.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 const LINES = [
@@ -50,14 +50,8 @@ interface OracleList {
 }
 
 describe('white/blacklists against carbon 1.1.7', needsReference('carbon'), () => {
-  let oracle: WhisperOracle
+  const oracle = useOracle('carbon_oracle.py')
   const seed = runSeed()
-  before(() => {
-    oracle = WhisperOracle.start('carbon_oracle.py')
-  })
-  after(async () => {
-    await oracle.close()
-  })
 
   test(`300 random lists (seed ${seed})`, async (t) => {
     const dir = tempDir(t)
@@ -68,7 +62,7 @@ describe('white/blacklists against carbon 1.1.7', needsReference('carbon'), () =
         Array.from({ length: r.int(0, 8) }, () => r.pick(LINES)).join(r.chance(0.1) ? '\r\n' : '\n') + '\n'
       const file = path.join(dir, `list${c}.conf`)
       fs.writeFileSync(file, text)
-      const theirs = await oracle.call<OracleList>('regexlist', { path: file, names: NAMES })
+      const theirs = await oracle().call<OracleList>('regexlist', { path: file, names: NAMES })
       const mine = parseRegexList(text, file)
       const label = `seed ${seed} case ${c}:\n${text}`
       if (theirs.error) {

@@ -4,13 +4,13 @@
 // pattern). A false "unreachable" would tell someone to delete a rule that works.
 
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { compilePythonRegex } from '../../../../src/core/python/regex.js'
 import type { ParsedPattern } from '../../../../src/core/python/regex-parse.js'
 import { exampleNames, isCatchAll, shadowedBy } from '../../../../src/core/config/rule-analysis.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
-import { WhisperOracle, needsReference } from '../../../helpers/reference.js'
+import { useOracle, needsReference } from '../../../helpers/reference.js'
 
 function parsed(pattern: string): ParsedPattern {
   const regex = compilePythonRegex(pattern)
@@ -192,20 +192,17 @@ function randomName(r: Random): string {
 }
 
 describe('the proofs are sound against CPython', needsReference('carbon'), () => {
-  let oracle: WhisperOracle
+  const oracle = useOracle('carbon_oracle.py')
   const seed = runSeed()
-  before(() => {
-    oracle = WhisperOracle.start('carbon_oracle.py')
-  })
-  after(async () => {
-    await oracle.close()
-  })
 
   test(`catch-all claims hold on random names (seed ${seed})`, async () => {
     const r = createRandom(seed)
     const names = Array.from({ length: 300 }, () => randomName(r))
     const claimed = POOL.filter((p) => isCatchAll(parsed(p)))
-    const results = await oracle.call<{ matches: boolean[] }[]>('regex', { patterns: claimed, texts: names })
+    const results = await oracle().call<{ matches: boolean[] }[]>('regex', {
+      patterns: claimed,
+      texts: names,
+    })
     claimed.forEach((pattern, i) => {
       names.forEach((name, j) =>
         assert.ok(results[i]!.matches[j], `${pattern} claimed catch-all, misses ${JSON.stringify(name)}`),
@@ -223,7 +220,7 @@ describe('the proofs are sound against CPython', needsReference('carbon'), () =>
         claims++
         const laterRegex = compilePythonRegex(later)
         const texts = [...names, ...exampleNames(laterRegex)]
-        const [e, l] = await oracle.call<{ matches: boolean[] }[]>('regex', {
+        const [e, l] = await oracle().call<{ matches: boolean[] }[]>('regex', {
           patterns: [earlier, later],
           texts,
         })
@@ -278,7 +275,7 @@ describe('the proofs are sound against CPython', needsReference('carbon'), () =>
       if (!e.valid || !l.valid || !shadowedBy(l.parsed, [e.parsed])) continue
       claims++
       const texts = [...names, ...exampleNames(l)]
-      const [em, lm] = await oracle.call<{ matches: boolean[] }[]>('regex', {
+      const [em, lm] = await oracle().call<{ matches: boolean[] }[]>('regex', {
         patterns: [earlier, later],
         texts,
       })

@@ -4,11 +4,11 @@
 // CARBONKIT_SEED=<seed>.
 
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { compilePythonRegex } from '../../../../src/core/python/regex.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
-import { WhisperOracle, needsReference } from '../../../helpers/reference.js'
+import { useOracle, needsReference } from '../../../helpers/reference.js'
 
 const RANDOM_PATTERNS = Number(process.env.CARBONKIT_REGEX_CASES ?? 3000)
 
@@ -285,21 +285,15 @@ function randomText(r: Random): string {
 }
 
 describe('python/regex against CPython re', needsReference('carbon'), () => {
-  let oracle: WhisperOracle
+  const oracle = useOracle('carbon_oracle.py')
   const seed = runSeed()
-  before(() => {
-    oracle = WhisperOracle.start('carbon_oracle.py')
-  })
-  after(async () => {
-    await oracle.close()
-  })
 
   async function compare(
     patterns: string[],
     texts: string[],
     where: string,
   ): Promise<{ untranslatable: number }> {
-    const theirs = await oracle.call<OracleRegex[]>('regex', { patterns, texts })
+    const theirs = await oracle().call<OracleRegex[]>('regex', { patterns, texts })
     let untranslatable = 0
     patterns.forEach((pattern, i) => {
       const reference = theirs[i]!
@@ -351,7 +345,7 @@ describe('python/regex against CPython re', needsReference('carbon'), () => {
   })
 
   test("case-insensitive matches of sre's _EXTRA_CASES (ſ and s, K and k, ΐ and ΐ) are Python's", async () => {
-    const extra = await oracle.call<Record<string, number[]>>('casefix')
+    const extra = await oracle().call<Record<string, number[]>>('casefix')
     const patterns: string[] = []
     const texts = new Set<string>()
     for (const [key, values] of Object.entries(extra)) {

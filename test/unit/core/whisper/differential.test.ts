@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { CoreError } from '../../../../src/core/errors.js'
 import { aggregate } from '../../../../src/core/whisper/aggregate.js'
 import { create } from '../../../../src/core/whisper/create.js'
@@ -17,7 +17,7 @@ import type { Point } from '../../../../src/core/whisper/update.js'
 import { update, updateMany } from '../../../../src/core/whisper/update.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
-import { WhisperOracle, f2h, h2f, needsReference } from '../../../helpers/reference.js'
+import { useOracle, f2h, h2f, needsReference } from '../../../helpers/reference.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 const CASES = Number(process.env.CARBONKIT_DIFF_CASES ?? 500)
@@ -156,14 +156,8 @@ function ours(path: string, from: number, until: number | undefined, now: number
 }
 
 describe('whisper core against python3-whisper', needsReference(), () => {
-  let oracle: WhisperOracle
+  const oracle = useOracle()
   const seed = runSeed()
-  before(() => {
-    oracle = WhisperOracle.start()
-  })
-  after(async () => {
-    await oracle.close()
-  })
 
   test(`${CASES} random cases: create, update, update_many, fetch (seed ${seed})`, async (t) => {
     const dir = tempDir(t)
@@ -181,7 +175,7 @@ describe('whisper core against python3-whisper', needsReference(), () => {
       const mine = path.join(dir, `c${c}.wsp`)
       const theirs = path.join(dir, `c${c}.ref.wsp`)
       create(mine, archives, { xFilesFactor, aggregationMethod: method, sparse: cr.chance(0.3) })
-      await oracle.call('create', { path: theirs, archives, xFilesFactor, aggregationMethod: method })
+      await oracle().call('create', { path: theirs, archives, xFilesFactor, aggregationMethod: method })
       assert.ok(sameBytes(mine, theirs), `${where}: created files differ: ${firstDifference(mine, theirs)}`)
 
       const scenario: Scenario = { archives, now: 1_700_000_000 + cr.int(0, 10_000_000) }
@@ -199,7 +193,7 @@ describe('whisper core against python3-whisper', needsReference(), () => {
             if (!(error instanceof CoreError)) throw error
             ourError = error.constructor.name
           }
-          const theirError = await oracle.callError('update', {
+          const theirError = await oracle().callError('update', {
             path: theirs,
             value: f2h(value),
             timestamp,
@@ -222,7 +216,7 @@ describe('whisper core against python3-whisper', needsReference(), () => {
             continue
           }
           updateMany(mine, points, { now })
-          await oracle.call('update_many', {
+          await oracle().call('update_many', {
             path: theirs,
             points: points.map(([ts, v]) => [ts, f2h(v)]),
             now,
@@ -247,7 +241,7 @@ describe('whisper core against python3-whisper', needsReference(), () => {
         const mineResult = ours(theirs, from, until, now, archiveToSelect)
         let theirResult: RefFetch | null | { error: string }
         try {
-          theirResult = await oracle.call<RefFetch | null>('fetch', {
+          theirResult = await oracle().call<RefFetch | null>('fetch', {
             path: theirs,
             from,
             until,
@@ -271,7 +265,7 @@ describe('whisper core against python3-whisper', needsReference(), () => {
             for (let k = 0; k < expectedLength; k += points) {
               const chunkFrom = start + k * step - step
               const chunkUntil = Math.min(start + (k + points) * step - step, end - step)
-              const part = await oracle.call<RefFetch>('fetch', {
+              const part = await oracle().call<RefFetch>('fetch', {
                 path: theirs,
                 from: chunkFrom,
                 until: chunkUntil,
@@ -315,7 +309,9 @@ describe('whisper core against python3-whisper', needsReference(), () => {
       )
       if (!neighbors.some((v) => v !== null)) neighbors[0] = randomValue(r)
       const known = neighbors.filter((v): v is number => v !== null)
-      const expected = h2f(await oracle.call<string>('aggregate', { method, neighbors: neighbors.map(f2h) }))
+      const expected = h2f(
+        await oracle().call<string>('aggregate', { method, neighbors: neighbors.map(f2h) }),
+      )
       assert.equal(
         f2h(aggregate(method, known, neighbors)),
         f2h(expected),

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { create } from '../../../../src/core/whisper/create.js'
 import { diff } from '../../../../src/core/whisper/diff.js'
 import { AGGREGATION_METHODS } from '../../../../src/core/whisper/format.js'
@@ -14,7 +14,7 @@ import { setAggregationMethod, setXFilesFactor } from '../../../../src/core/whis
 import { updateMany } from '../../../../src/core/whisper/update.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
-import { WhisperOracle, f2h, h2f, needsReference } from '../../../helpers/reference.js'
+import { useOracle, f2h, h2f, needsReference } from '../../../helpers/reference.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 const CASES = Number(process.env.CARBONKIT_DIFF_CASES ?? 500) / 5
@@ -39,14 +39,8 @@ function fillRandomly(r: Random, file: string, archives: ArchiveSpec[], now: num
 }
 
 describe('maintenance operations against python3-whisper', needsReference(), () => {
-  let oracle: WhisperOracle
+  const oracle = useOracle()
   const seed = runSeed()
-  before(() => {
-    oracle = WhisperOracle.start()
-  })
-  after(async () => {
-    await oracle.close()
-  })
 
   test(`${CASES} random merges write whisper's bytes (seed ${seed})`, async (t) => {
     const dir = tempDir(t)
@@ -71,7 +65,7 @@ describe('maintenance operations against python3-whisper', needsReference(), () 
       )
       const window = r.chance(0.5) ? {} : { from: bounds[0], until: bounds[1] }
       merge(from, to, { now, ...window })
-      await oracle.call('merge', { from, to: refTo, now, timeFrom: window.from, timeTo: window.until })
+      await oracle().call('merge', { from, to: refTo, now, timeFrom: window.from, timeTo: window.until })
       assert.deepEqual(fs.readFileSync(to), fs.readFileSync(refTo), `seed ${seed}, case ${c}`)
     }
   })
@@ -91,13 +85,16 @@ describe('maintenance operations against python3-whisper', needsReference(), () 
       const ignoreEmpty = r.chance(0.5)
       const until = r.chance(0.3) ? now - r.int(0, 500) : undefined
       const ours = diff(a, b, { now, ignoreEmpty, until })
-      const theirs = await oracle.call<[number, [number, string | null, string | null][], number][]>('diff', {
-        a,
-        b,
-        ignoreEmpty,
-        untilTime: until,
-        now,
-      })
+      const theirs = await oracle().call<[number, [number, string | null, string | null][], number][]>(
+        'diff',
+        {
+          a,
+          b,
+          ignoreEmpty,
+          untilTime: until,
+          now,
+        },
+      )
       assert.deepEqual(
         ours.archives.map((x) => [
           x.archive,
@@ -125,7 +122,7 @@ describe('maintenance operations against python3-whisper', needsReference(), () 
     for (const method of AGGREGATION_METHODS) {
       for (const xff of [undefined, 0, 0.1, 0.3, 0.75, 1]) {
         const change = setAggregationMethod(ours, method, xff)
-        const old = await oracle.call<string>('set_aggregation', {
+        const old = await oracle().call<string>('set_aggregation', {
           path: theirs,
           aggregationMethod: method,
           xFilesFactor: xff,
@@ -134,7 +131,7 @@ describe('maintenance operations against python3-whisper', needsReference(), () 
         assert.deepEqual(fs.readFileSync(ours), fs.readFileSync(theirs), `${method} ${xff}`)
       }
       const change = setXFilesFactor(ours, 0.42)
-      const old = h2f(await oracle.call<string>('set_xff', { path: theirs, xFilesFactor: 0.42 }))
+      const old = h2f(await oracle().call<string>('set_xff', { path: theirs, xFilesFactor: 0.42 }))
       assert.equal(change.old.xFilesFactor, old)
       assert.deepEqual(fs.readFileSync(ours), fs.readFileSync(theirs))
     }
