@@ -45,6 +45,16 @@ export function request(
 }
 
 /** A pickle as the reference Python reads it, turned into JSON (tuples become lists). */
+/** A series as graphite-web's pickle render format gives it. */
+export interface PickledSeries {
+  name: string
+  pathExpression: string
+  start: number
+  end: number
+  step: number
+  values: (number | null)[]
+}
+
 export function unpickle(bytes: Buffer): unknown {
   const result = spawnSync(
     REFERENCE_PYTHON,

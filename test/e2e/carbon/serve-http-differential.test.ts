@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { test } from 'node:test'
 import { startGraphiteWeb } from '../../helpers/graphite-web.js'
+import type { PickledSeries } from '../../helpers/http.js'
 import { request } from '../../helpers/http.js'
 import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
 import { sendTcp, startServe, writeServeConfig } from '../../helpers/serve.js'
@@ -41,15 +42,6 @@ function nodeConfig(root: string): string {
     schemas: '[acc]\npattern = ^acc\\.\nretentions = 10s:2h,60s:1d\n',
     aggregation: '[sum]\npattern = \\.count$\nxFilesFactor = 0\naggregationMethod = sum\n',
   })
-}
-
-interface PickledSeries {
-  name: string
-  pathExpression: string
-  start: number
-  end: number
-  step: number
-  values: (number | null)[]
 }
 
 test(

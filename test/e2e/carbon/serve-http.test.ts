@@ -7,6 +7,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { test } from 'node:test'
 import { decodeMessage, encodeMessage } from '../../../src/core/http/proto.js'
+import type { PickledSeries } from '../../helpers/http.js'
 import { request, unpickle } from '../../helpers/http.js'
 import type { Serve } from '../../helpers/serve.js'
 import { sendTcp, startServe, writeServeConfig } from '../../helpers/serve.js'
@@ -185,14 +186,7 @@ test('issue 16.3: render values, windows and cached points in pickle, json and m
   await new Promise((resolve) => setTimeout(resolve, 300))
   const from = T0 - 10
   const url = `/render/?format=pickle&local=1&noCache=1&from=${from}&until=${NOW}&target=acc.web.%2A.cpu&now=${NOW}`
-  const series = unpickle((await request(port, url)).body) as {
-    name: string
-    pathExpression: string
-    start: number
-    end: number
-    step: number
-    values: (number | null)[]
-  }[]
+  const series = unpickle((await request(port, url)).body) as PickledSeries[]
   assert.deepEqual(
     series.map((s) => [s.name, s.pathExpression]),
     [
