@@ -20,12 +20,18 @@ import { tempDir } from '../../../helpers/tmp.js'
 const newCache = (): MetricCache => new MetricCache({ strategy: 'sorted', minTimestampLag: 0 })
 const noBytesAsSent = (): void => assert.fail('these logs hold points only, no bytes as a socket sent them')
 
+/** A run's log, open for appends in a segment of its own (what was there replayed and kept). */
+async function newRun(dir: string): Promise<WriteAheadLog> {
+  const wal = new WriteAheadLog({ dir, sync: 'off' })
+  await wal.replay(() => undefined)
+  wal.open()
+  return wal
+}
+
 /** A log as a run leaves it: one segment per run, each point written. */
 async function leaveLog(dir: string, runs: [string, number, number][][]): Promise<void> {
   for (const points of runs) {
-    const wal = new WriteAheadLog({ dir, sync: 'off' })
-    await wal.replay(() => undefined)
-    wal.open()
+    const wal = await newRun(dir)
     for (const [name, timestamp, value] of points) wal.append(encodeWalName(name), timestamp, value)
     wal.close({ discard: false })
   }
@@ -67,9 +73,7 @@ test('issue 14: the log is replayed into the cache, each point keeping its segme
 
 test('issue 14: bytes the log kept as a socket sent them are parsed again and judged by storeAsSent, in their segment', async (t) => {
   const dir = path.join(tempDir(t), 'wal')
-  const first = new WriteAheadLog({ dir, sync: 'off' })
-  await first.replay(() => undefined)
-  first.open()
+  const first = await newRun(dir)
   const lines = Buffer.from('a.b 1.5 60\nbad line\nc.d 2 -1\n')
   first.appendReceived('line', 600, lines, 0, lines.length)
   first.close({ discard: false })
