@@ -60,6 +60,21 @@ export class NameInterner<T = unknown> {
     return this.add(bytes, start, end, hash)
   }
 
+  /** The entry intern() returned last (-1: none), for select(). */
+  get lastEntry(): number {
+    return this.last
+  }
+
+  /**
+   * Make an entry intern() returned earlier the last one again: a caller that interns a batch of
+   * names before it hands their points on (a pickle frame) finds each name's value without a lookup.
+   * A stale entry (the table started over since) is harmless: valueOfLast and attachToLast check
+   * that the name is the entry's.
+   */
+  select(entry: number): void {
+    this.last = entry
+  }
+
   /** The value attached to `name`, when `name` is the name intern() returned last. */
   valueOfLast(name: string): T | undefined {
     return this.last >= 0 && this.strings[this.last] === name ? this.values[this.last] : undefined
