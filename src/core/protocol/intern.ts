@@ -7,6 +7,9 @@
 // the name interned last is found without another lookup.
 
 const EMPTY = 0
+/** FNV-1a (32-bit): the hash of a name's bytes. */
+export const FNV_OFFSET = 0x811c9dc5
+export const FNV_PRIME = 0x01000193
 
 export class NameInterner<T = unknown> {
   private slots: Int32Array
@@ -35,8 +38,17 @@ export class NameInterner<T = unknown> {
 
   /** The name in `bytes[start, end)` (ASCII or Latin-1 bytes: one character per byte). */
   intern(bytes: Uint8Array, start: number, end: number): string {
-    let hash = 0x811c9dc5
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193)
+    let hash = FNV_OFFSET
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME)
+    return this.internHashed(bytes, start, end, hash)
+  }
+
+  /**
+   * intern() for a caller that hashed the bytes as it scanned them (the plaintext parser): `hash`
+   * must be the FNV-1a hash of `bytes[start, end)` (FNV_OFFSET, then Math.imul(hash ^ byte,
+   * FNV_PRIME) per byte), or the name is stored twice.
+   */
+  internHashed(bytes: Uint8Array, start: number, end: number, hash: number): string {
     const length = end - start
     const { slots, mask, arena } = this
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
@@ -58,6 +70,21 @@ export class NameInterner<T = unknown> {
       }
     }
     return this.add(bytes, start, end, hash)
+  }
+
+  /** The entry intern() returned last (-1: none), for select(). */
+  get lastEntry(): number {
+    return this.last
+  }
+
+  /**
+   * Make an entry intern() returned earlier the last one again: a caller that interns a batch of
+   * names before it hands their points on (a pickle frame) finds each name's value without a lookup.
+   * A stale entry (the table started over since) is harmless: valueOfLast and attachToLast check
+   * that the name is the entry's.
+   */
+  select(entry: number): void {
+    this.last = entry
   }
 
   /** The value attached to `name`, when `name` is the name intern() returned last. */

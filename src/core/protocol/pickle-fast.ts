@@ -25,6 +25,10 @@ import { HIGHEST_PROTOCOL, OP, PICKLE_DECODE_DEFAULTS } from './pickle.js'
 /** Where ASCII metric names come from instead of a new string per item (a receiver's NameInterner). */
 export interface NameSource {
   intern(bytes: Uint8Array, start: number, end: number): string
+  /** Which entry intern() returned last (a NameInterner: a value may be attached to it). */
+  readonly lastEntry?: number
+  /** Make `entry` (a lastEntry) the one intern() returned last again. */
+  select?(entry: number): void
 }
 
 // What a memo entry holds, as far as this path cares: a metric name (a string), a name that is bytes
@@ -78,6 +82,8 @@ function decodeStrict(b: Uint8Array, start: number, end: number): string | undef
 export class PickleBatchScanner {
   count = 0
   metrics: (string | undefined)[] = []
+  /** The names' entries in the NameSource (lastEntry after interning them), -1 where none. */
+  entries = new Int32Array(1024)
   timestamps = new Float64Array(1024)
   values = new Float64Array(1024)
 
@@ -94,6 +100,8 @@ export class PickleBatchScanner {
    */
   private limit = 0
   private names: NameSource | undefined = undefined
+  /** The NameSource entry of the name name() read last, -1 where none. */
+  private entry = -1
   private bad = false
   // The memo by index: set in this scan when its stamp is the scan's generation.
   private memoStamps = new Uint32Array(1024)
@@ -255,8 +263,12 @@ export class PickleBatchScanner {
       const values = new Float64Array(count * 2)
       values.set(this.values)
       this.values = values
+      const entries = new Int32Array(count * 2)
+      entries.set(this.entries)
+      this.entries = entries
     }
     this.metrics[count] = metric
+    this.entries[count] = this.entry
     this.timestamps[count] = timestamp
     this.values[count] = value
     this.count = count + 1
@@ -265,6 +277,7 @@ export class PickleBatchScanner {
 
   /** The Name whose opcode is `op`: a string, NAME_NOT_UTF8 (bytes) or NAME_REFUSED. */
   private name(op: number): string | number {
+    this.entry = -1
     const b = this.b
     let length: number
     let text = true
@@ -315,8 +328,13 @@ export class PickleBatchScanner {
     let i = start
     for (; i + 4 <= end; i += 4) high |= view.getInt32(i, true)
     for (; i < end; i++) high |= b[i]!
-    if ((high & 0x80808080) === 0)
-      return this.names !== undefined ? this.names.intern(b, start, end) : b.toString('latin1', start, end)
+    if ((high & 0x80808080) === 0) {
+      const names = this.names
+      if (names === undefined) return b.toString('latin1', start, end)
+      const name = names.intern(b, start, end)
+      this.entry = names.lastEntry ?? -1
+      return name
+    }
     const decoded = decodeStrict(b, start, end)
     if (decoded !== undefined) return decoded
     // A str with lone surrogates (surrogatepass) or a Python 2 str that is not UTF-8 is the generic

@@ -141,13 +141,17 @@ export function forEachPickleMetric(
 }
 
 function emitScanned(scanner: PickleBatchScanner, options: PickleMetricsOptions & PickleMetricSinks): void {
-  const { count, metrics, timestamps, values } = scanner
+  const { count, metrics, entries, timestamps, values } = scanner
+  // The whole frame was interned before its first point is handed on: each point's name is made the
+  // interner's last again, so that what the receiver attached to it is found without a lookup.
+  const names = options.names?.select !== undefined ? options.names : undefined
   for (let index = 0; index < count; index++) {
     const metric = metrics[index]
     if (metric === undefined) {
       options.onReject(index, 'metric', NOT_UTF8_NAME)
       continue
     }
+    if (names !== undefined && entries[index]! >= 0) names.select!(entries[index]!)
     deliver(index, metric, values[index]!, timestamps[index]!, options)
   }
 }

@@ -19,6 +19,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import { formatFixed, formatRepr } from '../python/format.js'
 import { parsePythonFloat, parsePythonFloatAscii, splitPythonWhitespace } from '../python/parse.js'
+import { FNV_OFFSET, FNV_PRIME } from './intern.js'
 import type { MetricPoint, Now } from './points.js'
 import { checkMetricName, meansNow, readNow } from './points.js'
 
@@ -69,7 +70,11 @@ export interface PlaintextOptions {
   /** Skip empty and blank lines silently (carbon logs them as invalid lines). */
   skipBlankLines?: boolean
   /** Metric names (ASCII) come from here instead of a new string per line (a receiver's NameInterner). */
-  names?: { intern(bytes: Uint8Array, start: number, end: number): string }
+  names?: {
+    intern(bytes: Uint8Array, start: number, end: number): string
+    /** intern() given the FNV-1a hash of the bytes (see fnv1a in intern.ts). */
+    internHashed?(bytes: Uint8Array, start: number, end: number, hash: number): string
+  }
 }
 
 export interface PlaintextSinks {
@@ -145,13 +150,23 @@ class LineParser {
     let e1 = 0
     let s2 = 0
     let e2 = 0
+    // The name's FNV-1a hash, made while it is scanned: the interner needs it (one pass less).
+    let hash = FNV_OFFSET
     for (;;) {
       let c = SPACE
       while (i < end && (c = BYTE_CLASS[bytes[i]!]!) === SPACE) i++
       if (i >= end) break
       if (c === NON_ASCII) return this.parseUnicode(bytes, start, end, line, datagram, terminated)
       const s = i
-      while (i < end && (c = BYTE_CLASS[bytes[i]!]!) === TOKEN) i++
+      if (fields === 0) {
+        let byte = 0
+        while (i < end && (c = BYTE_CLASS[(byte = bytes[i]!)]!) === TOKEN) {
+          hash = Math.imul(hash ^ byte, FNV_PRIME)
+          i++
+        }
+      } else {
+        while (i < end && (c = BYTE_CLASS[bytes[i]!]!) === TOKEN) i++
+      }
       if (c === NON_ASCII && i < end) return this.parseUnicode(bytes, start, end, line, datagram, terminated)
       fields++
       if (fields === 1) {
@@ -179,7 +194,13 @@ class LineParser {
         const field = bytes.toString('latin1', s1, e1)
         return this.reject('value', `value '${field}' is not a number`, bytes, start, end, line)
       }
-      const metric = this.names ? this.names.intern(bytes, s0, e0) : bytes.toString('latin1', s0, e0)
+      const names = this.names
+      const metric =
+        names === undefined
+          ? bytes.toString('latin1', s0, e0)
+          : names.internHashed !== undefined
+            ? names.internHashed(bytes, s0, e0, hash)
+            : names.intern(bytes, s0, e0)
       return this.accept(metric, value, timestamp, bytes, start, end, line)
     }
     if (fields === 0 && this.options.skipBlankLines) return

@@ -1,6 +1,7 @@
 // Metric names to files: carbon's paths, and the names that cannot be files refused.
 
 import assert from 'node:assert/strict'
+import path from 'node:path'
 import { test } from 'node:test'
 import { metricFile } from '../../../../src/core/daemon/names.js'
 
@@ -34,4 +35,15 @@ test('tagged names go under _tagged by their hash', () => {
   const result = metricFile('cpu;host=a', DATA, true)
   assert.ok(result.ok)
   assert.match(result.path, new RegExp(`^${DATA}/_tagged/[0-9a-f]{3}/[0-9a-f]{3}/[0-9a-f]{64}\\.wsp$`))
+})
+
+test('plain dotted names get the path that path.join makes, whatever the data directory looks like', () => {
+  const long = 'x'.repeat(251)
+  for (const dir of [DATA, `${DATA}/`, 'storage//whisper', './data', '../data', '', '/'])
+    for (const name of ['a', 'servers.web1.cpu', 'a-b_c:d@e.f%g', `a.${long}`, `${long}x.b`]) {
+      const expected = path.join(dir, ...name.split('.').slice(0, -1), `${name.split('.').at(-1)}.wsp`)
+      assert.deepEqual(metricFile(name, dir, true), { ok: true, path: expected }, `${dir} ${name}`)
+    }
+  // A last component whose file name (with .wsp) would pass 255 bytes is refused, as before.
+  assert.equal(metricFile(`a.${long}x`, DATA, true).ok, false)
 })

@@ -268,7 +268,14 @@ test('a checkpoint (nothing unwritten) replaces a big current segment with a fre
   const name = encodeWalName('m')
   for (let i = 0; i < 300_000; i++) wal.append(name, i, i)
   await written(wal)
-  wal.checkpoint()
+  // The once-a-second fsync may be under way (on a loaded machine it takes a while): the checkpoint
+  // then waits for it (it must not close a descriptor being synced) and happens at a later call.
+  for (const deadline = Date.now() + 10_000; ;) {
+    wal.checkpoint()
+    if (fs.readdirSync(dir).length === 1 && wal.epoch === 2) break
+    if (Date.now() > deadline) break
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
   assert.deepEqual(fs.readdirSync(dir), [segmentName(2)])
   assert.equal(wal.epoch, 2)
   wal.close({ discard: false })

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { NameInterner } from '../../../../src/core/protocol/intern.js'
+import { encodePickleMetrics, forEachPickleMetric } from '../../../../src/core/protocol/pickle-metrics.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
 
 test('the same bytes give the same string object; different bytes, different strings', () => {
@@ -73,4 +74,35 @@ test('values do not outlive the table: past the limit it starts over without the
   const n3 = names.intern(Buffer.from('n3'), 0, 2) // the fourth name: the table starts over
   assert.equal(names.valueOfLast(n3), undefined)
   assert.equal(names.valueOfLast(names.intern(Buffer.from('n0'), 0, 2)), undefined)
+})
+
+test("a pickle frame's points each find the value attached to their name (select), not the frame's last name's", () => {
+  const names = new NameInterner<string>()
+  const points = ['a.one', 'b.two', 'c.three', 'a.one'].map((metric, i) => ({
+    metric,
+    value: i,
+    timestamp: 1e9 + i,
+  }))
+  const frame = encodePickleMetrics(points)
+  const attached: (string | undefined)[] = []
+  // First frame: nothing attached yet; the receiver attaches its answer to each name as it comes.
+  forEachPickleMetric(frame, {
+    now: 0,
+    names,
+    onPoint: (metric) => names.attachToLast(metric, `value of ${metric}`),
+    onReject: () => assert.fail('no reject'),
+  })
+  forEachPickleMetric(frame, {
+    now: 0,
+    names,
+    onPoint: (metric) => attached.push(names.valueOfLast(metric)),
+    onReject: () => assert.fail('no reject'),
+  })
+  assert.deepEqual(attached, ['value of a.one', 'value of b.two', 'value of c.three', 'value of a.one'])
+  // A stale entry (the table started over) finds nothing rather than another name's value.
+  names.select(0)
+  names.reset()
+  names.intern(Buffer.from('z.other'), 0, 7)
+  names.select(0)
+  assert.equal(names.valueOfLast('a.one'), undefined)
 })
