@@ -69,6 +69,8 @@ export interface HttpApi {
   index: MetricIndex
   /** A file the daemon created: its metric is found from now on. */
   addMetric(name: string): void
+  /** A file the daemon wrote: the interval a find gives for it is read again. */
+  metricWritten(name: string): void
   close(): Promise<void>
 }
 
@@ -228,6 +230,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         address: server.address() as AddressInfo,
         index,
         addMetric: (name) => index.addMetric(name),
+        metricWritten: (name) => index.metricWritten(name),
         close: () =>
           new Promise((done) => {
             closing.abort()
