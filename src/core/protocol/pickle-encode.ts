@@ -175,13 +175,6 @@ export class PickleWriter {
 
   /** A str as BINUNICODE: UTF-8, lone surrogates with Python's surrogatepass. */
   string(value: string): void {
-    if (LONE_SURROGATE_TEST.test(value)) {
-      const encoded = encodeSurrogatePass(value)
-      this.opcode(OP.BINUNICODE)
-      this.u32(encoded.length)
-      this.raw(encoded)
-      return
-    }
     // Short ASCII names, the usual case, are copied a character at a time: cheaper than a call
     // into the UTF-8 encoder for a metric name or a dict key.
     if (value.length <= 64) {
@@ -200,6 +193,13 @@ export class PickleWriter {
         this.pos = at + i
         return
       }
+    }
+    if (LONE_SURROGATE_TEST.test(value)) {
+      const encoded = encodeSurrogatePass(value)
+      this.opcode(OP.BINUNICODE)
+      this.u32(encoded.length)
+      this.raw(encoded)
+      return
     }
     // Otherwise no byte count first: room for the longest UTF-8, then the count written.
     const max = value.length * 3
