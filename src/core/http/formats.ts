@@ -107,7 +107,9 @@ function pickleString(w: PickleWriter, value: string): void {
 
 /** A find's nodes: {'path': str, 'is_leaf': bool, 'intervals': [(start, end)] for leaves}. */
 function findPickle(matches: readonly FindMatch[]): Uint8Array {
-  const w = new PickleWriter(64 + matches.length * 96)
+  let size = 64
+  for (const m of matches) size += 96 + m.path.length * 3
+  const w = new PickleWriter(size)
   w.opcode(OP.EMPTY_LIST)
   w.memoize()
   pickleItems(w, matches.length, (from, to) => {
@@ -135,7 +137,7 @@ function findPickle(matches: readonly FindMatch[]): Uint8Array {
       w.opcode(OP.SETITEMS)
     }
   })
-  return w.finish()
+  return w.finishView()
 }
 
 /**
@@ -177,7 +179,7 @@ function renderPickle(series: readonly Series[]): Uint8Array {
       w.opcode(OP.SETITEMS)
     }
   })
-  return w.finish()
+  return w.finishView()
 }
 
 export function encodeFind(format: FindFormat, answers: readonly FindAnswer[]): Encoded {
