@@ -3,6 +3,8 @@
 // under gunicorn with 2 x CPUs + 1 sync workers (gunicorn's advice), or Django's runserver when
 // gunicorn is missing (said in the output). go-carbon's carbonserver too when GO_CARBON_BIN names a
 // binary (its query and find caches off: the same request asked again would measure a cache hit).
+// go-carbon's find pickle is lighter than both others': path and isLeaf only, no intervals (spec §3);
+// its render pickle is the same shape. Each answer's bytes are printed beside it.
 // A tree of METRICS metrics (default 100,000; sparse files) as bench.hNNN.mNN; the find of a
 // 3-level glob and the render of 100 series x 1 day at 1-minute resolution, CONCURRENCY clients for
 // SECONDS each, the servers taking turns for ROUNDS rounds: requests per second and p99 latency
@@ -279,7 +281,8 @@ async function main(): Promise<void> {
   ] as const) {
     const results = new Map<string, { rps: number[]; p99Ms: number[]; cpuMs: number[] }>()
     for (const [server, port] of servers) {
-      await get(port, url)
+      const bytes = await get(port, url)
+      process.stdout.write(`${name}: ${server} answers ${bytes} bytes\n`)
       results.set(server, { rps: [], p99Ms: [], cpuMs: [] })
     }
     for (let round = 0; round < ROUNDS; round++) {
@@ -328,6 +331,14 @@ async function main(): Promise<void> {
     table,
   )
   printRows('targets', rows)
+  // One line per target, for a reader who greps: the rps and p99 ratios above, and the machine's
+  // load (on a loaded machine the rps ratios measure shares of the CPUs as much as cost: compare
+  // CPU ms/request there).
+  for (const row of rows)
+    process.stdout.write(`${row.pass ? 'PASS' : 'MISS'} ${row.name}: ${row.ratio} (target ${row.target})\n`)
+  process.stdout.write(
+    `load average (1 min) at the end of the read cases: ${os.loadavg()[0]!.toFixed(1)} on ${CPUS} CPUs\n`,
+  )
 
   // Ingestion alone and under a steady read load, taking turns.
   await ingest(serve.ports.line!, 0)
@@ -352,6 +363,9 @@ async function main(): Promise<void> {
         `>= 0.90x ${ratio >= 0.9 ? 'PASS' : 'MISS'}`,
       ],
     ],
+  )
+  process.stdout.write(
+    `${ratio >= 0.9 ? 'PASS' : 'MISS'} ingestion under a steady read load: ${formatRatio(ratio)} (target >= 0.90x)\n`,
   )
   agent.destroy()
   await serve.stop()

@@ -169,6 +169,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     clock,
     events: {
       written(metric, result, file) {
+        httpApi?.metricWritten(metric)
         if (result.created) {
           httpApi?.addMetric(metric)
           counters.creates++

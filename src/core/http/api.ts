@@ -15,9 +15,10 @@ import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
 import { isFileInside, leafFile } from './index.js'
 import { isExpression, renderExpressions } from './expressions.js'
+import { answerFind } from './find.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { ReadPool } from './pool.js'
-import type { FindJob, RenderJob } from './reads.js'
+import type { RenderJob } from './reads.js'
 import { HttpError } from './reads.js'
 import type { CachedPoints } from './render.js'
 import { readSeries } from './render.js'
@@ -131,7 +132,7 @@ async function expand(ctx: ApiContext, query: string, signal: AbortSignal): Prom
     const file = leafFile(ctx.dataDir, query)
     if (file !== undefined && isFileInside(ctx.dataDir, file)) {
       ctx.index.addMetric(query)
-      found.push({ path: query, isLeaf: true })
+      found.push({ path: query, isLeaf: true, node: ctx.index.lookup(query) })
     }
   }
   return found
@@ -149,22 +150,13 @@ export async function find(ctx: ApiContext, request: ParsedRequest, signal: Abor
     queries = format === 'carbonapi_v3_pb' ? (request.params.get('query') ?? []) : [query]
   }
   const leavesOnly = first(request, 'leavesOnly') === '1'
-  const answers: FindJob['answers'] = []
+  const expanded = []
   for (const query of queries) {
-    let found = await expand(ctx, query, signal)
-    if (leavesOnly) found = found.filter((m) => m.isLeaf)
-    answers.push({
-      query,
-      matches: found.map((m) => ({
-        path: m.path,
-        isLeaf: m.isLeaf,
-        file: m.isLeaf ? leafFile(ctx.dataDir, m.path) : undefined,
-      })),
-    })
+    const found = await expand(ctx, query, signal)
+    expanded.push({ query, found: leavesOnly ? found.filter((m) => m.isLeaf) : found })
   }
-  // Intervals, sorting and encoding on a read thread.
   const withIntervals = format === 'pickle' || format === 'msgpack' || format === 'json'
-  return ok(await ctx.reads.run({ kind: 'find', format, withIntervals, now: ctx.clock(), answers }, signal))
+  return ok(await answerFind(ctx, format, withIntervals, ctx.clock(), expanded, signal))
 }
 
 export async function expandView(

@@ -22,8 +22,19 @@ type Token =
   | { kind: 'star' }
   | { kind: 'set'; negated: boolean; chars: string; ranges: [string, string][] }
 
-/** One segment: an exact name, or a list of alternatives (any may match). */
-export type SegmentMatcher = { kind: 'exact'; name: string } | { kind: 'glob'; alternatives: Token[][] }
+/** An alternative of literal characters around at most one `*` (`h0*`, `*.count`, `a`). */
+interface Affix {
+  prefix: string
+  suffix: string
+  star: boolean
+}
+
+/**
+ * One segment: an exact name, or a list of alternatives (any may match); `affixes` when every
+ * alternative is literal around at most one `*`, the usual globs, matched without the token walk.
+ */
+export type SegmentMatcher =
+  { kind: 'exact'; name: string } | { kind: 'glob'; alternatives: Token[][]; affixes?: Affix[] }
 
 /** Whether a segment has anything but literal characters (graphite-web's is_pattern). */
 export function isPattern(segment: string): boolean {
@@ -150,13 +161,40 @@ function matchTokens(tokens: Token[], name: string): boolean {
  */
 export function compileSegment(segment: string, limits: GlobLimits = GLOB_LIMITS): SegmentMatcher {
   if (!isPattern(segment)) return { kind: 'exact', name: segment }
-  return { kind: 'glob', alternatives: expandBraces(segment, limits.maxExpansions).map(tokenize) }
+  const alternatives = expandBraces(segment, limits.maxExpansions).map(tokenize)
+  const affixes = alternatives.map(affixOf)
+  if (affixes.every((a) => a !== undefined)) return { kind: 'glob', alternatives, affixes }
+  return { kind: 'glob', alternatives }
+}
+
+function affixOf(tokens: Token[]): Affix | undefined {
+  const star = tokens.findIndex((t) => t.kind === 'star')
+  const text = (part: Token[]): string | undefined =>
+    part.every((t) => t.kind === 'char') ? part.map((t) => (t as { char: string }).char).join('') : undefined
+  const prefix = text(star < 0 ? tokens : tokens.slice(0, star))
+  const suffix = star < 0 ? '' : text(tokens.slice(star + 1))
+  if (prefix === undefined || suffix === undefined) return undefined
+  return { prefix, suffix, star: star >= 0 }
 }
 
 export function segmentMatches(matcher: SegmentMatcher, name: string): boolean {
   if (matcher.kind === 'exact') return matcher.name === name
   // Hidden entries are never matched by a wildcard (graphite-web skips them).
-  if (name.startsWith('.')) return false
+  if (name.charCodeAt(0) === 0x2e) return false
+  const affixes = matcher.affixes
+  if (affixes !== undefined) {
+    for (const { prefix, suffix, star } of affixes) {
+      if (!star) {
+        if (name === prefix) return true
+      } else if (
+        name.length >= prefix.length + suffix.length &&
+        name.startsWith(prefix) &&
+        name.endsWith(suffix)
+      )
+        return true
+    }
+    return false
+  }
   return matcher.alternatives.some((tokens) => matchTokens(tokens, name))
 }
 

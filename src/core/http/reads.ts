@@ -1,11 +1,12 @@
-// The part of a find or render that touches the files: leaf intervals (a header read, a stat), the
-// series themselves (render.ts), and the encoding of the answer. The main thread expands the globs
-// (the index is there) and takes the cache's points; this runs on a read thread (worker.ts) so that
-// file I/O, decoding and formatting never hold up the receivers, or in-process when there is none.
-// Jobs are plain data: they cross the thread boundary by structured clone.
+// The part of a find or render that touches the files: leaf facts for intervals (a header read, a
+// stat, once per leaf: the index keeps them), the series themselves (render.ts), and the encoding
+// of big answers. The main thread expands the globs (the index is there) and takes the cache's
+// points; this runs on a read thread (worker.ts) so that file I/O, decoding and formatting never
+// hold up the receivers, or in-process when there is none. Jobs are plain data: they cross the
+// thread boundary by structured clone.
 
 import fs from 'node:fs'
-import type { Encoded, FindFormat, FindMatch, RenderFormat, Series } from './formats.js'
+import type { Encoded, FindAnswer, FindFormat, FindMatch, RenderFormat, Series } from './formats.js'
 import { encodeFind, encodeRender } from './formats.js'
 import type { CachedPoints, SeriesRequest } from './render.js'
 import { readSeries } from './render.js'
@@ -23,13 +24,20 @@ export class HttpError extends Error {
 /** A job stopped before its end: its deadline passed or its client went away. */
 export class ReadStopped extends Error {}
 
+/** A find's answer to sort (graphite-web's order) and encode: too big to encode in one slice. */
 export interface FindJob {
   kind: 'find'
   format: FindFormat
-  /** Leaves in pickle, msgpack and json carry [now - maxRetention, mtime]. */
-  withIntervals: boolean
-  now: number
-  answers: { query: string; matches: { path: string; isLeaf: boolean; file?: string }[] }[]
+  answers: FindAnswer[]
+}
+
+/**
+ * [maxRetention, mtime] of each file (NaN, NaN when it cannot be read), as a Float64Array's bytes:
+ * what the index keeps for a leaf's intervals.
+ */
+export interface StatJob {
+  kind: 'stat'
+  files: string[]
 }
 
 export interface RenderJob {
@@ -39,7 +47,7 @@ export interface RenderJob {
   series: { request: SeriesRequest; cached: CachedPoints }[]
 }
 
-export type ReadJob = FindJob | RenderJob
+export type ReadJob = FindJob | RenderJob | StatJob
 
 /**
  * Between two files: may throw (deadline, client gone) and, in-process, yields to the event loop.
@@ -52,8 +60,8 @@ export type RetentionCache = Map<string, { ino: number; maxRetention: number }>
 
 const RETENTION_CACHE_ENTRIES = 1_000_000
 
-/** [now - maxRetention, mtime] as graphite-web's whisper reader gives a leaf's intervals. */
-function leafInterval(file: string, now: number, cache: RetentionCache): [number, number] | undefined {
+/** maxRetention and mtime (epoch seconds) of a whisper file; undefined if it cannot be read. */
+function leafStat(file: string, cache: RetentionCache): [number, number] | undefined {
   try {
     const stat = fs.statSync(file, { throwIfNoEntry: false })
     if (stat === undefined) return undefined
@@ -70,34 +78,43 @@ function leafInterval(file: string, now: number, cache: RetentionCache): [number
       if (cache.size >= RETENTION_CACHE_ENTRIES) cache.clear()
       cache.set(file, { ino: stat.ino, maxRetention })
     }
-    const start = now - maxRetention
-    return [start, Math.max(stat.mtimeMs / 1000, start)]
+    return [maxRetention, stat.mtimeMs / 1000]
   } catch {
     return undefined
   }
 }
 
-async function findAnswer(job: FindJob, tick: Tick, cache: RetentionCache): Promise<Encoded> {
-  const answers = []
-  for (const { query, matches: found } of job.answers) {
-    const matches: FindMatch[] = []
-    for (const m of found) {
-      const interval =
-        job.withIntervals && m.isLeaf && m.file !== undefined
-          ? leafInterval(m.file, job.now, cache)
-          : undefined
-      matches.push({ path: m.path, isLeaf: m.isLeaf, interval })
-      if (job.withIntervals && matches.length % 64 === 0) await tick()
-    }
-    // graphite-web sorts by the last component.
-    matches.sort((a, b) => {
-      const x = a.path.slice(a.path.lastIndexOf('.') + 1)
-      const y = b.path.slice(b.path.lastIndexOf('.') + 1)
-      return x < y ? -1 : x > y ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0
-    })
-    answers.push({ query, matches })
+async function statAnswer(job: StatJob, tick: Tick, cache: RetentionCache): Promise<Encoded> {
+  const out = new Float64Array(2 * job.files.length).fill(NaN)
+  for (let i = 0; i < job.files.length; i++) {
+    const stat = leafStat(job.files[i]!, cache)
+    if (stat !== undefined) out.set(stat, 2 * i)
+    if (i % 64 === 63) await tick()
   }
-  return encodeFind(job.format, answers)
+  return { contentType: '', body: new Uint8Array(out.buffer) }
+}
+
+/** a.slice(i) compared with b.slice(j), without the slices. */
+function compareFrom(a: string, i: number, b: string, j: number): number {
+  for (; i < a.length && j < b.length; i++, j++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j)
+    if (d !== 0) return d
+  }
+  return a.length - i - (b.length - j)
+}
+
+/** graphite-web's order: by the last component, then by path (stable: a branch before its leaf). */
+export function sortMatches(matches: FindMatch[]): FindMatch[] {
+  const keyed = matches.map((m) => ({ m, at: m.path.lastIndexOf('.') + 1 }))
+  keyed.sort((a, b) => compareFrom(a.m.path, a.at, b.m.path, b.at) || compareFrom(a.m.path, 0, b.m.path, 0))
+  return keyed.map((k) => k.m)
+}
+
+async function findAnswer(job: FindJob): Promise<Encoded> {
+  return encodeFind(
+    job.format,
+    job.answers.map((a) => ({ query: a.query, matches: sortMatches(a.matches) })),
+  )
 }
 
 async function renderAnswer(job: RenderJob, tick: Tick): Promise<Encoded> {
@@ -115,5 +132,7 @@ async function renderAnswer(job: RenderJob, tick: Tick): Promise<Encoded> {
 }
 
 export function runReadJob(job: ReadJob, tick: Tick, cache: RetentionCache): Promise<Encoded> {
-  return job.kind === 'find' ? findAnswer(job, tick, cache) : renderAnswer(job, tick)
+  if (job.kind === 'find') return findAnswer(job)
+  if (job.kind === 'stat') return statAnswer(job, tick, cache)
+  return renderAnswer(job, tick)
 }

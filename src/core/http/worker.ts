@@ -38,9 +38,10 @@ parentPort!.on('message', (message: JobMessage) => {
   }
   runReadJob(message.job, tick, retentions).then(
     ({ contentType, body }) => {
-      // A buffer of Node's shared pool cannot be transferred (it would take the pool with it).
-      const own =
-        typeof body !== 'string' && body.byteOffset === 0 && body.buffer.byteLength === body.byteLength
+      // A buffer of Node's shared pool (Buffer.poolSize bytes) cannot be transferred: it would take
+      // the pool with it. Anything bigger is a buffer of its own, transferred even when the body is
+      // a view of part of it (a pickle's writer), never copied.
+      const own = typeof body !== 'string' && body.buffer.byteLength > Buffer.poolSize
       const reply: JobReply = { id: message.id, ok: true, contentType, body }
       parentPort!.postMessage(reply, own ? [body.buffer as ArrayBuffer] : [])
     },

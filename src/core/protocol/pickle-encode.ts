@@ -153,8 +153,47 @@ export class PickleWriter {
     this.pos += 8
   }
 
+  /**
+   * List items as the pickler writes floats and None: BINFLOAT where known[i] is 1, NONE elsewhere,
+   * for i in [from, to). One bounds check and a DataView for the lot (a day of 1-minute points
+   * per series, 100 series per render, is 144,000 of them).
+   */
+  floatsOrNone(values: ArrayLike<number>, known: ArrayLike<number>, from: number, to: number): void {
+    this.ensure(9 * (to - from))
+    const buffer = this.buffer
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    let pos = this.pos
+    for (let i = from; i < to; i++) {
+      if (known[i] === 1) {
+        buffer[pos] = OP.BINFLOAT
+        view.setFloat64(pos + 1, values[i]!)
+        pos += 9
+      } else buffer[pos++] = OP.NONE
+    }
+    this.pos = pos
+  }
+
   /** A str as BINUNICODE: UTF-8, lone surrogates with Python's surrogatepass. */
   string(value: string): void {
+    // Short ASCII names, the usual case, are copied a character at a time: cheaper than a call
+    // into the UTF-8 encoder for a metric name or a dict key.
+    if (value.length <= 64) {
+      this.ensure(5 + value.length)
+      const buffer = this.buffer
+      const at = this.pos + 5
+      let i = 0
+      for (; i < value.length; i++) {
+        const code = value.charCodeAt(i)
+        if (code >= 0x80) break
+        buffer[at + i] = code
+      }
+      if (i === value.length) {
+        buffer[this.pos] = OP.BINUNICODE
+        buffer.writeUInt32LE(i, this.pos + 1)
+        this.pos = at + i
+        return
+      }
+    }
     if (LONE_SURROGATE_TEST.test(value)) {
       const encoded = encodeSurrogatePass(value)
       this.opcode(OP.BINUNICODE)
@@ -162,7 +201,7 @@ export class PickleWriter {
       this.raw(encoded)
       return
     }
-    // Short ASCII names, the usual case, need no byte count first.
+    // Otherwise no byte count first: room for the longest UTF-8, then the count written.
     const max = value.length * 3
     this.ensure(5 + max)
     this.buffer[this.pos] = OP.BINUNICODE
@@ -195,6 +234,16 @@ export class PickleWriter {
     this.opcode(OP.STOP)
     this.buffer[1] = this.protocol
     return Buffer.from(this.buffer.subarray(0, this.pos))
+  }
+
+  /**
+   * STOP, and the finished pickle as a view of the writer's buffer, not a copy: for a writer sized
+   * well from the start (a render of 1.3 MB), one buffer instead of two.
+   */
+  finishView(): Buffer {
+    this.opcode(OP.STOP)
+    this.buffer[1] = this.protocol
+    return this.buffer.subarray(0, this.pos)
   }
 
   get length(): number {

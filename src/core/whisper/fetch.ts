@@ -84,12 +84,29 @@ export function readArchiveColumns(
   const known = new Uint8Array(count)
   if (count === 0) return { values, known }
   const step = archive.secondsPerPoint
-  const baseBytes = readAt(file.fd, file.path, archive.offset, POINT_SIZE)
+  // The bytes read with the header, when they hold the archive (a small file read whole).
+  const head = file.headBytes
+  const inHead = archive.offset + archive.points * POINT_SIZE <= head.byteLength
+  const baseBytes = inHead
+    ? head.subarray(archive.offset, archive.offset + POINT_SIZE)
+    : readAt(file.fd, file.path, archive.offset, POINT_SIZE)
   const baseInterval = decodePointTimestamp(baseBytes, 0)
   if (baseInterval === 0) return { values, known }
   const firstSlot = mod(Math.floor((fromInterval - baseInterval) / step), archive.points)
   const slots = Math.min(count, archive.points)
   const firstChunk = Math.min(slots, archive.points - firstSlot)
+  if (inHead) {
+    fillColumns(
+      head.subarray(archive.offset, archive.offset + archive.points * POINT_SIZE),
+      firstSlot,
+      archive.points,
+      fromInterval,
+      step,
+      values,
+      known,
+    )
+    return { values, known }
+  }
   const series = Buffer.allocUnsafe(slots * POINT_SIZE)
   readAt(file.fd, file.path, archive.offset + firstSlot * POINT_SIZE, firstChunk * POINT_SIZE, series)
   if (slots > firstChunk) {

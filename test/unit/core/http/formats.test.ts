@@ -4,6 +4,8 @@ import { test } from 'node:test'
 import type { Series } from '../../../../src/core/http/formats.js'
 import { encodeFind, encodeRender } from '../../../../src/core/http/formats.js'
 import { decodeMessage, encodeMessage } from '../../../../src/core/http/proto.js'
+import type { PicklableValue } from '../../../../src/core/protocol/pickle.js'
+import { encodePickle, tuple } from '../../../../src/core/protocol/pickle.js'
 import { REFERENCE_PYTHON } from '../../../helpers/reference.js'
 
 /** What Python makes of a pickle, as repr. */
@@ -219,4 +221,49 @@ test('issue 16 protobuf: every request and auxiliary message round trips against
   ]
   for (const [version, message, value] of cases)
     assert.deepEqual(decodeMessage(version, message, encodeMessage(version, message, value)), value, message)
+})
+
+test('issue 16 formats: the pickle fast paths write byte for byte what encodePickle makes of the same values', () => {
+  // Shapes that exercise the pickler's corners: one item (APPEND), batches of 1000 (MARK, APPENDS),
+  // more than 256 memo entries (LONG_BINPUT), None, non-ASCII names, an empty series.
+  const values = Float64Array.from({ length: 2500 }, (_, i) => (i % 7 === 0 ? -0 : i * 0.25 - 3))
+  const known = Uint8Array.from({ length: 2500 }, (_, i) => (i % 5 === 0 ? 0 : 1))
+  const long: Series = { ...series, name: 'a.é€😀', values, known, step: 60, start: 1_600_000_000 }
+  const one: Series = { ...series, values: Float64Array.of(4), known: Uint8Array.of(1) }
+  const none: Series = { ...series, values: new Float64Array(0), known: new Uint8Array(0) }
+  for (const list of [[], [one], [series, long, one, none], Array.from({ length: 1001 }, () => one)]) {
+    const plain = list.map((s) => ({
+      name: s.name,
+      pathExpression: s.pathExpression,
+      start: BigInt(s.start),
+      end: BigInt(s.end),
+      step: BigInt(s.step),
+      values: Array.from(s.values, (v, i) => (s.known[i] === 1 ? v : null)),
+      valuesPerPoint: 1n,
+      consolidationFunc: 'average',
+      xFilesFactor: s.xFilesFactor,
+    }))
+    assert.deepEqual(
+      Buffer.from(encodeRender('pickle', list).body as Uint8Array),
+      encodePickle(plain, { numbers: 'float' }),
+      `${list.length} series`,
+    )
+  }
+  const nodes = Array.from({ length: 1203 }, (_, i) => ({
+    path: `host${i}.ü${i}`,
+    isLeaf: i % 3 !== 0,
+    interval: i % 4 === 0 ? undefined : ([1_699_913_600 + i, 1_700_000_000.5 + i] as [number, number]),
+  }))
+  for (const matches of [[], nodes.slice(1, 2), nodes]) {
+    const plain = matches.map((m) => {
+      const node: Record<string, PicklableValue> = { path: m.path, is_leaf: m.isLeaf }
+      if (m.isLeaf) node.intervals = m.interval ? [tuple(m.interval[0], m.interval[1])] : []
+      return node
+    })
+    assert.deepEqual(
+      Buffer.from(encodeFind('pickle', [{ query: 'q', matches }]).body as Uint8Array),
+      encodePickle(plain, { numbers: 'float' }),
+      `${matches.length} nodes`,
+    )
+  }
 })

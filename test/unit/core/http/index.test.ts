@@ -3,7 +3,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { compileGlob } from '../../../../src/core/http/glob.js'
+import { answerFind } from '../../../../src/core/http/find.js'
 import { MetricIndex, leafFile } from '../../../../src/core/http/index.js'
+import { ReadPool } from '../../../../src/core/http/pool.js'
+import { create } from '../../../../src/core/whisper/create.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 function touch(dir: string, relative: string): void {
@@ -83,4 +86,35 @@ test('issue 16 index: a name becomes a file path only without empty, dot-dot or 
   assert.equal(leafFile('/data', 'a.b'), path.join('/data', 'a', 'b.wsp'))
   for (const bad of ['a..b', '..', 'a./etc', 'a\0b', '.a', 'a.'])
     assert.equal(leafFile('/data', bad), undefined, bad)
+})
+
+test('issue 16 find: intervals come from memory (no stat per find); a write by the daemon makes the next find read the file again', async (t) => {
+  const dir = tempDir(t)
+  const file = path.join(dir, 'a', 'b.wsp')
+  fs.mkdirSync(path.dirname(file))
+  create(file, [[60, 1440]])
+  fs.utimesSync(file, 1_700_000_000, 1_700_000_000.25)
+  const index = new MetricIndex(dir)
+  await index.refresh()
+  const reads = new ReadPool(undefined, 0, () => {})
+  const signal = new AbortController().signal
+  const now = 1_700_001_000
+  const interval = async (): Promise<unknown> => {
+    const found = await index.find(compileGlob('a.*'))
+    const body = (
+      await answerFind({ index, dataDir: dir, reads }, 'json', true, now, [{ query: 'a.*', found }], signal)
+    ).body as string
+    return (JSON.parse(body) as { intervals: unknown[] }[])[0]!.intervals
+  }
+  assert.deepEqual(await interval(), [{ start: now - 86400, end: 1_700_000_000.25 }])
+  // Changed behind the index's back: the next find answers from memory, without looking.
+  fs.utimesSync(file, 1_700_000_500, 1_700_000_500.5)
+  assert.deepEqual(await interval(), [{ start: now - 86400, end: 1_700_000_000.25 }])
+  // The daemon says it wrote the file: read again.
+  index.metricWritten('a.b')
+  assert.deepEqual(await interval(), [{ start: now - 86400, end: 1_700_000_500.5 }])
+  // Gone since: listed without intervals (a render skips it), not an error.
+  fs.rmSync(file)
+  index.metricWritten('a.b')
+  assert.deepEqual(await interval(), [])
 })
