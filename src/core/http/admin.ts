@@ -107,6 +107,22 @@ export function adminDisabled(req: http.IncomingMessage, res: http.ServerRespons
   req.resume()
 }
 
+/** How long the rest of a refused upload is read (and dropped) so that the client sees the answer. */
+const DISCARD_MS = 2_000
+
+/**
+ * A refused upload's remaining bytes are read and dropped for a moment, then the connection is cut:
+ * a client still sending would otherwise get a reset instead of the answer.
+ */
+function discard(req: http.IncomingMessage): void {
+  const cut = setTimeout(() => req.socket.destroy(), DISCARD_MS)
+  cut.unref()
+  req.on('data', () => undefined)
+  req.once('end', () => clearTimeout(cut))
+  req.once('close', () => clearTimeout(cut))
+  req.resume()
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest()
 }
@@ -200,18 +216,23 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     const limit = options.maxUploadBytes
     const tooBig = (): undefined => {
       fail(res, 413, `upload over ${limit} bytes (--admin-max-upload)`, true)
-      req.destroy()
+      discard(req)
       return undefined
     }
     if (Number(req.headers['content-length'] ?? 0) > limit) return tooBig()
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length
-      if (size > limit) return tooBig()
-      chunks.push(chunk)
-    }
-    return Buffer.concat(chunks)
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      const take = (chunk: Buffer): void => {
+        size += chunk.length
+        if (size <= limit) return void chunks.push(chunk)
+        req.off('data', take)
+        resolve(tooBig())
+      }
+      req.on('data', take)
+      req.once('end', () => resolve(Buffer.concat(chunks)))
+      req.once('error', reject)
+    })
   }
 
   const list = async (res: http.ServerResponse, glob: string | null, gone: AbortSignal): Promise<void> => {
@@ -378,7 +399,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
         // A refused upload is not read: the connection closes after the answer.
         const unread = req.method === 'POST' && !req.readableEnded
         fail(res, error.status, error.message, unread)
-        if (unread) req.destroy()
+        if (unread) discard(req)
         return
       }
       if (gone.signal.aborted) return

@@ -76,11 +76,25 @@ export class MetricIndex {
 
   /** A metric whose file was removed (the admin API's delete): no longer found. */
   removeMetric(name: string): void {
-    const node = this.lookup(name)
-    if (node?.leaf !== true) return
+    const parts = name.split('.')
+    const chain: IndexNode[] = [this.root]
+    for (const part of parts) {
+      const next = chain[chain.length - 1]!.children?.get(part)
+      if (next === undefined) return
+      chain.push(next)
+    }
+    const node = chain[chain.length - 1]!
+    if (!node.leaf) return
     node.leaf = false
     this.counts.metrics--
     this.added = this.added?.filter((added) => added !== name)
+    // Branches left with nothing under them go too (their directories were removed with the file).
+    for (let i = chain.length - 1; i > 0; i--) {
+      const child = chain[i]!
+      if (child.leaf || (child.children?.size ?? 0) > 0) break
+      chain[i - 1]!.children!.delete(parts[i - 1]!)
+      if (child.branch) this.counts.branches--
+    }
   }
 
   /** Walk the data directory again; the result replaces the tree. Concurrent calls share one walk. */
