@@ -91,9 +91,12 @@ export class MetricIndex {
     // Branches left with nothing under them go too (their directories were removed with the file).
     for (let i = chain.length - 1; i > 0; i--) {
       const child = chain[i]!
-      if (child.leaf || (child.children?.size ?? 0) > 0) break
-      chain[i - 1]!.children!.delete(parts[i - 1]!)
+      if ((child.children?.size ?? 0) > 0) break
       if (child.branch) this.counts.branches--
+      child.branch = false
+      child.children = undefined
+      if (child.leaf) break
+      chain[i - 1]!.children!.delete(parts[i - 1]!)
     }
   }
 
