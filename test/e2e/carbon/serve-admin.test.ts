@@ -3,7 +3,7 @@
 // whisper-fill (python3-whisper) makes of copies of the same files.
 
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
@@ -370,6 +370,88 @@ describe('admin API: the endpoints', () => {
     assert.equal((await node.serve.stop()).status, 0)
     assert.equal(fs.existsSync(path.join(node.dataDir, 'a/b')), false)
     assert.ok(points(path.join(node.dataDir, 'a/d.wsp')).archives[0]!.some(([, v]) => v === 3))
+  })
+})
+
+/**
+ * Another process (the reference Python) takes the file's flock, writes `first` bytes at `at`, waits
+ * `holdMs`, writes `second` bytes right after, and lets go: a torn write, unless readers wait.
+ * Resolves once the lock is held; `done` when it is released.
+ */
+async function tornWrite(
+  file: string,
+  at: number,
+  holdMs: number,
+): Promise<{ done: Promise<void>; lockedAt: number }> {
+  const script = `
+import fcntl, sys, time
+path, at, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+with open(path, 'r+b') as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    print('locked', flush=True)
+    f.seek(at); f.write(b'\\x11' * 1200); f.flush()
+    time.sleep(hold)
+    f.seek(at + 1200); f.write(b'\\x22' * 1200); f.flush()
+    fcntl.flock(f, fcntl.LOCK_UN)
+`
+  const child = spawn(REFERENCE_PYTHON, ['-c', script, file, String(at), String(holdMs / 1000)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const done = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+  return { done, lockedAt: Date.now() }
+}
+
+describe('admin API: consistency', () => {
+  test('issue 17.admin: GET /admin/file and POST /admin/fill wait for the flock of another writer: never a torn file', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0, [[0, 100, 50]])
+    const node = await startNode(t, { files: { 'a/b/c.wsp': file } })
+    const local = path.join(node.dataDir, 'a/b/c.wsp')
+    const writer = await tornWrite(local, 2000, 1500)
+    const answer = await admin(node, 'GET', '/admin/file?name=a.b.c')
+    assert.ok(Date.now() - writer.lockedAt >= 1200, 'the read did not wait for the lock')
+    await writer.done
+    assert.equal(answer.status, 200)
+    assert.equal(answer.body[2000 + 1200], 0x22)
+    assert.ok(answer.body.equals(fs.readFileSync(local)))
+    // A fill waits too, and fills what the other writer left.
+    const source = path.join(dir, 'source.wsp')
+    makeFile(source, 0)
+    fs.copyFileSync(file, local)
+    const again = await tornWrite(local, 40_000, 1500)
+    const filled = await admin(node, 'POST', '/admin/fill?name=a.b.c', { body: fs.readFileSync(source) })
+    assert.ok(Date.now() - again.lockedAt >= 1200, 'the fill did not wait for the lock')
+    await again.done
+    assert.equal(filled.status, 200, filled.text)
+    assert.equal(fs.readFileSync(local)[40_000 + 1200], 0x22)
+  })
+
+  test('issue 17.admin: a metric created in a directory the admin API removed is still written (one writer)', async (t) => {
+    const node = await startNode(t, { args: ['--writers', '1'] })
+    const now = Math.floor(Date.now() / 1000)
+    await sendTcp(node.serve.ports.line!, `d.e.one 1 ${now - 60}\n`)
+    await node.serve.waitFor((e) => e.type === 'created' && e.metric === 'd.e.one')
+    const deleted = await admin(node, 'DELETE', '/admin/metric?name=d.e.one')
+    assert.deepEqual(JSON.parse(deleted.text), { name: 'd.e.one', deleted: true, droppedCachedPoints: 0 })
+    assert.equal(fs.existsSync(path.join(node.dataDir, 'd')), false)
+    // The writer made d/e before: it makes it again rather than failing the create.
+    await sendTcp(node.serve.ports.line!, `d.e.two 2 ${now - 60}\n`)
+    await node.serve.waitFor((e) => e.type === 'created' && e.metric === 'd.e.two')
+    assert.equal(node.serve.events.filter((e) => e.type === 'write-error').length, 0)
+    // A tagged name is a metric like any other: filled into its _tagged file, listed, deleted.
+    const file = path.join(node.dataDir, 'd/e/two.wsp')
+    const tagged = await admin(node, 'POST', '/admin/fill?name=cpu%3Bhost%3Dweb1', {
+      body: fs.readFileSync(file),
+    })
+    assert.equal(tagged.status, 200, tagged.text)
+    assert.equal(fs.readdirSync(path.join(node.dataDir, '_tagged')).length, 1)
+    const listed = await admin(node, 'GET', '/admin/metrics?glob=_tagged.*.*.*')
+    assert.equal(listed.text.trim().split('\n').length, 1)
+    const gone = await admin(node, 'DELETE', '/admin/metric?name=cpu%3Bhost%3Dweb1')
+    assert.equal(JSON.parse(gone.text).deleted, true)
+    assert.equal(fs.existsSync(path.join(node.dataDir, '_tagged')), false)
   })
 })
 
