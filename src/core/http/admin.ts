@@ -305,7 +305,12 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     if (body === undefined) return
     // The node's own points win: those still in its cache (and so in its log) are kept out of the fill.
     const keep = Float64Array.from(ctx.cacheQuery(metric.key), ([timestamp]) => timestamp)
-    const upload = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer
+    // Moved to the writer thread, not copied, when the body owns its whole buffer (a large upload does).
+    const upload = (
+      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
+        ? body.buffer
+        : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)
+    ) as ArrayBuffer
     const reply = await job(
       {
         kind: 'admin',
