@@ -98,6 +98,33 @@ export class MetricIndex {
     if (node !== undefined) node.stat = undefined
   }
 
+  /** A metric whose file was removed (the admin API's delete): no longer found. */
+  removeMetric(name: string): void {
+    const parts = name.split('.')
+    const chain: IndexNode[] = [this.root]
+    for (const part of parts) {
+      const next = chain[chain.length - 1]!.children?.get(part)
+      if (next === undefined) return
+      chain.push(next)
+    }
+    const node = chain[chain.length - 1]!
+    if (!node.leaf) return
+    node.leaf = false
+    node.stat = undefined
+    this.counts.metrics--
+    this.added = this.added?.filter((added) => added !== name)
+    // Branches left with nothing under them go too (their directories were removed with the file).
+    for (let i = chain.length - 1; i > 0; i--) {
+      const child = chain[i]!
+      if ((child.children?.size ?? 0) > 0) break
+      if (child.branch) this.counts.branches--
+      child.branch = false
+      child.children = undefined
+      if (child.leaf) break
+      chain[i - 1]!.children!.delete(parts[i - 1]!)
+    }
+  }
+
   /** Walk the data directory again; the result replaces the tree. Concurrent calls share one walk. */
   refresh(signal?: AbortSignal): Promise<void> {
     this.walking ??= this.walk(signal).finally(() => (this.walking = undefined))

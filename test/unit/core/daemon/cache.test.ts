@@ -192,3 +192,23 @@ test('issue 14 memory: once everything is written the arena gives its slabs back
   const again = cache.drain(1000)!
   assert.deepEqual([...cache.pointsToWrite(again.points)], [60, 1, 120, 2])
 })
+
+test('issue 17.admin: drop forgets the points held for a metric, its epoch, and a handle starts a new queue', () => {
+  const cache = new MetricCache({ strategy: 'sorted', minTimestampLag: 0 })
+  cache.epoch = 3
+  const handle: { name: string; queue?: undefined } = { name: 'a' }
+  cache.storeVia(handle, 100, 1)
+  cache.storeVia(handle, 160, 2)
+  cache.store('b', 100, 5)
+  assert.equal(cache.drop('a'), 2)
+  assert.equal(cache.drop('a'), 0)
+  assert.equal(cache.size, 1)
+  assert.deepEqual(cache.query('a'), [])
+  cache.epoch = 4
+  cache.storeVia(handle, 220, 3)
+  assert.deepEqual(cache.query('a'), [[220, 3]])
+  // b (epoch 3) is the oldest left: a's first queue no longer holds the log back.
+  assert.equal(cache.oldestEpoch(), 3)
+  cache.drop('b')
+  assert.equal(cache.oldestEpoch(), 4)
+})

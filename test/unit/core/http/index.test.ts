@@ -118,3 +118,20 @@ test('issue 16 find: intervals come from memory (no stat per find); a write by t
   index.metricWritten('a.b')
   assert.deepEqual(await interval(), [])
 })
+
+test('issue 17.admin: removeMetric forgets a leaf and the branches left empty, not the others', async (t) => {
+  const dir = tempDir(t)
+  touch(dir, 'a/b/c.wsp')
+  touch(dir, 'a/d.wsp')
+  touch(dir, 'a/b.wsp')
+  const index = new MetricIndex(dir)
+  await index.refresh()
+  index.removeMetric('a.b.c')
+  // a.b is still a leaf (a/b.wsp): kept, with no children under it.
+  assert.deepEqual(await find(index, 'a.*'), ['a.b', 'a.d'])
+  index.removeMetric('a.b')
+  index.removeMetric('a.d')
+  assert.deepEqual(await find(index, '*'), [])
+  assert.equal(index.stats().metrics, 0)
+  index.removeMetric('never.there')
+})

@@ -201,3 +201,29 @@ test('a missing file is an error (whisper-fill: TypeError traceback)', (t) => {
   assert.throws(() => fill(src, path.join(dir, 'nope.wsp'), { now: T }), NotFoundError)
   assert.throws(() => fill(path.join(dir, 'nope.wsp'), src, { now: T }), NotFoundError)
 })
+
+test('issue 17.admin: keep leaves the intervals of points the destination has elsewhere (a cache) unfilled', (t) => {
+  const dir = tempDir(t)
+  const src = path.join(dir, 'src.wsp')
+  const dst = path.join(dir, 'dst.wsp')
+  create(src, [
+    [60, 20],
+    [300, 12],
+  ])
+  create(dst, [
+    [60, 20],
+    [300, 12],
+  ])
+  updateMany(
+    src,
+    Array.from({ length: 20 }, (_, i) => [T - 60 * i, i + 1] as const),
+    { now: T },
+  )
+  // Held elsewhere: 5 minutes ago (a whole interval) and inside the 5-minute interval 15-11 ago.
+  const result = fill(src, dst, { now: T, keep: [T - 300, T - 900 + 7] })
+  const minutes = values(dst, T - 1200, T)
+  assert.equal(minutes[19 - 5], null)
+  assert.equal(minutes[19 - 15], null)
+  assert.equal(minutes[19 - 4], 5)
+  assert.equal(result.archives[0]!.filled, 20 - 2)
+})

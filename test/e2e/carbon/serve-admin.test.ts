@@ -1,0 +1,697 @@
+// carbon serve --admin-token-file (issue 17, the admin part of the HTTP API): a real `carbon serve`,
+// real HTTP on 127.0.0.1, real files; fills compared point by point with what the reference
+// whisper-fill (python3-whisper) makes of copies of the same files.
+
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import type { TestContext } from 'node:test'
+import { describe, test } from 'node:test'
+import { assertOneLineError, run } from '../../helpers/cli.js'
+import type { HttpAnswer } from '../../helpers/http.js'
+import { request } from '../../helpers/http.js'
+import { REFERENCE_PYTHON, needsReference, runReferenceScript } from '../../helpers/reference.js'
+import type { Serve } from '../../helpers/serve.js'
+import { sendTcp, startServe, writeServeConfig } from '../../helpers/serve.js'
+import { tempDir } from '../../helpers/tmp.js'
+
+const TOKEN = 'k3y-for-tests'
+const AUTH = { authorization: `Bearer ${TOKEN}` }
+
+interface Node {
+  serve: Serve
+  port: number
+  root: string
+  dataDir: string
+}
+
+/** A node with the admin API on; `files` are placed in its data directory before it starts. */
+async function startNode(
+  t: TestContext,
+  options: {
+    settings?: Record<string, string>
+    args?: readonly string[]
+    files?: Record<string, string>
+  } = {},
+): Promise<Node> {
+  const root = tempDir(t)
+  const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0', ...options.settings } })
+  const dataDir = path.join(root, 'storage', 'whisper')
+  for (const [relative, source] of Object.entries(options.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(dataDir, relative)), { recursive: true })
+    fs.copyFileSync(source, path.join(dataDir, relative))
+  }
+  const tokenFile = path.join(root, 'token')
+  fs.writeFileSync(tokenFile, `  ${TOKEN}\n`)
+  const serve = await startServe(t, [
+    '--config',
+    config,
+    '--http-port',
+    '0',
+    '--admin-token-file',
+    tokenFile,
+    ...(options.args ?? []),
+  ])
+  return { serve, port: serve.ports.http!, root, dataDir }
+}
+
+function admin(
+  node: Node,
+  method: string,
+  url: string,
+  options: { body?: Buffer | string; headers?: Record<string, string | number> } = {},
+): Promise<HttpAnswer> {
+  return request(node.port, url, { method, body: options.body, headers: { ...AUTH, ...options.headers } })
+}
+
+/**
+ * A whisper file (1m:6h,1h:7d, average, xFilesFactor 0.5) written by the reference library: hourly
+ * points for the older days, minute points for the last 6 hours. Values are (t / 60) % 500 + 1, plus
+ * `bump` except right after a gap (there whisper-fill overwrites the destination's point with the
+ * source's: the same value keeps both tools' results comparable). `gaps`: [archive, from, count]
+ * slots counted back from the newest point.
+ */
+function makeFile(file: string, bump: number, gaps: [number, number, number][] = []): void {
+  const script = `
+import sys, time, json, whisper
+path, bump, gaps = sys.argv[1], float(sys.argv[2]), json.loads(sys.argv[3])
+whisper.create(path, [(60, 360), (3600, 168)], 0.5, 'average')
+now = int(time.time())
+hours = list(range(now - now % 3600 - 167 * 3600, now - now % 3600 - 7 * 3600, 3600))
+minutes = list(range(now - now % 60 - 359 * 60, now - now % 60 - 60, 60))
+def series(times, archive):
+    out, skip, after = [], set(), set()
+    newest = len(times) - 1
+    for a, start, count in gaps:
+        if a != archive: continue
+        for k in range(start, start + count): skip.add(newest - k)
+        after.add(newest - start + 1)
+    for i, t in enumerate(times):
+        if i in skip: continue
+        out.append((t, float((t // 60) % 500 + 1) + (0 if i in after else bump)))
+    return out
+whisper.update_many(path, series(hours, 1))
+whisper.update_many(path, series(minutes, 0))
+`
+  const result = spawnSync(REFERENCE_PYTHON, ['-c', script, file, String(bump), JSON.stringify(gaps)], {
+    encoding: 'utf8',
+  })
+  assert.equal(result.status, 0, result.stderr)
+}
+
+/** The header and every archive's points (timestamp != 0), as the reference library reads them. */
+function points(file: string): { info: unknown; archives: [number, number][][] } {
+  const script = `
+import sys, json, struct, whisper
+path = sys.argv[1]
+info = whisper.info(path)
+out = []
+with open(path, 'rb') as fh:
+    for a in info['archives']:
+        fh.seek(a['offset'])
+        raw = fh.read(a['size'])
+        pts = [struct.unpack('!Ld', raw[i:i + 12]) for i in range(0, len(raw), 12)]
+        out.append(sorted([t, v] for t, v in pts if t != 0))
+for a in info['archives']:
+    a.pop('offset', None)
+print(json.dumps({'info': {k: info[k] for k in ('aggregationMethod', 'xFilesFactor', 'archives')}, 'archives': out}))
+`
+  const result = spawnSync(REFERENCE_PYTHON, ['-c', script, file], { encoding: 'utf8', maxBuffer: 1 << 28 })
+  assert.equal(result.status, 0, result.stderr)
+  return JSON.parse(result.stdout) as { info: unknown; archives: [number, number][][] }
+}
+
+/** Every entry under the directories: type, and for files their size, mtime and sha256. */
+function snapshot(...dirs: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name)
+      if (entry.isSymbolicLink()) out[full] = `link ${fs.readlinkSync(full)}`
+      else if (entry.isDirectory()) {
+        out[full] = 'dir'
+        walk(full)
+      } else {
+        const stat = fs.statSync(full)
+        const hash = createHash('sha256').update(fs.readFileSync(full)).digest('hex')
+        out[full] = `file ${stat.size} ${stat.mtimeMs} ${hash}`
+      }
+    }
+  }
+  for (const dir of dirs) walk(dir)
+  return out
+}
+
+/** The cached points of a metric the daemon reports (X-Carbonkit-Cached-Points). */
+async function cachedPoints(node: Node, name: string): Promise<number> {
+  const answer = await admin(node, 'GET', `/admin/file?name=${encodeURIComponent(name)}`)
+  return Number(answer.headers['x-carbonkit-cached-points'])
+}
+
+describe('admin API: the endpoints', () => {
+  test('issue 17.admin: GET /admin/metrics lists every metric with its size and mtime; ?glob= filters', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const node = await startNode(t, { files: { 'a/b/c.wsp': file, 'a/b/d.wsp': file, 'x/y.wsp': file } })
+    const all = await admin(node, 'GET', '/admin/metrics')
+    assert.equal(all.status, 200)
+    assert.equal(all.headers['content-type'], 'application/x-ndjson')
+    const lines = all.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; bytes: number; mtime: number })
+    assert.deepEqual(
+      lines.map((l) => l.name),
+      ['a.b.c', 'a.b.d', 'x.y'],
+    )
+    for (const line of lines) {
+      const stat = fs.statSync(path.join(node.dataDir, ...line.name.split('.')) + '.wsp')
+      assert.equal(line.bytes, stat.size)
+      assert.equal(line.mtime, Math.floor(stat.mtimeMs / 1000))
+    }
+    const some = await admin(node, 'GET', '/admin/metrics?glob=a.*.{c,x}')
+    assert.deepEqual(
+      some.text
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { name: string }).name),
+      ['a.b.c'],
+    )
+    const info = await admin(node, 'GET', '/admin/info')
+    assert.equal(info.status, 200)
+    const body = JSON.parse(info.text) as { dataDir: string; instance: string; version: string }
+    assert.equal(body.dataDir, node.dataDir)
+    assert.equal(body.instance, 'a')
+    assert.match(body.version, /^\d+\.\d+\.\d+/)
+    assert.doesNotMatch(info.text, new RegExp(TOKEN))
+  })
+
+  test('issue 17.admin: GET /admin/file is byte-identical to the file on disk, with the cached points counted', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0, [[0, 5, 10]])
+    const node = await startNode(t, {
+      files: { 'a/b/c.wsp': file },
+      settings: { CACHE_WRITE_STRATEGY: 'timesorted', MIN_TIMESTAMP_LAG: '3600' },
+    })
+    const now = Math.floor(Date.now() / 1000)
+    await sendTcp(
+      node.serve.ports.line!,
+      `a.b.c 1 ${now - (now % 60) - 600}\na.b.c 2 ${now - (now % 60) - 540}\n`,
+    )
+    const answer = await admin(node, 'GET', '/admin/file?name=a.b.c')
+    assert.equal(answer.status, 200)
+    assert.equal(answer.headers['content-type'], 'application/octet-stream')
+    assert.equal(answer.headers['x-carbonkit-cached-points'], '2')
+    assert.ok(answer.body.equals(fs.readFileSync(path.join(node.dataDir, 'a/b/c.wsp'))))
+    assert.ok(answer.body.equals(fs.readFileSync(file)))
+    const missing = await admin(node, 'GET', '/admin/file?name=a.b.nope')
+    assert.equal(missing.status, 404)
+    assert.deepEqual(JSON.parse(missing.text), { error: 'no such metric: a.b.nope' })
+    assert.equal(missing.headers['content-type'], 'application/json')
+  })
+
+  test(
+    "issue 17.admin: POST /admin/fill into a present file: the node keeps its points, the gaps take the upload's, as whisper-fill does",
+    needsReference(),
+    async (t) => {
+      const dir = tempDir(t)
+      const source = path.join(dir, 'source.wsp')
+      const local = path.join(dir, 'local.wsp')
+      makeFile(source, 0)
+      // The node's own values differ from the upload's (bump), with minute and hourly gaps.
+      const gaps: [number, number, number][] = [
+        [0, 30, 10],
+        [0, 120, 25],
+        [1, 10, 3],
+        [1, 50, 5],
+      ]
+      makeFile(local, 1000, gaps)
+      const theirs = path.join(dir, 'theirs.wsp')
+      fs.copyFileSync(local, theirs)
+      const node = await startNode(t, { files: { 'a/b/c.wsp': local } })
+      const answer = await admin(node, 'POST', '/admin/fill?name=a.b.c', { body: fs.readFileSync(source) })
+      assert.equal(answer.status, 200, answer.text)
+      assert.equal(runReferenceScript('whisper-fill', [source, theirs]).status, 0)
+      const ours = points(path.join(node.dataDir, 'a/b/c.wsp'))
+      assert.deepEqual(ours, points(theirs))
+      // Every gap point came from the upload; every point the node had is still its own.
+      const before = points(local)
+      const had = new Map(before.archives[0]!.map(([ts, v]) => [ts, v]))
+      const filledMinutes = ours.archives[0]!.filter(([ts]) => !had.has(ts))
+      assert.equal(filledMinutes.length, 35)
+      for (const [ts, v] of ours.archives[0]!) if (had.has(ts)) assert.equal(v, had.get(ts))
+      const upload = new Map(points(source).archives[0]!.map(([ts, v]) => [ts, v]))
+      for (const [ts, v] of filledMinutes) assert.equal(v, upload.get(ts))
+      assert.deepEqual(JSON.parse(answer.text), { name: 'a.b.c', created: false, filled: 35 + 8 })
+    },
+  )
+
+  test(
+    "issue 17.admin: POST /admin/fill into an absent file creates it with the upload's layout and points, as whisper-fill into an empty one",
+    needsReference(),
+    async (t) => {
+      const dir = tempDir(t)
+      const source = path.join(dir, 'source.wsp')
+      makeFile(source, 0, [[0, 40, 7]])
+      const theirs = path.join(dir, 'theirs.wsp')
+      const created = spawnSync(REFERENCE_PYTHON, [
+        '-c',
+        "import sys, whisper; whisper.create(sys.argv[1], [(60, 360), (3600, 168)], 0.5, 'average')",
+        theirs,
+      ])
+      assert.equal(created.status, 0, created.stderr.toString())
+      const node = await startNode(t)
+      const answer = await admin(node, 'POST', '/admin/fill?name=new.metric.here', {
+        body: fs.readFileSync(source),
+      })
+      assert.equal(answer.status, 200, answer.text)
+      const reply = JSON.parse(answer.text) as { name: string; created: boolean; filled: number }
+      assert.equal(reply.created, true)
+      assert.ok(reply.filled > 300, String(reply.filled))
+      assert.equal(runReferenceScript('whisper-fill', [source, theirs]).status, 0)
+      const file = path.join(node.dataDir, 'new/metric/here.wsp')
+      const ours = points(file)
+      const reference = points(theirs)
+      const uploaded = points(source)
+      assert.deepEqual(ours.info, reference.info)
+      // Equal but for whisper-fill's bug (README, Differences): it fetches the leading gap from the
+      // source's hourly archive and writes the first whole hour's average as a minute point, which
+      // then skews that hour's roll-up. carbonkit keeps the source's minute value and hour.
+      const differing = ours.archives.map((archive, a) => {
+        const theirsAt = new Map(reference.archives[a]!.map(([ts, v]) => [ts, v]))
+        return archive.filter(([ts, v]) => theirsAt.get(ts) !== v).map(([ts]) => ts)
+      })
+      const hour = differing[1]![0]!
+      assert.deepEqual(differing, [[hour], [hour]])
+      assert.equal(hour % 3600, 0)
+      for (const a of [0, 1]) {
+        const at = (p: { archives: [number, number][][] }): number | undefined =>
+          p.archives[a]!.find(([ts]) => ts === hour)?.[1]
+        assert.equal(at(ours), at(uploaded))
+      }
+      assert.equal(reference.archives[0]!.length, ours.archives[0]!.length)
+      // The upload's layout, header byte for byte.
+      assert.ok(fs.readFileSync(file).subarray(0, 40).equals(fs.readFileSync(source).subarray(0, 40)))
+      // No temporary file left; the new metric is found by the read API at once.
+      assert.deepEqual(fs.readdirSync(node.dataDir).sort(), ['new'])
+      assert.deepEqual(fs.readdirSync(path.join(node.dataDir, 'new/metric')), ['here.wsp'])
+      const find = await request(node.port, '/metrics/find?query=new.metric.*&format=json')
+      assert.match(find.text, /"new\.metric\.here"/)
+    },
+  )
+
+  test('issue 17.admin: POST /admin/fill while the cache holds points for the metric: the cached points win', async (t) => {
+    const dir = tempDir(t)
+    const source = path.join(dir, 'source.wsp')
+    const local = path.join(dir, 'local.wsp')
+    makeFile(source, 0)
+    // A 10-minute gap 20 to 30 minutes ago, in which the node holds three points in its cache.
+    makeFile(local, 1000, [[0, 20, 10]])
+    const node = await startNode(t, {
+      files: { 'a/b/c.wsp': local },
+      settings: { CACHE_WRITE_STRATEGY: 'timesorted', MIN_TIMESTAMP_LAG: '3600' },
+    })
+    const gap = points(local).archives[0]!
+    const newest = gap[gap.length - 1]![0]
+    const held = [newest - 20 * 60, newest - 25 * 60, newest - 29 * 60]
+    await sendTcp(node.serve.ports.line!, held.map((ts) => `a.b.c 7777 ${ts}\n`).join(''))
+    assert.equal(await cachedPoints(node, 'a.b.c'), 3)
+    const answer = await admin(node, 'POST', '/admin/fill?name=a.b.c', { body: fs.readFileSync(source) })
+    assert.equal(answer.status, 200, answer.text)
+    assert.deepEqual(JSON.parse(answer.text), { name: 'a.b.c', created: false, filled: 10 - 3 })
+    // The fill left the cached points' slots to them: the file has nothing there yet...
+    const file = path.join(node.dataDir, 'a/b/c.wsp')
+    const filled = new Map(points(file).archives[0]!.map(([ts, v]) => [ts, v]))
+    for (const ts of held) assert.equal(filled.has(ts), false)
+    // ...and once the cache is written (a stop writes it), they hold the node's values.
+    assert.equal((await node.serve.stop()).status, 0)
+    const after = new Map(points(file).archives[0]!.map(([ts, v]) => [ts, v]))
+    for (const ts of held) assert.equal(after.get(ts), 7777)
+    const upload = new Map(points(source).archives[0]!.map(([ts, v]) => [ts, v]))
+    for (let k = 20; k < 30; k++) {
+      const ts = newest - k * 60
+      if (!held.includes(ts)) assert.equal(after.get(ts), upload.get(ts))
+    }
+  })
+
+  test('issue 17.admin: DELETE /admin/metric removes the file, its empty directories, its index entry and its cached points', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const node = await startNode(t, {
+      files: { 'a/b/c.wsp': file, 'a/d.wsp': file },
+      settings: { CACHE_WRITE_STRATEGY: 'timesorted', MIN_TIMESTAMP_LAG: '3600' },
+    })
+    const now = Math.floor(Date.now() / 1000)
+    await sendTcp(node.serve.ports.line!, `a.b.c 1 ${now - 100}\na.b.c 2 ${now - 200}\na.d 3 ${now - 100}\n`)
+    assert.equal(await cachedPoints(node, 'a.b.c'), 2)
+    const answer = await admin(node, 'DELETE', '/admin/metric?name=a.b.c')
+    assert.equal(answer.status, 200, answer.text)
+    assert.deepEqual(JSON.parse(answer.text), { name: 'a.b.c', deleted: true, droppedCachedPoints: 2 })
+    assert.deepEqual(fs.readdirSync(path.join(node.dataDir, 'a')), ['d.wsp'])
+    const find = await request(node.port, '/metrics/find?query=a.*&format=json')
+    assert.doesNotMatch(find.text, /"a\.b"/)
+    const list = await admin(node, 'GET', '/admin/metrics')
+    assert.deepEqual(
+      list.text
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { name: string }).name),
+      ['a.d'],
+    )
+    const again = await admin(node, 'DELETE', '/admin/metric?name=a.b.c')
+    assert.equal(again.status, 404)
+    // The dropped points are not written by the stop; the other metric's are.
+    assert.equal((await node.serve.stop()).status, 0)
+    assert.equal(fs.existsSync(path.join(node.dataDir, 'a/b')), false)
+    assert.ok(points(path.join(node.dataDir, 'a/d.wsp')).archives[0]!.some(([, v]) => v === 3))
+  })
+})
+
+/**
+ * Another process (the reference Python) takes the file's flock, writes `first` bytes at `at`, waits
+ * `holdMs`, writes `second` bytes right after, and lets go: a torn write, unless readers wait.
+ * Resolves once the lock is held; `done` when it is released.
+ */
+async function tornWrite(
+  file: string,
+  at: number,
+  holdMs: number,
+): Promise<{ done: Promise<void>; lockedAt: number }> {
+  const script = `
+import fcntl, sys, time
+path, at, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+with open(path, 'r+b') as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    print('locked', flush=True)
+    f.seek(at); f.write(b'\\x11' * 1200); f.flush()
+    time.sleep(hold)
+    f.seek(at + 1200); f.write(b'\\x22' * 1200); f.flush()
+    fcntl.flock(f, fcntl.LOCK_UN)
+`
+  const child = spawn(REFERENCE_PYTHON, ['-c', script, file, String(at), String(holdMs / 1000)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const done = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+  return { done, lockedAt: Date.now() }
+}
+
+describe('admin API: consistency', () => {
+  test('issue 17.admin: GET /admin/file and POST /admin/fill wait for the flock of another writer: never a torn file', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0, [[0, 100, 50]])
+    const node = await startNode(t, { files: { 'a/b/c.wsp': file } })
+    const local = path.join(node.dataDir, 'a/b/c.wsp')
+    const writer = await tornWrite(local, 2000, 1500)
+    const answer = await admin(node, 'GET', '/admin/file?name=a.b.c')
+    assert.ok(Date.now() - writer.lockedAt >= 1200, 'the read did not wait for the lock')
+    await writer.done
+    assert.equal(answer.status, 200)
+    assert.equal(answer.body[2000 + 1200], 0x22)
+    assert.ok(answer.body.equals(fs.readFileSync(local)))
+    // A fill waits too, and fills what the other writer left.
+    const source = path.join(dir, 'source.wsp')
+    makeFile(source, 0)
+    fs.copyFileSync(file, local)
+    const again = await tornWrite(local, 40_000, 1500)
+    const filled = await admin(node, 'POST', '/admin/fill?name=a.b.c', { body: fs.readFileSync(source) })
+    assert.ok(Date.now() - again.lockedAt >= 1200, 'the fill did not wait for the lock')
+    await again.done
+    assert.equal(filled.status, 200, filled.text)
+    assert.equal(fs.readFileSync(local)[40_000 + 1200], 0x22)
+  })
+
+  test('issue 17.admin: a metric created in a directory the admin API removed is still written (one writer)', async (t) => {
+    const node = await startNode(t, { args: ['--writers', '1'] })
+    const now = Math.floor(Date.now() / 1000)
+    await sendTcp(node.serve.ports.line!, `d.e.one 1 ${now - 60}\n`)
+    await node.serve.waitFor((e) => e.type === 'created' && e.metric === 'd.e.one')
+    const deleted = await admin(node, 'DELETE', '/admin/metric?name=d.e.one')
+    assert.deepEqual(JSON.parse(deleted.text), { name: 'd.e.one', deleted: true, droppedCachedPoints: 0 })
+    assert.equal(fs.existsSync(path.join(node.dataDir, 'd')), false)
+    // The writer made d/e before: it makes it again rather than failing the create.
+    await sendTcp(node.serve.ports.line!, `d.e.two 2 ${now - 60}\n`)
+    await node.serve.waitFor((e) => e.type === 'created' && e.metric === 'd.e.two')
+    assert.equal(node.serve.events.filter((e) => e.type === 'write-error').length, 0)
+    // A tagged name is a metric like any other: filled into its _tagged file, listed, deleted.
+    const file = path.join(node.dataDir, 'd/e/two.wsp')
+    const tagged = await admin(node, 'POST', '/admin/fill?name=cpu%3Bhost%3Dweb1', {
+      body: fs.readFileSync(file),
+    })
+    assert.equal(tagged.status, 200, tagged.text)
+    assert.equal(fs.readdirSync(path.join(node.dataDir, '_tagged')).length, 1)
+    const listed = await admin(node, 'GET', '/admin/metrics?glob=_tagged.*.*.*')
+    assert.equal(listed.text.trim().split('\n').length, 1)
+    const gone = await admin(node, 'DELETE', '/admin/metric?name=cpu%3Bhost%3Dweb1')
+    assert.equal(JSON.parse(gone.text).deleted, true)
+    assert.equal(fs.existsSync(path.join(node.dataDir, '_tagged')), false)
+  })
+})
+
+/** Every way in, with the answer's status; the tree checked untouched afterwards. */
+async function assertRefused(
+  node: Node,
+  tries: {
+    method: string
+    url: string
+    body?: Buffer
+    headers?: Record<string, string | number>
+    status: number
+  }[],
+  watched: string[],
+): Promise<void> {
+  const before = snapshot(...watched)
+  for (const attempt of tries) {
+    const answer = await request(node.port, attempt.url, {
+      method: attempt.method,
+      body: attempt.body,
+      headers: attempt.headers ?? AUTH,
+    })
+    assert.equal(
+      answer.status,
+      attempt.status,
+      `${attempt.method} ${attempt.url}: ${answer.status} ${answer.text}`,
+    )
+    assert.equal(answer.headers['content-type'], 'application/json')
+    assert.match((JSON.parse(answer.text) as { error: string }).error, /^[^\n]+$/)
+  }
+  assert.deepEqual(snapshot(...watched), before)
+}
+
+describe('admin API: security (refused, nothing touched)', () => {
+  test('issue 17.admin: no token is 401, a wrong token 403, on every endpoint', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const node = await startNode(t, { files: { 'a/b/c.wsp': file } })
+    const upload = fs.readFileSync(file)
+    const endpoints = [
+      { method: 'GET', url: '/admin/metrics' },
+      { method: 'GET', url: '/admin/info' },
+      { method: 'GET', url: '/admin/file?name=a.b.c' },
+      { method: 'POST', url: '/admin/fill?name=a.b.c', body: upload },
+      { method: 'POST', url: '/admin/fill?name=new.one', body: upload },
+      { method: 'DELETE', url: '/admin/metric?name=a.b.c' },
+    ]
+    await assertRefused(
+      node,
+      [
+        ...endpoints.map((e) => ({ ...e, headers: {}, status: 401 })),
+        ...endpoints.map((e) => ({ ...e, headers: { authorization: 'Basic Zm9vOmJhcg==' }, status: 401 })),
+        ...endpoints.map((e) => ({ ...e, headers: { authorization: `Bearer ${TOKEN}x` }, status: 403 })),
+        ...endpoints.map((e) => ({ ...e, headers: { authorization: 'Bearer k3y' }, status: 403 })),
+      ],
+      [node.dataDir],
+    )
+  })
+
+  test('issue 17.admin: traversal (.., absolute paths, symbolic links out) and NUL in names are 400', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const outside = tempDir(t)
+    fs.copyFileSync(file, path.join(outside, 'victim.wsp'))
+    fs.mkdirSync(path.join(outside, 'empty'))
+    const node = await startNode(t, { files: { 'a/b/c.wsp': file } })
+    fs.symlinkSync(outside, path.join(node.dataDir, 'out'))
+    fs.symlinkSync(path.join(outside, 'victim.wsp'), path.join(node.dataDir, 'link.wsp'))
+    fs.symlinkSync(path.join(outside, 'empty', 'new.wsp'), path.join(node.dataDir, 'dangling.wsp'))
+    const upload = fs.readFileSync(file)
+    const names = [
+      '..',
+      '..%2F..%2Fetc%2Fpasswd',
+      'a...b',
+      '.a.b',
+      'a.b.',
+      'a.b..c',
+      'a.%2E%2E.c',
+      '%2Fetc%2Fpasswd',
+      `${encodeURIComponent(outside)}.victim`,
+      'a.b%2F..%2F..%2Fx',
+      'out.victim',
+      'out.empty.new',
+      'link',
+      'dangling',
+      'a.b%00.c',
+      'a%00',
+      '',
+    ]
+    const tries = names.flatMap((name) => [
+      { method: 'GET', url: `/admin/file?name=${name}`, status: 400 },
+      { method: 'POST', url: `/admin/fill?name=${name}`, body: upload, status: 400 },
+      { method: 'DELETE', url: `/admin/metric?name=${name}`, status: 400 },
+    ])
+    tries.push(
+      { method: 'GET', url: '/admin/file', status: 400 },
+      { method: 'GET', url: '/admin/metrics?glob=a%00', status: 400 },
+    )
+    await assertRefused(node, tries, [node.dataDir, outside])
+  })
+
+  test('issue 17.admin: uploads over --admin-max-upload are 413 (declared or streamed), corrupt ones 400', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const node = await startNode(t, { files: { 'a/b/c.wsp': file }, args: ['--admin-max-upload', '1M'] })
+    const big = Buffer.concat([fs.readFileSync(file), Buffer.alloc((1 << 20) + 1 - fs.statSync(file).size)])
+    await assertRefused(
+      node,
+      [
+        { method: 'POST', url: '/admin/fill?name=a.b.c', body: big, status: 413 },
+        { method: 'POST', url: '/admin/fill?name=new.one', body: big, status: 413 },
+        {
+          method: 'POST',
+          url: '/admin/fill?name=a.b.c',
+          body: Buffer.from('not whisper at all'),
+          status: 400,
+        },
+        {
+          method: 'POST',
+          url: '/admin/fill?name=new.one',
+          body: fs.readFileSync(file).subarray(0, 1000),
+          status: 400,
+        },
+        { method: 'POST', url: '/admin/fill?name=new.one', body: Buffer.alloc(0), status: 400 },
+      ],
+      [node.dataDir],
+    )
+    // Streamed (chunked, no length): cut when it passes the limit.
+    const before = snapshot(node.dataDir)
+    let status: number | undefined
+    const streamed = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: node.port,
+          method: 'POST',
+          path: '/admin/fill?name=new.two',
+          headers: AUTH,
+        },
+        (res) => {
+          res.resume()
+          status = res.statusCode!
+          resolve(status)
+        },
+      )
+      // The server may close while we still send: the answer is what counts.
+      req.on('error', (error) => (status === undefined ? reject(error) : undefined))
+      const chunk = Buffer.alloc(64 << 10)
+      let sent = 0
+      const more = (): void => {
+        while (sent < 4 << 20) {
+          sent += chunk.length
+          if (!req.write(chunk)) return void req.once('drain', more)
+        }
+        req.end()
+      }
+      more()
+    })
+    assert.equal(streamed, 413)
+    assert.deepEqual(snapshot(node.dataDir), before)
+    // The node is still there, and a file at the limit is taken.
+    const ok = await admin(node, 'POST', '/admin/fill?name=a.b.c', { body: fs.readFileSync(file) })
+    assert.equal(ok.status, 200)
+  })
+
+  test('issue 17.admin: without --admin-token-file every /admin/ path is 404 and the read API is unaffected', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const root = tempDir(t)
+    const dataDir = path.join(root, 'storage', 'whisper')
+    fs.mkdirSync(path.join(dataDir, 'a', 'b'), { recursive: true })
+    fs.copyFileSync(file, path.join(dataDir, 'a', 'b', 'c.wsp'))
+    const plain = await startServe(t, ['--config', writeServeConfig(root), '--http-port', '0'])
+    for (const [method, url] of [
+      ['GET', '/admin/metrics'],
+      ['GET', '/admin/file?name=a.b.c'],
+      ['POST', '/admin/fill?name=a.b.c'],
+      ['DELETE', '/admin/metric?name=a.b.c'],
+      ['GET', '/admin'],
+    ] as const) {
+      const answer = await request(plain.ports.http!, url, { method, headers: AUTH })
+      assert.equal(answer.status, 404)
+      assert.deepEqual(JSON.parse(answer.text), { error: 'admin API disabled' })
+    }
+    // The same read answers with and without the admin API, and no token is asked for.
+    const withAdmin = await startNode(t, { files: { 'a/b/c.wsp': file } })
+    const now = Math.floor(Date.now() / 1000)
+    // A find's intervals end at the moment of the answer: compared without them.
+    const timeless = (text: string): string =>
+      text.replace(/"end":[0-9.]+/g, '').replace(/"start":[0-9.]+/g, '')
+    for (const url of [
+      '/metrics/find?query=a.*.*&format=json',
+      '/metrics/find?query=*',
+      '/metrics/index.json',
+      `/render?target=a.b.c&format=json&from=${now - 7200}&until=${now - 60}`,
+    ]) {
+      const a = await request(plain.ports.http!, url)
+      const b = await request(withAdmin.port, url)
+      assert.equal(a.status, 200)
+      assert.equal(b.status, 200)
+      assert.equal(timeless(b.text), timeless(a.text))
+      assert.ok(a.text.length > 2)
+    }
+  })
+
+  test('issue 17.admin: an empty or unreadable token file stops the start (exit 5); without the HTTP API, exit 2', (t) => {
+    const root = tempDir(t)
+    const config = writeServeConfig(root)
+    const empty = path.join(root, 'empty')
+    fs.writeFileSync(empty, ' \n')
+    const ports = ['--line-port', '0', '--pickle-port', '0', '--query-port', '0']
+    assertOneLineError(
+      run('carbon', ['serve', '--config', config, ...ports, '--http-port', '0', '--admin-token-file', empty]),
+      5,
+      /admin token file is empty/,
+    )
+    assertOneLineError(
+      run('carbon', [
+        'serve',
+        '--config',
+        config,
+        ...ports,
+        '--http-port',
+        '0',
+        '--admin-token-file',
+        path.join(root, 'nope'),
+      ]),
+      5,
+      /cannot read the admin token/,
+    )
+    fs.writeFileSync(empty, 'x\n')
+    assertOneLineError(
+      run('carbon', ['serve', '--config', config, ...ports, '--admin-token-file', empty]),
+      2,
+      /--admin-token-file needs the HTTP API/,
+    )
+    assert.equal(fs.existsSync(path.join(root, 'storage', 'whisper')), false)
+  })
+})
