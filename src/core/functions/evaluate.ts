@@ -78,10 +78,12 @@ async function evaluateNode(ctx: Context, node: Node, replacements?: Map<string,
       try {
         return await fn.run(ctx, call)
       } catch (error) {
-        // graphite-web: NormalizeEmptyResultError gives [], InputParameterError is logged and the
-        // call gives None (the target answers nothing).
+        // graphite-web: NormalizeEmptyResultError gives []; an InputParameterError is logged, then
+        // the call falls through to evaluateScalarTokens, which refuses the call: the request is
+        // answered 400 ("Invalid parameters (unknown token in target evaluator)").
         if (error instanceof NormalizeEmptyError) return []
-        if (error instanceof FunctionInputError) return null
+        if (error instanceof FunctionInputError)
+          throw new InvalidParameterError(`Invalid parameters for function "${node.name}": ${error.message}`)
         throw error
       }
     }
