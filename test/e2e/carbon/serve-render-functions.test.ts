@@ -538,3 +538,67 @@ test('issue 18: malformed expressions never answer 500 (seeded fuzz)', async (t)
     )
   }
 })
+
+test(
+  'issue 18.3: format=csv and format=raw, and the tz parameter, as graphite-web writes them',
+  graphiteWeb,
+  async (t) => {
+    const root = tempDir(t)
+    const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
+    const whisper = path.join(root, 'storage', 'whisper')
+    fixture(whisper)
+    const serve = await startServe(t, ['--config', config, '--http-port', '0'])
+    const node = serve.ports.http!
+    const reference = await startGraphiteWeb(t, { whisperDir: whisper, carbonlinkPort: serve.ports.query! })
+    const targets = [
+      'fx.web.*.cpu',
+      'fx.db.*.latency',
+      'fx.none.x',
+      'sumSeries(fx.web.*.cpu, fx.db.a.latency)',
+      'summarize(fx.web.host1.cpu, "10min", "max")',
+      'alias(fx.web.host1.cpu, \'a,"quoted" name\')',
+      'scale(fx.web.host2.cpu, 0.1)',
+      'perSecond(fx.web.*.requests)',
+    ]
+    const windows = [
+      'from=-30min&until=now',
+      // Dates read in the zone, times written in it; an unknown zone is UTC (graphite-web's TIME_ZONE).
+      'from=midnight&until=now&tz=Europe/Berlin',
+      'from=20251231&until=-23h&tz=America/New_York',
+      'from=23:00_20251231&until=23:30_20251231&tz=Asia/Kolkata',
+      'from=yesterday&until=-23h30min&tz=Nowhere/City',
+      'from=-2h&until=-90min&tz=Australia/Adelaide',
+    ]
+    let compared = 0
+    for (const format of ['csv', 'raw']) {
+      for (const window of windows) {
+        for (const target of [...targets, targets.slice(0, 3)]) {
+          const list = Array.isArray(target) ? target : [target]
+          const url = `/render?format=${format}&now=${NOW}&${window}&${list.map((x) => `target=${encodeURIComponent(x)}`).join('&')}`
+          const [ours, theirs] = await Promise.all([request(node, url), request(reference, url)])
+          assert.equal(theirs.status, 200, `${url} (graphite-web): ${theirs.text.slice(0, 300)}`)
+          assert.equal(ours.status, 200, `${url}: ${ours.text}`)
+          assert.equal(ours.headers['content-type'], format === 'csv' ? 'text/csv' : 'text/plain')
+          assert.equal(ours.text, theirs.text, url)
+          compared++
+        }
+      }
+    }
+    t.diagnostic(`${compared} csv and raw answers byte-identical to graphite-web's`)
+    // The zone also moves the JSON window: midnight in Berlin is 23:00 UTC.
+    const json = async (port: number, tz: string) =>
+      JSON.parse(
+        (
+          await request(
+            port,
+            `/render?format=json&now=${NOW}&from=midnight&until=now&tz=${tz}&target=fx.db.a.latency`,
+          )
+        ).text,
+      ) as { datapoints: [number | null, number][] }[]
+    for (const tz of ['Europe/Berlin', 'America/Los_Angeles']) {
+      const [ours, theirs] = await Promise.all([json(node, tz), json(reference, tz)])
+      assert.deepEqual(ours, theirs, tz)
+    }
+    assert.equal((await json(node, 'Europe/Berlin'))[0]!.datapoints[0]![1], NOW - 37 - 3600 + 60)
+  },
+)
