@@ -434,6 +434,9 @@ test(
     )
     if (problem) failures.push(problem)
     t.diagnostic(
+      `${targets.length} expressions calling ${withData.size} function names, ${windows.length} windows`,
+    )
+    t.diagnostic(
       `${compared} of ${jobs.length} requests compared (${points} non-null values); ${failures.length} differ`,
     )
     t.diagnostic(`oracle errors, not compared: ${[...new Set(oracleFailed)].join('; ')}`)
