@@ -113,6 +113,8 @@ function pyFloatText(x: number): string {
 /** One target of a request: its series, in graphite-web's order. */
 export async function evaluateTarget(ctx: Context, target: string): Promise<TimeSeries[]> {
   if (target.trim() === '') return []
+  // Functions that evaluate a target of their own (aliasQuery, applyByNode) do it through this.
+  ctx = { ...ctx, evaluate: (t, c) => evaluateTarget(c, t) }
   const result = await evaluateNode(ctx, parseTarget(target))
   if (Array.isArray(result)) return result
   return []

@@ -28,6 +28,11 @@ export interface Context {
   template: Map<string, Arg>
   /** The series a path expression names over this context's window, sorted by name. */
   fetch: (pathExpression: string, ctx: Context) => Promise<TimeSeries[]>
+  /**
+   * A whole target evaluated over this context (graphite-web's evaluateTarget, for aliasQuery and
+   * applyByNode); the evaluator fills it in.
+   */
+  evaluate?: (target: string, ctx: Context) => Promise<TimeSeries[]>
 }
 
 export interface Call {
@@ -2238,4 +2243,93 @@ define('useSeriesAbove', [
   const out: TimeSeries[] = []
   for (const name of names) out.push(...(await ctx.fetch(name, ctx)))
   return out.filter((s) => s.length > 0)
+})
+
+/**
+ * Python's `template % value` for one number: %d %i %u, %s %r, %f %F %g %G with flags, width
+ * and precision, and %%. Other conversions are refused (a ValueError, a 500, in graphite-web).
+ */
+function pyPercent(template: string, value: number): string {
+  let used = false
+  const out = template.replace(
+    /%([-+ 0#]*)(\d*)(?:\.(\d+))?([diusrfFgG%])/g,
+    (_m, flags: string, width: string, precision: string, conv: string) => {
+      if (conv === '%') return '%'
+      if (used) throw new FunctionInputError('not enough arguments for format string')
+      used = true
+      let text: string
+      if ('diu'.includes(conv)) text = String(Math.trunc(value))
+      else if (conv === 's' || conv === 'r') text = formatRepr(value)
+      else if (conv === 'f' || conv === 'F')
+        text = formatFixed(value, precision === undefined ? 6 : Number(precision))
+      else text = formatGeneral(value, precision === undefined ? 6 : Math.max(1, Number(precision)))
+      if (conv === 'G' || conv === 'F') text = text.toUpperCase()
+      if (flags.includes('+') && value >= 0 && conv !== 's' && conv !== 'r') text = '+' + text
+      const w = Number(width || 0)
+      if (text.length < w) {
+        if (flags.includes('-')) text = text.padEnd(w)
+        else if (flags.includes('0') && conv !== 's' && conv !== 'r') {
+          const sign = /^[+-]/.test(text) ? text[0]! : ''
+          text = sign + text.slice(sign.length).padStart(w - sign.length, '0')
+        } else text = text.padStart(w)
+      }
+      return text
+    },
+  )
+  if (/%/.test(template.replace(/%%/g, '')) && !used)
+    throw new FunctionInputError(`unsupported format string '${template}'`)
+  if (!used) throw new FunctionInputError('not all arguments converted during string formatting')
+  return out
+}
+
+function evaluateIn(ctx: Context, target: string): Promise<TimeSeries[]> {
+  if (ctx.evaluate === undefined) throw new FunctionInputError('no evaluator for a nested target')
+  return ctx.evaluate(target, ctx)
+}
+
+define('aliasQuery', [
+  S,
+  { name: 'search', type: 'string', required: true },
+  { name: 'replace', type: 'string', required: true },
+  { name: 'newName', type: 'string', required: true },
+], async (ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    const query = pySub(strArg(call, 1)!, strArg(call, 2)!, series.name)
+    const found = await evaluateIn(ctx, query)
+    if (found.length === 0) throw new FunctionInputError(`No series found with query: ${query}`)
+    const current = safe.last(found[0]!.read())
+    if (current === null) throw new FunctionInputError(`Cannot get last value of series: ${found[0]!.name}`)
+    series.name = pyPercent(strArg(call, 3)!, current)
+  }
+  return list
+})
+
+define('applyByNode', [
+  S,
+  { name: 'nodeNum', type: 'node', required: true },
+  { name: 'templateFunction', type: 'string', required: true },
+  { name: 'newName', type: 'string' },
+], async (ctx, call) => {
+  const list = seriesArg(call, 0)
+  const nodeNum = numArg(call, 1)!
+  const template = strArg(call, 2)!
+  const newName = strArg(call, 3)
+  const prefixes = new Set<string>()
+  for (const series of list) prefixes.add(pySliceTo(series.name.split('.'), nodeNum + 1).join('.'))
+  // graphite-web sets every result's window from the last series of the list.
+  const last = list.at(-1)
+  const results: TimeSeries[] = []
+  for (const prefix of [...prefixes].sort()) {
+    for (const series of await evaluateIn(ctx, template.replaceAll('%', prefix))) {
+      if (newName) series.name = newName.replaceAll('%', prefix)
+      series.pathExpression = prefix
+      if (last) {
+        series.start = last.start
+        series.end = last.end
+      }
+      results.push(series)
+    }
+  }
+  return results
 })

@@ -57,6 +57,8 @@ function sampleCall(info: Info): string {
     seriesByTag: 'seriesByTag("name=fx.web.host1.cpu")',
     weightedAverage: 'weightedAverage(fx.web.host[12].cpu, fx.web.host[12].requests, 2)',
     divideSeriesLists: 'divideSeriesLists(fx.web.host[12].cpu, fx.web.host[12].requests)',
+    aliasQuery: 'aliasQuery(fx.web.host[12].cpu, "cpu", "requests", "%d requests")',
+    applyByNode: 'applyByNode(fx.web.*.cpu, 2, "sumSeries(%.*)")',
   }
   if (special[info.name]) return special[info.name]!
   const value = (p: Param): string => {

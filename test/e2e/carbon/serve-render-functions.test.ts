@@ -302,6 +302,13 @@ function corpus(): string[] {
     'useSeriesAbove(fx.counter.wrap, 500, "counter.wrap", "zero.z")',
     'useSeriesAbove(fx.counter.wrap, 5000, "counter.wrap", "zero.z")',
     'useSeriesAbove(fx.zero.z, 5, "z", "x")',
+    'applyByNode(fx.web.*.cpu, 2, "sumSeries(%.*)")',
+    'applyByNode(fx.web.*.requests, 2, "divideSeries(%.requests, %.cpu)", "%.ratio")',
+    'applyByNode(fx.db.*.latency, 1, "scale(%.*.latency, 2)")',
+    'aliasQuery(fx.web.host[12].cpu, "cpu", "requests", "%d requests")',
+    'aliasQuery(fx.web.*.cpu, "fx\\.web\\.(\\w+)\\.cpu", "fx.counter.wrap", "\\1 at %.2f")',
+    'aliasQuery(fx.db.*.latency, "db", "web", "%s")',
+    'aliasQuery(fx.zero.z, "z$", "z", "zero %5.1f%%")',
   )
   return targets
 }
