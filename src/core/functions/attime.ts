@@ -2,8 +2,9 @@
 // reads as a date is YYYYMMDD instead), `now`, offsets and sums of offsets such as `-1h30min` with
 // graphite-web's units (s, min, h, d, w, mon = 30 days, y = 365 days; a bare `m` is refused, as
 // graphite-web refuses it), a reference (`now`, `today`, `yesterday`, `tomorrow`, `midnight`,
-// `noon`, `YYYYMMDD`, `HH:MM_YYYYMMDD`) plus an offset. Dates are UTC (graphite-web uses its
-// TIME_ZONE setting; a storage node has none). Pure: `now` is passed in.
+// `noon`, `YYYYMMDD`, `HH:MM_YYYYMMDD`) plus an offset. Dates are read in the request's `tz` (an
+// IANA zone; UTC when not given or unknown, as graphite-web falls back to its TIME_ZONE, UTC by
+// default). Pure: `now` is passed in.
 
 import { InvalidArgumentError } from '../errors.js'
 
@@ -59,8 +60,63 @@ function parseOffset(spec: string, offset: string): number {
   return sign * total
 }
 
-function parseReference(spec: string, ref: string, now: number): number {
-  const midnight = now - (((now % 86400) + 86400) % 86400)
+const ZONES = new Map<string, Intl.DateTimeFormat | undefined>()
+
+function zoneFormat(tz: string): Intl.DateTimeFormat | undefined {
+  if (!ZONES.has(tz)) {
+    let format: Intl.DateTimeFormat | undefined
+    try {
+      format = new Intl.DateTimeFormat('en-US', {
+        timeZone: tz,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })
+    } catch {
+      format = undefined
+    }
+    if (ZONES.size > 100) ZONES.clear()
+    ZONES.set(tz, format)
+  }
+  return ZONES.get(tz)
+}
+
+/** Whether `tz` is a zone this runtime knows (graphite-web: one pytz knows). */
+export function isKnownZone(tz: string): boolean {
+  return zoneFormat(tz) !== undefined
+}
+
+/** Seconds to add to an epoch for the wall clock in `tz` at that instant (0 for UTC or unknown). */
+export function zoneOffset(tz: string | undefined, epoch: number): number {
+  const format = tz === undefined ? undefined : zoneFormat(tz)
+  if (format === undefined) return 0
+  const parts: Record<string, number> = {}
+  for (const part of format.formatToParts(new Date(Math.floor(epoch) * 1000)))
+    if (part.type !== 'literal') parts[part.type] = Number(part.value)
+  const wall =
+    Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) / 1000
+  return wall - Math.floor(epoch)
+}
+
+/** The epoch of a wall-clock time in `tz` (pytz's localize, is_dst=False at a change). */
+function localize(wall: number, tz: string | undefined): number {
+  if (tz === undefined) return wall
+  const guess = wall - zoneOffset(tz, wall)
+  return wall - zoneOffset(tz, guess)
+}
+
+function parseReference(spec: string, ref: string, now: number, tz?: string): number {
+  if (ref === '' || ref === 'now') return now
+  const wallNow = now + zoneOffset(tz, now)
+  const wallMidnight = wallNow - (((wallNow % 86400) + 86400) % 86400)
+  return localize(parseWallReference(spec, ref, wallNow, wallMidnight), tz)
+}
+
+function parseWallReference(spec: string, ref: string, now: number, midnight: number): number {
   switch (ref) {
     case '':
     case 'now':
@@ -86,7 +142,7 @@ function parseReference(spec: string, ref: string, now: number): number {
  * Epoch seconds for a graphite time specification.
  * @throws InvalidArgumentError naming the specification
  */
-export function parseATTime(spec: string, now: number): number {
+export function parseATTime(spec: string, now: number, tz?: string): number {
   const s = spec.trim().toLowerCase().replaceAll('_', '').replaceAll(',', '').replaceAll(' ', '')
   if (s === '') throw bad(spec, 'empty')
   if (/^[0-9]+$/.test(s)) {
@@ -100,14 +156,14 @@ export function parseATTime(spec: string, now: number): number {
     const hours = Number(s.slice(0, 2))
     const minutes = Number(s.slice(3, 5))
     if (day === undefined || hours > 23 || minutes > 59) throw bad(spec, 'not a date')
-    return day + hours * 3600 + minutes * 60
+    return localize(day + hours * 3600 + minutes * 60, tz)
   }
   const plus = s.indexOf('+')
   const minus = s.indexOf('-')
   const at = plus >= 0 ? plus : minus
   const ref = at >= 0 ? s.slice(0, at) : s
   const offset = at >= 0 ? s.slice(at) : ''
-  return parseReference(spec, ref, now) + parseOffset(spec, offset)
+  return parseReference(spec, ref, now, tz) + parseOffset(spec, offset)
 }
 
 /**

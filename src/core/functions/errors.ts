@@ -1,7 +1,7 @@
 // The engine's errors. Answered 400 by /render: ExpressionError (the text does not parse, or nests
 // too deep), InvalidParameterError (an argument graphite-web's params would refuse), UnknownFunction.
 // FunctionInputError is graphite-web's InputParameterError raised inside a function: graphite-web
-// logs it and the target answers nothing, and so does carbonkit.
+// logs it, then refuses the call as an unknown token (a 400), and so does carbonkit (naming why).
 
 import { InvalidArgumentError } from '../errors.js'
 

@@ -78,10 +78,12 @@ async function evaluateNode(ctx: Context, node: Node, replacements?: Map<string,
       try {
         return await fn.run(ctx, call)
       } catch (error) {
-        // graphite-web: NormalizeEmptyResultError gives [], InputParameterError is logged and the
-        // call gives None (the target answers nothing).
+        // graphite-web: NormalizeEmptyResultError gives []; an InputParameterError is logged, then
+        // the call falls through to evaluateScalarTokens, which refuses the call: the request is
+        // answered 400 ("Invalid parameters (unknown token in target evaluator)").
         if (error instanceof NormalizeEmptyError) return []
-        if (error instanceof FunctionInputError) return null
+        if (error instanceof FunctionInputError)
+          throw new InvalidParameterError(`Invalid parameters for function "${node.name}": ${error.message}`)
         throw error
       }
     }
@@ -111,6 +113,8 @@ function pyFloatText(x: number): string {
 /** One target of a request: its series, in graphite-web's order. */
 export async function evaluateTarget(ctx: Context, target: string): Promise<TimeSeries[]> {
   if (target.trim() === '') return []
+  // Functions that evaluate a target of their own (aliasQuery, applyByNode) do it through this.
+  ctx = { ...ctx, evaluate: (t, c) => evaluateTarget(c, t) }
   const result = await evaluateNode(ctx, parseTarget(target))
   if (Array.isArray(result)) return result
   return []

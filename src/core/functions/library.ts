@@ -6,11 +6,11 @@
 
 import { formatFixed, formatGeneral, formatRepr } from '../python/format.js'
 import { parseTimeOffset } from './attime.js'
-import { FunctionInputError, NormalizeEmptyError } from './errors.js'
+import { FunctionInputError, InvalidParameterError, NormalizeEmptyError } from './errors.js'
 import { firstPathExpression } from './grammar.js'
 import type { Node } from './grammar.js'
 import type { Arg, Num, Param } from './params.js'
-import { AGGREGATOR_FUNCS, AGG_FUNCS } from './params.js'
+import { AGGREGATOR_FUNCS, AGG_FUNCS, bindArgs } from './params.js'
 import { pySearch, pySub } from './regex.js'
 import type { Value } from './series.js'
 import { TimeSeries, pySum, zipLongest } from './series.js'
@@ -28,6 +28,11 @@ export interface Context {
   template: Map<string, Arg>
   /** The series a path expression names over this context's window, sorted by name. */
   fetch: (pathExpression: string, ctx: Context) => Promise<TimeSeries[]>
+  /**
+   * A whole target evaluated over this context (graphite-web's evaluateTarget, for aliasQuery and
+   * applyByNode); the evaluator fills it in.
+   */
+  evaluate?: (target: string, ctx: Context) => Promise<TimeSeries[]>
 }
 
 export interface Call {
@@ -1587,4 +1592,744 @@ define('exponentialMovingAverage', [S, { name: 'windowSize', type: 'intOrInterva
     }
     return series.copy({ name, start: series.start + previewSeconds, values })
   })
+})
+
+// ---------------------------------------------------------------------------------------------
+// The rest of the cheap siblings (tier 2 of the spec and the tier 3 names that are pure
+// transforms): each as graphite-web 1.1.8 writes it, names and None handling included.
+
+/** Python's round(x, n): correctly rounded, ties to even on the exact binary value. */
+function pyRound(x: number, n: number): number {
+  if (!Number.isFinite(x)) return x
+  if (n >= 0) return Number(formatFixed(x, Math.min(n, 100)))
+  const scale = 10 ** -n
+  const q = x / scale
+  const r = Math.round(q)
+  // Half to even, as Python's round does for an exact tie.
+  const even = Math.abs(q - Math.trunc(q)) === 0.5 ? 2 * Math.round(q / 2) : r
+  return even * scale
+}
+
+/** Python's math.exp: OverflowError there (a 500) is null here, as safePow answers an overflow. */
+function safeExp(v: number): Value {
+  const r = Math.exp(v)
+  return Number.isFinite(r) ? r : null
+}
+
+function renameWithTag(series: TimeSeries, name: string, tag: string, value: string): void {
+  series.tags[tag] = value
+  rename(series, name)
+}
+
+pointwise(
+  'exp',
+  [],
+  (s) => `exp(${s.name})`,
+  (v, s) => {
+    s.tags.exp = 'e'
+    return v === null ? null : safeExp(v)
+  },
+)
+pointwise(
+  'sigmoid',
+  [],
+  (s) => `sigmoid(${s.name})`,
+  (v, s) => {
+    s.tags.sigmoid = 'sigmoid'
+    if (v === null) return null
+    const e = safeExp(-v)
+    return e === null ? null : 1 / (1 + e)
+  },
+)
+pointwise(
+  'logit',
+  [],
+  (s) => `logit(${s.name})`,
+  (v, s) => {
+    s.tags.logit = 'logit'
+    if (v === null || v === 1) return null
+    const ratio = v / (1 - v)
+    return ratio > 0 ? Math.log(ratio) : null
+  },
+)
+define('round', [S, { name: 'precision', type: 'integer' }], (_ctx, call) => {
+  const precision = numArg(call, 1)
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    renameWithTag(
+      series,
+      precision === undefined ? `round(${series.name})` : `round(${series.name},${g(Math.trunc(precision))})`,
+      'round',
+      String(precision || 0),
+    )
+    mapInPlace(series, (v) => (v === null ? null : pyRound(v, precision || 0)))
+  }
+  return list
+})
+
+define('log', [S, { name: 'base', type: 'integer', default: { kind: 'int', value: 10 } }], (_ctx, call) => {
+  const baseArg = call.args[1]![0]!
+  const base = numArg(call, 1)!
+  return seriesArg(call, 0).map((series) => {
+    const values = series.read().map((v) => {
+      if (v === null || v <= 0) return null
+      // Python's math.log(x, base) is log(x) / log(base).
+      return Math.log(v) / Math.log(base)
+    })
+    series.tags.log = pyStr(baseArg)
+    return series.copy({ name: `log(${series.name}, ${pyStr(baseArg)})`, values })
+  })
+})
+
+define('powSeries', [LISTS], (ctx, call) => {
+  let norm: Normalized
+  try {
+    norm = normalize(seriesLists(call, 0))
+  } catch (error) {
+    if (error instanceof NormalizeEmptyError) return []
+    throw error
+  }
+  const name = `powSeries(${norm.list.map((s) => s.name).join(',')})`
+  const values = zipLongest(norm.list.map((s) => s.read())).map((row) => {
+    let acc: Value = row[0]!
+    for (const element of row.slice(1)) {
+      if (acc === null || element === null) acc = null
+      else {
+        const r = Math.pow(acc, element)
+        acc = Number.isFinite(r) ? r : null
+      }
+    }
+    return acc
+  })
+  return [new TimeSeries(name, norm.start, norm.end, norm.step, values, { xFilesFactor: ctx.xFilesFactor })]
+})
+
+define('weightedAverage', [
+  { name: 'seriesListAvg', type: 'seriesList', required: true },
+  { name: 'seriesListWeight', type: 'seriesList', required: true },
+  { name: 'nodes', type: 'nodeOrTag', multiple: true },
+], (ctx, call) => {
+  const averages = seriesArg(call, 0)
+  const weights = seriesArg(call, 1)
+  const nodes = call.args[2] ?? []
+  if (averages.length !== weights.length)
+    throw new FunctionInputError(
+      `weightedAverage must receive the same number of series for seriesListAvg and seriesListWeight but received respectively ${averages.length} and ${weights.length}`,
+    )
+  const sorted = new Map<string, { avg?: TimeSeries; weight?: TimeSeries }>()
+  const entry = (key: string) => {
+    let e = sorted.get(key)
+    if (!e) sorted.set(key, (e = {}))
+    return e
+  }
+  for (let i = 0; i < averages.length; i++) {
+    entry(aggKey(averages[i]!, nodes)).avg = averages[i]!
+    entry(aggKey(weights[i]!, nodes)).weight = weights[i]!
+  }
+  const products: TimeSeries[] = []
+  for (const { avg, weight } of sorted.values()) {
+    if (!avg || !weight) continue
+    const values = zipLongest([avg.read(), weight.read()]).map(([a, b]) => safe.mul(a!, b!))
+    products.push(
+      new TimeSeries(`product(${weight.name},${avg.name})`, avg.start, avg.end, avg.step, values, {
+        xFilesFactor: ctx.xFilesFactor,
+      }),
+    )
+  }
+  if (products.length === 0) return []
+  const sumProducts = aggregate(ctx, [products], 'sum')[0]!
+  const sumWeights = aggregate(ctx, [weights], 'sum')[0]!
+  const values = zipLongest([sumProducts.read(), sumWeights.read()]).map(([a, b]) => safe.div(a!, b!))
+  const paths = (list: TimeSeries[]) => [...new Set(list.map((s) => s.pathExpression))].sort().join(',')
+  const name = `weightedAverage(${paths(averages)}, ${paths(weights)}, ${nodes.map(pyStr).join(',')})`
+  return [
+    new TimeSeries(name, sumProducts.start, sumProducts.end, sumProducts.step, values, {
+      xFilesFactor: ctx.xFilesFactor,
+    }),
+  ]
+})
+
+define('mostDeviant', [S, N_INT], (_ctx, call) => {
+  const deviants: [number, TimeSeries][] = []
+  for (const series of seriesArg(call, 0)) {
+    const read = series.read()
+    const mean = safe.avg(read)
+    if (mean === null) continue
+    const squareSum = pySum(nonNull(read).map((v) => (v - mean) ** 2))
+    const sigma = safe.div(squareSum, nonNull(read).length)
+    if (sigma === null) continue
+    deviants.push([sigma, series])
+  }
+  sortBy(deviants, (d) => d[0], true)
+  return pySliceTo(
+    deviants.map(([, s]) => s),
+    numArg(call, 1)!,
+  )
+})
+
+const FILTER_OPERATORS: Readonly<Record<string, (v: Value, t: number) => boolean>> = {
+  '=': (v, t) => v !== null && v === t,
+  '!=': (v, t) => v === null || v !== t,
+  '>': (v, t) => v !== null && v > t,
+  '>=': (v, t) => v !== null && v >= t,
+  '<': (v, t) => v === null || v < t,
+  '<=': (v, t) => v === null || v <= t,
+}
+define('filterSeries', [
+  S,
+  { name: 'func', type: 'aggFunc', required: true },
+  { name: 'operator', type: 'string', required: true, options: ['!=', '<', '<=', '=', '>', '>='] },
+  { name: 'threshold', type: 'float', required: true },
+], (_ctx, call) => {
+  const f = getAggFunc(strArg(call, 1)!)
+  const op = FILTER_OPERATORS[strArg(call, 2)!]!
+  const threshold = numArg(call, 3)!
+  return seriesArg(call, 0).filter((s) => op(f(s.read()), threshold))
+})
+
+/** graphite-web's format_units (render/glyph.py) without a step. */
+function formatUnits(v: number, system: string, units?: string): [number, string] {
+  const systems: Record<string, [string, number][]> = {
+    binary: [
+      ['Pi', 1024 ** 5],
+      ['Ti', 1024 ** 4],
+      ['Gi', 1024 ** 3],
+      ['Mi', 1024 ** 2],
+      ['Ki', 1024],
+    ],
+    si: [
+      ['P', 1000 ** 5],
+      ['T', 1000 ** 4],
+      ['G', 1000 ** 3],
+      ['M', 1000 ** 2],
+      ['k', 1000],
+    ],
+  }
+  for (const [prefix, size] of systems[system] ?? []) {
+    if (Math.abs(v) >= size) {
+      let v2 = v / size
+      if (v2 - Math.floor(v2) < 0.00000000001 && v > 1) v2 = Math.floor(v2)
+      return [v2, units ? `${prefix}${units}` : prefix]
+    }
+  }
+  if (v - Math.floor(v) < 0.00000000001 && v > 1) v = Math.floor(v)
+  return [v, units ?? '']
+}
+
+/** Python's `'%-<width>s' % text` (negative width: left-justified) and `'%<width>s'`. */
+function pad(text: string, width: number): string {
+  return width < 0 ? text.padEnd(-width) : text.padStart(width)
+}
+
+define('legendValue', [
+  S,
+  // graphite-web lists options but only logs a value outside them: an unknown type shows as (?).
+  { name: 'valuesTypes', type: 'string', multiple: true },
+], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  let types = (call.args[1] ?? []).filter((v): v is string => typeof v === 'string')
+  let system: string | undefined
+  if (types.length > 0 && (types.at(-1) === 'si' || types.at(-1) === 'binary')) {
+    system = types.at(-1)
+    types = types.slice(0, -1)
+  }
+  for (const valueType of types) {
+    let f: ((s: TimeSeries) => string | Value) | undefined
+    try {
+      const agg = getAggFunc(valueType)
+      f = (s) => agg(s.read())
+    } catch {
+      f = () => '(?)'
+    }
+    for (const series of list) {
+      const value = f(series)
+      if (system === undefined) {
+        const text =
+          typeof value === 'string'
+            ? value
+            : value === null
+              ? 'None'
+              : valueType === 'count'
+                ? String(value)
+                : formatRepr(value)
+        series.name += ` (${valueType}: ${text})`
+      } else {
+        let formatted = 'None'
+        if (typeof value === 'string') formatted = value
+        else if (value !== null) {
+          const [v, prefix] = formatUnits(value, system)
+          formatted = `${formatFixed(v, 2)}${prefix}`
+        }
+        series.name = `${pad(series.name, -20)}${pad(valueType, -5)}${pad(formatted, -10)}`
+      }
+    }
+  }
+  return list
+})
+
+define('cactiStyle', [
+  S,
+  { name: 'system', type: 'string', options: ['si', 'binary'] },
+  { name: 'units', type: 'string' },
+], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  if (list.length === 0) return list
+  const system = strArg(call, 1)
+  const units = strArg(call, 2)
+  const fmt = (x: number): string => {
+    if (system) {
+      const [v, prefix] = formatUnits(x, system, units)
+      return units ? `${formatFixed(v, 2)} ${prefix}` : `${formatFixed(v, 2)}${prefix}`
+    }
+    return units ? `${formatFixed(x, 2)} ${units}` : formatFixed(x, 2)
+  }
+  const width = (f: AggFunc) => Math.max(0, ...list.map((s) => fmt(Math.trunc(f(s.read()) || 3)).length)) + 3
+  const nameLen = Math.max(0, ...list.map((s) => s.name.length))
+  const lastLen = width(safe.last)
+  const maxLen = width(safe.max)
+  const minLen = width(safe.min)
+  for (const series of list) {
+    const read = series.read()
+    const text = (v: Value) => (v === null ? 'nan' : fmt(v))
+    series.name = `${pad(series.name, -nameLen)} Current:${pad(text(safe.last(read)), -lastLen)} Max:${pad(text(safe.max(read)), -maxLen)} Min:${pad(text(safe.min(read)), -minLen)} `
+  }
+  return list
+})
+
+define('stdev', [
+  S,
+  { name: 'points', type: 'integer', required: true },
+  { name: 'windowTolerance', type: 'float', default: { kind: 'float', value: 0.1 } },
+], (_ctx, call) => {
+  const points = numArg(call, 1)!
+  const tolerance = numArg(call, 2)!
+  const list = seriesArg(call, 0)
+  return list.map((series) => {
+    series.tags.stdev = String(points)
+    const raw = series.values
+    let valid = 0
+    let sum = 0
+    let squares = 0
+    const values = series.read().map((value, index) => {
+      const dropped = index < points ? null : (raw[index - points] ?? null)
+      if (dropped !== null) {
+        valid--
+        sum -= dropped
+        squares -= dropped ** 2
+      }
+      if (value !== null) {
+        valid++
+        sum += value
+        squares += value ** 2
+      }
+      if (valid > 0 && valid / points >= tolerance) {
+        const inner = valid * squares - sum ** 2
+        return inner < 0 ? null : Math.sqrt(inner) / valid
+      }
+      return null
+    })
+    return series.copy({ name: `stdev(${series.name},${d(points)})`, values })
+  })
+})
+
+define('movingWindow', [
+  S,
+  { name: 'windowSize', type: 'intOrInterval', required: true },
+  { name: 'func', type: 'aggFunc', default: 'average' },
+  { name: 'xFilesFactor', type: 'float' },
+], (ctx, call) => {
+  const func = strArg(call, 2)!
+  const tagName = 'moving' + func.charAt(0).toUpperCase() + func.slice(1).toLowerCase()
+  return movingWindow(func, tagName)(ctx, { ...call, args: [call.args[0]!, call.args[1]!, call.args[3]!] })
+})
+
+define('aggregateLine', [
+  S,
+  { name: 'func', type: 'aggFunc', default: 'average' },
+  { name: 'keepStep', type: 'boolean', default: false },
+], (ctx, call) => {
+  const f = getAggFunc(strArg(call, 1)!)
+  const keepStep = boolArg(call, 2, false)
+  return seriesArg(call, 0).map((series) => {
+    const value = f(series.read())
+    const name = `aggregateLine(${series.name}, ${value === null ? 'None' : g(value)})`
+    if (keepStep) return series.copy({ name, values: new Array<Value>(series.length).fill(value) })
+    const line = constantLine(ctx, value ?? 0)
+    if (value === null) line.values = [null, null, null]
+    line.name = name
+    line.pathExpression = name
+    return line
+  })
+})
+
+define('averageOutsidePercentile', [S, N_FLOAT], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  let n = numArg(call, 1)!
+  if (n < 50) n = 100 - n
+  const averages = list.map((s) => safe.avg(s.read()))
+  const low = percentile(averages, 100 - n)
+  const high = percentile(averages, n)
+  // Python compares None below every number: `low < None` is a TypeError there (a 500); here a
+  // series without values is outside.
+  return list.filter((_s, i) => {
+    const a = averages[i]!
+    return a === null || low === null || high === null || !(low < a && a < high)
+  })
+})
+
+define('removeBetweenPercentile', [S, N_FLOAT], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  let n = numArg(call, 1)!
+  if (n < 50) n = 100 - n
+  const columns = list.map((s) => s.read())
+  const length = columns.length === 0 ? 0 : Math.min(...columns.map((c) => c.length))
+  const lows: Value[] = []
+  const highs: Value[] = []
+  for (let i = 0; i < length; i++) {
+    const column = columns.map((c) => c[i]!)
+    lows.push(percentile(column, 100 - n))
+    highs.push(percentile(column, n))
+  }
+  // graphite-web compares None with numbers (a TypeError, a 500, on any gap); a None value or
+  // a column without values counts as outside here.
+  return list.filter((_s, k) =>
+    columns[k]!.some((v, i) => {
+      const lo = lows[i]
+      const hi = highs[i]
+      if (lo === undefined || hi === undefined) return false
+      return v === null || lo === null || hi === null || !(lo < v && v < hi)
+    }),
+  )
+})
+
+define('fallbackSeries', [S, { name: 'fallback', type: 'seriesList', required: true }], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  return list.length > 0 ? list : seriesArg(call, 1)
+})
+
+define('identity', [{ name: 'name', type: 'string', required: true }], (ctx, call) => {
+  const name = strArg(call, 0)!
+  const start = Math.trunc(ctx.startTime)
+  const end = Math.trunc(ctx.endTime)
+  const values: Value[] = []
+  for (let t = start; t < end; t += 60) values.push(t)
+  const series = new TimeSeries(name, start, end, 60, values, { xFilesFactor: ctx.xFilesFactor })
+  series.pathExpression = `identity("${name}")`
+  return [series]
+})
+
+/** timeFunction and sinFunction: a value per step from the window's start (UTC wall time). */
+function generated(ctx: Context, name: string, step: number, f: (t: number) => number): TimeSeries {
+  if (step <= 0) throw new FunctionInputError(`step must be positive: ${step}`)
+  const start = Math.trunc(ctx.startTime)
+  const end = Math.trunc(ctx.endTime)
+  const values: Value[] = []
+  for (let t = ctx.startTime; t < ctx.endTime; t += step) values.push(f(Math.floor(t)))
+  return new TimeSeries(name, start, end, step, values, { xFilesFactor: ctx.xFilesFactor })
+}
+define(
+  ['time', 'timeFunction'],
+  [
+    { name: 'name', type: 'string', required: true },
+    { name: 'step', type: 'integer', default: { kind: 'int', value: 60 } },
+  ],
+  (ctx, call) => [generated(ctx, strArg(call, 0)!, numArg(call, 1)!, (t) => t)],
+)
+define(
+  ['sin', 'sinFunction'],
+  [
+    { name: 'name', type: 'string', required: true },
+    { name: 'amplitude', type: 'integer', default: { kind: 'int', value: 1 } },
+    { name: 'step', type: 'integer', default: { kind: 'int', value: 60 } },
+  ],
+  (ctx, call) => [generated(ctx, strArg(call, 0)!, numArg(call, 2)!, (t) => Math.sin(t) * numArg(call, 1)!)],
+)
+
+define('threshold', [
+  { name: 'value', type: 'float', required: true },
+  { name: 'label', type: 'string' },
+  { name: 'color', type: 'string' },
+], (ctx, call) => {
+  const series = constantLine(ctx, numArg(call, 0)!)
+  const label = strArg(call, 1)
+  if (label) series.name = label
+  return [series]
+})
+
+// Graph options: the JSON answer has no options, only the names some of them change.
+for (const [name, param] of [
+  ['alpha', { name: 'alpha', type: 'float', required: true }],
+  ['color', { name: 'theColor', type: 'string', required: true }],
+  ['lineWidth', { name: 'width', type: 'float', required: true }],
+] as const)
+  define(name, [S, param], (_ctx, call) => seriesArg(call, 0))
+define('dashed', [S, { name: 'dashLength', type: 'integer', default: { kind: 'int', value: 5 } }], (
+  _ctx,
+  call,
+) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    series.tags.dashed = pyStr(call.args[1]![0])
+    series.name = `dashed(${series.name}, ${g(numArg(call, 1)!)})`
+  }
+  return list
+})
+for (const name of ['secondYAxis', 'drawAsInfinite'])
+  define(name, [S], (_ctx, call) => {
+    const list = seriesArg(call, 0)
+    for (const series of list) {
+      series.tags[name] = '1'
+      series.name = `${name}(${series.name})`
+    }
+    return list
+  })
+define('areaBetween', [S], (_ctx, call) => {
+  const list = seriesArg(call, 0)
+  if (list.length !== 2)
+    throw new InvalidParameterError('areaBetween series argument must reference *exactly* 2 series')
+  const [lower, upper] = list as [TimeSeries, TimeSeries]
+  upper.tags.areaBetween = '1'
+  lower.tags = upper.tags
+  lower.name = upper.name = `areaBetween(${upper.pathExpression})`
+  return list
+})
+
+// stacked keeps one running total per stack name across the request's targets (graphite-web's
+// requestContext['totalStack']); every context of a request shares its template map, so the
+// totals hang off that.
+const STACKS = new WeakMap<object, Map<string, number[]>>()
+define('stacked', [S, { name: 'stack', type: 'string' }], (ctx, call) => {
+  const stackName = strArg(call, 1) ?? '__DEFAULT__'
+  let stacks = STACKS.get(ctx.template)
+  if (!stacks) STACKS.set(ctx.template, (stacks = new Map()))
+  const total = stacks.get(stackName) ?? []
+  const results = seriesArg(call, 0).map((series) => {
+    const raw = series.values
+    const values = raw.map((v, i) => {
+      if (total.length <= i) total.push(0)
+      if (v === null) return null
+      total[i] = total[i]! + v
+      return total[i]!
+    })
+    if (stackName === '__DEFAULT__') series.tags.stacked = stackName
+    return series.copy({
+      name: stackName === '__DEFAULT__' ? `stacked(${series.name})` : series.name,
+      values,
+    })
+  })
+  stacks.set(stackName, total)
+  return results
+})
+
+define('aliasByTags', [S, { name: 'tags', type: 'nodeOrTag', required: true, multiple: true }], (
+  _ctx,
+  call,
+) => {
+  const list = seriesArg(call, 0)
+  for (const s of list) s.name = aggKey(s, call.args[1] ?? [])
+  return list
+})
+
+// mapSeries answers a list of series lists, which only reduceSeries reads; the groups travel with
+// the flat list (rendered as it is, where graphite-web would fail on a list of lists).
+const MAPPED = new WeakMap<TimeSeries[], TimeSeries[][]>()
+define(
+  ['mapSeries', 'map'],
+  [S, { name: 'mapNodes', type: 'nodeOrTag', required: true, multiple: true }],
+  (_ctx, call) => {
+    const groups = groupBy(seriesArg(call, 0), (s) => aggKey(s, call.args[1] ?? []))
+    const flat = [...groups.values()].flat()
+    MAPPED.set(flat, [...groups.values()])
+    return flat
+  },
+)
+define(
+  ['reduceSeries', 'reduce'],
+  [
+    { name: 'seriesLists', type: 'seriesList', required: true },
+    { name: 'reduceFunction', type: 'string', required: true },
+    { name: 'reduceNode', type: 'node', required: true },
+    { name: 'reduceMatchers', type: 'string', required: true, multiple: true },
+  ],
+  async (ctx, call) => {
+    const input = seriesArg(call, 0)
+    const lists = MAPPED.get(input) ?? [input]
+    const reduceFunction = strArg(call, 1)!
+    const reduceNode = numArg(call, 2)!
+    const matchers = (call.args[3] ?? []).filter((v): v is string => typeof v === 'string')
+    const fn = FUNCTIONS.get(reduceFunction)
+    if (fn === undefined)
+      throw new InvalidParameterError(`Received request for unknown function: ${reduceFunction}`)
+    const meta = new Map<string, (TimeSeries | undefined)[]>()
+    for (const list of lists)
+      for (const series of list) {
+        const nodes = series.name.split('.')
+        const at = reduceNode < 0 ? nodes.length + reduceNode : reduceNode
+        const node = nodes[at]
+        if (node === undefined) throw new FunctionInputError(`no node ${reduceNode} in '${series.name}'`)
+        const name = `${nodes.slice(0, at).join('.')}.reduce.${reduceFunction}`
+        const i = matchers.indexOf(node)
+        if (i < 0) continue
+        if (!meta.has(name))
+          meta.set(name, new Array<TimeSeries | undefined>(matchers.length).fill(undefined))
+        meta.get(name)![i] = series
+      }
+    const results: TimeSeries[] = []
+    for (const [name, members] of meta) {
+      // graphite-web passes None for a matcher with no series and crashes; that group answers nothing.
+      if (members.some((m) => m === undefined)) continue
+      const args = bindArgs(
+        reduceFunction,
+        fn.params,
+        members.map((m) => [m!]),
+        new Map(),
+      )
+      const out = await fn.run(ctx, { args, rawFirst: undefined, reevaluate: async () => [] })
+      const first = Array.isArray(out) ? out[0] : undefined
+      if (first === undefined) continue
+      first.name = name
+      results.push(first)
+    }
+    return results
+  },
+)
+
+define('timeStack', [
+  S,
+  { name: 'timeShiftUnit', type: 'interval', default: '1d' },
+  { name: 'timeShiftStart', type: 'integer', default: { kind: 'int', value: 0 } },
+  { name: 'timeShiftEnd', type: 'integer', default: { kind: 'int', value: 7 } },
+], async (ctx, call) => {
+  let unit = strArg(call, 1)!
+  if (/^[0-9]/.test(unit)) unit = '-' + unit
+  const delta = parseTimeOffset(unit)
+  const list = seriesArg(call, 0)
+  if (list.length < 1) return []
+  const first = list[0]!
+  const results: TimeSeries[] = []
+  const from = numArg(call, 2)!
+  const to = numArg(call, 3)!
+  if (to - from > 100) throw new InvalidParameterError('timeStack: at most 100 shifts in one call')
+  for (let shift = from; shift < to; shift++) {
+    const shifted = await call.reevaluate({
+      startTime: ctx.startTime + delta * shift,
+      endTime: ctx.endTime + delta * shift,
+    })
+    for (const series of shifted) {
+      series.tags.timeShiftUnit = unit
+      series.tags.timeShift = String(shift)
+      rename(series, `timeShift(${series.name}, ${unit}, ${shift})`)
+      series.start = first.start
+      series.end = first.end
+      results.push(series)
+    }
+  }
+  return results
+})
+
+define('useSeriesAbove', [
+  S,
+  { name: 'value', type: 'float', required: true },
+  { name: 'search', type: 'string', required: true },
+  { name: 'replace', type: 'string', required: true },
+], async (ctx, call) => {
+  const value = numArg(call, 1)!
+  const names: string[] = []
+  for (const series of seriesArg(call, 0)) {
+    // Python's max() of a series with None in it compares None (a TypeError); here None is skipped.
+    const top = safe.max(series.read())
+    if (top !== null && top > value) names.push(pySub(strArg(call, 2)!, strArg(call, 3)!, series.name))
+  }
+  const out: TimeSeries[] = []
+  for (const name of names) out.push(...(await ctx.fetch(name, ctx)))
+  return out.filter((s) => s.length > 0)
+})
+
+/**
+ * Python's `template % value` for one number: %d %i %u, %s %r, %f %F %g %G with flags, width
+ * and precision, and %%. Other conversions are refused (a ValueError, a 500, in graphite-web).
+ */
+function pyPercent(template: string, value: number): string {
+  let used = false
+  const out = template.replace(
+    /%([-+ 0#]*)(\d*)(?:\.(\d+))?([diusrfFgG%])/g,
+    (_m, flags: string, width: string, precision: string, conv: string) => {
+      if (conv === '%') return '%'
+      if (used) throw new FunctionInputError('not enough arguments for format string')
+      used = true
+      let text: string
+      if ('diu'.includes(conv)) text = String(Math.trunc(value))
+      else if (conv === 's' || conv === 'r') text = formatRepr(value)
+      else if (conv === 'f' || conv === 'F')
+        text = formatFixed(value, precision === undefined ? 6 : Number(precision))
+      else text = formatGeneral(value, precision === undefined ? 6 : Math.max(1, Number(precision)))
+      if (conv === 'G' || conv === 'F') text = text.toUpperCase()
+      if (flags.includes('+') && value >= 0 && conv !== 's' && conv !== 'r') text = '+' + text
+      const w = Number(width || 0)
+      if (text.length < w) {
+        if (flags.includes('-')) text = text.padEnd(w)
+        else if (flags.includes('0') && conv !== 's' && conv !== 'r') {
+          const sign = /^[+-]/.test(text) ? text[0]! : ''
+          text = sign + text.slice(sign.length).padStart(w - sign.length, '0')
+        } else text = text.padStart(w)
+      }
+      return text
+    },
+  )
+  if (/%/.test(template.replace(/%%/g, '')) && !used)
+    throw new FunctionInputError(`unsupported format string '${template}'`)
+  if (!used) throw new FunctionInputError('not all arguments converted during string formatting')
+  return out
+}
+
+function evaluateIn(ctx: Context, target: string): Promise<TimeSeries[]> {
+  if (ctx.evaluate === undefined) throw new FunctionInputError('no evaluator for a nested target')
+  return ctx.evaluate(target, ctx)
+}
+
+define('aliasQuery', [
+  S,
+  { name: 'search', type: 'string', required: true },
+  { name: 'replace', type: 'string', required: true },
+  { name: 'newName', type: 'string', required: true },
+], async (ctx, call) => {
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    const query = pySub(strArg(call, 1)!, strArg(call, 2)!, series.name)
+    const found = await evaluateIn(ctx, query)
+    if (found.length === 0) throw new FunctionInputError(`No series found with query: ${query}`)
+    const current = safe.last(found[0]!.read())
+    if (current === null) throw new FunctionInputError(`Cannot get last value of series: ${found[0]!.name}`)
+    series.name = pyPercent(strArg(call, 3)!, current)
+  }
+  return list
+})
+
+define('applyByNode', [
+  S,
+  { name: 'nodeNum', type: 'node', required: true },
+  { name: 'templateFunction', type: 'string', required: true },
+  { name: 'newName', type: 'string' },
+], async (ctx, call) => {
+  const list = seriesArg(call, 0)
+  const nodeNum = numArg(call, 1)!
+  const template = strArg(call, 2)!
+  const newName = strArg(call, 3)
+  const prefixes = new Set<string>()
+  for (const series of list) prefixes.add(pySliceTo(series.name.split('.'), nodeNum + 1).join('.'))
+  // graphite-web sets every result's window from the last series of the list.
+  const last = list.at(-1)
+  const results: TimeSeries[] = []
+  for (const prefix of [...prefixes].sort()) {
+    for (const series of await evaluateIn(ctx, template.replaceAll('%', prefix))) {
+      if (newName) series.name = newName.replaceAll('%', prefix)
+      series.pathExpression = prefix
+      if (last) {
+        series.start = last.start
+        series.end = last.end
+      }
+      results.push(series)
+    }
+  }
+  return results
 })

@@ -2,8 +2,10 @@
 // maxDataPoints consolidation with graphite-web's "nudge" (the start moved to a multiple of the
 // bucket, valuesToLose - 1 leading values dropped, each bucket labelled one raw step after its
 // first value), then [value, timestamp] pairs zipped (the shorter of values and timestamps wins),
-// NaN as null and infinities as 1e9999.
+// NaN as null and infinities as 1e9999. And graphite-web's csv and raw formats of the same series.
 
+import { formatRepr } from '../python/format.js'
+import { zoneOffset } from './attime.js'
 import { evaluateTarget } from './evaluate.js'
 import type { Context } from './library.js'
 import type { Value } from './series.js'
@@ -91,4 +93,54 @@ export function timeSeriesOf(fields: {
     pathExpression: fields.pathExpression,
     xFilesFactor: fields.xFilesFactor,
   })
+}
+
+/** `%Y-%m-%d %H:%M:%S` of an epoch in `tz` (datetime.fromtimestamp(t, tzinfo).strftime). */
+function wallClock(epoch: number, tz: string | undefined): string {
+  const d = new Date((epoch + zoneOffset(tz, epoch)) * 1000)
+  const two = (n: number) => String(n).padStart(2, '0')
+  return (
+    `${String(d.getUTCFullYear()).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`
+  )
+}
+
+/** Python's csv writer (excel dialect, QUOTE_MINIMAL) of one field. */
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/** Python's repr of a value as graphite-web's raw and csv formats write it (None for null). */
+function pyValue(v: Value): string {
+  return v === null ? 'None' : formatRepr(v)
+}
+
+/**
+ * graphite-web's renderViewCsv: one `name,YYYY-MM-DD HH:MM:SS,value` row per value (\r\n), the
+ * time in the request's `tz`, None as an empty field. As graphite-web does, each row's time is
+ * start + i × step even for a series that a function left consolidated.
+ */
+export function renderCsv(data: TimeSeries[], tz?: string): string {
+  const rows: string[] = []
+  for (const series of data) {
+    const name = csvField(series.name)
+    series.read().forEach((v, i) => {
+      const ts = Math.trunc(series.start + i * series.step)
+      rows.push(`${name},${wallClock(ts, tz)},${v === null ? '' : csvField(pyValue(v))}\r\n`)
+    })
+  }
+  return rows.join('')
+}
+
+/** graphite-web's renderViewRaw: `name,start,end,step|v1,v2,...` per series, None as None. */
+export function renderRaw(data: TimeSeries[]): string {
+  return data
+    .map(
+      (s) =>
+        `${s.name},${Math.trunc(s.start)},${Math.trunc(s.end)},${Math.trunc(s.step)}|${s
+          .read()
+          .map(pyValue)
+          .join(',')}\n`,
+    )
+    .join('')
 }

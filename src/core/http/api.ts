@@ -7,7 +7,7 @@
 
 import { InvalidArgumentError } from '../errors.js'
 import { readInfo } from '../whisper/info.js'
-import { parseATTime } from './attime.js'
+import { isKnownZone, parseATTime } from './attime.js'
 import type { Encoded, FindFormat, RenderFormat, Series } from './formats.js'
 import { CONTENT_TYPES, FIND_FORMATS, FORMAT_ALIASES, RENDER_FORMATS } from './formats.js'
 import type { GlobLimits } from './glob.js'
@@ -185,11 +185,17 @@ interface Target {
   now: number
 }
 
+/** The request's `tz` when it names a known zone (graphite-web ignores an unknown one). */
+function zoneOf(request: ParsedRequest): string | undefined {
+  const tz = first(request, 'tz')
+  return tz !== undefined && isKnownZone(tz) ? tz : undefined
+}
+
 function timeParam(request: ParsedRequest, key: string, fallback: number, now: number): number {
   const value = first(request, key)
   if (value === undefined || value === '') return fallback
   try {
-    return parseATTime(value, now)
+    return parseATTime(value, now, zoneOf(request))
   } catch (error) {
     throw new HttpError(400, `invalid value for '${key}': ${(error as Error).message}`)
   }
@@ -221,6 +227,10 @@ function renderTargets(ctx: ApiContext, request: ParsedRequest, format: RenderFo
 }
 
 export async function render(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
+  // graphite-web's text formats: every target through the engine, which writes them.
+  const text = first(request, 'format')
+  if ((text === 'csv' || text === 'raw') && !wantsV3(request))
+    return renderWithFunctions(ctx, request, renderTargets(ctx, request, 'json'), signal, text)
   const format = formatOf<RenderFormat>(request, RENDER_FORMATS, 'json')
   const targets = renderTargets(ctx, request, format)
   const engine =
@@ -265,6 +275,7 @@ async function renderWithFunctions(
   request: ParsedRequest,
   targets: { expression: string; from: number; until: number; now: number }[],
   signal: AbortSignal,
+  format: 'json' | 'csv' | 'raw' = 'json',
 ): Promise<Answer> {
   let sliceStart = performance.now()
   let count = 0
@@ -294,16 +305,20 @@ async function renderWithFunctions(
     }
     return found
   }
-  const { from, until, now } = targets[0]!
+  // No target: nothing is fetched, the window does not matter.
+  const { from, until, now } = targets[0] ?? { from: 0, until: 0, now: 0 }
   try {
     const body = await renderExpressions(request, {
       targets: targets.map((t) => t.expression),
       from,
       until,
       now,
+      format,
+      tz: zoneOf(request),
       fetchSeries: read,
     })
-    return { status: 200, contentType: CONTENT_TYPES.json, body }
+    const contentType = { json: CONTENT_TYPES.json, csv: 'text/csv', raw: 'text/plain' }[format]
+    return { status: 200, contentType, body }
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new HttpError(400, error.message)
     throw error

@@ -1,2 +1,2 @@
 // graphite-web's parseATTime lives with the target-expression engine (../functions/attime.ts).
-export { parseATTime } from '../functions/attime.js'
+export { isKnownZone, parseATTime } from '../functions/attime.js'

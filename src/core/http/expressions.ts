@@ -4,7 +4,7 @@
 // answers in graphite-web's JSON. Plain targets of other requests keep api.ts's direct path.
 
 import { isPlainPath } from '../functions/grammar.js'
-import { evaluateTargets, renderJson, timeSeriesOf } from '../functions/render.js'
+import { evaluateTargets, renderCsv, renderJson, renderRaw, timeSeriesOf } from '../functions/render.js'
 import type { Context, TimeSeries } from '../functions/render.js'
 import type { Series } from './formats.js'
 import type { ParsedRequest } from './request.js'
@@ -23,6 +23,10 @@ export interface ExpressionRequest {
   from: number
   until: number
   now: number
+  /** graphite-web's json (the default), csv or raw. */
+  format?: 'json' | 'csv' | 'raw'
+  /** The request's time zone (csv's times), when a known one was given. */
+  tz?: string
   /** The series one path expression names over a window, with the cache merged in. */
   fetchSeries: (pathExpression: string, from: number, until: number, now: number) => Promise<Series[]>
 }
@@ -55,6 +59,8 @@ export async function renderExpressions(request: ParsedRequest, input: Expressio
     },
   }
   const series = await evaluateTargets(ctx, input.targets)
+  if (input.format === 'csv') return renderCsv(series, input.tz)
+  if (input.format === 'raw') return renderRaw(series)
   const mdp = first(request, 'maxDataPoints')
   return renderJson(series, {
     maxDataPoints: mdp !== undefined && /^[0-9]+$/.test(mdp) && Number(mdp) > 0 ? Number(mdp) : undefined,

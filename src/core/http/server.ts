@@ -24,6 +24,15 @@ import {
   render,
 } from './api.js'
 import { CONTENT_TYPES } from './formats.js'
+import {
+  autoCompleteTags,
+  autoCompleteValues,
+  findSeries,
+  functionDetailsView,
+  functionsView,
+  tagDetails,
+  tagList,
+} from './grafana.js'
 import { MetricIndex } from './index.js'
 import { ReadPool } from './pool.js'
 import type { CachedPoints } from './render.js'
@@ -80,8 +89,6 @@ export interface HttpApi {
 
 type Handler = (ctx: ApiContext, request: ParsedRequest, signal: AbortSignal) => Answer | Promise<Answer>
 
-const empty: Handler = () => ({ status: 200, contentType: CONTENT_TYPES.json, body: '[]' })
-
 const ROUTES: Record<string, Handler> = {
   '/metrics/find': find,
   '/metrics/expand': expandView,
@@ -91,10 +98,19 @@ const ROUTES: Record<string, Handler> = {
   '/info': info,
   '/_internal/capabilities': capabilities,
   '/version': () => ({ status: 200, contentType: CONTENT_TYPES.text, body: `${GRAPHITE_VERSION}\n` }),
-  '/tags/autoComplete/tags': empty,
-  '/tags/autoComplete/values': empty,
-  '/tags': empty,
-  '/tags/findSeries': empty,
+  '/functions': functionsView,
+  '/tags/autoComplete/tags': autoCompleteTags,
+  '/tags/autoComplete/values': autoCompleteValues,
+  '/tags': tagList,
+  '/tags/findSeries': findSeries,
+}
+
+/** Routes with a name in the path: /functions/<name>, /tags/<tag>. */
+function routeOf(path: string): Handler | undefined {
+  if (ROUTES[path]) return ROUTES[path]
+  if (path.startsWith('/functions/')) return functionDetailsView
+  if (path.startsWith('/tags/')) return tagDetails
+  return undefined
 }
 
 function send(res: http.ServerResponse, answer: Answer): void {
@@ -162,7 +178,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       refuse(res, 400, (error as Error).message)
       return
     }
-    const route = ROUTES[request.path]
+    const route = routeOf(request.path)
     if (!route) {
       refuse(res, 404, `no such endpoint: ${request.path}`)
       return

@@ -81,3 +81,61 @@ test('issue 16.5 exploding requests: too many nodes, series or points are a one-
     assert.equal((JSON.parse(ok.text) as unknown[]).length, 2)
   }
 })
+
+test('issue 18.4 limits: function targets count every path expression and re-read against the series and points limits; calls nest at most 64 deep', async (t) => {
+  const dir = tempDir(t)
+  for (let i = 0; i < 30; i++) create(path.join(dir, `m${i}.wsp`), [[60, 100]])
+  const api = await startHttpApi({
+    interface: '127.0.0.1',
+    port: 0,
+    dataDir: dir,
+    refreshSeconds: 0,
+    readThreads: 2,
+    limits: { maxSeries: 20, maxPoints: 500 },
+  })
+  t.after(() => api.close())
+  const port = api.address.port
+  const target = (expression: string) => encodeURIComponent(expression)
+  const cases: [string, RegExp][] = [
+    // 11 + 11 series, each under the limit alone: together over it.
+    [
+      `/render/?format=json&from=-10min&target=${target('sumSeries(m1*, m2*)')}`,
+      /more than 20 series in one request/,
+    ],
+    // Two targets of one request count together too.
+    [
+      `/render/?format=json&from=-10min&target=${target('scale(m1*, 2)')}&target=${target('m2*|sumSeries()')}`,
+      /more than 20 series/,
+    ],
+    // 11 series of 100 points.
+    [
+      `/render/?format=json&from=-2h&target=${target('sumSeries(m1*)')}`,
+      /more than 500 points in one response/,
+    ],
+    [`/render/?format=csv&from=-2h&target=m1*`, /more than 500 points in one response/],
+    // movingAverage reads its series again over a longer window: that read counts as well.
+    [
+      `/render/?format=json&from=-10min&target=${target('movingAverage(group(m1, m2, m3, m4, m5), 90)')}`,
+      /more than 500 points/,
+    ],
+    [
+      `/render/?format=json&from=-10min&target=${target('scale('.repeat(65) + 'm1' + ', 1)'.repeat(65))}`,
+      /nested deeper than 64 calls/,
+    ],
+  ]
+  for (const [url, pattern] of cases) {
+    const answer = await request(port, url)
+    assert.equal(answer.status, 400, `${url}: ${answer.text}`)
+    assert.match(answer.text, pattern)
+    assert.equal(answer.text.trim().split('\n').length, 1)
+  }
+  // Under the limits: answered.
+  for (const expression of [
+    'sumSeries(m1*)',
+    'movingAverage(group(m1, m2, m3, m4), 90)',
+    'scale('.repeat(63) + 'm1' + ', 1)'.repeat(63),
+  ]) {
+    const ok = await request(port, `/render/?format=json&from=-10min&target=${target(expression)}`)
+    assert.equal(ok.status, 200, `${expression}: ${ok.text}`)
+  }
+})

@@ -1,0 +1,122 @@
+// The whisper tree of the render-function differential tests (issue 18): written with a fixed
+// clock, with gaps, a late start, an early stop, counter resets, zeros, negatives, two steps and
+// sparse data, so that graphite-web and carbon serve answer over the same files.
+
+import fs from 'node:fs'
+import path from 'node:path'
+import { create } from '../../src/core/whisper/create.js'
+import { updateMany } from '../../src/core/whisper/update.js'
+
+// A fixed clock (2026-01-01 00:00:37 UTC, a few seconds past midnight so that windows are not
+// aligned): the files are written with it and every request sends now=NOW. RENDER_NOW moves it.
+export const NOW = Number(process.env.RENDER_NOW ?? 1_767_225_637)
+
+type Point = [number, number]
+
+function write(
+  dir: string,
+  name: string,
+  archives: [number, number][],
+  points: Point[],
+  method = 'average',
+): void {
+  const file = path.join(dir, ...name.split('.')) + '.wsp'
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  create(file, archives, { sparse: true, aggregationMethod: method, xFilesFactor: 0 })
+  // Oldest first, in slices that fit each archive, as carbon would have written them over time.
+  updateMany(file, points, { now: NOW })
+}
+
+const FINE: [number, number][] = [
+  [10, 6 * 360],
+  [60, 7 * 1440],
+]
+const COARSE: [number, number][] = [[60, 7 * 1440]]
+
+export function fixture(dir: string): void {
+  const every = (
+    step: number,
+    from: number,
+    to: number,
+    f: (i: number, t: number) => number | null,
+  ): Point[] => {
+    const out: Point[] = []
+    let i = 0
+    for (let t = from - (from % step); t <= to; t += step, i++) {
+      const v = f(i, t)
+      if (v !== null) out.push([t, v])
+    }
+    return out
+  }
+  const day = NOW - 26 * 3600
+  write(
+    dir,
+    'fx.web.host1.cpu',
+    FINE,
+    every(10, day, NOW, (i) =>
+      i % 17 === 3 || i % 17 === 4 ? null : Math.round(50 + 30 * Math.sin(i / 7)) - (i % 23 === 0 ? 90 : 0),
+    ),
+  )
+  // Stops 20 minutes early.
+  write(
+    dir,
+    'fx.web.host2.cpu',
+    FINE,
+    every(10, day, NOW - 1200, (i) => (i % 29 === 5 ? null : (i % 11) * 2.5)),
+  )
+  // Starts 2 hours late.
+  write(
+    dir,
+    'fx.web.host3.cpu',
+    FINE,
+    every(10, NOW - 7200, NOW, (i) => 10 + (i % 7) - (i % 5) * 0.25),
+  )
+  for (const [host, reset] of [
+    [1, 500],
+    [2, 1500],
+  ] as const) {
+    let counter = 0
+    write(
+      dir,
+      `fx.web.host${host}.requests`,
+      FINE,
+      every(10, day, NOW, (i) => {
+        if (i % reset === reset - 1) counter = 0
+        counter += (i % 9) + host
+        return i % 31 === 7 ? null : counter
+      }),
+      'max',
+    )
+  }
+  write(
+    dir,
+    'fx.db.a.latency',
+    COARSE,
+    every(60, day, NOW, (i) => (i % 13 === 2 ? null : 0.5 + (i % 6) * 0.125)),
+  )
+  write(
+    dir,
+    'fx.db.b.latency',
+    COARSE,
+    every(60, day, NOW - 600, (i) => (i % 10 === 0 ? null : 2 - (i % 4))),
+  )
+  write(
+    dir,
+    'fx.sparse.x',
+    FINE,
+    every(10, day, NOW, (i) => (i % 4 === 0 ? i % 50 : null)),
+  )
+  write(
+    dir,
+    'fx.zero.z',
+    FINE,
+    every(10, day, NOW, () => 0),
+  )
+  // A counter that wraps at 1000 and has no gaps (graphite-web crashes on a gap with maxValue).
+  write(
+    dir,
+    'fx.counter.wrap',
+    FINE,
+    every(10, day, NOW, (i) => (i * 37) % 1000),
+  )
+}
