@@ -8,19 +8,19 @@
 import { InvalidArgumentError } from '../errors.js'
 import { readInfo } from '../whisper/info.js'
 import { parseATTime } from './attime.js'
-import type { Encoded, FindFormat, RenderFormat, Series } from './formats.js'
+import type { Encoded, FindFormat, RenderFormat } from './formats.js'
 import { CONTENT_TYPES, FIND_FORMATS, FORMAT_ALIASES, RENDER_FORMATS } from './formats.js'
 import type { GlobLimits } from './glob.js'
 import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
 import { isFileInside, leafFile } from './index.js'
-import { isExpression, renderExpressions } from './expressions.js'
+import type { ExpressionLeaf } from './expressions.js'
+import { expressionJob, isExpression } from './expressions.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { ReadPool } from './pool.js'
 import type { FindJob, RenderJob } from './reads.js'
 import { HttpError } from './reads.js'
 import type { CachedPoints } from './render.js'
-import { readSeries } from './render.js'
 import type { ParsedRequest } from './request.js'
 
 export interface HttpLimits {
@@ -265,8 +265,9 @@ export async function render(ctx: ApiContext, request: ParsedRequest, signal: Ab
 }
 
 /**
- * Targets with function calls (and JSON asking for maxDataPoints or noNullPoints): evaluated by the
- * expression engine, its series read on this thread, in slices that yield to the receivers.
+ * Targets with function calls (and JSON asking for maxDataPoints or noNullPoints): their path
+ * expressions expanded here as a plain target's glob is, with the cache's points; the files read,
+ * the functions evaluated and the JSON written on a read thread, as a plain render's are.
  */
 async function renderWithFunctions(
   ctx: ApiContext,
@@ -274,48 +275,31 @@ async function renderWithFunctions(
   targets: { expression: string; from: number; until: number; now: number }[],
   signal: AbortSignal,
 ): Promise<Answer> {
-  let sliceStart = performance.now()
+  const { from, until, now } = targets[0]!
+  const { job, paths } = expressionJob(request, {
+    targets: targets.map((t) => t.expression),
+    from,
+    until,
+    now,
+    maxPoints: ctx.limits.maxPoints,
+  })
   let count = 0
-  let points = 0
-  const read = async (glob: string, from: number, until: number, now: number): Promise<Series[]> => {
-    const found: Series[] = []
+  for (const glob of paths) {
+    const leaves = new Map<string, ExpressionLeaf>()
     for (const match of await expand(ctx, glob, signal)) {
-      if (!match.isLeaf) continue
+      if (!match.isLeaf || leaves.has(match.path)) continue
       const file = leafFile(ctx.dataDir, match.path)
       if (file === undefined) continue
-      const one = readSeries(
-        { name: match.path, file, pathExpression: glob, from, until, now },
-        ctx.cacheQuery(match.path),
-      )
-      if (one === undefined) continue
-      found.push(one)
-      points += one.values.length
+      leaves.set(match.path, { name: match.path, file, cached: ctx.cacheQuery(match.path) })
       if (++count > ctx.limits.maxSeries)
         throw new HttpError(400, `more than ${ctx.limits.maxSeries} series in one request`)
-      if (points > ctx.limits.maxPoints)
-        throw new HttpError(400, `more than ${ctx.limits.maxPoints} points in one response`)
-      if (performance.now() - sliceStart > 10) {
-        await new Promise((resolve) => setImmediate(resolve))
-        signal.throwIfAborted()
-        sliceStart = performance.now()
-      }
     }
-    return found
+    job.leaves.set(
+      glob,
+      [...leaves.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    )
   }
-  const { from, until, now } = targets[0]!
-  try {
-    const body = await renderExpressions(request, {
-      targets: targets.map((t) => t.expression),
-      from,
-      until,
-      now,
-      fetchSeries: read,
-    })
-    return { status: 200, contentType: CONTENT_TYPES.json, body }
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new HttpError(400, error.message)
-    throw error
-  }
+  return ok(await ctx.reads.run(job, signal))
 }
 
 export async function info(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
