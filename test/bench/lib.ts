@@ -77,6 +77,29 @@ export function measureCommand(
   return { seconds, maxRssBytes: kib * 1024, status: result.status }
 }
 
+/** CPU seconds (user + system, all threads) of a process and its children, from /proc. */
+export function processCpuSeconds(pid: number): number {
+  const ticks = (p: number): number => {
+    try {
+      const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      return Number(fields[11]) + Number(fields[12])
+    } catch {
+      return 0
+    }
+  }
+  let total = ticks(pid)
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])
+      if (ppid === pid) total += ticks(Number(entry))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total / 100
+}
+
 /** Time an in-process function `runs` times; returns each run's seconds. */
 export async function timeRuns(
   runs: number,

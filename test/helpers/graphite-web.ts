@@ -24,8 +24,12 @@ export interface GraphiteWebOptions {
    * sync worker processes) instead of Django's development server.
    */
   gunicornWorkers?: number
+  /** gunicorn's worker timeout in seconds (30 by default: a longer request is killed). */
+  gunicornTimeout?: number
   /** Told the server's process id (benchmarks count its CPU time). */
   onPid?: (pid: number) => void
+  /** More lines of its settings module, Python: name to value as written (`FETCH_TIMEOUT`: `'60'`). */
+  settings?: Record<string, string>
 }
 
 /** Whether Debian's gunicorn (python3-gunicorn) is installed for the reference Python. */
@@ -54,6 +58,7 @@ export async function startGraphiteWeb(
       `CLUSTER_SERVERS = ${JSON.stringify((options.clusterServers ?? []).map((p) => `127.0.0.1:${p}`))}`,
       `CARBONLINK_HOSTS = ${JSON.stringify(options.carbonlinkPort ? [`127.0.0.1:${options.carbonlinkPort}`] : [])}`,
       `DATABASES = {'default': {'NAME': ${JSON.stringify(path.join(dir, 'graphite.db'))}, 'ENGINE': 'django.db.backends.sqlite3'}}`,
+      ...Object.entries(options.settings ?? {}).map(([name, value]) => `${name} = ${value}`),
       '',
     ].join('\n'),
   )
@@ -73,6 +78,8 @@ export async function startGraphiteWeb(
   const args = options.gunicornWorkers
     ? ['-m', 'gunicorn', '--workers', String(options.gunicornWorkers), '--bind', `127.0.0.1:${port}`]
     : ['-m', 'django', 'runserver', '--noreload', `127.0.0.1:${port}`]
+  if (options.gunicornWorkers && options.gunicornTimeout)
+    args.push('--timeout', String(options.gunicornTimeout))
   if (options.gunicornWorkers) args.push('graphite.wsgi:application')
   const child = spawn(REFERENCE_PYTHON, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
   if (child.pid !== undefined) options.onPid?.(child.pid)

@@ -30,25 +30,14 @@ async function evaluateNode(ctx: Context, node: Node, replacements?: Map<string,
     case 'inf':
       return { kind: 'float', value: Infinity }
     case 'template': {
-      const values = new Map<string, Arg>()
-      for (const [name, arg] of node.kwargs) values.set(name, await evaluateNode(ctx, arg))
-      node.args.forEach((arg, i) => values.set(String(i + 1), literalValue(arg)))
-      for (const [name, value] of ctx.template) values.set(name, value)
-      return evaluateNode(ctx, node.inner, values)
+      const kwargs = new Map<string, Arg>()
+      for (const [name, arg] of node.kwargs)
+        kwargs.set(name, scalarValue(arg) ?? (await evaluateNode(ctx, arg)))
+      return evaluateNode(ctx, node.inner, templateValues(node, kwargs, ctx.template))
     }
     case 'path': {
-      let expression = node.text
-      if (replacements) {
-        for (const [name, value] of replacements) {
-          if (expression === '$' + name) {
-            if (typeof value !== 'string') return value
-            if (/^-?[\d.]+$/.test(value)) return { kind: 'float', value: Number(value) }
-            return value
-          }
-          expression = expression.replaceAll('$' + name, argText(value))
-        }
-      }
-      return ctx.fetch(expression, ctx)
+      const path = substitutePath(node.text, replacements)
+      return typeof path === 'string' ? ctx.fetch(path, ctx) : path.value
     }
     case 'call': {
       if (node.name === 'template')
@@ -94,6 +83,92 @@ function literalValue(node: Node): Arg {
   if (node.kind === 'int' || node.kind === 'float') return { kind: node.kind, value: node.value }
   if (node.kind === 'string') return node.value
   return null
+}
+
+/** A literal argument's value as evaluateNode gives it; undefined for paths, calls and templates. */
+function scalarValue(node: Node): Arg | undefined {
+  switch (node.kind) {
+    case 'int':
+    case 'float':
+    case 'string':
+      return literalValue(node)
+    case 'bool':
+      return node.value
+    case 'none':
+      return null
+    case 'inf':
+      return { kind: 'float', value: Infinity }
+    default:
+      return undefined
+  }
+}
+
+/** A template's values: its keyword arguments, its positional ones as $1.., the request's template[]. */
+function templateValues(
+  node: Extract<Node, { kind: 'template' }>,
+  kwargs: Map<string, Arg>,
+  request: Map<string, Arg>,
+): Map<string, Arg> {
+  const values = new Map(kwargs)
+  node.args.forEach((arg, i) => values.set(String(i + 1), literalValue(arg)))
+  for (const [name, value] of request) values.set(name, value)
+  return values
+}
+
+/**
+ * A path expression with a template's values put in; the value itself when the path is exactly
+ * `$name` (a template's number or string used as an argument, not fetched).
+ */
+function substitutePath(text: string, replacements?: Map<string, Arg>): string | { value: Arg } {
+  let expression = text
+  if (replacements) {
+    for (const [name, value] of replacements) {
+      if (expression === '$' + name) {
+        if (typeof value !== 'string') return { value }
+        if (/^-?[\d.]+$/.test(value)) return { value: { kind: 'float', value: Number(value) } }
+        return { value }
+      }
+      expression = expression.replaceAll('$' + name, argText(value))
+    }
+  }
+  return expression
+}
+
+/**
+ * Every path expression the targets fetch, templates filled in (graphite-web's
+ * extractPathExpressions): what the caller expands before the evaluation asks for it. A template's
+ * argument that is itself a series list counts as an empty one here.
+ * @throws ExpressionError for a target that does not parse
+ */
+export function pathExpressions(targets: readonly string[], template: Map<string, Arg>): string[] {
+  const found = new Set<string>()
+  const walk = (node: Node, replacements?: Map<string, Arg>): void => {
+    switch (node.kind) {
+      case 'path': {
+        const path = substitutePath(node.text, replacements)
+        if (typeof path === 'string') found.add(path)
+        return
+      }
+      case 'template': {
+        const kwargs = new Map<string, Arg>()
+        for (const [name, arg] of node.kwargs) {
+          walk(arg)
+          kwargs.set(name, scalarValue(arg) ?? [])
+        }
+        walk(node.inner, templateValues(node, kwargs, template))
+        return
+      }
+      case 'call':
+        if (node.name === 'seriesByTag') return
+        for (const arg of node.args) walk(arg, replacements)
+        for (const [, arg] of node.kwargs) walk(arg, replacements)
+        return
+      default:
+        return
+    }
+  }
+  for (const target of targets) if (target.trim() !== '') walk(parseTarget(target))
+  return [...found]
 }
 
 /** Python's str() of a template value. */

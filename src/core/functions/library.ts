@@ -13,7 +13,7 @@ import type { Arg, Num, Param } from './params.js'
 import { AGGREGATOR_FUNCS, AGG_FUNCS, bindArgs } from './params.js'
 import { pySearch, pySub } from './regex.js'
 import type { Value } from './series.js'
-import { TimeSeries, pySum, zipLongest } from './series.js'
+import { TimeSeries, mapRows, pySum, zipLongest } from './series.js'
 
 export type { Arg } from './params.js'
 
@@ -283,8 +283,9 @@ function aggregate(
   }
   const factor = xFilesFactor ?? ctx.xFilesFactor
   const name = `${func}Series(${formatPathExpressions(norm.list)})`
-  const values = zipLongest(norm.list.map((s) => s.read())).map((row) =>
-    xffValues(row, factor) ? f(row) : null,
+  const values = mapRows(
+    norm.list.map((s) => s.read()),
+    (row) => (xffValues(row, factor) ? f(row) : null),
   )
   let tags = { ...norm.list[0]!.tags }
   for (const s of norm.list)
@@ -312,6 +313,18 @@ function rename(series: TimeSeries, name: string): void {
 /** Python's round(x, 6) (correctly rounded, half to even on the exact value). */
 function round6(x: number): number {
   if (!Number.isFinite(x)) return x
+  // Without text where it cannot differ: x * 1e6 is within 2^-13 of its exact value, so away from a
+  // tie its nearest integer n is the exact value's, and n / 1e6 is the double nearest n * 10^-6
+  // (one correctly rounded division), which is what Python returns.
+  const scaled = x * 1e6
+  if (Math.abs(scaled) < 2 ** 40) {
+    const floor = Math.floor(scaled)
+    const fraction = scaled - floor
+    if (Math.abs(fraction - 0.5) > 1e-3) {
+      const n = fraction > 0.5 ? floor + 1 : floor
+      return n === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : n / 1e6
+    }
+  }
   return Number(formatFixed(x, 6))
 }
 
@@ -383,7 +396,9 @@ function countSeries(ctx: Context, lists: TimeSeries[][]): TimeSeries[] {
       throw error
     }
     const name = `countSeries(${formatPathExpressions(norm.list)})`
-    const values = zipLongest(norm.list.map((s) => s.read())).map((row) => row.length)
+    // zip_longest's rows are as long as the list: each point counts every series.
+    const length = Math.max(0, ...norm.list.map((s) => s.readLength))
+    const values = new Array<Value>(length).fill(norm.list.length)
     return [new TimeSeries(name, norm.start, norm.end, norm.step, values, { xFilesFactor: ctx.xFilesFactor })]
   }
   const series = constantLine(ctx, 0, true)
@@ -448,7 +463,10 @@ function asPercent(ctx: Context, seriesList: TimeSeries[], total: Arg, nodes: Ar
   const sumOf = (group: TimeSeries[]): TimeSeries => {
     const name = `sumSeries(${formatPathExpressions(group)})`
     last = normalize([group])
-    const values = zipLongest(group.map((s) => s.read())).map((row) => safe.sum(row))
+    const values = mapRows(
+      group.map((s) => s.read()),
+      (row) => safe.sum(row),
+    )
     return new TimeSeries(name, last.start, last.end, last.step, values, { xFilesFactor: factor })
   }
   if (nodes.length > 0) {
@@ -515,7 +533,10 @@ function asPercent(ctx: Context, seriesList: TimeSeries[], total: Arg, nodes: Ar
   let totalValues: Value[] | TimeSeries
   let totalText: string
   if (total === null) {
-    totalValues = zipLongest(seriesList.map((s) => s.read())).map((row) => safe.sum(row))
+    totalValues = mapRows(
+      seriesList.map((s) => s.read()),
+      (row) => safe.sum(row),
+    )
     totalText = `sumSeries(${formatPathExpressions(seriesList)})`
   } else if (Array.isArray(total)) {
     if (total.length !== 1 && total.length !== seriesList.length)
@@ -644,7 +665,10 @@ define('percentileOfSeries', [
   const name = `percentileOfSeries(${list[0]!.pathExpression},${g(n)})`
   const norm = normalize([list])
   const interpolate = boolArg(call, 2, false)
-  const values = zipLongest(list.map((s) => s.read())).map((row) => percentile(row, n, interpolate))
+  const values = mapRows(
+    list.map((s) => s.read()),
+    (row) => percentile(row, n, interpolate),
+  )
   return [new TimeSeries(name, norm.start, norm.end, norm.step, values, { xFilesFactor: ctx.xFilesFactor })]
 })
 
@@ -801,7 +825,10 @@ define('transformNull', [
   const reference = call.args[2]?.[0]
   const refList = Array.isArray(reference) && reference.length > 0 ? reference : undefined
   const defaults = refList
-    ? zipLongest(refList.map((s) => s.read())).map((row) => (row.some((v) => v !== null) ? fill : null))
+    ? mapRows(
+        refList.map((s) => s.read()),
+        (row) => (row.some((v) => v !== null) ? fill : null),
+      )
     : undefined
   const list = seriesArg(call, 0)
   for (const series of list) {

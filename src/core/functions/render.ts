@@ -53,19 +53,27 @@ export function renderJson(data: TimeSeries[], options: JsonOptions = {}): strin
               secondsPerPoint + pyMod(series.start, series.step) - pyMod(series.start, secondsPerPoint)
             series.start = series.start + nudge
             const valuesToLose = Math.trunc(nudge / series.step)
-            if (valuesToLose > 1) series.values.splice(0, valuesToLose - 1)
+            if (valuesToLose > 1) series.dropFirst(valuesToLose - 1)
             series.consolidate(valuesPerPoint)
           }
         }
       }
-      let points = series.datapoints()
-      if (options.noNullPoints) {
-        points = points.filter(([v]) => v !== null && !Number.isNaN(v))
-        if (points.length === 0) continue
+      // datapoints() written as it is made: no pair per point.
+      const values = series.read()
+      const stride = Math.trunc(series.step * series.valuesPerPoint)
+      const first = Math.trunc(series.start)
+      const last = Math.trunc(series.end)
+      let pairs = ''
+      for (let i = 0; i < values.length; i++) {
+        const ts = first + i * stride
+        if (ts > last) break
+        const v = values[i]!
+        if (options.noNullPoints && (v === null || Number.isNaN(v))) continue
+        pairs += pairs === '' ? `[${jsonNumber(v)}, ${ts}]` : `, [${jsonNumber(v)}, ${ts}]`
       }
+      if (options.noNullPoints && pairs === '') continue
       const name = JSON.stringify(series.name)
       const tags = JSON.stringify({ ...series.tags, name: series.tags.name ?? series.name })
-      const pairs = points.map(([v, ts]) => `[${jsonNumber(v)}, ${ts}]`).join(', ')
       parts.push(`{"target": ${name}, "tags": ${tags}, "datapoints": [${pairs}]}`)
     }
   }
@@ -83,13 +91,12 @@ export function timeSeriesOf(fields: {
   start: number
   end: number
   step: number
-  values: ArrayLike<number>
-  known: ArrayLike<number>
+  values: Float64Array
+  known: Uint8Array
   xFilesFactor: number
 }): TimeSeries {
-  const values: Value[] = new Array<Value>(fields.values.length)
-  for (let i = 0; i < values.length; i++) values[i] = fields.known[i] === 1 ? fields.values[i]! : null
-  return new TimeSeries(fields.name, fields.start, fields.end, fields.step, values, {
+  const column = { values: fields.values, known: fields.known }
+  return TimeSeries.fromColumn(fields.name, fields.start, fields.end, fields.step, column, {
     pathExpression: fields.pathExpression,
     xFilesFactor: fields.xFilesFactor,
   })

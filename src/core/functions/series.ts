@@ -24,12 +24,24 @@ export function pySum(values: readonly number[]): number {
   return total
 }
 
+/** Values as a file gives them: a double per slot and whether the slot holds one. */
+export interface Column {
+  values: Float64Array
+  known: Uint8Array
+}
+
 export class TimeSeries {
   name: string
   start: number
   end: number
   step: number
-  values: Value[]
+  /** The values as a list, made from `column` when first asked for. */
+  private list: Value[] | undefined
+  /**
+   * Values fetched and not yet asked for as a list: a series that only goes through renaming,
+   * consolidation and the JSON never holds a boxed number per point.
+   */
+  private column: Column | undefined
   consolidationFunc: string
   valuesPerPoint = 1
   xFilesFactor: number
@@ -53,15 +65,58 @@ export class TimeSeries {
     this.start = start
     this.end = end
     this.step = step
-    this.values = values
+    this.list = values
     this.consolidationFunc = options.consolidate ?? 'average'
     this.xFilesFactor = options.xFilesFactor ?? 0
     this.pathExpression = options.pathExpression ?? name
     this.tags = options.tags ?? { name }
   }
 
+  /** A fetched series, its values kept as the file gave them until a function asks for the list. */
+  static fromColumn(
+    name: string,
+    start: number,
+    end: number,
+    step: number,
+    column: Column,
+    options: { xFilesFactor?: number; pathExpression?: string } = {},
+  ): TimeSeries {
+    const series = new TimeSeries(name, start, end, step, [], options)
+    series.list = undefined
+    series.column = column
+    return series
+  }
+
+  get values(): Value[] {
+    if (this.list === undefined) {
+      const { values, known } = this.column!
+      const list = new Array<Value>(values.length)
+      for (let i = 0; i < list.length; i++) list[i] = known[i] === 1 ? values[i]! : null
+      this.list = list
+      this.column = undefined
+    }
+    return this.list
+  }
+
+  set values(values: Value[]) {
+    this.list = values
+    this.column = undefined
+  }
+
   get length(): number {
-    return this.values.length
+    return this.column === undefined ? this.list!.length : this.column.values.length
+  }
+
+  /** The number of values read() gives. */
+  get readLength(): number {
+    const vpp = this.valuesPerPoint
+    return vpp <= 1 ? this.length : Math.ceil(this.length / Math.trunc(vpp))
+  }
+
+  /** Python's `del values[:n]`. */
+  dropFirst(n: number): void {
+    if (this.column === undefined) this.list!.splice(0, n)
+    else this.column = { values: this.column.values.subarray(n), known: this.column.known.subarray(n) }
   }
 
   consolidate(valuesPerPoint: number): void {
@@ -76,16 +131,21 @@ export class TimeSeries {
     if (cf === undefined) throw new Error(`invalid consolidation function '${this.consolidationFunc}'`)
     const zero = this.consolidationFunc === 'avg_zero'
     const out: Value[] = []
-    let buf: number[] = []
+    // One buffer for every bucket (cf keeps nothing of it).
+    const buf: number[] = []
     let count = 0
     let nonNull = 0
     const flush = () => {
       out.push(nonNull > 0 && nonNull / vpp >= this.xFilesFactor ? cf(buf) : null)
-      buf = []
+      buf.length = 0
       count = 0
       nonNull = 0
     }
-    for (const v of this.values) {
+    const column = this.column
+    const list = this.list
+    const n = this.length
+    for (let i = 0; i < n; i++) {
+      const v = column === undefined ? list![i]! : column.known[i] === 1 ? column.values[i]! : null
       count++
       if (v !== null) {
         buf.push(v)
@@ -131,4 +191,26 @@ export function zipLongest(columns: readonly (readonly Value[])[]): Value[][] {
   const rows: Value[][] = new Array(length)
   for (let i = 0; i < length; i++) rows[i] = columns.map((c) => (i < c.length ? c[i]! : null))
   return rows
+}
+
+/**
+ * f of each row of zipLongest(columns), without a list per row: the row given is reused, so f must
+ * not keep it.
+ */
+export function mapRows(
+  columns: readonly (readonly Value[])[],
+  f: (row: readonly Value[]) => Value,
+): Value[] {
+  let length = 0
+  for (const c of columns) if (c.length > length) length = c.length
+  const row: Value[] = new Array<Value>(columns.length).fill(null)
+  const out: Value[] = new Array<Value>(length)
+  for (let i = 0; i < length; i++) {
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c]!
+      row[c] = i < column.length ? column[i]! : null
+    }
+    out[i] = f(row)
+  }
+  return out
 }

@@ -14,14 +14,14 @@ import type { GlobLimits } from './glob.js'
 import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
 import { isFileInside, leafFile } from './index.js'
-import { isExpression, renderExpressions } from './expressions.js'
+import type { ExpressionLeaf } from './expressions.js'
+import { expressionJob, isExpression } from './expressions.js'
 import { answerFind } from './find.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { ReadPool } from './pool.js'
 import type { RenderJob } from './reads.js'
 import { HttpError } from './reads.js'
 import type { CachedPoints } from './render.js'
-import { readSeries } from './render.js'
 import type { ParsedRequest } from './request.js'
 
 export interface HttpLimits {
@@ -267,8 +267,9 @@ export async function render(ctx: ApiContext, request: ParsedRequest, signal: Ab
 }
 
 /**
- * Targets with function calls (and JSON asking for maxDataPoints or noNullPoints): evaluated by the
- * expression engine, its series read on this thread, in slices that yield to the receivers.
+ * Targets with function calls (and JSON asking for maxDataPoints or noNullPoints): their path
+ * expressions expanded here as a plain target's glob is, with the cache's points; the files read,
+ * the functions evaluated and the JSON written on a read thread, as a plain render's are.
  */
 async function renderWithFunctions(
   ctx: ApiContext,
@@ -277,52 +278,34 @@ async function renderWithFunctions(
   signal: AbortSignal,
   format: 'json' | 'csv' | 'raw' = 'json',
 ): Promise<Answer> {
-  let sliceStart = performance.now()
-  let count = 0
-  let points = 0
-  const read = async (glob: string, from: number, until: number, now: number): Promise<Series[]> => {
-    const found: Series[] = []
-    for (const match of await expand(ctx, glob, signal)) {
-      if (!match.isLeaf) continue
-      const file = leafFile(ctx.dataDir, match.path)
-      if (file === undefined) continue
-      const one = readSeries(
-        { name: match.path, file, pathExpression: glob, from, until, now },
-        ctx.cacheQuery(match.path),
-      )
-      if (one === undefined) continue
-      found.push(one)
-      points += one.values.length
-      if (++count > ctx.limits.maxSeries)
-        throw new HttpError(400, `more than ${ctx.limits.maxSeries} series in one request`)
-      if (points > ctx.limits.maxPoints)
-        throw new HttpError(400, `more than ${ctx.limits.maxPoints} points in one response`)
-      if (performance.now() - sliceStart > 10) {
-        await new Promise((resolve) => setImmediate(resolve))
-        signal.throwIfAborted()
-        sliceStart = performance.now()
-      }
-    }
-    return found
-  }
   // No target: nothing is fetched, the window does not matter.
   const { from, until, now } = targets[0] ?? { from: 0, until: 0, now: 0 }
-  try {
-    const body = await renderExpressions(request, {
-      targets: targets.map((t) => t.expression),
-      from,
-      until,
-      now,
-      format,
-      tz: zoneOf(request),
-      fetchSeries: read,
-    })
-    const contentType = { json: CONTENT_TYPES.json, csv: 'text/csv', raw: 'text/plain' }[format]
-    return { status: 200, contentType, body }
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new HttpError(400, error.message)
-    throw error
+  const { job, paths } = expressionJob(request, {
+    targets: targets.map((t) => t.expression),
+    from,
+    until,
+    now,
+    maxPoints: ctx.limits.maxPoints,
+    format,
+    tz: zoneOf(request),
+  })
+  let count = 0
+  for (const glob of paths) {
+    const leaves = new Map<string, ExpressionLeaf>()
+    for (const match of await expand(ctx, glob, signal)) {
+      if (!match.isLeaf || leaves.has(match.path)) continue
+      const file = leafFile(ctx.dataDir, match.path)
+      if (file === undefined) continue
+      leaves.set(match.path, { name: match.path, file, cached: ctx.cacheQuery(match.path) })
+      if (++count > ctx.limits.maxSeries)
+        throw new HttpError(400, `more than ${ctx.limits.maxSeries} series in one request`)
+    }
+    job.leaves.set(
+      glob,
+      [...leaves.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    )
   }
+  return ok(await ctx.reads.run(job, signal))
 }
 
 export async function info(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {

@@ -1,12 +1,16 @@
 // /render targets that call functions (and any JSON render with maxDataPoints or noNullPoints):
-// evaluated by the target-expression engine (../functions/), which fetches each path expression
-// through `fetchSeries` (the same glob, whisper window and cache merge as a plain target) and
-// answers in graphite-web's JSON. Plain targets of other requests keep api.ts's direct path.
+// evaluated by the target-expression engine (../functions/) on the read path of a plain target.
+// The main thread parses the targets, lists their path expressions (graphite-web's
+// extractPathExpressions), expands each from the index and takes the cache's points (api.ts); a
+// read thread then reads the files over whatever window a function asks (moving*, timeShift),
+// runs the functions as pure transforms and writes graphite-web's JSON (reads.ts's
+// expressionAnswer).
 
+import { InvalidArgumentError } from '../errors.js'
+import { pathExpressions } from '../functions/evaluate.js'
 import { isPlainPath } from '../functions/grammar.js'
-import { evaluateTargets, renderCsv, renderJson, renderRaw, timeSeriesOf } from '../functions/render.js'
-import type { Context, TimeSeries } from '../functions/render.js'
-import type { Series } from './formats.js'
+import { HttpError } from './reads.js'
+import type { CachedPoints } from './render.js'
 import type { ParsedRequest } from './request.js'
 
 /**
@@ -18,25 +22,55 @@ export function isExpression(target: string): boolean {
   return /[()|'"\\\s]/.test(target) && !isPlainPath(target)
 }
 
-export interface ExpressionRequest {
+/** A leaf a path expression names: read on the read thread, with the cache's points taken before. */
+export interface ExpressionLeaf {
+  name: string
+  file: string
+  cached: CachedPoints
+}
+
+/** A request's targets to evaluate; plain data (it crosses to a read thread by structured clone). */
+export interface ExpressionJob {
+  kind: 'expressions'
   targets: string[]
   from: number
   until: number
   now: number
   /** graphite-web's json (the default), csv or raw. */
-  format?: 'json' | 'csv' | 'raw'
+  format: 'json' | 'csv' | 'raw'
   /** The request's time zone (csv's times), when a known one was given. */
   tz?: string
-  /** The series one path expression names over a window, with the cache merged in. */
-  fetchSeries: (pathExpression: string, from: number, until: number, now: number) => Promise<Series[]>
+  xFilesFactor: number
+  /** template[name]=value request parameters. */
+  template: Map<string, string>
+  maxDataPoints: number | undefined
+  noNullPoints: boolean
+  /** Values fetched in all (series × points, every window a function asks counted). */
+  maxPoints: number
+  /** Each path expression of the targets: its leaves, sorted by name. */
+  leaves: Map<string, ExpressionLeaf[]>
 }
 
 function first(request: ParsedRequest, key: string): string | undefined {
   return request.params.get(key)?.[0]
 }
 
-/** graphite-web's JSON for the request's targets. @throws InvalidArgumentError for a bad expression */
-export async function renderExpressions(request: ParsedRequest, input: ExpressionRequest): Promise<string> {
+/**
+ * The job of a request's targets, its leaves not yet expanded, and the path expressions to expand.
+ * @throws HttpError 400 for a target that does not parse
+ */
+export function expressionJob(
+  request: ParsedRequest,
+  window: {
+    targets: string[]
+    from: number
+    until: number
+    now: number
+    maxPoints: number
+    format: 'json' | 'csv' | 'raw'
+    tz: string | undefined
+  },
+): { job: ExpressionJob; paths: string[] } {
   const xffText = first(request, 'xFilesFactor')
   const xFilesFactor =
     xffText === undefined || xffText.trim() === '' || !Number.isFinite(Number(xffText)) ? 0 : Number(xffText)
@@ -45,25 +79,20 @@ export async function renderExpressions(request: ParsedRequest, input: Expressio
     const m = /^template\[(.+)\]$/.exec(key)
     if (m && values[0] !== undefined) template.set(m[1]!, values[0])
   }
-  const ctx: Context = {
-    startTime: input.from,
-    endTime: input.until,
-    now: input.now,
+  const mdp = first(request, 'maxDataPoints')
+  const job: ExpressionJob = {
+    kind: 'expressions',
+    ...window,
     xFilesFactor,
     template,
-    fetch: async (pathExpression, c): Promise<TimeSeries[]> => {
-      const found = await input.fetchSeries(pathExpression, c.startTime, c.endTime, c.now)
-      const byName = new Map<string, TimeSeries>()
-      for (const s of found) byName.set(s.name, timeSeriesOf({ ...s, xFilesFactor: c.xFilesFactor }))
-      return [...byName.keys()].sort().map((name) => byName.get(name)!)
-    },
-  }
-  const series = await evaluateTargets(ctx, input.targets)
-  if (input.format === 'csv') return renderCsv(series, input.tz)
-  if (input.format === 'raw') return renderRaw(series)
-  const mdp = first(request, 'maxDataPoints')
-  return renderJson(series, {
     maxDataPoints: mdp !== undefined && /^[0-9]+$/.test(mdp) && Number(mdp) > 0 ? Number(mdp) : undefined,
     noNullPoints: request.params.has('noNullPoints'),
-  })
+    leaves: new Map(),
+  }
+  try {
+    return { job, paths: pathExpressions(job.targets, template) }
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new HttpError(400, error.message)
+    throw error
+  }
 }

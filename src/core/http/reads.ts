@@ -6,8 +6,12 @@
 // thread boundary by structured clone.
 
 import fs from 'node:fs'
+import { InvalidArgumentError } from '../errors.js'
+import { evaluateTargets, renderCsv, renderJson, renderRaw, timeSeriesOf } from '../functions/render.js'
+import type { Context, TimeSeries } from '../functions/render.js'
+import type { ExpressionJob } from './expressions.js'
 import type { Encoded, FindAnswer, FindFormat, FindMatch, RenderFormat, Series } from './formats.js'
-import { encodeFind, encodeRender } from './formats.js'
+import { CONTENT_TYPES, encodeFind, encodeRender } from './formats.js'
 import type { CachedPoints, SeriesRequest } from './render.js'
 import { readSeries } from './render.js'
 
@@ -47,7 +51,7 @@ export interface RenderJob {
   series: { request: SeriesRequest; cached: CachedPoints }[]
 }
 
-export type ReadJob = FindJob | RenderJob | StatJob
+export type ReadJob = FindJob | RenderJob | StatJob | ExpressionJob
 
 /**
  * Between two files: may throw (deadline, client gone) and, in-process, yields to the event loop.
@@ -131,8 +135,56 @@ async function renderAnswer(job: RenderJob, tick: Tick): Promise<Encoded> {
   return encodeRender(job.format, series)
 }
 
+/** graphite-web's JSON for the job's targets; `tick` runs between two files (deadline, client gone). */
+async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded> {
+  let points = 0
+  const ctx: Context = {
+    startTime: job.from,
+    endTime: job.until,
+    now: job.now,
+    xFilesFactor: job.xFilesFactor,
+    template: job.template,
+    fetch: async (pathExpression, c): Promise<TimeSeries[]> => {
+      // A path the main thread did not expand finds nothing, as graphite-web's fetchData finds
+      // nothing that was not prefetched.
+      const out: TimeSeries[] = []
+      for (const leaf of job.leaves.get(pathExpression) ?? []) {
+        await tick()
+        const request = {
+          name: leaf.name,
+          file: leaf.file,
+          pathExpression,
+          from: c.startTime,
+          until: c.endTime,
+          now: c.now,
+        }
+        const one = readSeries(request, leaf.cached)
+        if (one === undefined) continue
+        points += one.values.length
+        if (points > job.maxPoints)
+          throw new HttpError(400, `more than ${job.maxPoints} points in one response`)
+        out.push(timeSeriesOf({ ...one, xFilesFactor: c.xFilesFactor }))
+      }
+      return out
+    },
+  }
+  try {
+    const series = await evaluateTargets(ctx, job.targets)
+    await tick()
+    if (job.format === 'csv') return { contentType: 'text/csv', body: Buffer.from(renderCsv(series, job.tz)) }
+    if (job.format === 'raw') return { contentType: 'text/plain', body: Buffer.from(renderRaw(series)) }
+    const text = renderJson(series, { maxDataPoints: job.maxDataPoints, noNullPoints: job.noNullPoints })
+    // Bytes, not a string: moved to the main thread, not copied there.
+    return { contentType: CONTENT_TYPES.json, body: Buffer.from(text) }
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new HttpError(400, error.message)
+    throw error
+  }
+}
+
 export function runReadJob(job: ReadJob, tick: Tick, cache: RetentionCache): Promise<Encoded> {
   if (job.kind === 'find') return findAnswer(job)
   if (job.kind === 'stat') return statAnswer(job, tick, cache)
-  return renderAnswer(job, tick)
+  if (job.kind === 'render') return renderAnswer(job, tick)
+  return expressionAnswer(job, tick)
 }
