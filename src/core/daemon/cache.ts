@@ -303,6 +303,23 @@ export class MetricCache {
     for (const [metric, queue] of this.queues) yield [metric, this.pointsOf(queue)]
   }
 
+  /**
+   * Forget the points held for a metric (the admin API's delete); how many. Points in flight are
+   * not touched: the caller waits until inflightHas() is false. Receivers holding a handle on the
+   * queue start a new one (it is marked taken).
+   */
+  drop(metric: string): number {
+    const queue = this.queues.get(metric)
+    if (!queue) return 0
+    this.queues.delete(metric)
+    queue.taken = true
+    this.size -= queue.count
+    this.arena.release(queue.head, queue.tail)
+    this.countEpoch(queue.epoch, -1)
+    if (this.queues.size === 0 && this.inflight.size === 0) this.arena.reset()
+    return queue.count
+  }
+
   /** Whether a write of this metric is under way. */
   inflightHas(metric: string): boolean {
     return this.inflight.has(metric)

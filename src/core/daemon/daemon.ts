@@ -24,6 +24,7 @@ import type { Resolved } from './name-cache.js'
 import { NameCache } from './name-cache.js'
 import type { CreateSpec } from './persister.js'
 import { Persister } from './persister.js'
+import type { AdminJobReply } from '../http/admin-jobs.js'
 import type { HttpApi } from '../http/server.js'
 import { startHttpApi } from '../http/server.js'
 import type { QueryServer } from './query-server.js'
@@ -61,6 +62,8 @@ export interface DaemonOptions {
   sweepSeconds?: number
   /** Give memory back to the system: called after sweeps that forgot many names (NameCache.sweep). */
   reclaimMemory?: () => void
+  /** The HTTP API's admin part (--admin-token-file); off without it. */
+  admin?: { token: string; maxUploadBytes: number; version: string }
 }
 
 export interface Daemon {
@@ -319,6 +322,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         clock,
         hostname: options.host,
         onError: (message) => emit({ type: 'http-error', message }),
+        admin: options.admin && {
+          ...options.admin,
+          instance: settings.instance,
+          fsync: settings.autoflush,
+          locate: (name) => names.locate(name),
+          // A write under way finishes first: what it writes is then the file's, deleted with it.
+          dropCached: async (key) => {
+            while (cache.inflightHas(key)) await new Promise((resolve) => setTimeout(resolve, 5))
+            return cache.drop(key)
+          },
+          runJob: (job, transfer) => persister.runOnWriter(job, transfer) as Promise<AdminJobReply>,
+        },
       })
     }
   } catch (error) {

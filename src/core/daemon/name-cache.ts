@@ -125,6 +125,18 @@ export class NameCache {
     return file.ok ? file.path : `${this.options.dataDir}/carbonkit-unwritable.wsp`
   }
 
+  /**
+   * The cache key and file of a name as the admin API gives it: tagged names normalised as the
+   * receivers do, the black/whitelist not applied (an operator's copy is not a sender's point).
+   * Nothing is added to the cache.
+   */
+  locate(raw: string): { ok: true; key: string; path: string } | { ok: false; reason: string } {
+    const parsed = raw.includes(';') || raw.includes('{') ? parseTaggedSeries(raw) : undefined
+    const key = parsed?.ok ? parsed.series.path : raw
+    const file = metricFile(key, this.options.dataDir, this.options.tagHashFilenames)
+    return file.ok ? { ok: true, key, path: file.path } : file
+  }
+
   /** Everything is judged again (the lists or rules changed). */
   forgetAll(): void {
     this.names.clear()

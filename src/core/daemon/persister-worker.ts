@@ -18,7 +18,9 @@ import type {
   WriteItem,
   WriteReply,
   WriteResult,
+  WriterJob,
 } from './persister.js'
+import { runAdminJob } from '../http/admin-jobs.js'
 
 /** Directories known to exist: a new file in one of them needs no mkdir. */
 const directories = new Set<string>()
@@ -36,7 +38,7 @@ function createFile(item: WriteItem, spec: CreateSpec, autoflush: boolean, now: 
     if (directories.size >= MAX_DIRECTORIES) directories.clear()
     directories.add(dir)
   }
-  try {
+  const createOnce = (): unknown =>
     create(item.path, spec.archives, {
       xFilesFactor: spec.xFilesFactor,
       aggregationMethod: spec.aggregationMethod,
@@ -45,6 +47,15 @@ function createFile(item: WriteItem, spec: CreateSpec, autoflush: boolean, now: 
       fsync: autoflush,
       initialize: (file) => fileUpdateManyFlat(file, item.points, now),
     })
+  try {
+    try {
+      createOnce()
+    } catch (error) {
+      // The directory was removed meanwhile (the admin API's delete, an operator): made again.
+      if (!(error instanceof NotFoundError)) throw error
+      fs.mkdirSync(dir, { recursive: true })
+      createOnce()
+    }
     return true
   } catch (error) {
     // Another writer (carbon-cache, a script) created it first: write into theirs.
@@ -129,6 +140,8 @@ function setMetadata(request: MetadataRequest): MetadataReply {
 }
 
 lowerPriority()
-parentPort?.on('message', (message: WriteBatch | MetadataRequest) =>
-  parentPort!.postMessage('kind' in message ? setMetadata(message) : write(message)),
-)
+parentPort?.on('message', (message: WriteBatch | WriterJob) => {
+  if (!('kind' in message)) parentPort!.postMessage(write(message))
+  else if (message.kind === 'metadata') parentPort!.postMessage(setMetadata(message))
+  else parentPort!.postMessage(...runAdminJob(message))
+})

@@ -6,6 +6,7 @@
 // writing a point twice stores the same bytes, losing it would not be undone.
 
 import { Worker } from 'node:worker_threads'
+import type { AdminJob, AdminJobReply } from '../http/admin-jobs.js'
 import type { HeldPoints, MetricCache } from './cache.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { guard } from './faults.js'
@@ -63,6 +64,10 @@ export type MetadataReply = { kind: 'metadata'; request: number } & (
   | { oldValue: string; newValue: string }
   | { error: string; /** A CoreError (a missing file, a bad method), not a bug. */ expected: boolean }
 )
+
+/** What else a writer thread does: CarbonLink's set-metadata and the admin API's file jobs. */
+export type WriterJob = MetadataRequest | AdminJob
+export type WriterReply = MetadataReply | AdminJobReply
 
 /** Where a metric goes: its file, and what to create when the file is missing. */
 export interface MetricTarget {
@@ -172,7 +177,7 @@ export class Persister {
   private nextRequest = 1
   private readonly metadataRequests = new Map<
     number,
-    { worker: number; resolve: (reply: MetadataReply) => void; reject: (error: Error) => void }
+    { worker: number; resolve: (reply: WriterReply) => void; reject: (error: Error) => void }
   >()
 
   private readonly pumpLater: () => void
@@ -239,7 +244,7 @@ export class Persister {
     let reason = 'exited'
     worker.on(
       'message',
-      guard('persister', this.options.events.fault, (reply: WriteReply | MetadataReply) => {
+      guard('persister', this.options.events.fault, (reply: WriteReply | WriterReply) => {
         if ('kind' in reply) {
           const waiting = this.metadataRequests.get(reply.request)
           this.metadataRequests.delete(reply.request)
@@ -262,6 +267,19 @@ export class Persister {
    * rewrites a file. Rejects when no writer is running or the writer dies first.
    */
   setAggregationMethod(path: string, aggregationMethod: string): Promise<MetadataReply> {
+    return this.runOnWriter({
+      kind: 'metadata',
+      request: 0,
+      path,
+      aggregationMethod,
+    }) as Promise<MetadataReply>
+  }
+
+  /**
+   * A job other than a write of the cache, on the least busy writer thread (the admin API's reads
+   * and fills of whole files). Rejects when no writer is running or the writer dies first.
+   */
+  runOnWriter(job: WriterJob, transfer: ArrayBuffer[] = []): Promise<WriterReply> {
     let chosen = -1
     for (let w = 0; w < this.workers.length; w++)
       if (this.workers[w] && (chosen < 0 || this.busy[w]! < this.busy[chosen]!)) chosen = w
@@ -270,7 +288,7 @@ export class Persister {
     const request = this.nextRequest++
     return new Promise((resolve, reject) => {
       this.metadataRequests.set(request, { worker: chosen, resolve, reject })
-      worker.postMessage({ kind: 'metadata', request, path, aggregationMethod } satisfies MetadataRequest)
+      worker.postMessage({ ...job, request }, transfer)
     })
   }
 

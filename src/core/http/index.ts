@@ -74,6 +74,15 @@ export class MetricIndex {
     if (insert(this.root, name.split('.'), true)) this.counts.metrics++
   }
 
+  /** A metric whose file was removed (the admin API's delete): no longer found. */
+  removeMetric(name: string): void {
+    const node = this.lookup(name)
+    if (node?.leaf !== true) return
+    node.leaf = false
+    this.counts.metrics--
+    this.added = this.added?.filter((added) => added !== name)
+  }
+
   /** Walk the data directory again; the result replaces the tree. Concurrent calls share one walk. */
   refresh(signal?: AbortSignal): Promise<void> {
     this.walking ??= this.walk(signal).finally(() => (this.walking = undefined))

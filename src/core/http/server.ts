@@ -8,6 +8,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import { UnavailableError } from '../errors.js'
+import type { AdminOptions } from './admin.js'
+import { adminDisabled, adminHandler, isAdminPath } from './admin.js'
 import type { Answer, ApiContext, HttpLimits } from './api.js'
 import {
   DEFAULT_LIMITS,
@@ -53,6 +55,8 @@ export interface HttpApiOptions {
    * receivers and writers go first and reads wait.
    */
   readNice?: number
+  /** The admin API (/admin/, admin.ts); without it every /admin/ path is a 404. */
+  admin?: AdminOptions
 }
 
 /** worker.ts as built beside this module, or as bundled beside bin/carbon's bundle. */
@@ -128,8 +132,10 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     hostname: options.hostname ?? 'carbonkit',
   }
   const closing = new AbortController()
+  const admin = options.admin && adminHandler(options.admin, { ...ctx, onError: options.onError })
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (isAdminPath(req.url)) return admin ? admin(req, res) : adminDisabled(req, res)
     const declared = Number(req.headers['content-length'] ?? 0)
     if (declared > limits.maxBodyBytes) {
       refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, true)

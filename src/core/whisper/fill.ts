@@ -22,6 +22,11 @@ export interface FillOptions {
   /** flock(LOCK_EX) the destination for the whole fill (default true). */
   lock?: boolean
   fsync?: boolean
+  /**
+   * Timestamps of points the destination has elsewhere (a daemon's cache, about to be written): the
+   * intervals holding one are not gaps, in every archive.
+   */
+  keep?: ArrayLike<number>
 }
 
 export interface FillResult {
@@ -106,43 +111,55 @@ function sourceFor(
  * @throws NotFoundError, CorruptFileError
  */
 export function fill(sourcePath: string, destinationPath: string, options: FillOptions = {}): FillResult {
-  const now = options.now ?? Math.floor(Date.now() / 1000)
   return withWhisperFile(sourcePath, { write: false, lock: false }, (source) =>
-    withWhisperFile(destinationPath, { write: true, lock: options.lock ?? true }, (destination) => {
-      const windows = readSourceWindows(source, now)
-      const archives = destination.header.archives.map((_, archive) => ({
-        archive,
-        gaps: 0,
-        filled: 0,
-        refused: 0,
-      }))
-      const order = destination.header.archives
-        .map((a, i) => [a, i] as const)
-        .sort((x, y) => x[0].retention - y[0].retention)
-      const { aggregationMethod, xFilesFactor } = destination.header
-      order.forEach(([archive, index], rank) => {
-        const window = archiveFetch(destination, archive, now - archive.retention, now)
-        const step = window.timeInfo.step
-        const timestamps: number[] = []
-        const values: number[] = []
-        for (let i = 0; i < window.values.length; i++) {
-          if (window.known[i] === 1) continue
-          const interval = window.timeInfo.fromInterval + i * step
-          if (interval > now) continue
-          archives[index]!.gaps++
-          const found = sourceFor(windows, interval, step, rank === 0, aggregationMethod, xFilesFactor)
-          if (found === 'refused') archives[index]!.refused++
-          if (found === undefined || found === 'refused') continue
-          timestamps.push(...found[0])
-          values.push(...found[1])
-          archives[index]!.filled++
-        }
-        if (timestamps.length > 0) archiveUpdateMany(destination, index, timestamps, values)
-      })
-      if (options.fsync) flushFile(destination)
-      const filled = archives.reduce((sum, a) => sum + a.filled, 0)
-      const refused = archives.reduce((sum, a) => sum + a.refused, 0)
-      return { source: sourcePath, destination: destinationPath, archives, filled, refused, xFilesFactor }
-    }),
+    withWhisperFile(destinationPath, { write: true, lock: options.lock ?? true }, (destination) =>
+      fillFile(source, destination, options),
+    ),
   )
+}
+
+/** fill() on open files (the destination open for writing, and locked if it must be). */
+export function fillFile(
+  source: WhisperFile,
+  destination: WhisperFile,
+  options: FillOptions = {},
+): FillResult {
+  const now = options.now ?? Math.floor(Date.now() / 1000)
+  const windows = readSourceWindows(source, now)
+  const archives = destination.header.archives.map((_, archive) => ({
+    archive,
+    gaps: 0,
+    filled: 0,
+    refused: 0,
+  }))
+  const order = destination.header.archives
+    .map((a, i) => [a, i] as const)
+    .sort((x, y) => x[0].retention - y[0].retention)
+  const { aggregationMethod, xFilesFactor } = destination.header
+  const keep = options.keep ?? []
+  order.forEach(([archive, index], rank) => {
+    const window = archiveFetch(destination, archive, now - archive.retention, now)
+    const step = window.timeInfo.step
+    const kept = new Set<number>()
+    for (let k = 0; k < keep.length; k++) kept.add(alignTimestamp(keep[k]!, step))
+    const timestamps: number[] = []
+    const values: number[] = []
+    for (let i = 0; i < window.values.length; i++) {
+      if (window.known[i] === 1) continue
+      const interval = window.timeInfo.fromInterval + i * step
+      if (interval > now || kept.has(interval)) continue
+      archives[index]!.gaps++
+      const found = sourceFor(windows, interval, step, rank === 0, aggregationMethod, xFilesFactor)
+      if (found === 'refused') archives[index]!.refused++
+      if (found === undefined || found === 'refused') continue
+      timestamps.push(...found[0])
+      values.push(...found[1])
+      archives[index]!.filled++
+    }
+    if (timestamps.length > 0) archiveUpdateMany(destination, index, timestamps, values)
+  })
+  if (options.fsync) flushFile(destination)
+  const filled = archives.reduce((sum, a) => sum + a.filled, 0)
+  const refused = archives.reduce((sum, a) => sum + a.refused, 0)
+  return { source: source.path, destination: destination.path, archives, filled, refused, xFilesFactor }
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import path from 'node:path'
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { loadServeConfig } from '../../../core/daemon/serve-config.js'
@@ -7,10 +8,12 @@ import { startDaemon } from '../../../core/daemon/daemon.js'
 import { MAX_WRITERS } from '../../../core/daemon/daemon-settings.js'
 import type { WalSync } from '../../../core/daemon/wal.js'
 import { WAL_SYNC_MODES } from '../../../core/daemon/wal.js'
-import { AbortedError } from '../../../core/errors.js'
+import { AbortedError, InvalidArgumentError as CoreInvalidArgumentError } from '../../../core/errors.js'
+import { DEFAULT_MAX_UPLOAD_BYTES, readAdminToken } from '../../../core/http/admin.js'
 import { choice, parseCountOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
 import { reclaimMemory } from '../../shared/memory.js'
+import { packageVersion } from '../../shared/program.js'
 import { handleSignals, onFatal, processResources } from '../../shared/signals.js'
 import { renderServeEvent } from '../render/serve-log.js'
 
@@ -31,6 +34,8 @@ interface ServeFlags {
   wal: boolean
   walSync?: WalSync
   walMaxSize?: number
+  adminTokenFile?: string
+  adminMaxUpload?: number
 }
 
 /** A size in bytes: a count, or one with K, M or G (powers of 1024; KiB, MB... spellings too). */
@@ -62,6 +67,25 @@ function parseHttpPort(text: string): number {
   const port = parseCountOption(text)
   if (port > 65535) throw new InvalidArgumentError(`not a port number (0-65535, or -1 for off): '${text}'`)
   return port
+}
+
+/** The admin API's settings: the token read now (an unreadable or empty file stops the start, exit 5). */
+function adminSettings(
+  flags: ServeFlags,
+  httpOn: boolean,
+  cwd: string,
+): { token: string; maxUploadBytes: number; version: string } | undefined {
+  if (flags.adminTokenFile === undefined) {
+    if (flags.adminMaxUpload !== undefined)
+      throw new CoreInvalidArgumentError('--admin-max-upload needs --admin-token-file')
+    return undefined
+  }
+  if (!httpOn) throw new CoreInvalidArgumentError('--admin-token-file needs the HTTP API (--http-port)')
+  return {
+    token: readAdminToken(path.resolve(cwd, flags.adminTokenFile)),
+    maxUploadBytes: flags.adminMaxUpload ?? DEFAULT_MAX_UPLOAD_BYTES,
+    version: packageVersion(),
+  }
 }
 
 export function registerServe(program: Command, ctx: Context): void {
@@ -109,8 +133,15 @@ export function registerServe(program: Command, ctx: Context): void {
       'pause TCP receivers when the write-ahead log is this big (default 2G)',
       parseSizeOption,
     )
+    .option('--admin-token-file <file>', 'serve the admin API (/admin/) to clients with the token in <file>')
+    .option(
+      '--admin-max-upload <bytes>',
+      `the largest whisper file the admin API accepts (default ${DEFAULT_MAX_UPLOAD_BYTES >> 20}M)`,
+      parseSizeOption,
+    )
     .action(async (flags: ServeFlags) => {
       const { settings, config, reload, warnings } = loadServeConfig({ ...flags, cwd: ctx.cwd, env: ctx.env })
+      const admin = adminSettings(flags, settings.http.port !== null, ctx.cwd)
       // Log lines go out in one write per turn of the event loop: stderr is a pipe or a file, written
       // synchronously, and a burst of events (10,000 files created) must not cost a syscall each.
       let pending: string[] = []
@@ -170,6 +201,7 @@ export function registerServe(program: Command, ctx: Context): void {
           workerUrl,
           resources: processResources,
           onEvent,
+          admin,
         })
         await stop
         await daemon.stop({ timeoutSeconds: flags.shutdownTimeout })
