@@ -69,7 +69,7 @@ export function renderSync(result: SyncResult): string {
   return (
     `${result.from} -> ${result.to}: ${plural(result.synced, 'metric')} of ${result.metrics}` +
     `${result.glob === null ? '' : ` matching ${result.glob}`}: ${plural(result.created, 'file')} created, ` +
-    `${plural(result.filledFiles, 'file')} filled with ${plural(result.filledPoints, 'point')}, ` +
+    `${result.filledFiles} filled, ${plural(result.filledPoints, 'point')} written, ` +
     `${formatBytes(result.bytesRead)} read in ${seconds(result.elapsedMs)}` +
     `${result.vanished > 0 ? `; ${result.vanished} vanished while syncing` : ''}\n`
   )
