@@ -161,3 +161,30 @@ export async function waitUntil(
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
+
+/** How many points of `metric` a node still holds in its cache (not yet in its file); null if absent. */
+export async function cachedPoints(node: ClusterNode, metric: string): Promise<number | null> {
+  const response = await fetch(`${node.url}/admin/file?name=${encodeURIComponent(metric)}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  })
+  await response.arrayBuffer()
+  if (response.status === 404) return null
+  return Number(response.headers.get('x-carbonkit-cached-points'))
+}
+
+/** Wait until each node has written every point of its `metrics` (a sample is enough) to its files. */
+export async function waitForWrites(
+  placement: ReadonlyMap<ClusterNode, readonly string[]>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await waitUntil(
+    'the nodes to write out their caches',
+    async () => {
+      const counts = await Promise.all(
+        [...placement].flatMap(([node, metrics]) => metrics.map((m) => cachedPoints(node, m))),
+      )
+      return counts.every((n) => n === 0)
+    },
+    timeoutMs,
+  )
+}

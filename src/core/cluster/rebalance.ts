@@ -72,6 +72,8 @@ export interface RebalanceResult {
 }
 
 const SETTLE_TRIES = 20
+/** Before a delete the source's cache must be empty: wait longer (10 s). */
+const DELETE_SETTLE_TRIES = 100
 const SETTLE_WAIT_MS = 100
 const DEFAULT_CONCURRENCY = 8
 
@@ -255,20 +257,27 @@ async function runMoves(
   if (result.failed.length === 0) recordJobEvent(state, { e: 'finished' })
 }
 
-/** The source's file once its cache is written out (its cached points are not in the bytes). */
+/**
+ * The source's file once its cache is written out (its cached points are not in the bytes), waiting
+ * at most `tries` times; after that the file as it is, or, with `strict`, a failure.
+ */
 async function settledCopy(
   client: AdminClient,
   metric: string,
   clock: Clock,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  tries: number,
+  strict: boolean,
 ): Promise<FileCopy | null> {
   for (let attempt = 0; ; attempt++) {
     const copy = await client.getFile(metric)
     if (copy === null || copy.cachedPoints === 0) return copy
-    if (attempt >= SETTLE_TRIES)
+    if (attempt >= tries) {
+      if (!strict) return copy
       throw new MoveFailed(
         `${client.label} keeps ${copy.cachedPoints} points of ${metric} in its cache, not in the file`,
       )
+    }
     await clock.sleep(SETTLE_WAIT_MS, signal)
   }
 }
@@ -285,7 +294,7 @@ async function runMove(
   const move = state.moves[i]!
   const progress = state.progress[i]!
   const source = clients.get(move.from)!
-  let copy = await settledCopy(source, move.metric, clock, signal)
+  let copy = await settledCopy(source, move.metric, clock, signal, 5, false)
   if (copy === null) {
     // A source deleted after its copies were verified (the run stopped before recording it).
     if (progress.verified) {
@@ -302,7 +311,7 @@ async function runMove(
   if (!deleteSource || !move.misplaced || progress.deleted) return
   // Read the source once more: a point that reached it since the copy is copied before it goes.
   for (let round = 0; ; round++) {
-    const again = await settledCopy(source, move.metric, clock, signal)
+    const again = await settledCopy(source, move.metric, clock, signal, DELETE_SETTLE_TRIES, true)
     if (again === null) break
     if (again.bytes.equals(copy.bytes)) {
       const answer = await source.deleteMetric(move.metric)
