@@ -28,6 +28,12 @@ const COMMANDS: Record<string, CommandEntry> = {
   sieve: {
     load: async () => (await import('./commands/sieve.js')).registerSieve,
   },
+  rebalance: {
+    load: async () => (await import('./commands/rebalance.js')).registerRebalance,
+  },
+  sync: {
+    load: async () => (await import('./commands/sync.js')).registerSync,
+  },
 }
 
 export function main(argv: readonly string[], ctx?: Context): Promise<number> {
@@ -52,5 +58,7 @@ export function warmUp(): Promise<void> {
     ['which', '--help'],
     ['ring', '--help'],
     ['sieve', '--help'],
+    ['rebalance', '--help'],
+    ['sync', '--help'],
   ])
 }

@@ -1,0 +1,232 @@
+// The client side of `carbon serve`'s admin HTTP API (the `/admin/` prefix of its read API's listener,
+// enabled by --admin-token-file): list a node's metrics, read a metric's whisper file as the node has
+// it, fill a node's file with a file's points (the node's own points win), delete a metric. node:http
+// with keep-alive, a timeout per request, answers mapped to CoreErrors that name the node.
+
+import http from 'node:http'
+import https from 'node:https'
+import {
+  AbortedError,
+  ConfigError,
+  InvalidArgumentError,
+  UnavailableError,
+  fromSystemError,
+} from '../errors.js'
+import fs from 'node:fs'
+
+export interface NodeMetric {
+  name: string
+  bytes: number
+  mtime: number
+}
+
+export interface FileCopy {
+  bytes: Buffer
+  /** Points for the metric still in the node's cache, not yet in `bytes`. */
+  cachedPoints: number
+}
+
+export interface FillAnswer {
+  name: string
+  created: boolean
+  filled: number
+}
+
+export interface DeleteAnswer {
+  name: string
+  deleted: boolean
+  droppedCachedPoints: number
+}
+
+export interface AdminClientOptions {
+  /** The node's HTTP listener: `http://host:port` (a path prefix is kept). */
+  url: string
+  /** What the node is called in messages: its ring member. */
+  label: string
+  token: string
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+interface Answer {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: Buffer
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000
+
+/**
+ * The admin token from `--admin-token-file`: the file's content with surrounding whitespace trimmed.
+ * @throws ConfigError when the file cannot be read or holds no token.
+ */
+export function readAdminToken(file: string): string {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    const known = fromSystemError(error, file, false)
+    throw new ConfigError(
+      file,
+      known instanceof Error ? known.message.replace(`${file}: `, '') : 'unreadable',
+    )
+  }
+  const token = text.trim()
+  if (token === '') throw new ConfigError(file, 'the admin token file is empty')
+  return token
+}
+
+export class AdminClient {
+  readonly label: string
+  readonly url: string
+  private readonly base: URL
+  private readonly token: string
+  private readonly timeoutMs: number
+  private readonly signal: AbortSignal | undefined
+  private readonly agent: http.Agent
+
+  constructor(options: AdminClientOptions) {
+    let base: URL
+    try {
+      base = new URL(options.url)
+    } catch {
+      throw new InvalidArgumentError(`${options.label}: not an http URL: ${options.url}`)
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:')
+      throw new InvalidArgumentError(`${options.label}: not an http URL: ${options.url}`)
+    this.base = base
+    this.url = options.url
+    this.label = options.label
+    this.token = options.token
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.signal = options.signal
+    this.agent =
+      base.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: 8 })
+        : new http.Agent({ keepAlive: true, maxSockets: 8 })
+  }
+
+  close(): void {
+    this.agent.destroy()
+  }
+
+  /** Every metric of the node (matching `glob`, a Graphite glob). */
+  async listMetrics(glob?: string): Promise<NodeMetric[]> {
+    const answer = await this.expect('GET', 'metrics', glob === undefined ? {} : { glob })
+    const metrics: NodeMetric[] = []
+    for (const line of answer.body.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue
+      const entry = this.parseJson(line) as Partial<NodeMetric>
+      if (typeof entry.name !== 'string') throw this.protocolError('a metric line without a name')
+      metrics.push({ name: entry.name, bytes: Number(entry.bytes ?? 0), mtime: Number(entry.mtime ?? 0) })
+    }
+    return metrics
+  }
+
+  /** The metric's whisper file as the node has it, or null when the node has no such metric. */
+  async getFile(name: string): Promise<FileCopy | null> {
+    const answer = await this.request('GET', 'file', { name })
+    if (answer.status === 404) return null
+    this.check(answer)
+    const cached = Number(answer.headers['x-carbonkit-cached-points'] ?? 0)
+    return { bytes: answer.body, cachedPoints: Number.isFinite(cached) ? cached : 0 }
+  }
+
+  /** Fill the node's file for `name` with the points of `file` (a whole whisper file). */
+  async fill(name: string, file: Uint8Array): Promise<FillAnswer> {
+    const answer = await this.expect('POST', 'fill', { name }, file)
+    return this.parseJson(answer.body.toString('utf8')) as FillAnswer
+  }
+
+  /** Delete the metric from the node; null when the node had no such metric. */
+  async deleteMetric(name: string): Promise<DeleteAnswer | null> {
+    const answer = await this.request('DELETE', 'metric', { name })
+    if (answer.status === 404) return null
+    this.check(answer)
+    return this.parseJson(answer.body.toString('utf8')) as DeleteAnswer
+  }
+
+  private async expect(
+    method: string,
+    endpoint: string,
+    query: Record<string, string>,
+    body?: Uint8Array,
+  ): Promise<Answer> {
+    const answer = await this.request(method, endpoint, query, body)
+    this.check(answer)
+    return answer
+  }
+
+  private check(answer: Answer): void {
+    if (answer.status >= 200 && answer.status < 300) return
+    let reason = `HTTP ${answer.status}`
+    try {
+      const parsed = JSON.parse(answer.body.toString('utf8')) as { error?: unknown }
+      if (typeof parsed.error === 'string') reason = `${parsed.error} (HTTP ${answer.status})`
+    } catch {
+      // Not the API's JSON error: the status says enough.
+    }
+    if (answer.status === 401 || answer.status === 403)
+      throw new ConfigError(this.label, `admin API refused the token: ${reason}; check --admin-token-file`)
+    if (answer.status === 404)
+      throw new UnavailableError(`${this.label}: ${reason}; is carbon serve running with --admin-token-file?`)
+    if (answer.status === 400 || answer.status === 413)
+      throw new InvalidArgumentError(`${this.label}: ${reason}`)
+    throw new UnavailableError(`${this.label}: ${reason}`)
+  }
+
+  private parseJson(text: string): unknown {
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      throw this.protocolError(`not JSON: ${text.slice(0, 80)}`)
+    }
+  }
+
+  private protocolError(what: string): UnavailableError {
+    return new UnavailableError(`${this.label}: unexpected answer from the admin API: ${what}`)
+  }
+
+  private request(
+    method: string,
+    endpoint: string,
+    query: Record<string, string>,
+    body?: Uint8Array,
+  ): Promise<Answer> {
+    if (this.signal?.aborted) return Promise.reject(new AbortedError('interrupted'))
+    const url = new URL(this.base.href.replace(/\/?$/, '/') + 'admin/' + endpoint)
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
+    const transport = url.protocol === 'https:' ? https : http
+    return new Promise<Answer>((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${this.token}` }
+      if (body) {
+        headers['content-type'] = 'application/octet-stream'
+        headers['content-length'] = body.byteLength
+      }
+      const req = transport.request(url, { method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        )
+        res.on('error', fail)
+      })
+      const onAbort = (): void => {
+        req.destroy()
+        reject(new AbortedError('interrupted'))
+      }
+      function fail(error: Error): void {
+        const code = (error as NodeJS.ErrnoException).code ?? error.message
+        reject(new UnavailableError(`${label}: ${method} ${url.pathname} failed: ${code}`, { cause: error }))
+      }
+      const label = `${this.label} (${this.base.origin})`
+      this.signal?.addEventListener('abort', onAbort, { once: true })
+      req.setTimeout(this.timeoutMs, () =>
+        req.destroy(Object.assign(new Error(`timed out after ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      )
+      req.on('error', fail)
+      req.on('close', () => this.signal?.removeEventListener('abort', onAbort))
+      req.end(body)
+    })
+  }
+}

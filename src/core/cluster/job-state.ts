@@ -1,0 +1,147 @@
+// The job state file of a rebalance: what makes it resumable after Ctrl-C, a crash or SIGKILL with
+// nothing done twice that matters and nothing skipped. JSON Lines: a header (which ring and which
+// nodes the job is for), the plan's moves, then one event per step completed, appended only after the
+// step succeeded: `filled` (a destination holds the source's points), `verified` (every destination
+// checked), `deleted` (the source removed, only ever after `verified`), `failed` (retried on resume).
+// Every step is idempotent on the nodes (a fill writes only into gaps; a delete of a missing metric is
+// a no-op), so redoing the step a crash interrupted before its event was written is harmless. The
+// file is written whole to a temporary name then renamed; events are single appends, and a torn last
+// line (a crash in the middle of a write) is ignored on reading.
+
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { CannotWriteError, ConfigError, fromSystemError, systemErrorCode } from '../errors.js'
+import type { Move } from './rebalance-plan.js'
+
+export const JOB_VERSION = 1
+
+export interface JobHeader {
+  job: 'carbon rebalance'
+  version: number
+  /** Identifies the ring and the nodes: a state file is resumed only by the same rebalance. */
+  digest: string
+  /** Epoch seconds. */
+  created: number
+}
+
+export interface MoveProgress {
+  filled: Set<string>
+  verified: boolean
+  deleted: boolean
+  failed?: string
+}
+
+export type JobEvent =
+  | { e: 'filled'; i: number; to: string; points: number; created: boolean }
+  | { e: 'verified'; i: number; checked: number }
+  | { e: 'deleted'; i: number }
+  | { e: 'failed'; i: number; reason: string }
+  | { e: 'finished' }
+
+export interface JobState {
+  file: string
+  header: JobHeader
+  moves: Move[]
+  progress: MoveProgress[]
+  finished: boolean
+  /** Steps already recorded when the file was read (0 for a new job). */
+  resumedSteps: number
+}
+
+function freshProgress(moves: readonly Move[]): MoveProgress[] {
+  return moves.map(() => ({ filled: new Set<string>(), verified: false, deleted: false }))
+}
+
+function apply(state: JobState, event: JobEvent): void {
+  if (event.e === 'finished') {
+    state.finished = true
+    return
+  }
+  const p = state.progress[event.i]
+  if (!p) return
+  if (event.e === 'filled') p.filled.add(event.to)
+  else if (event.e === 'verified') {
+    p.verified = true
+    p.failed = undefined
+  } else if (event.e === 'deleted') p.deleted = true
+  else p.failed = event.reason
+}
+
+/**
+ * The state in `file`, or null when there is none.
+ * @throws ConfigError when the file is not a rebalance's job state.
+ */
+export function readJobState(file: string): JobState | null {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    if (systemErrorCode(error) === 'ENOENT') return null
+    throw fromSystemError(error, file, false)
+  }
+  const lines = text.split('\n')
+  // The last line is complete only when the file ends with a newline.
+  if (!text.endsWith('\n')) lines.pop()
+  let header: JobHeader
+  try {
+    header = JSON.parse(lines[0] ?? '') as JobHeader
+  } catch {
+    throw new ConfigError(file, 'not a carbon rebalance job state file (its first line is not JSON)')
+  }
+  if (header.job !== 'carbon rebalance' || header.version !== JOB_VERSION)
+    throw new ConfigError(file, 'not a carbon rebalance job state file of this version')
+  const state: JobState = { file, header, moves: [], progress: [], finished: false, resumedSteps: 0 }
+  for (const line of lines.slice(1)) {
+    if (line === '') continue
+    let entry: { move?: Move } & Partial<JobEvent>
+    try {
+      entry = JSON.parse(line) as typeof entry
+    } catch {
+      throw new ConfigError(file, `a line of the job state is not JSON: ${line.slice(0, 60)}`)
+    }
+    if (entry.move) {
+      state.moves.push(entry.move)
+      state.progress.push({ filled: new Set(), verified: false, deleted: false })
+    } else {
+      apply(state, entry as JobEvent)
+      state.resumedSteps++
+    }
+  }
+  return state
+}
+
+/**
+ * Write a new job's state (replacing a finished one): the header and the moves.
+ * @throws CannotWriteError
+ */
+export function createJobState(file: string, header: JobHeader, moves: readonly Move[]): JobState {
+  const temporary = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`,
+  )
+  const lines = [JSON.stringify(header), ...moves.map((move) => JSON.stringify({ move }))]
+  try {
+    fs.writeFileSync(temporary, lines.join('\n') + '\n')
+    fs.renameSync(temporary, file)
+  } catch (error) {
+    fs.rmSync(temporary, { force: true })
+    const known = fromSystemError(error, file, true)
+    throw known instanceof Error && known !== error ? known : new CannotWriteError(file, String(error))
+  }
+  return { file, header, moves: [...moves], progress: freshProgress(moves), finished: false, resumedSteps: 0 }
+}
+
+/**
+ * Record a completed step: appended (one write) before the next step starts.
+ * @throws CannotWriteError
+ */
+export function recordJobEvent(state: JobState, event: JobEvent): void {
+  try {
+    fs.appendFileSync(state.file, JSON.stringify(event) + '\n')
+  } catch (error) {
+    const known = fromSystemError(error, state.file, true)
+    throw known instanceof Error && known !== error ? known : new CannotWriteError(state.file, String(error))
+  }
+  apply(state, event)
+}

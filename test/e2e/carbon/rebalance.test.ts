@@ -1,0 +1,298 @@
+// issue 17.5: adding a node to a running cluster. Three `carbon serve` nodes behind a real
+// carbon-c-relay 3.7 (carbon_ch) hold a day of data for 2,000 metrics; a fourth node
+// joins the relay's ring (the relay restarted); `carbon rebalance --delete-source` runs while senders
+// keep sending through the relay, and is stopped twice on the way: Ctrl-C on a terminal (exit 130),
+// then SIGKILL; the third run finishes. Afterwards every metric is on exactly the nodes the new ring
+// names, and each copy holds, point by point, what was sent (the latest value sent for each
+// timestamp): nothing lost, nothing doubled, nothing stale. `carbon sieve` then finds nothing.
+
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import { parseRelayConfig } from '../../../src/core/cluster/relay-config.js'
+import { createRelayLookup } from '../../../src/core/cluster/relay-route.js'
+import { run, runAsync } from '../../helpers/cli.js'
+import type { ClusterNode } from '../../helpers/cluster.js'
+import {
+  freePort,
+  listNode,
+  needsRelay,
+  relayConfig,
+  sendLines,
+  startNode,
+  startRelay,
+  waitForWrites,
+  waitUntil,
+  writeTokenFile,
+} from '../../helpers/cluster.js'
+import { BIN } from '../../helpers/paths.js'
+import { readTreeWithReference } from '../../helpers/serve.js'
+import { tempDir } from '../../helpers/tmp.js'
+
+const METRICS = 2000
+const STEP = 300
+const RETENTIONS = '5m:1d'
+/** A day of data, short of the window's edge so that nothing rotates out while the test runs. */
+const DAY_SLOTS = 280
+const REPLICATION = 1
+
+const names = Array.from({ length: METRICS }, (_, i) => `dc${i % 3}.host${Math.floor(i / 10)}.cpu.m${i % 10}`)
+const fileOf = (metric: string): string => metric.replaceAll('.', '/') + '.wsp'
+
+/** Run carbon rebalance and stop it once `ready()` holds: ^C typed on a terminal, or SIGKILL. */
+function runAndStop(
+  args: readonly string[],
+  how: 'ctrl-c' | 'kill',
+  ready: () => boolean,
+): Promise<{ status: number | null; output: string }> {
+  const argv = [process.execPath, path.join(BIN, 'carbon.cjs'), ...args].map((a) => `'${a}'`).join(' ')
+  const child =
+    how === 'ctrl-c'
+      ? spawn('script', ['-qec', `bash -c "stty cols 100 rows 24; ${argv}; echo exit=\\$?"`, '/dev/null'], {
+          env: { ...process.env, NO_COLOR: '1' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+      : spawn(process.execPath, [path.join(BIN, 'carbon.cjs'), ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+  let output = ''
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+  let sent = false
+  const poll = setInterval(() => {
+    if (sent || !ready()) return
+    sent = true
+    if (how === 'ctrl-c') child.stdin!.write('\x03')
+    else child.kill('SIGKILL')
+  }, 20)
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  return new Promise((resolve) => {
+    child.on('close', (status) => {
+      clearInterval(poll)
+      clearTimeout(killer)
+      const exit = /exit=(\d+)/.exec(output)
+      resolve({ status: how === 'ctrl-c' ? (exit ? Number(exit[1]) : null) : status, output })
+    })
+  })
+}
+
+/** The events of each kind in the job state file. */
+function stateEvents(file: string): Record<string, number> {
+  const counts: Record<string, number> = {}
+  let text = ''
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return counts
+  }
+  for (const match of text.matchAll(/"e":"(\w+)"/g)) counts[match[1]!] = (counts[match[1]!] ?? 0) + 1
+  return counts
+}
+
+test(
+  'issue 17.5: a fourth node joins a relay-fed cluster; carbon rebalance, stopped by ^C and SIGKILL, moves every point while senders keep sending',
+  { ...needsRelay(), timeout: 180_000 },
+  async (t) => {
+    const root = tempDir(t, 'carbonkit-rebalance-')
+    const token = writeTokenFile(root)
+    const nodes: ClusterNode[] = await Promise.all(
+      ['n1', 'n2', 'n3', 'n4'].map((instance) => startNode(t, root, instance, RETENTIONS)),
+    )
+    const relayPort = await freePort()
+    const oldConfig = path.join(root, 'relay-old.conf')
+    const newConfig = path.join(root, 'relay-new.conf')
+    fs.writeFileSync(
+      oldConfig,
+      relayConfig(
+        relayPort,
+        nodes.slice(0, 3).map((n) => n.member),
+        REPLICATION,
+      ),
+    )
+    fs.writeFileSync(
+      newConfig,
+      relayConfig(
+        relayPort,
+        nodes.map((n) => n.member),
+        REPLICATION,
+      ),
+    )
+    const oldRing = createRelayLookup(parseRelayConfig(fs.readFileSync(oldConfig, 'utf8'), oldConfig))
+    const newRing = createRelayLookup(parseRelayConfig(fs.readFileSync(newConfig, 'utf8'), newConfig))
+
+    // What was sent: per metric, the latest value per timestamp.
+    const sent = new Map(names.map((name) => [name, new Map<number, number>()]))
+    const lines = (points: [number, number, number][]): string => {
+      let text = ''
+      for (const [i, value, timestamp] of points) {
+        sent.get(names[i]!)!.set(timestamp, value)
+        text += `${names[i]} ${value} ${timestamp}\n`
+      }
+      return text
+    }
+    const now = Math.floor(Date.now() / 1000 / STEP) * STEP
+
+    // A day of data through the relay onto three nodes.
+    let relay = await startRelay(t, oldConfig, relayPort)
+    const day: [number, number, number][] = []
+    // Metric by metric, as a backfill sends it (each node writes a file in a few writes).
+    for (let i = 0; i < METRICS; i++)
+      for (let k = DAY_SLOTS; k >= 1; k--) day.push([i, i * 1000 + k, now - k * STEP])
+    await sendLines(relayPort, lines(day))
+    const byNode = (ring: (name: string) => string[]): Map<string, Set<string>> => {
+      const out = new Map(nodes.map((n) => [n.member, new Set<string>()]))
+      for (const name of names) for (const member of new Set(ring(name))) out.get(member)!.add(name)
+      return out
+    }
+    const oldPlacement = byNode(oldRing)
+    await waitUntil(
+      'the relay to deliver a day of data to three nodes',
+      async () => {
+        const lists = await Promise.all(nodes.map(listNode))
+        return lists.every((list, i) => list.length === oldPlacement.get(nodes[i]!.member)!.size)
+      },
+      60_000,
+    )
+
+    const sample = (list: Set<string>): string[] => [...list].filter((_, i) => i % 20 === 0)
+    await waitForWrites(new Map(nodes.slice(0, 3).map((n) => [n, sample(oldPlacement.get(n.member)!)])))
+
+    // The fourth node joins: the relay restarts with the new ring; senders keep going through it.
+    await relay.stop()
+    relay = await startRelay(t, newConfig, relayPort)
+    let sending = true
+    let round = 0
+    const senders = (async () => {
+      while (sending && round < 200) {
+        round++
+        // Each round overwrites an old slot with new values and writes the current slot again.
+        const points: [number, number, number][] = []
+        for (let i = 0; i < METRICS; i++) {
+          points.push([i, 1e6 + round * 10_000 + i, now - (1 + (round % DAY_SLOTS)) * STEP])
+          points.push([i, 2e6 + round * 10_000 + i, now])
+        }
+        await sendLines(relayPort, lines(points))
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+      }
+    })()
+
+    const common = [
+      'rebalance',
+      '--relay-config',
+      newConfig,
+      '--old-relay-config',
+      oldConfig,
+      '--admin-token-file',
+      token,
+      ...nodes.flatMap((n) => ['--node', `${n.member}=${n.url}`]),
+    ]
+    const state = path.join(root, 'rebalance.state')
+
+    // The plan, as a dry run prints it: the moves the new ring implies.
+    const dry = run('carbon', [...common, '--dry-run', '--json', '--state', state])
+    assert.equal(dry.status, 0, dry.stderr)
+    const plan = (
+      JSON.parse(dry.stdout) as { plan: { moves: { metric: string; from: string; to: string[] }[] } }
+    ).plan
+    let expectedMoves = 0
+    for (const name of names) {
+      const homes = new Set(newRing(name))
+      for (const holder of new Set(oldRing(name))) if (!homes.has(holder)) expectedMoves++
+      if ([...new Set(oldRing(name))].every((h) => homes.has(h)) && homes.size > new Set(oldRing(name)).size)
+        expectedMoves++
+    }
+    assert.equal(plan.moves.length, expectedMoves)
+    assert.ok(expectedMoves > 300, `only ${expectedMoves} moves`)
+    assert.equal(fs.existsSync(state), false, 'a dry run wrote a job state')
+    const dryText = run('carbon', [...common, '--dry-run', '--state', state])
+    assert.match(dryText.stdout, new RegExp(`${plural(expectedMoves)}: `))
+    assert.match(dryText.stdout, /dry run: nothing copied/)
+
+    const apply = [...common, '--delete-source', '--state', state]
+    // 1. ^C on a terminal once a tenth of the sources are deleted: exit 130, progress was shown.
+    const first = await runAndStop(
+      [...apply, '--rate', '400'],
+      'ctrl-c',
+      () => (stateEvents(state).deleted ?? 0) >= expectedMoves / 10,
+    )
+    assert.equal(first.status, 130, first.output)
+    assert.match(first.output, /rebalance \d+\/\d+/)
+    assert.match(first.output, /interrupted: .*run the same command again to resume/)
+    const afterFirst = stateEvents(state)
+    assert.ok((afterFirst.deleted ?? 0) < expectedMoves, 'the first run finished before ^C')
+    // 2. SIGKILL in the middle of the rest.
+    const second = await runAndStop(
+      [...apply, '--rate', '400'],
+      'kill',
+      () => (stateEvents(state).deleted ?? 0) >= expectedMoves / 2,
+    )
+    assert.equal(second.status, null, second.output)
+    assert.ok((stateEvents(state).deleted ?? 0) < expectedMoves, 'the second run finished before SIGKILL')
+    // 3. The run that finishes.
+    const third = await runAsync('carbon', [...apply, '--json'], { timeoutMs: 120_000 })
+    assert.equal(third.status, 0, third.stderr)
+    const result = JSON.parse(third.stdout) as {
+      verified: number
+      deleted: number
+      failed: unknown[]
+      resumedSteps: number
+      droppedCachedPoints: number
+    }
+    assert.deepEqual(result.failed, [])
+    assert.ok(result.resumedSteps > 0)
+    assert.equal(result.verified, expectedMoves)
+    assert.equal(result.droppedCachedPoints, 0)
+    const events = stateEvents(state)
+    assert.equal(events.finished, 1)
+
+    // Senders stop; the relay flushes; the nodes write everything out and stop.
+    sending = false
+    await senders
+    assert.ok(round > 1, `only ${round} rounds were sent during the move`)
+    await relay.stop()
+    const newPlacement = byNode(newRing)
+    await waitUntil('the last rounds to arrive', async () => {
+      const lists = await Promise.all(nodes.map(listNode))
+      return lists.every((list, i) => list.length === newPlacement.get(nodes[i]!.member)!.size)
+    })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await Promise.all(nodes.map((n) => n.serve.stop()))
+
+    // Every metric exactly where the new ring says, with every point sent, point by point.
+    let checkedPoints = 0
+    for (const node of nodes) {
+      const tree = readTreeWithReference(node.dir)
+      const held = Object.keys(tree).filter((f) => !f.startsWith('carbon/'))
+      const want = newPlacement.get(node.member)!
+      assert.deepEqual(
+        held.sort(),
+        [...want].map(fileOf).sort(),
+        `${node.member} holds other metrics than the ring says`,
+      )
+      for (const name of want) {
+        const got = new Map(tree[fileOf(name)]!.points.map(([ts, v]) => [ts, v]))
+        const expected = sent.get(name)!
+        if (got.size !== expected.size || [...expected].some(([ts, v]) => got.get(ts) !== v)) {
+          const wrong = [...expected].filter(([ts, v]) => got.get(ts) !== v).slice(0, 3)
+          assert.fail(
+            `${node.member} ${name}: ${got.size} points, ${expected.size} sent; e.g. ${JSON.stringify(wrong.map(([ts, v]) => [ts, v, got.get(ts)]))}`,
+          )
+        }
+        checkedPoints += expected.size
+      }
+    }
+    assert.ok(checkedPoints >= METRICS * REPLICATION * DAY_SLOTS)
+
+    // carbon sieve on each node finds nothing misplaced.
+    for (const node of nodes) {
+      const sieve = run('carbon', ['sieve', node.dir, '--relay-config', newConfig, '--node', node.member])
+      assert.equal(sieve.status, 0, sieve.stdout + sieve.stderr)
+    }
+  },
+)
+
+function plural(n: number): string {
+  return n === 1 ? '1 move' : `${n} moves`
+}

@@ -1,0 +1,190 @@
+// A carbon cluster for end-to-end tests: `carbon serve` nodes with their admin API on (one token), a
+// real carbon-c-relay in front of them (Debian 3.7), restartable with another ring, and line senders.
+
+import { spawn, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import type { TestContext } from 'node:test'
+import type { Serve } from './serve.js'
+import { startServe, writeServeConfig } from './serve.js'
+
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
+
+export interface ClusterNode {
+  serve: Serve
+  /** Its whisper data directory. */
+  dir: string
+  /** As the relay's ring names it: 127.0.0.1:<line port>=<instance>. */
+  member: string
+  /** Its HTTP listener (read API and admin API). */
+  url: string
+}
+
+/** The admin token file, written once under `root`. */
+export function writeTokenFile(root: string): string {
+  const file = path.join(root, 'admin.token')
+  fs.writeFileSync(file, ADMIN_TOKEN + '\n')
+  return file
+}
+
+/** Start one node under `root/<instance>` with `retentions` for every metric. */
+export async function startNode(
+  t: Pick<TestContext, 'after'>,
+  root: string,
+  instance: string,
+  retentions: string,
+): Promise<ClusterNode> {
+  const home = path.join(root, instance)
+  const config = writeServeConfig(home, {
+    settings: { MAX_CREATES_PER_MINUTE: 'inf', MAX_CACHE_SIZE: 'inf' },
+    schemas: `[default]\npattern = .*\nretentions = ${retentions}\n`,
+  })
+  const serve = await startServe(t, ['--config', config, '--admin-token-file', writeTokenFile(root)])
+  return {
+    serve,
+    dir: path.join(home, 'storage', 'whisper'),
+    member: `127.0.0.1:${serve.ports.line}=${instance}`,
+    url: `http://127.0.0.1:${serve.ports.http}`,
+  }
+}
+
+export const hasRelay = (): boolean => {
+  const probe = spawnSync('carbon-c-relay', ['-v'], { encoding: 'utf8' })
+  return !probe.error && /v3\.7/.test(probe.stdout + probe.stderr)
+}
+
+export const needsRelay = (): { skip?: string } =>
+  hasRelay() || process.env.CARBONKIT_REQUIRE_REFERENCE === '1'
+    ? {}
+    : { skip: 'needs carbon-c-relay 3.7 (apt-get install carbon-c-relay)' }
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A relay configuration: one carbon_ch cluster of `members`, everything sent to it. */
+export function relayConfig(port: number, members: readonly string[], replication: number): string {
+  return (
+    `listen type linemode 127.0.0.1:${port} proto tcp ;\n` +
+    `cluster nodes carbon_ch replication ${replication} ${members.join(' ')} ;\n` +
+    `match * send to nodes ;\n`
+  )
+}
+
+export interface Relay {
+  child: ChildProcess
+  port: number
+  stop(): Promise<void>
+}
+
+/** Start carbon-c-relay on `configFile` and wait until it accepts connections on `port`. */
+export async function startRelay(
+  t: Pick<TestContext, 'after'>,
+  configFile: string,
+  port: number,
+): Promise<Relay> {
+  const child = spawn('carbon-c-relay', ['-s', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let log = ''
+  child.stdout!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)))
+  child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.destroy()
+          resolve()
+        })
+        socket.once('error', reject)
+      })
+      break
+    } catch (error) {
+      if (attempt > 200 || child.exitCode !== null)
+        throw new Error(`carbon-c-relay did not start: ${log}`, { cause: error })
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+  return {
+    child,
+    port,
+    async stop() {
+      // SIGTERM: the relay flushes its queues to the members before it exits.
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+/** Send `text` over one TCP connection to 127.0.0.1:`port`; resolves once the peer closed too. */
+export function sendLines(port: number, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(text))
+    socket.on('error', reject)
+    socket.on('close', () => resolve())
+    socket.resume()
+  })
+}
+
+/** A node's metric names through its admin API. */
+export async function listNode(node: ClusterNode): Promise<string[]> {
+  const response = await fetch(`${node.url}/admin/metrics`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  })
+  if (!response.ok) throw new Error(`${node.member}: ${response.status} ${await response.text()}`)
+  const text = await response.text()
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => (JSON.parse(l) as { name: string }).name)
+    .filter((name) => !name.startsWith('carbon.agents.'))
+}
+
+/** Wait until `done()` holds, polling every 100 ms; fail with `what` after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  done: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/** How many points of `metric` a node still holds in its cache (not yet in its file); null if absent. */
+export async function cachedPoints(node: ClusterNode, metric: string): Promise<number | null> {
+  const response = await fetch(`${node.url}/admin/file?name=${encodeURIComponent(metric)}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  })
+  await response.arrayBuffer()
+  if (response.status === 404) return null
+  return Number(response.headers.get('x-carbonkit-cached-points'))
+}
+
+/** Wait until each node has written every point of its `metrics` (a sample is enough) to its files. */
+export async function waitForWrites(
+  placement: ReadonlyMap<ClusterNode, readonly string[]>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await waitUntil(
+    'the nodes to write out their caches',
+    async () => {
+      const counts = await Promise.all(
+        [...placement].flatMap(([node, metrics]) => metrics.map((m) => cachedPoints(node, m))),
+      )
+      return counts.every((n) => n === 0)
+    },
+    timeoutMs,
+  )
+}
