@@ -19,7 +19,7 @@ import {
 } from '../errors.js'
 import type { SegmentMatcher } from '../http/glob.js'
 import { compileGlob, segmentMatches } from '../http/glob.js'
-import { closeWhisperFile, openWhisperFile, readHeader, readSparse } from '../whisper/file.js'
+import { closeWhisperFile, openWhisperFile, readDataExtents, readHeader } from '../whisper/file.js'
 import type { WhisperFile } from '../whisper/file.js'
 
 /** What is found for each file: nothing, sizes, the header, the newest point, or a backup's sizes. */
@@ -191,14 +191,30 @@ function newestOf(file: string): NewestFacts | undefined {
   }
 }
 
-/** The newest timestamp stored in any archive of an open file, or null. */
+/**
+ * The newest timestamp stored in any archive of an open file, or null. The data region is read as
+ * its data extents only (one set of lseek(2) calls for all archives, not one per archive), and only
+ * the timestamps of the points in them are looked at: a sparse file costs what its data holds.
+ */
 export function newestTimestamp(file: WhisperFile): number | null {
+  const archives = file.header.archives
+  if (archives.length === 0) return null
+  const start = archives[0]!.offset
+  const last = archives[archives.length - 1]!
   let newest = 0
-  for (const archive of file.header.archives) {
-    const bytes = readSparse(file.fd, file.path, archive.offset, archive.size)
-    for (let at = 0; at < bytes.length; at += 12) {
-      const ts = bytes.readUInt32BE(at)
-      if (ts > newest) newest = ts
+  for (const extent of readDataExtents(file.fd, file.path, start, last.offset + last.size - start)) {
+    const from = start + extent.offset
+    const to = from + extent.bytes.length
+    const bytes = extent.bytes
+    for (const archive of archives) {
+      const end = Math.min(archive.offset + archive.size, to)
+      // A point is written whole, so it lies within one data extent.
+      let at = archive.offset + Math.max(0, Math.ceil((from - archive.offset) / 12)) * 12
+      for (; at + 12 <= end; at += 12) {
+        const i = at - from
+        const ts = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0
+        if (ts > newest) newest = ts
+      }
     }
   }
   return newest === 0 ? null : newest
