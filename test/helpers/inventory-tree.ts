@@ -1,4 +1,4 @@
-// The tree of the inventory benchmark: `files` sparse whisper files (1m:1d,1h:30d, 1,226 KiB apparent,
+// Trees for wsp ls, du and stale (their benchmark and their terminal tests): `files` sparse whisper files (1m:1d,1h:30d, 1,226 KiB apparent,
 // one 4 KiB block each), `dc<k>/host<i>/m<j>.wsp`, 1,000 per directory. Each holds one point in the
 // first slot of its first archive (inside the header's block, so the file stays one block), its
 // timestamp spread over the last 60 days so that about half are stale at 30 days. Built once per
@@ -18,19 +18,26 @@ const ARCHIVES = [
 export const FILES_PER_DIR = 1000
 const VERSION = 1
 
-/** The directory of a tree of `files` files, built when it is not there yet. */
+/** The benchmark's tree of `files` files (cached), built when it is not there yet. */
 export function inventoryTree(files: number, now: number): string {
   const root = path.join(os.tmpdir(), `carbonkit-bench-inventory-v${VERSION}-${files}`)
   const dir = path.join(root, 'whisper')
   const marker = path.join(root, 'complete')
   if (fs.existsSync(marker)) return dir
   fs.rmSync(root, { recursive: true, force: true })
+  makeSparseTree(dir, files, now)
+  fs.writeFileSync(path.join(root, 'now'), String(now))
+  fs.writeFileSync(marker, '')
+  return dir
+}
+
+/** `files` sparse whisper files under `dir`, their points up to 60 days before `now`. */
+export function makeSparseTree(dir: string, files: number, now: number): void {
   const header = encodeHeader(ARCHIVES, 0.5, 'average')
   const size = fileSizeFor(ARCHIVES)
   const first = headerSizeFor(ARCHIVES.length)
   const block = Buffer.alloc(first + 12)
   header.copy(block)
-  // The tree's times are relative to when it was made; `now` is recorded for the stale cut-off.
   for (let d = 0; d * FILES_PER_DIR < files; d++) {
     const sub = path.join(dir, `dc${d % 10}`, `host${d}`)
     fs.mkdirSync(sub, { recursive: true })
@@ -44,9 +51,6 @@ export function inventoryTree(files: number, now: number): string {
       fs.closeSync(fd)
     }
   }
-  fs.writeFileSync(path.join(root, 'now'), String(now))
-  fs.writeFileSync(marker, '')
-  return dir
 }
 
 /** The time the tree was made at (its points are up to 60 days before it). */
