@@ -32,7 +32,7 @@ export async function diskUsage(dir: string, depth: number, options: WalkOptions
     let entry = byName.get(name)
     if (!entry) byName.set(name, (entry = { name, files: 0, apparentBytes: 0, allocatedBytes: 0 }))
     for (const e of [entry, total]) {
-      e.files++
+      e.files += file.count ?? 1
       e.apparentBytes += file.sizes!.apparentBytes
       e.allocatedBytes += file.sizes!.allocatedBytes
     }

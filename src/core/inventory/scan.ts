@@ -61,6 +61,11 @@ export interface ScannedFile {
   path: string
   /** `sizes`: the name's first `depth` segments. */
   group?: string
+  /**
+   * `sizes`: the files this entry stands for. The files of a directory at or below `depth` share
+   * their group, so they come back as one entry (its path is the directory's) with their sums.
+   */
+  count?: number
   sizes?: SizeFacts
   header?: HeaderFacts
   newest?: NewestFacts
@@ -102,6 +107,7 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
   const base = dir.endsWith('/') ? dir : dir + '/'
   const group = request.depth === undefined ? undefined : segments.slice(0, request.depth).join('.')
   const out: DirectoryScan = { entries: [], files: 0 }
+  let sum: ScannedFile | undefined
   for (const entry of entries) {
     if (entry.isDirectory()) {
       if (matchers && (depth >= matchers.length - 1 || !segmentMatches(matcher!, entry.name))) continue
@@ -111,9 +117,16 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
       if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
       const file: ScannedFile = { name: prefix + last, path: base + entry.name }
       if (kind !== 'names' && !examine(file, kind)) continue // removed meanwhile
-      if (group !== undefined) file.group = depth < request.depth! ? file.name : group
-      out.entries.push(file)
       out.files++
+      if (group !== undefined && depth >= request.depth!) {
+        if (!sum) out.entries.push((sum = { name: group, path: dir, group, count: 0, sizes: emptySizes() }))
+        sum.count!++
+        sum.sizes!.apparentBytes += file.sizes!.apparentBytes
+        sum.sizes!.allocatedBytes += file.sizes!.allocatedBytes
+        continue
+      }
+      if (group !== undefined) file.group = file.name
+      out.entries.push(file)
     }
   }
   return out
@@ -137,6 +150,10 @@ function examine(file: ScannedFile, kind: ScanKind): boolean {
   if (stat === undefined) return false
   file.sizes = sizesOf(stat)
   return true
+}
+
+function emptySizes(): SizeFacts {
+  return { apparentBytes: 0, allocatedBytes: 0, lastWrite: 0 }
 }
 
 function sizesOf(stat: fs.Stats): SizeFacts {
@@ -266,7 +283,8 @@ export async function scanTree(dir: string, options: ScanOptions): Promise<Scann
     files += scan.files
     options.onProgress?.(files)
   }
-  if (options.workerUrl && (options.workers ?? 2) > 1) {
+  // A walk for names only runs in-process: the names cost more to send between threads than to read.
+  if (options.workerUrl && (options.workers ?? 2) > 1 && options.kind !== 'names') {
     await inWorkers(queue, record, options.workerUrl, options.workers ?? 2, options.signal)
   } else {
     let yielded = performance.now()
