@@ -77,12 +77,16 @@ printTable(
 // Both cores against one, in this process: the same walk with two worker threads and in-process.
 const workerUrl = new URL(`file://${path.join(ROOT, 'dist', 'bin', 'tree-worker.cjs')}`)
 const threadCells: string[][] = []
-for (const kind of ['names', 'sizes', 'newest'] as ScanKind[]) {
+for (const kind of ['sizes', 'long', 'newest'] as ScanKind[]) {
   const two: number[] = []
   const one: number[] = []
   for (let run = 0; run < RUNS; run++) {
-    two.push(...(await timeRuns(1, () => scanTree(dir, { kind, depth: 1, workerUrl, workers: 2 }))))
-    one.push(...(await timeRuns(1, () => scanTree(dir, { kind, depth: 1 }))))
+    two.push(
+      ...(await timeRuns(1, () =>
+        scanTree(dir, { kind, depth: kind === 'sizes' ? 1 : undefined, workerUrl, workers: 2 }),
+      )),
+    )
+    one.push(...(await timeRuns(1, () => scanTree(dir, { kind, depth: kind === 'sizes' ? 1 : undefined }))))
   }
   threadCells.push([
     kind,

@@ -105,7 +105,8 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
   const suffix = kind === 'backups' ? SUFFIX.bak : SUFFIX.wsp
   const prefix = segments.length === 0 ? '' : segments.join('.') + '.'
   const base = dir.endsWith('/') ? dir : dir + '/'
-  const group = request.depth === undefined ? undefined : segments.slice(0, request.depth).join('.')
+  const group =
+    kind !== 'sizes' || request.depth === undefined ? undefined : segments.slice(0, request.depth).join('.')
   const out: DirectoryScan = { entries: [], files: 0 }
   let sum: ScannedFile | undefined
   for (const entry of entries) {
