@@ -4,7 +4,8 @@
 import type { Context } from './context.js'
 
 export interface Progress {
-  update(done: number, total: number): void
+  /** Without `total` (a walk that is still finding files): the count and the rate only. */
+  update(done: number, total?: number): void
   stop(): void
 }
 
@@ -34,10 +35,12 @@ export async function startProgress(ctx: Context, label: string, quiet = false):
   return {
     update(done, total) {
       const now = Date.now()
-      if (now - last < 100 && done < total) return
+      if (now - last < 100 && (total === undefined || done < total)) return
       last = now
       const rate = done / Math.max((now - started) / 1000, 0.001)
-      spinner.text = `${label} ${done}/${total} files, ${rate.toFixed(1)}/s, ETA ${eta((total - done) / rate)}`
+      if (total === undefined) spinner.text = `${label} ${done} files, ${rate.toFixed(1)}/s`
+      else
+        spinner.text = `${label} ${done}/${total} files, ${rate.toFixed(1)}/s, ETA ${eta((total - done) / rate)}`
     },
     stop() {
       spinner.stop()

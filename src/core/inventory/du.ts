@@ -1,7 +1,7 @@
 // `wsp du`: apparent and allocated bytes and whisper file counts per subtree, down to a depth.
 
-import fs from 'node:fs'
-import { walkMetrics } from './walk.js'
+import type { WalkOptions } from './list.js'
+import { scanTree } from './scan.js'
 
 export interface DuEntry {
   /** The subtree's dotted name prefix; `.` for the whole directory. */
@@ -22,25 +22,19 @@ export interface DuReport {
 
 /**
  * Sizes per subtree of `dir`.
- * @throws NotFoundError, InvalidArgumentError (not a directory)
+ * @throws NotFoundError, InvalidArgumentError (not a directory), AbortedError
  */
-export function diskUsage(dir: string, depth: number): DuReport {
+export async function diskUsage(dir: string, depth: number, options: WalkOptions = {}): Promise<DuReport> {
   const total: DuEntry = { name: '.', files: 0, apparentBytes: 0, allocatedBytes: 0 }
   const byName = new Map<string, DuEntry>()
-  for (const file of walkMetrics(dir)) {
-    let stat: fs.Stats
-    try {
-      stat = fs.statSync(file.path)
-    } catch {
-      continue // removed while walking
-    }
-    const name = file.segments.slice(0, depth).join('.')
+  for (const file of await scanTree(dir, { ...options, kind: 'sizes', depth })) {
+    const name = file.group!
     let entry = byName.get(name)
     if (!entry) byName.set(name, (entry = { name, files: 0, apparentBytes: 0, allocatedBytes: 0 }))
     for (const e of [entry, total]) {
-      e.files++
-      e.apparentBytes += stat.size
-      e.allocatedBytes += stat.blocks * 512
+      e.files += file.count ?? 1
+      e.apparentBytes += file.sizes!.apparentBytes
+      e.allocatedBytes += file.sizes!.allocatedBytes
     }
   }
   const subtrees = depth === 0 ? [] : [...byName.values()]

@@ -5,10 +5,12 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { CorruptFileError, InvalidArgumentError, fromSystemError, systemErrorCode } from '../errors.js'
-import type { WhisperFile } from '../whisper/file.js'
-import { readSparse, withWhisperFile } from '../whisper/file.js'
-import { walkMetrics } from './walk.js'
+import { AbortedError, InvalidArgumentError, fromSystemError, systemErrorCode } from '../errors.js'
+import { withWhisperFile } from '../whisper/file.js'
+import type { WalkOptions } from './list.js'
+import { newestTimestamp, scanTree } from './scan.js'
+
+export { newestTimestamp } from './scan.js'
 
 export interface StaleMetric {
   name: string
@@ -41,25 +43,12 @@ export interface StaleOptions {
   quarantine?: string
 }
 
-/** The newest timestamp stored in any archive of an open file, or null. */
-export function newestTimestamp(file: WhisperFile): number | null {
-  let newest = 0
-  for (const archive of file.header.archives) {
-    const bytes = readSparse(file.fd, file.path, archive.offset, archive.size)
-    for (let at = 0; at < bytes.length; at += 12) {
-      const ts = bytes.readUInt32BE(at)
-      if (ts > newest) newest = ts
-    }
-  }
-  return newest === 0 ? null : newest
-}
-
 /**
  * Find (and with `delete` or `quarantine`, remove) the stale metrics under `dir`.
  * @throws NotFoundError, InvalidArgumentError (not a directory, a bad glob, quarantine inside dir),
  * CannotWriteError when a file cannot be removed or moved
  */
-export function findStale(dir: string, options: StaleOptions): StaleReport {
+export async function findStale(dir: string, options: StaleOptions & WalkOptions): Promise<StaleReport> {
   if (options.delete && options.quarantine !== undefined) {
     throw new InvalidArgumentError('give --delete or --quarantine, not both')
   }
@@ -83,27 +72,36 @@ export function findStale(dir: string, options: StaleOptions): StaleReport {
     corrupt: [],
     action: options.delete ? 'delete' : options.quarantine !== undefined ? 'quarantine' : 'list',
   }
-  for (const metric of walkMetrics(dir, options.glob)) {
-    let newest: number | null
-    let apparentBytes: number
-    try {
-      ;[newest, apparentBytes] = withWhisperFile(metric.path, { write: false, lock: false }, (f) => [
-        newestTimestamp(f),
-        f.fileSizeBytes,
-      ])
-    } catch (error) {
-      if (error instanceof CorruptFileError) {
-        report.corrupt.push({ name: metric.name, path: metric.path, reason: error.reason })
-        continue
-      }
-      if (systemErrorCode((error as { cause?: unknown }).cause) === 'ENOENT') continue // removed meanwhile
-      throw error
+  const files = await scanTree(dir, { ...options, kind: 'newest' })
+  for (const metric of files) {
+    const found = metric.newest!
+    if (found.corrupt !== undefined) {
+      report.corrupt.push({ name: metric.name, path: metric.path, reason: found.corrupt })
+      continue
     }
     report.checked++
+    const { newest, apparentBytes } = found
     if (newest !== null && newest > cutoff) continue
-    const stale: StaleMetric = { name: metric.name, path: metric.path, newest, apparentBytes }
-    if (report.action !== 'list') stale.action = removeIfStale(metric.path, dir, cutoff, options.quarantine)
-    report.stale.push(stale)
+    report.stale.push({ name: metric.name, path: metric.path, newest, apparentBytes })
+  }
+  if (report.action === 'list') return report
+  let yielded = performance.now()
+  let removed = 0
+  for (const stale of report.stale) {
+    // Between files, a stop signal ends the removals, saying how far they got.
+    if (performance.now() - yielded > 20) {
+      await new Promise((resolve) => setImmediate(resolve))
+      yielded = performance.now()
+    }
+    if (options.signal?.aborted) {
+      const rest = report.stale.length - removed
+      throw new AbortedError(
+        `interrupted: ${removed} of ${report.stale.length} stale files handled; the other ${rest} were left as they were`,
+        { cause: options.signal.reason },
+      )
+    }
+    stale.action = removeIfStale(stale.path, dir, cutoff, options.quarantine)
+    removed++
   }
   return report
 }

@@ -154,3 +154,79 @@ test('issue 17: wsp ls and du refusals: one line, documented exit codes', (t) =>
   const huge = 'a.' + '{0,1,2,3,4,5,6,7,8,9}'.repeat(3) + '{0,1}'
   assertOneLineError(run('wsp', ['ls', dir, huge]), 2, /expands to more than 1000 patterns/)
 })
+
+test('issue 17: wsp ls --backups lists the backups resize and audit left; --backups --delete removes them, saying how much', (t) => {
+  const dir = makeTree(t)
+  const conf = tempDir(t, 'carbonkit-ls-conf-')
+  const resized = path.join(dir, 'servers', 'web1', 'cpu', 'system.wsp')
+  const audited = path.join(dir, 'stats', 'counts', 'api.wsp')
+  const r = run('wsp', ['update', resized, `${Math.floor(Date.now() / 1000) - 120}:5`])
+  assert.equal(r.status, 0, r.stderr)
+  const resize = run('wsp', ['resize', resized, '1m:2d', '--quiet'])
+  assert.equal(resize.status, 0, resize.stderr)
+  fs.writeFileSync(path.join(conf, 'carbon.conf'), `[cache]\nLOCAL_DATA_DIR = ${dir}\n`)
+  fs.writeFileSync(
+    path.join(conf, 'storage-schemas.conf'),
+    '[stats]\npattern = ^stats\\.counts\\.\nretentions = 1m:14d\n\n[default]\npattern = .*\nretentions = 1m:1d\n',
+  )
+  const audit = run('wsp', [
+    'audit',
+    path.join(dir, 'stats', 'counts'),
+    '--config-dir',
+    conf,
+    '--apply',
+    '--quiet',
+  ])
+  assert.equal(audit.status, 0, audit.stdout + audit.stderr)
+  const backups = [audited + '.bak', resized + '.bak']
+  for (const b of backups) assert.ok(fs.existsSync(b), `${b} left by resize or audit`)
+  // The metrics are listed as ever, the backups only with --backups.
+  assert.doesNotMatch(run('wsp', ['ls', dir]).stdout, /bak/)
+
+  const listed = run('wsp', ['ls', dir, '--backups', '--json'])
+  assert.equal(listed.status, 0, listed.stderr)
+  const report = JSON.parse(listed.stdout) as {
+    backups: { name: string; path: string; apparentBytes: number; allocatedBytes: number }[]
+    apparentBytes: number
+    allocatedBytes: number
+  }
+  assert.deepEqual(
+    report.backups.map((b) => [b.name, b.path]),
+    [
+      ['servers.web1.cpu.system', resized + '.bak'],
+      ['stats.counts.api', audited + '.bak'],
+    ],
+  )
+  for (const b of report.backups) {
+    const stat = fs.statSync(b.path)
+    assert.equal(b.apparentBytes, stat.size)
+    assert.equal(b.allocatedBytes, stat.blocks * 512)
+  }
+  const onDisk = backups.reduce((n, b) => n + fs.statSync(b).blocks * 512, 0)
+  assert.equal(report.allocatedBytes, onDisk)
+  assert.equal(run('wsp', ['ls', dir, 'stats.*.*', '--backups', '--json']).stdout.match(/"path"/g)?.length, 1)
+  const text = run('wsp', ['ls', dir, '--backups'])
+  assert.match(text.stdout, /servers\/web1\/cpu\/system\.wsp\.bak\n/)
+  assert.match(
+    text.stdout,
+    /\n2 backups, \S+ on disk \(\S+ apparent\); wsp ls --backups --delete removes them\n$/,
+  )
+  assert.ok(
+    backups.every((b) => fs.existsSync(b)),
+    'listing removes nothing',
+  )
+
+  assertOneLineError(run('wsp', ['ls', dir, '--delete']), 2, /--delete deletes backups: give --backups/)
+  const deleted = run('wsp', ['ls', dir, '--backups', '--delete', '--json'])
+  assert.equal(deleted.status, 0, deleted.stderr)
+  const done = JSON.parse(deleted.stdout) as { deleted: { files: number; allocatedBytes: number } }
+  assert.deepEqual(done.deleted, { files: 2, apparentBytes: report.apparentBytes, allocatedBytes: onDisk })
+  assert.ok(
+    backups.every((b) => !fs.existsSync(b)),
+    'both backups deleted',
+  )
+  assert.ok(fs.existsSync(resized) && fs.existsSync(audited), 'the metrics themselves stay')
+  assert.equal(run('wsp', ['ls', dir]).stdout.split('\n').length - 1, 7)
+  const none = run('wsp', ['ls', dir, '--backups', '--delete'])
+  assert.equal(none.stdout, 'deleted 0 of 0 backups, 0 on disk (0 apparent): 0 freed\n')
+})

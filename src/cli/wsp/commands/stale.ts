@@ -3,6 +3,7 @@ import { findStale } from '../../../core/inventory/stale.js'
 import type { Context } from '../../shared/context.js'
 import { parseDurationOption } from '../../shared/args.js'
 import { emit } from '../../shared/output.js'
+import { runWalk } from '../../shared/walk.js'
 import { renderStale } from '../render/inventory.js'
 
 interface StaleFlags {
@@ -10,6 +11,7 @@ interface StaleFlags {
   delete?: boolean
   quarantine?: string
   json?: boolean
+  quiet?: boolean
 }
 
 export function registerStale(program: Command, ctx: Context): void {
@@ -22,8 +24,12 @@ export function registerStale(program: Command, ctx: Context): void {
     .option('--delete', 'delete each stale file (checked again under its lock)')
     .option('--quarantine <dir>', 'move each stale file there, keeping its path under <dir>')
     .option('--json', 'print the report as JSON')
+    .option('-q, --quiet', 'no progress')
     .action(async (dir: string, glob: string | undefined, flags: StaleFlags) => {
-      const report = findStale(dir, { ...flags, glob, now: ctx.now() })
+      const removes = Boolean(flags.delete || flags.quarantine !== undefined)
+      const report = await runWalk(ctx, 'stale', { quiet: flags.quiet || flags.json, removes }, (walk) =>
+        findStale(dir, { ...flags, glob, now: ctx.now(), ...walk }),
+      )
       await emit(ctx, report, { json: flags.json, render: renderStale })
     })
 }

@@ -2,7 +2,7 @@
 // last write; du, a table of subtrees largest first. --json prints the same reports.
 
 import type { DuReport } from '../../../core/inventory/du.js'
-import type { ListReport, ListedMetric } from '../../../core/inventory/list.js'
+import type { BackupReport, ListReport, ListedMetric } from '../../../core/inventory/list.js'
 import type { StaleReport } from '../../../core/inventory/stale.js'
 import type { Context } from '../../shared/context.js'
 
@@ -71,4 +71,19 @@ export function renderStale(report: StaleReport): string {
       ? ''
       : `; ${removed.length} ${verb}, ${humanBytes(removed.reduce((n, m) => n + m.apparentBytes, 0))}`)
   return lines.join('') + summary + '\n'
+}
+
+/** One line per backup (sizes, the backup's mtime: when its file was replaced, the path), a total. */
+export function renderBackups(report: BackupReport): string {
+  const lines = report.backups.map(
+    (b) =>
+      `${humanBytes(b.apparentBytes).padStart(6)} ${humanBytes(b.allocatedBytes).padStart(6)}  ${isoTime(b.lastWrite)}  ${b.path}${b.deleted === false ? '  (gone already)' : ''}\n`,
+  )
+  const n = report.backups.length
+  const what = `${n} ${n === 1 ? 'backup' : 'backups'}, ${humanBytes(report.allocatedBytes)} on disk (${humanBytes(report.apparentBytes)} apparent)`
+  if (report.deleted) {
+    const d = report.deleted
+    return `${lines.join('')}deleted ${d.files} of ${what}: ${humanBytes(d.allocatedBytes)} freed\n`
+  }
+  return `${lines.join('')}${what}${n > 0 ? '; wsp ls --backups --delete removes them' : ''}\n`
 }

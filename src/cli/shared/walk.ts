@@ -1,0 +1,34 @@
+// The runner of the inventory commands (wsp ls, du, stale): their walk runs on the tree pool's worker
+// threads with a count of the files found on stderr when it is a terminal (not with --json or
+// --quiet). A stop signal ends a listing at once (130: it wrote nothing); a command that removes
+// files claims the signals instead, so that the first one stops it between files and it says how
+// far it got.
+
+import type { WalkOptions } from '../../core/inventory/list.js'
+import type { Context } from './context.js'
+import { startProgress } from './progress.js'
+import { claimStopSignals } from './signals.js'
+import { workerUrl } from './tree.js'
+
+export async function runWalk<R>(
+  ctx: Context,
+  label: string,
+  options: { quiet?: boolean; removes?: boolean },
+  walk: (options: WalkOptions) => Promise<R>,
+): Promise<R> {
+  const stop = options.removes ? claimStopSignals() : undefined
+  try {
+    const progress = await startProgress(ctx, label, options.quiet)
+    try {
+      return await walk({
+        workerUrl: workerUrl(),
+        signal: stop?.signal,
+        onProgress: (files) => progress.update(files),
+      })
+    } finally {
+      progress.stop()
+    }
+  } finally {
+    stop?.release()
+  }
+}

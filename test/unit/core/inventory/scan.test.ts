@@ -1,0 +1,49 @@
+// The inventory walk: the same files, in the same order, with the same facts on two worker threads
+// as in-process; the newest point is found in any archive and any data extent of a sparse file.
+
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import { scanTree } from '../../../../src/core/inventory/scan.js'
+import { create } from '../../../../src/core/whisper/create.js'
+import { updateMany } from '../../../../src/core/whisper/update.js'
+import { makeSparseTree } from '../../../helpers/inventory-tree.js'
+import { ROOT } from '../../../helpers/paths.js'
+import { tempDir } from '../../../helpers/tmp.js'
+
+const NOW = 1_800_000_000
+const WORKER = new URL(`file://${path.join(ROOT, 'dist', 'bin', 'tree-worker.cjs')}`)
+
+test('issue 17: the walk on worker threads gives what the in-process walk gives, in sorted order', async (t) => {
+  const dir = path.join(tempDir(t), 'whisper')
+  makeSparseTree(dir, 2500, NOW)
+  fs.writeFileSync(path.join(dir, 'dc0', 'host0', 'm1.wsp.bak'), 'x')
+  for (const kind of ['sizes', 'long', 'newest', 'backups'] as const) {
+    const depth = kind === 'sizes' ? 2 : undefined
+    const alone = await scanTree(dir, { kind, depth })
+    const threads = await scanTree(dir, { kind, depth, workerUrl: WORKER, workers: 2 })
+    assert.deepEqual(threads, alone, kind)
+  }
+  const names = (await scanTree(dir, { kind: 'names' })).map((f) => f.name)
+  assert.equal(names.length, 2500)
+  assert.deepEqual(names, [...names].sort())
+})
+
+test('issue 17: the newest point of a sparse file is read from whichever archive and extent holds it', async (t) => {
+  const dir = tempDir(t)
+  const file = path.join(dir, 'm.wsp')
+  // 1s:2d is 2 MiB of points: a point far into it is in a data extent of its own.
+  create(
+    file,
+    [
+      [1, 2 * 86400],
+      [60, 30 * 24 * 60],
+    ],
+    { sparse: true },
+  )
+  updateMany(file, [[NOW - 86400, 1]], { now: NOW })
+  updateMany(file, [[NOW - 3, 2]], { now: NOW })
+  const [found] = await scanTree(dir, { kind: 'newest' })
+  assert.equal(found!.newest!.newest, NOW - 3)
+})
