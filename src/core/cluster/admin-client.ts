@@ -5,14 +5,7 @@
 
 import http from 'node:http'
 import https from 'node:https'
-import {
-  AbortedError,
-  ConfigError,
-  InvalidArgumentError,
-  UnavailableError,
-  fromSystemError,
-} from '../errors.js'
-import fs from 'node:fs'
+import { AbortedError, ConfigError, InvalidArgumentError, UnavailableError } from '../errors.js'
 
 export interface NodeMetric {
   name: string
@@ -55,26 +48,6 @@ interface Answer {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
-
-/**
- * The admin token from `--admin-token-file`: the file's content with surrounding whitespace trimmed.
- * @throws ConfigError when the file cannot be read or holds no token.
- */
-export function readAdminToken(file: string): string {
-  let text: string
-  try {
-    text = fs.readFileSync(file, 'utf8')
-  } catch (error) {
-    const known = fromSystemError(error, file, false)
-    throw new ConfigError(
-      file,
-      known instanceof Error ? known.message.replace(`${file}: `, '') : 'unreadable',
-    )
-  }
-  const token = text.trim()
-  if (token === '') throw new ConfigError(file, 'the admin token file is empty')
-  return token
-}
 
 export class AdminClient {
   readonly label: string

@@ -10,7 +10,6 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import fs from 'node:fs'
 import type http from 'node:http'
 import path from 'node:path'
-import { ConfigError } from '../errors.js'
 import type { AdminJob, AdminJobReply } from './admin-jobs.js'
 import { UPLOAD_PREFIX } from './admin-jobs.js'
 import { compileGlob } from './glob.js'
@@ -49,26 +48,6 @@ export interface AdminContext {
 }
 
 export type AdminHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>
-
-/**
- * The token in FILE (surrounding whitespace trimmed).
- * @throws ConfigError for an unreadable or empty file
- */
-export function readAdminToken(file: string): string {
-  let text: string
-  try {
-    text = fs.readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new ConfigError(
-      file,
-      `cannot read the admin token: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-    )
-  }
-  const token = text.trim()
-  if (token === '') throw new ConfigError(file, 'the admin token file is empty')
-  if (/[\r\n]/.test(token)) throw new ConfigError(file, 'the admin token file holds more than one line')
-  return token
-}
 
 class AdminError extends Error {
   constructor(

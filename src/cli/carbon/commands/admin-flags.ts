@@ -2,7 +2,7 @@
 // found, the token, the throttle.
 
 import type { Command } from 'commander'
-import { readAdminToken } from '../../../core/cluster/admin-client.js'
+import { readAdminToken } from '../../../core/http/admin-token.js'
 import type { Rate } from '../../../core/cluster/rate.js'
 import { parseRate } from '../../../core/cluster/rate.js'
 import { parsePortOption } from '../../shared/args.js'
