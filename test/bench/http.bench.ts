@@ -23,7 +23,7 @@ import { updateManyFlat } from '../../src/core/whisper/update.js'
 import { freePort } from '../helpers/carbon-cache.js'
 import { hasGunicorn, startGraphiteWeb } from '../helpers/graphite-web.js'
 import { sendTcp, startServe } from '../helpers/serve.js'
-import { benchDir, formatRatio, median, printRows, printTable } from './lib.js'
+import { benchDir, formatRatio, median, printRows, printTable, processCpuSeconds } from './lib.js'
 
 const METRICS = Number(process.env.CARBONKIT_HTTP_BENCH_METRICS ?? 100_000)
 const SECONDS = Number(process.env.CARBONKIT_HTTP_BENCH_SECONDS ?? 5)
@@ -73,29 +73,6 @@ function get(port: number, url: string): Promise<number> {
   })
 }
 
-/** CPU seconds (user + system, all threads) of a process and its children, from /proc. */
-function cpuSeconds(pid: number): number {
-  const ticks = (p: number): number => {
-    try {
-      const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')
-      return Number(fields[11]) + Number(fields[12])
-    } catch {
-      return 0
-    }
-  }
-  let total = ticks(pid)
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])
-      if (ppid === pid) total += ticks(Number(entry))
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total / 100
-}
-
 /**
  * CONCURRENCY clients asking `url` for SECONDS: requests per second, p99 in milliseconds, and the
  * server's CPU milliseconds per request (what a request costs, whatever share of the CPUs the
@@ -106,7 +83,7 @@ async function load(
   url: string,
   pid: number,
 ): Promise<{ rps: number; p99Ms: number; cpuMs: number }> {
-  const cpuBefore = cpuSeconds(pid)
+  const cpuBefore = processCpuSeconds(pid)
   const latencies: number[] = []
   const until = performance.now() + SECONDS * 1000
   await Promise.all(
@@ -118,7 +95,7 @@ async function load(
       }
     }),
   )
-  const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / latencies.length
+  const cpuMs = ((processCpuSeconds(pid) - cpuBefore) * 1000) / latencies.length
   latencies.sort((a, b) => a - b)
   return {
     rps: latencies.length / SECONDS,

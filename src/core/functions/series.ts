@@ -168,21 +168,6 @@ export class TimeSeries {
       { consolidate: this.consolidationFunc, xFilesFactor: this.xFilesFactor, tags: { ...this.tags } },
     )
   }
-
-  /** [value, timestamp] pairs as graphite-web's datapoints(): zip of values and the timestamps. */
-  datapoints(): [Value, number][] {
-    const values = this.read()
-    const stride = Math.trunc(this.step * this.valuesPerPoint)
-    const out: [Value, number][] = []
-    const first = Math.trunc(this.start)
-    const last = Math.trunc(this.end)
-    for (let i = 0; i < values.length; i++) {
-      const ts = first + i * stride
-      if (ts > last) break
-      out.push([values[i]!, ts])
-    }
-    return out
-  }
 }
 
 /** Python's itertools.zip_longest over the consolidated values of some series (or value lists). */
