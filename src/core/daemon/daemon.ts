@@ -15,6 +15,7 @@ import { matchMetric, startupFailure } from '../config/match.js'
 import type { ConfigSet } from '../config/match.js'
 import { MetricCache } from './cache.js'
 import { carbonLinkHandler } from './carbonlink-handler.js'
+import { checkpointAfterWrite, followSegments } from './checkpoint.js'
 import type { DaemonEvent, StopReport } from './events.js'
 import { FlowControl } from './flow-control.js'
 import type { Counters } from './instrumentation.js'
@@ -142,7 +143,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onEvent: emit,
     onFlow: () => flow.check(),
     // Points stored from now on are in this segment or a later one (the checkpoint's lower bound).
-    onSegment: (id) => (cache.epoch = id),
+    onSegment: followSegments(cache),
     onFault: fault,
   })
 
@@ -185,9 +186,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           totals.written += result.committed
         }
         // The persister's progress is the log's checkpoint.
-        const oldest = cache.oldestEpoch()
-        wal.release(oldest)
-        if (oldest === Infinity && walOn) wal.checkpoint()
+        checkpointAfterWrite(cache, wal, walOn)
         flow.check()
       },
       deferred(metric, result, file) {
