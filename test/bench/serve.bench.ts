@@ -22,9 +22,9 @@
 // `carbonkit,go-carbon`; carbon-cache always runs, every ratio is against it) narrow a run. Data directories are kept until the end
 // (about 600 MB per run): deleting one makes the next run's file creates pay for it.
 //
-// Soak (CARBONKIT_SOAK_SECONDS, default 300; 0 skips it): carbon serve alone, 200,000 points/s over
-// 50,000 metrics (4 points per metric per second, each with its own timestamp in a 1 s archive),
-// paced by the sender over 4 connections; RSS and the write-ahead log's size sampled every second.
+// Soak (CARBONKIT_SOAK_SECONDS, default 300; 0 skips it): carbon serve alone, 200,000 points/s
+// (CARBONKIT_SOAK_RATE) over 50,000 metrics (4 points per metric per second, each with its own
+// timestamp in a 1 s archive), paced by the sender over 4 connections; RSS and the write-ahead log's size sampled every second.
 // The last minute's RSS peak must stay within 1.1x of minute 2's (the 2nd and last fifths of a run
 // shorter than 3 minutes), its WAL peak within one segment (64 MiB) of minute 2's; after SIGTERM
 // every point sent must be on disk, and the metricsReceived self-metric must add up to what was sent.
@@ -89,7 +89,8 @@ const STALL_MS = 30_000
 const WRITERS = 2
 
 const SOAK_METRICS = 50_000
-const SOAK_RATE = 200_000
+/** CARBONKIT_SOAK_RATE changes it (a multiple of SOAK_METRICS: whole rounds per second). */
+const SOAK_RATE = Number(process.env.CARBONKIT_SOAK_RATE ?? 200_000)
 const SOAK_CONNECTIONS = 4
 const SOAK_METRIC_INTERVAL = 10
 
