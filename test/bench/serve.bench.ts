@@ -22,10 +22,11 @@
 // `carbonkit,go-carbon`; carbon-cache always runs, every ratio is against it) narrow a run. Data directories are kept until the end
 // (about 600 MB per run): deleting one makes the next run's file creates pay for it.
 //
-// Soak (CARBONKIT_SOAK_SECONDS, default 300; 0 skips it): carbon serve alone, 200,000 points/s over
-// 50,000 metrics (4 points per metric per second, each with its own timestamp in a 1 s archive),
-// paced by the sender over 4 connections; RSS sampled every second. The last minute's peak must stay
-// within 1.1x of minute 2's (the 2nd and last fifths of a run shorter than 3 minutes); after SIGTERM
+// Soak (CARBONKIT_SOAK_SECONDS, default 300; 0 skips it): carbon serve alone, 200,000 points/s
+// (CARBONKIT_SOAK_RATE) over 50,000 metrics (4 points per metric per second, each with its own
+// timestamp in a 1 s archive), paced by the sender over 4 connections; RSS and the write-ahead log's size sampled every second.
+// The last minute's RSS peak must stay within 1.1x of minute 2's (the 2nd and last fifths of a run
+// shorter than 3 minutes), its WAL peak within one segment (64 MiB) of minute 2's; after SIGTERM
 // every point sent must be on disk, and the metricsReceived self-metric must add up to what was sent.
 //
 // Exit status: 0 when the benchmark ran, whatever the targets say (they print PASS or FAIL); 1 when it
@@ -88,7 +89,8 @@ const STALL_MS = 30_000
 const WRITERS = 2
 
 const SOAK_METRICS = 50_000
-const SOAK_RATE = 200_000
+/** CARBONKIT_SOAK_RATE changes it (a multiple of SOAK_METRICS: whole rounds per second). */
+const SOAK_RATE = Number(process.env.CARBONKIT_SOAK_RATE ?? 200_000)
 const SOAK_CONNECTIONS = 4
 const SOAK_METRIC_INTERVAL = 10
 
@@ -806,9 +808,15 @@ async function soak(dir: string, sender: Sender, failures: string[]): Promise<vo
   )
   let stopped = false
   try {
-    const samples: { atMs: number; rssBytes: number }[] = []
+    const samples: { atMs: number; rssBytes: number; walBytes: number }[] = []
+    const walDir = path.join(root, 'storage', 'wal')
     const sampler = setInterval(() => {
-      if (!server.crashed()) samples.push({ atMs: nowMs(), rssBytes: procStatusBytes(server.pid, 'VmRSS') })
+      if (!server.crashed())
+        samples.push({
+          atMs: nowMs(),
+          rssBytes: procStatusBytes(server.pid, 'VmRSS'),
+          walBytes: dirBytes(walDir),
+        })
     }, 1000)
     let sent: SoakResult
     try {
@@ -866,7 +874,7 @@ async function soak(dir: string, sender: Sender, failures: string[]): Promise<vo
 function printSoak(s: {
   seconds: number
   sent: SoakResult
-  samples: { atMs: number; rssBytes: number }[]
+  samples: { atMs: number; rssBytes: number; walBytes: number }[]
   peakRssBytes: number
   loss: Loss
   received: [number, number][]
@@ -883,16 +891,19 @@ function printSoak(s: {
   const achieved = points / sendSeconds
   const kept = achieved >= SOAK_RATE * 0.98
   const windows = soakWindows(sendSeconds)
-  const peakIn = ([from, to]: [number, number]): number =>
+  const peakIn = ([from, to]: [number, number], of: 'rssBytes' | 'walBytes' = 'rssBytes'): number =>
     Math.max(
       0,
       ...s.samples
         .filter((x) => (x.atMs - s.sent.startMs) / 1000 >= from && (x.atMs - s.sent.startMs) / 1000 < to)
-        .map((x) => x.rssBytes),
+        .map((x) => x[of]),
     )
   const early = peakIn(windows.early)
   const late = peakIn(windows.late)
   const growth = late / early
+  // The write-ahead log follows the writes (segments deleted once written): flat, like the RSS.
+  const walEarly = peakIn(windows.early, 'walBytes')
+  const walLate = peakIn(windows.late, 'walBytes')
   const totalReceived = s.received.reduce((sum, [, v]) => sum + v, 0)
   // Intervals wholly inside the sending: a report at t counts [t - interval, t).
   const steady = s.received
@@ -912,6 +923,14 @@ function printSoak(s: {
       verdict(growth <= 1.1),
     ],
     ['peak RSS, whole run (VmHWM)', formatBytes(s.peakRssBytes), '', ''],
+    [`peak WAL size, ${windows.label[0]}`, formatBytes(walEarly), '', ''],
+    [
+      `peak WAL size, ${windows.label[1]}`,
+      formatBytes(walLate),
+      `<= ${windows.label[0]} + one 64 MiB segment`,
+      verdict(walLate <= walEarly + (64 << 20)),
+    ],
+    ['peak WAL size, whole run', formatBytes(Math.max(0, ...s.samples.map((x) => x.walBytes))), '', ''],
     [
       'points lost (read back after SIGTERM)',
       `${s.loss.missing.toLocaleString('en')} of ${points.toLocaleString('en')}`,
@@ -955,6 +974,25 @@ function printSoak(s: {
   )
   if (s.loss.missing > 0) process.stdout.write(`\nLOSS: ${describeLoss(s.loss)}\n`)
   for (const note of s.notes.slice(0, 10)) process.stdout.write(`log: ${note}\n`)
+}
+
+/** Bytes of the files in `dir` (0 when it does not exist). */
+function dirBytes(dir: string): number {
+  let total = 0
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return 0
+  }
+  for (const name of names) {
+    try {
+      total += fs.statSync(path.join(dir, name)).size
+    } catch {
+      // Deleted meanwhile (a checkpoint).
+    }
+  }
+  return total
 }
 
 // --- main ------------------------------------------------------------------------------------------

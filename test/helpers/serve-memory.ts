@@ -108,6 +108,17 @@ async function settle(pid: number, limit: number, seconds: number): Promise<numb
   }
 }
 
+/** The lowest VmRSS sampled every 500 ms for `seconds`. */
+async function lowest(pid: number, seconds: number): Promise<number> {
+  const deadline = Date.now() + seconds * 1000
+  let low = procStatus(pid, 'VmRSS')
+  while (Date.now() < deadline) {
+    await sleep(500)
+    low = Math.min(low, procStatus(pid, 'VmRSS'))
+  }
+  return low
+}
+
 export async function measureIdleMemory(
   t: Pick<TestContext, 'after'>,
   options: MemoryOptions,
@@ -147,7 +158,10 @@ export async function measureIdleMemory(
   await sendMetrics(serve.ports.line!, 'warm', warm, timestamp)
   await waitForFiles(path.join(dataDir, 'warm'), warm, crashed)
   await idle()
-  const beforeBytes = await settle(pid, 0, 3)
+  // The lowest RSS over three more sweeps: the warm-up's last reclaim (after its files are forgotten,
+  // two sweeps after the last write, and again once the old writers exited) is in "before" too, so
+  // that the growth measured later is not hidden by memory the warm-up had not given back yet.
+  const beforeBytes = await lowest(pid, 3 * sweepSeconds + 2)
   log(`before: ${mib(beforeBytes)} (after ${warm.toLocaleString('en')} warm-up metrics went idle)`)
 
   const startedMs = Date.now()

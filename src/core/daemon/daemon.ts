@@ -15,6 +15,7 @@ import { matchMetric, startupFailure } from '../config/match.js'
 import type { ConfigSet } from '../config/match.js'
 import { MetricCache } from './cache.js'
 import { carbonLinkHandler } from './carbonlink-handler.js'
+import { checkpointAfterWrite, followSegments } from './checkpoint.js'
 import type { DaemonEvent, StopReport } from './events.js'
 import { FlowControl } from './flow-control.js'
 import type { Counters } from './instrumentation.js'
@@ -35,6 +36,7 @@ import type { DaemonSettings } from './daemon-settings.js'
 import { checkWritableDirs } from './storage.js'
 import type { FaultReporter } from './faults.js'
 import { faultOf, guard } from './faults.js'
+import { ReclaimPolicy } from './reclaim.js'
 import { SelfMetrics } from './self-metrics.js'
 import { replayLegacyDump, replayWal } from './startup-replay.js'
 import { WAL_DIR, WriteAheadLog, encodeWalName } from './wal.js'
@@ -60,7 +62,7 @@ export interface DaemonOptions {
   throwOnMetric?: string
   /** Seconds between sweeps of idle names and files (default SWEEP_SECONDS); tests of memory shorten it. */
   sweepSeconds?: number
-  /** Give memory back to the system: called after sweeps that forgot many names (NameCache.sweep). */
+  /** Give memory back to the system: called after sweeps that forgot many names and files (reclaim.ts). */
   reclaimMemory?: () => void
   /** The HTTP API's admin part (--admin-token-file); off without it. */
   admin?: { token: string; maxUploadBytes: number; version: string }
@@ -144,7 +146,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onEvent: emit,
     onFlow: () => flow.check(),
     // Points stored from now on are in this segment or a later one (the checkpoint's lower bound).
-    onSegment: (id) => (cache.epoch = id),
+    onSegment: followSegments(cache),
     onFault: fault,
   })
 
@@ -188,9 +190,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           totals.written += result.committed
         }
         // The persister's progress is the log's checkpoint.
-        const oldest = cache.oldestEpoch()
-        wal.release(oldest)
-        if (oldest === Infinity && walOn) wal.checkpoint()
+        checkpointAfterWrite(cache, wal, walOn)
         flow.check()
       },
       deferred(metric, result, file) {
@@ -361,12 +361,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   })
   selfMetrics.start()
   // Names and files not seen for two minutes are forgotten: memory follows the live metrics.
+  const reclaim = new ReclaimPolicy()
   const sweeper = setInterval(
     guard('name sweep', fault, () => {
-      const reclaim = names.sweep()
-      persister.sweep()
-      if (reclaim) persister.recycleIdleWriters()
-      if (reclaim) options.reclaimMemory?.()
+      // Names forget a metric two sweeps after its last point, files two sweeps after its last
+      // write (much later when writes lag): both count, so the reclaim follows the last write.
+      if (reclaim.swept(names.sweep() + persister.sweep())) {
+        options.reclaimMemory?.()
+        // Once the old writers have exited, their heaps are free: give those back too.
+        void persister.recycleIdleWriters().then(
+          (recycled) => {
+            if (recycled > 0 && !stopping) options.reclaimMemory?.()
+          },
+          fault.bind(null, 'name sweep'),
+        )
+      }
     }),
     (options.sweepSeconds ?? SWEEP_SECONDS) * 1000,
   )

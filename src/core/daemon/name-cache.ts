@@ -15,9 +15,6 @@ import { parseTaggedSeries } from '../protocol/tags.js'
 import type { QueueHandle } from './cache.js'
 import { metricFile } from './names.js'
 
-/** Forgetting this many names is worth giving their memory back to the system (see sweep). */
-export const RECLAIM_NAMES = 10_000
-
 /** One shape for every answer (the hot path reads it per point): `reason` null means accepted. */
 export interface Resolved extends QueueHandle {
   /** The cache key: the name, tagged names normalised. */
@@ -63,10 +60,12 @@ export class GenerationalMap<K, V> {
     this.old.delete(key)
   }
 
-  /** Drop the old generation; the young one becomes old. */
-  turn(): void {
+  /** Drop the old generation; the young one becomes old. Returns how many entries were dropped. */
+  turn(): number {
+    const dropped = this.old.size
     this.old = this.young
     this.young = new Map()
+    return dropped
   }
 
   clear(): void {
@@ -146,33 +145,14 @@ export class NameCache {
   /**
    * A minute has passed: names not seen for two sweeps are forgotten. When the receivers' interner
    * holds names the cache no longer has, it starts over too (its names come back one by one).
-   * Returns true when the memory of forgotten names should be given back to the system (a full
-   * collection and a malloc trim, which the process does not do on its own when idle): at each sweep
-   * while RECLAIM_NAMES or more have been forgotten since the last time, and once more at the first
-   * sweep that forgets nothing after such a churn (what the last names and writes left is freed then).
+   * Returns how many names were forgotten (reclaim.ts decides when that is worth a reclaim).
    */
-  sweep(): boolean {
-    const known = this.names.size
-    this.names.turn()
+  sweep(): number {
+    const forgotten = this.names.turn()
     if (this.interner.size > 2 * this.names.size + 1024) this.interner.reset()
     else this.interner.detachAll()
-    const forgotten = known - this.names.size
-    this.forgotten += forgotten
-    this.churned += forgotten
-    if (this.forgotten >= RECLAIM_NAMES) {
-      this.forgotten = 0
-      return true
-    }
-    if (forgotten > 0) return false
-    const settled = this.churned >= RECLAIM_NAMES
-    this.churned = 0
-    if (settled) this.forgotten = 0
-    return settled
+    return forgotten
   }
-
-  /** Names forgotten since memory was last given back, and since a sweep last forgot none. */
-  private forgotten = 0
-  private churned = 0
 
   private judge(raw: string): Resolved {
     const parsed =

@@ -322,29 +322,29 @@ export class Persister {
     else restart()
   }
 
-  /** A minute has passed: files not written for two sweeps are forgotten. */
-  sweep(): void {
-    this.exists.turn()
-    this.missing.turn()
+  /** A minute has passed: files not written for two sweeps are forgotten (returns how many). */
+  sweep(): number {
+    return this.exists.turn() + this.missing.turn()
   }
 
   /**
    * Replace the writer threads that have nothing in flight with fresh ones. A writer's heap grows
    * with a burst of creates and is never collected once the thread is idle (V8 collects when it
-   * allocates): a fresh thread gives all of it back. Called when many metrics went idle.
+   * allocates): a fresh thread gives all of it back. Called when many metrics went idle. Resolves
+   * when the old threads have exited (their memory is free only then: a trim before that finds
+   * nothing to give back).
    */
-  recycleIdleWriters(): number {
-    let recycled = 0
+  recycleIdleWriters(): Promise<number> {
+    const exits: Promise<number>[] = []
     for (let i = 0; i < this.workers.length; i++) {
       const worker = this.workers[i]
       if (!worker || this.stopped || this.busy[i]! > 0) continue
       if ([...this.metadataRequests.values()].some((waiting) => waiting.worker === i)) continue
       // The old thread's exit is not a death: workers[i] is already the new one.
       this.startWorker(i)
-      void worker.terminate()
-      recycled++
+      exits.push(worker.terminate())
     }
-    return recycled
+    return Promise.all(exits).then(() => exits.length)
   }
 
   /** Files known to exist (created here or seen), so that new metrics are told apart cheaply. */
