@@ -43,7 +43,7 @@ export interface TreeCommand<T, R extends TreeReport<unknown>> {
 }
 
 /** The bundled worker (dist/bin/tree-worker.cjs) beside this bundle; in-process without it. */
-export function workerUrl(): URL | undefined {
+function workerUrl(): URL | undefined {
   const url = new URL('./tree-worker.cjs', import.meta.url)
   return fs.existsSync(url) ? url : undefined
 }

@@ -13,7 +13,7 @@ import { ROOT } from '../../../helpers/paths.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 const NOW = 1_800_000_000
-const WORKER = new URL(`file://${path.join(ROOT, 'dist', 'bin', 'tree-worker.cjs')}`)
+const WORKER = new URL(`file://${path.join(ROOT, 'dist', 'bin', 'inventory-worker.cjs')}`)
 
 test('issue 17: the walk on worker threads gives what the in-process walk gives, in sorted order', async (t) => {
   const dir = path.join(tempDir(t), 'whisper')
