@@ -63,7 +63,7 @@ if '--ts' in sys.argv:
         '// Generated from Debian\'s graphite-web 1.1.8 by test/helpers/functions_catalog.py --ts: each\n'
         '// series function as graphite-web\'s /functions describes it (signature, docstring, group,\n'
         '// params). carbon serve lists the ones its engine implements. Do not edit by hand.\n\n'
-        'import type { FunctionInfo } from \'./functions-index.js\'\n\n'
+        'import type { FunctionInfo } from \'./function-info.js\'\n\n'
         'export const CATALOG: Readonly<Record<string, FunctionInfo>> = ' + body + '\n'
     )
 else:

@@ -2,7 +2,7 @@
 // series function as graphite-web's /functions describes it (signature, docstring, group,
 // params). carbon serve lists the ones its engine implements. Do not edit by hand.
 
-import type { FunctionInfo } from './functions-index.js'
+import type { FunctionInfo } from './function-info.js'
 
 export const CATALOG: Readonly<Record<string, FunctionInfo>> = {
   aggregate: {

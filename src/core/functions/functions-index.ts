@@ -5,26 +5,8 @@
 // implements, so that Grafana never offers a function that would then be refused.
 
 import { CATALOG } from './catalog.js'
+import type { FunctionInfo } from './function-info.js'
 import { FUNCTIONS } from './library.js'
-
-export interface FunctionParamInfo {
-  name: string
-  type: string
-  required?: boolean
-  default?: unknown
-  multiple?: boolean
-  options?: readonly unknown[]
-  suggestions?: readonly unknown[]
-}
-
-export interface FunctionInfo {
-  name: string
-  function: string
-  description: string | null
-  module: string
-  group: string
-  params: readonly FunctionParamInfo[] | null
-}
 
 /** Functions the engine evaluates that graphite-web's evaluator treats itself (not in FUNCTIONS). */
 const EVALUATOR_FUNCTIONS = ['seriesByTag']
