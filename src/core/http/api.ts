@@ -8,19 +8,18 @@
 import { InvalidArgumentError } from '../errors.js'
 import { readInfo } from '../whisper/info.js'
 import { isKnownZone, parseATTime } from './attime.js'
-import type { Encoded, FindFormat, RenderFormat, Series } from './formats.js'
+import type { Encoded, FindFormat, RenderFormat } from './formats.js'
 import { CONTENT_TYPES, FIND_FORMATS, FORMAT_ALIASES, RENDER_FORMATS } from './formats.js'
 import type { GlobLimits } from './glob.js'
 import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
 import { isFileInside, leafFile } from './index.js'
-import type { ExpressionLeaf } from './expressions.js'
 import { expressionJob, isExpression } from './expressions.js'
 import { answerFind } from './find.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { ReadPool } from './pool.js'
-import type { RenderJob } from './reads.js'
-import { HttpError } from './reads.js'
+import type { ExpressionLeaf, RenderJob } from './reads.js'
+import { HttpError, NEED_PATHS } from './reads.js'
 import type { CachedPoints } from './render.js'
 import type { ParsedRequest } from './request.js'
 
@@ -266,6 +265,9 @@ export async function render(ctx: ApiContext, request: ParsedRequest, signal: Ab
   return ok(await ctx.reads.run(job, signal))
 }
 
+/** Rounds of expansion of paths met while evaluating (aliasQuery inside applyByNode, ...). */
+const MAX_EXPANSION_ROUNDS = 8
+
 /**
  * Targets with function calls (and JSON asking for maxDataPoints or noNullPoints): their path
  * expressions expanded here as a plain target's glob is, with the cache's points; the files read,
@@ -290,7 +292,7 @@ async function renderWithFunctions(
     tz: zoneOf(request),
   })
   let count = 0
-  for (const glob of paths) {
+  const expandInto = async (glob: string): Promise<void> => {
     const leaves = new Map<string, ExpressionLeaf>()
     for (const match of await expand(ctx, glob, signal)) {
       if (!match.isLeaf || leaves.has(match.path)) continue
@@ -305,7 +307,17 @@ async function renderWithFunctions(
       [...leaves.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     )
   }
-  return ok(await ctx.reads.run(job, signal))
+  for (const glob of paths) await expandInto(glob)
+  // Paths met only while evaluating (aliasQuery, applyByNode): expanded and evaluated again, each
+  // round adding at least one path; a nesting of such calls takes one round per level.
+  for (let round = 0; ; round++) {
+    const answer = await ctx.reads.run(job, signal)
+    if (answer.contentType !== NEED_PATHS) return ok(answer)
+    const more = (JSON.parse(String(answer.body)) as string[]).filter((glob) => !job.leaves.has(glob))
+    if (more.length === 0 || round >= MAX_EXPANSION_ROUNDS)
+      throw new HttpError(400, 'the expression keeps naming new series (too deeply nested)')
+    for (const glob of more) await expandInto(glob)
+  }
 }
 
 export async function info(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {

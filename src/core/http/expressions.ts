@@ -9,8 +9,8 @@
 import { InvalidArgumentError } from '../errors.js'
 import { pathExpressions } from '../functions/evaluate.js'
 import { isPlainPath } from '../functions/grammar.js'
+import type { ExpressionJob } from './reads.js'
 import { HttpError } from './reads.js'
-import type { CachedPoints } from './render.js'
 import type { ParsedRequest } from './request.js'
 
 /**
@@ -20,35 +20,6 @@ import type { ParsedRequest } from './request.js'
  */
 export function isExpression(target: string): boolean {
   return /[()|'"\\\s]/.test(target) && !isPlainPath(target)
-}
-
-/** A leaf a path expression names: read on the read thread, with the cache's points taken before. */
-export interface ExpressionLeaf {
-  name: string
-  file: string
-  cached: CachedPoints
-}
-
-/** A request's targets to evaluate; plain data (it crosses to a read thread by structured clone). */
-export interface ExpressionJob {
-  kind: 'expressions'
-  targets: string[]
-  from: number
-  until: number
-  now: number
-  /** graphite-web's json (the default), csv or raw. */
-  format: 'json' | 'csv' | 'raw'
-  /** The request's time zone (csv's times), when a known one was given. */
-  tz?: string
-  xFilesFactor: number
-  /** template[name]=value request parameters. */
-  template: Map<string, string>
-  maxDataPoints: number | undefined
-  noNullPoints: boolean
-  /** Values fetched in all (series × points, every window a function asks counted). */
-  maxPoints: number
-  /** Each path expression of the targets: its leaves, sorted by name. */
-  leaves: Map<string, ExpressionLeaf[]>
 }
 
 function first(request: ParsedRequest, key: string): string | undefined {

@@ -9,7 +9,6 @@ import fs from 'node:fs'
 import { InvalidArgumentError } from '../errors.js'
 import { evaluateTargets, renderCsv, renderJson, renderRaw, timeSeriesOf } from '../functions/render.js'
 import type { Context, TimeSeries } from '../functions/render.js'
-import type { ExpressionJob } from './expressions.js'
 import type { Encoded, FindAnswer, FindFormat, FindMatch, RenderFormat, Series } from './formats.js'
 import { CONTENT_TYPES, encodeFind, encodeRender } from './formats.js'
 import type { CachedPoints, SeriesRequest } from './render.js'
@@ -49,6 +48,35 @@ export interface RenderJob {
   format: RenderFormat
   maxPoints: number
   series: { request: SeriesRequest; cached: CachedPoints }[]
+}
+
+/** A leaf a path expression names: read on the read thread, with the cache's points taken before. */
+export interface ExpressionLeaf {
+  name: string
+  file: string
+  cached: CachedPoints
+}
+
+/** A request's targets to evaluate; plain data (it crosses to a read thread by structured clone). */
+export interface ExpressionJob {
+  kind: 'expressions'
+  targets: string[]
+  from: number
+  until: number
+  now: number
+  /** graphite-web's json (the default), csv or raw. */
+  format: 'json' | 'csv' | 'raw'
+  /** The request's time zone (csv's times), when a known one was given. */
+  tz?: string
+  xFilesFactor: number
+  /** template[name]=value request parameters. */
+  template: Map<string, string>
+  maxDataPoints: number | undefined
+  noNullPoints: boolean
+  /** Values fetched in all (series × points, every window a function asks counted). */
+  maxPoints: number
+  /** Each path expression of the targets: its leaves, sorted by name. */
+  leaves: Map<string, ExpressionLeaf[]>
 }
 
 export type ReadJob = FindJob | RenderJob | StatJob | ExpressionJob
@@ -135,9 +163,16 @@ async function renderAnswer(job: RenderJob, tick: Tick): Promise<Encoded> {
   return encodeRender(job.format, series)
 }
 
+/**
+ * The content type of an expression job's answer that is not an answer: its body is the JSON list of
+ * path expressions the evaluation met that the main thread had not expanded.
+ */
+export const NEED_PATHS = 'application/x-carbonkit-need-paths'
+
 /** graphite-web's JSON for the job's targets; `tick` runs between two files (deadline, client gone). */
 async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded> {
   let points = 0
+  const unexpanded = new Set<string>()
   const ctx: Context = {
     startTime: job.from,
     endTime: job.until,
@@ -145,10 +180,12 @@ async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded
     xFilesFactor: job.xFilesFactor,
     template: job.template,
     fetch: async (pathExpression, c): Promise<TimeSeries[]> => {
-      // A path the main thread did not expand finds nothing, as graphite-web's fetchData finds
-      // nothing that was not prefetched.
+      // A path only known while evaluating (aliasQuery's, applyByNode's): the main thread has the
+      // index, so it is asked for it (NEED_PATHS) and the job runs again with its leaves.
+      const leaves = job.leaves.get(pathExpression)
+      if (leaves === undefined) unexpanded.add(pathExpression)
       const out: TimeSeries[] = []
-      for (const leaf of job.leaves.get(pathExpression) ?? []) {
+      for (const leaf of leaves ?? []) {
         await tick()
         const request = {
           name: leaf.name,
@@ -171,12 +208,16 @@ async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded
   try {
     const series = await evaluateTargets(ctx, job.targets)
     await tick()
+    if (unexpanded.size > 0) return { contentType: NEED_PATHS, body: JSON.stringify([...unexpanded]) }
     if (job.format === 'csv') return { contentType: 'text/csv', body: Buffer.from(renderCsv(series, job.tz)) }
     if (job.format === 'raw') return { contentType: 'text/plain', body: Buffer.from(renderRaw(series)) }
     const text = renderJson(series, { maxDataPoints: job.maxDataPoints, noNullPoints: job.noNullPoints })
     // Bytes, not a string: moved to the main thread, not copied there.
     return { contentType: CONTENT_TYPES.json, body: Buffer.from(text) }
   } catch (error) {
+    // The error may be the missing series' (aliasQuery: "no series found"): asked again with them.
+    if (unexpanded.size > 0 && !(error instanceof ReadStopped))
+      return { contentType: NEED_PATHS, body: JSON.stringify([...unexpanded]) }
     if (error instanceof InvalidArgumentError) throw new HttpError(400, error.message)
     throw error
   }
