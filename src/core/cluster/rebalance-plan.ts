@@ -73,19 +73,8 @@ export function planRebalance(
     misplacedBytes: 0,
     flows: [],
   }
-  const flows = new Map<string, RebalancePlan['flows'][number]>()
-  const addMove = (move: Move): void => {
-    plan.moves.push(move)
-    plan.copyBytes += move.bytes * move.to.length
-    if (move.misplaced) plan.misplacedBytes += move.bytes
-    for (const to of move.to) {
-      const key = `${move.from}\0${to}`
-      let flow = flows.get(key)
-      if (!flow) flows.set(key, (flow = { from: move.from, to, metrics: 0, bytes: 0 }))
-      flow.metrics++
-      flow.bytes += move.bytes
-    }
-  }
+  const moves: Move[] = []
+  const addMove = (move: Move): void => void moves.push(move)
   for (const metric of [...holders.keys()].sort()) {
     const held = holders.get(metric)!
     if (metric.startsWith(SELF_METRIC_PREFIX)) {
@@ -113,6 +102,26 @@ export function planRebalance(
       addMove({ metric, from: source.node, to: missing, bytes: source.bytes, misplaced: false })
     }
   }
-  plan.flows = [...flows.values()].sort((a, b) => (a.from + a.to < b.from + b.to ? -1 : 1))
+  addMoves(plan, moves)
   return plan
+}
+
+/** Add moves to a plan, with their bytes and their `from -> to` flows. */
+export function addMoves(plan: RebalancePlan, moves: readonly Move[]): void {
+  plan.moves.push(...moves)
+  const flows = new Map<string, RebalancePlan['flows'][number]>()
+  for (const move of plan.moves) {
+    for (const to of move.to) {
+      const key = `${move.from}\0${to}`
+      let flow = flows.get(key)
+      if (!flow) flows.set(key, (flow = { from: move.from, to, metrics: 0, bytes: 0 }))
+      flow.metrics++
+      flow.bytes += move.bytes
+    }
+  }
+  for (const move of moves) {
+    plan.copyBytes += move.bytes * move.to.length
+    if (move.misplaced) plan.misplacedBytes += move.bytes
+  }
+  plan.flows = [...flows.values()].sort((a, b) => (a.from + a.to < b.from + b.to ? -1 : 1))
 }

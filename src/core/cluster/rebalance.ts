@@ -18,7 +18,7 @@ import { placementMembers, resolveNodeUrls } from './nodes.js'
 import type { Clock, Rate } from './rate.js'
 import { REAL_CLOCK, Throttle } from './rate.js'
 import type { Move, RebalancePlan } from './rebalance-plan.js'
-import { planRebalance } from './rebalance-plan.js'
+import { addMoves, planRebalance } from './rebalance-plan.js'
 import { parseRelayConfig } from './relay-config.js'
 import { createRelayLookup } from './relay-route.js'
 import { checkCopy } from './verify-copy.js'
@@ -186,21 +186,8 @@ export async function rebalance(options: RebalanceOptions): Promise<RebalanceRes
 function summarizeMoves(moves: readonly Move[], nodes: string[]): RebalancePlan {
   const plan = planRebalance(new Map(), () => [])
   plan.nodes = nodes
-  const flows = new Map<string, RebalancePlan['flows'][number]>()
-  for (const move of moves) {
-    plan.moves.push(move)
-    plan.copyBytes += move.bytes * move.to.length
-    if (move.misplaced) plan.misplacedBytes += move.bytes
-    for (const to of move.to) {
-      const key = `${move.from}\0${to}`
-      let flow = flows.get(key)
-      if (!flow) flows.set(key, (flow = { from: move.from, to, metrics: 0, bytes: 0 }))
-      flow.metrics++
-      flow.bytes += move.bytes
-    }
-  }
+  addMoves(plan, moves)
   plan.metrics = new Set(moves.map((m) => m.metric)).size
-  plan.flows = [...flows.values()]
   return plan
 }
 
