@@ -12,7 +12,8 @@
 // carbonkit: two real `carbon serve` nodes (admin API on, one token file, every listener on port 0,
 // the bound ports read from their `listening` event), then, timed,
 //   carbon rebalance --relay-config NEW --admin-token-file F --node A=URL --node B=URL --delete-source
-// with its defaults otherwise (8 moves in flight, no --rate). NEW: cluster carbon_ch A B.
+// with its defaults otherwise (8 moves in flight, no --rate; --json only to check its summary: every
+// metric planned, verified and deleted, none failed). NEW: one carbon_ch cluster of A and B.
 // Reference: carbonate's carbon-sync (cluster.md section 12; carbonate/sync.py run_batch), then the
 // deletion its README leaves to the operator: per batch of 1,000 (carbon-sync's -b default)
 // `rsync -azpS --files-from LIST SRC/ STAGING/` (its --rsync-options default; rsync from Debian),
@@ -281,21 +282,43 @@ async function runCarbonkit(
     const memberB = `127.0.0.1:${b.ports.line}=b`
     const newConfig = path.join(root, 'new-relay.conf')
     fs.writeFileSync(newConfig, relayConfig(2003, [memberA, memberB], 1))
-    const measure = measureCommand(process.execPath, [
-      CARBON,
-      'rebalance',
-      '--relay-config',
-      newConfig,
-      '--admin-token-file',
-      tokenFile,
-      '--node',
-      `${memberA}=http://127.0.0.1:${a.ports.http}`,
-      '--node',
-      `${memberB}=http://127.0.0.1:${b.ports.http}`,
-      '--delete-source',
-      '--state',
-      path.join(root, 'rebalance.state'),
-    ])
+    const report = path.join(root, 'rebalance.json')
+    const measure = measureCommand(
+      process.execPath,
+      [
+        CARBON,
+        'rebalance',
+        '--relay-config',
+        newConfig,
+        '--admin-token-file',
+        tokenFile,
+        '--node',
+        `${memberA}=http://127.0.0.1:${a.ports.http}`,
+        '--node',
+        `${memberB}=http://127.0.0.1:${b.ports.http}`,
+        '--delete-source',
+        '--state',
+        path.join(root, 'rebalance.state'),
+        '--json',
+      ],
+      { stdoutFile: report },
+    )
+    const summary = JSON.parse(fs.readFileSync(report, 'utf8')) as {
+      verified: number
+      deleted: number
+      created: number
+      failed: unknown[]
+      plan: { metrics: number }
+    }
+    if (
+      summary.plan.metrics !== names.length ||
+      summary.verified !== names.length ||
+      summary.deleted !== names.length ||
+      summary.failed.length > 0
+    )
+      throw new BenchFailure(
+        `carbon rebalance moved ${summary.verified} of ${names.length} metrics (plan: ${summary.plan.metrics}, deleted: ${summary.deleted}, failed: ${summary.failed.length})`,
+      )
     for (const node of [a, b]) {
       node.child.kill('SIGTERM')
       const { status } = await node.exited
