@@ -204,8 +204,11 @@ function verify(
   destDir: string,
 ): number {
   const checkNow = Math.floor(Date.now() / 1000)
-  // Older than this, a point has left archive 0 (or is at its edge) by now.
-  const edge0 = checkNow - 86_400 + 120
+  // Older than this, a point has left archive 0 or is about to. The oldest 20 minutes are not
+  // compared: whisper-fill's first fetch there can fall to archive 1 (its from-time is a float, which
+  // whisper.fetch compares with int(now)), and it then writes a 10-minute average into archive 0's
+  // oldest slot, a point that expires within minutes anyway.
+  const edge0 = checkNow - 86_400 + 1200
   // Archive 1's intervals at archive 0's edge at generation time were rebuilt from partly expired
   // minutes by the fill's propagation: not comparable, and not what a reader asks archive 1 for.
   const skip1 = [GEN_NOW - 86_400 - 1200, checkNow - 86_400 + 1200] as const
