@@ -54,7 +54,8 @@ function runAndStop(
   const child =
     how === 'ctrl-c'
       ? spawn('script', ['-qec', `bash -c "stty cols 100 rows 24; ${argv}; echo exit=\\$?"`, '/dev/null'], {
-          env: { ...process.env, NO_COLOR: '1' },
+          // Without CI: ora shows no spinner (one plain line, no counts) when CI is set.
+          env: { ...process.env, NO_COLOR: '1', CI: undefined },
           stdio: ['pipe', 'pipe', 'pipe'],
         })
       : spawn(process.execPath, [path.join(BIN, 'carbon.cjs'), ...args], {

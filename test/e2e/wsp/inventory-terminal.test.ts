@@ -40,9 +40,8 @@ function stopWhen(
           `bash -c ${shellQuote(`stty cols 100 rows 24; ${command} >/dev/null; echo exit=$?`)}`,
           '/dev/null',
         ],
-        {
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
+        // Without CI: ora shows no spinner (one plain line, no counts) when CI is set.
+        { env: { ...process.env, CI: undefined }, stdio: ['pipe', 'pipe', 'pipe'] },
       )
     : spawn(process.execPath, [path.join(BIN, 'wsp.cjs'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
   let output = ''
