@@ -4,8 +4,12 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
+import type { TestContext } from 'node:test'
 import { create } from '../../src/core/whisper/create.js'
 import { updateMany } from '../../src/core/whisper/update.js'
+import type { Serve } from './serve.js'
+import { startServe, writeServeConfig } from './serve.js'
+import { tempDir } from './tmp.js'
 
 // A fixed clock (2026-01-01 00:00:37 UTC, a few seconds past midnight so that windows are not
 // aligned): the files are written with it and every request sends now=NOW. RENDER_NOW moves it.
@@ -119,4 +123,13 @@ export function fixture(dir: string): void {
     FINE,
     every(10, day, NOW, (i) => (i * 37) % 1000),
   )
+}
+
+/** A carbon serve (HTTP on a free port) over the fixture tree, in a temporary root. */
+export async function serveFixture(t: TestContext): Promise<{ serve: Serve; whisper: string }> {
+  const root = tempDir(t)
+  const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
+  const whisper = path.join(root, 'storage', 'whisper')
+  fixture(whisper)
+  return { serve: await startServe(t, ['--config', config, '--http-port', '0']), whisper }
 }

@@ -11,10 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { FUNCTIONS } from '../../../src/core/functions/library.js'
 import { startGraphiteWeb } from '../../helpers/graphite-web.js'
 import { request } from '../../helpers/http.js'
-import { NOW, fixture } from '../../helpers/render-fixture.js'
+import { NOW, serveFixture } from '../../helpers/render-fixture.js'
 import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
-import { startServe, writeServeConfig } from '../../helpers/serve.js'
-import { tempDir } from '../../helpers/tmp.js'
 
 const graphiteWeb = needsReference('graphite.intervals')
 
@@ -96,11 +94,7 @@ test(
   'issue 18.2: /functions lists what the engine implements, as graphite-web describes it, and each evaluates',
   graphiteWeb,
   async (t) => {
-    const root = tempDir(t)
-    const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
-    const whisper = path.join(root, 'storage', 'whisper')
-    fixture(whisper)
-    const serve = await startServe(t, ['--config', config, '--http-port', '0'])
+    const { serve, whisper } = await serveFixture(t)
     const port = serve.ports.http!
     const reference = referenceFunctions()
     const expected = Object.keys(reference)
@@ -164,11 +158,7 @@ test(
 )
 
 test('issue 18.3: the tag endpoints answer as graphite-web answers without tags', graphiteWeb, async (t) => {
-  const root = tempDir(t)
-  const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
-  const whisper = path.join(root, 'storage', 'whisper')
-  fixture(whisper)
-  const serve = await startServe(t, ['--config', config, '--http-port', '0'])
+  const { serve, whisper } = await serveFixture(t)
   const oracle = await startGraphiteWeb(t, { whisperDir: whisper })
   const urls = [
     '/tags',

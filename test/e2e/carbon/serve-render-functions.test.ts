@@ -5,15 +5,12 @@
 // fuzz of malformed expressions: never a 500.
 
 import assert from 'node:assert/strict'
-import path from 'node:path'
 import { test } from 'node:test'
 import { startGraphiteWeb } from '../../helpers/graphite-web.js'
 import { request } from '../../helpers/http.js'
-import { NOW, fixture } from '../../helpers/render-fixture.js'
+import { NOW, serveFixture } from '../../helpers/render-fixture.js'
 import { createRandom } from '../../helpers/random.js'
 import { needsReference } from '../../helpers/reference.js'
-import { startServe, writeServeConfig } from '../../helpers/serve.js'
-import { tempDir } from '../../helpers/tmp.js'
 
 const graphiteWeb = needsReference('graphite.intervals')
 
@@ -345,11 +342,7 @@ test(
   'issue 18 differential: render functions answer as graphite-web 1.1.8 on the same files',
   graphiteWeb,
   async (t) => {
-    const root = tempDir(t)
-    const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
-    const whisper = path.join(root, 'storage', 'whisper')
-    fixture(whisper)
-    const serve = await startServe(t, ['--config', config, '--http-port', '0'])
+    const { serve, whisper } = await serveFixture(t)
     const node = serve.ports.http!
     const reference = await startGraphiteWeb(t, { whisperDir: whisper, carbonlinkPort: serve.ports.query! })
     const windows = [
@@ -455,10 +448,7 @@ test(
 )
 
 test('issue 18: malformed expressions never answer 500 (seeded fuzz)', async (t) => {
-  const root = tempDir(t)
-  const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
-  fixture(path.join(root, 'storage', 'whisper'))
-  const serve = await startServe(t, ['--config', config, '--http-port', '0'])
+  const { serve } = await serveFixture(t)
   // The known refusals first: each a 400 with graphite-web's kind of message.
   for (const [target, message] of [
     ['nosuch(fx.zero.z)', /Received request for unknown function: nosuch/],
@@ -573,11 +563,7 @@ test(
   'issue 18.3: format=csv and format=raw, and the tz parameter, as graphite-web writes them',
   graphiteWeb,
   async (t) => {
-    const root = tempDir(t)
-    const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
-    const whisper = path.join(root, 'storage', 'whisper')
-    fixture(whisper)
-    const serve = await startServe(t, ['--config', config, '--http-port', '0'])
+    const { serve, whisper } = await serveFixture(t)
     const node = serve.ports.http!
     const reference = await startGraphiteWeb(t, { whisperDir: whisper, carbonlinkPort: serve.ports.query! })
     const targets = [
