@@ -331,8 +331,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           // A write under way finishes first: what it writes is then the file's, deleted with it.
           dropCached: async (key) => {
             while (cache.inflightHas(key)) await new Promise((resolve) => setTimeout(resolve, 5))
+            // A tombstone in the same turn: a crash's replay drops what the log holds of it (README.md).
+            if (walOn) wal.appendDeleted(key)
             return cache.drop(key)
           },
+          logged: walOn ? () => new Promise<void>((resolve) => wal.barrier(resolve)) : undefined,
           runJob: (job, transfer) => persister.runOnWriter(job, transfer) as Promise<AdminJobReply>,
         },
       })

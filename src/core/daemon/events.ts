@@ -16,7 +16,16 @@ export type FlowEvent =
 /** The replay at start (startup-replay.ts): the write-ahead log, then a legacy shutdown dump. */
 export type StartupReplayEvent =
   | { type: 'wal-replaying'; segment: string; points: number; segments: number; of: number }
-  | { type: 'wal-replayed'; dir: string; points: number; segments: number; bytes: number; seconds: number }
+  | {
+      type: 'wal-replayed'
+      dir: string
+      points: number
+      segments: number
+      bytes: number
+      /** Points of metrics deleted (admin API) after they were logged: replayed, then dropped. */
+      deletedPoints: number
+      seconds: number
+    }
   | { type: 'replayed'; file: string; points: number }
   | { type: 'stopped-starting'; wal: string }
 

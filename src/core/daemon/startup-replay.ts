@@ -13,7 +13,7 @@ import { encodeWalName } from './wal.js'
 
 export interface WalReplayOptions {
   wal: Pick<WriteAheadLog, 'replay' | 'close' | 'dir'>
-  cache: Pick<MetricCache, 'epoch' | 'store'>
+  cache: Pick<MetricCache, 'epoch' | 'store' | 'drop'>
   onEvent: (event: StartupReplayEvent) => void
   /** A stop asked for while replaying: the replay ends, the log untouched. */
   signal?: AbortSignal
@@ -23,7 +23,8 @@ export interface WalReplayOptions {
 
 /**
  * Replay the write-ahead log into the cache, segments oldest first, each point with its segment as
- * its epoch (it keeps its segment until it is written). Whether or not the log is on: what an
+ * its epoch (it keeps its segment until it is written); a tombstone (a metric the admin API deleted)
+ * drops the points of its metric replayed before it, so a crash does not bring them back. Whether or not the log is on: what an
  * earlier run left is never ignored.
  * @throws AbortedError when the signal stops it: the log is closed and kept whole, the next start
  *   replays it again
@@ -31,6 +32,7 @@ export interface WalReplayOptions {
 export async function replayWal(options: WalReplayOptions): Promise<ReplayReport> {
   const { wal, cache, onEvent } = options
   const started = performance.now()
+  let deletedPoints = 0
   const replay = await wal.replay(
     (segment, name, timestamp, value, asSent) => {
       cache.epoch = segment
@@ -39,6 +41,9 @@ export async function replayWal(options: WalReplayOptions): Promise<ReplayReport
     },
     (progress) => onEvent({ type: 'wal-replaying', ...progress }),
     options.signal,
+    (_segment, key) => {
+      deletedPoints += cache.drop(key)
+    },
   )
   if (replay.aborted) {
     // Nothing was opened or deleted: the next start replays the whole log again.
@@ -53,6 +58,7 @@ export async function replayWal(options: WalReplayOptions): Promise<ReplayReport
       points: replay.points,
       segments: replay.segments,
       bytes: replay.bytes,
+      deletedPoints,
       seconds: (performance.now() - started) / 1000,
     })
   }

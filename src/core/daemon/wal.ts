@@ -8,11 +8,12 @@
 //
 //   Segment  = "CKWAL2\n\0" Record*
 //   Record   = length:u32 crc:u32 Body               length = bytes of Body; crc = crc32(length, Body)
-//   Body     = kind:u8 (Points | Received)
+//   Body     = kind:u8 (Points | Received | Deleted)
 //   Points   = Point+                                kind 0: points as the cache holds them
 //   Point    = nameLength:u16 [nameLength32:u32 if nameLength = 0xffff] name:utf8 timestamp:f64 value:f64
 //   Received = now:f64 bytes                         kind 1: plaintext lines from a TCP connection,
 //                                                    2: a UDP datagram, 3: a pickle frame's body
+//   Deleted  = nameLength:u16 [nameLength32:u32] key:utf8   kind 4: a tombstone (see below)
 //   (all little-endian)
 //
 // What a receiver read is logged as it came (Received): the bytes of the complete lines (or the
@@ -22,6 +23,15 @@
 // as a receiver would (see README.md). Points records hold what no socket sent: a dump moved into the
 // log, the cache kept by a --no-wal stop. Segments of the first format ("CKWAL1", a Points body
 // without the kind byte) are still replayed.
+//
+// Tombstones: the admin API deleted a metric (its file, its cached points). Its points logged before
+// the delete are still in their segments until those are released; a Deleted record, appended in the
+// turn the cache dropped them, covers every record before it in the log (its position is what it
+// covers, exact to the record): the replay hands it on in order, so the points before it are
+// dropped and those after it kept. Segments are released oldest first, so a tombstone never goes
+// while a segment before it (with points it covers) is still there. Kind 4 came after the rest of
+// the "CKWAL2" format: segments without it are unchanged (an earlier carbonkit reads them), and this
+// one reads every earlier segment.
 //
 // Writes: what the event loop appended is written with one write(2) on libuv's thread pool; what is
 // appended meanwhile waits for it and goes in the next one (so the event loop never waits for the
@@ -72,6 +82,7 @@ const KEEP_BUFFER_BYTES = 4 << 20
 export type ReceivedFormat = 'line' | 'datagram' | 'pickle'
 const KIND_POINTS = 0
 const KINDS: Record<ReceivedFormat, number> = { line: 1, datagram: 2, pickle: 3 }
+const KIND_DELETED = 4
 /** Kind and now: the bytes before a Received body's payload. */
 const RECEIVED_HEAD_BYTES = 9
 
@@ -118,6 +129,9 @@ export type ReplayPoint = (
   asSent: boolean,
 ) => void
 
+/** A tombstone replayed from segment `segment`: forget what came before it for cache key `key`. */
+export type ReplayDeleted = (segment: number, key: string) => void
+
 export type WalEvent =
   | { type: 'wal-damaged'; file: string; offset: number; cutBytes: number; reason: string }
   | { type: 'wal-stalled'; message: string }
@@ -143,6 +157,8 @@ export interface ReplayReport {
   points: number
   bytes: number
   damaged: number
+  /** Tombstones met (metrics deleted through the admin API while their points were in the log). */
+  deleted: number
   /** The signal stopped the replay before its end: the segments not read are untouched. */
   aborted: boolean
 }
@@ -233,8 +249,9 @@ export class WriteAheadLog {
     onPoint: ReplayPoint,
     onProgress?: (progress: { segment: string; points: number; segments: number; of: number }) => void,
     signal?: AbortSignal,
+    onDeleted?: ReplayDeleted,
   ): Promise<ReplayReport> {
-    const report: ReplayReport = { segments: 0, points: 0, bytes: 0, damaged: 0, aborted: false }
+    const report: ReplayReport = { segments: 0, points: 0, bytes: 0, damaged: 0, deleted: 0, aborted: false }
     const ids = this.segmentIds()
     for (const id of ids) {
       if (report.segments > 0) await new Promise((resolve) => setImmediate(resolve))
@@ -267,6 +284,10 @@ export class WriteAheadLog {
       }
       report.segments++
       const emit: Emit = (name, timestamp, value, asSent) => onPoint(id, name, timestamp, value, asSent)
+      const forget = (key: string): void => {
+        report.deleted++
+        onDeleted?.(id, key)
+      }
       const version =
         bytes.byteLength < HEADER_BYTES
           ? 0
@@ -297,7 +318,7 @@ export class WriteAheadLog {
             break
           }
           const body = bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)
-          const points = version === 1 ? decodePoints(body, emit) : decodeBody(body, emit)
+          const points = version === 1 ? decodePoints(body, emit) : decodeBody(body, emit, forget)
           if (points < 0) {
             damage(at, 'malformed record')
             break
@@ -398,6 +419,26 @@ export class WriteAheadLog {
     pending[at + HEADER_BYTES] = KINDS[format]
     pending.writeDoubleLE(now, at + HEADER_BYTES + 1)
     pending.set(bytes.subarray(start, end), at + HEADER_BYTES + RECEIVED_HEAD_BYTES)
+    this.recordAt = at
+    this.pendingBytes = at + need
+    this.appendedBytes += need
+    this.closeRecord()
+    this.schedule()
+  }
+
+  /**
+   * Append a tombstone: the admin API dropped cache key `key`'s points (and deletes its file) in this
+   * turn. A replay forgets the points logged before it and keeps those after (see the header).
+   * Written after this turn of the event loop; barrier() says when a crash can no longer undo it.
+   */
+  appendDeleted(key: string): void {
+    this.closeRecord()
+    const name = encodeWalName(key)
+    const need = HEADER_BYTES + 1 + name.byteLength
+    this.reserve(need)
+    const at = this.pendingBytes
+    this.pending[at + HEADER_BYTES] = KIND_DELETED
+    this.pending.set(name, at + HEADER_BYTES + 1)
     this.recordAt = at
     this.pendingBytes = at + need
     this.appendedBytes += need
@@ -761,14 +802,28 @@ function decodePoints(bytes: Buffer, emit: Emit): number {
 }
 
 /**
- * A record's points, whatever its kind; -1 when it does not parse. Received bytes are parsed as
+ * A record's points, whatever its kind (a tombstone: none, handed to `forget`); -1 when it does not parse. Received bytes are parsed as
  * their receiver parsed them, at the time it read them; what the receiver refused (and counted then)
  * is refused again, silently.
  */
-function decodeBody(body: Buffer, emit: Emit): number {
+function decodeBody(body: Buffer, emit: Emit, forget: (key: string) => void): number {
   if (body.byteLength < 1) return -1
   const kind = body[0]!
   if (kind === KIND_POINTS) return body.byteLength > 1 ? decodePoints(body.subarray(1), emit) : -1
+  if (kind === KIND_DELETED) {
+    // One name that fills the body exactly.
+    if (body.byteLength < 3) return -1
+    let length = body.readUInt16LE(1)
+    let at = 3
+    if (length === 0xffff) {
+      if (body.byteLength < 7) return -1
+      length = body.readUInt32LE(3)
+      at = 7
+    }
+    if (at + length !== body.byteLength || length === 0) return -1
+    forget(body.toString('utf8', at))
+    return 0
+  }
   if (body.byteLength < RECEIVED_HEAD_BYTES) return -1
   const now = body.readDoubleLE(1)
   const payload = body.subarray(RECEIVED_HEAD_BYTES)

@@ -33,6 +33,8 @@ export interface AdminOptions {
   locate(name: string): Located
   /** Forget the points held for a cache key once no write of it is under way: how many (resolved in that turn). */
   dropCached(key: string): Promise<number>
+  /** Resolves once what the log holds so far (a delete's tombstone) survives a crash; no log: absent. */
+  logged?: () => Promise<void>
   /** Run a file job on a writer thread. */
   runJob(job: AdminJob, transfer?: ArrayBuffer[]): Promise<AdminJobReply>
   /** fsync what a fill writes (carbon.conf's WHISPER_AUTOFLUSH). */
@@ -335,6 +337,8 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
         }
       }
     }
+    // Answered once a crash cannot bring the metric back (its tombstone is in the log).
+    await options.logged?.()
     if (!deleted && dropped === 0) throw new AdminError(404, `no such metric: ${metric.name}`)
     json(res, 200, { name: metric.name, deleted, droppedCachedPoints: dropped })
   }

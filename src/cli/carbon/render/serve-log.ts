@@ -14,7 +14,7 @@ function describe(event: DaemonEvent): string {
     case 'wal-replaying':
       return `replaying the write-ahead log: ${event.segments} of ${event.of} segments, ${event.points} points so far (${event.segment})`
     case 'wal-replayed':
-      return `replayed ${plural(event.points, 'point')} from the write-ahead log in ${event.dir} (${event.segments} segments, ${event.bytes} bytes, ${event.seconds.toFixed(1)} s)`
+      return `replayed ${plural(event.points, 'point')} from the write-ahead log in ${event.dir} (${event.segments} segments, ${event.bytes} bytes, ${event.seconds.toFixed(1)} s)${event.deletedPoints > 0 ? `; ${plural(event.deletedPoints, 'point')} of metrics deleted since dropped` : ''}`
     case 'wal-damaged':
       return `write-ahead log damaged: ${event.file} cut at byte ${event.offset} (${event.reason}; ${event.cutBytes} bytes after it unreadable); the points before it are replayed`
     case 'wal-stalled':

@@ -200,3 +200,36 @@ test('issue 14.5: no dump, nothing to do', (t) => {
   })
   assert.deepEqual([dump.events, dump.pending], [[], false])
 })
+
+test('issue 14/17: a metric deleted (its tombstone in the log) does not come back from the replay; its points logged after the delete do', async (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  // Run 1: points of `gone` and `kept`; run 2: more of `gone`, its tombstone, then a point sent after
+  // the delete; run 3: another point of `gone`.
+  const one = await newRun(dir)
+  one.append(encodeWalName('gone'), 60, 1)
+  one.append(encodeWalName('kept'), 60, 2)
+  one.close({ discard: false })
+  const two = await newRun(dir)
+  two.append(encodeWalName('gone'), 120, 3)
+  two.appendDeleted('gone')
+  two.append(encodeWalName('gone'), 180, 4)
+  two.close({ discard: false })
+  const three = await newRun(dir)
+  three.append(encodeWalName('gone'), 240, 5)
+  three.close({ discard: false })
+  const cache = newCache()
+  const events: StartupReplayEvent[] = []
+  const wal = openLog(t, dir)
+  const report = await replayWal({ wal, cache, onEvent: (e) => events.push(e), storeAsSent: noBytesAsSent })
+  assert.deepEqual([report.points, report.deleted], [5, 1])
+  assert.deepEqual(cache.query('gone'), [
+    [180, 4],
+    [240, 5],
+  ])
+  assert.deepEqual(cache.query('kept'), [[60, 2]])
+  // `gone` now holds segment 2 (its queue began there), `kept` segment 1.
+  assert.equal(cache.oldestEpoch(), 1)
+  const replayed = events.find((e) => e.type === 'wal-replayed')
+  assert.ok(replayed && replayed.type === 'wal-replayed')
+  assert.equal(replayed.deletedPoints, 2)
+})

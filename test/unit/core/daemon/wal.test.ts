@@ -374,3 +374,112 @@ test('issue 14: a segment of the first format (points without a kind byte) still
   assert.deepEqual(events, [])
   assert.deepEqual(points, [[1, 'old.format', 60, 1.25]])
 })
+
+test('issue 14/17: a tombstone replays in its place among the points, whatever the record before and after it', async (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  const wal = new WriteAheadLog({ dir, sync: 'off' })
+  await wal.replay(() => undefined)
+  wal.open()
+  wal.append(encodeWalName('gone'), 60, 1)
+  wal.append(encodeWalName('kept'), 60, 2)
+  const lines = Buffer.from('gone 3 120\n')
+  wal.appendReceived('line', 1000, lines, 0, lines.byteLength)
+  wal.appendDeleted('gone')
+  const long = `x.${'y'.repeat(70_000)}`
+  wal.appendDeleted(long)
+  wal.append(encodeWalName('gone'), 180, 4)
+  await written(wal)
+  wal.close({ discard: false })
+  const seen: unknown[] = []
+  const again = new WriteAheadLog({ dir, sync: 'off' })
+  const report = await again.replay(
+    (segment, name, timestamp, value) => seen.push(['point', segment, name, timestamp, value]),
+    undefined,
+    undefined,
+    (segment, key) => seen.push(['deleted', segment, key]),
+  )
+  assert.deepEqual(seen, [
+    ['point', 1, 'gone', 60, 1],
+    ['point', 1, 'kept', 60, 2],
+    ['point', 1, 'gone', 120, 3],
+    ['deleted', 1, 'gone'],
+    ['deleted', 1, long],
+    ['point', 1, 'gone', 180, 4],
+  ])
+  assert.deepEqual([report.points, report.deleted, report.damaged], [4, 2, 0])
+})
+
+test('issue 14/17: a torn or malformed tombstone is damage like any record: the segment is cut before it', async (t) => {
+  const tombstone = (body: Buffer): Buffer => {
+    const head = Buffer.alloc(8)
+    head.writeUInt32LE(body.byteLength, 0)
+    head.writeUInt32LE(crc32(body, crc32(head.subarray(0, 4))), 4)
+    return Buffer.concat([head, body])
+  }
+  const good = Buffer.concat([Buffer.from([4]), encodeWalName('a.b')])
+  for (const [what, record] of [
+    ['torn', tombstone(good).subarray(0, 12)],
+    ['a name longer than the body', tombstone(Buffer.concat([good, Buffer.from('xy')]).subarray(0, 4))],
+    ['bytes after the name', tombstone(Buffer.concat([good, Buffer.from('x')]))],
+    ['an empty name', tombstone(Buffer.from([4, 0, 0]))],
+  ] as const) {
+    const dir = path.join(tempDir(t), 'wal')
+    await writeBatches(dir, [[['before', 60, 1]]])
+    const file = path.join(dir, segmentName(1))
+    const size = fs.statSync(file).size
+    fs.appendFileSync(file, record)
+    const { points, events } = await replayAll(dir)
+    assert.deepEqual(points, [[1, 'before', 60, 1]], what)
+    assert.equal(events.length, 1, what)
+    assert.equal(events[0]!.type === 'wal-damaged' && events[0]!.offset, size, what)
+    assert.equal(fs.statSync(file).size, size, what)
+  }
+})
+
+test('issue 14/17: release goes oldest first, so a tombstone outlives every segment holding points it covers', async (t) => {
+  const dir = path.join(tempDir(t), 'wal')
+  // Segment 1: points of `gone` and `held`; segment 2: the tombstone of `gone`; segment 3: later points.
+  await writeBatches(dir, [
+    [
+      ['gone', 60, 1],
+      ['held', 60, 2],
+    ],
+  ])
+  const two = new WriteAheadLog({ dir, sync: 'off' })
+  await two.replay(() => undefined)
+  two.open()
+  two.appendDeleted('gone')
+  two.close({ discard: false })
+  await writeBatches(dir, [[['later', 60, 3]]])
+  const replayed = async (): Promise<unknown[]> => {
+    const seen: unknown[] = []
+    await new WriteAheadLog({ dir, sync: 'off' }).replay(
+      (segment, name) => seen.push([segment, name]),
+      undefined,
+      undefined,
+      (segment, key) => seen.push([segment, 'deleted', key]),
+    )
+    return seen
+  }
+  assert.deepEqual(await replayed(), [
+    [1, 'gone'],
+    [1, 'held'],
+    [2, 'deleted', 'gone'],
+    [3, 'later'],
+  ])
+  const wal = new WriteAheadLog({ dir, sync: 'off' })
+  await wal.replay(() => undefined)
+  wal.open()
+  // `held` still unwritten (epoch 1): nothing goes, not even the tombstone's segment, whose own
+  // records need nothing.
+  wal.release(1)
+  assert.deepEqual(fs.readdirSync(dir).sort(), [1, 2, 3, 4].map(segmentName))
+  // Segment 1 written out: it goes, the tombstone stays (harmless, with nothing before it).
+  wal.release(2)
+  assert.deepEqual(fs.readdirSync(dir).sort(), [2, 3, 4].map(segmentName))
+  assert.deepEqual(await replayed(), [
+    [2, 'deleted', 'gone'],
+    [3, 'later'],
+  ])
+  wal.close({ discard: true })
+})
