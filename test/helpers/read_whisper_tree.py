@@ -28,7 +28,8 @@ def main():
                 'xFilesFactor': info['xFilesFactor'],
                 'points': points,
             }
-    json.dump(out, sys.stdout)
+    # One string from the C encoder, one write: json.dump encodes in Python, a small write per token.
+    sys.stdout.write(json.dumps(out))
 
 
 main()

@@ -46,6 +46,12 @@ test(
   'issue 17.5: replication 2: a fourth node joins; carbon rebalance, while senders keep sending, leaves every metric on exactly its two new homes with every point sent',
   { ...needsRelay(), timeout: 150_000 },
   async (t) => {
+    // How long each part took, in the test's diagnostics (where a slow CI spends its time).
+    let mark = Date.now()
+    const phase = (what: string): void => {
+      t.diagnostic(`${what}: ${((Date.now() - mark) / 1000).toFixed(1)} s`)
+      mark = Date.now()
+    }
     const root = tempDir(t, 'carbonkit-rebalance-rep-')
     const token = writeTokenFile(root)
     const nodes: ClusterNode[] = await Promise.all(
@@ -70,6 +76,7 @@ test(
       }
       return out
     }
+    phase('nodes started')
     const oldPlacement = byNode(oldRing)
     const newPlacement = byNode(newRing)
 
@@ -101,6 +108,7 @@ test(
     )
     await waitForWrites(new Map(nodes.slice(0, 3).map((n) => [n, [...oldPlacement.get(n.member)!]])))
 
+    phase('a day of data written')
     // The fourth node joins: the relay restarts with the new ring; senders keep going through it.
     await relay.stop()
     relay = await startRelay(t, newConfig, relayPort)
@@ -151,6 +159,7 @@ test(
 
     // Let the senders run a few rounds on the new ring first: the new homes have files of their own.
     await waitUntil('a few rounds on the new ring', () => round >= 3)
+    phase('senders running')
     const applied = await runAsync('carbon', [...common, '--delete-source', '--state', state, '--json'], {
       timeoutMs: 90_000,
     })
@@ -166,6 +175,7 @@ test(
     assert.equal(result.deleted, misplaced)
     assert.equal(result.droppedCachedPoints, 0)
 
+    phase('rebalance done')
     // Senders stop; the relay flushes; the nodes write everything out and stop.
     sending = false
     await senders
@@ -178,6 +188,7 @@ test(
     await new Promise((resolve) => setTimeout(resolve, 500))
     await Promise.all(nodes.map((n) => n.serve.stop()))
 
+    phase('nodes stopped')
     // Every metric on exactly its two homes, each copy with every point sent, point by point.
     let checkedPoints = 0
     for (const node of nodes) {
@@ -203,10 +214,14 @@ test(
     }
     assert.ok(checkedPoints >= METRICS * REPLICATION * DAY_SLOTS)
 
+    phase('points checked')
     // carbon sieve on each node finds nothing misplaced.
-    for (const node of nodes) {
-      const sieve = run('carbon', ['sieve', node.dir, '--relay-config', newConfig, '--node', node.member])
-      assert.equal(sieve.status, 0, sieve.stdout + sieve.stderr)
-    }
+    const sieves = await Promise.all(
+      nodes.map((node) =>
+        runAsync('carbon', ['sieve', node.dir, '--relay-config', newConfig, '--node', node.member]),
+      ),
+    )
+    for (const sieve of sieves) assert.equal(sieve.status, 0, sieve.stdout + sieve.stderr)
+    phase('sieve')
   },
 )

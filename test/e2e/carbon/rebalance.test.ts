@@ -99,11 +99,18 @@ test(
   'issue 17.5: a fourth node joins a relay-fed cluster; carbon rebalance, stopped by ^C and SIGKILL, moves every point while senders keep sending',
   { ...needsRelay(), timeout: 180_000 },
   async (t) => {
+    // How long each part took, in the test's diagnostics (where a slow CI spends its time).
+    let mark = Date.now()
+    const phase = (what: string): void => {
+      t.diagnostic(`${what}: ${((Date.now() - mark) / 1000).toFixed(1)} s`)
+      mark = Date.now()
+    }
     const root = tempDir(t, 'carbonkit-rebalance-')
     const token = writeTokenFile(root)
     const nodes: ClusterNode[] = await Promise.all(
       ['n1', 'n2', 'n3', 'n4'].map((instance) => startNode(t, root, instance, RETENTIONS)),
     )
+    phase('nodes started')
     const relayPort = await freePort()
     const oldConfig = path.join(root, 'relay-old.conf')
     const newConfig = path.join(root, 'relay-new.conf')
@@ -163,6 +170,7 @@ test(
     const sample = (list: Set<string>): string[] => [...list].filter((_, i) => i % 20 === 0)
     await waitForWrites(new Map(nodes.slice(0, 3).map((n) => [n, sample(oldPlacement.get(n.member)!)])))
 
+    phase('a day of data written')
     // The fourth node joins: the relay restarts with the new ring; senders keep going through it.
     await relay.stop()
     relay = await startRelay(t, newConfig, relayPort)
@@ -214,6 +222,7 @@ test(
     assert.match(dryText.stdout, new RegExp(`${plural(expectedMoves)}: `))
     assert.match(dryText.stdout, /dry run: nothing copied/)
 
+    phase('dry runs')
     const apply = [...common, '--delete-source', '--state', state]
     // 1. ^C on a terminal once a tenth of the sources are deleted and the progress shows a count
     // (on an idle machine a tenth can be done before the spinner's first frame with one): exit 130.
@@ -228,6 +237,7 @@ test(
     assert.match(first.output, /interrupted: .*run the same command again to resume/)
     const afterFirst = stateEvents(state)
     assert.ok((afterFirst.deleted ?? 0) < expectedMoves, 'the first run finished before ^C')
+    phase('first run (^C)')
     // 2. SIGKILL in the middle of the rest.
     const second = await runAndStop(
       [...apply, '--rate', '400'],
@@ -236,6 +246,7 @@ test(
     )
     assert.equal(second.status, null, second.output)
     assert.ok((stateEvents(state).deleted ?? 0) < expectedMoves, 'the second run finished before SIGKILL')
+    phase('second run (SIGKILL)')
     // 3. The run that finishes.
     const third = await runAsync('carbon', [...apply, '--json'], { timeoutMs: 120_000 })
     assert.equal(third.status, 0, third.stderr)
@@ -253,6 +264,7 @@ test(
     const events = stateEvents(state)
     assert.equal(events.finished, 1)
 
+    phase('third run')
     // Senders stop; the relay flushes; the nodes write everything out and stop.
     sending = false
     await senders
@@ -266,6 +278,7 @@ test(
     await new Promise((resolve) => setTimeout(resolve, 500))
     await Promise.all(nodes.map((n) => n.serve.stop()))
 
+    phase('nodes stopped')
     // Every metric exactly where the new ring says, with every point sent, point by point.
     let checkedPoints = 0
     for (const node of nodes) {
@@ -291,11 +304,15 @@ test(
     }
     assert.ok(checkedPoints >= METRICS * REPLICATION * DAY_SLOTS)
 
+    phase('points checked')
     // carbon sieve on each node finds nothing misplaced.
-    for (const node of nodes) {
-      const sieve = run('carbon', ['sieve', node.dir, '--relay-config', newConfig, '--node', node.member])
-      assert.equal(sieve.status, 0, sieve.stdout + sieve.stderr)
-    }
+    const sieves = await Promise.all(
+      nodes.map((node) =>
+        runAsync('carbon', ['sieve', node.dir, '--relay-config', newConfig, '--node', node.member]),
+      ),
+    )
+    for (const sieve of sieves) assert.equal(sieve.status, 0, sieve.stdout + sieve.stderr)
+    phase('sieve')
   },
 )
 
