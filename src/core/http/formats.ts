@@ -105,8 +105,12 @@ function pickleString(w: PickleWriter, value: string): void {
   w.memoize()
 }
 
-/** A find's nodes: {'path': str, 'is_leaf': bool, 'intervals': [(start, end)] for leaves}. */
-function findPickle(matches: readonly FindMatch[]): Uint8Array {
+/**
+ * A find's nodes: {'path': str, 'is_leaf': bool, 'intervals': [(start, end)] for leaves}. `slots`,
+ * when given, gets the offset of each interval's start (8 bytes, big-endian; its end 9 bytes on), in
+ * the order of the matches: find.ts writes another `now` there.
+ */
+export function findPickle(matches: readonly FindMatch[], slots?: number[]): Uint8Array {
   let size = 64
   for (const m of matches) size += 96 + m.path.length * 3
   const w = new PickleWriter(size)
@@ -127,6 +131,7 @@ function findPickle(matches: readonly FindMatch[]): Uint8Array {
         w.opcode(OP.EMPTY_LIST)
         w.memoize()
         if (m.interval) {
+          slots?.push(w.length + 1)
           w.float(m.interval[0])
           w.float(m.interval[1])
           w.opcode(OP.TUPLE2)
