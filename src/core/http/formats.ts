@@ -106,7 +106,9 @@ function pickleString(w: PickleWriter, value: string): void {
 }
 
 /**
- * A find's nodes: {'path': str, 'is_leaf': bool, 'intervals': [(start, end)] for leaves}. `slots`,
+ * A find's nodes: {'path': str, 'is_leaf': bool, 'intervals': [(start, end)] for leaves}, the keys
+ * memoized once and referred to after (Python's pickler does the same with graphite-web's literal
+ * keys: a third of the bytes of a find of 1,000 leaves less). `slots`,
  * when given, gets the offset of each interval's start (8 bytes, big-endian; its end 9 bytes on), in
  * the order of the matches: find.ts writes another `now` there.
  */
@@ -116,18 +118,26 @@ export function findPickle(matches: readonly FindMatch[], slots?: number[]): Uin
   const w = new PickleWriter(size)
   w.opcode(OP.EMPTY_LIST)
   w.memoize()
+  const memo = { path: -1, is_leaf: -1, intervals: -1 }
+  const key = (name: keyof typeof memo): void => {
+    if (memo[name] >= 0) w.get(memo[name])
+    else {
+      w.string(name)
+      memo[name] = w.memoize()
+    }
+  }
   pickleItems(w, matches.length, (from, to) => {
     for (let i = from; i < to; i++) {
       const m = matches[i]!
       w.opcode(OP.EMPTY_DICT)
       w.memoize()
       w.opcode(OP.MARK)
-      pickleString(w, 'path')
+      key('path')
       pickleString(w, m.path)
-      pickleString(w, 'is_leaf')
+      key('is_leaf')
       w.bool(m.isLeaf)
       if (m.isLeaf) {
-        pickleString(w, 'intervals')
+        key('intervals')
         w.opcode(OP.EMPTY_LIST)
         w.memoize()
         if (m.interval) {
