@@ -15,7 +15,7 @@ import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
 import { isFileInside, leafFile } from './index.js'
 import { expressionJob, isExpression } from './expressions.js'
-import { answerFind } from './find.js'
+import { answerFind, findKey, keptFind } from './find.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { ReadPool } from './pool.js'
 import type { ExpressionLeaf, RenderJob } from './reads.js'
@@ -149,13 +149,33 @@ export async function find(ctx: ApiContext, request: ParsedRequest, signal: Abor
     queries = format === 'carbonapi_v3_pb' ? (request.params.get('query') ?? []) : [query]
   }
   const leavesOnly = first(request, 'leavesOnly') === '1'
+  // The same find again is answered from the kept answer while it holds (find.ts); noCache=1 (as
+  // render's) asks for it to be made afresh.
+  const key = first(request, 'noCache') === '1' ? undefined : findKey(format, leavesOnly, queries)
+  const now = ctx.clock()
+  const kept = key === undefined ? undefined : await keptFind(ctx, key, now, signal)
+  if (kept !== undefined) return ok(kept)
+  const generation = ctx.index.generation
   const expanded = []
+  let keep = key !== undefined
   for (const query of queries) {
     const found = await expand(ctx, query, signal)
+    // A literal name found nowhere is looked for on disk again next time (expand).
+    if (found.length === 0 && !query.split('.').some(isPattern)) keep = false
     expanded.push({ query, found: leavesOnly ? found.filter((m) => m.isLeaf) : found })
   }
   const withIntervals = format === 'pickle' || format === 'msgpack' || format === 'json'
-  return ok(await answerFind(ctx, format, withIntervals, ctx.clock(), expanded, signal))
+  return ok(
+    await answerFind(
+      ctx,
+      format,
+      withIntervals,
+      now,
+      expanded,
+      signal,
+      keep ? { key: key!, generation } : undefined,
+    ),
+  )
 }
 
 export async function expandView(

@@ -5,9 +5,16 @@
 // twice touches no file the second time. A leaf whose file has gone since the walk is listed with
 // no interval (the render path skips it). Small answers are encoded here, in one short slice; big
 // ones on a read thread.
+//
+// Small answers are also kept, exactly: an answer is reused only while the index names the same
+// nodes (its generation: no metric added or removed, no walk since) and every leaf's facts are the
+// ones it was made from (a leaf written since is read again and its interval rewritten). The
+// intervals' start moves with `now`, so a kept pickle has its floats rewritten for each request;
+// json and msgpack keep the sorted nodes and are encoded again. Unlike go-carbon's find cache (5
+// minutes, whatever happened meanwhile), a kept answer is never stale.
 
 import type { Encoded, FindAnswer, FindFormat, FindMatch } from './formats.js'
-import { encodeFind } from './formats.js'
+import { encodeFind, findPickle, CONTENT_TYPES } from './formats.js'
 import type { FoundNode, IndexNode, LeafStat, MetricIndex } from './index.js'
 import { leafFile } from './index.js'
 import type { ReadPool } from './pool.js'
@@ -15,11 +22,57 @@ import { sortMatches } from './reads.js'
 
 /** Answers with at most this many nodes are sorted and encoded on the main thread (< 1 ms). */
 const INLINE_NODES = 2_000
+/** Bytes of encoded answers kept (the oldest used go first). */
+const CACHE_BYTES = 32 << 20
 
 export interface FindContext {
   index: MetricIndex
   dataDir: string
   reads: ReadPool
+}
+
+/** One kept answer. */
+interface Kept {
+  generation: number
+  format: FindFormat
+  withIntervals: boolean
+  /** Each glob's nodes in the answer's order. */
+  answers: { query: string; found: FoundNode[] }[]
+  /** The leaves with an interval, in the answer's order, and the facts each was made from. */
+  leaves: IndexNode[]
+  stats: LeafStat[]
+  /** The encoded answer (pickle: with the intervals of the `now` it was made at). */
+  encoded?: Encoded
+  /** Pickle: where each leaf's interval start is (findPickle's slots). */
+  slots?: Int32Array
+  bytes: number
+}
+
+interface Cache {
+  generation: number
+  bytes: number
+  kept: Map<string, Kept>
+}
+
+const caches = new WeakMap<MetricIndex, Cache>()
+
+function cacheOf(index: MetricIndex): Cache {
+  let cache = caches.get(index)
+  if (cache === undefined) {
+    cache = { generation: index.generation, bytes: 0, kept: new Map() }
+    caches.set(index, cache)
+  }
+  if (cache.generation !== index.generation) {
+    cache.kept.clear()
+    cache.bytes = 0
+    cache.generation = index.generation
+  }
+  return cache
+}
+
+/** What identifies a find's answer, whatever the time: its format, globs and leavesOnly. */
+export function findKey(format: FindFormat, leavesOnly: boolean, queries: readonly string[]): string {
+  return `${format}${leavesOnly ? '!' : ' '}${queries.length === 1 ? queries[0]! : JSON.stringify(queries)}`
 }
 
 /**
@@ -28,7 +81,7 @@ export interface FindContext {
  */
 async function learnLeaves(
   ctx: FindContext,
-  found: readonly FoundNode[],
+  found: Iterable<FoundNode>,
   learned: Map<IndexNode, LeafStat>,
   signal: AbortSignal,
 ): Promise<void> {
@@ -57,6 +110,93 @@ async function learnLeaves(
   }
 }
 
+function matchOf(m: FoundNode, withIntervals: boolean, now: number, stat: LeafStat | undefined): FindMatch {
+  if (!withIntervals || !m.isLeaf || m.node === undefined) return { path: m.path, isLeaf: m.isLeaf }
+  if (stat === undefined) return { path: m.path, isLeaf: true }
+  const start = now - stat.maxRetention
+  return { path: m.path, isLeaf: true, interval: [start, Math.max(stat.mtime, start)] }
+}
+
+function encodeKept(kept: Kept, now: number): Encoded {
+  if (kept.encoded !== undefined && kept.slots === undefined) return kept.encoded
+  if (kept.encoded !== undefined && kept.slots !== undefined) {
+    // A copy with its intervals rewritten (the kept bytes stay as they are: they may still be in a
+    // socket's queue).
+    const source = kept.encoded.body as Uint8Array
+    const body = Buffer.allocUnsafe(source.byteLength)
+    body.set(source)
+    const view = new DataView(body.buffer, body.byteOffset, body.byteLength)
+    for (let i = 0; i < kept.slots.length; i++) {
+      const stat = kept.stats[i]!
+      const start = now - stat.maxRetention
+      view.setFloat64(kept.slots[i]!, start)
+      view.setFloat64(kept.slots[i]! + 9, Math.max(stat.mtime, start))
+    }
+    return { contentType: kept.encoded.contentType, body }
+  }
+  let i = 0
+  return encodeFind(
+    kept.format,
+    kept.answers.map(({ query, found }) => ({
+      query,
+      matches: found.map((m) =>
+        matchOf(m, kept.withIntervals, now, m.isLeaf && m.node !== undefined ? kept.stats[i++] : undefined),
+      ),
+    })),
+  )
+}
+
+/**
+ * The kept answer of `key`, made again for `now`, if it still holds: undefined when none is kept,
+ * the index names other nodes since, or a leaf's file is gone.
+ */
+export async function keptFind(
+  ctx: FindContext,
+  key: string,
+  now: number,
+  signal: AbortSignal,
+): Promise<Encoded | undefined> {
+  const cache = cacheOf(ctx.index)
+  const kept = cache.kept.get(key)
+  if (kept === undefined) return undefined
+  // Most recently used last: the oldest go first.
+  cache.kept.delete(key)
+  cache.kept.set(key, kept)
+  if (kept.withIntervals) {
+    // Leaves written since (metricWritten): their facts are read again.
+    let changed = false
+    for (let i = 0; i < kept.leaves.length; i++) {
+      const node = kept.leaves[i]!
+      if (node.stat === kept.stats[i]) continue
+      if (node.stat !== undefined) kept.stats[i] = node.stat
+      else changed = true
+    }
+    if (changed) {
+      const learned = new Map<IndexNode, LeafStat>()
+      await learnLeaves(
+        ctx,
+        kept.answers.flatMap((a) => a.found),
+        learned,
+        signal,
+      )
+      if (cache.kept.get(key) !== kept || kept.generation !== ctx.index.generation) return undefined
+      for (let i = 0; i < kept.leaves.length; i++) {
+        const node = kept.leaves[i]!
+        if (node.stat === kept.stats[i]) continue
+        const stat = node.stat ?? learned.get(node)
+        if (stat === undefined) {
+          // Gone: the answer has one interval less; made again from the index.
+          cache.kept.delete(key)
+          cache.bytes -= kept.bytes
+          return undefined
+        }
+        kept.stats[i] = stat
+      }
+    }
+  }
+  return encodeKept(kept, now)
+}
+
 export async function answerFind(
   ctx: FindContext,
   format: FindFormat,
@@ -65,26 +205,80 @@ export async function answerFind(
   now: number,
   expanded: readonly { query: string; found: readonly FoundNode[] }[],
   signal: AbortSignal,
+  /** Keep the answer under this key (findKey), made from the index at `generation`. */
+  keep?: { key: string; generation: number },
 ): Promise<Encoded> {
   const learned = new Map<IndexNode, LeafStat>()
   if (withIntervals) for (const { found } of expanded) await learnLeaves(ctx, found, learned, signal)
   let nodes = 0
-  const answers: FindAnswer[] = expanded.map(({ query, found }) => {
-    nodes += found.length
-    return {
+  for (const { found } of expanded) nodes += found.length
+  if (nodes > INLINE_NODES) {
+    const answers: FindAnswer[] = expanded.map(({ query, found }) => ({
       query,
-      matches: found.map((m): FindMatch => {
-        if (!withIntervals || !m.isLeaf || m.node === undefined) return { path: m.path, isLeaf: m.isLeaf }
-        const stat = m.node.stat ?? learned.get(m.node)
-        if (stat === undefined) return { path: m.path, isLeaf: true }
-        const start = now - stat.maxRetention
-        return { path: m.path, isLeaf: true, interval: [start, Math.max(stat.mtime, start)] }
-      }),
+      matches: found.map((m) => matchOf(m, withIntervals, now, m.node?.stat ?? learned.get(m.node!))),
+    }))
+    return ctx.reads.run({ kind: 'find', format, answers }, signal)
+  }
+  const sorted = expanded.map(({ query, found }) => ({ query, found: sortMatches(found) }))
+  const leaves: IndexNode[] = []
+  const stats: LeafStat[] = []
+  let complete = true
+  const answers: FindAnswer[] = sorted.map(({ query, found }) => ({
+    query,
+    matches: found.map((m) => {
+      const stat = withIntervals && m.isLeaf && m.node ? (m.node.stat ?? learned.get(m.node)) : undefined
+      if (withIntervals && m.isLeaf && m.node !== undefined) {
+        if (stat === undefined) complete = false
+        else {
+          leaves.push(m.node)
+          stats.push(stat)
+        }
+      }
+      return matchOf(m, withIntervals, now, stat)
+    }),
+  }))
+  const slots: number[] | undefined = format === 'pickle' && withIntervals ? [] : undefined
+  const encoded: Encoded =
+    format === 'pickle'
+      ? {
+          contentType: CONTENT_TYPES.pickle,
+          body: findPickle(
+            answers.flatMap((a) => a.matches),
+            slots,
+          ),
+        }
+      : encodeFind(format, answers)
+  // Kept when every leaf has its facts (one whose file is gone is looked for again next time) and
+  // the index has not changed while the answer was made.
+  if (keep !== undefined && complete && ctx.index.complete && keep.generation === ctx.index.generation) {
+    const cache = cacheOf(ctx.index)
+    const reencoded = format === 'json' || format === 'msgpack'
+    const bytes =
+      (reencoded ? 0 : typeof encoded.body === 'string' ? 2 * encoded.body.length : encoded.body.byteLength) +
+      64 * nodes
+    const kept: Kept = {
+      generation: keep.generation,
+      format,
+      withIntervals,
+      answers: sorted,
+      leaves,
+      stats,
+      encoded: reencoded ? undefined : encoded,
+      slots: slots && Int32Array.from(slots),
+      bytes,
     }
-  })
-  if (nodes > INLINE_NODES) return ctx.reads.run({ kind: 'find', format, answers }, signal)
-  return encodeFind(
-    format,
-    answers.map((a) => ({ query: a.query, matches: sortMatches(a.matches) })),
-  )
+    const old = cache.kept.get(keep.key)
+    if (old !== undefined) {
+      cache.kept.delete(keep.key)
+      cache.bytes -= old.bytes
+    }
+    cache.kept.set(keep.key, kept)
+    cache.bytes += bytes
+    for (const [key, oldest] of cache.kept) {
+      if (cache.bytes <= CACHE_BYTES) break
+      cache.kept.delete(key)
+      cache.bytes -= oldest.bytes
+    }
+  }
+  return encoded
 }

@@ -105,28 +105,43 @@ function pickleString(w: PickleWriter, value: string): void {
   w.memoize()
 }
 
-/** A find's nodes: {'path': str, 'is_leaf': bool, 'intervals': [(start, end)] for leaves}. */
-function findPickle(matches: readonly FindMatch[]): Uint8Array {
+/**
+ * A find's nodes: {'path': str, 'is_leaf': bool, 'intervals': [(start, end)] for leaves}, the keys
+ * memoized once and referred to after (Python's pickler does the same with graphite-web's literal
+ * keys: a third of the bytes of a find of 1,000 leaves less). `slots`,
+ * when given, gets the offset of each interval's start (8 bytes, big-endian; its end 9 bytes on), in
+ * the order of the matches: find.ts writes another `now` there.
+ */
+export function findPickle(matches: readonly FindMatch[], slots?: number[]): Uint8Array {
   let size = 64
   for (const m of matches) size += 96 + m.path.length * 3
   const w = new PickleWriter(size)
   w.opcode(OP.EMPTY_LIST)
   w.memoize()
+  const memo = { path: -1, is_leaf: -1, intervals: -1 }
+  const key = (name: keyof typeof memo): void => {
+    if (memo[name] >= 0) w.get(memo[name])
+    else {
+      w.string(name)
+      memo[name] = w.memoize()
+    }
+  }
   pickleItems(w, matches.length, (from, to) => {
     for (let i = from; i < to; i++) {
       const m = matches[i]!
       w.opcode(OP.EMPTY_DICT)
       w.memoize()
       w.opcode(OP.MARK)
-      pickleString(w, 'path')
+      key('path')
       pickleString(w, m.path)
-      pickleString(w, 'is_leaf')
+      key('is_leaf')
       w.bool(m.isLeaf)
       if (m.isLeaf) {
-        pickleString(w, 'intervals')
+        key('intervals')
         w.opcode(OP.EMPTY_LIST)
         w.memoize()
         if (m.interval) {
+          slots?.push(w.length + 1)
           w.float(m.interval[0])
           w.float(m.interval[1])
           w.opcode(OP.TUPLE2)

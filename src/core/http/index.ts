@@ -29,6 +29,12 @@ export class IndexNode {
   leaf = false
   /** Known for a leaf once a find has needed it; undefined again when the file is written. */
   stat: LeafStat | undefined = undefined
+  /**
+   * The children's names in code-unit order, made when a glob with a literal prefix (`h0*`) first
+   * looks here and dropped when a child is added or removed: such a glob visits only the names
+   * that start with its prefix.
+   */
+  sorted: string[] | undefined = undefined
 
   child(name: string): IndexNode {
     this.children ??= new Map()
@@ -36,9 +42,27 @@ export class IndexNode {
     if (node === undefined) {
       node = new IndexNode()
       this.children.set(name, node)
+      this.sorted = undefined
     }
     return node
   }
+
+  sortedNames(): string[] {
+    this.sorted ??= [...(this.children?.keys() ?? [])].sort()
+    return this.sorted
+  }
+}
+
+/** The first index of `names` (sorted) whose name is not below `key`. */
+function lowerBound(names: readonly string[], key: string): number {
+  let lo = 0
+  let hi = names.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (names[mid]! < key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 export interface FoundNode {
@@ -63,6 +87,11 @@ export class MetricIndex {
   private root = new IndexNode()
   /** Files written so far (metricWritten): a find that read leaves meanwhile does not keep them. */
   writes = 0
+  /**
+   * Changes of the tree's names so far (a metric added or removed, a walk's tree swapped in): an
+   * answer kept from an earlier generation may name other nodes (find.ts's cache).
+   */
+  generation = 0
   private added: string[] | undefined
   private walking: Promise<void> | undefined
   private counts = { metrics: 0, branches: 0 }
@@ -78,12 +107,18 @@ export class MetricIndex {
     this.ready = new Promise((resolve) => (this.markReady = resolve))
   }
 
+  /** Whether the first walk has finished (until then the tree answered from is still growing). */
+  get complete(): boolean {
+    return this.completeOnce
+  }
+
   stats(): IndexStats {
     return { ...this.counts, complete: this.completeOnce, walkSeconds: this.walkSeconds }
   }
 
   /** A metric (dotted name) that now has a file. */
   addMetric(name: string): void {
+    this.generation++
     this.added?.push(name)
     if (insert(this.root, name.split('.'), true)) this.counts.metrics++
   }
@@ -109,6 +144,7 @@ export class MetricIndex {
     }
     const node = chain[chain.length - 1]!
     if (!node.leaf) return
+    this.generation++
     node.leaf = false
     node.stat = undefined
     this.counts.metrics--
@@ -122,6 +158,7 @@ export class MetricIndex {
       child.children = undefined
       if (child.leaf) break
       chain[i - 1]!.children!.delete(parts[i - 1]!)
+      chain[i - 1]!.sorted = undefined
     }
   }
 
@@ -181,6 +218,7 @@ export class MetricIndex {
       for (const name of this.added) if (insert(root, name.split('.'), true)) counts.metrics++
       this.root = root
       this.counts = counts
+      this.generation++
       this.walkSeconds = (this.clockMs() - started) / 1000
       this.completeOnce = true
       this.markReady()
@@ -233,10 +271,28 @@ export class MetricIndex {
         const children = node.children
         if (children === undefined) continue
         prefix = at
+        const affixes = matcher.kind === 'glob' ? matcher.affixes : undefined
         if (matcher.kind === 'exact') {
           const child = children.get(matcher.name)
           if (child !== undefined) take(child, matcher.name)
           visits++
+        } else if (affixes !== undefined && affixes.every((a) => !a.star)) {
+          // `{a,b}`: each alternative is a name (distinct: the braces' expansion is de-duplicated).
+          for (const { prefix: name } of affixes) {
+            const child = children.get(name)
+            if (child !== undefined) takeMatching(child, name)
+          }
+          visits += affixes.length
+        } else if (affixes?.length === 1 && affixes[0]!.prefix !== '') {
+          // `h0*`, `m1*x`: only the names from the prefix on, in order, while they start with it.
+          const wanted = affixes[0]!.prefix
+          const names = node.sortedNames()
+          for (let i = lowerBound(names, wanted); i < names.length; i++) {
+            const name = names[i]!
+            if (!name.startsWith(wanted)) break
+            takeMatching(children.get(name)!, name)
+            visits++
+          }
         } else {
           // forEach: no entry array per child (a find of bench.h0*.m1* on a tree of 100,000
           // visits 100 maps of 100).

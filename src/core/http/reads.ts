@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import { InvalidArgumentError } from '../errors.js'
 import { evaluateTargets, renderCsv, renderJson, renderRaw, timeSeriesOf } from '../functions/render.js'
 import type { Context, TimeSeries } from '../functions/render.js'
-import type { Encoded, FindAnswer, FindFormat, FindMatch, RenderFormat, Series } from './formats.js'
+import type { Encoded, FindAnswer, FindFormat, RenderFormat, Series } from './formats.js'
 import { CONTENT_TYPES, encodeFind, encodeRender } from './formats.js'
 import type { CachedPoints, SeriesRequest } from './render.js'
 import { readSeries } from './render.js'
@@ -136,9 +136,10 @@ function compareFrom(a: string, i: number, b: string, j: number): number {
 }
 
 /** graphite-web's order: by the last component, then by path (stable: a branch before its leaf). */
-export function sortMatches(matches: FindMatch[]): FindMatch[] {
-  const keyed = matches.map((m) => ({ m, at: m.path.lastIndexOf('.') + 1 }))
-  keyed.sort((a, b) => compareFrom(a.m.path, a.at, b.m.path, b.at) || compareFrom(a.m.path, 0, b.m.path, 0))
+export function sortMatches<T extends { path: string }>(matches: readonly T[]): T[] {
+  // The last components compared as strings (V8 compares them natively), the path on a tie.
+  const keyed = matches.map((m) => ({ m, last: m.path.slice(m.path.lastIndexOf('.') + 1) }))
+  keyed.sort((a, b) => (a.last < b.last ? -1 : a.last > b.last ? 1 : compareFrom(a.m.path, 0, b.m.path, 0)))
   return keyed.map((k) => k.m)
 }
 

@@ -4,8 +4,7 @@ import { test } from 'node:test'
 import type { Series } from '../../../../src/core/http/formats.js'
 import { encodeFind, encodeRender } from '../../../../src/core/http/formats.js'
 import { decodeMessage, encodeMessage } from '../../../../src/core/http/proto.js'
-import type { PicklableValue } from '../../../../src/core/protocol/pickle.js'
-import { encodePickle, tuple } from '../../../../src/core/protocol/pickle.js'
+import { encodePickle } from '../../../../src/core/protocol/pickle.js'
 import { REFERENCE_PYTHON } from '../../../helpers/reference.js'
 
 /** What Python makes of a pickle, as repr. */
@@ -254,15 +253,25 @@ test('issue 16 formats: the pickle fast paths write byte for byte what encodePic
     isLeaf: i % 3 !== 0,
     interval: i % 4 === 0 ? undefined : ([1_699_913_600 + i, 1_700_000_000.5 + i] as [number, number]),
   }))
+  // A find's nodes: byte for byte Python's pickle of graphite-web's dicts, whose literal keys the
+  // pickler memoizes once and refers to after (BINGET).
+  const script = [
+    'import json, pickle, sys',
+    'nodes = []',
+    'for n in json.load(sys.stdin):',
+    "    node = {'path': n['p'], 'is_leaf': n['l']}",
+    "    if n['l']: node['intervals'] = [(float(n['i'][0]), float(n['i'][1]))] if n['i'] else []",
+    '    nodes.append(node)',
+    'sys.stdout.buffer.write(pickle.dumps(nodes, protocol=2))',
+  ].join('\n')
   for (const matches of [[], nodes.slice(1, 2), nodes]) {
-    const plain = matches.map((m) => {
-      const node: Record<string, PicklableValue> = { path: m.path, is_leaf: m.isLeaf }
-      if (m.isLeaf) node.intervals = m.interval ? [tuple(m.interval[0], m.interval[1])] : []
-      return node
+    const python = spawnSync(REFERENCE_PYTHON, ['-c', script], {
+      input: JSON.stringify(matches.map((m) => ({ p: m.path, l: m.isLeaf, i: m.interval ?? null }))),
     })
+    assert.equal(python.status, 0, python.stderr.toString())
     assert.deepEqual(
       Buffer.from(encodeFind('pickle', [{ query: 'q', matches }]).body as Uint8Array),
-      encodePickle(plain, { numbers: 'float' }),
+      python.stdout,
       `${matches.length} nodes`,
     )
   }
