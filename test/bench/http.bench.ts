@@ -30,6 +30,7 @@ import { benchDir, formatRatio, median, printRows, printTable, processCpuSeconds
 const METRICS = Number(process.env.CARBONKIT_HTTP_BENCH_METRICS ?? 100_000)
 const SECONDS = Number(process.env.CARBONKIT_HTTP_BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.CARBONKIT_HTTP_BENCH_ROUNDS ?? 2)
+const WARMUP_SECONDS = Number(process.env.CARBONKIT_HTTP_BENCH_WARMUP_SECONDS ?? 2)
 const INDEX_FILES = Number(process.env.CARBONKIT_HTTP_BENCH_INDEX_FILES ?? 1_000_000)
 const GO_CARBON_BIN = process.env.GO_CARBON_BIN
 const CONCURRENCY = 4
@@ -75,6 +76,11 @@ function get(port: number, url: string): Promise<number> {
   })
 }
 
+/** A URL, or the URL of the i-th request (each with its own window, as a frontend's). */
+type Url = string | ((i: number) => string)
+/** Requests made with a URL function, all servers and rounds counted: no two alike. */
+let asked = 0
+
 /**
  * CONCURRENCY clients asking `url` for SECONDS: requests per second, p99 in milliseconds, and the
  * server's CPU milliseconds per request (what a request costs, whatever share of the CPUs the
@@ -82,17 +88,18 @@ function get(port: number, url: string): Promise<number> {
  */
 async function load(
   port: number,
-  url: string,
+  url: Url,
   pid: number,
+  seconds = SECONDS,
 ): Promise<{ rps: number; p99Ms: number; cpuMs: number }> {
   const cpuBefore = processCpuSeconds(pid)
   const latencies: number[] = []
-  const until = performance.now() + SECONDS * 1000
+  const until = performance.now() + seconds * 1000
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < until) {
         const started = performance.now()
-        await get(port, url)
+        await get(port, typeof url === 'string' ? url : url(asked++))
         latencies.push(performance.now() - started)
       }
     }),
@@ -100,7 +107,7 @@ async function load(
   const cpuMs = ((processCpuSeconds(pid) - cpuBefore) * 1000) / latencies.length
   latencies.sort((a, b) => a - b)
   return {
-    rps: latencies.length / SECONDS,
+    rps: latencies.length / seconds,
     p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
     cpuMs,
   }
@@ -251,7 +258,14 @@ async function main(): Promise<void> {
   else process.stdout.write('go-carbon: skipped (set GO_CARBON_BIN to a go-carbon binary)\n')
 
   const find = `/metrics/find/?local=1&format=pickle&query=bench.h0*.m1*`
-  const render = `/render/?local=1&format=pickle&target=bench.h000.*&from=${NOW - 86400}&until=${NOW}&now=${NOW}`
+  // Each render with its own window, as a graphite-web frontend sends them (its from, until and now
+  // move with the clock: a dashboard's refresh is a new request): the same work for every server,
+  // and no answer kept from an earlier request (go-carbon's render cache, on by default, keys on the
+  // window) stands in for reading the files. Each a second earlier than the one before.
+  const render = (i: number): string => {
+    const now = NOW - i
+    return `/render/?local=1&format=pickle&target=bench.h000.*&from=${now - 86400}&until=${now}&now=${now}`
+  }
   const rows = []
   const table: string[][] = []
   // The find made afresh for each request: carbonkit without its kept answers.
@@ -261,17 +275,19 @@ async function main(): Promise<void> {
     ['render 100 series x 1 day at 1 min (pickle)', render],
   ] as const) {
     const results = new Map<string, { rps: number[]; p99Ms: number[]; cpuMs: number[] }>()
-    const asked: [string, number, number, string][] = servers.map(([server, port, pid]) => [
+    const asked: [string, number, number, Url][] = servers.map(([server, port, pid]) => [
       server,
       port,
       pid,
       url,
     ])
-    if (url === find) asked.splice(1, 0, [uncached, node, serve.child.pid!, `${url}&noCache=1`])
-    for (const [server, port, , serverUrl] of asked) {
-      const bytes = await get(port, serverUrl)
+    if (url === find) asked.splice(1, 0, [uncached, node, serve.child.pid!, `${find}&noCache=1`])
+    for (const [server, port, pid, serverUrl] of asked) {
+      const bytes = await get(port, typeof serverUrl === 'string' ? serverUrl : serverUrl(0))
       process.stdout.write(`${name}: ${server} answers ${bytes} bytes\n`)
       results.set(server, { rps: [], p99Ms: [], cpuMs: [] })
+      // Warmed up first, not measured: code compiled, heaps grown (each server alike).
+      await load(port, serverUrl, pid, WARMUP_SECONDS)
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const [server, port, pid, serverUrl] of asked) {
@@ -356,7 +372,7 @@ async function main(): Promise<void> {
   const readRates: number[] = []
   for (let round = 1; round <= 3; round++) {
     alone.push(await ingest(serve.ports.line!, 2 * round))
-    const reads = steadyReads(node, [find, render])
+    const reads = steadyReads(node, [find, render(0)])
     loaded.push(await ingest(serve.ports.line!, 2 * round + 1))
     readRates.push(await reads.stop())
   }

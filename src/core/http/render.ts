@@ -31,13 +31,21 @@ export interface SeriesRequest {
 }
 
 /**
+ * The first read of each file: 32 KiB, so that a file of a day of minutes, or 10s:2h,60s:1d, is read
+ * in one go, into this thread's one buffer (a render of 100 series would otherwise allocate 100 of
+ * them, and collect them; measured: a fifth less CPU for 100 series of a day of minutes).
+ * readSeries is synchronous, so no two reads share it, even in-process; nothing read into it
+ * outlives the file's readSeries (the columns are arrays of their own).
+ */
+const head = Buffer.allocUnsafe(32 << 10)
+
+/**
  * Read one series; undefined when its window is empty (from after now, until before the retention)
  * or the file cannot be read (missing since the index saw it, corrupt): that series is left out.
  */
 export function readSeries(request: SeriesRequest, cached: CachedPoints): Series | undefined {
   try {
-    // 32 KiB in the first read: a file of a day of minutes, or 10s:2h,60s:1d, is read in one go.
-    return withWhisperFile(request.file, { write: false, lock: false, headBytes: 32 << 10 }, (file) => {
+    return withWhisperFile(request.file, { write: false, lock: false, headBuffer: head }, (file) => {
       const columns = fileFetchColumns(file, request.from, request.until, { now: request.now })
       if (columns === null) return undefined
       const { fromInterval: start, untilInterval: end, step } = columns.timeInfo

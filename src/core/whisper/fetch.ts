@@ -138,12 +138,17 @@ function fillColumns(
   known: Uint8Array,
 ): void {
   const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength)
+  // The slot wraps by a comparison, not `% ring`: an integer division per point was most of the
+  // cost of a render's decoding (144,000 points for 100 series of a day of minutes).
+  let at = (firstSlot % ring) * POINT_SIZE
+  const end = ring * POINT_SIZE
   for (let i = 0; i < values.length; i++) {
-    const at = ((firstSlot + i) % ring) * POINT_SIZE
     if (view.getUint32(at) === fromInterval + i * step) {
       values[i] = view.getFloat64(at + 4)
       known[i] = 1
     }
+    at += POINT_SIZE
+    if (at === end) at = 0
   }
 }
 

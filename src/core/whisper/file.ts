@@ -31,6 +31,13 @@ export interface OpenOptions {
    * minutes is 17 KB) asks for more and gets the whole file in one read (see readArchiveColumns).
    */
   headBytes?: number
+  /**
+   * Read the first bytes (as many as it holds) into this buffer instead of a new one: a reader of
+   * many small files reuses one. `headBytes` is then a view of it, valid until the caller reuses the
+   * buffer. Read-only opens without the lock only. When the file is shorter than the buffer, the
+   * read tells its size and no fstat is made.
+   */
+  headBuffer?: Buffer
 }
 
 type Flock = (fd: number, flags: 'ex' | 'sh' | 'un' | 'exnb' | 'shnb') => void
@@ -195,6 +202,8 @@ export function openWhisperFile(path: string, options: OpenOptions = {}): Whispe
     throw fromSystemError(error, path, write)
   }
   try {
+    if (options.headBuffer !== undefined && !write && !(options.lock ?? false))
+      return { path, fd, ...readHeaderInto(fd, path, options.headBuffer) }
     let size: number
     if (options.lock ?? write) {
       lockFile(fd, path)
@@ -214,6 +223,26 @@ export function openWhisperFile(path: string, options: OpenOptions = {}): Whispe
 }
 
 const SEEK_END = 2
+
+/**
+ * readHeader into a caller's buffer: the file's first bytes in one read, which tells the size of a
+ * file shorter than the buffer (no fstat then).
+ */
+function readHeaderInto(
+  fd: number,
+  path: string,
+  buffer: Buffer,
+): { header: Header; headBytes: Uint8Array; fileSizeBytes: number } {
+  // A directory fails here with EISDIR, as statSize's check would have said.
+  const n = fs.readSync(fd, buffer, 0, buffer.byteLength, 0)
+  const size = n < buffer.byteLength ? n : statSize(fd, path, false)
+  let bytes: Uint8Array = buffer.subarray(0, n)
+  if (n >= METADATA_SIZE) {
+    const needed = headerSizeFor(decodeArchiveCount(bytes, path))
+    if (needed > n && needed <= size) bytes = readAt(fd, path, 0, needed)
+  }
+  return { header: decodeHeader(bytes, path, size), headBytes: bytes, fileSizeBytes: size }
+}
 
 /** The size of an open file that must not be a directory. */
 function statSize(fd: number, path: string, write: boolean): number {

@@ -73,7 +73,7 @@ test('issue 16 formats: msgpack uses float64 for values, unsigned ints for start
 })
 
 test('issue 16 formats: json and treejson shapes of graphite-web', () => {
-  assert.deepEqual(JSON.parse(encodeRender('json', [series]).body as string), [
+  assert.deepEqual(JSON.parse(Buffer.from(encodeRender('json', [series]).body as Uint8Array).toString()), [
     {
       target: 'a.b',
       tags: { name: 'a.b' },
