@@ -26,8 +26,7 @@ export async function evaluateTargets(ctx: Context, targets: readonly string[]):
   return out
 }
 
-function jsonNumber(v: Value): string {
-  if (v === null || Number.isNaN(v)) return 'null'
+function jsonNumber(v: number): string {
   if (v === Infinity) return '1e9999'
   if (v === -Infinity) return '-1e9999'
   return String(v)
@@ -58,23 +57,24 @@ export function renderJson(data: TimeSeries[], options: JsonOptions = {}): strin
           }
         }
       }
-      // datapoints() written as it is made: no pair per point.
-      const values = series.read()
+      // datapoints() written as it is made: no pair per point, no number object per value.
+      const { values, known } = series.readColumn()
       const stride = Math.trunc(series.step * series.valuesPerPoint)
       const first = Math.trunc(series.start)
       const last = Math.trunc(series.end)
-      let pairs = ''
+      const pairs: string[] = []
       for (let i = 0; i < values.length; i++) {
         const ts = first + i * stride
         if (ts > last) break
         const v = values[i]!
-        if (options.noNullPoints && (v === null || Number.isNaN(v))) continue
-        pairs += pairs === '' ? `[${jsonNumber(v)}, ${ts}]` : `, [${jsonNumber(v)}, ${ts}]`
+        const isNull = known[i] !== 1 || Number.isNaN(v)
+        if (options.noNullPoints && isNull) continue
+        pairs.push(`[${isNull ? 'null' : jsonNumber(v)}, ${ts}]`)
       }
-      if (options.noNullPoints && pairs === '') continue
+      if (options.noNullPoints && pairs.length === 0) continue
       const name = JSON.stringify(series.name)
       const tags = JSON.stringify({ ...series.tags, name: series.tags.name ?? series.name })
-      parts.push(`{"target": ${name}, "tags": ${tags}, "datapoints": [${pairs}]}`)
+      parts.push(`{"target": ${name}, "tags": ${tags}, "datapoints": [${pairs.join(', ')}]}`)
     }
   }
   return `[${parts.join(', ')}]`
