@@ -13,7 +13,7 @@ import type { Arg, Num, Param } from './params.js'
 import { AGGREGATOR_FUNCS, AGG_FUNCS, bindArgs } from './params.js'
 import { pySearch, pySub } from './regex.js'
 import type { Column, Value } from './series.js'
-import { TimeSeries, emptyColumn, mapRows, pySum, zipLongest } from './series.js'
+import { TimeSeries, emptyColumn, mapRows, pyMax as max, pyMin as min, pySum, zipLongest } from './series.js'
 
 export type { Arg } from './params.js'
 
@@ -158,18 +158,6 @@ function nonNull(values: readonly Value[]): number[] {
   const out: number[] = []
   for (const v of values) if (v !== null) out.push(v)
   return out
-}
-
-function max(values: readonly number[]): number {
-  let m = values[0]!
-  for (const v of values) if (v > m || Number.isNaN(m)) m = v
-  return m
-}
-
-function min(values: readonly number[]): number {
-  let m = values[0]!
-  for (const v of values) if (v < m || Number.isNaN(m)) m = v
-  return m
 }
 
 export const safe = {

@@ -11,8 +11,8 @@ const CONSOLIDATE: Readonly<Record<string, (usable: number[]) => number>> = {
   average: (u) => pySum(u) / u.length,
   avg: (u) => pySum(u) / u.length,
   avg_zero: (u) => pySum(u) / u.length,
-  max: (u) => Math.max(...u),
-  min: (u) => Math.min(...u),
+  max: (u) => pyMax(u),
+  min: (u) => pyMin(u),
   first: (u) => u[0]!,
   last: (u) => u[u.length - 1]!,
 }
@@ -22,6 +22,23 @@ export function pySum(values: readonly number[]): number {
   let total = 0
   for (const v of values) total += v
   return total
+}
+
+/**
+ * Python's max(): an item replaces the maximum only when greater, so a NaN met first stays and one
+ * met later is passed over (Math.max gives NaN for either).
+ */
+export function pyMax(values: readonly number[]): number {
+  let m = values[0]!
+  for (let i = 1; i < values.length; i++) if (values[i]! > m) m = values[i]!
+  return m
+}
+
+/** Python's min(), as pyMax. */
+export function pyMin(values: readonly number[]): number {
+  let m = values[0]!
+  for (let i = 1; i < values.length; i++) if (values[i]! < m) m = values[i]!
+  return m
 }
 
 /** Values as a file gives them: a double per slot and whether the slot holds one. */
