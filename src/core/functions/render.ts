@@ -32,6 +32,19 @@ function jsonNumber(v: number): string {
   return String(v)
 }
 
+let lastTimes: { first: number; stride: number; texts: string[] } = { first: 0, stride: 0, texts: [] }
+
+/** `, <ts>]` for `count` timestamps from `first`, `stride` apart (the last ones asked kept). */
+function timesText(first: number, stride: number, count: number): string[] {
+  const cached = lastTimes
+  if (cached.first === first && cached.stride === stride && cached.texts.length >= count)
+    return count === cached.texts.length ? cached.texts : cached.texts.slice(0, count)
+  const texts = new Array<string>(Math.max(0, count))
+  for (let i = 0; i < texts.length; i++) texts[i] = `, ${first + i * stride}]`
+  lastTimes = { first, stride, texts }
+  return texts
+}
+
 /** graphite-web's JSON body for these series (consolidating them in place for maxDataPoints). */
 export function renderJson(data: TimeSeries[], options: JsonOptions = {}): string {
   const parts: string[] = []
@@ -62,19 +75,23 @@ export function renderJson(data: TimeSeries[], options: JsonOptions = {}): strin
       const stride = Math.trunc(series.step * series.valuesPerPoint)
       const first = Math.trunc(series.start)
       const last = Math.trunc(series.end)
-      const pairs: string[] = []
-      for (let i = 0; i < values.length; i++) {
-        const ts = first + i * stride
-        if (ts > last) break
+      // Series of one answer mostly share their timestamps: each text made once.
+      // The values whose timestamp is not past the end (zip with range(start, end, step)).
+      let count = values.length
+      if (last < first) count = 0
+      else if (stride > 0) count = Math.min(count, Math.floor((last - first) / stride) + 1)
+      const times = timesText(first, stride, count)
+      let pairs = ''
+      for (let i = 0; i < times.length; i++) {
         const v = values[i]!
         const isNull = known[i] !== 1 || Number.isNaN(v)
-        if (options.noNullPoints && isNull) continue
-        pairs.push(`[${isNull ? 'null' : jsonNumber(v)}, ${ts}]`)
+        if (isNull && options.noNullPoints) continue
+        pairs += (pairs === '' ? '[' : ', [') + (isNull ? 'null' : jsonNumber(v)) + times[i]!
       }
-      if (options.noNullPoints && pairs.length === 0) continue
+      if (options.noNullPoints && pairs === '') continue
       const name = JSON.stringify(series.name)
       const tags = JSON.stringify({ ...series.tags, name: series.tags.name ?? series.name })
-      parts.push(`{"target": ${name}, "tags": ${tags}, "datapoints": [${pairs.join(', ')}]}`)
+      parts.push(`{"target": ${name}, "tags": ${tags}, "datapoints": [${pairs}]}`)
     }
   }
   return `[${parts.join(', ')}]`
