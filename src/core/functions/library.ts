@@ -403,14 +403,17 @@ function rename(series: TimeSeries, name: string): void {
 /** Python's round(x, 6) (correctly rounded, half to even on the exact value). */
 function round6(x: number): number {
   if (!Number.isFinite(x)) return x
-  // Without text where it cannot differ: x * 1e6 is within 2^-13 of its exact value, so away from a
-  // tie its nearest integer n is the exact value's, and n / 1e6 is the double nearest n * 10^-6
-  // (one correctly rounded division), which is what Python returns.
+  // Without text where it cannot differ: x * 1e6 is within half an ulp of its exact value (2^-13
+  // under 2^40, 2^-4 under 2^50: counters' rates up to 10^9), so a fraction farther than that from
+  // .5 gives the exact value's nearest integer n, and n / 1e6 is the double nearest n * 10^-6 (one
+  // correctly rounded division), which is what Python returns.
   const scaled = x * 1e6
-  if (Math.abs(scaled) < 2 ** 40) {
+  const magnitude = Math.abs(scaled)
+  const margin = magnitude < 2 ** 40 ? 1e-3 : magnitude < 2 ** 50 ? 0.125 : -1
+  if (margin > 0) {
     const floor = Math.floor(scaled)
     const fraction = scaled - floor
-    if (Math.abs(fraction - 0.5) > 1e-3) {
+    if (Math.abs(fraction - 0.5) > margin) {
       const n = fraction > 0.5 ? floor + 1 : floor
       return n === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : n / 1e6
     }
