@@ -3,6 +3,10 @@
 // consolidationFunc and xFilesFactor. graphite-web's functions mutate series in place and read
 // them through that consolidating iterator; carbonkit's do the same, so that lengths, steps and
 // truncations come out as they do there (normalize sets valuesPerPoint and does not change step).
+// The values are held as a column (a Float64Array and a known mask: None is a mask bit, never NaN,
+// so a stored NaN stays a value as in Python): the hot functions and the JSON read and write
+// columns (readColumn, raw), so a dashboard's 1,000 series of 8,640 points make no number object
+// per value; the others ask for the list (values, read()), made from the column when first asked.
 
 export type Value = number | null
 
