@@ -18,17 +18,6 @@ export type { Context } from './library.js'
 
 async function evaluateNode(ctx: Context, node: Node, replacements?: Map<string, Arg>): Promise<Arg> {
   switch (node.kind) {
-    case 'int':
-    case 'float':
-      return { kind: node.kind, value: node.value }
-    case 'string':
-      return node.value
-    case 'bool':
-      return node.value
-    case 'none':
-      return null
-    case 'inf':
-      return { kind: 'float', value: Infinity }
     case 'template': {
       const kwargs = new Map<string, Arg>()
       for (const [name, arg] of node.kwargs)
@@ -76,31 +65,35 @@ async function evaluateNode(ctx: Context, node: Node, replacements?: Map<string,
         throw error
       }
     }
+    default:
+      return literalValue(node)
   }
 }
 
-function literalValue(node: Node): Arg {
-  if (node.kind === 'int' || node.kind === 'float') return { kind: node.kind, value: node.value }
-  if (node.kind === 'string') return node.value
-  return null
-}
+type Literal = Exclude<Node, { kind: 'template' | 'path' | 'call' }>
 
-/** A literal argument's value as evaluateNode gives it; undefined for paths, calls and templates. */
-function scalarValue(node: Node): Arg | undefined {
+/** A literal's value. */
+function literalValue(node: Literal): Arg {
   switch (node.kind) {
     case 'int':
     case 'float':
+      return { kind: node.kind, value: node.value }
     case 'string':
-      return literalValue(node)
+      return node.value
     case 'bool':
       return node.value
     case 'none':
       return null
     case 'inf':
       return { kind: 'float', value: Infinity }
-    default:
-      return undefined
   }
+}
+
+/** A literal argument's value as evaluateNode gives it; undefined for paths, calls and templates. */
+function scalarValue(node: Node): Arg | undefined {
+  return node.kind === 'template' || node.kind === 'path' || node.kind === 'call'
+    ? undefined
+    : literalValue(node)
 }
 
 /** A template's values: its keyword arguments, its positional ones as $1.., the request's template[]. */
@@ -110,7 +103,10 @@ function templateValues(
   request: Map<string, Arg>,
 ): Map<string, Arg> {
   const values = new Map(kwargs)
-  node.args.forEach((arg, i) => values.set(String(i + 1), literalValue(arg)))
+  // Only numbers and strings are $1, $2.. (graphite-web's grammar takes nothing else there).
+  node.args.forEach((arg, i) =>
+    values.set(String(i + 1), arg.kind === 'bool' || arg.kind === 'inf' ? null : (scalarValue(arg) ?? null)),
+  )
   for (const [name, value] of request) values.set(name, value)
   return values
 }

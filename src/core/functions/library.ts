@@ -12,8 +12,8 @@ import type { Node } from './grammar.js'
 import type { Arg, Num, Param } from './params.js'
 import { AGGREGATOR_FUNCS, AGG_FUNCS, bindArgs } from './params.js'
 import { pySearch, pySub } from './regex.js'
-import type { Value } from './series.js'
-import { TimeSeries, mapRows, pySum, zipLongest } from './series.js'
+import type { Column, Value } from './series.js'
+import { TimeSeries, emptyColumn, mapRows, pyMax as max, pyMin as min, pySum, zipLongest } from './series.js'
 
 export type { Arg } from './params.js'
 
@@ -160,18 +160,6 @@ function nonNull(values: readonly Value[]): number[] {
   return out
 }
 
-function max(values: readonly number[]): number {
-  let m = values[0]!
-  for (const v of values) if (v > m || Number.isNaN(m)) m = v
-  return m
-}
-
-function min(values: readonly number[]): number {
-  let m = values[0]!
-  for (const v of values) if (v < m || Number.isNaN(m)) m = v
-  return m
-}
-
 export const safe = {
   sum: (v: readonly Value[]): Value => {
     const u = nonNull(v)
@@ -224,29 +212,112 @@ export const safe = {
 
 type AggFunc = (row: readonly Value[]) => Value
 
-const AGGREGATES: Readonly<Record<string, AggFunc>> = {
-  average: safe.avg,
-  avg_zero: safe.avgZero,
-  median: safe.median,
-  sum: safe.sum,
-  min: safe.min,
-  max: safe.max,
-  diff: safe.diff,
-  stddev: safe.stddev,
-  count: safe.len,
-  range: (row) => safe.subtract(safe.max(row), safe.min(row)),
-  multiply: (row) => safe.mul(...row),
-  last: safe.last,
-  rangeOf: (row) => safe.subtract(safe.max(row), safe.min(row)),
-  avg: safe.avg,
-  total: safe.sum,
-  current: safe.last,
+/**
+ * An aggregate of a row given as its known values (in order, None left out) and its length (None
+ * counted): what every aggregate reads of a row, so that a row made of columns needs no list of
+ * Values. Each gives what safe's function of the same name gives for the whole row.
+ */
+type KnownAgg = (known: readonly number[], total: number) => Value
+
+function knownSum(u: readonly number[]): Value {
+  return u.length ? pySum(u) : null
+}
+function knownAvg(u: readonly number[]): Value {
+  return u.length ? pySum(u) / u.length : null
+}
+function knownMax(u: readonly number[]): Value {
+  return u.length ? max(u) : null
+}
+function knownMin(u: readonly number[]): Value {
+  return u.length ? min(u) : null
+}
+function knownLast(u: readonly number[]): Value {
+  return u.length ? u[u.length - 1]! : null
+}
+function knownRange(u: readonly number[]): Value {
+  return u.length ? max(u) - min(u) : null
+}
+
+const KNOWN_AGGREGATES: Readonly<Record<string, KnownAgg>> = {
+  average: knownAvg,
+  // Python's sum of the row with None as 0: the zeros change nothing (the sum starts at 0).
+  avg_zero: (u, total) => (total ? pySum(u) / total : null),
+  median: (u) => {
+    if (!u.length) return null
+    const sorted = [...u].sort((a, b) => a - b)
+    const mid = Math.floor(sorted.length / 2)
+    return sorted.length % 2 === 0 ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[mid]!
+  },
+  sum: knownSum,
+  min: knownMin,
+  max: knownMax,
+  diff: (u) => {
+    if (!u.length) return null
+    // Python's sum([u[0]] + [x * -1 for x in u[1:]]).
+    let total = 0 + u[0]!
+    for (let i = 1; i < u.length; i++) total += u[i]! * -1
+    return total
+  },
+  stddev: (u) => {
+    if (!u.length) return null
+    const avg = pySum(u) / u.length
+    let total = 0
+    for (const x of u) total = total + (x - avg) * (x - avg)
+    return Math.sqrt(total / u.length)
+  },
+  count: (u) => u.length,
+  range: knownRange,
+  multiply: (u, total) => (u.length < total ? null : u.reduce((x, y) => x * y)),
+  last: knownLast,
+  rangeOf: knownRange,
+  avg: knownAvg,
+  total: knownSum,
+  current: knownLast,
+}
+
+const AGGREGATES: Readonly<Record<string, AggFunc>> = Object.fromEntries(
+  Object.entries(KNOWN_AGGREGATES).map(([name, f]) => [
+    name,
+    (row: readonly Value[]) => f(nonNull(row), row.length),
+  ]),
+)
+
+function getKnownAgg(func: string, rawFunc?: string): KnownAgg {
+  const f = KNOWN_AGGREGATES[func]
+  if (f === undefined) throw new FunctionInputError(`Unsupported aggregation function: ${rawFunc ?? func}`)
+  return f
 }
 
 function getAggFunc(func: string, rawFunc?: string): AggFunc {
-  const f = AGGREGATES[func]
-  if (f === undefined) throw new FunctionInputError(`Unsupported aggregation function: ${rawFunc ?? func}`)
-  return f
+  getKnownAgg(func, rawFunc)
+  return AGGREGATES[func]!
+}
+
+/**
+ * f of each row of the columns (zip_longest: a shorter column gives None), where the row's known
+ * values pass xff: graphite-web's `[f(row) if xff(row) else None for row in zip_longest(*series)]`.
+ */
+function aggregateColumns(columns: readonly Column[], f: KnownAgg, xFilesFactor: number): Column {
+  let length = 0
+  for (const c of columns) if (c.values.length > length) length = c.values.length
+  const out = emptyColumn(length)
+  const total = columns.length
+  // One buffer for every row (f keeps nothing of it).
+  const u: number[] = []
+  for (let i = 0; i < length; i++) {
+    u.length = 0
+    for (let c = 0; c < total; c++) {
+      const column = columns[c]!
+      if (i < column.values.length && column.known[i] === 1) u.push(column.values[i]!)
+    }
+    if (!xff(u.length, total, xFilesFactor)) continue
+    const v = f(u, total)
+    if (v !== null) {
+      out.values[i] = v
+      out.known[i] = 1
+    }
+  }
+  return out
 }
 
 function getNodeOrTag(series: TimeSeries, n: Arg, pathExpression?: string): string {
@@ -272,7 +343,7 @@ function aggregate(
 ): TimeSeries[] {
   const rawFunc = func
   if (func.endsWith('Series')) func = func.slice(0, -6)
-  const f = getAggFunc(func, rawFunc)
+  const f = getKnownAgg(func, rawFunc)
   if (lists.length === 0) return []
   let norm: Normalized
   try {
@@ -283,26 +354,45 @@ function aggregate(
   }
   const factor = xFilesFactor ?? ctx.xFilesFactor
   const name = `${func}Series(${formatPathExpressions(norm.list)})`
-  const values = mapRows(
-    norm.list.map((s) => s.read()),
-    (row) => (xffValues(row, factor) ? f(row) : null),
+  const column = aggregateColumns(
+    norm.list.map((s) => s.readColumn()),
+    f,
+    factor,
   )
   let tags = { ...norm.list[0]!.tags }
   for (const s of norm.list)
     tags = Object.fromEntries(Object.entries(tags).filter(([k, v]) => s.tags[k] === v))
   if (!('name' in tags)) tags.name = name
   tags.aggregatedBy = func
-  return [new TimeSeries(name, norm.start, norm.end, norm.step, values, { xFilesFactor: factor, tags })]
+  return [
+    TimeSeries.fromColumn(name, norm.start, norm.end, norm.step, column, { xFilesFactor: factor, tags }),
+  ]
 }
 
-/** Set every raw value from a function of the consolidated one at the same index (graphite-web's enumerate + assign). */
+/**
+ * Set every raw value from a function of the consolidated one at the same index (graphite-web's
+ * enumerate + assign: with valuesPerPoint > 1 the raw values after the last consolidated index stay).
+ * `f` is pure: f(None) is asked once.
+ */
 function mapInPlace(series: TimeSeries, f: (v: Value) => Value): void {
-  const read = series.read()
-  const raw = series.values === read ? read : series.values
-  for (let i = 0; i < read.length; i++) {
-    if (i < raw.length) raw[i] = f(read[i]!)
-    else raw.push(f(read[i]!))
+  const read = series.readColumn()
+  const raw = series.raw
+  const ifNull = f(null)
+  for (let i = 0; i < read.values.length; i++) {
+    const v = read.known[i] === 1 ? f(read.values[i]!) : ifNull
+    if (v === null) raw.known[i] = 0
+    else {
+      raw.values[i] = v
+      raw.known[i] = 1
+    }
   }
+}
+
+/** The known values of a column, in order. */
+function knownValues(column: Column): number[] {
+  const out: number[] = []
+  for (let i = 0; i < column.values.length; i++) if (column.known[i] === 1) out.push(column.values[i]!)
+  return out
 }
 
 function rename(series: TimeSeries, name: string): void {
@@ -313,14 +403,17 @@ function rename(series: TimeSeries, name: string): void {
 /** Python's round(x, 6) (correctly rounded, half to even on the exact value). */
 function round6(x: number): number {
   if (!Number.isFinite(x)) return x
-  // Without text where it cannot differ: x * 1e6 is within 2^-13 of its exact value, so away from a
-  // tie its nearest integer n is the exact value's, and n / 1e6 is the double nearest n * 10^-6
-  // (one correctly rounded division), which is what Python returns.
+  // Without text where it cannot differ: x * 1e6 is within half an ulp of its exact value (2^-13
+  // under 2^40, 2^-4 under 2^50: counters' rates up to 10^9), so a fraction farther than that from
+  // .5 gives the exact value's nearest integer n, and n / 1e6 is the double nearest n * 10^-6 (one
+  // correctly rounded division), which is what Python returns.
   const scaled = x * 1e6
-  if (Math.abs(scaled) < 2 ** 40) {
+  const magnitude = Math.abs(scaled)
+  const margin = magnitude < 2 ** 40 ? 1e-3 : magnitude < 2 ** 50 ? 0.125 : -1
+  if (margin > 0) {
     const floor = Math.floor(scaled)
     const fraction = scaled - floor
-    if (Math.abs(fraction - 0.5) > 1e-3) {
+    if (Math.abs(fraction - 0.5) > margin) {
       const n = fraction > 0.5 ? floor + 1 : floor
       return n === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : n / 1e6
     }
@@ -333,8 +426,17 @@ function pySliceTo<T>(list: T[], n: number): T[] {
   return list.slice(0, n < 0 ? Math.max(0, list.length + n) : n)
 }
 
-function keyed(f: AggFunc): (s: TimeSeries) => number {
-  return (s) => f(s.read()) ?? -Infinity
+function keyed(f: KnownAgg): (s: TimeSeries) => number {
+  return (s) => {
+    const column = s.readColumn()
+    return f(knownValues(column), column.values.length) ?? -Infinity
+  }
+}
+
+/** An aggregate of a series' consolidated values (graphite-web's `func(series)`). */
+function ofSeries(f: KnownAgg, s: TimeSeries): Value {
+  const column = s.readColumn()
+  return f(knownValues(column), column.values.length)
 }
 
 /** Python's list.sort(key, reverse): stable, and reverse keeps equal keys in their order. */
@@ -756,7 +858,7 @@ define('substr', [
 /** graphite-web's _summarizeValues: the buckets' aggregates and the end of the last bucket. */
 function summarizeValues(
   series: TimeSeries,
-  aggFunc: AggFunc,
+  aggFunc: KnownAgg,
   interval: number,
   newStart: number,
   newEnd: number,
@@ -764,10 +866,12 @@ function summarizeValues(
   const timestamps: number[] = []
   for (let t = Math.trunc(series.start); t < Math.trunc(series.end); t += Math.trunc(series.step))
     timestamps.push(t)
-  const points = series.read()
+  const points = series.readColumn()
   const intervalPoints = interval / series.step
-  const count = Math.min(timestamps.length, points.length)
+  const count = Math.min(timestamps.length, points.values.length)
   const values: Value[] = []
+  // The known values of a bucket, one buffer for all (aggFunc keeps nothing of it).
+  const bucket: number[] = []
   let i = 0
   let t = newStart
   while (t < newEnd) {
@@ -775,10 +879,14 @@ function summarizeValues(
     let known = 0
     while (i < count && timestamps[i]! < t + interval) {
       if (timestamps[i]! <= t) s = i
-      if (timestamps[i]! >= t && points[i] !== null) known++
+      if (timestamps[i]! >= t && points.known[i] === 1) known++
       i++
     }
-    values.push(xff(known, intervalPoints, series.xFilesFactor) ? aggFunc(points.slice(s, i)) : null)
+    if (xff(known, intervalPoints, series.xFilesFactor)) {
+      bucket.length = 0
+      for (let j = s; j < i; j++) if (points.known[j] === 1) bucket.push(points.values[j]!)
+      values.push(aggFunc(bucket, i - s))
+    } else values.push(null)
     t += interval
   }
   return { values, end: t }
@@ -794,7 +902,7 @@ define('summarize', [
   const interval = parseTimeOffset(intervalString)
   if (interval <= 0) throw new FunctionInputError(`summarize interval must be positive: '${intervalString}'`)
   const func = strArg(call, 2)!
-  const aggFunc = getAggFunc(func)
+  const aggFunc = getKnownAgg(func)
   const alignToFrom = boolArg(call, 3, false)
   return seriesArg(call, 0).map((series) => {
     let newStart: number
@@ -834,12 +942,27 @@ define('transformNull', [
   for (const series of list) {
     series.tags.transformNull = g(fill)
     rename(series, `transformNull(${series.name},${g(fill)}${refList ? ',referenceSeries' : ''})`)
-    const read = series.read()
-    const values: Value[] =
-      defaults && defaults.length > 0
-        ? zipLongest([read, defaults]).map(([v, dflt]) => (v === null ? (dflt ?? null) : (v ?? null)))
-        : read.map((v) => (v === null ? fill : v))
-    series.values = [...series.values, ...values].slice(values.length)
+    if (defaults && defaults.length > 0) {
+      const values = zipLongest([series.read(), defaults]).map(([v, dflt]) =>
+        v === null ? (dflt ?? null) : (v ?? null),
+      )
+      series.values = [...series.values, ...values].slice(values.length)
+      continue
+    }
+    // graphite-web's series.extend(values); del series[:len(values)]: with valuesPerPoint > 1 the
+    // raw values after the consolidated ones' count come first.
+    const read = series.readColumn()
+    const raw = series.raw
+    const count = read.values.length
+    const kept = raw.values.length - count
+    const out = emptyColumn(raw.values.length)
+    out.values.set(raw.values.subarray(count))
+    out.known.set(raw.known.subarray(count))
+    for (let i = 0; i < count; i++) {
+      out.values[kept + i] = read.known[i] === 1 ? read.values[i]! : fill
+      out.known[kept + i] = 1
+    }
+    series.raw = out
   }
   return list
 })
@@ -852,22 +975,26 @@ define('keepLastValue', [
   const list = seriesArg(call, 0)
   for (const series of list) {
     rename(series, `keepLastValue(${series.name})`)
-    const read = series.read()
-    const raw = series.values
+    // Indexes of the consolidated values, written to the raw ones (as graphite-web does).
+    const read = series.readColumn()
+    const raw = series.raw
+    const fill = (from: number, to: number, value: number): void => {
+      raw.values.fill(value, from, to)
+      raw.known.fill(1, from, to)
+    }
     let nones = 0
-    let lastVal: Value = null
-    for (let i = 0; i < read.length; i++) {
-      const value = read[i]!
-      if (value === null) nones++
+    let lastVal = 0
+    let seen = false
+    for (let i = 0; i < read.values.length; i++) {
+      if (read.known[i] !== 1) nones++
       else {
-        if (nones > 0 && nones <= limit && lastVal !== null)
-          for (let j = i - nones; j < i; j++) raw[j] = lastVal
+        if (nones > 0 && nones <= limit && seen) fill(i - nones, i, lastVal)
         nones = 0
-        lastVal = value
+        lastVal = read.values[i]!
+        seen = true
       }
     }
-    if (nones > 0 && nones <= limit && lastVal !== null)
-      for (let j = raw.length - nones; j < raw.length; j++) raw[j] = lastVal
+    if (nones > 0 && nones <= limit && seen) fill(raw.values.length - nones, raw.values.length, lastVal)
   }
   return list
 })
@@ -893,7 +1020,7 @@ pointwise(
   'scale',
   [FACTOR],
   (s, c) => `scale(${s.name},${g(numArg(c, 1)!)})`,
-  (v, _s, c) => safe.mul(v, numArg(c, 1)!),
+  (v, _s, c) => (v === null ? null : v * numArg(c, 1)!),
 )
 pointwise(
   'offset',
@@ -963,30 +1090,54 @@ define('consolidateBy', [
   return list
 })
 
-function deltas(names: string, extra: Param[], compute: (series: TimeSeries, call: Call) => Value[]): void {
+function deltas(names: string, extra: Param[], compute: (series: TimeSeries, call: Call) => Column): void {
   define(names, [S, ...extra], (_ctx, call) =>
     seriesArg(call, 0).map((series) => {
-      const values = compute(series, call)
+      const column = compute(series, call)
       series.tags[names] = '1'
-      return series.copy({ name: `${names}(${series.name})`, values })
+      return series.copy({ name: `${names}(${series.name})`, column })
     }),
   )
 }
 
-function nonNegativeDelta(
-  val: Value,
-  prev: Value,
+/**
+ * graphite-web's _nonNegativeDelta over a series' values: each delta passed to `out` (None after a
+ * None, on a reset without maxValue/minValue, and for a value outside them).
+ */
+function nonNegativeDeltas(
+  series: TimeSeries,
   maxValue: number | undefined,
   minValue: number | undefined,
-): [Value, Value] {
-  // graphite-web 1.1.8 compares None with maxValue and crashes (a 500); a gap is a gap here.
-  if (maxValue !== undefined && val !== null && val > maxValue) return [null, null]
-  if (minValue !== undefined && val !== null && val < minValue) return [null, null]
-  if (prev === null || val === null) return [null, val]
-  if (val >= prev) return [val - prev, val]
-  if (maxValue !== undefined) return [maxValue + 1 + val - prev - (minValue ?? 0), val]
-  if (minValue !== undefined) return [val - minValue, val]
-  return [null, val]
+  out: (delta: number) => number,
+): Column {
+  const { values, known } = series.readColumn()
+  const result = emptyColumn(values.length)
+  let prev = 0
+  let prevKnown = false
+  for (let i = 0; i < values.length; i++) {
+    const val = values[i]!
+    if (known[i] !== 1) {
+      prevKnown = false
+      continue
+    }
+    // graphite-web 1.1.8 compares None with maxValue and crashes (a 500); a gap is a gap here.
+    if ((maxValue !== undefined && val > maxValue) || (minValue !== undefined && val < minValue)) {
+      prevKnown = false
+      continue
+    }
+    let delta: number | undefined
+    if (!prevKnown) delta = undefined
+    else if (val >= prev) delta = val - prev
+    else if (maxValue !== undefined) delta = maxValue + 1 + val - prev - (minValue ?? 0)
+    else if (minValue !== undefined) delta = val - minValue
+    prev = val
+    prevKnown = true
+    if (delta !== undefined) {
+      result.values[i] = out(delta)
+      result.known[i] = 1
+    }
+  }
+  return result
 }
 
 const MAX_MIN: Param[] = [
@@ -994,36 +1145,32 @@ const MAX_MIN: Param[] = [
   { name: 'minValue', type: 'float' },
 ]
 deltas('derivative', [], (series) => {
-  let prev: Value = null
-  return series.read().map((val) => {
-    const out = prev === null || val === null ? null : val - prev
-    prev = val
-    return out
-  })
+  const { values, known } = series.readColumn()
+  const result = emptyColumn(values.length)
+  for (let i = 1; i < values.length; i++)
+    if (known[i] === 1 && known[i - 1] === 1) {
+      result.values[i] = values[i]! - values[i - 1]!
+      result.known[i] = 1
+    }
+  return result
 })
-deltas('perSecond', MAX_MIN, (series, call) => {
-  let prev: Value = null
-  return series.read().map((val) => {
-    const [delta, next] = nonNegativeDelta(val, prev, numArg(call, 1), numArg(call, 2))
-    prev = next
-    return delta === null ? null : round6(delta / series.step)
-  })
-})
-deltas('nonNegativeDerivative', MAX_MIN, (series, call) => {
-  let prev: Value = null
-  return series.read().map((val) => {
-    const [delta, next] = nonNegativeDelta(val, prev, numArg(call, 1), numArg(call, 2))
-    prev = next
-    return delta
-  })
-})
+deltas('perSecond', MAX_MIN, (series, call) =>
+  nonNegativeDeltas(series, numArg(call, 1), numArg(call, 2), (delta) => round6(delta / series.step)),
+)
+deltas('nonNegativeDerivative', MAX_MIN, (series, call) =>
+  nonNegativeDeltas(series, numArg(call, 1), numArg(call, 2), (delta) => delta),
+)
 deltas('integral', [], (series) => {
+  const { values, known } = series.readColumn()
+  const result = emptyColumn(values.length)
   let current = 0.0
-  return series.read().map((val) => {
-    if (val === null) return null
-    current += val
-    return current
-  })
+  for (let i = 0; i < values.length; i++)
+    if (known[i] === 1) {
+      current += values[i]!
+      result.values[i] = current
+      result.known[i] = 1
+    }
+  return result
 })
 
 define('delay', [S, { name: 'steps', type: 'integer', required: true }], (_ctx, call) => {
@@ -1048,7 +1195,7 @@ function movingWindow(func: string, tagName: string): SeriesFunction['run'] {
     const list = seriesArg(call, 0)
     if (list.length === 0) return []
     const windowArg = call.args[1]![0]!
-    const aggFunc = getAggFunc(func)
+    const aggFunc = getKnownAgg(func)
     let previewSeconds: number
     const isInterval = typeof windowArg === 'string'
     if (isInterval) previewSeconds = Math.abs(parseTimeOffset(windowArg))
@@ -1066,13 +1213,36 @@ function movingWindow(func: string, tagName: string): SeriesFunction['run'] {
         : `${tagName}(${series.name},${pyStr(windowArg)})`
       series.tags[tagName] = pyStr(windowArg)
       const effective = factorArg ?? series.xFilesFactor
-      const raw = series.values
-      const values: Value[] = []
-      for (let i = windowPoints; i < raw.length; i++) {
-        const known = nonNull(raw.slice(i - windowPoints, i))
-        values.push(known.length > 0 && xff(known.length, windowPoints, effective) ? aggFunc(known) : null)
+      if (windowPoints < 0) {
+        // JavaScript's slice with a negative start, as Python's (an odd window graphite-web takes).
+        const list = series.values
+        const values: Value[] = []
+        for (let i = windowPoints; i < list.length; i++) {
+          const known = nonNull(list.slice(i - windowPoints, i))
+          values.push(
+            known.length > 0 && xff(known.length, windowPoints, effective)
+              ? aggFunc(known, known.length)
+              : null,
+          )
+        }
+        return series.copy({ name, start: series.start + previewSeconds, values })
       }
-      return series.copy({ name, start: series.start + previewSeconds, values })
+      const raw = series.raw
+      const column = emptyColumn(Math.max(0, raw.values.length - windowPoints))
+      // One buffer for every window (aggFunc keeps nothing of it).
+      const known: number[] = []
+      for (let i = windowPoints; i < raw.values.length; i++) {
+        known.length = 0
+        for (let j = Math.max(0, i - windowPoints); j < i; j++)
+          if (raw.known[j] === 1) known.push(raw.values[j]!)
+        if (!(known.length > 0 && xff(known.length, windowPoints, effective))) continue
+        const v = aggFunc(known, known.length)
+        if (v !== null) {
+          column.values[i - windowPoints] = v
+          column.known[i - windowPoints] = 1
+        }
+      }
+      return series.copy({ name, start: series.start + previewSeconds, column })
     })
   }
 }
@@ -1156,9 +1326,9 @@ for (const [name, func, op] of [
   ['averageBelow', 'average', '<='],
 ] as const) {
   define(name, [S, N_FLOAT], (_ctx, call) => {
-    const f = getAggFunc(func)
+    const f = getKnownAgg(func)
     const n = numArg(call, 1)!
-    return seriesArg(call, 0).filter((s) => OPERATORS[op]!(f(s.read()), n))
+    return seriesArg(call, 0).filter((s) => OPERATORS[op]!(ofSeries(f, s), n))
   })
 }
 
@@ -1184,7 +1354,7 @@ for (const [name, func, reverse] of [
   ['lowestAverage', 'average', false],
 ] as const) {
   define(name, [S, N_INT], (_ctx, call) => {
-    const list = sortBy(seriesArg(call, 0), keyed(getAggFunc(func)), reverse)
+    const list = sortBy(seriesArg(call, 0), keyed(getKnownAgg(func)), reverse)
     return pySliceTo(list, numArg(call, 1)!)
   })
 }
@@ -1200,7 +1370,7 @@ for (const [name, reverse] of [
       { name: 'func', type: 'aggFunc', default: 'average' },
     ],
     (_ctx, call) => {
-      const list = sortBy(seriesArg(call, 0), keyed(getAggFunc(strArg(call, 2)!)), reverse)
+      const list = sortBy(seriesArg(call, 0), keyed(getKnownAgg(strArg(call, 2)!)), reverse)
       return pySliceTo(list, numArg(call, 1)!)
     },
   )
@@ -1230,18 +1400,18 @@ function percentileFilter(call: Call, name: string, drop: (v: number, p: number)
 
 // Sorting
 
-define('sortByMaxima', [S], (_ctx, call) => sortBy(seriesArg(call, 0), keyed(safe.max), true))
+define('sortByMaxima', [S], (_ctx, call) => sortBy(seriesArg(call, 0), keyed(knownMax), true))
 define('sortByMinima', [S], (_ctx, call) =>
   sortBy(
-    seriesArg(call, 0).filter((s) => (safe.max(s.read()) ?? 0) > 0),
-    keyed(safe.min),
+    seriesArg(call, 0).filter((s) => (ofSeries(knownMax, s) ?? 0) > 0),
+    keyed(knownMin),
   ))
-define('sortByTotal', [S], (_ctx, call) => sortBy(seriesArg(call, 0), keyed(safe.sum), true))
+define('sortByTotal', [S], (_ctx, call) => sortBy(seriesArg(call, 0), keyed(knownSum), true))
 define('sortBy', [
   S,
   { name: 'func', type: 'aggFunc', default: 'average' },
   { name: 'reverse', type: 'boolean', default: false },
-], (_ctx, call) => sortBy(seriesArg(call, 0), keyed(getAggFunc(strArg(call, 1)!)), boolArg(call, 2, false)))
+], (_ctx, call) => sortBy(seriesArg(call, 0), keyed(getKnownAgg(strArg(call, 1)!)), boolArg(call, 2, false)))
 define('sortByName', [
   S,
   { name: 'natural', type: 'boolean', default: false },
@@ -1293,7 +1463,7 @@ define('smartSummarize', [
 ], async (ctx, call) => {
   const intervalString = strArg(call, 1)!
   const func = strArg(call, 2)!
-  const aggFunc = getAggFunc(func)
+  const aggFunc = getKnownAgg(func)
   const interval = parseTimeOffset(intervalString)
   if (interval <= 0)
     throw new FunctionInputError(`smartSummarize interval must be positive: '${intervalString}'`)

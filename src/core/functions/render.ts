@@ -26,11 +26,23 @@ export async function evaluateTargets(ctx: Context, targets: readonly string[]):
   return out
 }
 
-function jsonNumber(v: Value): string {
-  if (v === null || Number.isNaN(v)) return 'null'
+function jsonNumber(v: number): string {
   if (v === Infinity) return '1e9999'
   if (v === -Infinity) return '-1e9999'
   return String(v)
+}
+
+let lastTimes: { first: number; stride: number; texts: string[] } = { first: 0, stride: 0, texts: [] }
+
+/** `, <ts>]` for `count` timestamps from `first`, `stride` apart (the last ones asked kept). */
+function timesText(first: number, stride: number, count: number): string[] {
+  const cached = lastTimes
+  if (cached.first === first && cached.stride === stride && cached.texts.length >= count)
+    return count === cached.texts.length ? cached.texts : cached.texts.slice(0, count)
+  const texts = new Array<string>(Math.max(0, count))
+  for (let i = 0; i < texts.length; i++) texts[i] = `, ${first + i * stride}]`
+  lastTimes = { first, stride, texts }
+  return texts
 }
 
 /** graphite-web's JSON body for these series (consolidating them in place for maxDataPoints). */
@@ -58,18 +70,23 @@ export function renderJson(data: TimeSeries[], options: JsonOptions = {}): strin
           }
         }
       }
-      // datapoints() written as it is made: no pair per point.
-      const values = series.read()
+      // datapoints() written as it is made: no pair per point, no number object per value.
+      const { values, known } = series.readColumn()
       const stride = Math.trunc(series.step * series.valuesPerPoint)
       const first = Math.trunc(series.start)
       const last = Math.trunc(series.end)
+      // Series of one answer mostly share their timestamps: each text made once.
+      // The values whose timestamp is not past the end (zip with range(start, end, step)).
+      let count = values.length
+      if (last < first) count = 0
+      else if (stride > 0) count = Math.min(count, Math.floor((last - first) / stride) + 1)
+      const times = timesText(first, stride, count)
       let pairs = ''
-      for (let i = 0; i < values.length; i++) {
-        const ts = first + i * stride
-        if (ts > last) break
+      for (let i = 0; i < times.length; i++) {
         const v = values[i]!
-        if (options.noNullPoints && (v === null || Number.isNaN(v))) continue
-        pairs += pairs === '' ? `[${jsonNumber(v)}, ${ts}]` : `, [${jsonNumber(v)}, ${ts}]`
+        const isNull = known[i] !== 1 || Number.isNaN(v)
+        if (isNull && options.noNullPoints) continue
+        pairs += (pairs === '' ? '[' : ', [') + (isNull ? 'null' : jsonNumber(v)) + times[i]!
       }
       if (options.noNullPoints && pairs === '') continue
       const name = JSON.stringify(series.name)

@@ -3,6 +3,10 @@
 // consolidationFunc and xFilesFactor. graphite-web's functions mutate series in place and read
 // them through that consolidating iterator; carbonkit's do the same, so that lengths, steps and
 // truncations come out as they do there (normalize sets valuesPerPoint and does not change step).
+// The values are held as a column (a Float64Array and a known mask: None is a mask bit, never NaN,
+// so a stored NaN stays a value as in Python): the hot functions and the JSON read and write
+// columns (readColumn, raw), so a dashboard's 1,000 series of 8,640 points make no number object
+// per value; the others ask for the list (values, read()), made from the column when first asked.
 
 export type Value = number | null
 
@@ -11,8 +15,8 @@ const CONSOLIDATE: Readonly<Record<string, (usable: number[]) => number>> = {
   average: (u) => pySum(u) / u.length,
   avg: (u) => pySum(u) / u.length,
   avg_zero: (u) => pySum(u) / u.length,
-  max: (u) => Math.max(...u),
-  min: (u) => Math.min(...u),
+  max: (u) => pyMax(u),
+  min: (u) => pyMin(u),
   first: (u) => u[0]!,
   last: (u) => u[u.length - 1]!,
 }
@@ -22,6 +26,23 @@ export function pySum(values: readonly number[]): number {
   let total = 0
   for (const v of values) total += v
   return total
+}
+
+/**
+ * Python's max(): an item replaces the maximum only when greater, so a NaN met first stays and one
+ * met later is passed over (Math.max gives NaN for either).
+ */
+export function pyMax(values: readonly number[]): number {
+  let m = values[0]!
+  for (let i = 1; i < values.length; i++) if (values[i]! > m) m = values[i]!
+  return m
+}
+
+/** Python's min(), as pyMax. */
+export function pyMin(values: readonly number[]): number {
+  let m = values[0]!
+  for (let i = 1; i < values.length; i++) if (values[i]! < m) m = values[i]!
+  return m
 }
 
 /** Values as a file gives them: a double per slot and whether the slot holds one. */
@@ -79,7 +100,12 @@ export class TimeSeries {
     end: number,
     step: number,
     column: Column,
-    options: { xFilesFactor?: number; pathExpression?: string } = {},
+    options: {
+      consolidate?: string
+      xFilesFactor?: number
+      pathExpression?: string
+      tags?: Record<string, string>
+    } = {},
   ): TimeSeries {
     const series = new TimeSeries(name, start, end, step, [], options)
     series.list = undefined
@@ -101,6 +127,23 @@ export class TimeSeries {
   set values(values: Value[]) {
     this.list = values
     this.column = undefined
+  }
+
+  /**
+   * The raw values as a column that the caller may change in place (they are the series' values
+   * from then on); a list is turned into one.
+   */
+  get raw(): Column {
+    if (this.column === undefined) {
+      this.column = columnOf(this.list!)
+      this.list = undefined
+    }
+    return this.column
+  }
+
+  set raw(column: Column) {
+    this.column = column
+    this.list = undefined
   }
 
   get length(): number {
@@ -125,49 +168,89 @@ export class TimeSeries {
 
   /** The values as Python's `iter(series)` gives them: consolidated when valuesPerPoint > 1. */
   read(): Value[] {
+    if (this.valuesPerPoint <= 1) return this.values
+    const { values, known } = this.readColumn()
+    const out = new Array<Value>(values.length)
+    for (let i = 0; i < out.length; i++) out[i] = known[i] === 1 ? values[i]! : null
+    return out
+  }
+
+  /**
+   * read() as a column, without a number object per value: the series' own column when
+   * valuesPerPoint is 1 (not to be changed: use `raw` for that), a new one otherwise.
+   */
+  readColumn(): Column {
     const vpp = this.valuesPerPoint
-    if (vpp <= 1) return this.values
+    const source = this.column ?? columnOf(this.list!)
+    if (vpp <= 1) return source
     const cf = CONSOLIDATE[this.consolidationFunc]
     if (cf === undefined) throw new Error(`invalid consolidation function '${this.consolidationFunc}'`)
     const zero = this.consolidationFunc === 'avg_zero'
-    const out: Value[] = []
+    const n = source.values.length
+    const length = Math.ceil(n / vpp)
+    const out: Column = { values: new Float64Array(length), known: new Uint8Array(length) }
     // One buffer for every bucket (cf keeps nothing of it).
     const buf: number[] = []
-    let count = 0
-    let nonNull = 0
-    const flush = () => {
-      out.push(nonNull > 0 && nonNull / vpp >= this.xFilesFactor ? cf(buf) : null)
+    let at = 0
+    for (let first = 0; first < n; first += vpp) {
+      const last = Math.min(n, first + vpp)
       buf.length = 0
-      count = 0
-      nonNull = 0
+      let nonNull = 0
+      for (let i = first; i < last; i++) {
+        if (source.known[i] === 1) {
+          buf.push(source.values[i]!)
+          nonNull++
+        } else if (zero) buf.push(0)
+      }
+      if (nonNull > 0 && nonNull / vpp >= this.xFilesFactor) {
+        out.values[at] = cf(buf)
+        out.known[at] = 1
+      }
+      at++
     }
-    const column = this.column
-    const list = this.list
-    const n = this.length
-    for (let i = 0; i < n; i++) {
-      const v = column === undefined ? list![i]! : column.known[i] === 1 ? column.values[i]! : null
-      count++
-      if (v !== null) {
-        buf.push(v)
-        nonNull++
-      } else if (zero) buf.push(0)
-      if (count === vpp) flush()
-    }
-    if (count > 0) flush()
     return out
   }
 
   /** graphite-web's copy(): a new series (valuesPerPoint 1) with some fields replaced. */
-  copy(fields: { name?: string; start?: number; end?: number; step?: number; values?: Value[] }): TimeSeries {
-    return new TimeSeries(
-      fields.name ?? this.name,
-      fields.start ?? this.start,
-      fields.end ?? this.end,
-      fields.step ?? this.step,
-      fields.values ?? this.values,
-      { consolidate: this.consolidationFunc, xFilesFactor: this.xFilesFactor, tags: { ...this.tags } },
-    )
+  copy(fields: {
+    name?: string
+    start?: number
+    end?: number
+    step?: number
+    values?: Value[]
+    column?: Column
+  }): TimeSeries {
+    const options = {
+      consolidate: this.consolidationFunc,
+      xFilesFactor: this.xFilesFactor,
+      tags: { ...this.tags },
+    }
+    const name = fields.name ?? this.name
+    const start = fields.start ?? this.start
+    const end = fields.end ?? this.end
+    const step = fields.step ?? this.step
+    if (fields.column !== undefined)
+      return TimeSeries.fromColumn(name, start, end, step, fields.column, options)
+    return new TimeSeries(name, start, end, step, fields.values ?? this.values, options)
   }
+}
+
+/** A list's values as a column. */
+export function columnOf(list: readonly Value[]): Column {
+  const column: Column = { values: new Float64Array(list.length), known: new Uint8Array(list.length) }
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i]!
+    if (v !== null) {
+      column.values[i] = v
+      column.known[i] = 1
+    }
+  }
+  return column
+}
+
+/** An empty column of `length` values (all None). */
+export function emptyColumn(length: number): Column {
+  return { values: new Float64Array(length), known: new Uint8Array(length) }
 }
 
 /** Python's itertools.zip_longest over the consolidated values of some series (or value lists). */

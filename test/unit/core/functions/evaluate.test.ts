@@ -47,3 +47,38 @@ test('issue 18: what the evaluator fetches is what pathExpressions listed', asyn
   await evaluateTargets(ctx, targets)
   assert.deepEqual([...new Set(fetched)].sort(), pathExpressions(targets, template).sort())
 })
+
+test('issue 18: a stored NaN is a value and None is not, as in graphite-web (typed columns keep them apart)', async () => {
+  // Expected lists: graphite-web 1.1.8's functions (render/functions.py, datalib.TimeSeries) run on
+  // the same two lists with Debian's python3.
+  const nan = NaN
+  const lists: Record<string, (number | null)[]> = {
+    a: [nan, 1, null, 4, nan, null],
+    b: [1, null, null, 2, 3, null],
+  }
+  const ctx: Context = {
+    startTime: 0,
+    endTime: 60,
+    now: 60,
+    xFilesFactor: 0,
+    template: new Map(),
+    fetch: async (path) =>
+      path === 'ab' ? ['a', 'b'].map((name) => new TimeSeries(name, 0, 60, 10, [...lists[name]!])) : [],
+  }
+  const first = async (target: string): Promise<(number | null)[]> =>
+    (await evaluateTargets(ctx, [target]))[0]!.read()
+  assert.deepEqual(await first('sumSeries(ab)'), [nan, 1, null, 6, nan, null])
+  assert.deepEqual(await first('maxSeries(ab)'), [nan, 1, null, 4, nan, null])
+  assert.deepEqual(await first('minSeries(ab)'), [nan, 1, null, 2, nan, null])
+  assert.deepEqual(await first('transformNull(ab, 0)'), [nan, 1, 0, 4, nan, 0])
+  assert.deepEqual(await first('keepLastValue(ab)'), [nan, 1, 1, 4, nan, nan])
+  assert.deepEqual(await first('perSecond(ab)'), [null, null, null, null, null, null])
+  const consolidated = (func: string): (number | null)[] => {
+    const series = new TimeSeries('c', 0, 60, 10, [1, nan, nan, 2, null, nan], { consolidate: func })
+    series.consolidate(2)
+    return series.read()
+  }
+  assert.deepEqual(consolidated('max'), [1, nan, nan])
+  assert.deepEqual(consolidated('min'), [1, nan, nan])
+  assert.deepEqual(consolidated('average'), [nan, nan, nan])
+})
