@@ -24,6 +24,8 @@ export interface MemoryOptions {
   sweepSeconds?: number
   baseEnv?: NodeJS.ProcessEnv
   log?: (line: string) => void
+  /** Called with the daemon's pid at each measurement (a diagnosis: smaps, a heap snapshot). */
+  inspect?: (pid: number, stage: 'before' | 'written' | 'after') => Promise<void> | void
 }
 
 export interface MemoryResult {
@@ -163,6 +165,7 @@ export async function measureIdleMemory(
   // that the growth measured later is not hidden by memory the warm-up had not given back yet.
   const beforeBytes = await lowest(pid, 3 * sweepSeconds + 2)
   log(`before: ${mib(beforeBytes)} (after ${warm.toLocaleString('en')} warm-up metrics went idle)`)
+  await options.inspect?.(pid, 'before')
 
   const startedMs = Date.now()
   await sendMetrics(serve.ports.line!, 'mem', options.metrics, timestamp)
@@ -176,6 +179,7 @@ export async function measureIdleMemory(
   log(
     `written in ${((writtenMs - startedMs) / 1000).toFixed(1)} s: RSS ${mib(writtenBytes)}, peak ${mib(peakBytes)}`,
   )
+  await options.inspect?.(pid, 'written')
   await idle()
   const afterBytes = await settle(pid, beforeBytes + options.allowanceBytes, settleSeconds)
   const result: MemoryResult = {
@@ -188,6 +192,7 @@ export async function measureIdleMemory(
     files: options.metrics,
   }
   log(`after: ${mib(afterBytes)}, ${result.settleSeconds.toFixed(1)} s after the last file was written`)
+  await options.inspect?.(pid, 'after')
   const { status } = await serve.stop('SIGTERM')
   if (status !== 0)
     throw new Error(`carbon serve exited ${status} on SIGTERM: ${serve.stderr().slice(-2000)}`)

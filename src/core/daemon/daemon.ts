@@ -277,6 +277,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const started: Receiver[] = []
   let queryServer: QueryServer | undefined
   let httpApi: HttpApi | undefined
+  /** A churn's reclaim came before the index's next walk (onWalked below). */
+  let reclaimAfterWalk = false
   const closeAll = async (): Promise<void> => {
     await Promise.all(started.map((r) => r.close()))
     await queryServer?.close()
@@ -323,6 +325,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         clock,
         hostname: options.host,
         onError: (message) => emit({ type: 'http-error', message }),
+        // The index built by a walk after a churn of names replaces the one the churn grew name by
+        // name, spread over the heap between the cache's dead objects: give that heap back.
+        onWalked: () => {
+          if (!reclaimAfterWalk || stopping) return
+          reclaimAfterWalk = false
+          options.reclaimMemory?.()
+        },
         admin: options.admin && {
           ...options.admin,
           instance: settings.instance,
@@ -371,6 +380,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       // write (much later when writes lag): both count, so the reclaim follows the last write.
       if (reclaim.swept(names.sweep() + persister.sweep())) {
         options.reclaimMemory?.()
+        reclaimAfterWalk = true
         // Once the old writers have exited, their heaps are free: give those back too.
         void persister.recycleIdleWriters().then(
           (recycled) => {

@@ -66,6 +66,11 @@ export interface HttpApiOptions {
   readNice?: number
   /** The admin API (/admin/, admin.ts); without it every /admin/ path is a 404. */
   admin?: AdminOptions
+  /**
+   * A walk of the data directory has finished and its tree replaced the index's: the old tree is
+   * garbage (the daemon gives its memory back after a churn of names, see daemon.ts).
+   */
+  onWalked?: () => void
 }
 
 /** worker.ts as built beside this module, or as bundled beside bin/carbon's bundle. */
@@ -242,7 +247,12 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   })
 
   const refresh = (): void =>
-    void index.refresh(closing.signal).catch((error: unknown) => options.onError?.(String(error)))
+    void index.refresh(closing.signal).then(
+      () => {
+        if (!closing.signal.aborted) options.onWalked?.()
+      },
+      (error: unknown) => options.onError?.(String(error)),
+    )
   refresh()
   const refreshSeconds = options.refreshSeconds ?? 60
   const timer = refreshSeconds > 0 ? setInterval(refresh, refreshSeconds * 1000) : undefined

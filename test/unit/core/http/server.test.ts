@@ -139,3 +139,33 @@ test('issue 18.4 limits: function targets count every path expression and re-rea
     assert.equal(ok.status, 200, `${expression}: ${ok.text}`)
   }
 })
+
+test('issue 14 memory: onWalked is called each time a walk has replaced the index, never after close', async (t) => {
+  const dir = tempDir(t)
+  create(path.join(dir, 'a.wsp'), [[60, 10]])
+  let walks = 0
+  let metricsSeen = -1
+  const started: { api?: Awaited<ReturnType<typeof startHttpApi>> } = {}
+  const api = await startHttpApi({
+    interface: '127.0.0.1',
+    port: 0,
+    dataDir: dir,
+    refreshSeconds: 1,
+    readThreads: 0,
+    onWalked: () => {
+      walks++
+      if (started.api) metricsSeen = started.api.index.stats().metrics
+    },
+  })
+  started.api = api
+  await api.index.ready
+  const deadline = Date.now() + 10_000
+  while (walks < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  // Called once the walk's tree is the index's (its metric counted), then again at the next walk.
+  assert.ok(walks >= 2, `${walks} walks`)
+  assert.equal(metricsSeen, 1)
+  await api.close()
+  const closedAt = walks
+  await new Promise((resolve) => setTimeout(resolve, 1_500))
+  assert.equal(walks, closedAt)
+})
