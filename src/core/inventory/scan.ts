@@ -8,6 +8,7 @@
 // pause every few milliseconds so that signals and progress get through.
 
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import {
@@ -19,8 +20,11 @@ import {
 } from '../errors.js'
 import type { SegmentMatcher } from '../http/glob.js'
 import { compileGlob, segmentMatches } from '../http/glob.js'
-import { closeWhisperFile, openWhisperFile, readDataExtents, readHeader } from '../whisper/file.js'
+import type { ArchiveInfo, Header } from '../whisper/codec.js'
+import { decodeArchiveCount, decodeHeader } from '../whisper/codec.js'
+import { readAt, readHeader } from '../whisper/file.js'
 import type { WhisperFile } from '../whisper/file.js'
+import { METADATA_SIZE, headerSizeFor } from '../whisper/format.js'
 
 /** What is found for each file: nothing, sizes, the header, the newest point, or a backup's sizes. */
 export type ScanKind = 'names' | 'sizes' | 'long' | 'newest' | 'backups'
@@ -34,6 +38,8 @@ export interface ScanRequest {
   glob?: string
   /** For `sizes`: the name segments that make a file's group (`wsp du --depth`). */
   depth?: number
+  /** For `newest`: only the files with no point after the cutoff come back (the others are counted). */
+  fresh?: FreshTest
 }
 
 export interface SizeFacts {
@@ -75,6 +81,8 @@ export interface DirectoryScan {
   /** Files and subdirectory names, in sorted order. */
   entries: (ScannedFile | { sub: string })[]
   files: number
+  /** With `fresh`: the files left out for a point after the cutoff. */
+  fresh?: number
 }
 
 const SUFFIX = { wsp: '.wsp', bak: '.wsp.bak' } as const
@@ -117,8 +125,12 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
       const last = entry.name.slice(0, -suffix.length)
       if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
       const file: ScannedFile = { name: prefix + last, path: base + entry.name }
-      if (kind !== 'names' && !examine(file, kind)) continue // removed meanwhile
+      if (kind !== 'names' && !examine(file, kind, request.fresh)) continue // removed meanwhile
       out.files++
+      if (request.fresh && (file.newest!.newest ?? 0) > request.fresh.cutoff) {
+        out.fresh = (out.fresh ?? 0) + 1
+        continue
+      }
       if (group !== undefined && depth >= request.depth!) {
         if (!sum) out.entries.push((sum = { name: group, path: dir, group, count: 0, sizes: emptySizes() }))
         sum.count!++
@@ -134,9 +146,9 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
 }
 
 /** The per-file work; false when the file is gone. */
-function examine(file: ScannedFile, kind: ScanKind): boolean {
+function examine(file: ScannedFile, kind: ScanKind, fresh: FreshTest | undefined): boolean {
   if (kind === 'newest') {
-    const newest = newestOf(file.path)
+    const newest = newestOf(file.path, fresh)
     if (newest === undefined) return false
     file.newest = newest
     return true
@@ -193,20 +205,204 @@ function headerOf(file: string): HeaderFacts | undefined {
   }
 }
 
-function newestOf(file: string): NewestFacts | undefined {
-  let open: WhisperFile
+/** What `wsp stale` asks of a file: is there a point after `cutoff`? (`now` says where to look first.) */
+export interface FreshTest {
+  cutoff: number
+  now: number
+}
+
+// One read at the start of each file takes its header and the first points of its first archive
+// together: the bytes of a sparse file that was written once or a few times. Reused, per thread.
+const HEAD_BYTES = 4096
+const head = Buffer.allocUnsafe(HEAD_BYTES)
+const probe = Buffer.allocUnsafe(HEAD_BYTES)
+
+// Filesystems whose st_blocks counts every block that holds data (ext2/3/4, XFS, tmpfs: no
+// compression, delayed allocation included), by device: their block size, or 0 for any other
+// (btrfs and ZFS count compressed blocks, an overlay cannot say). Per thread.
+const COUNTING_FILESYSTEMS = new Set([0xef53, 0x58465342, 0x01021994])
+const blockSizes = new Map<number, number>()
+
+function countingBlockSize(dev: number, file: string): number {
+  let size = blockSizes.get(dev)
+  if (size === undefined) {
+    try {
+      const fsStat = fs.statfsSync(file)
+      size = COUNTING_FILESYSTEMS.has(fsStat.type) ? fsStat.bsize : 0
+    } catch {
+      size = 0
+    }
+    blockSizes.set(dev, size)
+  }
+  return size
+}
+
+/**
+ * The largest timestamp among the points whose timestamp lies in bytes[0, n) (the file's start):
+ * a point cut off by the end of what was read counts by its timestamp, as a full scan counts it.
+ */
+function newestInHead(bytes: Buffer, n: number, archives: readonly ArchiveInfo[]): number {
+  let newest = 0
+  for (const archive of archives) {
+    const end = Math.min(archive.offset + archive.size, n + 8)
+    for (let at = archive.offset; at + 12 <= end; at += 12) {
+      const ts = bytes.readUInt32BE(at)
+      if (ts > newest) newest = ts
+    }
+  }
+  return newest
+}
+
+/**
+ * Whether some point of the file is after `test.cutoff`, looking only where a recent point would
+ * be: in each archive, the slots up to the one `test.now` falls in (from the archive's first
+ * timestamp, as whisper places points). Any point found after the cutoff answers yes, wherever it
+ * lies (its timestamp is returned); 0 is not a no (the caller then reads everything).
+ */
+function recentPointAfter(fd: number, n: number, archives: readonly ArchiveInfo[], test: FreshTest): number {
+  for (const archive of archives) {
+    let base: number
+    if (archive.offset + 4 <= n) base = head.readUInt32BE(archive.offset)
+    else if (fs.readSync(fd, probe, 0, 4, archive.offset) === 4) base = probe.readUInt32BE(0)
+    else continue
+    if (base === 0) continue
+    const points = archive.points
+    // The slot after the one of now (a clock a little behind the writer's), and those before it.
+    const last = (((Math.floor((test.now - base) / archive.secondsPerPoint) + 1) % points) + points) % points
+    const count = Math.min(points, Math.floor(HEAD_BYTES / 12))
+    const start = (((last - count + 1) % points) + points) % points
+    const parts: [number, number][] =
+      start + count <= points
+        ? [[start, count]]
+        : [
+            [start, points - start],
+            [0, count - (points - start)],
+          ]
+    for (const [slot, slots] of parts) {
+      const got = fs.readSync(fd, probe, 0, slots * 12, archive.offset + slot * 12)
+      for (let at = 0; at + 4 <= got; at += 12) {
+        const ts = probe.readUInt32BE(at)
+        if (ts > test.cutoff) return ts
+      }
+    }
+  }
+  return 0
+}
+
+/**
+ * The newest point of a file: one open, one fstat, one read of its first 4 KiB (header and first
+ * points), and nothing more when its blocks on disk (st_blocks, where the filesystem counts every
+ * block of data) are that first block alone. Otherwise, with `test`, a look where a recent point
+ * would be; then the data extents of all archives. With `test`, `newest` of a file with a point
+ * after the cutoff is some such point, not always the newest: only the stale need the newest.
+ */
+function newestOf(file: string, test?: FreshTest): NewestFacts | undefined {
+  const fd = openOrGone(file)
+  if (fd === undefined) return undefined
   try {
-    open = openWhisperFile(file, { write: false, lock: false })
+    const stat = fs.fstatSync(fd)
+    const size = stat.size
+    if (stat.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' })
+    const n = size === 0 ? 0 : fs.readSync(fd, head, 0, Math.min(size, HEAD_BYTES), 0)
+    let header: Header
+    let headBytes: Uint8Array = head.subarray(0, n)
+    try {
+      if (n >= METADATA_SIZE && headerSizeFor(decodeArchiveCount(headBytes, file)) > n) {
+        headBytes = readHeader(fd, file, size).headBytes
+      }
+      header = decodeHeader(headBytes, file, size)
+    } catch (error) {
+      if (error instanceof CorruptFileError) return { corrupt: error.reason }
+      throw error
+    }
+    let newest = newestInHead(head, n, header.archives)
+    const all = n >= size || (n >= HEAD_BYTES && onlyFirstBlock(stat, file))
+    if (!all && !(test && newest > test.cutoff)) {
+      const recent = test ? recentPointAfter(fd, n, header.archives, test) : 0
+      if (recent > 0) newest = recent
+      else
+        newest = Math.max(
+          newest,
+          newestTimestamp({ path: file, fd, header, fileSizeBytes: size, headBytes }) ?? 0,
+        )
+    }
+    return { newest: newest === 0 ? null : newest, apparentBytes: size }
   } catch (error) {
-    if (error instanceof CorruptFileError) return { corrupt: error.reason }
-    if ((error as { cause?: { code?: string } }).cause?.code === 'ENOENT') return undefined
-    throw error
-  }
-  try {
-    return { newest: newestTimestamp(open), apparentBytes: open.fileSizeBytes }
+    if (error instanceof CoreError) throw error
+    throw fromSystemError(error, file, false)
   } finally {
-    closeWhisperFile(open)
+    fs.closeSync(fd)
   }
+}
+
+/**
+ * Whether no block but the first holds data: the file's allocated blocks are at most one, on a
+ * filesystem whose st_blocks counts every block of data. The first holds the header (not zeros, or
+ * decodeHeader would have refused it), so it is that one block.
+ */
+function onlyFirstBlock(stat: fs.Stats, file: string): boolean {
+  const blockSize = countingBlockSize(stat.dev, file)
+  return blockSize > 0 && blockSize <= HEAD_BYTES && stat.blocks * 512 <= blockSize
+}
+
+type Lseek = (fd: number, offset: number, whence: number) => number
+interface Koffi {
+  load(name: string): { func(signature: string): Lseek }
+  errno(): number
+}
+/** undefined: not loaded yet; null: not available here. */
+let lseek: { call: Lseek; errno: () => number } | null | undefined
+
+// lseek(2) through koffi (as whisper/allocate.ts calls posix_fallocate): fs-ext, the other way to
+// it, is not safe to load in a worker thread started after another one ended (V8 aborts), and it
+// throws an Error for each ENXIO. Per thread.
+function loadLseek(): typeof lseek {
+  try {
+    const require = createRequire(import.meta.url)
+    const koffi = require('koffi') as Koffi
+    return {
+      call: koffi.load('libc.so.6').func('int64_t lseek(int fd, int64_t offset, int whence)'),
+      errno: koffi.errno,
+    }
+  } catch {
+    return null
+  }
+}
+
+const SEEK_DATA = 3
+const SEEK_HOLE = 4
+const ENXIO = 6
+
+/**
+ * The parts of [position, position + length) of a file that hold data, relative to `position` and
+ * widened to whole 12-byte points (lseek SEEK_DATA/SEEK_HOLE); the whole region where that cannot
+ * be asked.
+ */
+function dataRanges(fd: number, position: number, length: number): [number, number][] {
+  if (lseek === undefined) lseek = loadLseek()
+  const seek = lseek
+  const whole: [number, number][] = [[0, length]]
+  if (!seek) return whole
+  const end = position + length
+  const ranges: [number, number][] = []
+  let at = position
+  while (at < end) {
+    const dataStart = seek.call(fd, at, SEEK_DATA)
+    if (dataStart < 0) {
+      if (seek.errno() === ENXIO) break // no data after `at`
+      return whole
+    }
+    if (dataStart >= end) break
+    const holeStart = seek.call(fd, dataStart, SEEK_HOLE)
+    if (holeStart < 0) return whole
+    const from = Math.floor((dataStart - position) / 12) * 12
+    const to = Math.min(length, Math.ceil((Math.min(end, holeStart) - position) / 12) * 12)
+    const last = ranges[ranges.length - 1]
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to)
+    else ranges.push([from, to])
+    at = Math.min(end, holeStart)
+  }
+  return ranges
 }
 
 /**
@@ -220,13 +416,13 @@ export function newestTimestamp(file: WhisperFile): number | null {
   const start = archives[0]!.offset
   const last = archives[archives.length - 1]!
   let newest = 0
-  for (const extent of readDataExtents(file.fd, file.path, start, last.offset + last.size - start)) {
-    const from = start + extent.offset
-    const to = from + extent.bytes.length
-    const bytes = extent.bytes
+  // Every archive starts a whole number of points after the first: the ranges, whole points from
+  // `start`, read a point across the edge of an extent (its value in a hole) whole.
+  for (const [offset, to] of dataRanges(file.fd, start, last.offset + last.size - start)) {
+    const from = start + offset
+    const bytes = readAt(file.fd, file.path, from, to - offset)
     for (const archive of archives) {
-      const end = Math.min(archive.offset + archive.size, to)
-      // A point is written whole, so it lies within one data extent.
+      const end = Math.min(archive.offset + archive.size, start + to)
       let at = archive.offset + Math.max(0, Math.ceil((from - archive.offset) / 12)) * 12
       for (; at + 12 <= end; at += 12) {
         const i = at - from
@@ -250,6 +446,8 @@ export interface ScanOptions {
   signal?: AbortSignal
   /** Called as directories are done, with the files found so far. */
   onProgress?: (files: number) => void
+  /** For `newest`: leave out (and count) the files with a point after the cutoff. */
+  fresh?: FreshTest
 }
 
 /**
@@ -257,6 +455,17 @@ export interface ScanOptions {
  * @throws NotFoundError, InvalidArgumentError (not a directory, a bad glob), AbortedError
  */
 export async function scanTree(dir: string, options: ScanOptions): Promise<ScannedFile[]> {
+  return (await walkTree(dir, options)).files
+}
+
+/**
+ * scanTree's files, and with `fresh`, how many were left out for a point after the cutoff.
+ * @throws as scanTree
+ */
+export async function walkTree(
+  dir: string,
+  options: ScanOptions,
+): Promise<{ files: ScannedFile[]; fresh: number }> {
   let stat: fs.Stats
   try {
     stat = fs.statSync(dir)
@@ -272,16 +481,19 @@ export async function scanTree(dir: string, options: ScanOptions): Promise<Scann
     segments,
     glob: options.glob,
     depth: options.depth,
+    fresh: options.fresh,
   })
   const done = new Map<string, DirectoryScan>()
   const queue: ScanRequest[] = [request(root, [])]
   let files = 0
+  let fresh = 0
   const record = (req: ScanRequest, scan: DirectoryScan): void => {
     done.set(req.dir, scan)
     for (const entry of scan.entries) {
       if ('sub' in entry) queue.push(request(path.join(req.dir, entry.sub), [...req.segments, entry.sub]))
     }
     files += scan.files
+    fresh += scan.fresh ?? 0
     options.onProgress?.(files)
   }
   // A walk for names only runs in-process: the names cost more to send between threads than to read.
@@ -307,7 +519,7 @@ export async function scanTree(dir: string, options: ScanOptions): Promise<Scann
     }
   }
   assemble(root)
-  return out
+  return { files: out, fresh }
 }
 
 type Reply = { scanned?: DirectoryScan; error?: { name: string; code?: string; message: string } }
