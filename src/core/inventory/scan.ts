@@ -9,6 +9,7 @@
 
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import {
@@ -117,30 +118,43 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
     kind !== 'sizes' || request.depth === undefined ? undefined : segments.slice(0, request.depth).join('.')
   const out: DirectoryScan = { entries: [], files: 0 }
   let sum: ScannedFile | undefined
-  for (const entry of entries) {
-    if (entry.isDirectory()) {
-      if (matchers && (depth >= matchers.length - 1 || !segmentMatches(matcher!, entry.name))) continue
-      out.entries.push({ sub: entry.name })
-    } else if (entry.isFile() && entry.name.endsWith(suffix)) {
-      const last = entry.name.slice(0, -suffix.length)
-      if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
-      const file: ScannedFile = { name: prefix + last, path: base + entry.name }
-      if (kind !== 'names' && !examine(file, kind, request.fresh)) continue // removed meanwhile
-      out.files++
-      if (request.fresh && (file.newest!.newest ?? 0) > request.fresh.cutoff) {
-        out.fresh = (out.fresh ?? 0) + 1
-        continue
+  let dirfd: number | undefined
+  if (kind === 'sizes') {
+    if (fstatat === undefined) fstatat = loadFstatat()
+    if (fstatat) dirfd = openDirectory(dir)
+  }
+  try {
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        if (matchers && (depth >= matchers.length - 1 || !segmentMatches(matcher!, entry.name))) continue
+        out.entries.push({ sub: entry.name })
+      } else if (entry.isFile() && entry.name.endsWith(suffix)) {
+        const last = entry.name.slice(0, -suffix.length)
+        if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
+        const file: ScannedFile = { name: prefix + last, path: base + entry.name }
+        if (kind === 'sizes' && dirfd !== undefined) {
+          const sizes = sizesAt(fstatat!, dirfd, entry.name, file.path)
+          if (sizes === undefined) continue // removed meanwhile
+          file.sizes = sizes
+        } else if (kind !== 'names' && !examine(file, kind, request.fresh)) continue // removed meanwhile
+        out.files++
+        if (request.fresh && (file.newest!.newest ?? 0) > request.fresh.cutoff) {
+          out.fresh = (out.fresh ?? 0) + 1
+          continue
+        }
+        if (group !== undefined && depth >= request.depth!) {
+          if (!sum) out.entries.push((sum = { name: group, path: dir, group, count: 0, sizes: emptySizes() }))
+          sum.count!++
+          sum.sizes!.apparentBytes += file.sizes!.apparentBytes
+          sum.sizes!.allocatedBytes += file.sizes!.allocatedBytes
+          continue
+        }
+        if (group !== undefined) file.group = file.name
+        out.entries.push(file)
       }
-      if (group !== undefined && depth >= request.depth!) {
-        if (!sum) out.entries.push((sum = { name: group, path: dir, group, count: 0, sizes: emptySizes() }))
-        sum.count!++
-        sum.sizes!.apparentBytes += file.sizes!.apparentBytes
-        sum.sizes!.allocatedBytes += file.sizes!.allocatedBytes
-        continue
-      }
-      if (group !== undefined) file.group = file.name
-      out.entries.push(file)
     }
+  } finally {
+    if (dirfd !== undefined) fs.closeSync(dirfd)
   }
   return out
 }
@@ -163,6 +177,64 @@ function examine(file: ScannedFile, kind: ScanKind, fresh: FreshTest | undefined
   if (stat === undefined) return false
   file.sizes = sizesOf(stat)
   return true
+}
+
+type Fstatat = (dirfd: number, name: string, into: Buffer, flags: number) => number
+/** undefined: not loaded yet; null: not available here. */
+let fstatat: { call: Fstatat; errno: () => number } | null | undefined
+// struct stat of Linux on x86-64 and arm64: st_size at 48, st_blocks at 64, st_mtim at 88 (both).
+const statBytes = Buffer.alloc(144)
+
+// fstatat(2) through koffi, relative to the directory's descriptor (as du does): no lookup of the
+// whole path per file and no fs.Stats (with its Dates) per file; a third of du's time. Per thread.
+function loadFstatat(): typeof fstatat {
+  if (os.platform() !== 'linux' || (os.arch() !== 'x64' && os.arch() !== 'arm64')) return null
+  try {
+    const require = createRequire(import.meta.url)
+    const koffi = require('koffi') as {
+      load(name: string): { func(signature: string): Fstatat }
+      errno(): number
+    }
+    const call = koffi
+      .load('libc.so.6')
+      .func('int fstatat(int dirfd, const char *path, _Out_ uint8_t *buf, int flags)')
+    return { call, errno: koffi.errno }
+  } catch {
+    return null
+  }
+}
+
+const ERRNO_CODES = new Map(Object.entries(os.constants.errno).map(([code, n]) => [n, code]))
+
+/** stat(2) of `name` in the directory open as `dirfd`: sizes, or undefined when it is gone. */
+function sizesAt(
+  stat: NonNullable<typeof fstatat>,
+  dirfd: number,
+  name: string,
+  file: string,
+): SizeFacts | undefined {
+  if (stat.call(dirfd, name, statBytes, 0) !== 0) {
+    const errno = stat.errno()
+    const code = ERRNO_CODES.get(errno) ?? `E${errno}`
+    if (code === 'ENOENT') return undefined
+    throw fromSystemError(
+      Object.assign(new Error(`${code}: stat failed`), { code, errno: -errno }),
+      file,
+      false,
+    )
+  }
+  const int64 = (at: number): number =>
+    statBytes.readUInt32LE(at) + statBytes.readInt32LE(at + 4) * 4294967296
+  return { apparentBytes: int64(48), allocatedBytes: int64(64) * 512, lastWrite: int64(88) }
+}
+
+/** A directory's descriptor, for fstatat(2); undefined when it cannot be opened (stat by path then). */
+function openDirectory(dir: string): number | undefined {
+  try {
+    return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY)
+  } catch {
+    return undefined
+  }
 }
 
 function emptySizes(): SizeFacts {
