@@ -8,6 +8,8 @@
 // pause every few milliseconds so that signals and progress get through.
 
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import {
@@ -19,8 +21,11 @@ import {
 } from '../errors.js'
 import type { SegmentMatcher } from '../http/glob.js'
 import { compileGlob, segmentMatches } from '../http/glob.js'
-import { closeWhisperFile, openWhisperFile, readDataExtents, readHeader } from '../whisper/file.js'
+import type { ArchiveInfo, Header } from '../whisper/codec.js'
+import { decodeArchiveCount, decodeHeader } from '../whisper/codec.js'
+import { readAt, readHeader } from '../whisper/file.js'
 import type { WhisperFile } from '../whisper/file.js'
+import { METADATA_SIZE, headerSizeFor } from '../whisper/format.js'
 
 /** What is found for each file: nothing, sizes, the header, the newest point, or a backup's sizes. */
 export type ScanKind = 'names' | 'sizes' | 'long' | 'newest' | 'backups'
@@ -34,6 +39,8 @@ export interface ScanRequest {
   glob?: string
   /** For `sizes`: the name segments that make a file's group (`wsp du --depth`). */
   depth?: number
+  /** For `newest`: only the files with no point after the cutoff come back (the others are counted). */
+  fresh?: FreshTest
 }
 
 export interface SizeFacts {
@@ -75,6 +82,8 @@ export interface DirectoryScan {
   /** Files and subdirectory names, in sorted order. */
   entries: (ScannedFile | { sub: string })[]
   files: number
+  /** With `fresh`: the files left out for a point after the cutoff. */
+  fresh?: number
 }
 
 const SUFFIX = { wsp: '.wsp', bak: '.wsp.bak' } as const
@@ -109,34 +118,51 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
     kind !== 'sizes' || request.depth === undefined ? undefined : segments.slice(0, request.depth).join('.')
   const out: DirectoryScan = { entries: [], files: 0 }
   let sum: ScannedFile | undefined
-  for (const entry of entries) {
-    if (entry.isDirectory()) {
-      if (matchers && (depth >= matchers.length - 1 || !segmentMatches(matcher!, entry.name))) continue
-      out.entries.push({ sub: entry.name })
-    } else if (entry.isFile() && entry.name.endsWith(suffix)) {
-      const last = entry.name.slice(0, -suffix.length)
-      if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
-      const file: ScannedFile = { name: prefix + last, path: base + entry.name }
-      if (kind !== 'names' && !examine(file, kind)) continue // removed meanwhile
-      out.files++
-      if (group !== undefined && depth >= request.depth!) {
-        if (!sum) out.entries.push((sum = { name: group, path: dir, group, count: 0, sizes: emptySizes() }))
-        sum.count!++
-        sum.sizes!.apparentBytes += file.sizes!.apparentBytes
-        sum.sizes!.allocatedBytes += file.sizes!.allocatedBytes
-        continue
+  let dirfd: number | undefined
+  if (kind === 'sizes') {
+    if (fstatat === undefined) fstatat = loadFstatat()
+    if (fstatat) dirfd = openDirectory(dir)
+  }
+  try {
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        if (matchers && (depth >= matchers.length - 1 || !segmentMatches(matcher!, entry.name))) continue
+        out.entries.push({ sub: entry.name })
+      } else if (entry.isFile() && entry.name.endsWith(suffix)) {
+        const last = entry.name.slice(0, -suffix.length)
+        if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
+        const file: ScannedFile = { name: prefix + last, path: base + entry.name }
+        if (kind === 'sizes' && dirfd !== undefined) {
+          const sizes = sizesAt(fstatat!, dirfd, entry.name, file.path)
+          if (sizes === undefined) continue // removed meanwhile
+          file.sizes = sizes
+        } else if (kind !== 'names' && !examine(file, kind, request.fresh)) continue // removed meanwhile
+        out.files++
+        if (request.fresh && (file.newest!.newest ?? 0) > request.fresh.cutoff) {
+          out.fresh = (out.fresh ?? 0) + 1
+          continue
+        }
+        if (group !== undefined && depth >= request.depth!) {
+          if (!sum) out.entries.push((sum = { name: group, path: dir, group, count: 0, sizes: emptySizes() }))
+          sum.count!++
+          sum.sizes!.apparentBytes += file.sizes!.apparentBytes
+          sum.sizes!.allocatedBytes += file.sizes!.allocatedBytes
+          continue
+        }
+        if (group !== undefined) file.group = file.name
+        out.entries.push(file)
       }
-      if (group !== undefined) file.group = file.name
-      out.entries.push(file)
     }
+  } finally {
+    if (dirfd !== undefined) fs.closeSync(dirfd)
   }
   return out
 }
 
 /** The per-file work; false when the file is gone. */
-function examine(file: ScannedFile, kind: ScanKind): boolean {
+function examine(file: ScannedFile, kind: ScanKind, fresh: FreshTest | undefined): boolean {
   if (kind === 'newest') {
-    const newest = newestOf(file.path)
+    const newest = newestOf(file.path, fresh)
     if (newest === undefined) return false
     file.newest = newest
     return true
@@ -153,6 +179,64 @@ function examine(file: ScannedFile, kind: ScanKind): boolean {
   return true
 }
 
+type Fstatat = (dirfd: number, name: string, into: Buffer, flags: number) => number
+/** undefined: not loaded yet; null: not available here. */
+let fstatat: { call: Fstatat; errno: () => number } | null | undefined
+// struct stat of Linux on x86-64 and arm64: st_size at 48, st_blocks at 64, st_mtim at 88 (both).
+const statBytes = Buffer.alloc(144)
+
+// fstatat(2) through koffi, relative to the directory's descriptor (as du does): no lookup of the
+// whole path per file and no fs.Stats (with its Dates) per file; a third of du's time. Per thread.
+function loadFstatat(): typeof fstatat {
+  if (os.platform() !== 'linux' || (os.arch() !== 'x64' && os.arch() !== 'arm64')) return null
+  try {
+    const require = createRequire(import.meta.url)
+    const koffi = require('koffi') as {
+      load(name: string): { func(signature: string): Fstatat }
+      errno(): number
+    }
+    const call = koffi
+      .load('libc.so.6')
+      .func('int fstatat(int dirfd, const char *path, _Out_ uint8_t *buf, int flags)')
+    return { call, errno: koffi.errno }
+  } catch {
+    return null
+  }
+}
+
+const ERRNO_CODES = new Map(Object.entries(os.constants.errno).map(([code, n]) => [n, code]))
+
+/** stat(2) of `name` in the directory open as `dirfd`: sizes, or undefined when it is gone. */
+function sizesAt(
+  stat: NonNullable<typeof fstatat>,
+  dirfd: number,
+  name: string,
+  file: string,
+): SizeFacts | undefined {
+  if (stat.call(dirfd, name, statBytes, 0) !== 0) {
+    const errno = stat.errno()
+    const code = ERRNO_CODES.get(errno) ?? `E${errno}`
+    if (code === 'ENOENT') return undefined
+    throw fromSystemError(
+      Object.assign(new Error(`${code}: stat failed`), { code, errno: -errno }),
+      file,
+      false,
+    )
+  }
+  const int64 = (at: number): number =>
+    statBytes.readUInt32LE(at) + statBytes.readInt32LE(at + 4) * 4294967296
+  return { apparentBytes: int64(48), allocatedBytes: int64(64) * 512, lastWrite: int64(88) }
+}
+
+/** A directory's descriptor, for fstatat(2); undefined when it cannot be opened (stat by path then). */
+function openDirectory(dir: string): number | undefined {
+  try {
+    return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY)
+  } catch {
+    return undefined
+  }
+}
+
 function emptySizes(): SizeFacts {
   return { apparentBytes: 0, allocatedBytes: 0, lastWrite: 0 }
 }
@@ -165,9 +249,31 @@ function sizesOf(stat: fs.Stats): SizeFacts {
   }
 }
 
+type Fadvise = (fd: number, offset: number, length: number, advice: number) => number
+/** undefined: not loaded yet; null: not available here. */
+let fadvise: Fadvise | null | undefined
+const POSIX_FADV_RANDOM = 1
+
+// posix_fadvise(2) through koffi. A read at the start of a file that is not in the page cache reads
+// ahead (16 KiB on Linux), and for a sparse whisper file that is pages of the holes after the
+// header: a million files would fill 16 GB of page cache instead of 4 and push the tree out of it.
+function loadFadvise(): Fadvise | null {
+  try {
+    const require = createRequire(import.meta.url)
+    const koffi = require('koffi') as { load(name: string): { func(signature: string): Fadvise } }
+    return koffi.load('libc.so.6').func('int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)')
+  } catch {
+    return null
+  }
+}
+
+/** Open a file to read its first bytes only (no read-ahead); undefined when it is gone. */
 function openOrGone(file: string): number | undefined {
   try {
-    return fs.openSync(file, 'r')
+    const fd = fs.openSync(file, 'r')
+    if (fadvise === undefined) fadvise = loadFadvise()
+    fadvise?.(fd, 0, 0, POSIX_FADV_RANDOM)
+    return fd
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return undefined
     throw fromSystemError(error, file, false)
@@ -193,20 +299,204 @@ function headerOf(file: string): HeaderFacts | undefined {
   }
 }
 
-function newestOf(file: string): NewestFacts | undefined {
-  let open: WhisperFile
+/** What `wsp stale` asks of a file: is there a point after `cutoff`? (`now` says where to look first.) */
+export interface FreshTest {
+  cutoff: number
+  now: number
+}
+
+// One read at the start of each file takes its header and the first points of its first archive
+// together: the bytes of a sparse file that was written once or a few times. Reused, per thread.
+const HEAD_BYTES = 4096
+const head = Buffer.allocUnsafe(HEAD_BYTES)
+const probe = Buffer.allocUnsafe(HEAD_BYTES)
+
+// Filesystems whose st_blocks counts every block that holds data (ext2/3/4, XFS, tmpfs: no
+// compression, delayed allocation included), by device: their block size, or 0 for any other
+// (btrfs and ZFS count compressed blocks, an overlay cannot say). Per thread.
+const COUNTING_FILESYSTEMS = new Set([0xef53, 0x58465342, 0x01021994])
+const blockSizes = new Map<number, number>()
+
+function countingBlockSize(dev: number, file: string): number {
+  let size = blockSizes.get(dev)
+  if (size === undefined) {
+    try {
+      const fsStat = fs.statfsSync(file)
+      size = COUNTING_FILESYSTEMS.has(fsStat.type) ? fsStat.bsize : 0
+    } catch {
+      size = 0
+    }
+    blockSizes.set(dev, size)
+  }
+  return size
+}
+
+/**
+ * The largest timestamp among the points whose timestamp lies in bytes[0, n) (the file's start):
+ * a point cut off by the end of what was read counts by its timestamp, as a full scan counts it.
+ */
+function newestInHead(bytes: Buffer, n: number, archives: readonly ArchiveInfo[]): number {
+  let newest = 0
+  for (const archive of archives) {
+    const end = Math.min(archive.offset + archive.size, n + 8)
+    for (let at = archive.offset; at + 12 <= end; at += 12) {
+      const ts = bytes.readUInt32BE(at)
+      if (ts > newest) newest = ts
+    }
+  }
+  return newest
+}
+
+/**
+ * Whether some point of the file is after `test.cutoff`, looking only where a recent point would
+ * be: in each archive, the slots up to the one `test.now` falls in (from the archive's first
+ * timestamp, as whisper places points). Any point found after the cutoff answers yes, wherever it
+ * lies (its timestamp is returned); 0 is not a no (the caller then reads everything).
+ */
+function recentPointAfter(fd: number, n: number, archives: readonly ArchiveInfo[], test: FreshTest): number {
+  for (const archive of archives) {
+    let base: number
+    if (archive.offset + 4 <= n) base = head.readUInt32BE(archive.offset)
+    else if (fs.readSync(fd, probe, 0, 4, archive.offset) === 4) base = probe.readUInt32BE(0)
+    else continue
+    if (base === 0) continue
+    const points = archive.points
+    // The slot after the one of now (a clock a little behind the writer's), and those before it.
+    const last = (((Math.floor((test.now - base) / archive.secondsPerPoint) + 1) % points) + points) % points
+    const count = Math.min(points, Math.floor(HEAD_BYTES / 12))
+    const start = (((last - count + 1) % points) + points) % points
+    const parts: [number, number][] =
+      start + count <= points
+        ? [[start, count]]
+        : [
+            [start, points - start],
+            [0, count - (points - start)],
+          ]
+    for (const [slot, slots] of parts) {
+      const got = fs.readSync(fd, probe, 0, slots * 12, archive.offset + slot * 12)
+      for (let at = 0; at + 4 <= got; at += 12) {
+        const ts = probe.readUInt32BE(at)
+        if (ts > test.cutoff) return ts
+      }
+    }
+  }
+  return 0
+}
+
+/**
+ * The newest point of a file: one open, one fstat, one read of its first 4 KiB (header and first
+ * points), and nothing more when its blocks on disk (st_blocks, where the filesystem counts every
+ * block of data) are that first block alone. Otherwise, with `test`, a look where a recent point
+ * would be; then the data extents of all archives. With `test`, `newest` of a file with a point
+ * after the cutoff is some such point, not always the newest: only the stale need the newest.
+ */
+function newestOf(file: string, test?: FreshTest): NewestFacts | undefined {
+  const fd = openOrGone(file)
+  if (fd === undefined) return undefined
   try {
-    open = openWhisperFile(file, { write: false, lock: false })
+    const stat = fs.fstatSync(fd)
+    const size = stat.size
+    if (stat.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' })
+    const n = size === 0 ? 0 : fs.readSync(fd, head, 0, Math.min(size, HEAD_BYTES), 0)
+    let header: Header
+    let headBytes: Uint8Array = head.subarray(0, n)
+    try {
+      if (n >= METADATA_SIZE && headerSizeFor(decodeArchiveCount(headBytes, file)) > n) {
+        headBytes = readHeader(fd, file, size).headBytes
+      }
+      header = decodeHeader(headBytes, file, size)
+    } catch (error) {
+      if (error instanceof CorruptFileError) return { corrupt: error.reason }
+      throw error
+    }
+    let newest = newestInHead(head, n, header.archives)
+    const all = n >= size || (n >= HEAD_BYTES && onlyFirstBlock(stat, file))
+    if (!all && !(test && newest > test.cutoff)) {
+      const recent = test ? recentPointAfter(fd, n, header.archives, test) : 0
+      if (recent > 0) newest = recent
+      else
+        newest = Math.max(
+          newest,
+          newestTimestamp({ path: file, fd, header, fileSizeBytes: size, headBytes }) ?? 0,
+        )
+    }
+    return { newest: newest === 0 ? null : newest, apparentBytes: size }
   } catch (error) {
-    if (error instanceof CorruptFileError) return { corrupt: error.reason }
-    if ((error as { cause?: { code?: string } }).cause?.code === 'ENOENT') return undefined
-    throw error
-  }
-  try {
-    return { newest: newestTimestamp(open), apparentBytes: open.fileSizeBytes }
+    if (error instanceof CoreError) throw error
+    throw fromSystemError(error, file, false)
   } finally {
-    closeWhisperFile(open)
+    fs.closeSync(fd)
   }
+}
+
+/**
+ * Whether no block but the first holds data: the file's allocated blocks are at most one, on a
+ * filesystem whose st_blocks counts every block of data. The first holds the header (not zeros, or
+ * decodeHeader would have refused it), so it is that one block.
+ */
+function onlyFirstBlock(stat: fs.Stats, file: string): boolean {
+  const blockSize = countingBlockSize(stat.dev, file)
+  return blockSize > 0 && blockSize <= HEAD_BYTES && stat.blocks * 512 <= blockSize
+}
+
+type Lseek = (fd: number, offset: number, whence: number) => number
+interface Koffi {
+  load(name: string): { func(signature: string): Lseek }
+  errno(): number
+}
+/** undefined: not loaded yet; null: not available here. */
+let lseek: { call: Lseek; errno: () => number } | null | undefined
+
+// lseek(2) through koffi (as whisper/allocate.ts calls posix_fallocate): fs-ext, the other way to
+// it, is not safe to load in a worker thread started after another one ended (V8 aborts), and it
+// throws an Error for each ENXIO. Per thread.
+function loadLseek(): typeof lseek {
+  try {
+    const require = createRequire(import.meta.url)
+    const koffi = require('koffi') as Koffi
+    return {
+      call: koffi.load('libc.so.6').func('int64_t lseek(int fd, int64_t offset, int whence)'),
+      errno: koffi.errno,
+    }
+  } catch {
+    return null
+  }
+}
+
+const SEEK_DATA = 3
+const SEEK_HOLE = 4
+const ENXIO = 6
+
+/**
+ * The parts of [position, position + length) of a file that hold data, relative to `position` and
+ * widened to whole 12-byte points (lseek SEEK_DATA/SEEK_HOLE); the whole region where that cannot
+ * be asked.
+ */
+function dataRanges(fd: number, position: number, length: number): [number, number][] {
+  if (lseek === undefined) lseek = loadLseek()
+  const seek = lseek
+  const whole: [number, number][] = [[0, length]]
+  if (!seek) return whole
+  const end = position + length
+  const ranges: [number, number][] = []
+  let at = position
+  while (at < end) {
+    const dataStart = seek.call(fd, at, SEEK_DATA)
+    if (dataStart < 0) {
+      if (seek.errno() === ENXIO) break // no data after `at`
+      return whole
+    }
+    if (dataStart >= end) break
+    const holeStart = seek.call(fd, dataStart, SEEK_HOLE)
+    if (holeStart < 0) return whole
+    const from = Math.floor((dataStart - position) / 12) * 12
+    const to = Math.min(length, Math.ceil((Math.min(end, holeStart) - position) / 12) * 12)
+    const last = ranges[ranges.length - 1]
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to)
+    else ranges.push([from, to])
+    at = Math.min(end, holeStart)
+  }
+  return ranges
 }
 
 /**
@@ -220,13 +510,13 @@ export function newestTimestamp(file: WhisperFile): number | null {
   const start = archives[0]!.offset
   const last = archives[archives.length - 1]!
   let newest = 0
-  for (const extent of readDataExtents(file.fd, file.path, start, last.offset + last.size - start)) {
-    const from = start + extent.offset
-    const to = from + extent.bytes.length
-    const bytes = extent.bytes
+  // Every archive starts a whole number of points after the first: the ranges, whole points from
+  // `start`, read a point across the edge of an extent (its value in a hole) whole.
+  for (const [offset, to] of dataRanges(file.fd, start, last.offset + last.size - start)) {
+    const from = start + offset
+    const bytes = readAt(file.fd, file.path, from, to - offset)
     for (const archive of archives) {
-      const end = Math.min(archive.offset + archive.size, to)
-      // A point is written whole, so it lies within one data extent.
+      const end = Math.min(archive.offset + archive.size, start + to)
       let at = archive.offset + Math.max(0, Math.ceil((from - archive.offset) / 12)) * 12
       for (; at + 12 <= end; at += 12) {
         const i = at - from
@@ -250,6 +540,8 @@ export interface ScanOptions {
   signal?: AbortSignal
   /** Called as directories are done, with the files found so far. */
   onProgress?: (files: number) => void
+  /** For `newest`: leave out (and count) the files with a point after the cutoff. */
+  fresh?: FreshTest
 }
 
 /**
@@ -257,6 +549,17 @@ export interface ScanOptions {
  * @throws NotFoundError, InvalidArgumentError (not a directory, a bad glob), AbortedError
  */
 export async function scanTree(dir: string, options: ScanOptions): Promise<ScannedFile[]> {
+  return (await walkTree(dir, options)).files
+}
+
+/**
+ * scanTree's files, and with `fresh`, how many were left out for a point after the cutoff.
+ * @throws as scanTree
+ */
+export async function walkTree(
+  dir: string,
+  options: ScanOptions,
+): Promise<{ files: ScannedFile[]; fresh: number }> {
   let stat: fs.Stats
   try {
     stat = fs.statSync(dir)
@@ -272,16 +575,19 @@ export async function scanTree(dir: string, options: ScanOptions): Promise<Scann
     segments,
     glob: options.glob,
     depth: options.depth,
+    fresh: options.fresh,
   })
   const done = new Map<string, DirectoryScan>()
   const queue: ScanRequest[] = [request(root, [])]
   let files = 0
+  let fresh = 0
   const record = (req: ScanRequest, scan: DirectoryScan): void => {
     done.set(req.dir, scan)
     for (const entry of scan.entries) {
       if ('sub' in entry) queue.push(request(path.join(req.dir, entry.sub), [...req.segments, entry.sub]))
     }
     files += scan.files
+    fresh += scan.fresh ?? 0
     options.onProgress?.(files)
   }
   // A walk for names only runs in-process: the names cost more to send between threads than to read.
@@ -307,7 +613,7 @@ export async function scanTree(dir: string, options: ScanOptions): Promise<Scann
     }
   }
   assemble(root)
-  return out
+  return { files: out, fresh }
 }
 
 type Reply = { scanned?: DirectoryScan; error?: { name: string; code?: string; message: string } }

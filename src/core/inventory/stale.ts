@@ -8,7 +8,7 @@ import path from 'node:path'
 import { AbortedError, InvalidArgumentError, fromSystemError, systemErrorCode } from '../errors.js'
 import { withWhisperFile } from '../whisper/file.js'
 import type { WalkOptions } from './list.js'
-import { newestTimestamp, scanTree } from './scan.js'
+import { newestTimestamp, walkTree } from './scan.js'
 
 export { newestTimestamp } from './scan.js'
 
@@ -72,7 +72,13 @@ export async function findStale(dir: string, options: StaleOptions & WalkOptions
     corrupt: [],
     action: options.delete ? 'delete' : options.quarantine !== undefined ? 'quarantine' : 'list',
   }
-  const files = await scanTree(dir, { ...options, kind: 'newest' })
+  // Only the files with no point after the cutoff come back from the walk, with their newest.
+  const { files, fresh } = await walkTree(dir, {
+    ...options,
+    kind: 'newest',
+    fresh: { cutoff, now: options.now },
+  })
+  report.checked = fresh
   for (const metric of files) {
     const found = metric.newest!
     if (found.corrupt !== undefined) {

@@ -47,3 +47,29 @@ test('issue 17: the newest point of a sparse file is read from whichever archive
   const [found] = await scanTree(dir, { kind: 'newest' })
   assert.equal(found!.newest!.newest, NOW - 3)
 })
+
+test('issue 17: du sizes (fstatat relative to the directory) are what stat(2) by path says', async (t) => {
+  const dir = path.join(tempDir(t), 'whisper')
+  makeSparseTree(dir, 1200, NOW)
+  const big = path.join(dir, 'dc0', 'host0', 'big.wsp')
+  fs.writeFileSync(big, Buffer.alloc(5_000_000, 1))
+  // A last write past 2038 and past 2^32 seconds: the stat's 64-bit fields read whole.
+  fs.utimesSync(big, 10_000_000_000, 10_000_000_000)
+  fs.utimesSync(path.join(dir, 'dc1', 'host1', 'm7.wsp'), 1, 1)
+  for (const workers of [{}, { workerUrl: WORKER, workers: 2 }]) {
+    const found = await scanTree(dir, { kind: 'sizes', ...workers })
+    assert.equal(found.length, 1201)
+    for (const f of found) {
+      const stat = fs.statSync(f.path)
+      assert.deepEqual(
+        f.sizes,
+        {
+          apparentBytes: stat.size,
+          allocatedBytes: stat.blocks * 512,
+          lastWrite: Math.floor(stat.mtimeMs / 1000),
+        },
+        f.path,
+      )
+    }
+  }
+})
