@@ -52,7 +52,9 @@ export class LineParseSession {
   private sent = 0
   private resetNext = false
   private now = 0
-  private points: number[] = []
+  /** [id, value, timestamp] per point of the message being parsed: `count` numbers in use. */
+  private points = new Float64Array(3 * 4096)
+  private count = 0
   private extra: string[] = []
   private rejects: LineReject[] = []
 
@@ -74,7 +76,17 @@ export class LineParseSession {
         onPoint: (metric, value, timestamp) => {
           let id = this.interner.entryOf(metric)
           if (id < 0) id = -this.extra.push(metric)
-          this.points.push(id, value, timestamp)
+          let points = this.points
+          const at = this.count
+          if (at + 3 > points.length) {
+            points = new Float64Array(points.length * 2)
+            points.set(this.points)
+            this.points = points
+          }
+          points[at] = id
+          points[at + 1] = value
+          points[at + 2] = timestamp
+          this.count = at + 3
         },
         onReject: (reject) => this.rejects.push(reject),
       })
@@ -131,14 +143,15 @@ export class LineParseSession {
     this.sent = this.interner.size
     const reply: ParseReply = {
       conn,
-      points: Float64Array.from(this.points),
+      // A copy of its own: it is transferred to the main thread.
+      points: this.points.slice(0, this.count),
       reset,
       names,
       extra: this.extra,
       rejects: this.rejects,
       ended,
     }
-    this.points = []
+    this.count = 0
     this.extra = []
     this.rejects = []
     return reply
