@@ -127,6 +127,9 @@ function startTcpReceiver(
       socket.resume()
       const started = Date.now()
       let lastTick = started
+      // A connection paused until now (flow control, the parse backlog) has not been quiet: it was
+      // not read.
+      state.lastData = started
       const timer = setInterval(() => {
         const now = Date.now()
         // Timers run before the loop reads sockets: after a long turn (a busy or starved thread),

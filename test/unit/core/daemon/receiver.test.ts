@@ -136,3 +136,31 @@ test('issue 14: with a parser thread, every point arrives in order, as of the se
   waiting[0]!()
   await client.ended
 })
+
+for (const threaded of [false, true]) {
+  test(`issue 14: a stop reads a connection paused until then to its end (${threaded ? 'parser thread' : 'main thread'})`, async () => {
+    const points: string[] = []
+    const sink: ReceiverSink = {
+      received: () => undefined,
+      point: (metric, value, timestamp) => points.push(`${metric} ${value} ${timestamp}`),
+      reject: () => undefined,
+      full: () => false,
+      acknowledge: (done) => done(),
+    }
+    const receiver = await startLineReceiver({ interface: '127.0.0.1', port: 0 }, sink, {
+      now: () => 1,
+      parserWorkerUrl: threaded ? PARSER_WORKER : undefined,
+    })
+    // Paused (a full cache) from the start: the client's bytes wait in the kernel.
+    receiver.pause()
+    const lines = 50_000
+    const text = Array.from({ length: lines }, (_, i) => `p.${i % 11} ${i} ${i + 1}`).join('\n') + '\n'
+    const client = send(receiver.address.port, Buffer.from(text))
+    // Longer than the drain's quiet time: a stale "last data" would cut the connection.
+    await wait(500)
+    assert.equal(points.length, 0)
+    await receiver.close()
+    await client.ended
+    assert.equal(points.length, lines)
+  })
+}
