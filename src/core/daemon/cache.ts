@@ -180,6 +180,13 @@ export class MetricCache {
   }
 
   private append(queue: Queue, timestamp: number, value: number): void {
+    // A point logged in an earlier segment than its queue's (a parser thread's, stored late): the
+    // queue keeps the older segment.
+    if (this.epoch < queue.epoch) {
+      this.countEpoch(queue.epoch, -1)
+      queue.epoch = this.epoch
+      this.countEpoch(this.epoch, 1)
+    }
     if (timestamp < queue.oldest) queue.oldest = timestamp
     const slot = queue.count % CHUNK_POINTS
     if (slot === 0 && queue.count > 0) {

@@ -14,9 +14,17 @@ export function followSegments(cache: MetricCache): (id: number) => void {
   }
 }
 
-/** After a write (or a put-back): delete the segments whose points are all on disk. */
-export function checkpointAfterWrite(cache: MetricCache, wal: WriteAheadLog, walOn: boolean): void {
-  const oldest = cache.oldestEpoch()
+/**
+ * After a write (or a put-back): delete the segments whose points are all on disk. `parsing`: the
+ * lowest segment of lines read and not yet parsed into the cache (a parser thread's), Infinity if none.
+ */
+export function checkpointAfterWrite(
+  cache: MetricCache,
+  wal: WriteAheadLog,
+  walOn: boolean,
+  parsing = Infinity,
+): void {
+  const oldest = Math.min(cache.oldestEpoch(), parsing)
   wal.release(oldest)
   // Nothing is left unwritten: a big current segment is replaced by a fresh one.
   if (oldest === Infinity && walOn) wal.checkpoint()

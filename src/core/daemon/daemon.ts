@@ -53,6 +53,8 @@ export interface DaemonOptions {
   onEvent?: (event: DaemonEvent) => void
   /** The writer thread's script. */
   workerUrl: URL
+  /** The plaintext parser thread's script (parser-worker.ts); without it, lines are parsed on the main thread. */
+  parserWorkerUrl?: URL
   /** Process CPU time and resident memory, for the cpuUsage and memUsage self-metrics. */
   resources?: () => { cpuMicros: number; rssBytes: number }
   host?: string
@@ -190,7 +192,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           totals.written += result.committed
         }
         // The persister's progress is the log's checkpoint.
-        checkpointAfterWrite(cache, wal, walOn)
+        checkpointAfterWrite(cache, wal, walOn, parsing())
         flow.check()
       },
       deferred(metric, result, file) {
@@ -214,34 +216,55 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   })
   const resolution = settings.minTimestampResolution
+  const pointVia = (handle: object, value: number, timestamp: number): void => {
+    const resolved = handle as Resolved
+    if (resolved.reason !== null) {
+      if (resolved.reason === 'blacklisted') counters.blacklistMatches++
+      else if (resolved.reason === 'not-whitelisted') counters.whitelistRejects++
+      reject('any', resolved.reason, resolved.detail, '')
+      return
+    }
+    if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
+    cache.storeVia(resolved, timestamp, value)
+    counters.metricsReceived++
+    totals.received++
+    flow.stored()
+    persister.schedule()
+  }
   const sink: ReceiverSink = {
     // What a receiver read goes to the log as it came, before it is parsed.
     received: walOn
       ? (format, bytes, start, end, now) => wal.appendReceived(format, now, bytes, start, end)
       : () => undefined,
     point(metric, value, timestamp) {
-      const resolved = resolve(metric)
-      if (resolved.reason !== null) {
-        if (resolved.reason === 'blacklisted') counters.blacklistMatches++
-        else if (resolved.reason === 'not-whitelisted') counters.whitelistRejects++
-        reject('any', resolved.reason, resolved.detail, '')
-        return
-      }
-      if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
-      cache.storeVia(resolved, timestamp, value)
-      counters.metricsReceived++
-      totals.received++
-      flow.stored()
-      persister.schedule()
+      pointVia(resolve(metric), value, timestamp)
     },
+    resolve,
+    nameGeneration: () => names.generation,
+    pointVia,
     reject,
     full: () => flow.full(),
     acknowledge: walOn ? (done) => wal.barrier(done) : (done) => queueMicrotask(done),
     fault,
+    epoch: () => cache.epoch,
+    // Points parsed on the parser thread arrive after later bytes were logged: their queues take the
+    // segment their own bytes went to (cache.ts keeps the lower epoch).
+    store(epoch, apply) {
+      const current = cache.epoch
+      if (epoch < current) cache.epoch = epoch
+      try {
+        apply()
+      } finally {
+        cache.epoch = current
+      }
+    },
   }
   const throwOn = options.throwOnMetric
   if (throwOn !== undefined) {
     const point = sink.point
+    // Every point goes through point(), where the hook is.
+    delete sink.resolve
+    delete sink.pointVia
     sink.point = (metric, value, timestamp) => {
       if (metric === throwOn) throw new Error(`test hook: a point for ${metric}`)
       point(metric, value, timestamp)
@@ -275,6 +298,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const now = (): number => clock()
   const started: Receiver[] = []
+  // The lowest log segment of lines read and still being parsed (a segment is kept until they are cached).
+  const parsing = (): number => {
+    let oldest = Infinity
+    for (const r of started) if (r.oldestEpoch) oldest = Math.min(oldest, r.oldestEpoch())
+    return oldest
+  }
   let queryServer: QueryServer | undefined
   let httpApi: HttpApi | undefined
   /** A churn's reclaim came before the index's next walk (onWalked below). */
@@ -290,7 +319,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   try {
     const interned = names.interner
     if (settings.line.port !== null)
-      started.push(await startLineReceiver(settings.line, sink, { now, names: interned }))
+      started.push(
+        await startLineReceiver(settings.line, sink, {
+          now,
+          names: interned,
+          parserWorkerUrl: options.parserWorkerUrl,
+        }),
+      )
     if (settings.udp.port !== null)
       started.push(await startUdpReceiver(settings.udp, sink, { now, names: interned }))
     if (settings.pickle.port !== null) {
@@ -378,7 +413,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     guard('name sweep', fault, () => {
       // Names forget a metric two sweeps after its last point, files two sweeps after its last
       // write (much later when writes lag): both count, so the reclaim follows the last write.
-      if (reclaim.swept(names.sweep() + persister.sweep())) {
+      const forgotten = names.sweep()
+      for (const r of started) r.sweep?.(names.size)
+      if (reclaim.swept(forgotten + persister.sweep())) {
         options.reclaimMemory?.()
         reclaimAfterWalk = true
         // Once the old writers have exited, their heaps are free: give those back too.

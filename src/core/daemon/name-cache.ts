@@ -136,8 +136,15 @@ export class NameCache {
     return file.ok ? { ok: true, key, path: file.path } : file
   }
 
+  /**
+   * Changes whenever answers handed out before must be asked for again (a reload, a sweep): a
+   * receiver that keeps answers by name checks it (and asking again keeps a live name from being swept).
+   */
+  generation = 0
+
   /** Everything is judged again (the lists or rules changed). */
   forgetAll(): void {
+    this.generation++
     this.names.clear()
     this.interner.detachAll()
   }
@@ -148,6 +155,7 @@ export class NameCache {
    * Returns how many names were forgotten (reclaim.ts decides when that is worth a reclaim).
    */
   sweep(): number {
+    this.generation++
     const forgotten = this.names.turn()
     if (this.interner.size > 2 * this.names.size + 1024) this.interner.reset()
     else this.interner.detachAll()

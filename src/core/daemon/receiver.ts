@@ -14,7 +14,9 @@ import { createFrameDecoder } from '../protocol/framing.js'
 import { PickleError } from '../protocol/pickle.js'
 import { forEachPickleMetric } from '../protocol/pickle-metrics.js'
 import type { NameInterner } from '../protocol/intern.js'
-import { createPlaintextDecoder, parseDatagram } from '../protocol/plaintext.js'
+import { MAX_LINE_BYTES, createPlaintextDecoder, parseDatagram } from '../protocol/plaintext.js'
+import { LineFramer } from './line-parse.js'
+import { ParserThread } from './parser-thread.js'
 import type { Listener } from './daemon-settings.js'
 import type { ReceivedFormat } from './wal.js'
 
@@ -27,12 +29,26 @@ export interface ReceiverSink {
   received(format: ReceivedFormat, bytes: Buffer, start: number, end: number, now: number): void
   /** A point as carbon's receivers hand it on: NaN values and bad lines already gone, -1 made now. */
   point(metric: string, value: number, timestamp: number): void
+  /**
+   * point() in two steps, for a receiver that keeps the answer per name (the parser thread's names):
+   * `resolve` once per name, `pointVia` per point. The answers are good while `nameGeneration` stays.
+   */
+  resolve?(metric: string): object
+  pointVia?(handle: object, value: number, timestamp: number): void
+  nameGeneration?(): number
   /** Something refused, by reason (counted, and logged at a bounded rate by the daemon). */
   reject(protocol: string, reason: string, detail: string, peer: string): void
   /** Whether a datagram must be dropped now (the cache or the log is full: UDP cannot wait). */
   full(): boolean
   /** `done` runs once every point handed to point() so far is safe (in the write-ahead log). */
   acknowledge(done: () => void): void
+  /**
+   * The log segment that bytes handed to received() now go to, or an earlier one (the parser thread's
+   * points are stored later, as of this segment: see store).
+   */
+  epoch?(): number
+  /** Store the points that apply() hands to point() as of log segment `epoch` (see epoch). */
+  store?(epoch: number, apply: () => void): void
   /**
    * A bug while handling a connection or datagram: the connection is dropped (reset, not
    * acknowledged: its client sends again), the receiver and every other connection go on.
@@ -47,8 +63,12 @@ export interface Receiver {
   pause(): void
   resume(): void
   connections(): number
-  /** Stop accepting and end the connections. */
+  /** Stop accepting and end the connections (and every point read from them is stored). */
   close(): Promise<void>
+  /** The lowest log segment of a point read and not yet stored (parsing): Infinity when none. */
+  oldestEpoch?(): number
+  /** The daemon holds `liveNames` names: forget the receiver's own when it holds many more. */
+  sweep?(liveNames: number): void
 }
 
 function peerOf(socket: net.Socket): string {
@@ -68,15 +88,34 @@ function startTcpReceiver(
   protocol: 'line' | 'pickle',
   listener: Listener,
   handle: (socket: net.Socket, peer: string) => void,
+  /** Filled in: hold(true) pauses every connection as pause() does, until hold(false). */
+  holder?: { hold: (on: boolean) => void },
 ): Promise<Receiver> {
   const sockets = new Map<net.Socket, { lastData: number }>()
+  // Paused by flow control (pause()), held by the receiver's own backlog: read only when neither.
   let paused = false
+  let held = false
+  // Closing: every connection is read to its end, whatever flow control or the backlog say.
+  let closing = false
+  const apply = (): void => {
+    for (const s of sockets.keys()) {
+      if ((paused || held) && !closing) s.pause()
+      else s.resume()
+    }
+  }
+  if (holder) {
+    holder.hold = (on) => {
+      if (on === held) return
+      held = on
+      apply()
+    }
+  }
   // allowHalfOpen: the client's end must not close our side at once (Node's default): the close is
   // the acknowledgement, sent only once the sink says the points are safe.
   const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     const state = { lastData: Date.now() }
     sockets.set(socket, state)
-    if (paused) socket.pause()
+    if (paused || held) socket.pause()
     socket.on('data', () => (state.lastData = Date.now()))
     socket.on('error', () => socket.destroy())
     socket.on('close', () => sockets.delete(socket))
@@ -87,9 +126,20 @@ function startTcpReceiver(
       if (socket.destroyed) return resolve()
       socket.resume()
       const started = Date.now()
+      let lastTick = started
+      // A connection paused until now (flow control, the parse backlog) has not been quiet: it was
+      // not read.
+      state.lastData = started
       const timer = setInterval(() => {
         const now = Date.now()
-        if (now - state.lastData >= DRAIN_QUIET_MS || now - started >= DRAIN_MAX_MS) socket.destroy()
+        // Timers run before the loop reads sockets: after a long turn (a busy or starved thread),
+        // data may be waiting unread. Quiet is judged only on a tick that came on time.
+        const onTime = now - lastTick < DRAIN_QUIET_MS / 2
+        lastTick = now
+        // A connection that has ended is not quiet: it waits for its acknowledgement (its points
+        // may still be parsing).
+        const quiet = onTime && !socket.readableEnded && now - state.lastData >= DRAIN_QUIET_MS
+        if (quiet || now - started >= DRAIN_MAX_MS) socket.destroy()
       }, DRAIN_QUIET_MS / 4)
       socket.once('close', () => (clearInterval(timer), resolve()))
     })
@@ -109,16 +159,18 @@ function startTcpReceiver(
         address: server.address() as AddressInfo,
         pause() {
           paused = true
-          for (const s of sockets.keys()) s.pause()
+          apply()
         },
         resume() {
           paused = false
-          for (const s of sockets.keys()) s.resume()
+          apply()
         },
         connections: () => sockets.size,
         async close() {
           const closed = new Promise<void>((done) => server.close(() => done()))
           paused = false
+          held = false
+          closing = true
           await Promise.all([...sockets].map(([socket, state]) => drain(socket, state)))
           await closed
         },
@@ -160,7 +212,17 @@ export interface LineReceiverOptions {
   maxLineBytes?: number
   /** Shared by every connection (and the UDP receiver): one string per metric name. */
   names?: NameInterner
+  /**
+   * TCP: parse on a thread of its own (parser-worker.ts): the main thread frames, logs, stores.
+   * Without it, lines are parsed on the main thread as they come.
+   */
+  parserWorkerUrl?: URL
+  /** Bytes handed to the parser thread and not yet parsed before the connections pause (default 8 MiB). */
+  maxBacklogBytes?: number
 }
+
+/** What the plaintext receiver hands its parser thread and has not had back before it pauses. */
+export const MAX_PARSE_BACKLOG_BYTES = 8 << 20
 
 /** Plaintext over TCP: `metric value timestamp\n`. */
 export function startLineReceiver(
@@ -168,6 +230,7 @@ export function startLineReceiver(
   sink: ReceiverSink,
   options: LineReceiverOptions,
 ): Promise<Receiver> {
+  if (options.parserWorkerUrl !== undefined) return startThreadedLineReceiver(listener, sink, options)
   return startTcpReceiver('line', listener, (socket, peer) => {
     // One time per chunk for its `-1` timestamps: the log keeps it with the lines.
     let now = 0
@@ -190,6 +253,152 @@ export function startLineReceiver(
       () => decoder.end(),
     )
   })
+}
+
+/**
+ * Plaintext over TCP with a parser thread: each chunk's whole lines are logged (sink.received) and
+ * posted as they come; their points are stored when the thread answers, as of the log segment they
+ * were logged in; the connection is acknowledged once the thread has answered its end. Replies come in
+ * order, so a connection's points keep their order.
+ */
+async function startThreadedLineReceiver(
+  listener: Listener,
+  sink: ReceiverSink,
+  options: LineReceiverOptions,
+): Promise<Receiver> {
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES
+  const holder = { hold: (_on: boolean): void => undefined }
+  const epoch = (): number => sink.epoch?.() ?? 0
+  const store = sink.store ?? ((_epoch: number, apply: () => void) => apply())
+  const parser = new ParserThread({
+    workerUrl: options.parserWorkerUrl!,
+    maxLineBytes,
+    maxBacklogBytes: options.maxBacklogBytes ?? MAX_PARSE_BACKLOG_BYTES,
+    hold: (on) => holder.hold(on),
+    fault: (where, error) => sink.fault?.(where, error),
+  })
+  // The sink's answer per name id, while the thread's name table and the sink's generation last.
+  const resolveName = sink.resolve?.bind(sink)
+  const pointVia = sink.pointVia?.bind(sink)
+  let handles: object[] = []
+  let handlesOf: readonly string[] | undefined
+  let handlesGeneration = -1
+  const base = await startTcpReceiver(
+    'line',
+    listener,
+    (socket, peer) => {
+      const where = `line receiver (connection from ${peer})`
+      // Reset (a fault, or the parser thread lost): never acknowledged. What it sent before is logged,
+      // and parsed and cached like any other.
+      let dropped = false
+      let endPosted = false
+      const drop = (): void => {
+        if (dropped) return
+        dropped = true
+        socket.resetAndDestroy()
+      }
+      const guarded = (apply: () => void): void => {
+        try {
+          apply()
+        } catch (error) {
+          sink.fault?.(where, error)
+          drop()
+        }
+      }
+      const conn = parser.open({
+        // As of the segment the lines were logged in: a segment is kept until its points are written.
+        batch: (reply, names, segment) =>
+          guarded(() =>
+            store(segment, () => {
+              const points = reply.points
+              const extra = reply.extra
+              if (resolveName !== undefined && pointVia !== undefined) {
+                const generation = sink.nameGeneration?.() ?? 0
+                if (names !== handlesOf || generation !== handlesGeneration) {
+                  handles = []
+                  handlesOf = names
+                  handlesGeneration = generation
+                }
+                for (let i = 0; i < points.length; i += 3) {
+                  const id = points[i]!
+                  if (id < 0) {
+                    sink.point(extra[-id - 1]!, points[i + 1]!, points[i + 2]!)
+                    continue
+                  }
+                  const handle = (handles[id] ??= resolveName(names[id]!))
+                  pointVia(handle, points[i + 1]!, points[i + 2]!)
+                }
+              } else {
+                for (let i = 0; i < points.length; i += 3) {
+                  const id = points[i]!
+                  sink.point(id >= 0 ? names[id]! : extra[-id - 1]!, points[i + 1]!, points[i + 2]!)
+                }
+              }
+              for (const r of reply.rejects)
+                sink.reject('line', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer)
+            }),
+          ),
+        ended: () => {
+          if (!dropped) sink.acknowledge(() => socket.end())
+        },
+        lost: drop,
+      })
+      let now = 0
+      const framer = new LineFramer(maxLineBytes, {
+        lines(bytes, start, end) {
+          sink.received('line', bytes, start, end, now)
+          parser.postLines(conn, now, bytes, start, end, epoch())
+        },
+        tooLong(head) {
+          parser.post({ type: 'too-long', conn, head: Uint8Array.from(head) }, head.length, epoch())
+        },
+      })
+      socket.on(
+        'data',
+        guard(
+          where,
+          sink.fault,
+          (chunk: Buffer) => {
+            now = options.now()
+            framer.push(chunk)
+          },
+          drop,
+        ),
+      )
+      socket.on(
+        'end',
+        guard(
+          where,
+          sink.fault,
+          () => {
+            const rest = framer.end()
+            endPosted = true
+            parser.post({ type: 'end', conn, now: options.now(), rest }, rest?.length ?? 0, epoch())
+          },
+          drop,
+        ),
+      )
+      // A connection gone without its end: the thread forgets its state (after parsing what came).
+      socket.on('close', () => {
+        if (endPosted) return
+        endPosted = true
+        dropped = true
+        parser.post({ type: 'end', conn, now: 0, dropped: true }, 0, epoch())
+      })
+    },
+    holder,
+  )
+  return {
+    ...base,
+    async close() {
+      await base.close()
+      await parser.close()
+    },
+    oldestEpoch: () => parser.oldestEpoch(),
+    sweep(liveNames) {
+      if (parser.nameCount > 2 * liveNames + 1024) parser.reset(epoch())
+    },
+  }
 }
 
 export interface PickleReceiverOptions {

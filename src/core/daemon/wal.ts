@@ -76,7 +76,7 @@ const CHECKPOINT_BYTES = 4 << 20
 /** A full disk: how often the append is tried again. */
 const RETRY_MS = 1000
 /** A write buffer bigger than this is not kept for the next batch (a burst's buffer goes back). */
-const KEEP_BUFFER_BYTES = 4 << 20
+const KEEP_BUFFER_BYTES = 16 << 20
 
 /** How a receiver read what it hands to appendReceived: the replay parses it again the same way. */
 export type ReceivedFormat = 'line' | 'datagram' | 'pickle'

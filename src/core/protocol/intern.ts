@@ -72,6 +72,16 @@ export class NameInterner<T = unknown> {
     return this.add(bytes, start, end, hash)
   }
 
+  /** The entry of `name` when it is the name intern() returned last, else -1 (a name never interned). */
+  entryOf(name: string): number {
+    return this.last >= 0 && this.strings[this.last] === name ? this.last : -1
+  }
+
+  /** The name of entry `index` (entries are numbered from 0 in the order names were added). */
+  nameAt(index: number): string {
+    return this.strings[index]!
+  }
+
   /** The entry intern() returned last (-1: none), for select(). */
   get lastEntry(): number {
     return this.last

@@ -27,6 +27,8 @@ import { checkMetricName, meansNow, readNow } from './points.js'
 export const MAX_LINE_BYTES = 16384
 /** carbon cuts a bad line to this many characters in its log; rejects carry the same. */
 const REJECT_TEXT_CHARS = 400
+/** The first bytes of a line kept for its reject (enough for REJECT_TEXT_CHARS characters). */
+export const REJECT_HEAD_BYTES = REJECT_TEXT_CHARS * 4
 
 export const LineRejectReason = {
   /** Not 3 fields (or 2 or 3 where the timestamp is optional); includes empty lines. */
@@ -301,6 +303,11 @@ export interface LineSplitter {
   end(): Buffer | undefined
   /** The number of the line being read (1-based). */
   readonly line: number
+  /**
+   * A line over the limit that the caller framed and skipped itself (a parser thread's owner):
+   * reported like one found here, and counted.
+   */
+  skipLine(head: Buffer): void
 }
 
 /**
@@ -334,6 +341,10 @@ export function createLineSplitter(options: LineSplitterOptions): LineSplitter {
   return {
     get line() {
       return line
+    },
+    skipLine(head: Buffer): void {
+      tooLong(head)
+      line++
     },
     push(input: Uint8Array): void {
       const chunk = asBuffer(input)
@@ -399,6 +410,8 @@ export interface PlaintextDecoderOptions extends PlaintextOptions, PlaintextSink
 
 export interface PlaintextDecoder {
   push(chunk: Uint8Array): void
+  /** A line over the limit, framed and skipped by the caller (`head`: its first bytes): reported. */
+  skipLine(head: Buffer): void
   /** The stream ended. An unterminated last line is parsed with acceptUnterminated, else reported. */
   end(): void
 }
@@ -419,6 +432,7 @@ export function createPlaintextDecoder(options: PlaintextDecoderOptions): Plaint
   })
   return {
     push: (chunk) => splitter.push(chunk),
+    skipLine: (head) => splitter.skipLine(head),
     end(): void {
       const line = splitter.line
       const rest = splitter.end()

@@ -158,6 +158,9 @@ export function registerServe(program: Command, ctx: Context): void {
       const workerUrl = fs.existsSync(bundled)
         ? bundled
         : new URL('../../../core/daemon/persister-worker.js', import.meta.url)
+      const parserWorkerUrl = fs.existsSync(bundled)
+        ? new URL('./parser-worker.cjs', import.meta.url)
+        : new URL('../../../core/daemon/parser-worker.js', import.meta.url)
       // Signals are taken from the start: a stop asked for while starting happens once started.
       let daemon: Daemon | undefined
       let stopAsked!: () => void
@@ -200,6 +203,7 @@ export function registerServe(program: Command, ctx: Context): void {
           reloadConfig: reload,
           warnings,
           workerUrl,
+          parserWorkerUrl,
           resources: processResources,
           onEvent,
           admin,

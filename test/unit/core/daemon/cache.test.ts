@@ -212,3 +212,17 @@ test('issue 17.admin: drop forgets the points held for a metric, its epoch, and 
   cache.drop('b')
   assert.equal(cache.oldestEpoch(), 4)
 })
+
+test('issue 14: a point stored as of an earlier segment (parsed late) lowers its queue epoch', () => {
+  const cache = new MetricCache({ strategy: 'sorted', minTimestampLag: 0 })
+  cache.epoch = 7
+  cache.store('a', 10, 1)
+  assert.equal(cache.oldestEpoch(), 7)
+  // The parser thread's points, logged in segment 5, stored now: the queue must keep segment 5.
+  cache.epoch = 5
+  cache.store('a', 20, 2)
+  cache.epoch = 7
+  assert.equal(cache.oldestEpoch(), 5)
+  cache.store('a', 30, 3)
+  assert.equal(cache.oldestEpoch(), 5, 'a later point does not raise it')
+})
