@@ -41,6 +41,10 @@ export class ParserThread {
   /** Names by id, as the parser thread numbered them. */
   private names: string[] = []
   private idleWaiters: (() => void)[] = []
+  /** Messages posted and answered since the start; settled() waits for the one posted last. */
+  private postedCount = 0
+  private answeredCount = 0
+  private settledWaiters: { upTo: number; resolve: () => void }[] = []
   private closed = false
 
   constructor(private readonly options: ParserThreadOptions) {
@@ -83,6 +87,7 @@ export class ParserThread {
     // Every message but postLines' takes no room in the ring (one release() per message).
     if (request.type !== 'lines') this.ring.put(EMPTY)
     this.order.push(request.type === 'reset' ? 0 : request.conn)
+    this.postedCount++
     if (this.backlog.posted(bytes, epoch)) this.options.hold(true)
     this.worker!.postMessage(request, transfer)
   }
@@ -100,6 +105,25 @@ export class ParserThread {
   /** The lowest log segment of a line not yet answered (Infinity: none). */
   oldestEpoch(): number {
     return this.backlog.oldestEpoch()
+  }
+
+  /**
+   * Resolves once every message posted so far is answered (later ones are not waited for, so a steady
+   * stream of lines cannot hold it back): the points of every line logged before the call are stored.
+   */
+  settled(): Promise<void> {
+    if (this.answeredCount >= this.postedCount) return Promise.resolve()
+    return new Promise((resolve) => this.settledWaiters.push({ upTo: this.postedCount, resolve }))
+  }
+
+  private wakeSettled(all: boolean): void {
+    if (this.settledWaiters.length === 0) return
+    const waiting = this.settledWaiters
+    this.settledWaiters = []
+    for (const waiter of waiting) {
+      if (all || waiter.upTo <= this.answeredCount) waiter.resolve()
+      else this.settledWaiters.push(waiter)
+    }
   }
 
   /** Resolves once every message posted is answered. */
@@ -131,6 +155,8 @@ export class ParserThread {
         }
       }
     }
+    this.answeredCount++
+    this.wakeSettled(false)
     if (this.backlog.release()) this.options.hold(false)
     if (this.backlog.length === 0) {
       this.order.length = 0
@@ -155,6 +181,9 @@ export class ParserThread {
       connection?.lost()
     }
     if (this.backlog.release()) this.options.hold(false)
+    // What was lost is never answered: its connections were reset, none acknowledged.
+    this.answeredCount = this.postedCount
+    this.wakeSettled(true)
     for (const waiter of this.idleWaiters.splice(0)) waiter()
     this.start()
   }

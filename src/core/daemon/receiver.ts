@@ -67,6 +67,12 @@ export interface Receiver {
   close(): Promise<void>
   /** The lowest log segment of a point read and not yet stored (parsing): Infinity when none. */
   oldestEpoch?(): number
+  /**
+   * Stop reading until every point read so far is stored (lines parsed on a thread, then cached), for
+   * what must happen in the log and the cache in the same order (an admin delete's tombstone). The
+   * answer resumes reading.
+   */
+  quiesce?(): Promise<() => void>
   /** The daemon holds `liveNames` names: forget the receiver's own when it holds many more. */
   sweep?(liveNames: number): void
 }
@@ -268,13 +274,19 @@ async function startThreadedLineReceiver(
 ): Promise<Receiver> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES
   const holder = { hold: (_on: boolean): void => undefined }
+  // Held by the parser's backlog, or while quiesced: reading resumes when neither.
+  let backlogHeld = false
+  let quiesced = 0
   const epoch = (): number => sink.epoch?.() ?? 0
   const store = sink.store ?? ((_epoch: number, apply: () => void) => apply())
   const parser = new ParserThread({
     workerUrl: options.parserWorkerUrl!,
     maxLineBytes,
     maxBacklogBytes: options.maxBacklogBytes ?? MAX_PARSE_BACKLOG_BYTES,
-    hold: (on) => holder.hold(on),
+    hold: (on) => {
+      backlogHeld = on
+      holder.hold(backlogHeld || quiesced > 0)
+    },
     fault: (where, error) => sink.fault?.(where, error),
   })
   // The sink's answer per name id, while the thread's name table and the sink's generation last.
@@ -395,6 +407,18 @@ async function startThreadedLineReceiver(
       await parser.close()
     },
     oldestEpoch: () => parser.oldestEpoch(),
+    async quiesce() {
+      quiesced++
+      holder.hold(true)
+      await parser.settled()
+      let released = false
+      return () => {
+        if (released) return
+        released = true
+        quiesced--
+        holder.hold(backlogHeld || quiesced > 0)
+      }
+    },
     sweep(liveNames) {
       if (parser.nameCount > 2 * liveNames + 1024) parser.reset(epoch())
     },

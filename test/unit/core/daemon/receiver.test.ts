@@ -164,3 +164,55 @@ for (const threaded of [false, true]) {
     assert.equal(points.length, lines)
   })
 }
+
+test('issue 14/17: quiesce stops reading until every line logged so far is stored, and its answer resumes', async (t) => {
+  const lines = 200_000
+  let loggedLines = 0
+  const points: string[] = []
+  const waiting: (() => void)[] = []
+  const sink: ReceiverSink = {
+    received(format, bytes, start, end) {
+      for (let i = start; i < end; i++) if (bytes[i] === 10) loggedLines++
+    },
+    point: (metric, value, timestamp) => points.push(`${metric} ${value} ${timestamp}`),
+    reject: () => undefined,
+    full: () => false,
+    acknowledge: (done) => waiting.push(done),
+  }
+  const receiver = await startLineReceiver({ interface: '127.0.0.1', port: 0 }, sink, {
+    now: () => 1,
+    parserWorkerUrl: PARSER_WORKER,
+  })
+  t.after(() => receiver.close())
+  const text = Array.from({ length: lines }, (_, i) => `m.${i % 101} ${i} ${1000 + i}`).join('\n') + '\n'
+  // Written in pieces, so that the quiesce lands while lines are still coming.
+  const socket = net.connect({ host: '127.0.0.1', port: receiver.address.port, allowHalfOpen: true })
+  socket.resume()
+  const ended = new Promise<void>((resolve) => socket.on('end', resolve))
+  const bytes = Buffer.from(text)
+  const piece = 64 * 1024
+  let sent = 0
+  const writeMore = (): void => {
+    while (sent < bytes.length) {
+      const next = bytes.subarray(sent, sent + piece)
+      sent += next.length
+      if (!socket.write(next)) return void socket.once('drain', writeMore)
+    }
+    socket.end()
+  }
+  writeMore()
+  for (let waited = 0; loggedLines === 0 && waited < 10_000; waited += 5) await wait(5)
+  const resume = await receiver.quiesce!()
+  assert.equal(points.length, loggedLines, 'every line logged before is stored once quiesced')
+  assert.ok(loggedLines < lines, 'quiesced while lines were still coming (the test means something)')
+  const logged = loggedLines
+  await wait(150)
+  assert.equal(loggedLines, logged, 'nothing read while quiesced')
+  resume()
+  for (let waited = 0; waiting.length === 0 && waited < 20_000; waited += 10) await wait(10)
+  assert.equal(points.length, lines)
+  assert.deepEqual(points, text.trim().split('\n'))
+  waiting[0]!()
+  await ended
+  socket.destroy()
+})
