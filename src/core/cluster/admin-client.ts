@@ -1,11 +1,14 @@
 // The client side of `carbon serve`'s admin HTTP API (the `/admin/` prefix of its read API's listener,
 // enabled by --admin-token-file): list a node's metrics, read a metric's whisper file as the node has
-// it, fill a node's file with a file's points (the node's own points win), delete a metric. node:http
-// with keep-alive, a timeout per request, answers mapped to CoreErrors that name the node.
+// it, fill a node's file with a file's points (the node's own points win), delete a metric; and the
+// same for many metrics per request (/admin/files, /admin/fills, /admin/delete: frames of
+// ../protocol/file-frames.ts). node:http with keep-alive, a timeout per request, answers mapped to
+// CoreErrors that name the node.
 
 import http from 'node:http'
 import https from 'node:https'
 import { AbortedError, ConfigError, InvalidArgumentError, UnavailableError } from '../errors.js'
+import { FrameError, decodeFrames, encodeFrames } from '../protocol/file-frames.js'
 
 export interface NodeMetric {
   name: string
@@ -30,6 +33,30 @@ export interface DeleteAnswer {
   deleted: boolean
   droppedCachedPoints: number
 }
+
+/** One file of a batch read: its copy, null when the node has no such metric, or why not. */
+export type BatchFile = FileCopy | null | { error: string }
+
+/** One metric of a batch fill: done, with the node's check of the upload against its file after it. */
+export type BatchFillAnswer =
+  | {
+      name: string
+      created: boolean
+      filled: number
+      /** The node's clock for the check (epoch seconds). */
+      now: number
+      checked: number
+      missing: number
+      examples: string[]
+    }
+  | { name: string; error: string }
+
+/** One metric of a batch delete: deleted, not (its file changed since it was copied), or why not. */
+export type BatchDeleteAnswer =
+  | { name: string; deleted: boolean; droppedCachedPoints: number; changed?: false }
+  | { name: string; deleted: false; changed: true; cachedPoints: number }
+  | { name: string; absent: true }
+  | { name: string; error: string }
 
 export interface AdminClientOptions {
   /** The node's HTTP listener: `http://host:port` (a path prefix is kept). */
@@ -117,6 +144,64 @@ export class AdminClient {
     if (answer.status === 404) return null
     this.check(answer)
     return this.parseJson(answer.body.toString('utf8')) as DeleteAnswer
+  }
+
+  /** Many metrics' files in one request, in the order asked. */
+  async getFiles(names: readonly string[]): Promise<Map<string, BatchFile>> {
+    const answer = await this.expect('POST', 'files', {}, Buffer.from(JSON.stringify({ names })))
+    const files = new Map<string, BatchFile>()
+    for (const { header, body } of this.frames(answer.body)) {
+      const status = Number(header.status)
+      const cached = Number(header.cachedPoints ?? 0)
+      if (status === 200)
+        files.set(header.name, { bytes: body, cachedPoints: Number.isFinite(cached) ? cached : 0 })
+      else if (status === 404 && cached === 0) files.set(header.name, null)
+      else files.set(header.name, { error: `${String(header.error ?? `HTTP ${status}`)} (HTTP ${status})` })
+    }
+    for (const name of names) if (!files.has(name)) throw this.protocolError(`no frame for ${name}`)
+    return files
+  }
+
+  /** Fill the node's files with many files' points in one request; answers in the order given. */
+  async fillMany(files: readonly { name: string; bytes: Uint8Array }[]): Promise<BatchFillAnswer[]> {
+    const body = Buffer.concat(encodeFrames(files.map((f) => ({ header: { name: f.name }, body: f.bytes }))))
+    const answer = await this.expect('POST', 'fills', {}, body)
+    return this.results(answer, files.length).map((entry) =>
+      entry.error !== undefined
+        ? { name: String(entry.name), error: `${String(entry.error)} (HTTP ${String(entry.status)})` }
+        : (entry as unknown as BatchFillAnswer),
+    )
+  }
+
+  /**
+   * Delete many metrics in one request; with a sha256, only if the node's file still has it and no
+   * point of it is cached (else `changed`).
+   */
+  async deleteMany(metrics: readonly { name: string; sha256?: string }[]): Promise<BatchDeleteAnswer[]> {
+    const answer = await this.expect('POST', 'delete', {}, Buffer.from(JSON.stringify({ metrics })))
+    return this.results(answer, metrics.length).map((entry) => {
+      const name = String(entry.name)
+      if (entry.status === 404) return { name, absent: true }
+      if (entry.error !== undefined)
+        return { name, error: `${String(entry.error)} (HTTP ${String(entry.status)})` }
+      return entry as unknown as BatchDeleteAnswer
+    })
+  }
+
+  private results(answer: Answer, count: number): Record<string, unknown>[] {
+    const parsed = this.parseJson(answer.body.toString('utf8')) as { results?: unknown }
+    if (!Array.isArray(parsed.results) || parsed.results.length !== count)
+      throw this.protocolError(`not ${count} results`)
+    return parsed.results as Record<string, unknown>[]
+  }
+
+  private frames(body: Buffer): ReturnType<typeof decodeFrames> {
+    try {
+      return decodeFrames(body)
+    } catch (error) {
+      if (error instanceof FrameError) throw this.protocolError(error.message)
+      throw error
+    }
   }
 
   private async expect(

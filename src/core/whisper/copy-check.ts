@@ -3,11 +3,14 @@
 // same timestamp in an archive of the same step, whatever its value (the destination's won: it arrived
 // through the relay after the ring changed). Points about to leave an archive's window are not
 // checked: the two files are read moments apart and the oldest interval may rotate out in between.
-// Pure: the two files' bytes and the clock come in.
+// A destination's points held elsewhere (a daemon's cache, not yet in its file: `keep`) count as
+// present in every archive whose interval holds them, as fill.ts treats them. Pure: the two files'
+// bytes and the clock come in. Used by the admin API's batch fill (on the node, right after the fill)
+// and by `carbon rebalance`/`carbon sync` (src/core/cluster).
 
-import type { ArchiveInfo } from '../whisper/codec.js'
-import { decodeHeader, decodePointTimestamp, decodePointValue } from '../whisper/codec.js'
-import { POINT_SIZE } from '../whisper/format.js'
+import type { ArchiveInfo } from './codec.js'
+import { decodeHeader, decodePointTimestamp, decodePointValue } from './codec.js'
+import { POINT_SIZE } from './format.js'
 
 export interface CopyCheck {
   /** Source points looked for at the destination. */
@@ -46,7 +49,12 @@ export function checkCopy(
   source: Uint8Array,
   destination: Uint8Array,
   now: number,
-  options: { marginSeconds?: number; names?: { source: string; destination: string } } = {},
+  options: {
+    marginSeconds?: number
+    names?: { source: string; destination: string }
+    /** Timestamps of points the destination holds outside its file (its node's cache). */
+    keep?: ArrayLike<number>
+  } = {},
 ): CopyCheck {
   const margin = options.marginSeconds ?? 60
   const sourceHeader = decodeHeader(source, options.names?.source ?? 'source', source.byteLength)
@@ -64,6 +72,11 @@ export function checkCopy(
     const wanted = archivePoints(source, { ...archive, retention: window }, now, margin)
     if (wanted.size === 0) continue
     const have = archivePoints(destination, { ...peer, retention: window }, now, margin)
+    const step = archive.secondsPerPoint
+    for (let k = 0; k < (options.keep?.length ?? 0); k++) {
+      const t = options.keep![k]!
+      have.set(t - (((t % step) + step) % step), 0)
+    }
     for (const timestamp of wanted.keys()) {
       result.checked++
       if (have.has(timestamp)) continue
