@@ -76,6 +76,9 @@ interface Answer {
 
 const DEFAULT_TIMEOUT_MS = 60_000
 
+/** A request that failed on a kept-alive connection the node had closed: sent again. */
+class StaleConnection extends UnavailableError {}
+
 export class AdminClient {
   readonly label: string
   readonly url: string
@@ -245,7 +248,26 @@ export class AdminClient {
     return new UnavailableError(`${this.label}: unexpected answer from the admin API: ${what}`)
   }
 
-  private request(
+  /**
+   * One request, sent again once when it went out on a kept-alive connection the node had just
+   * closed (it was idle longer than the node's keep-alive timeout: ECONNRESET before any answer).
+   * Every admin request may be repeated: reads, fills (only gaps are written) and deletes.
+   */
+  private async request(
+    method: string,
+    endpoint: string,
+    query: Record<string, string>,
+    body?: Uint8Array,
+  ): Promise<Answer> {
+    try {
+      return await this.requestOnce(method, endpoint, query, body)
+    } catch (error) {
+      if (!(error instanceof StaleConnection)) throw error
+      return this.requestOnce(method, endpoint, query, body)
+    }
+  }
+
+  private requestOnce(
     method: string,
     endpoint: string,
     query: Record<string, string>,
@@ -262,6 +284,7 @@ export class AdminClient {
         headers['content-length'] = body.byteLength
       }
       const req = transport.request(url, { method, headers, agent: this.agent }, (res) => {
+        answered = true
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('end', () =>
@@ -273,9 +296,13 @@ export class AdminClient {
         req.destroy()
         reject(new AbortedError('interrupted'))
       }
+      let answered = false
       function fail(error: Error): void {
         const code = (error as NodeJS.ErrnoException).code ?? error.message
-        reject(new UnavailableError(`${label}: ${method} ${url.pathname} failed: ${code}`, { cause: error }))
+        const message = `${label}: ${method} ${url.pathname} failed: ${code}`
+        if (req.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE'))
+          reject(new StaleConnection(message, { cause: error }))
+        else reject(new UnavailableError(message, { cause: error }))
       }
       const label = `${this.label} (${this.base.origin})`
       this.signal?.addEventListener('abort', onAbort, { once: true })

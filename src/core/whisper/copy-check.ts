@@ -8,8 +8,7 @@
 // bytes and the clock come in. Used by the admin API's batch fill (on the node, right after the fill)
 // and by `carbon rebalance`/`carbon sync` (src/core/cluster).
 
-import type { ArchiveInfo } from './codec.js'
-import { decodeHeader, decodePointTimestamp, decodePointValue } from './codec.js'
+import { decodeHeader, decodePointTimestamp } from './codec.js'
 import { POINT_SIZE } from './format.js'
 
 export interface CopyCheck {
@@ -21,24 +20,15 @@ export interface CopyCheck {
   examples: string[]
 }
 
-/** The valid points of an archive in the window (now - retention + margin, now + step]. */
-function archivePoints(
-  bytes: Uint8Array,
-  archive: ArchiveInfo,
-  now: number,
-  marginSeconds: number,
-): Map<number, number> {
-  const step = archive.secondsPerPoint
-  const oldest = now - archive.retention + Math.max(marginSeconds, step)
-  const newest = now + step
-  const points = new Map<number, number>()
-  for (let i = 0; i < archive.points; i++) {
-    const at = archive.offset + i * POINT_SIZE
-    const timestamp = decodePointTimestamp(bytes, at)
-    if (timestamp === 0 || timestamp % step !== 0 || timestamp <= oldest || timestamp > newest) continue
-    points.set(timestamp, decodePointValue(bytes, at))
+/** The intervals of `step` holding a kept timestamp (none: undefined). */
+function keptIntervals(keep: ArrayLike<number> | undefined, step: number): Set<number> | undefined {
+  if (keep === undefined || keep.length === 0) return undefined
+  const intervals = new Set<number>()
+  for (let k = 0; k < keep.length; k++) {
+    const t = keep[k]!
+    intervals.add(t - (((t % step) + step) % step))
   }
-  return points
+  return intervals
 }
 
 /**
@@ -68,20 +58,25 @@ export function checkCopy(
     const peer = destinationHeader.archives.find((a) => a.secondsPerPoint === archive.secondsPerPoint)
     // A destination without this step holds these points only as roll-ups: nothing to compare with.
     if (!peer) continue
-    const window = Math.min(archive.retention, peer.retention)
-    const wanted = archivePoints(source, { ...archive, retention: window }, now, margin)
-    if (wanted.size === 0) continue
-    const have = archivePoints(destination, { ...peer, retention: window }, now, margin)
     const step = archive.secondsPerPoint
-    for (let k = 0; k < (options.keep?.length ?? 0); k++) {
-      const t = options.keep![k]!
-      have.set(t - (((t % step) + step) % step), 0)
-    }
-    for (const timestamp of wanted.keys()) {
+    const window = Math.min(archive.retention, peer.retention)
+    const oldest = now - window + Math.max(margin, step)
+    const newest = now + step
+    const kept = keptIntervals(options.keep, step)
+    // A point of the destination can only be in its slot (whisper reads nowhere else): no table of
+    // the destination's points is built, each source point is looked up where it must be.
+    const peerBase = decodePointTimestamp(destination, peer.offset)
+    for (let i = 0; i < archive.points; i++) {
+      const timestamp = decodePointTimestamp(source, archive.offset + i * POINT_SIZE)
+      if (timestamp === 0 || timestamp % step !== 0 || timestamp <= oldest || timestamp > newest) continue
       result.checked++
-      if (have.has(timestamp)) continue
+      if (peerBase !== 0) {
+        const slot = ((((timestamp - peerBase) / step) % peer.points) + peer.points) % peer.points
+        if (decodePointTimestamp(destination, peer.offset + slot * POINT_SIZE) === timestamp) continue
+      }
+      if (kept?.has(timestamp)) continue
       result.missing++
-      if (result.examples.length < 3) result.examples.push(`${timestamp}@${archive.secondsPerPoint}s`)
+      if (result.examples.length < 3) result.examples.push(`${timestamp}@${step}s`)
     }
   }
   return result
