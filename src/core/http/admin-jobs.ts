@@ -31,10 +31,14 @@ import { METADATA_SIZE, POINT_SIZE, headerSizeFor } from '../whisper/format.js'
  */
 export const UPLOAD_PREFIX = '.carbonkit-admin-upload-'
 
-/** One file of a batch fill: the local file, the upload, the points the node holds that win. */
+/**
+ * One file of a batch fill: the local file, where its upload lies in the batch's body, the points
+ * the node holds that win.
+ */
 export interface FillItem {
   path: string
-  upload: ArrayBuffer
+  offset: number
+  length: number
   keep: Float64Array
 }
 
@@ -63,7 +67,14 @@ export type AdminJob = { kind: 'admin'; request: number } & (
       fsync: boolean
     }
   | { op: 'read-many'; paths: string[] }
-  | { op: 'fill-many'; items: FillItem[]; now: number; fsync: boolean }
+  | {
+      op: 'fill-many'
+      /** The request's body (moved here, not copied): the uploads lie in it. */
+      body: ArrayBuffer
+      items: FillItem[]
+      now: number
+      fsync: boolean
+    }
   | { op: 'digest-many'; paths: string[] }
 )
 
@@ -93,7 +104,12 @@ function readWhole(file: string): ArrayBuffer {
     const stat = fs.fstatSync(fd)
     if (!stat.isFile()) throw new InvalidArgumentError(`${file}: not a regular file`)
     const bytes = readSparse(fd, file, 0, stat.size)
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+    // Buffer.alloc's buffer is the file's own (not pooled): handed on as it is, not copied.
+    return (
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes.buffer
+        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+    ) as ArrayBuffer
   } finally {
     fs.closeSync(fd)
   }
@@ -107,8 +123,7 @@ function fromOpen(error: unknown, file: string): unknown {
 }
 
 /** An upload as a whisper file read from memory (fill.ts reads a file held whole in `headBytes`). */
-function uploadFile(upload: ArrayBuffer): WhisperFile {
-  const bytes = new Uint8Array(upload)
+function uploadFile(bytes: Uint8Array): WhisperFile {
   const label = 'the upload'
   try {
     const count = decodeArchiveCount(bytes.subarray(0, METADATA_SIZE), label)
@@ -137,7 +152,7 @@ function countPoints(bytes: Uint8Array, file: WhisperFile, now: number): number 
 
 function fillJob(
   target: string,
-  upload: ArrayBuffer,
+  upload: Uint8Array,
   keep: Float64Array,
   now: number,
   fsync: boolean,
@@ -160,7 +175,7 @@ function fillJob(
   // carbonate's carbon-sync does with shutil.copyfile): written as it is, at a fraction of the cost.
   if (keep.length === 0) {
     const temporary = temporaryPathFor(target, 'admin')
-    const bytes = new Uint8Array(upload)
+    const bytes = upload
     try {
       const fd = fs.openSync(temporary, 'wx', 0o666)
       try {
@@ -210,11 +225,12 @@ function failure(error: unknown): { ok: false; status: number; message: string }
 }
 
 /** Fill one file of a batch, then check the upload against the file as it is now (and the node's cache). */
-function fillAndCheck(item: FillItem, now: number, fsync: boolean): ItemReply {
+function fillAndCheck(body: ArrayBuffer, item: FillItem, now: number, fsync: boolean): ItemReply {
   try {
-    const done = fillJob(item.path, item.upload, item.keep, now, fsync)
+    const upload = new Uint8Array(body, item.offset, item.length)
+    const done = fillJob(item.path, upload, item.keep, now, fsync)
     const after = readWhole(item.path)
-    const check = checkCopy(new Uint8Array(item.upload), new Uint8Array(after), now, {
+    const check = checkCopy(upload, new Uint8Array(after), now, {
       names: { source: 'the upload', destination: item.path },
       keep: item.keep,
     })
@@ -263,7 +279,7 @@ export function runAdminJob(job: AdminJob): [AdminJobReply, ArrayBuffer[]] {
       return [{ ...base, ok: true, reads }, reads.flatMap((r) => (r.ok ? [r.bytes] : []))]
     }
     if (job.op === 'fill-many') {
-      const fills = job.items.map((item) => fillAndCheck(item, job.now, job.fsync))
+      const fills = job.items.map((item) => fillAndCheck(job.body, item, job.now, job.fsync))
       return [{ ...base, ok: true, fills }, []]
     }
     if (job.op === 'digest-many') {
@@ -276,7 +292,8 @@ export function runAdminJob(job: AdminJob): [AdminJobReply, ArrayBuffer[]] {
       })
       return [{ ...base, ok: true, digests }, []]
     }
-    return [{ ...base, ok: true, ...fillJob(job.path, job.upload, job.keep, job.now, job.fsync) }, []]
+    const upload = new Uint8Array(job.upload)
+    return [{ ...base, ok: true, ...fillJob(job.path, upload, job.keep, job.now, job.fsync) }, []]
   } catch (error) {
     return [{ ...base, ...failure(error) }, []]
   }

@@ -426,18 +426,21 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       },
       async (results, chunk) => {
         if (gone.aborted) return
-        const out: Buffer[] = []
+        // Written piece by piece (corked into few writes), never concatenated: no copy of the files.
+        res.cork()
+        let room = true
         results.forEach(({ read, cachedPoints }, k) => {
           const name = chunk[k]!.name
           if (read.ok) {
-            out.push(encodeFrameHead({ name, status: 200, bytes: read.bytes.byteLength, cachedPoints }))
-            out.push(Buffer.from(read.bytes))
+            res.write(encodeFrameHead({ name, status: 200, bytes: read.bytes.byteLength, cachedPoints }))
+            room = res.write(new Uint8Array(read.bytes))
           } else {
             const error = read.status === 404 ? `no such metric: ${name}` : read.message
-            out.push(encodeFrameHead({ name, status: read.status, error, cachedPoints }))
+            room = res.write(encodeFrameHead({ name, status: read.status, error, cachedPoints }))
           }
         })
-        if (!res.write(Buffer.concat(out)))
+        res.uncork()
+        if (!room)
           await new Promise((resolve) => {
             res.once('drain', resolve)
             res.once('close', resolve)
@@ -460,46 +463,40 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     if (frames.length > MAX_BATCH_METRICS)
       throw new AdminError(413, `over ${MAX_BATCH_METRICS} metrics in one request`)
     const metrics = await targets(frames.map((f) => f.header.name))
-    const uploads = frames.map((frame) => {
-      const { body: bytes } = frame
-      // Copied out of the request's buffer: each upload is moved to a writer thread on its own.
-      const upload = new ArrayBuffer(bytes.byteLength)
-      new Uint8Array(upload).set(bytes)
-      return upload
-    })
-    const answers: unknown[] = []
-    await inChunks(
-      metrics.map((metric, k) => ({ metric, upload: uploads[k]! })),
-      async (chunk) => {
-        // The node's own points win: those still in its cache (and so in its log) are kept out of the fill.
-        const items: FillItem[] = chunk.map(({ metric, upload }) => ({
-          path: metric.path,
-          upload,
-          keep: Float64Array.from(ctx.cacheQuery(metric.key), ([timestamp]) => timestamp),
-        }))
-        const reply = await job(
-          {
-            kind: 'admin',
-            request: 0,
-            op: 'fill-many',
-            items,
-            now: Math.floor(ctx.clock()),
-            fsync: options.fsync ?? false,
-          },
-          items.map((item) => item.upload),
-        )
-        return reply.fills!
+    // One writer-thread job for the whole batch, the body moved to it (not copied): a client keeps
+    // several batches in flight, which spreads them over the writer threads.
+    const buffer = (
+      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
+        ? body.buffer
+        : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)
+    ) as ArrayBuffer
+    const shift = buffer === body.buffer ? 0 : body.byteOffset
+    // The node's own points win: those still in its cache (and so in its log) are kept out of the fill.
+    const items: FillItem[] = metrics.map((metric, k) => ({
+      path: metric.path,
+      offset: frames[k]!.body.byteOffset - shift,
+      length: frames[k]!.body.byteLength,
+      keep: Float64Array.from(ctx.cacheQuery(metric.key), ([timestamp]) => timestamp),
+    }))
+    const reply = await job(
+      {
+        kind: 'admin',
+        request: 0,
+        op: 'fill-many',
+        body: buffer,
+        items,
+        now: Math.floor(ctx.clock()),
+        fsync: options.fsync ?? false,
       },
-      (fills, chunk) => {
-        fills.forEach((fill, k) => {
-          const { name, path: file } = chunk[k]!.metric
-          if (!fill.ok) return void answers.push({ name, status: fill.status, error: fill.message })
-          if (fill.created) ctx.index.addMetric(indexName(dataDir, file))
-          const { created, filled, now, checked, missing, examples } = fill
-          answers.push({ name, created, filled, now, checked, missing, examples })
-        })
-      },
+      [buffer],
     )
+    const answers = reply.fills!.map((fill, k) => {
+      const { name, path: file } = metrics[k]!
+      if (!fill.ok) return { name, status: fill.status, error: fill.message }
+      if (fill.created) ctx.index.addMetric(indexName(dataDir, file))
+      const { created, filled, now, checked, missing, examples } = fill
+      return { name, created, filled, now, checked, missing, examples }
+    })
     json(res, 200, { results: answers })
   }
 
