@@ -27,6 +27,10 @@
 // source point still inside its archive's retention is on B with its value, B's own points are
 // unchanged, and the source file is gone. A mismatch fails the benchmark (exit 1).
 // RUNS (default 1) alternates carbonkit and the reference, each run on fresh copies; medians.
+// CPU seconds (user + system) of every process of each side are reported too, being less sensitive
+// to a loaded machine than wall time: carbonkit's is `carbon rebalance` plus what both `carbon serve`
+// nodes spent meanwhile (/proc/PID/stat, every thread); carbonate's is rsync and Python with their
+// children (/usr/bin/time).
 // Target (issue 17): carbonkit at least 10x faster than carbonate's method.
 
 import { spawnSync } from 'node:child_process'
@@ -55,9 +59,9 @@ import {
   formatBytes,
   formatRatio,
   live,
-  measureCommand,
   median,
   printTable,
+  processCpuSeconds,
 } from './lib.js'
 
 const RUNS = Number(process.env.RUNS ?? process.env.CARBONKIT_BENCH_RUNS ?? 1)
@@ -248,6 +252,40 @@ function verify(
   return checked
 }
 
+let timeDir: string | undefined
+
+/** A command's wall and CPU seconds (user + system, its waited-for children included), and its exit. */
+function timed(
+  command: string,
+  args: readonly string[],
+  options: { stdoutFile?: string; input?: string } = {},
+): { seconds: number; cpuSeconds: number; status: number | null; stderr: string } {
+  timeDir ??= benchDir('rebalance-time')
+  const report = path.join(timeDir, 'time.txt')
+  const out = options.stdoutFile ? fs.openSync(options.stdoutFile, 'w') : 'ignore'
+  const started = process.hrtime.bigint()
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', report, command, ...args], {
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', out, 'pipe'],
+    input: options.input,
+    env: benchEnv(),
+    maxBuffer: 1 << 26,
+    encoding: 'utf8',
+  })
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  if (typeof out === 'number') fs.closeSync(out)
+  const last = fs.readFileSync(report, 'utf8').trim().split('\n').pop()!
+  const [user, system] = last.split(' ').map(Number)
+  return { seconds, cpuSeconds: user! + system!, status: result.status, stderr: result.stderr }
+}
+
+interface Result {
+  seconds: number
+  cpuSeconds: number
+  checked: number
+  /** Where the CPU seconds went. */
+  detail: string
+}
+
 // --- carbonkit ----------------------------------------------------------------------------------------
 
 async function startNode(root: string, instance: string, tokenFile: string): Promise<Serve> {
@@ -272,7 +310,7 @@ async function runCarbonkit(
   names: readonly string[],
   templateSource: string,
   templateDest: string,
-): Promise<{ seconds: number; checked: number }> {
+): Promise<Result> {
   const tokenFile = writeTokenFile(root)
   const dirA = path.join(root, 'a', 'storage', 'whisper')
   const dirB = path.join(root, 'b', 'storage', 'whisper')
@@ -286,7 +324,8 @@ async function runCarbonkit(
     const newConfig = path.join(root, 'new-relay.conf')
     fs.writeFileSync(newConfig, relayConfig(2003, [memberA, memberB], 1))
     const report = path.join(root, 'rebalance.json')
-    const measure = measureCommand(
+    const nodesCpuBefore = processCpuSeconds(a.child.pid!) + processCpuSeconds(b.child.pid!)
+    const measure = timed(
       process.execPath,
       [
         CARBON,
@@ -306,11 +345,14 @@ async function runCarbonkit(
       ],
       { stdoutFile: report },
     )
+    const nodesCpu = processCpuSeconds(a.child.pid!) + processCpuSeconds(b.child.pid!) - nodesCpuBefore
+    if (measure.status !== 0 && measure.status !== 1)
+      throw new BenchFailure(`carbon rebalance exited ${measure.status}: ${measure.stderr.slice(-2000)}`)
     const summary = JSON.parse(fs.readFileSync(report, 'utf8')) as {
       verified: number
       deleted: number
       created: number
-      failed: unknown[]
+      failed: { metric: string; reason: string }[]
       plan: { metrics: number }
     }
     if (
@@ -320,7 +362,11 @@ async function runCarbonkit(
       summary.failed.length > 0
     )
       throw new BenchFailure(
-        `carbon rebalance moved ${summary.verified} of ${names.length} metrics (plan: ${summary.plan.metrics}, deleted: ${summary.deleted}, failed: ${summary.failed.length})`,
+        `carbon rebalance moved ${summary.verified} of ${names.length} metrics (plan: ${summary.plan.metrics}, deleted: ${summary.deleted}, failed: ${summary.failed.length}` +
+          `${summary.failed
+            .slice(0, 5)
+            .map((f) => `\n  ${f.metric}: ${f.reason}`)
+            .join('')})`,
       )
     for (const node of [a, b]) {
       node.child.kill('SIGTERM')
@@ -330,7 +376,12 @@ async function runCarbonkit(
         throw new BenchFailure(`carbon serve exited ${status}:\n${node.stderr().slice(-2000)}`)
     }
     const checked = verify('carbonkit', names, templateSource, templateDest, dirA, dirB)
-    return { seconds: measure.seconds, checked }
+    return {
+      seconds: measure.seconds,
+      cpuSeconds: measure.cpuSeconds + nodesCpu,
+      checked,
+      detail: `carbon rebalance ${measure.cpuSeconds.toFixed(2)} s, carbon serve nodes ${nodesCpu.toFixed(2)} s`,
+    }
   } finally {
     for (const node of [a, b]) if (node.child.exitCode === null) node.child.kill('SIGKILL')
   }
@@ -369,32 +420,39 @@ function runReference(
   names: readonly string[],
   templateSource: string,
   templateDest: string,
-): { seconds: number; checked: number } {
+): Result {
   const source = path.join(root, 'a')
   const dest = path.join(root, 'b')
   fs.cpSync(templateSource, source, { recursive: true })
   fs.cpSync(templateDest, dest, { recursive: true })
   const rels = names.map(relativeFile)
   const started = process.hrtime.bigint()
+  let cpuSeconds = 0
+  let rsyncCpu = 0
   for (let i = 0; i < rels.length; i += BATCH) {
     const batch = rels.slice(i, i + BATCH).join('\n')
     const list = path.join(root, `batch-${i}.txt`)
     fs.writeFileSync(list, batch)
     const staging = fs.mkdtempSync(path.join(root, 'staging-'))
-    const rsync = spawnSync('rsync', [RSYNC_OPTIONS, '--files-from', list, source + '/', staging + '/'], {
-      encoding: 'utf8',
-    })
+    const rsync = timed('rsync', [RSYNC_OPTIONS, '--files-from', list, source + '/', staging + '/'])
     if (rsync.status !== 0) throw new BenchFailure(`rsync exited ${rsync.status}: ${rsync.stderr}`)
-    const heal = spawnSync(
+    const heal = timed(
       PYTHON,
       ['-c', HEAL, WHISPER_FILL, PER_PROCESS ? 'per-process' : 'in-process', staging, dest, source],
-      { input: batch, encoding: 'utf8', env: benchEnv(), maxBuffer: 1 << 26 },
+      { input: batch },
     )
     if (heal.status !== 0) throw new BenchFailure(`carbon-sync's heal failed: ${heal.stderr.slice(-2000)}`)
+    cpuSeconds += rsync.cpuSeconds + heal.cpuSeconds
+    rsyncCpu += rsync.cpuSeconds
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const checked = verify('carbonate', names, templateSource, templateDest, source, dest)
-  return { seconds, checked }
+  return {
+    seconds,
+    cpuSeconds,
+    checked,
+    detail: `rsync ${rsyncCpu.toFixed(2)} s, python ${(cpuSeconds - rsyncCpu).toFixed(2)} s`,
+  }
 }
 
 // --- main -----------------------------------------------------------------------------------------------
@@ -410,6 +468,7 @@ async function main(): Promise<void> {
       `${present} already on B; reference: carbon-sync with whisper-fill ${PER_PROCESS ? 'one process per file' : 'in one process'}\n`,
   )
   const times = { carbonkit: [] as number[], carbonate: [] as number[] }
+  const cpu = { carbonkit: [] as number[], carbonate: [] as number[] }
   let checked = 0
   for (let run = 0; run < RUNS; run++) {
     const order =
@@ -422,9 +481,11 @@ async function main(): Promise<void> {
           ? await runCarbonkit(root, names, templateSource, templateDest)
           : runReference(root, names, templateSource, templateDest)
       times[who].push(result.seconds)
+      cpu[who].push(result.cpuSeconds)
       checked += result.checked
       process.stdout.write(
         `run ${run + 1} ${who}: ${result.seconds.toFixed(2)} s (${(METRICS / result.seconds).toFixed(0)} metrics/s), ` +
+          `${result.cpuSeconds.toFixed(2)} CPU s (${result.detail}), ` +
           `${result.checked} points checked\n`,
       )
       fs.rmSync(root, { recursive: true, force: true })
@@ -433,6 +494,8 @@ async function main(): Promise<void> {
   const ours = median(times.carbonkit)
   const theirs = median(times.carbonate)
   const ratio = theirs / ours
+  const cpuOurs = median(cpu.carbonkit)
+  const cpuTheirs = median(cpu.carbonate)
   printTable(
     `rebalance: ${METRICS} metrics A -> B, ${SCHEMA}, ${Math.round(PRESENT_SHARE * 100)}% already on B (RUNS=${RUNS}; ${checked} points verified)`,
     ['measure', 'carbonkit (median)', 'carbonate (median)', 'ratio', 'target', ''],
@@ -444,6 +507,14 @@ async function main(): Promise<void> {
         formatRatio(ratio),
         `>= ${TARGET}x`,
         ratio >= TARGET ? 'PASS' : 'MISS',
+      ],
+      [
+        'CPU seconds, every process (user + system)',
+        `${cpuOurs.toFixed(2)} s`,
+        `${cpuTheirs.toFixed(2)} s`,
+        formatRatio(cpuTheirs / cpuOurs),
+        '',
+        '',
       ],
       [
         'metrics per second',

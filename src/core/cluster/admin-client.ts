@@ -1,11 +1,14 @@
 // The client side of `carbon serve`'s admin HTTP API (the `/admin/` prefix of its read API's listener,
 // enabled by --admin-token-file): list a node's metrics, read a metric's whisper file as the node has
-// it, fill a node's file with a file's points (the node's own points win), delete a metric. node:http
-// with keep-alive, a timeout per request, answers mapped to CoreErrors that name the node.
+// it, fill a node's file with a file's points (the node's own points win), delete a metric; and the
+// same for many metrics per request (/admin/files, /admin/fills, /admin/delete: frames of
+// ../protocol/file-frames.ts). node:http with keep-alive, a timeout per request, answers mapped to
+// CoreErrors that name the node.
 
 import http from 'node:http'
 import https from 'node:https'
 import { AbortedError, ConfigError, InvalidArgumentError, UnavailableError } from '../errors.js'
+import { FrameError, decodeFrames, encodeFrames } from '../protocol/file-frames.js'
 
 export interface NodeMetric {
   name: string
@@ -31,6 +34,30 @@ export interface DeleteAnswer {
   droppedCachedPoints: number
 }
 
+/** One file of a batch read: its copy, null when the node has no such metric, or why not. */
+export type BatchFile = FileCopy | null | { error: string }
+
+/** One metric of a batch fill: done, with the node's check of the upload against its file after it. */
+export type BatchFillAnswer =
+  | {
+      name: string
+      created: boolean
+      filled: number
+      /** The node's clock for the check (epoch seconds). */
+      now: number
+      checked: number
+      missing: number
+      examples: string[]
+    }
+  | { name: string; error: string }
+
+/** One metric of a batch delete: deleted, not (its file changed since it was copied), or why not. */
+export type BatchDeleteAnswer =
+  | { name: string; deleted: boolean; droppedCachedPoints: number; changed?: false }
+  | { name: string; deleted: false; changed: true; cachedPoints: number }
+  | { name: string; absent: true }
+  | { name: string; error: string }
+
 export interface AdminClientOptions {
   /** The node's HTTP listener: `http://host:port` (a path prefix is kept). */
   url: string
@@ -48,6 +75,9 @@ interface Answer {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
+
+/** A request that failed on a kept-alive connection the node had closed: sent again. */
+class StaleConnection extends UnavailableError {}
 
 export class AdminClient {
   readonly label: string
@@ -119,6 +149,64 @@ export class AdminClient {
     return this.parseJson(answer.body.toString('utf8')) as DeleteAnswer
   }
 
+  /** Many metrics' files in one request, in the order asked. */
+  async getFiles(names: readonly string[]): Promise<Map<string, BatchFile>> {
+    const answer = await this.expect('POST', 'files', {}, Buffer.from(JSON.stringify({ names })))
+    const files = new Map<string, BatchFile>()
+    for (const { header, body } of this.frames(answer.body)) {
+      const status = Number(header.status)
+      const cached = Number(header.cachedPoints ?? 0)
+      if (status === 200)
+        files.set(header.name, { bytes: body, cachedPoints: Number.isFinite(cached) ? cached : 0 })
+      else if (status === 404 && cached === 0) files.set(header.name, null)
+      else files.set(header.name, { error: `${String(header.error ?? `HTTP ${status}`)} (HTTP ${status})` })
+    }
+    for (const name of names) if (!files.has(name)) throw this.protocolError(`no frame for ${name}`)
+    return files
+  }
+
+  /** Fill the node's files with many files' points in one request; answers in the order given. */
+  async fillMany(files: readonly { name: string; bytes: Uint8Array }[]): Promise<BatchFillAnswer[]> {
+    const body = Buffer.concat(encodeFrames(files.map((f) => ({ header: { name: f.name }, body: f.bytes }))))
+    const answer = await this.expect('POST', 'fills', {}, body)
+    return this.results(answer, files.length).map((entry) =>
+      entry.error !== undefined
+        ? { name: String(entry.name), error: `${String(entry.error)} (HTTP ${String(entry.status)})` }
+        : (entry as unknown as BatchFillAnswer),
+    )
+  }
+
+  /**
+   * Delete many metrics in one request; with a sha256, only if the node's file still has it and no
+   * point of it is cached (else `changed`).
+   */
+  async deleteMany(metrics: readonly { name: string; sha256?: string }[]): Promise<BatchDeleteAnswer[]> {
+    const answer = await this.expect('POST', 'delete', {}, Buffer.from(JSON.stringify({ metrics })))
+    return this.results(answer, metrics.length).map((entry) => {
+      const name = String(entry.name)
+      if (entry.status === 404) return { name, absent: true }
+      if (entry.error !== undefined)
+        return { name, error: `${String(entry.error)} (HTTP ${String(entry.status)})` }
+      return entry as unknown as BatchDeleteAnswer
+    })
+  }
+
+  private results(answer: Answer, count: number): Record<string, unknown>[] {
+    const parsed = this.parseJson(answer.body.toString('utf8')) as { results?: unknown }
+    if (!Array.isArray(parsed.results) || parsed.results.length !== count)
+      throw this.protocolError(`not ${count} results`)
+    return parsed.results as Record<string, unknown>[]
+  }
+
+  private frames(body: Buffer): ReturnType<typeof decodeFrames> {
+    try {
+      return decodeFrames(body)
+    } catch (error) {
+      if (error instanceof FrameError) throw this.protocolError(error.message)
+      throw error
+    }
+  }
+
   private async expect(
     method: string,
     endpoint: string,
@@ -160,7 +248,26 @@ export class AdminClient {
     return new UnavailableError(`${this.label}: unexpected answer from the admin API: ${what}`)
   }
 
-  private request(
+  /**
+   * One request, sent again once when it went out on a kept-alive connection the node had just
+   * closed (it was idle longer than the node's keep-alive timeout: ECONNRESET before any answer).
+   * Every admin request may be repeated: reads, fills (only gaps are written) and deletes.
+   */
+  private async request(
+    method: string,
+    endpoint: string,
+    query: Record<string, string>,
+    body?: Uint8Array,
+  ): Promise<Answer> {
+    try {
+      return await this.requestOnce(method, endpoint, query, body)
+    } catch (error) {
+      if (!(error instanceof StaleConnection)) throw error
+      return this.requestOnce(method, endpoint, query, body)
+    }
+  }
+
+  private requestOnce(
     method: string,
     endpoint: string,
     query: Record<string, string>,
@@ -177,6 +284,7 @@ export class AdminClient {
         headers['content-length'] = body.byteLength
       }
       const req = transport.request(url, { method, headers, agent: this.agent }, (res) => {
+        answered = true
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('end', () =>
@@ -188,9 +296,13 @@ export class AdminClient {
         req.destroy()
         reject(new AbortedError('interrupted'))
       }
+      let answered = false
       function fail(error: Error): void {
         const code = (error as NodeJS.ErrnoException).code ?? error.message
-        reject(new UnavailableError(`${label}: ${method} ${url.pathname} failed: ${code}`, { cause: error }))
+        const message = `${label}: ${method} ${url.pathname} failed: ${code}`
+        if (req.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE'))
+          reject(new StaleConnection(message, { cause: error }))
+        else reject(new UnavailableError(message, { cause: error }))
       }
       const label = `${this.label} (${this.base.origin})`
       this.signal?.addEventListener('abort', onAbort, { once: true })

@@ -133,6 +133,22 @@ export function createJobState(file: string, header: JobHeader, moves: readonly 
 }
 
 /**
+ * Record completed steps (a batch's): appended in one write before the next step starts. A crash
+ * in the middle leaves a prefix of them (a torn last line is ignored): each is a step done.
+ * @throws CannotWriteError
+ */
+export function recordJobEvents(state: JobState, events: readonly JobEvent[]): void {
+  if (events.length === 0) return
+  try {
+    fs.appendFileSync(state.file, events.map((event) => JSON.stringify(event) + '\n').join(''))
+  } catch (error) {
+    const known = fromSystemError(error, state.file, true)
+    throw known instanceof Error && known !== error ? known : new CannotWriteError(state.file, String(error))
+  }
+  for (const event of events) apply(state, event)
+}
+
+/**
  * Record a completed step: appended (one write) before the next step starts.
  * @throws CannotWriteError
  */

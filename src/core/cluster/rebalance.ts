@@ -1,18 +1,21 @@
 // `carbon rebalance`: put every metric of every node where the new ring says, over the nodes' admin
-// API. List every node's metrics, plan (rebalance-plan.ts), then per move: read the source's file,
-// fill each new home with it (the home's own points win: what the relay delivered there since the
-// ring changed is kept), read each home back and check that every source point is there
-// (verify-copy.ts), and only then, with deleteSource, delete the source (after reading it once more:
-// a point that reached it meanwhile is copied first). Each completed step is recorded in the job
-// state (job-state.ts) before the next, so that a run stopped anywhere resumes where it was.
+// API. List every node's metrics, plan (rebalance-plan.ts), then per batch of moves from one source
+// (up to 64 metrics, a few batches in flight): read the sources' files in one request, fill each new
+// home with them in one request (the home's own points win: what the relay delivered there since the
+// ring changed is kept; the home checks each upload against its file right after the fill,
+// ../whisper/copy-check.ts, and answers the check), and only then, with deleteSource, delete the
+// sources in one request, each only if its file is still the one copied (a point that reached it
+// meanwhile is copied first). Each batch's completed steps are recorded in the job state
+// (job-state.ts) before its next step, so that a run stopped anywhere resumes where it was.
 
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import { AbortedError, ConfigError, fromSystemError } from '../errors.js'
-import type { FileCopy } from './admin-client.js'
+import { checkCopy } from '../whisper/copy-check.js'
+import type { BatchFile } from './admin-client.js'
 import { AdminClient } from './admin-client.js'
-import type { JobState } from './job-state.js'
-import { JOB_VERSION, createJobState, readJobState, recordJobEvent } from './job-state.js'
+import type { JobEvent, JobState } from './job-state.js'
+import { JOB_VERSION, createJobState, readJobState, recordJobEvent, recordJobEvents } from './job-state.js'
 import type { NodeAddressing } from './nodes.js'
 import { placementMembers, resolveNodeUrls } from './nodes.js'
 import type { Clock, Rate } from './rate.js'
@@ -21,7 +24,6 @@ import type { Move, RebalancePlan } from './rebalance-plan.js'
 import { addMoves, planRebalance } from './rebalance-plan.js'
 import { parseRelayConfig } from './relay-config.js'
 import { createRelayLookup } from './relay-route.js'
-import { checkCopy } from './verify-copy.js'
 
 export interface RebalanceOptions extends NodeAddressing {
   relayConfig: string
@@ -34,7 +36,7 @@ export interface RebalanceOptions extends NodeAddressing {
   rate?: Rate
   /** The job state file. */
   stateFile: string
-  /** Moves in flight at once. */
+  /** Batches of moves in flight at once. */
   concurrency?: number
   timeoutMs?: number
   clock?: Clock
@@ -71,11 +73,13 @@ export interface RebalanceResult {
   elapsedMs: number
 }
 
-const SETTLE_TRIES = 20
+/** Reading a source: how many times the metrics with cached points are asked for again. */
+const SOURCE_SETTLE_TRIES = 5
 /** Before a delete the source's cache must be empty: wait longer (10 s). */
 const DELETE_SETTLE_TRIES = 100
 const SETTLE_WAIT_MS = 100
-const DEFAULT_CONCURRENCY = 8
+/** Batches in flight at once. */
+const DEFAULT_CONCURRENCY = 4
 
 function readText(file: string): string {
   try {
@@ -89,8 +93,6 @@ function readText(file: string): string {
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
-
-class MoveFailed extends Error {}
 
 /**
  * Rebalance the cluster onto the ring of `options.relayConfig`.
@@ -191,6 +193,30 @@ function summarizeMoves(moves: readonly Move[], nodes: string[]): RebalancePlan 
   return plan
 }
 
+/** Moves per batch, and bytes per batch at most (a batch is one request per node and step). */
+const BATCH_METRICS = 64
+const BATCH_BYTES = 16 << 20
+
+/** The pending moves in batches of one source each, the sources taking turns. */
+function batchesOf(state: JobState, pending: readonly number[]): number[][] {
+  const bySource = new Map<string, number[][]>()
+  for (const i of pending) {
+    const move = state.moves[i]!
+    let list = bySource.get(move.from)
+    if (!list) bySource.set(move.from, (list = [[]]))
+    let last = list[list.length - 1]!
+    const bytes = last.reduce((sum, k) => sum + state.moves[k]!.bytes, 0)
+    if (last.length >= BATCH_METRICS || (last.length > 0 && bytes + move.bytes > BATCH_BYTES))
+      list.push((last = []))
+    last.push(i)
+  }
+  const batches: number[][] = []
+  const lists = [...bySource.values()]
+  for (let round = 0; batches.length < pending.length && lists.some((l) => round < l.length); round++)
+    for (const list of lists) if (round < list.length) batches.push(list[round]!)
+  return batches
+}
+
 async function runMoves(
   state: JobState,
   clients: ReadonlyMap<string, AdminClient>,
@@ -206,27 +232,38 @@ async function runMoves(
   }
   const total = state.moves.length
   let done = 0
-  for (let i = 0; i < total; i++) if (isDone(i)) done++
+  const pending: number[] = []
+  for (let i = 0; i < total; i++) {
+    if (isDone(i)) done++
+    else pending.push(i)
+  }
   options.onProgress?.(done, total)
+  const batches = batchesOf(state, pending)
   let next = 0
   const worker = async (): Promise<void> => {
     for (;;) {
       if (options.signal?.aborted) return
-      const i = next++
-      if (i >= total) return
-      if (isDone(i)) continue
-      const move = state.moves[i]!
+      const batch = batches[next++]
+      if (!batch) return
+      const run = new Batch(state, batch, clients, deleteSource, clock, result, options.signal)
       try {
-        await throttle.take(move.bytes, options.signal)
-        await runMove(state, i, clients, deleteSource, clock, result, options.signal)
+        for (const i of batch) await throttle.take(state.moves[i]!.bytes, options.signal)
+        await run.run()
       } catch (error) {
         if (options.signal?.aborted) return
         if (error instanceof AbortedError) return
         const reason = reasonOf(error)
-        recordJobEvent(state, { e: 'failed', i, reason })
-        result.failed.push({ metric: move.metric, from: move.from, to: move.to, reason })
+        const failed = batch.filter((i) => !isDone(i) && !run.failedHere.has(i))
+        recordJobEvents(
+          state,
+          failed.map((i) => ({ e: 'failed', i, reason })),
+        )
+        for (const i of failed) {
+          const move = state.moves[i]!
+          result.failed.push({ metric: move.metric, from: move.from, to: move.to, reason })
+        }
       }
-      if (isDone(i)) done++
+      for (const i of batch) if (isDone(i)) done++
       options.onProgress?.(done, total)
     }
   }
@@ -245,115 +282,210 @@ async function runMoves(
 }
 
 /**
- * The source's file once its cache is written out (its cached points are not in the bytes), waiting
- * at most `tries` times; after that the file as it is, or, with `strict`, a failure.
+ * One batch of moves from one source: read their files in one request, fill each destination with
+ * them in one request (the node checks each upload against its file after the fill and answers the
+ * check), record the batch's steps in one append, then delete the verified sources in one request,
+ * each only if its file is still the one copied (else it is copied again first).
  */
-async function settledCopy(
-  client: AdminClient,
-  metric: string,
-  clock: Clock,
-  signal: AbortSignal | undefined,
-  tries: number,
-  strict: boolean,
-): Promise<FileCopy | null> {
-  for (let attempt = 0; ; attempt++) {
-    const copy = await client.getFile(metric)
-    if (copy === null || copy.cachedPoints === 0) return copy
-    if (attempt >= tries) {
-      if (!strict) return copy
-      throw new MoveFailed(
-        `${client.label} keeps ${copy.cachedPoints} points of ${metric} in its cache, not in the file`,
-      )
-    }
-    await clock.sleep(SETTLE_WAIT_MS, signal)
-  }
-}
+class Batch {
+  /** The bytes copied of each move (the source's file as read). */
+  private readonly copies = new Map<number, Buffer>()
+  /** Moves of this batch that failed: no further step. */
+  readonly failedHere = new Set<number>()
+  private events: JobEvent[] = []
 
-async function runMove(
-  state: JobState,
-  i: number,
-  clients: ReadonlyMap<string, AdminClient>,
-  deleteSource: boolean,
-  clock: Clock,
-  result: RebalanceResult,
-  signal?: AbortSignal,
-): Promise<void> {
-  const move = state.moves[i]!
-  const progress = state.progress[i]!
-  const source = clients.get(move.from)!
-  let copy = await settledCopy(source, move.metric, clock, signal, 5, false)
-  if (copy === null) {
-    // A source deleted after its copies were verified (the run stopped before recording it).
-    if (progress.verified) {
-      if (!progress.deleted && move.misplaced) recordJobEvent(state, { e: 'deleted', i })
-      return
-    }
-    throw new MoveFailed(`${move.from} no longer has ${move.metric}, and its copies were never verified`)
-  }
-  result.bytesRead += copy.bytes.byteLength
-  if (!progress.verified) {
-    const checked = await fillAndVerify(state, i, clients, copy.bytes, clock, result, signal)
-    recordJobEvent(state, { e: 'verified', i, checked })
-  }
-  if (!deleteSource || !move.misplaced || progress.deleted) return
-  // Read the source once more: a point that reached it since the copy is copied before it goes.
-  for (let round = 0; ; round++) {
-    const again = await settledCopy(source, move.metric, clock, signal, DELETE_SETTLE_TRIES, true)
-    if (again === null) break
-    if (again.bytes.equals(copy.bytes)) {
-      const answer = await source.deleteMetric(move.metric)
-      if (answer) result.droppedCachedPoints += answer.droppedCachedPoints
-      break
-    }
-    if (round >= 3)
-      throw new MoveFailed(`${move.from} keeps receiving points for ${move.metric}; not deleted`)
-    copy = again
-    result.bytesRead += copy.bytes.byteLength
-    await fillAndVerify(state, i, clients, copy.bytes, clock, result, signal, true)
-  }
-  recordJobEvent(state, { e: 'deleted', i })
-}
+  constructor(
+    private readonly state: JobState,
+    private readonly indices: readonly number[],
+    private readonly clients: ReadonlyMap<string, AdminClient>,
+    private readonly deleteSource: boolean,
+    private readonly clock: Clock,
+    private readonly result: RebalanceResult,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
 
-async function fillAndVerify(
-  state: JobState,
-  i: number,
-  clients: ReadonlyMap<string, AdminClient>,
-  bytes: Buffer,
-  clock: Clock,
-  result: RebalanceResult,
-  signal: AbortSignal | undefined,
-  refill = false,
-): Promise<number> {
-  const move = state.moves[i]!
-  const progress = state.progress[i]!
-  for (const to of move.to) {
-    if (progress.filled.has(to) && !refill) continue
-    const answer = await clients.get(to)!.fill(move.metric, bytes)
-    if (answer.created) result.created++
-    result.filledPoints += answer.filled
-    if (!progress.filled.has(to))
-      recordJobEvent(state, { e: 'filled', i, to, points: answer.filled, created: answer.created })
+  async run(): Promise<void> {
+    const { state } = this
+    const source = this.clients.get(state.moves[this.indices[0]!]!.from)!
+    const files = await this.settledFiles(source, this.indices, SOURCE_SETTLE_TRIES)
+    const toFill: number[] = []
+    for (const i of this.indices) {
+      const move = state.moves[i]!
+      const progress = state.progress[i]!
+      const file = files.get(move.metric)!
+      if (file === null) {
+        // A source deleted after its copies were verified (the run stopped before recording it).
+        if (progress.verified) {
+          if (!progress.deleted && move.misplaced) this.events.push({ e: 'deleted', i })
+        } else this.fail(i, `${move.from} no longer has ${move.metric}, and its copies were never verified`)
+        continue
+      }
+      if ('error' in file) {
+        this.fail(i, `${move.from}: ${file.error}`)
+        continue
+      }
+      this.copies.set(i, file.bytes)
+      this.result.bytesRead += file.bytes.byteLength
+      if (!progress.verified) toFill.push(i)
+    }
+    await this.fillAndVerify(toFill)
+    this.flush()
+    if (this.deleteSource) await this.deleteSources()
   }
-  let checked = 0
-  for (const to of move.to) {
-    const destination = clients.get(to)!
-    for (let attempt = 0; ; attempt++) {
-      const copy = await destination.getFile(move.metric)
-      if (copy === null) throw new MoveFailed(`${to} has no ${move.metric} after the fill`)
-      const check = checkCopy(bytes, copy.bytes, Math.floor(clock.now() / 1000), {
-        names: { source: `${move.from}:${move.metric}`, destination: `${to}:${move.metric}` },
+
+  private fail(i: number, reason: string): void {
+    if (this.failedHere.has(i)) return
+    this.failedHere.add(i)
+    this.events.push({ e: 'failed', i, reason })
+    const move = this.state.moves[i]!
+    this.result.failed.push({ metric: move.metric, from: move.from, to: move.to, reason })
+  }
+
+  /** The batch's steps, in one append, before the next step starts. */
+  private flush(): void {
+    recordJobEvents(this.state, this.events)
+    this.events = []
+  }
+
+  /**
+   * The sources' files once their cached points are written out (they are not in the bytes), asking
+   * again for those still cached at most `tries` times; after that the files as they are.
+   */
+  private async settledFiles(
+    source: AdminClient,
+    indices: readonly number[],
+    tries: number,
+  ): Promise<Map<string, BatchFile>> {
+    const names = indices.map((i) => this.state.moves[i]!.metric)
+    const files = await source.getFiles(names)
+    for (let attempt = 0; attempt < tries; attempt++) {
+      const cached = names.filter((name) => {
+        const file = files.get(name)
+        return file && !('error' in file) && file.cachedPoints > 0
       })
-      if (check.missing === 0) {
-        checked += check.checked
+      if (cached.length === 0) break
+      await this.clock.sleep(SETTLE_WAIT_MS, this.signal)
+      for (const [name, file] of await source.getFiles(cached)) files.set(name, file)
+    }
+    return files
+  }
+
+  /** Fill every destination of `indices` with the copies; record `filled` and `verified` events. */
+  private async fillAndVerify(indices: readonly number[]): Promise<void> {
+    const { state } = this
+    const byDestination = new Map<string, number[]>()
+    for (const i of indices)
+      for (const to of state.moves[i]!.to) {
+        let list = byDestination.get(to)
+        if (!list) byDestination.set(to, (list = []))
+        list.push(i)
+      }
+    const checked = new Map<number, number>()
+    await Promise.all(
+      [...byDestination].map(async ([to, list]) => {
+        const answers = await this.clients
+          .get(to)!
+          .fillMany(list.map((i) => ({ name: state.moves[i]!.metric, bytes: this.copies.get(i)! })))
+        answers.forEach((answer, k) => {
+          const i = list[k]!
+          const move = state.moves[i]!
+          if ('error' in answer) return this.fail(i, `${to}: ${answer.error}`)
+          if (answer.missing > 0)
+            return this.fail(
+              i,
+              `${to} lacks ${answer.missing} of ${answer.checked} points of ${move.metric} from ${move.from} (${answer.examples.join(', ')})`,
+            )
+          // A file this fill created has the source's layout: the node must have looked for every
+          // point the source has in its windows (it saw the same bytes).
+          if (answer.created) {
+            const expected = checkCopy(this.copies.get(i)!, this.copies.get(i)!, answer.now).checked
+            if (answer.checked !== expected)
+              return this.fail(
+                i,
+                `${to} checked ${answer.checked} of the ${expected} points of ${move.metric}`,
+              )
+            this.result.created++
+          }
+          this.result.filledPoints += answer.filled
+          checked.set(i, (checked.get(i) ?? 0) + answer.checked)
+          if (!state.progress[i]!.filled.has(to))
+            this.events.push({ e: 'filled', i, to, points: answer.filled, created: answer.created })
+        })
+      }),
+    )
+    for (const i of indices)
+      if (!this.failedHere.has(i) && !state.progress[i]!.verified)
+        this.events.push({ e: 'verified', i, checked: checked.get(i) ?? 0 })
+  }
+
+  /**
+   * Delete the verified misplaced sources, each only if its file is the one copied and none of its
+   * points is cached; a changed one is read, filled and checked again first.
+   */
+  private async deleteSources(): Promise<void> {
+    const { state } = this
+    const source = this.clients.get(state.moves[this.indices[0]!]!.from)!
+    let todo = this.indices.filter(
+      (i) =>
+        !this.failedHere.has(i) &&
+        this.copies.has(i) &&
+        state.moves[i]!.misplaced &&
+        state.progress[i]!.verified &&
+        !state.progress[i]!.deleted,
+    )
+    let changedRounds = 0
+    for (let round = 0; todo.length > 0; round++) {
+      const answers = await source.deleteMany(
+        todo.map((i) => ({
+          name: state.moves[i]!.metric,
+          sha256: createHash('sha256').update(this.copies.get(i)!).digest('hex'),
+        })),
+      )
+      const again: number[] = []
+      let cached = false
+      answers.forEach((answer, k) => {
+        const i = todo[k]!
+        if ('error' in answer) return this.fail(i, `${state.moves[i]!.from}: ${answer.error}`)
+        if ('changed' in answer && answer.changed) {
+          again.push(i)
+          if (answer.cachedPoints > 0) cached = true
+          return
+        }
+        if ('droppedCachedPoints' in answer) this.result.droppedCachedPoints += answer.droppedCachedPoints
+        this.events.push({ e: 'deleted', i })
+      })
+      this.flush()
+      if (again.length === 0) break
+      if (cached ? round >= DELETE_SETTLE_TRIES : changedRounds >= 3) {
+        for (const i of again)
+          this.fail(
+            i,
+            `${state.moves[i]!.from} keeps receiving points for ${state.moves[i]!.metric}; not deleted`,
+          )
+        this.flush()
         break
       }
-      // Points the destination has only in its cache are not in its bytes yet.
-      if (attempt >= SETTLE_TRIES)
-        throw new MoveFailed(
-          `${to} lacks ${check.missing} of ${check.checked} points of ${move.metric} from ${move.from} (${check.examples.join(', ')})`,
-        )
-      await clock.sleep(SETTLE_WAIT_MS, signal)
+      if (!cached) changedRounds++
+      // Points that reached the source since the copy: copied (once out of its cache) before it goes.
+      const files = await this.settledFiles(source, again, cached ? 1 : SOURCE_SETTLE_TRIES)
+      const refill: number[] = []
+      for (const i of again) {
+        const file = files.get(state.moves[i]!.metric)!
+        if (file === null) {
+          this.events.push({ e: 'deleted', i })
+          continue
+        }
+        if ('error' in file) {
+          this.fail(i, `${state.moves[i]!.from}: ${file.error}`)
+          continue
+        }
+        this.copies.set(i, file.bytes)
+        this.result.bytesRead += file.bytes.byteLength
+        refill.push(i)
+      }
+      await this.fillAndVerify(refill)
+      this.flush()
+      todo = refill.filter((i) => !this.failedHere.has(i))
     }
   }
-  return checked
 }

@@ -1,9 +1,11 @@
 // The admin API's file work, run on one of carbon serve's writer threads (persister-worker.ts hands
-// `kind: 'admin'` messages here): reading a whole whisper file under its flock, and filling an
-// uploaded file's points into a local one by `wsp fill`'s rules (whisper/fill.ts, the one
-// implementation). The flock serialises both with the persister's writes to the same file, which
-// take it too; the main thread never does this I/O.
+// `kind: 'admin'` messages here): reading whole whisper files under their flock, and filling uploaded
+// files' points into local ones by `wsp fill`'s rules (whisper/fill.ts, the one implementation),
+// then checking that every uploaded point is there (whisper/copy-check.ts). The flock serialises
+// both with the persister's writes to the same file, which take it too; the main thread never does
+// this I/O. An upload is read where it lies in memory: no temporary file.
 
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {
@@ -12,13 +14,44 @@ import {
   CorruptFileError,
   InvalidArgumentError,
   NotFoundError,
+  fromSystemError,
 } from '../errors.js'
-import { create } from '../whisper/create.js'
+import { decodeArchiveCount, decodeHeader, decodePointTimestamp } from '../whisper/codec.js'
+import type { CopyCheck } from '../whisper/copy-check.js'
+import { checkCopy } from '../whisper/copy-check.js'
+import { create, installFile, temporaryPathFor } from '../whisper/create.js'
+import type { WhisperFile } from '../whisper/file.js'
 import { lockFile, readSparse, withWhisperFile } from '../whisper/file.js'
 import { fillFile } from '../whisper/fill.js'
+import { METADATA_SIZE, POINT_SIZE, headerSizeFor } from '../whisper/format.js'
 
-/** The prefix of an upload's temporary file in the data directory's root (hidden: never indexed). */
+/**
+ * The prefix of the temporary files earlier versions wrote uploads to, in the data directory's root
+ * (hidden: never indexed); removed at start when a killed daemon left one.
+ */
 export const UPLOAD_PREFIX = '.carbonkit-admin-upload-'
+
+/**
+ * One file of a batch fill: the local file, where its upload lies in the batch's body, the points
+ * the node holds that win.
+ */
+export interface FillItem {
+  path: string
+  offset: number
+  length: number
+  keep: Float64Array
+}
+
+/** One file's outcome in a batch: done (with the check of the upload against the file after it), or why not. */
+export type ItemReply =
+  | ({ ok: true; created: boolean; filled: number; now: number } & CopyCheck)
+  | { ok: false; status: number; message: string }
+
+/** One file read in a batch: its bytes, or why not (404: absent). */
+export type ReadReply = { ok: true; bytes: ArrayBuffer } | { ok: false; status: number; message: string }
+
+/** One file's sha256 in a batch (hex), null when absent. */
+export type DigestReply = { ok: true; sha256: string | null } | { ok: false; status: number; message: string }
 
 export type AdminJob = { kind: 'admin'; request: number } & (
   | { op: 'read'; path: string }
@@ -33,14 +66,30 @@ export type AdminJob = { kind: 'admin'; request: number } & (
       now: number
       fsync: boolean
     }
+  | { op: 'read-many'; paths: string[] }
+  | {
+      op: 'fill-many'
+      /** The request's body (moved here, not copied): the uploads lie in it. */
+      body: ArrayBuffer
+      items: FillItem[]
+      now: number
+      fsync: boolean
+    }
+  | { op: 'digest-many'; paths: string[] }
 )
 
 export type AdminJobReply = { kind: 'admin'; request: number } & (
-  | { ok: true; bytes?: ArrayBuffer; created?: boolean; filled?: number }
+  | {
+      ok: true
+      bytes?: ArrayBuffer
+      created?: boolean
+      filled?: number
+      reads?: ReadReply[]
+      fills?: ItemReply[]
+      digests?: DigestReply[]
+    }
   | { ok: false; status: number; message: string }
 )
-
-let uploads = 0
 
 function readWhole(file: string): ArrayBuffer {
   let fd: number
@@ -55,7 +104,12 @@ function readWhole(file: string): ArrayBuffer {
     const stat = fs.fstatSync(fd)
     if (!stat.isFile()) throw new InvalidArgumentError(`${file}: not a regular file`)
     const bytes = readSparse(fd, file, 0, stat.size)
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+    // Buffer.alloc's buffer is the file's own (not pooled): handed on as it is, not copied.
+    return (
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes.buffer
+        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+    ) as ArrayBuffer
   } finally {
     fs.closeSync(fd)
   }
@@ -68,55 +122,132 @@ function fromOpen(error: unknown, file: string): unknown {
   return error
 }
 
-function fillJob(job: Extract<AdminJob, { op: 'fill' }>): { created: boolean; filled: number } {
-  uploads = (uploads + 1) % 1_000_000
-  const uploadPath = path.join(
-    job.dataDir,
-    `${UPLOAD_PREFIX}${Date.now().toString(36)}-${uploads}-${Math.random().toString(36).slice(2, 10)}`,
-  )
-  fs.writeFileSync(uploadPath, new Uint8Array(job.upload), { flag: 'wx', mode: 0o600 })
+/** An upload as a whisper file read from memory (fill.ts reads a file held whole in `headBytes`). */
+function uploadFile(bytes: Uint8Array): WhisperFile {
+  const label = 'the upload'
   try {
-    return withWhisperFile(uploadPath, { write: false, lock: false }, (source) => {
-      const options = { now: job.now, keep: job.keep, fsync: job.fsync }
-      const intoExisting = (): { created: boolean; filled: number } =>
-        withWhisperFile(job.path, { write: true, lock: true }, (destination) => ({
-          created: false,
-          filled: fillFile(source, destination, options).filled,
-        }))
-      try {
-        return intoExisting()
-      } catch (error) {
-        if (!(error instanceof NotFoundError) || error.path !== job.path) throw error
-      }
-      // Absent: created with the upload's layout and filled before it appears (link(2), no clobber).
-      fs.mkdirSync(path.dirname(job.path), { recursive: true })
-      const { header } = source
-      let filled = 0
-      try {
-        create(
-          job.path,
-          header.archives.map((a) => [a.secondsPerPoint, a.points] as const),
-          {
-            xFilesFactor: header.xFilesFactor,
-            aggregationMethod: header.aggregationMethod,
-            sparse: true,
-            fsync: job.fsync,
-            initialize: (file) => (filled = fillFile(source, file, options).filled),
-          },
-        )
-        return { created: true, filled }
-      } catch (error) {
-        // The persister created it meanwhile: its points stay, the upload fills the gaps.
-        if (error instanceof CannotWriteError && /file exists/.test(error.message)) return intoExisting()
-        throw error
-      }
-    })
+    const count = decodeArchiveCount(bytes.subarray(0, METADATA_SIZE), label)
+    const header = decodeHeader(bytes.subarray(0, headerSizeFor(count)), label, bytes.byteLength)
+    return { path: label, fd: -1, header, fileSizeBytes: bytes.byteLength, headBytes: bytes }
   } catch (error) {
-    if (error instanceof CorruptFileError && error.path === uploadPath)
+    if (error instanceof CorruptFileError)
       throw new InvalidArgumentError(`the upload is not a whisper file: ${error.reason}`)
     throw error
-  } finally {
-    fs.rmSync(uploadPath, { force: true })
+  }
+}
+
+/** The points of a copied file inside its archives' windows: what a fill into an empty file writes. */
+function countPoints(bytes: Uint8Array, file: WhisperFile, now: number): number {
+  let count = 0
+  for (const archive of file.header.archives) {
+    const step = archive.secondsPerPoint
+    const oldest = now - archive.retention
+    for (let i = 0; i < archive.points; i++) {
+      const t = decodePointTimestamp(bytes, archive.offset + i * POINT_SIZE)
+      if (t !== 0 && t > oldest && t <= now + step) count++
+    }
+  }
+  return count
+}
+
+function fillJob(
+  target: string,
+  upload: Uint8Array,
+  keep: Float64Array,
+  now: number,
+  fsync: boolean,
+): { created: boolean; filled: number } {
+  const source = uploadFile(upload)
+  const options = { now, keep, fsync }
+  const intoExisting = (): { created: boolean; filled: number } =>
+    withWhisperFile(target, { write: true, lock: true }, (destination) => ({
+      created: false,
+      filled: fillFile(source, destination, options).filled,
+    }))
+  try {
+    return intoExisting()
+  } catch (error) {
+    if (!(error instanceof NotFoundError) || error.path !== target) throw error
+  }
+  // Absent: created with the upload's layout and filled before it appears (link(2), no clobber).
+  fs.mkdirSync(path.dirname(target), { recursive: true })
+  // With no point of the node's to keep, the fill of an empty file is the upload itself (what
+  // carbonate's carbon-sync does with shutil.copyfile): written as it is, at a fraction of the cost.
+  if (keep.length === 0) {
+    const temporary = temporaryPathFor(target, 'admin')
+    const bytes = upload
+    try {
+      const fd = fs.openSync(temporary, 'wx', 0o666)
+      try {
+        fs.writeSync(fd, bytes, 0, bytes.byteLength, 0)
+        if (fsync) fs.fsyncSync(fd)
+      } finally {
+        fs.closeSync(fd)
+      }
+    } catch (error) {
+      fs.rmSync(temporary, { force: true })
+      throw fromSystemError(error, target, true)
+    }
+    try {
+      installFile(temporary, target, false)
+      return { created: true, filled: countPoints(bytes, source, now) }
+    } catch (error) {
+      // The persister created it meanwhile: its points stay, the upload fills the gaps.
+      if (error instanceof CannotWriteError && /file exists/.test(error.message)) return intoExisting()
+      throw error
+    }
+  }
+  const { header } = source
+  let filled = 0
+  try {
+    create(
+      target,
+      header.archives.map((a) => [a.secondsPerPoint, a.points] as const),
+      {
+        xFilesFactor: header.xFilesFactor,
+        aggregationMethod: header.aggregationMethod,
+        sparse: true,
+        fsync,
+        initialize: (file) => (filled = fillFile(source, file, options).filled),
+      },
+    )
+    return { created: true, filled }
+  } catch (error) {
+    // The persister created it meanwhile: its points stay, the upload fills the gaps.
+    if (error instanceof CannotWriteError && /file exists/.test(error.message)) return intoExisting()
+    throw error
+  }
+}
+
+function failure(error: unknown): { ok: false; status: number; message: string } {
+  const message = error instanceof Error ? error.message : String(error)
+  return { ok: false, status: error instanceof CoreError ? statusOf(error) : 500, message }
+}
+
+/** Fill one file of a batch, then check the upload against the file as it is now (and the node's cache). */
+function fillAndCheck(body: ArrayBuffer, item: FillItem, now: number, fsync: boolean): ItemReply {
+  try {
+    const upload = new Uint8Array(body, item.offset, item.length)
+    const done = fillJob(item.path, upload, item.keep, now, fsync)
+    const after = readWhole(item.path)
+    const check = checkCopy(upload, new Uint8Array(after), now, {
+      names: { source: 'the upload', destination: item.path },
+      keep: item.keep,
+    })
+    return { ok: true, ...done, now, ...check }
+  } catch (error) {
+    return failure(error)
+  }
+}
+
+function digestOf(file: string): string | null {
+  try {
+    return createHash('sha256')
+      .update(new Uint8Array(readWhole(file)))
+      .digest('hex')
+  } catch (error) {
+    if (error instanceof NotFoundError) return null
+    throw error
   }
 }
 
@@ -137,9 +268,33 @@ export function runAdminJob(job: AdminJob): [AdminJobReply, ArrayBuffer[]] {
       const bytes = readWhole(job.path)
       return [{ ...base, ok: true, bytes }, [bytes]]
     }
-    return [{ ...base, ok: true, ...fillJob(job) }, []]
+    if (job.op === 'read-many') {
+      const reads = job.paths.map((file): ReadReply => {
+        try {
+          return { ok: true, bytes: readWhole(file) }
+        } catch (error) {
+          return failure(error)
+        }
+      })
+      return [{ ...base, ok: true, reads }, reads.flatMap((r) => (r.ok ? [r.bytes] : []))]
+    }
+    if (job.op === 'fill-many') {
+      const fills = job.items.map((item) => fillAndCheck(job.body, item, job.now, job.fsync))
+      return [{ ...base, ok: true, fills }, []]
+    }
+    if (job.op === 'digest-many') {
+      const digests = job.paths.map((file): DigestReply => {
+        try {
+          return { ok: true, sha256: digestOf(file) }
+        } catch (error) {
+          return failure(error)
+        }
+      })
+      return [{ ...base, ok: true, digests }, []]
+    }
+    const upload = new Uint8Array(job.upload)
+    return [{ ...base, ok: true, ...fillJob(job.path, upload, job.keep, job.now, job.fsync) }, []]
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    return [{ ...base, ok: false, status: error instanceof CoreError ? statusOf(error) : 500, message }, []]
+    return [{ ...base, ...failure(error) }, []]
   }
 }

@@ -3,14 +3,21 @@
 // one (the node's own points, in its file or its cache, win), delete a metric. The contract is
 // /work/notes/ADMIN-API.md (README.md, "Admin API"). The daemon gives it narrow callbacks; the file
 // work runs on a writer thread (admin-jobs.ts), never on the event loop.
+// The batch endpoints do the same for many metrics per request (what `carbon rebalance` uses: a
+// request per metric and step cost more than the work): /admin/files streams many files in one
+// answer, /admin/fills fills many uploads and answers each one's check against the file after the
+// fill, /admin/delete deletes many, each only if its file still has the sha256 the client copied.
+// Bodies and answers of files are frames (../protocol/file-frames.ts).
 // Every refusal happens before anything is touched: authentication first, then the name (no empty,
-// `.`/`..` component, NUL or `/`, nothing whose real path leaves the data directory), then the size.
+// `.`/`..` component, NUL or `/`, nothing whose real path leaves the data directory), then the size;
+// in a batch, every name and every size is checked before the first file is touched.
 
 import { createHash, timingSafeEqual } from 'node:crypto'
 import fs from 'node:fs'
 import type http from 'node:http'
 import path from 'node:path'
-import type { AdminJob, AdminJobReply } from './admin-jobs.js'
+import { FrameError, decodeFrames, encodeFrameHead } from '../protocol/file-frames.js'
+import type { AdminJob, AdminJobReply, FillItem } from './admin-jobs.js'
 import { UPLOAD_PREFIX } from './admin-jobs.js'
 import { compileGlob } from './glob.js'
 import type { MetricIndex } from './index.js'
@@ -18,8 +25,13 @@ import { leafFile } from './index.js'
 import type { CachedPoints } from './render.js'
 
 export const ADMIN_PREFIX = '/admin'
-/** --admin-max-upload's default: 256 MiB. */
+/** --admin-max-upload's default: 256 MiB (one upload, and one batch request's body). */
 export const DEFAULT_MAX_UPLOAD_BYTES = 256 << 20
+/** Metrics in one batch request at most. */
+export const MAX_BATCH_METRICS = 10_000
+/** Files per writer-thread job of a batch, and such jobs under way at once per request. */
+const CHUNK_FILES = 16
+const CHUNKS_IN_FLIGHT = 2
 
 export type Located = { ok: true; key: string; path: string } | { ok: false; reason: string }
 
@@ -47,6 +59,12 @@ export interface AdminContext {
   cacheQuery: (key: string) => CachedPoints
   clock: () => number
   onError?: (message: string) => void
+}
+
+interface DeleteAnswer {
+  name: string
+  deleted: boolean
+  droppedCachedPoints: number
 }
 
 export type AdminHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>
@@ -310,8 +328,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     json(res, 200, { name: metric.name, created: reply.created === true, filled: reply.filled ?? 0 })
   }
 
-  const remove = async (res: http.ServerResponse, name: string | null): Promise<void> => {
-    const metric = await target(name)
+  const remove = async (metric: { name: string; key: string; path: string }): Promise<DeleteAnswer> => {
     const dropped = await options.dropCached(metric.key)
     // In the turn the points were dropped: no write of them can start before the file goes.
     let deleted = false
@@ -340,7 +357,209 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     // Answered once a crash cannot bring the metric back (its tombstone is in the log).
     await options.logged?.()
     if (!deleted && dropped === 0) throw new AdminError(404, `no such metric: ${metric.name}`)
-    json(res, 200, { name: metric.name, deleted, droppedCachedPoints: dropped })
+    return { name: metric.name, deleted, droppedCachedPoints: dropped }
+  }
+
+  /** A batch request's JSON body: a list under `field`, each entry checked by `entry`. */
+  const readList = async <T>(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    field: string,
+    entry: (value: unknown) => T,
+  ): Promise<T[] | undefined> => {
+    const body = await readBody(req, res)
+    if (body === undefined) return undefined
+    let list: unknown
+    try {
+      list = (JSON.parse(body.toString('utf8')) as Record<string, unknown>)[field]
+    } catch {
+      throw new AdminError(400, 'the body is not JSON')
+    }
+    if (!Array.isArray(list)) throw new AdminError(400, `the body has no list "${field}"`)
+    if (list.length > MAX_BATCH_METRICS)
+      throw new AdminError(413, `over ${MAX_BATCH_METRICS} metrics in one request`)
+    return list.map(entry)
+  }
+
+  const targets = (
+    names: readonly (string | null)[],
+  ): Promise<{ name: string; key: string; path: string }[]> => Promise.all(names.map((name) => target(name)))
+
+  /** `run` over chunks of `items`, a few at once, each chunk's results handed to `emit` in order. */
+  const inChunks = async <T, R>(
+    items: readonly T[],
+    run: (chunk: T[]) => Promise<R[]>,
+    emit: (results: R[], chunk: T[]) => Promise<void> | void,
+  ): Promise<void> => {
+    const chunks: T[][] = []
+    for (let i = 0; i < items.length; i += CHUNK_FILES) chunks.push(items.slice(i, i + CHUNK_FILES))
+    const pending: Promise<R[]>[] = []
+    let next = 0
+    const start = (): void => {
+      if (next < chunks.length) pending.push(run(chunks[next++]!))
+    }
+    for (let k = 0; k < CHUNKS_IN_FLIGHT; k++) start()
+    for (let k = 0; k < chunks.length; k++) {
+      const results = await pending[k]!
+      start()
+      await emit(results, chunks[k]!)
+    }
+  }
+
+  const readFiles = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    gone: AbortSignal,
+  ): Promise<void> => {
+    const names = await readList(req, res, 'names', (value) => (typeof value === 'string' ? value : null))
+    if (names === undefined) return
+    const metrics = await targets(names)
+    res.writeHead(200, { 'Content-Type': 'application/x-carbonkit-frames', 'Cache-Control': 'no-cache' })
+    await inChunks(
+      metrics,
+      async (chunk) => {
+        // Taken before the read: a point cached now is either in the bytes or counted here.
+        const cached = chunk.map((metric) => ctx.cacheQuery(metric.key).length)
+        const reply = await job({
+          kind: 'admin',
+          request: 0,
+          op: 'read-many',
+          paths: chunk.map((m) => m.path),
+        })
+        return reply.reads!.map((read, k) => ({ read, cachedPoints: cached[k]! }))
+      },
+      async (results, chunk) => {
+        if (gone.aborted) return
+        // Written piece by piece (corked into few writes), never concatenated: no copy of the files.
+        res.cork()
+        let room = true
+        results.forEach(({ read, cachedPoints }, k) => {
+          const name = chunk[k]!.name
+          if (read.ok) {
+            res.write(encodeFrameHead({ name, status: 200, bytes: read.bytes.byteLength, cachedPoints }))
+            room = res.write(new Uint8Array(read.bytes))
+          } else {
+            const error = read.status === 404 ? `no such metric: ${name}` : read.message
+            room = res.write(encodeFrameHead({ name, status: read.status, error, cachedPoints }))
+          }
+        })
+        res.uncork()
+        if (!room)
+          await new Promise((resolve) => {
+            res.once('drain', resolve)
+            res.once('close', resolve)
+          })
+      },
+    )
+    res.end()
+  }
+
+  const fillMany = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const body = await readBody(req, res)
+    if (body === undefined) return
+    let frames
+    try {
+      frames = decodeFrames(body)
+    } catch (error) {
+      if (error instanceof FrameError) throw new AdminError(400, error.message)
+      throw error
+    }
+    if (frames.length > MAX_BATCH_METRICS)
+      throw new AdminError(413, `over ${MAX_BATCH_METRICS} metrics in one request`)
+    const metrics = await targets(frames.map((f) => f.header.name))
+    // One writer-thread job for the whole batch, the body moved to it (not copied): a client keeps
+    // several batches in flight, which spreads them over the writer threads.
+    const buffer = (
+      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
+        ? body.buffer
+        : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)
+    ) as ArrayBuffer
+    const shift = buffer === body.buffer ? 0 : body.byteOffset
+    // The node's own points win: those still in its cache (and so in its log) are kept out of the fill.
+    const items: FillItem[] = metrics.map((metric, k) => ({
+      path: metric.path,
+      offset: frames[k]!.body.byteOffset - shift,
+      length: frames[k]!.body.byteLength,
+      keep: Float64Array.from(ctx.cacheQuery(metric.key), ([timestamp]) => timestamp),
+    }))
+    const reply = await job(
+      {
+        kind: 'admin',
+        request: 0,
+        op: 'fill-many',
+        body: buffer,
+        items,
+        now: Math.floor(ctx.clock()),
+        fsync: options.fsync ?? false,
+      },
+      [buffer],
+    )
+    const answers = reply.fills!.map((fill, k) => {
+      const { name, path: file } = metrics[k]!
+      if (!fill.ok) return { name, status: fill.status, error: fill.message }
+      if (fill.created) ctx.index.addMetric(indexName(dataDir, file))
+      const { created, filled, now, checked, missing, examples } = fill
+      return { name, created, filled, now, checked, missing, examples }
+    })
+    json(res, 200, { results: answers })
+  }
+
+  const removeMany = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const entries = await readList(req, res, 'metrics', (value) => {
+      const entry = (value ?? {}) as { name?: unknown; sha256?: unknown }
+      return {
+        name: typeof entry.name === 'string' ? entry.name : null,
+        sha256: typeof entry.sha256 === 'string' ? entry.sha256 : undefined,
+      }
+    })
+    if (entries === undefined) return
+    const metrics = await targets(entries.map((e) => e.name))
+    const answers: unknown[] = []
+    await inChunks(
+      metrics.map((metric, k) => ({ metric, sha256: entries[k]!.sha256 })),
+      async (chunk) => {
+        const checked = chunk.filter((c) => c.sha256 !== undefined)
+        if (checked.length === 0) return chunk.map(() => undefined)
+        const reply = await job({
+          kind: 'admin',
+          request: 0,
+          op: 'digest-many',
+          paths: checked.map((c) => c.metric.path),
+        })
+        const digests = new Map(checked.map((c, k) => [c, reply.digests![k]!]))
+        return chunk.map((c) => digests.get(c))
+      },
+      async (digests, chunk) => {
+        for (let k = 0; k < chunk.length; k++) {
+          const { metric, sha256 } = chunk[k]!
+          const digest = digests[k]
+          const { name } = metric
+          if (digest !== undefined) {
+            if (!digest.ok) {
+              answers.push({ name, status: digest.status, error: digest.message })
+              continue
+            }
+            // Only the file the client copied and checked goes: a point written or cached since keeps it.
+            const cached = ctx.cacheQuery(metric.key).length
+            if (digest.sha256 === null && cached === 0) {
+              answers.push({ name, status: 404, error: `no such metric: ${name}` })
+              continue
+            }
+            if (digest.sha256 !== sha256 || cached > 0) {
+              answers.push({ name, deleted: false, changed: true, cachedPoints: cached })
+              continue
+            }
+          }
+          try {
+            answers.push(await remove(metric))
+          } catch (error) {
+            if (!(error instanceof AdminError)) throw error
+            answers.push({ name, status: error.status, error: error.message })
+          }
+        }
+      },
+    )
+    json(res, 200, { results: answers })
   }
 
   const ROUTES: Record<
@@ -358,7 +577,13 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     '/admin/metrics': { method: 'GET', run: (_req, res, query, gone) => list(res, query.get('glob'), gone) },
     '/admin/file': { method: 'GET', run: (_req, res, query) => readFile(res, query.get('name')) },
     '/admin/fill': { method: 'POST', run: (req, res, query) => fillFrom(req, res, query.get('name')) },
-    '/admin/metric': { method: 'DELETE', run: (_req, res, query) => remove(res, query.get('name')) },
+    '/admin/metric': {
+      method: 'DELETE',
+      run: async (_req, res, query) => json(res, 200, await remove(await target(query.get('name')))),
+    },
+    '/admin/files': { method: 'POST', run: (req, res, _query, gone) => readFiles(req, res, gone) },
+    '/admin/fills': { method: 'POST', run: (req, res) => fillMany(req, res) },
+    '/admin/delete': { method: 'POST', run: (req, res) => removeMany(req, res) },
     '/admin/info': {
       method: 'GET',
       run: async (_req, res) =>

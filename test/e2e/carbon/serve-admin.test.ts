@@ -17,6 +17,7 @@ import { REFERENCE_PYTHON, needsReference, runReferenceScript } from '../../help
 import type { Serve } from '../../helpers/serve.js'
 import { sendTcp, startServe, writeServeConfig } from '../../helpers/serve.js'
 import { tempDir } from '../../helpers/tmp.js'
+import { decodeFrames, encodeFrames } from '../../../src/core/protocol/file-frames.js'
 
 const TOKEN = 'k3y-for-tests'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
@@ -693,5 +694,135 @@ describe('admin API: security (refused, nothing touched)', () => {
       /--admin-token-file needs the HTTP API/,
     )
     assert.equal(fs.existsSync(path.join(root, 'storage', 'whisper')), false)
+  })
+})
+
+describe('admin API: batch endpoints (issue 17, rebalance speed)', () => {
+  const frames = (entries: [string, Buffer][]): Buffer =>
+    Buffer.concat(encodeFrames(entries.map(([name, body]) => ({ header: { name }, body }))))
+
+  test('issue 17.admin: batch reads, fills and deletes refuse a bad token, a bad name anywhere in the batch, an oversized batch; nothing touched', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const node = await startNode(t, { files: { 'a/b/c.wsp': file }, args: ['--admin-max-upload', '1M'] })
+    const upload = fs.readFileSync(file)
+    const good = frames([['new.one', upload]])
+    const names = (list: string[]): Buffer => Buffer.from(JSON.stringify({ names: list }))
+    const deletes = (list: string[]): Buffer =>
+      Buffer.from(JSON.stringify({ metrics: list.map((name) => ({ name })) }))
+    const endpoints = [
+      { method: 'POST', url: '/admin/files', body: names(['a.b.c']) },
+      { method: 'POST', url: '/admin/fills', body: good },
+      { method: 'POST', url: '/admin/delete', body: deletes(['a.b.c']) },
+    ]
+    const big = frames([
+      ['x.one', upload],
+      ['x.two', Buffer.concat([upload, Buffer.alloc(1 << 20)])],
+    ])
+    await assertRefused(
+      node,
+      [
+        ...endpoints.map((e) => ({ ...e, headers: {}, status: 401 })),
+        ...endpoints.map((e) => ({ ...e, headers: { authorization: `Bearer ${TOKEN}x` }, status: 403 })),
+        ...['..', 'a..b', 'a.b%00', 'a/../../x', ''].flatMap((bad) => [
+          {
+            method: 'POST',
+            url: '/admin/files',
+            body: names(['a.b.c', decodeURIComponent(bad)]),
+            status: 400,
+          },
+          {
+            method: 'POST',
+            url: '/admin/fills',
+            body: frames([
+              ['new.one', upload],
+              [decodeURIComponent(bad), upload],
+            ]),
+            status: 400,
+          },
+          {
+            method: 'POST',
+            url: '/admin/delete',
+            body: deletes(['a.b.c', decodeURIComponent(bad)]),
+            status: 400,
+          },
+        ]),
+        { method: 'POST', url: '/admin/fills', body: big, status: 413 },
+        { method: 'POST', url: '/admin/fills', body: Buffer.from([0, 0, 0, 200, 1, 2]), status: 400 },
+        { method: 'POST', url: '/admin/files', body: Buffer.from('not json'), status: 400 },
+      ],
+      [node.dataDir],
+    )
+  })
+
+  test('issue 17.5: a batch moves files between two nodes: read in one answer, filled with each check answered, deleted only when unchanged', async (t) => {
+    const dir = tempDir(t)
+    const one = path.join(dir, 'one.wsp')
+    const two = path.join(dir, 'two.wsp')
+    makeFile(one, 0)
+    makeFile(two, 3, [[0, 5, 20]])
+    const source = await startNode(t, { files: { 'm/one.wsp': one, 'm/two.wsp': two } })
+    const destination = await startNode(t, { files: { 'm/two.wsp': one } })
+    const read = await admin(source, 'POST', '/admin/files', {
+      body: JSON.stringify({ names: ['m.one', 'm.two', 'm.absent'] }),
+    })
+    assert.equal(read.status, 200)
+    const got = decodeFrames(Buffer.from(read.body))
+    assert.deepEqual(
+      got.map((f) => [f.header.name, f.header.status]),
+      [
+        ['m.one', 200],
+        ['m.two', 200],
+        ['m.absent', 404],
+      ],
+    )
+    assert.ok(got[0]!.body.equals(fs.readFileSync(path.join(source.dataDir, 'm', 'one.wsp'))))
+    assert.ok(got[1]!.body.equals(fs.readFileSync(path.join(source.dataDir, 'm', 'two.wsp'))))
+    const before = points(path.join(destination.dataDir, 'm', 'two.wsp'))
+    const fill = await admin(destination, 'POST', '/admin/fills', {
+      body: frames([
+        ['m.one', got[0]!.body],
+        ['m.two', got[1]!.body],
+      ]),
+    })
+    assert.equal(fill.status, 200, fill.text)
+    const results = (JSON.parse(fill.text) as { results: Record<string, unknown>[] }).results
+    assert.equal(results[0]!.created, true)
+    assert.equal(results[1]!.created, false)
+    for (const result of results) {
+      assert.equal(result.missing, 0, JSON.stringify(result))
+      assert.ok((result.checked as number) > 100, JSON.stringify(result))
+    }
+    // A copy into an absent file is the file; an existing file keeps its own points.
+    assert.ok(fs.readFileSync(path.join(destination.dataDir, 'm', 'one.wsp')).equals(got[0]!.body))
+    const after = points(path.join(destination.dataDir, 'm', 'two.wsp'))
+    for (const [a, archive] of before.archives.entries())
+      for (const [ts, value] of archive)
+        assert.ok(
+          after.archives[a]!.some(([t2, v2]) => t2 === ts && v2 === value),
+          `archive ${a} at ${ts}: ${value} lost`,
+        )
+    const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+    const wrong = await admin(source, 'POST', '/admin/delete', {
+      body: JSON.stringify({ metrics: [{ name: 'm.one', sha256: sha(Buffer.from('other')) }] }),
+    })
+    assert.deepEqual((JSON.parse(wrong.text) as { results: unknown[] }).results, [
+      { name: 'm.one', deleted: false, changed: true, cachedPoints: 0 },
+    ])
+    assert.ok(fs.existsSync(path.join(source.dataDir, 'm', 'one.wsp')))
+    const right = await admin(source, 'POST', '/admin/delete', {
+      body: JSON.stringify({
+        metrics: [
+          { name: 'm.one', sha256: sha(got[0]!.body) },
+          { name: 'm.two', sha256: sha(got[1]!.body) },
+        ],
+      }),
+    })
+    assert.deepEqual((JSON.parse(right.text) as { results: unknown[] }).results, [
+      { name: 'm.one', deleted: true, droppedCachedPoints: 0 },
+      { name: 'm.two', deleted: true, droppedCachedPoints: 0 },
+    ])
+    assert.ok(!fs.existsSync(path.join(source.dataDir, 'm')))
   })
 })

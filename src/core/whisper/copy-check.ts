@@ -1,0 +1,83 @@
+// Is every point of a source whisper file at its destination? A copy made by fill rules keeps the
+// destination's points, so a source point counts as present when the destination has a point at the
+// same timestamp in an archive of the same step, whatever its value (the destination's won: it arrived
+// through the relay after the ring changed). Points about to leave an archive's window are not
+// checked: the two files are read moments apart and the oldest interval may rotate out in between.
+// A destination's points held elsewhere (a daemon's cache, not yet in its file: `keep`) count as
+// present in every archive whose interval holds them, as fill.ts treats them. Pure: the two files'
+// bytes and the clock come in. Used by the admin API's batch fill (on the node, right after the fill)
+// and by `carbon rebalance`/`carbon sync` (src/core/cluster).
+
+import { decodeHeader, decodePointTimestamp } from './codec.js'
+import { POINT_SIZE } from './format.js'
+
+export interface CopyCheck {
+  /** Source points looked for at the destination. */
+  checked: number
+  /** Of those, the ones the destination does not have. */
+  missing: number
+  /** A few missing `timestamp@step` for the message. */
+  examples: string[]
+}
+
+/** The intervals of `step` holding a kept timestamp (none: undefined). */
+function keptIntervals(keep: ArrayLike<number> | undefined, step: number): Set<number> | undefined {
+  if (keep === undefined || keep.length === 0) return undefined
+  const intervals = new Set<number>()
+  for (let k = 0; k < keep.length; k++) {
+    const t = keep[k]!
+    intervals.add(t - (((t % step) + step) % step))
+  }
+  return intervals
+}
+
+/**
+ * The source's points missing at the destination.
+ * @throws CorruptFileError when either file is not whisper.
+ */
+export function checkCopy(
+  source: Uint8Array,
+  destination: Uint8Array,
+  now: number,
+  options: {
+    marginSeconds?: number
+    names?: { source: string; destination: string }
+    /** Timestamps of points the destination holds outside its file (its node's cache). */
+    keep?: ArrayLike<number>
+  } = {},
+): CopyCheck {
+  const margin = options.marginSeconds ?? 60
+  const sourceHeader = decodeHeader(source, options.names?.source ?? 'source', source.byteLength)
+  const destinationHeader = decodeHeader(
+    destination,
+    options.names?.destination ?? 'destination',
+    destination.byteLength,
+  )
+  const result: CopyCheck = { checked: 0, missing: 0, examples: [] }
+  for (const archive of sourceHeader.archives) {
+    const peer = destinationHeader.archives.find((a) => a.secondsPerPoint === archive.secondsPerPoint)
+    // A destination without this step holds these points only as roll-ups: nothing to compare with.
+    if (!peer) continue
+    const step = archive.secondsPerPoint
+    const window = Math.min(archive.retention, peer.retention)
+    const oldest = now - window + Math.max(margin, step)
+    const newest = now + step
+    const kept = keptIntervals(options.keep, step)
+    // A point of the destination can only be in its slot (whisper reads nowhere else): no table of
+    // the destination's points is built, each source point is looked up where it must be.
+    const peerBase = decodePointTimestamp(destination, peer.offset)
+    for (let i = 0; i < archive.points; i++) {
+      const timestamp = decodePointTimestamp(source, archive.offset + i * POINT_SIZE)
+      if (timestamp === 0 || timestamp % step !== 0 || timestamp <= oldest || timestamp > newest) continue
+      result.checked++
+      if (peerBase !== 0) {
+        const slot = ((((timestamp - peerBase) / step) % peer.points) + peer.points) % peer.points
+        if (decodePointTimestamp(destination, peer.offset + slot * POINT_SIZE) === timestamp) continue
+      }
+      if (kept?.has(timestamp)) continue
+      result.missing++
+      if (result.examples.length < 3) result.examples.push(`${timestamp}@${step}s`)
+    }
+  }
+  return result
+}
