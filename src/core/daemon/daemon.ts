@@ -373,16 +373,24 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           fsync: settings.autoflush,
           locate: (name) => names.locate(name),
           // A write under way finishes first: what it writes is then the file's, deleted with it.
-          dropCached: async (key) => {
+          dropCached: async (keys, unlessCached) => {
             // Lines logged before the delete and still on the parser thread are stored first, and
             // none is read meanwhile: the drop then takes exactly what the replay drops before the
             // tombstone.
             const resumes = await Promise.all(started.map((r) => r.quiesce?.()))
             try {
-              while (cache.inflightHas(key)) await new Promise((resolve) => setTimeout(resolve, 5))
-              // A tombstone in the same turn: a crash's replay drops what the log holds of it (README.md).
-              if (walOn) wal.appendDeleted(key)
-              return cache.drop(key)
+              // A write under way finishes first: what it writes is then the file's, deleted with it.
+              while (keys.some((key) => cache.inflightHas(key)))
+                await new Promise((resolve) => setTimeout(resolve, 5))
+              // Tombstones in the same turn: a crash's replay drops what the log holds of them (README.md).
+              return keys.map((key, k) => {
+                if (unlessCached?.[k] === true) {
+                  const held = cache.query(key).length
+                  if (held > 0) return { kept: held }
+                }
+                if (walOn) wal.appendDeleted(key)
+                return cache.drop(key)
+              })
             } finally {
               for (const resume of resumes) resume?.()
             }

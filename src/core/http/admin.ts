@@ -43,8 +43,15 @@ export interface AdminOptions {
   version: string
   /** The cache key and file of a metric name (tagged names as the daemon writes them), or why none. */
   locate(name: string): Located
-  /** Forget the points held for a cache key once no write of it is under way: how many (resolved in that turn). */
-  dropCached(key: string): Promise<number>
+  /**
+   * Forget the points held for each cache key once no write of it is under way: how many, per key
+   * (resolved in the turn they were dropped, so the files can go in that turn too); `{ kept }` for a
+   * key of `unlessCached` that has points held (none dropped: it changed since it was copied).
+   */
+  dropCached(
+    keys: readonly string[],
+    unlessCached?: readonly boolean[],
+  ): Promise<(number | { kept: number })[]>
   /** Resolves once what the log holds so far (a delete's tombstone) survives a crash; no log: absent. */
   logged?: () => Promise<void>
   /** Run a file job on a writer thread. */
@@ -65,6 +72,14 @@ interface DeleteAnswer {
   name: string
   deleted: boolean
   droppedCachedPoints: number
+}
+
+/** A conditional delete refused: the metric changed since the client copied it. */
+interface ChangedAnswer {
+  name: string
+  deleted: false
+  changed: true
+  cachedPoints: number
 }
 
 export type AdminHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>
@@ -328,36 +343,57 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     json(res, 200, { name: metric.name, created: reply.created === true, filled: reply.filled ?? 0 })
   }
 
-  const remove = async (metric: { name: string; key: string; path: string }): Promise<DeleteAnswer> => {
-    const dropped = await options.dropCached(metric.key)
-    // In the turn the points were dropped: no write of them can start before the file goes.
-    let deleted = false
-    try {
-      fs.unlinkSync(metric.path)
-      deleted = true
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new AdminError(500, (error as Error).message)
-    }
-    if (deleted) {
-      ctx.index.removeMetric(indexName(dataDir, metric.path))
-      // Empty parent directories go too, up to the data directory (a writer makes them again if needed).
-      for (
-        let dir = path.dirname(metric.path);
-        dir !== dataDir && isInside(dataDir, dir);
-        dir = path.dirname(dir)
-      ) {
-        try {
-          fs.rmdirSync(dir)
-        } catch {
-          break
+  /**
+   * Delete metrics: their cached points dropped, then their files removed in that same turn (no write
+   * of them can start in between), answered once a crash cannot bring them back (their tombstones in
+   * the log). An answer per metric, or the AdminError it met.
+   */
+  const removeAll = async (
+    metrics: readonly { name: string; key: string; path: string }[],
+    unlessCached?: readonly boolean[],
+  ): Promise<(DeleteAnswer | ChangedAnswer | AdminError)[]> => {
+    const dropped = await options.dropCached(
+      metrics.map((m) => m.key),
+      unlessCached,
+    )
+    const answers = metrics.map((metric, k): DeleteAnswer | ChangedAnswer | AdminError => {
+      const count = dropped[k]!
+      if (typeof count !== 'number')
+        return { name: metric.name, deleted: false, changed: true, cachedPoints: count.kept }
+      let deleted = false
+      try {
+        fs.unlinkSync(metric.path)
+        deleted = true
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          return new AdminError(500, (error as Error).message)
+      }
+      if (deleted) {
+        ctx.index.removeMetric(indexName(dataDir, metric.path))
+        // Empty parent directories go too, up to the data directory (a writer makes them again if needed).
+        for (
+          let dir = path.dirname(metric.path);
+          dir !== dataDir && isInside(dataDir, dir);
+          dir = path.dirname(dir)
+        ) {
+          try {
+            fs.rmdirSync(dir)
+          } catch {
+            break
+          }
         }
       }
-    }
-    // Answered once a crash cannot bring the metric back (its tombstone is in the log).
+      if (!deleted && count === 0) return new AdminError(404, `no such metric: ${metric.name}`)
+      return { name: metric.name, deleted, droppedCachedPoints: count }
+    })
     await options.logged?.()
-    if (!deleted && dropped === 0) throw new AdminError(404, `no such metric: ${metric.name}`)
-    return { name: metric.name, deleted, droppedCachedPoints: dropped }
+    return answers
+  }
+
+  const remove = async (metric: { name: string; key: string; path: string }): Promise<DeleteAnswer> => {
+    const [answer] = await removeAll([metric])
+    if (answer instanceof AdminError) throw answer
+    return answer as DeleteAnswer
   }
 
   /** A batch request's JSON body: a list under `field`, each entry checked by `entry`. */
@@ -530,6 +566,9 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
         return chunk.map((c) => digests.get(c))
       },
       async (digests, chunk) => {
+        const going: (typeof chunk)[number]['metric'][] = []
+        const conditional: boolean[] = []
+        const at: number[] = []
         for (let k = 0; k < chunk.length; k++) {
           const { metric, sha256 } = chunk[k]!
           const digest = digests[k]
@@ -550,13 +589,20 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
               continue
             }
           }
-          try {
-            answers.push(await remove(metric))
-          } catch (error) {
-            if (!(error instanceof AdminError)) throw error
-            answers.push({ name, status: error.status, error: error.message })
-          }
+          answers.push(undefined)
+          going.push(metric)
+          conditional.push(digest !== undefined)
+          at.push(answers.length - 1)
         }
+        // One drop, one log barrier for the chunk's deletions.
+        // A point cached since the check above keeps the metric (checked again in the drop's turn).
+        const removed = await removeAll(going, conditional)
+        removed.forEach((answer, k) => {
+          answers[at[k]!] =
+            answer instanceof AdminError
+              ? { name: going[k]!.name, status: answer.status, error: answer.message }
+              : answer
+        })
       },
     )
     json(res, 200, { results: answers })
