@@ -1,6 +1,7 @@
 // A carbon cluster for end-to-end tests: `carbon serve` nodes with their admin API on (one token), a
 // real carbon-c-relay in front of them (Debian 3.7), restartable with another ring, and line senders.
 
+import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -8,7 +9,8 @@ import net from 'node:net'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { Serve } from './serve.js'
-import { startServe, writeServeConfig } from './serve.js'
+import { runAsync } from './cli.js'
+import { readTreeWithReference, startServe, writeServeConfig } from './serve.js'
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
 
@@ -187,4 +189,53 @@ export async function waitForWrites(
     },
     timeoutMs,
   )
+}
+
+/**
+ * Each node holds exactly the metrics `placement` names for it (self-metrics aside), each with every
+ * point `sent` (the latest value per timestamp), point by point, read with the reference reader.
+ * Answers how many points were checked.
+ */
+export function assertPlacedAsSent(
+  nodes: readonly ClusterNode[],
+  placement: ReadonlyMap<string, ReadonlySet<string>>,
+  sent: ReadonlyMap<string, ReadonlyMap<number, number>>,
+  fileOf: (metric: string) => string,
+): number {
+  let checkedPoints = 0
+  for (const node of nodes) {
+    const tree = readTreeWithReference(node.dir)
+    const held = Object.keys(tree).filter((f) => !f.startsWith('carbon/'))
+    const want = placement.get(node.member)!
+    assert.deepEqual(
+      held.sort(),
+      [...want].map(fileOf).sort(),
+      `${node.member} holds other metrics than the ring says`,
+    )
+    for (const name of want) {
+      const got = new Map(tree[fileOf(name)]!.points.map(([ts, v]) => [ts, v]))
+      const expected = sent.get(name)!
+      if (got.size !== expected.size || [...expected].some(([ts, v]) => got.get(ts) !== v)) {
+        const wrong = [...expected].filter(([ts, v]) => got.get(ts) !== v).slice(0, 3)
+        assert.fail(
+          `${node.member} ${name}: ${got.size} points, ${expected.size} sent; e.g. ${JSON.stringify(wrong.map(([ts, v]) => [ts, v, got.get(ts)]))}`,
+        )
+      }
+      checkedPoints += expected.size
+    }
+  }
+  return checkedPoints
+}
+
+/** `carbon sieve` on every node finds nothing the ring of `relayConfigFile` places elsewhere. */
+export async function assertSieveFindsNothing(
+  nodes: readonly ClusterNode[],
+  relayConfigFile: string,
+): Promise<void> {
+  const sieves = await Promise.all(
+    nodes.map((node) =>
+      runAsync('carbon', ['sieve', node.dir, '--relay-config', relayConfigFile, '--node', node.member]),
+    ),
+  )
+  for (const sieve of sieves) assert.equal(sieve.status, 0, sieve.stdout + sieve.stderr)
 }

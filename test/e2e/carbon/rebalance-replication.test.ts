@@ -17,6 +17,8 @@ import { createRelayLookup } from '../../../src/core/cluster/relay-route.js'
 import { run, runAsync } from '../../helpers/cli.js'
 import type { ClusterNode } from '../../helpers/cluster.js'
 import {
+  assertPlacedAsSent,
+  assertSieveFindsNothing,
   freePort,
   listNode,
   needsRelay,
@@ -28,7 +30,7 @@ import {
   waitUntil,
   writeTokenFile,
 } from '../../helpers/cluster.js'
-import { readTreeWithReference, startServe } from '../../helpers/serve.js'
+import { startServe } from '../../helpers/serve.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const METRICS = 300
@@ -206,38 +208,12 @@ test(
 
     phase('nodes stopped')
     // Every metric on exactly its two homes, each copy with every point sent, point by point.
-    let checkedPoints = 0
-    for (const node of nodes) {
-      const tree = readTreeWithReference(node.dir)
-      const held = Object.keys(tree).filter((f) => !f.startsWith('carbon/'))
-      const want = newPlacement.get(node.member)!
-      assert.deepEqual(
-        held.sort(),
-        [...want].map(fileOf).sort(),
-        `${node.member} holds other metrics than the ring says`,
-      )
-      for (const name of want) {
-        const got = new Map(tree[fileOf(name)]!.points.map(([ts, v]) => [ts, v]))
-        const expected = sent.get(name)!
-        if (got.size !== expected.size || [...expected].some(([ts, v]) => got.get(ts) !== v)) {
-          const wrong = [...expected].filter(([ts, v]) => got.get(ts) !== v).slice(0, 3)
-          assert.fail(
-            `${node.member} ${name}: ${got.size} points, ${expected.size} sent; e.g. ${JSON.stringify(wrong.map(([ts, v]) => [ts, v, got.get(ts)]))}`,
-          )
-        }
-        checkedPoints += expected.size
-      }
-    }
+    const checkedPoints = assertPlacedAsSent(nodes, newPlacement, sent, fileOf)
     assert.ok(checkedPoints >= METRICS * REPLICATION * DAY_SLOTS)
 
     phase('points checked')
     // carbon sieve on each node finds nothing misplaced.
-    const sieves = await Promise.all(
-      nodes.map((node) =>
-        runAsync('carbon', ['sieve', node.dir, '--relay-config', newConfig, '--node', node.member]),
-      ),
-    )
-    for (const sieve of sieves) assert.equal(sieve.status, 0, sieve.stdout + sieve.stderr)
+    await assertSieveFindsNothing(nodes, newConfig)
     phase('sieve')
   },
 )
