@@ -51,6 +51,14 @@ export interface Column {
   known: Uint8Array
 }
 
+/** What a series carries beside its values (graphite-web's TimeSeries keyword arguments). */
+export interface SeriesOptions {
+  consolidate?: string
+  xFilesFactor?: number
+  pathExpression?: string
+  tags?: Record<string, string>
+}
+
 export class TimeSeries {
   name: string
   start: number
@@ -75,12 +83,7 @@ export class TimeSeries {
     end: number,
     step: number,
     values: Value[],
-    options: {
-      consolidate?: string
-      xFilesFactor?: number
-      pathExpression?: string
-      tags?: Record<string, string>
-    } = {},
+    options: SeriesOptions = {},
   ) {
     this.name = name
     this.start = start
@@ -100,12 +103,7 @@ export class TimeSeries {
     end: number,
     step: number,
     column: Column,
-    options: {
-      consolidate?: string
-      xFilesFactor?: number
-      pathExpression?: string
-      tags?: Record<string, string>
-    } = {},
+    options: SeriesOptions = {},
   ): TimeSeries {
     const series = new TimeSeries(name, start, end, step, [], options)
     series.list = undefined
