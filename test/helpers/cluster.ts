@@ -239,3 +239,61 @@ export async function assertSieveFindsNothing(
   )
   for (const sieve of sieves) assert.equal(sieve.status, 0, sieve.stdout + sieve.stderr)
 }
+
+/** What was sent to a cluster: per metric, the latest value per timestamp. */
+export interface SentLog {
+  sent: Map<string, Map<number, number>>
+  /** Plaintext lines of points given as [metric index, value, timestamp], recorded as sent. */
+  lines(points: readonly [number, number, number][]): string
+}
+
+export function sentLog(names: readonly string[]): SentLog {
+  const sent = new Map(names.map((name) => [name, new Map<number, number>()]))
+  return {
+    sent,
+    lines(points) {
+      let text = ''
+      for (const [i, value, timestamp] of points) {
+        sent.get(names[i]!)!.set(timestamp, value)
+        text += `${names[i]} ${value} ${timestamp}\n`
+      }
+      return text
+    },
+  }
+}
+
+/**
+ * Senders that keep going through the relay while a move runs (at most 200 rounds): each round
+ * overwrites an old slot of every metric with new values and writes the current slot again.
+ * rounds() tells how many so far; stop() ends them and answers how many were sent.
+ */
+export function keepSending(
+  port: number,
+  log: SentLog,
+  metrics: number,
+  slot: { now: number; step: number; slots: number },
+  pauseMs: number,
+): { rounds(): number; stop(): Promise<number> } {
+  let sending = true
+  let round = 0
+  const done = (async () => {
+    while (sending && round < 200) {
+      round++
+      const points: [number, number, number][] = []
+      for (let i = 0; i < metrics; i++) {
+        points.push([i, 1e6 + round * 10_000 + i, slot.now - (1 + (round % slot.slots)) * slot.step])
+        points.push([i, 2e6 + round * 10_000 + i, slot.now])
+      }
+      await sendLines(port, log.lines(points))
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    }
+  })()
+  return {
+    rounds: () => round,
+    async stop() {
+      sending = false
+      await done
+      return round
+    },
+  }
+}

@@ -20,6 +20,8 @@ import {
   assertPlacedAsSent,
   assertSieveFindsNothing,
   freePort,
+  keepSending,
+  sentLog,
   listNode,
   needsRelay,
   relayConfig,
@@ -85,15 +87,7 @@ test(
     const newPlacement = byNode(newRing)
 
     // What was sent: per metric, the latest value per timestamp.
-    const sent = new Map(names.map((name) => [name, new Map<number, number>()]))
-    const lines = (points: [number, number, number][]): string => {
-      let text = ''
-      for (const [i, value, timestamp] of points) {
-        sent.get(names[i]!)!.set(timestamp, value)
-        text += `${names[i]} ${value} ${timestamp}\n`
-      }
-      return text
-    }
+    const { sent, lines } = sentLog(names)
     const now = Math.floor(Date.now() / 1000 / STEP) * STEP
 
     // A day of data through the relay: each metric onto two of the three nodes.
@@ -116,21 +110,13 @@ test(
     // The fourth node joins: the relay restarts with the new ring; senders keep going through it.
     await relay.stop()
     relay = await startRelay(t, newConfig, relayPort)
-    let sending = true
-    let round = 0
-    const senders = (async () => {
-      while (sending && round < 200) {
-        round++
-        // Each round overwrites an old slot with new values and writes the current slot again.
-        const points: [number, number, number][] = []
-        for (let i = 0; i < METRICS; i++) {
-          points.push([i, 1e6 + round * 10_000 + i, now - (1 + (round % DAY_SLOTS)) * STEP])
-          points.push([i, 2e6 + round * 10_000 + i, now])
-        }
-        await sendLines(relayPort, lines(points))
-        await new Promise((resolve) => setTimeout(resolve, 250))
-      }
-    })()
+    const senders = keepSending(
+      relayPort,
+      { sent, lines },
+      METRICS,
+      { now, step: STEP, slots: DAY_SLOTS },
+      250,
+    )
 
     // The plan: every holder outside the new homes copies to them (and goes), and a home that
     // does not hold the metric yet while no such holder feeds it gets it from a home that does.
@@ -162,7 +148,7 @@ test(
     assert.equal(plan.moves.filter((m) => m.misplaced).length, misplaced)
 
     // Let the senders run a few rounds on the new ring first: the new homes have files of their own.
-    await waitUntil('a few rounds on the new ring', () => round >= 3)
+    await waitUntil('a few rounds on the new ring', () => senders.rounds() >= 3)
     phase('senders running')
     const applied = await runAsync('carbon', [...common, '--delete-source', '--state', state, '--json'], {
       timeoutMs: 90_000,
@@ -181,8 +167,7 @@ test(
 
     phase('rebalance done')
     // Senders stop; the relay flushes; the nodes write everything out and stop.
-    sending = false
-    await senders
+    const round = await senders.stop()
     assert.ok(round > 3, `only ${round} rounds were sent`)
     await relay.stop()
     await waitUntil('the last rounds to arrive', async () => {

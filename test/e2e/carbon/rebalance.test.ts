@@ -19,6 +19,8 @@ import {
   assertPlacedAsSent,
   assertSieveFindsNothing,
   freePort,
+  keepSending,
+  sentLog,
   listNode,
   needsRelay,
   relayConfig,
@@ -135,15 +137,7 @@ test(
     const newRing = createRelayLookup(parseRelayConfig(fs.readFileSync(newConfig, 'utf8'), newConfig))
 
     // What was sent: per metric, the latest value per timestamp.
-    const sent = new Map(names.map((name) => [name, new Map<number, number>()]))
-    const lines = (points: [number, number, number][]): string => {
-      let text = ''
-      for (const [i, value, timestamp] of points) {
-        sent.get(names[i]!)!.set(timestamp, value)
-        text += `${names[i]} ${value} ${timestamp}\n`
-      }
-      return text
-    }
+    const { sent, lines } = sentLog(names)
     const now = Math.floor(Date.now() / 1000 / STEP) * STEP
 
     // A day of data through the relay onto three nodes.
@@ -175,21 +169,13 @@ test(
     // The fourth node joins: the relay restarts with the new ring; senders keep going through it.
     await relay.stop()
     relay = await startRelay(t, newConfig, relayPort)
-    let sending = true
-    let round = 0
-    const senders = (async () => {
-      while (sending && round < 200) {
-        round++
-        // Each round overwrites an old slot with new values and writes the current slot again.
-        const points: [number, number, number][] = []
-        for (let i = 0; i < METRICS; i++) {
-          points.push([i, 1e6 + round * 10_000 + i, now - (1 + (round % DAY_SLOTS)) * STEP])
-          points.push([i, 2e6 + round * 10_000 + i, now])
-        }
-        await sendLines(relayPort, lines(points))
-        await new Promise((resolve) => setTimeout(resolve, 1000))
-      }
-    })()
+    const senders = keepSending(
+      relayPort,
+      { sent, lines },
+      METRICS,
+      { now, step: STEP, slots: DAY_SLOTS },
+      1000,
+    )
 
     const common = [
       'rebalance',
@@ -267,8 +253,7 @@ test(
 
     phase('third run')
     // Senders stop; the relay flushes; the nodes write everything out and stop.
-    sending = false
-    await senders
+    const round = await senders.stop()
     assert.ok(round > 1, `only ${round} rounds were sent during the move`)
     await relay.stop()
     const newPlacement = byNode(newRing)
