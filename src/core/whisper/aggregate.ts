@@ -6,13 +6,19 @@
 //   order dependent: max([nan, 5]) is nan, max([5, nan]) is 5 (Math.max would give NaN for both);
 // - absmax/absmin compare abs() and keep the first on ties: absmax([-3, 3]) is -3;
 // - avg_zero counts missing values and 0.0 as zero and divides by the whole bucket;
-// - last is the newest known value.
+// - last is the newest known value;
+// - a sum that turns NaN keeps the first NaN's bits, as CPython's loop does on x86 (inf + -inf is the
+//   negative default NaN): V8 may swap the operands of an addition, and adding a second NaN would
+//   then give that one's bits instead, so the loop stops at the first NaN.
 
 import { InvalidAggregationMethodError } from '../errors.js'
 
 function sum(values: ArrayLike<number>): number {
   let total = 0
-  for (let i = 0; i < values.length; i++) total += values[i]!
+  for (let i = 0; i < values.length; i++) {
+    total += values[i]!
+    if (total !== total) break
+  }
   return total
 }
 
@@ -51,7 +57,10 @@ export function aggregate(
         throw new InvalidAggregationMethodError('Using avg_zero without neighborValues')
       }
       let total = 0
-      for (const v of neighborValues) total += v === null || v === 0 ? 0 : v
+      for (const v of neighborValues) {
+        total += v === null || v === 0 ? 0 : v
+        if (total !== total) break
+      }
       return total / neighborValues.length
     }
     case 'absmax':
