@@ -311,7 +311,8 @@ export class ParseBacklog {
  */
 export class SharedRing {
   readonly buffer: SharedArrayBuffer
-  private readonly bytes: Uint8Array
+  /** A Buffer over the ring: its copy() is a memcpy (a typed array's set() into shared memory is not). */
+  private readonly bytes: Buffer
   private write = 0
   private used = 0
   /** What each message took (its bytes and the end of the ring it skipped), oldest first. */
@@ -320,7 +321,7 @@ export class SharedRing {
 
   constructor(size: number) {
     this.buffer = new SharedArrayBuffer(size)
-    this.bytes = new Uint8Array(this.buffer)
+    this.bytes = Buffer.from(this.buffer)
   }
 
   /** Copy `source` in: its offset, or -1 when it does not fit now. Every call is followed by one release(). */
@@ -340,7 +341,8 @@ export class SharedRing {
     }
     this.costs.push(at < 0 ? 0 : cost)
     if (at < 0) return -1
-    this.bytes.set(source, at)
+    const from = Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, length)
+    from.copy(this.bytes, at)
     this.write = at + length
     this.used += cost
     return at
