@@ -46,6 +46,8 @@ interface Kept {
   encoded?: Encoded
   /** Pickle: where each leaf's interval start is (findPickle's slots). */
   slots?: Int32Array
+  /** index.writes when every leaf's facts were last seen to be the ones in `stats`. */
+  writes: number
   /** The answer last made, for the second `now` and the leaves' facts in `stats`. */
   last?: { now: number; encoded: Encoded }
   bytes: number
@@ -175,7 +177,11 @@ function forgetLast(cache: Cache, kept: Kept): void {
  * Whether every leaf of a kept answer has facts in memory: those learned since it was made are
  * taken in; false when one must be read again (written by the daemon since).
  */
-function leavesKnown(cache: Cache, kept: Kept): boolean {
+function leavesKnown(index: MetricIndex, cache: Cache, kept: Kept): boolean {
+  // A leaf's facts change only when the daemon writes its file (index.writes) or are read again
+  // after that: no write since the last look, nothing to look at.
+  const writes = index.writes
+  if (kept.writes === writes) return true
   let known = true
   for (let i = 0; i < kept.leaves.length; i++) {
     const stat = kept.leaves[i]!.stat
@@ -184,6 +190,7 @@ function leavesKnown(cache: Cache, kept: Kept): boolean {
     if (stat !== undefined) kept.stats[i] = stat
     else known = false
   }
+  if (known) kept.writes = writes
   return known
 }
 
@@ -204,7 +211,7 @@ function keptOf(ctx: FindContext, key: string): { cache: Cache; kept: Kept } | u
 export function keptFindNow(ctx: FindContext, key: string, now: number): Encoded | undefined {
   const found = keptOf(ctx, key)
   if (found === undefined) return undefined
-  if (found.kept.withIntervals && !leavesKnown(found.cache, found.kept)) return undefined
+  if (found.kept.withIntervals && !leavesKnown(ctx.index, found.cache, found.kept)) return undefined
   return encodeKept(found.cache, found.kept, now)
 }
 
@@ -221,7 +228,7 @@ export async function keptFind(
   const found = keptOf(ctx, key)
   if (found === undefined) return undefined
   const { cache, kept } = found
-  if (kept.withIntervals && !leavesKnown(cache, kept)) {
+  if (kept.withIntervals && !leavesKnown(ctx.index, cache, kept)) {
     // Leaves written since (metricWritten): their facts are read again.
     const learned = new Map<IndexNode, LeafStat>()
     await learnLeaves(
@@ -317,6 +324,8 @@ export async function answerFind(
       encoded: reencoded ? undefined : encoded,
       slots: slots && Int32Array.from(slots),
       last: withIntervals ? { now, encoded } : undefined,
+      // Looked at on first use (a leaf may have been written while this answer was made).
+      writes: -1,
       bytes,
     }
     const old = cache.kept.get(keep.key)
