@@ -399,20 +399,27 @@ loader.exec_module(fill)
 per_process = sys.argv[2] == 'per-process'
 staging, local, source = sys.argv[3], sys.argv[4], sys.argv[5]
 batch_start = time.time()
+spent = [0.0, 0.0, 0.0]
 for rel in sys.stdin.read().split('\n'):
     if not rel:
         continue
     staged, dest = os.path.join(staging, rel), os.path.join(local, rel)
+    at = time.monotonic()
     if os.path.exists(dest):
         if per_process:
             subprocess.run([sys.argv[1], staged, dest], check=True)
         else:
             fill.fill_archives(staged, dest, batch_start)
+        spent[0] += time.monotonic() - at
     else:
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         shutil.copyfile(staged, dest)
+        spent[1] += time.monotonic() - at
+    at = time.monotonic()
     os.remove(os.path.join(source, rel))
+    spent[2] += time.monotonic() - at
 shutil.rmtree(staging)
+sys.stderr.write('%f %f %f\n' % tuple(spent))
 `
 
 function runReference(
@@ -429,6 +436,10 @@ function runReference(
   const started = process.hrtime.bigint()
   let cpuSeconds = 0
   let rsyncCpu = 0
+  let rsyncSeconds = 0
+  let healSeconds = 0
+  /** Wall seconds in whisper-fill, in copies of absent files, in removing the sources. */
+  const healParts = [0, 0, 0]
   for (let i = 0; i < rels.length; i += BATCH) {
     const batch = rels.slice(i, i + BATCH).join('\n')
     const list = path.join(root, `batch-${i}.txt`)
@@ -444,6 +455,12 @@ function runReference(
     if (heal.status !== 0) throw new BenchFailure(`carbon-sync's heal failed: ${heal.stderr.slice(-2000)}`)
     cpuSeconds += rsync.cpuSeconds + heal.cpuSeconds
     rsyncCpu += rsync.cpuSeconds
+    rsyncSeconds += rsync.seconds
+    healSeconds += heal.seconds
+    heal.stderr
+      .trim()
+      .split(' ')
+      .forEach((t, k) => (healParts[k] = healParts[k]! + Number(t)))
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const checked = verify('carbonate', names, templateSource, templateDest, source, dest)
@@ -451,7 +468,10 @@ function runReference(
     seconds,
     cpuSeconds,
     checked,
-    detail: `rsync ${rsyncCpu.toFixed(2)} s, python ${(cpuSeconds - rsyncCpu).toFixed(2)} s`,
+    detail:
+      `rsync ${rsyncCpu.toFixed(2)} s in ${rsyncSeconds.toFixed(2)} s, ` +
+      `python ${(cpuSeconds - rsyncCpu).toFixed(2)} s in ${healSeconds.toFixed(2)} s: ` +
+      `fill ${healParts[0]!.toFixed(2)} s, copy ${healParts[1]!.toFixed(2)} s, remove ${healParts[2]!.toFixed(2)} s`,
   }
 }
 

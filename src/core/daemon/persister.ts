@@ -280,9 +280,13 @@ export class Persister {
    * and fills of whole files). Rejects when no writer is running or the writer dies first.
    */
   runOnWriter(job: WriterJob, transfer: ArrayBuffer[] = []): Promise<WriterReply> {
+    // Jobs already waiting on a writer count as its load: several admin batches in flight go to
+    // different threads instead of queueing on the first idle one.
+    const load = this.busy.map((n) => n)
+    for (const waiting of this.metadataRequests.values()) load[waiting.worker]!++
     let chosen = -1
     for (let w = 0; w < this.workers.length; w++)
-      if (this.workers[w] && (chosen < 0 || this.busy[w]! < this.busy[chosen]!)) chosen = w
+      if (this.workers[w] && (chosen < 0 || load[w]! < load[chosen]!)) chosen = w
     const worker = chosen >= 0 ? this.workers[chosen] : undefined
     if (!worker || this.stopped) return Promise.reject(new Error('no writer thread is running'))
     const request = this.nextRequest++

@@ -61,11 +61,18 @@ function readSourceWindows(source: WhisperFile, now: number): SourceWindow[] {
     })
 }
 
+/** Reused between calls of sourceFor: one interval's source values, and its slots (null: no point). */
+interface Scratch {
+  values: number[]
+  neighbors: (number | null)[]
+}
+
 /**
- * What the source has for the destination interval [start, start + step): the points of the finest
- * source archive with data there, at the same or a finer step (raw, for the finest destination
- * archive), or their aggregate (for coarser ones); else 'refused' when a source archive had points
- * there but too few for the xFilesFactor, or undefined.
+ * What the source has for the destination interval [start, start + step), appended to `timestamps`
+ * and `values`: the points of the finest source archive with data there, at the same or a finer step
+ * (raw, for the finest destination archive), or their aggregate (for coarser ones). Answers 'filled',
+ * else 'refused' when a source archive had points there but too few for the xFilesFactor, or
+ * undefined. Allocates nothing: a fill looks at every interval of every archive.
  */
 function sourceFor(
   windows: readonly SourceWindow[],
@@ -74,7 +81,10 @@ function sourceFor(
   raw: boolean,
   method: string,
   xFilesFactor: number,
-): [number[], number[]] | 'refused' | undefined {
+  timestamps: number[],
+  values: number[],
+  scratch: Scratch,
+): 'filled' | 'refused' | undefined {
   let refused = false
   for (const w of windows) {
     const sourceStep = w.archive.secondsPerPoint
@@ -82,26 +92,35 @@ function sourceFor(
     const size = step / sourceStep
     const first = (start - w.fromInterval) / sourceStep
     if (first + size <= 0 || first >= w.values.length) continue
-    const timestamps: number[] = []
-    const values: number[] = []
-    const neighbors: (number | null)[] = []
-    for (let k = 0; k < size; k++) {
-      const i = first + k
-      if (i >= 0 && i < w.values.length && w.known[i] === 1) {
-        timestamps.push(start + k * sourceStep)
-        values.push(w.values[i]!)
-        neighbors.push(w.values[i]!)
-      } else {
-        neighbors.push(null)
-      }
+    const from = Math.max(0, first)
+    const until = Math.min(w.values.length, first + size)
+    let count = 0
+    for (let i = from; i < until; i++) if (w.known[i] === 1) count++
+    if (count === 0) continue
+    if (size === 1 || raw) {
+      for (let i = from; i < until; i++)
+        if (w.known[i] === 1) {
+          timestamps.push(start + (i - first) * sourceStep)
+          values.push(w.values[i]!)
+        }
+      return 'filled'
     }
-    if (values.length === 0) continue
-    if (size === 1 || raw) return [timestamps, values]
-    if (!(values.length / size >= Math.fround(xFilesFactor))) {
+    if (!(count / size >= Math.fround(xFilesFactor))) {
       refused = true
       continue
     }
-    return [[start], [aggregate(method, values, neighbors)]]
+    scratch.values.length = 0
+    scratch.neighbors.length = 0
+    for (let k = 0; k < size; k++) {
+      const i = first + k
+      if (i >= 0 && i < w.values.length && w.known[i] === 1) {
+        scratch.values.push(w.values[i]!)
+        scratch.neighbors.push(w.values[i]!)
+      } else scratch.neighbors.push(null)
+    }
+    timestamps.push(start)
+    values.push(aggregate(method, scratch.values, scratch.neighbors))
+    return 'filled'
   }
   return refused ? 'refused' : undefined
 }
@@ -137,6 +156,7 @@ export function fillFile(
     .sort((x, y) => x[0].retention - y[0].retention)
   const { aggregationMethod, xFilesFactor } = destination.header
   const keep = options.keep ?? []
+  const scratch: Scratch = { values: [], neighbors: [] }
   order.forEach(([archive, index], rank) => {
     const window = archiveFetch(destination, archive, now - archive.retention, now)
     const step = window.timeInfo.step
@@ -149,12 +169,19 @@ export function fillFile(
       const interval = window.timeInfo.fromInterval + i * step
       if (interval > now || kept.has(interval)) continue
       archives[index]!.gaps++
-      const found = sourceFor(windows, interval, step, rank === 0, aggregationMethod, xFilesFactor)
+      const found = sourceFor(
+        windows,
+        interval,
+        step,
+        rank === 0,
+        aggregationMethod,
+        xFilesFactor,
+        timestamps,
+        values,
+        scratch,
+      )
       if (found === 'refused') archives[index]!.refused++
-      if (found === undefined || found === 'refused') continue
-      timestamps.push(...found[0])
-      values.push(...found[1])
-      archives[index]!.filled++
+      if (found === 'filled') archives[index]!.filled++
     }
     if (timestamps.length > 0) archiveUpdateMany(destination, index, timestamps, values)
   })

@@ -345,16 +345,24 @@ describe('admin API: the endpoints', () => {
     const file = path.join(dir, 'f.wsp')
     makeFile(file, 0)
     const node = await startNode(t, {
-      files: { 'a/b/c.wsp': file, 'a/d.wsp': file },
+      // A file a killed daemon left on its way out (renamed, not yet unlinked): removed at start.
+      files: { 'a/b/c.wsp': file, 'a/d.wsp': file, '.carbonkit-admin-deleted-0-0': file },
       settings: { CACHE_WRITE_STRATEGY: 'timesorted', MIN_TIMESTAMP_LAG: '3600' },
     })
     const now = Math.floor(Date.now() / 1000)
     await sendTcp(node.serve.ports.line!, `a.b.c 1 ${now - 100}\na.b.c 2 ${now - 200}\na.d 3 ${now - 100}\n`)
     assert.equal(await cachedPoints(node, 'a.b.c'), 2)
+    const leftovers = (): string[] =>
+      fs.readdirSync(node.dataDir).filter((e) => e.startsWith('.carbonkit-admin-deleted-'))
+    for (let waited = 0; leftovers().length > 0 && waited < 10_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.deepEqual(leftovers(), [])
     const answer = await admin(node, 'DELETE', '/admin/metric?name=a.b.c')
     assert.equal(answer.status, 200, answer.text)
     assert.deepEqual(JSON.parse(answer.text), { name: 'a.b.c', deleted: true, droppedCachedPoints: 2 })
     assert.deepEqual(fs.readdirSync(path.join(node.dataDir, 'a')), ['d.wsp'])
+    // Renamed out of the tree in the delete's turn, unlinked before the answer: nothing left.
+    assert.deepEqual(leftovers(), [])
     const find = await request(node.port, '/metrics/find?query=a.*&format=json')
     assert.doesNotMatch(find.text, /"a\.b"/)
     const list = await admin(node, 'GET', '/admin/metrics')
