@@ -607,7 +607,11 @@ async function ingestRun(
     const onDiskMs = await watch.done
     const loss = findLoss(server.dataDir, workload.names, workload.timestamps, ingestValue)
     if (loss.missing > 0 || onDiskMs === undefined) {
-      throw new BenchFailure(`${name} lost points (${kase.name}): ${describeLoss(loss)}`)
+      // A stall (nothing new on disk for STALL_MS) may be points late rather than lost: both fail
+      // the run, worded apart (one such run's files held every point once the server had stopped).
+      const what =
+        onDiskMs === undefined ? `stalled (no file completed for ${STALL_MS / 1000} s)` : 'lost points'
+      throw new BenchFailure(`${name} ${what} (${kase.name}): ${describeLoss(loss)}`)
     }
     const peakRssBytes = procStatusBytes(server.pid, 'VmHWM')
     stopped = true
