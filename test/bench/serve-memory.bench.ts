@@ -7,7 +7,7 @@
 // before, at the peak (VmHWM), once written, and after (the first sample within the allowance, or the
 // last of settleSeconds). The files go to /dev/shm when it
 // is there (1,000,000 files take 4 GB of blocks there as on ext4; check `df -h`, `df -i` first).
-// CARBONKIT_MEMORY_METRICS changes the count. Exit status 1 when the daemon broke, not for a MISS.
+// CARBONKIT_MEMORY_METRICS changes the count; CARBONKIT_MEMORY_HTTP=on|off runs one case. Exit status 1 when the daemon broke, not for a MISS.
 
 import fs from 'node:fs'
 import os from 'node:os'
@@ -20,6 +20,8 @@ import { benchEnv, printTable } from './lib.js'
 
 const METRICS = Number(process.env.CARBONKIT_MEMORY_METRICS ?? 1_000_000)
 const ALLOWANCE_BYTES = 50 * 1048576
+/** CARBONKIT_MEMORY_HTTP=on or off runs one of the two cases (each takes minutes at 1,000,000). */
+const HTTP_MODES = { on: [true], off: [false] }[process.env.CARBONKIT_MEMORY_HTTP ?? ''] ?? [false, true]
 
 function scratch(): string {
   let base = os.tmpdir()
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
     `carbon serve (default settings), ${METRICS.toLocaleString('en')} new metrics x 1 point, schema 60s:5m, idle sweep every 1 s\n`,
   )
   const cells: string[][] = []
-  for (const http of [false, true]) {
+  for (const http of HTTP_MODES) {
     const root = scratch()
     const cleanups: (() => void)[] = []
     let result: MemoryResult
