@@ -3,11 +3,11 @@
 // its default settings (idle sweep shortened to 1 s with CARBONKIT_SWEEP_SECONDS), one point per
 // metric over one plaintext connection, schema 60s:5m (88-byte files), first with the HTTP read API
 // off (--http-port -1: the criterion), then on (its index keeps every name a find may ask for: memory
-// it needs; its heap, measured here over the same files, is reported and subtracted). Reports RSS
+// it needs; its heap and typed arrays, measured here over the same files, are reported and subtracted). Reports RSS
 // before, at the peak (VmHWM), once written, and after (the first sample within the allowance, or the
 // last of settleSeconds). The files go to /dev/shm when it
 // is there (1,000,000 files take 4 GB of blocks there as on ext4; check `df -h`, `df -i` first).
-// CARBONKIT_MEMORY_METRICS changes the count. Exit status 1 when the daemon broke, not for a MISS.
+// CARBONKIT_MEMORY_METRICS changes the count; CARBONKIT_MEMORY_HTTP=on|off runs one case. Exit status 1 when the daemon broke, not for a MISS.
 
 import fs from 'node:fs'
 import os from 'node:os'
@@ -20,6 +20,8 @@ import { benchEnv, printTable } from './lib.js'
 
 const METRICS = Number(process.env.CARBONKIT_MEMORY_METRICS ?? 1_000_000)
 const ALLOWANCE_BYTES = 50 * 1048576
+/** CARBONKIT_MEMORY_HTTP=on or off runs one of the two cases (each takes minutes at 1,000,000). */
+const HTTP_MODES = { on: [true], off: [false] }[process.env.CARBONKIT_MEMORY_HTTP ?? ''] ?? [false, true]
 
 function scratch(): string {
   let base = os.tmpdir()
@@ -32,14 +34,19 @@ function scratch(): string {
   return fs.mkdtempSync(path.join(base, 'carbonkit-bench-memory-'))
 }
 
-/** The heap a MetricIndex of `dir` holds in this process, after full collections. */
+/** What a MetricIndex of `dir` holds in this process after full collections: heap and typed arrays. */
+function heldBytes(): number {
+  const usage = process.memoryUsage()
+  return usage.heapUsed + usage.arrayBuffers
+}
+
 async function indexHeapBytes(dir: string): Promise<number> {
   reclaimMemory()
-  const before = process.memoryUsage().heapUsed
+  const before = heldBytes()
   const index = new MetricIndex(dir)
   await index.refresh()
   reclaimMemory()
-  const bytes = process.memoryUsage().heapUsed - before
+  const bytes = heldBytes() - before
   if (index.stats().metrics === 0) throw new Error(`no metric indexed under ${dir}`)
   return bytes
 }
@@ -60,7 +67,7 @@ async function main(): Promise<void> {
     `carbon serve (default settings), ${METRICS.toLocaleString('en')} new metrics x 1 point, schema 60s:5m, idle sweep every 1 s\n`,
   )
   const cells: string[][] = []
-  for (const http of [false, true]) {
+  for (const http of HTTP_MODES) {
     const root = scratch()
     const cleanups: (() => void)[] = []
     let result: MemoryResult
@@ -117,7 +124,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nThe criterion is the daemon's own memory: HTTP API off. With it on, its index keeps every name a\n` +
       `find may ask for (memory it needs, reported per metric by the HTTP benchmark): measured here as the\n` +
-      `heap of the same index built in this process over the same data directory (all names, less the\n` +
+      `heap and typed arrays of the same index built in this process over the same data directory (all names, less the\n` +
       `warm-up's), and subtracted. RSS counts more than the heap (its pages, malloc), so this is an estimate.\n`,
   )
 }

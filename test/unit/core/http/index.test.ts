@@ -135,3 +135,64 @@ test('issue 17.admin: removeMetric forgets a leaf and the branches left empty, n
   assert.equal(index.stats().metrics, 0)
   index.removeMetric('never.there')
 })
+
+test('issue 14 memory: the compact index keeps 100,000 names (packed, rehashed) and answers as a tree of Maps would', async () => {
+  const index = new MetricIndex('/nonexistent')
+  const names: string[] = []
+  // Long and non-ASCII components too: packed strings hold any UTF-16.
+  for (let m = 0; m < 100_000; m++) names.push(`p.d${String(m % 1000).padStart(3, '0')}.m${m}`)
+  names.push(`p.x.${'l'.repeat(300)}`, 'p.x.ünï', 'p.x.日本', 'p.x.a b')
+  for (const name of names) index.addMetric(name)
+  assert.equal(index.stats().metrics, names.length)
+  assert.equal(index.stats().branches, 1 + 1000 + 1)
+  for (const name of ['p.d007.m7', 'p.d999.m99999', 'p.x.ünï', 'p.x.日本', `p.x.${'l'.repeat(300)}`])
+    assert.equal(index.lookup(name) !== undefined, true, name)
+  assert.equal(index.lookup('p.d007.m8'), undefined)
+  // A branch is a node too (a find lists it), not a metric.
+  assert.equal(index.lookup('p.d007') !== undefined, true)
+  assert.deepEqual(await find(index, 'p.d042.m1*'), [
+    'p.d042.m10042',
+    'p.d042.m1042',
+    'p.d042.m11042',
+    'p.d042.m12042',
+    'p.d042.m13042',
+    'p.d042.m14042',
+    'p.d042.m15042',
+    'p.d042.m16042',
+    'p.d042.m17042',
+    'p.d042.m18042',
+    'p.d042.m19042',
+  ])
+  assert.deepEqual(await find(index, 'p.x.*'), [`p.x.a b`, `p.x.${'l'.repeat(300)}`, 'p.x.ünï', 'p.x.日本'])
+  assert.deepEqual(await find(index, 'p.x.[ü日]*'), ['p.x.ünï', 'p.x.日本'])
+  assert.deepEqual(await find(index, 'p.d00{1,2}.m100?'), ['p.d001.m1001', 'p.d002.m1002'])
+  assert.deepEqual((await index.allMetrics()).length, names.length)
+  assert.deepEqual(await index.allMetrics(), [...names].sort())
+})
+
+test('issue 14 memory: a name removed and added again is found again, in prefix globs too', async () => {
+  const index = new MetricIndex('/nonexistent')
+  for (const name of ['a.b.c1', 'a.b.c2', 'a.bb.c1']) index.addMetric(name)
+  // The sorted children behind `b*` are made, then must follow each change.
+  assert.deepEqual(await find(index, 'a.b*'), ['a.b/', 'a.bb/'])
+  index.removeMetric('a.b.c1')
+  index.removeMetric('a.b.c2')
+  assert.deepEqual(await find(index, 'a.b*'), ['a.bb/'])
+  assert.deepEqual(await find(index, 'a.b.*'), [])
+  assert.equal(index.lookup('a.b.c1'), undefined)
+  assert.equal(index.stats().metrics, 1)
+  assert.equal(index.stats().branches, 2)
+  index.addMetric('a.b.c2')
+  assert.deepEqual(await find(index, 'a.b*'), ['a.b/', 'a.bb/'])
+  assert.deepEqual(await find(index, 'a.b.c*'), ['a.b.c2'])
+  assert.deepEqual(await find(index, 'a.*.c1'), ['a.bb.c1'])
+  assert.deepEqual(await index.allMetrics(), ['a.b.c2', 'a.bb.c1'])
+  // A leaf's facts go with it.
+  const [leaf] = await index.find(compileGlob('a.b.c2'))
+  leaf!.node!.stat = { maxRetention: 60, mtime: 1 }
+  assert.deepEqual(index.lookup('a.b.c2')!.stat, { maxRetention: 60, mtime: 1 })
+  index.removeMetric('a.b.c2')
+  index.addMetric('a.b.c2')
+  assert.equal(index.lookup('a.b.c2')!.stat, undefined)
+  assert.equal(index.stats().metrics, 2)
+})
