@@ -26,7 +26,7 @@ import { readAt, readHeader } from '../whisper/file.js'
 import type { WhisperFile } from '../whisper/file.js'
 import { METADATA_SIZE, headerSizeFor } from '../whisper/format.js'
 import type { Syscalls } from './syscalls.js'
-import { errnoError, loadSyscalls, statBuffer, statOf } from './syscalls.js'
+import { errnoError, loadSyscalls, statBlocks, statBuffer, statOf, statSize } from './syscalls.js'
 
 /** What is found for each file: nothing, sizes, the header, the newest point, or a backup's sizes. */
 export type ScanKind = 'names' | 'sizes' | 'long' | 'newest' | 'backups'
@@ -132,6 +132,16 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
       } else if (entry.isFile() && entry.name.endsWith(suffix)) {
         const last = entry.name.slice(0, -suffix.length)
         if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
+        if (group !== undefined && depth >= request.depth! && dirfd !== undefined) {
+          // A file counted into its directory's sum: its stat(2), and no object for it.
+          if (!statInto(dirfd, entry.name, base + entry.name)) continue // removed meanwhile
+          out.files++
+          if (!sum) out.entries.push((sum = { name: group, path: dir, group, count: 0, sizes: emptySizes() }))
+          sum.count!++
+          sum.sizes!.apparentBytes += statSize(statBytes)
+          sum.sizes!.allocatedBytes += statBlocks(statBytes) * 512
+          continue
+        }
         const file: ScannedFile = { name: prefix + last, path: base + entry.name }
         if (kind !== 'names' && !examine(file, kind, request.fresh, dirfd, entry.name)) continue // removed meanwhile
         out.files++
@@ -168,7 +178,7 @@ function examine(
   name: string,
 ): boolean {
   if (kind === 'sizes' && dirfd !== undefined) {
-    const sizes = sizesAt(loadSyscalls()!, dirfd, name, file.path)
+    const sizes = sizesAt(dirfd, name, file.path)
     if (sizes === undefined) return false
     file.sizes = sizes
     return true
@@ -195,13 +205,18 @@ function examine(
 
 const statBytes = statBuffer()
 
+/** stat(2) of `name` in the directory open as `dirfd` into statBytes; false when it is gone. */
+function statInto(dirfd: number, name: string, file: string): boolean {
+  const sys = loadSyscalls()!
+  if (sys.fstatat(dirfd, name, statBytes, 0) === 0) return true
+  const error = errnoError(sys, 'stat')
+  if (error.code === 'ENOENT') return false
+  throw fromSystemError(error, file, false)
+}
+
 /** stat(2) of `name` in the directory open as `dirfd`: sizes, or undefined when it is gone. */
-function sizesAt(sys: Syscalls, dirfd: number, name: string, file: string): SizeFacts | undefined {
-  if (sys.fstatat(dirfd, name, statBytes, 0) !== 0) {
-    const error = errnoError(sys, 'stat')
-    if (error.code === 'ENOENT') return undefined
-    throw fromSystemError(error, file, false)
-  }
+function sizesAt(dirfd: number, name: string, file: string): SizeFacts | undefined {
+  if (!statInto(dirfd, name, file)) return undefined
   const stat = statOf(statBytes)
   return { apparentBytes: stat.size, allocatedBytes: stat.blocks * 512, lastWrite: stat.mtime }
 }

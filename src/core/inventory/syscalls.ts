@@ -72,6 +72,16 @@ function int64(bytes: Buffer, at: number): number {
   return bytes.readUInt32LE(at) + bytes.readInt32LE(at + 4) * 4294967296
 }
 
+/** st_size of a struct stat, without an object. */
+export function statSize(bytes: Buffer): number {
+  return int64(bytes, 48)
+}
+
+/** st_blocks (512-byte units) of a struct stat, without an object. */
+export function statBlocks(bytes: Buffer): number {
+  return int64(bytes, 64)
+}
+
 export interface StatFacts {
   dev: number
   size: number
