@@ -42,6 +42,8 @@ export interface ScanRequest {
   depth?: number
   /** For `newest`: only the files with no point after the cutoff come back (the others are counted). */
   fresh?: FreshTest
+  /** For `names` on a worker thread: the entries come back as `listing` (see DirectoryScan). */
+  compact?: boolean
 }
 
 export interface SizeFacts {
@@ -85,6 +87,13 @@ export interface DirectoryScan {
   files: number
   /** With `fresh`: the files left out for a point after the cutoff. */
   fresh?: number
+  /**
+   * With `compact`, instead of `entries`: the files' last name segments and the subdirectories
+   * (after a NUL) in sorted order, joined by `/` (neither can be in a file name). One string per
+   * directory crosses between threads much faster than a thousand objects; `expandListing` makes
+   * the entries.
+   */
+  listing?: string
 }
 
 const SUFFIX = { wsp: '.wsp', bak: '.wsp.bak' } as const
@@ -119,6 +128,7 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
     kind !== 'sizes' || request.depth === undefined ? undefined : segments.slice(0, request.depth).join('.')
   const out: DirectoryScan = { entries: [], files: 0 }
   let sum: ScannedFile | undefined
+  const listing: string[] | undefined = request.compact && kind === 'names' ? [] : undefined
   // The per-file calls go relative to the directory's descriptor (as du does): no lookup of the
   // whole path per file.
   let dirfd: number | undefined
@@ -128,10 +138,16 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
     for (const entry of entries) {
       if (entry.isDirectory()) {
         if (matchers && (depth >= matchers.length - 1 || !segmentMatches(matcher!, entry.name))) continue
-        out.entries.push({ sub: entry.name })
+        if (listing) listing.push('\0' + entry.name)
+        else out.entries.push({ sub: entry.name })
       } else if (entry.isFile() && entry.name.endsWith(suffix)) {
         const last = entry.name.slice(0, -suffix.length)
         if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
+        if (listing) {
+          listing.push(last)
+          out.files++
+          continue
+        }
         if (group !== undefined && depth >= request.depth! && dirfd !== undefined) {
           // A file counted into its directory's sum: its stat(2), and no object for it.
           if (!statInto(dirfd, entry.name, base + entry.name)) continue // removed meanwhile
@@ -163,7 +179,24 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
   } finally {
     if (dirfd !== undefined) fs.closeSync(dirfd)
   }
+  if (listing) out.listing = listing.join('/')
   return out
+}
+
+/** The entries of a `names` scan that came back as a `listing`: what scanDirectory gives in-process. */
+export function expandListing(request: ScanRequest, scan: DirectoryScan): void {
+  if (scan.listing === undefined) return
+  const prefix = request.segments.length === 0 ? '' : request.segments.join('.') + '.'
+  const base = request.dir.endsWith('/') ? request.dir : request.dir + '/'
+  const entries: DirectoryScan['entries'] = []
+  if (scan.listing !== '') {
+    for (const item of scan.listing.split('/')) {
+      if (item.charCodeAt(0) === 0) entries.push({ sub: item.slice(1) })
+      else entries.push({ name: prefix + item, path: base + item + SUFFIX.wsp })
+    }
+  }
+  scan.entries = entries
+  delete scan.listing
 }
 
 /**
@@ -634,6 +667,10 @@ export async function walkTree(
   if (!stat.isDirectory()) throw new InvalidArgumentError(`${dir}: not a directory`)
   matchersFor(options.glob) // a bad glob fails here, before any thread starts
   const root = dir.length > 1 && dir.endsWith('/') ? dir.replace(/\/+$/, '') || '/' : dir
+  const workerUrl = (options.workers ?? 2) > 1 ? options.workerUrl : undefined
+  // Names cross between threads as one string per directory (an object per file cost more to send
+  // than to read).
+  const compact = workerUrl !== undefined && options.kind === 'names'
   const request = (at: string, segments: string[]): ScanRequest => ({
     kind: options.kind,
     dir: at,
@@ -641,12 +678,14 @@ export async function walkTree(
     glob: options.glob,
     depth: options.depth,
     fresh: options.fresh,
+    compact,
   })
   const done = new Map<string, DirectoryScan>()
   const queue: ScanRequest[] = [request(root, [])]
   let files = 0
   let fresh = 0
   const record = (req: ScanRequest, scan: DirectoryScan): void => {
+    expandListing(req, scan)
     done.set(req.dir, scan)
     for (const entry of scan.entries) {
       if ('sub' in entry) queue.push(request(path.join(req.dir, entry.sub), [...req.segments, entry.sub]))
@@ -655,9 +694,8 @@ export async function walkTree(
     fresh += scan.fresh ?? 0
     options.onProgress?.(files)
   }
-  // A walk for names only runs in-process: the names cost more to send between threads than to read.
-  if (options.workerUrl && (options.workers ?? 2) > 1 && options.kind !== 'names') {
-    await inWorkers(queue, record, options.workerUrl, options.workers ?? 2, options.signal)
+  if (workerUrl) {
+    await inWorkers(queue, record, workerUrl, options.workers ?? 2, options.signal)
   } else {
     let yielded = performance.now()
     while (queue.length > 0) {

@@ -19,7 +19,7 @@ test('issue 17: the walk on worker threads gives what the in-process walk gives,
   const dir = path.join(tempDir(t), 'whisper')
   makeSparseTree(dir, 2500, NOW)
   fs.writeFileSync(path.join(dir, 'dc0', 'host0', 'm1.wsp.bak'), 'x')
-  for (const kind of ['sizes', 'long', 'newest', 'backups'] as const) {
+  for (const kind of ['names', 'sizes', 'long', 'newest', 'backups'] as const) {
     const depth = kind === 'sizes' ? 2 : undefined
     const alone = await scanTree(dir, { kind, depth })
     const threads = await scanTree(dir, { kind, depth, workerUrl: WORKER, workers: 2 })
