@@ -34,9 +34,10 @@ export async function listMetrics(
   options: { glob?: string; long?: boolean } & WalkOptions = {},
 ): Promise<ListReport> {
   const files = await scanTree(dir, { ...options, kind: options.long ? 'long' : 'names' })
-  const metrics = files.map((f): ListedMetric =>
-    f.header ? { name: f.name, path: f.path, details: f.header } : { name: f.name, path: f.path },
-  )
+  // A name-only walk's files are {name, path} already: a million of them are not copied again.
+  const metrics = options.long
+    ? files.map((f): ListedMetric => ({ name: f.name, path: f.path, details: f.header }))
+    : (files as ListedMetric[])
   return { schemaVersion: 1, dir, glob: options.glob ?? null, metrics }
 }
 

@@ -9,7 +9,6 @@
 
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
-import os from 'node:os'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import {
@@ -26,6 +25,8 @@ import { decodeArchiveCount, decodeHeader } from '../whisper/codec.js'
 import { readAt, readHeader } from '../whisper/file.js'
 import type { WhisperFile } from '../whisper/file.js'
 import { METADATA_SIZE, headerSizeFor } from '../whisper/format.js'
+import type { Syscalls } from './syscalls.js'
+import { errnoError, loadSyscalls, statBlocks, statBuffer, statOf, statSize } from './syscalls.js'
 
 /** What is found for each file: nothing, sizes, the header, the newest point, or a backup's sizes. */
 export type ScanKind = 'names' | 'sizes' | 'long' | 'newest' | 'backups'
@@ -41,6 +42,8 @@ export interface ScanRequest {
   depth?: number
   /** For `newest`: only the files with no point after the cutoff come back (the others are counted). */
   fresh?: FreshTest
+  /** For `names` on a worker thread: the entries come back as `listing` (see DirectoryScan). */
+  compact?: boolean
 }
 
 export interface SizeFacts {
@@ -84,6 +87,13 @@ export interface DirectoryScan {
   files: number
   /** With `fresh`: the files left out for a point after the cutoff. */
   fresh?: number
+  /**
+   * With `compact`, instead of `entries`: the files' last name segments and the subdirectories
+   * (after a NUL) in sorted order, joined by `/` (neither can be in a file name). One string per
+   * directory crosses between threads much faster than a thousand objects; `expandListing` makes
+   * the entries.
+   */
+  listing?: string
 }
 
 const SUFFIX = { wsp: '.wsp', bak: '.wsp.bak' } as const
@@ -118,25 +128,38 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
     kind !== 'sizes' || request.depth === undefined ? undefined : segments.slice(0, request.depth).join('.')
   const out: DirectoryScan = { entries: [], files: 0 }
   let sum: ScannedFile | undefined
+  const listing: string[] | undefined = request.compact && kind === 'names' ? [] : undefined
+  // The per-file calls go relative to the directory's descriptor (as du does): no lookup of the
+  // whole path per file.
   let dirfd: number | undefined
-  if (kind === 'sizes') {
-    if (fstatat === undefined) fstatat = loadFstatat()
-    if (fstatat) dirfd = openDirectory(dir)
-  }
+  const sys = kind === 'names' ? null : loadSyscalls()
+  if (sys) dirfd = openDirectory(dir)
   try {
     for (const entry of entries) {
       if (entry.isDirectory()) {
         if (matchers && (depth >= matchers.length - 1 || !segmentMatches(matcher!, entry.name))) continue
-        out.entries.push({ sub: entry.name })
+        if (listing) listing.push('\0' + entry.name)
+        else out.entries.push({ sub: entry.name })
       } else if (entry.isFile() && entry.name.endsWith(suffix)) {
         const last = entry.name.slice(0, -suffix.length)
         if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
+        if (listing) {
+          listing.push(last)
+          out.files++
+          continue
+        }
+        if (group !== undefined && depth >= request.depth! && dirfd !== undefined) {
+          // A file counted into its directory's sum: its stat(2), and no object for it.
+          if (!statInto(dirfd, entry.name, base + entry.name)) continue // removed meanwhile
+          out.files++
+          if (!sum) out.entries.push((sum = { name: group, path: dir, group, count: 0, sizes: emptySizes() }))
+          sum.count!++
+          sum.sizes!.apparentBytes += statSize(statBytes)
+          sum.sizes!.allocatedBytes += statBlocks(statBytes) * 512
+          continue
+        }
         const file: ScannedFile = { name: prefix + last, path: base + entry.name }
-        if (kind === 'sizes' && dirfd !== undefined) {
-          const sizes = sizesAt(fstatat!, dirfd, entry.name, file.path)
-          if (sizes === undefined) continue // removed meanwhile
-          file.sizes = sizes
-        } else if (kind !== 'names' && !examine(file, kind, request.fresh)) continue // removed meanwhile
+        if (kind !== 'names' && !examine(file, kind, request.fresh, dirfd, entry.name)) continue // removed meanwhile
         out.files++
         if (request.fresh && (file.newest!.newest ?? 0) > request.fresh.cutoff) {
           out.fresh = (out.fresh ?? 0) + 1
@@ -156,21 +179,55 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
   } finally {
     if (dirfd !== undefined) fs.closeSync(dirfd)
   }
+  if (listing) out.listing = listing.join('/')
   return out
 }
 
-/** The per-file work; false when the file is gone. */
-function examine(file: ScannedFile, kind: ScanKind, fresh: FreshTest | undefined): boolean {
-  if (kind === 'newest') {
-    const newest = newestOf(file.path, fresh)
-    if (newest === undefined) return false
-    file.newest = newest
+/** The entries of a `names` scan that came back as a `listing`: what scanDirectory gives in-process. */
+export function expandListing(request: ScanRequest, scan: DirectoryScan): void {
+  if (scan.listing === undefined) return
+  const prefix = request.segments.length === 0 ? '' : request.segments.join('.') + '.'
+  const base = request.dir.endsWith('/') ? request.dir : request.dir + '/'
+  const entries: DirectoryScan['entries'] = []
+  if (scan.listing !== '') {
+    for (const item of scan.listing.split('/')) {
+      if (item.charCodeAt(0) === 0) entries.push({ sub: item.slice(1) })
+      else entries.push({ name: prefix + item, path: base + item + SUFFIX.wsp })
+    }
+  }
+  scan.entries = entries
+  delete scan.listing
+}
+
+/**
+ * The per-file work, on the file `name` of the directory open as `dirfd` (by its path without a
+ * descriptor); false when the file is gone.
+ */
+function examine(
+  file: ScannedFile,
+  kind: ScanKind,
+  fresh: FreshTest | undefined,
+  dirfd: number | undefined,
+  name: string,
+): boolean {
+  if (kind === 'sizes' && dirfd !== undefined) {
+    const sizes = sizesAt(dirfd, name, file.path)
+    if (sizes === undefined) return false
+    file.sizes = sizes
     return true
   }
-  if (kind === 'long') {
-    const header = headerOf(file.path)
-    if (header === undefined) return false
-    file.header = header
+  if (kind === 'newest' || kind === 'long') {
+    const opened = openForRead(file.path, dirfd, name)
+    if (opened === undefined) return false
+    try {
+      if (kind === 'newest') file.newest = newestOf(opened, file.path, fresh)
+      else file.header = headerOf(opened, file.path)
+    } catch (error) {
+      if (error instanceof CoreError) throw error
+      throw fromSystemError(error, file.path, false)
+    } finally {
+      closeOpened(opened)
+    }
     return true
   }
   const stat = fs.statSync(file.path, { throwIfNoEntry: false })
@@ -179,53 +236,22 @@ function examine(file: ScannedFile, kind: ScanKind, fresh: FreshTest | undefined
   return true
 }
 
-type Fstatat = (dirfd: number, name: string, into: Buffer, flags: number) => number
-/** undefined: not loaded yet; null: not available here. */
-let fstatat: { call: Fstatat; errno: () => number } | null | undefined
-// struct stat of Linux on x86-64 and arm64: st_size at 48, st_blocks at 64, st_mtim at 88 (both).
-const statBytes = Buffer.alloc(144)
+const statBytes = statBuffer()
 
-// fstatat(2) through koffi, relative to the directory's descriptor (as du does): no lookup of the
-// whole path per file and no fs.Stats (with its Dates) per file; a third of du's time. Per thread.
-function loadFstatat(): typeof fstatat {
-  if (os.platform() !== 'linux' || (os.arch() !== 'x64' && os.arch() !== 'arm64')) return null
-  try {
-    const require = createRequire(import.meta.url)
-    const koffi = require('koffi') as {
-      load(name: string): { func(signature: string): Fstatat }
-      errno(): number
-    }
-    const call = koffi
-      .load('libc.so.6')
-      .func('int fstatat(int dirfd, const char *path, _Out_ uint8_t *buf, int flags)')
-    return { call, errno: koffi.errno }
-  } catch {
-    return null
-  }
+/** stat(2) of `name` in the directory open as `dirfd` into statBytes; false when it is gone. */
+function statInto(dirfd: number, name: string, file: string): boolean {
+  const sys = loadSyscalls()!
+  if (sys.fstatat(dirfd, name, statBytes, 0) === 0) return true
+  const error = errnoError(sys, 'stat')
+  if (error.code === 'ENOENT') return false
+  throw fromSystemError(error, file, false)
 }
 
-const ERRNO_CODES = new Map(Object.entries(os.constants.errno).map(([code, n]) => [n, code]))
-
 /** stat(2) of `name` in the directory open as `dirfd`: sizes, or undefined when it is gone. */
-function sizesAt(
-  stat: NonNullable<typeof fstatat>,
-  dirfd: number,
-  name: string,
-  file: string,
-): SizeFacts | undefined {
-  if (stat.call(dirfd, name, statBytes, 0) !== 0) {
-    const errno = stat.errno()
-    const code = ERRNO_CODES.get(errno) ?? `E${errno}`
-    if (code === 'ENOENT') return undefined
-    throw fromSystemError(
-      Object.assign(new Error(`${code}: stat failed`), { code, errno: -errno }),
-      file,
-      false,
-    )
-  }
-  const int64 = (at: number): number =>
-    statBytes.readUInt32LE(at) + statBytes.readInt32LE(at + 4) * 4294967296
-  return { apparentBytes: int64(48), allocatedBytes: int64(64) * 512, lastWrite: int64(88) }
+function sizesAt(dirfd: number, name: string, file: string): SizeFacts | undefined {
+  if (!statInto(dirfd, name, file)) return undefined
+  const stat = statOf(statBytes)
+  return { apparentBytes: stat.size, allocatedBytes: stat.blocks * 512, lastWrite: stat.mtime }
 }
 
 /** A directory's descriptor, for fstatat(2); undefined when it cannot be opened (stat by path then). */
@@ -249,53 +275,135 @@ function sizesOf(stat: fs.Stats): SizeFacts {
   }
 }
 
-type Fadvise = (fd: number, offset: number, length: number, advice: number) => number
-/** undefined: not loaded yet; null: not available here. */
-let fadvise: Fadvise | null | undefined
 const POSIX_FADV_RANDOM = 1
+const O_RDONLY_CLOEXEC = fs.constants.O_RDONLY | 0o2000000
 
-// posix_fadvise(2) through koffi. A read at the start of a file that is not in the page cache reads
-// ahead (16 KiB on Linux), and for a sparse whisper file that is pages of the holes after the
-// header: a million files would fill 16 GB of page cache instead of 4 and push the tree out of it.
-function loadFadvise(): Fadvise | null {
-  try {
-    const require = createRequire(import.meta.url)
-    const koffi = require('koffi') as { load(name: string): { func(signature: string): Fadvise } }
-    return koffi.load('libc.so.6').func('int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)')
-  } catch {
-    return null
-  }
+/** An open file with what fstat(2) said of it. */
+interface Opened {
+  fd: number
+  /** Set when opened through koffi (closed the same way). */
+  sys: Syscalls | null
+  size: number
+  blocks: number
+  dev: number
+  mtime: number
 }
 
-/** Open a file to read its first bytes only (no read-ahead); undefined when it is gone. */
-function openOrGone(file: string): number | undefined {
+/**
+ * Open a file to read its first bytes only, and fstat it; undefined when it is gone. Through koffi
+ * relative to the directory's descriptor where it can (see syscalls.ts), by path with node:fs
+ * otherwise. posix_fadvise RANDOM: a read at the start of a file that is not in the page cache
+ * reads ahead (16 KiB on Linux), and for a sparse whisper file that is pages of the holes after the
+ * header: a million files would fill 16 GB of page cache instead of 4 and push the tree out of it.
+ */
+function openForRead(file: string, dirfd: number | undefined, name: string): Opened | undefined {
+  const sys = dirfd === undefined ? null : loadSyscalls()
+  if (sys && dirfd !== undefined) {
+    const fd = sys.openat(dirfd, name, O_RDONLY_CLOEXEC)
+    if (fd < 0) {
+      const error = errnoError(sys, 'open')
+      if (error.code === 'ENOENT') return undefined
+      throw fromSystemError(error, file, false)
+    }
+    sys.fadvise(fd, 0, 0, POSIX_FADV_RANDOM)
+    if (sys.fstat(fd, statBytes) !== 0) {
+      const error = errnoError(sys, 'fstat')
+      sys.close(fd)
+      throw fromSystemError(error, file, false)
+    }
+    const stat = statOf(statBytes)
+    if (stat.isDirectory) {
+      sys.close(fd)
+      throw fromSystemError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), file, false)
+    }
+    return { fd, sys, size: stat.size, blocks: stat.blocks, dev: stat.dev, mtime: stat.mtime }
+  }
+  let fd: number
   try {
-    const fd = fs.openSync(file, 'r')
-    if (fadvise === undefined) fadvise = loadFadvise()
-    fadvise?.(fd, 0, 0, POSIX_FADV_RANDOM)
-    return fd
+    fd = fs.openSync(file, 'r')
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return undefined
     throw fromSystemError(error, file, false)
   }
+  try {
+    const stat = fs.fstatSync(fd)
+    if (stat.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' })
+    const sizes = sizesOf(stat)
+    return {
+      fd,
+      sys: null,
+      size: sizes.apparentBytes,
+      blocks: stat.blocks,
+      dev: stat.dev,
+      mtime: sizes.lastWrite,
+    }
+  } catch (error) {
+    fs.closeSync(fd)
+    throw fromSystemError(error, file, false)
+  }
+}
+
+function closeOpened(opened: Opened): void {
+  if (opened.sys) opened.sys.close(opened.fd)
+  else fs.closeSync(opened.fd)
+}
+
+/** pread(2) into `into` from 0; the bytes read. */
+function readStart(opened: Opened, into: Buffer, length: number): number {
+  if (length === 0) return 0
+  if (!opened.sys) return fs.readSync(opened.fd, into, 0, length, 0)
+  const n = opened.sys.pread(opened.fd, into, length, 0)
+  if (n < 0) throw errnoError(opened.sys, 'read')
+  return n
+}
+
+// The last header decoded in this thread, by its bytes and the file's size: the files of a tree
+// mostly share a few layouts, and decoding (and checking) a header again is most of the CPU of a
+// file whose data is one read. Only a header that decoded without error is kept.
+let lastHeader:
+  { bytes: Buffer; fileSizeBytes: number; header: Header; layout: HeaderFacts['archives'] } | undefined
+
+/**
+ * The header of a file whose first `n` bytes are in `bytes` (more are read when it is longer).
+ * @throws CorruptFileError
+ */
+function headerFrom(
+  opened: Opened,
+  file: string,
+  bytes: Buffer,
+  n: number,
+): { header: Header; layout: HeaderFacts['archives']; headBytes: Uint8Array } {
+  let headBytes: Uint8Array = bytes.subarray(0, n)
+  const known = lastHeader
+  if (known && known.fileSizeBytes === opened.size && n >= known.bytes.length) {
+    if (bytes.compare(known.bytes, 0, known.bytes.length, 0, known.bytes.length) === 0) {
+      return { header: known.header, layout: known.layout, headBytes }
+    }
+  }
+  if (n >= METADATA_SIZE && headerSizeFor(decodeArchiveCount(headBytes, file)) > n) {
+    headBytes = readHeader(opened.fd, file, opened.size).headBytes
+  }
+  const header = decodeHeader(headBytes, file, opened.size)
+  const layout = header.archives.map((a) => ({ secondsPerPoint: a.secondsPerPoint, points: a.points }))
+  const size = headerSizeFor(header.archives.length)
+  if (size <= n) {
+    lastHeader = { bytes: Buffer.from(bytes.subarray(0, size)), fileSizeBytes: opened.size, header, layout }
+  }
+  return { header, layout, headBytes }
 }
 
 /** Sizes, last write and layout: one open, one fstat, one read. */
-function headerOf(file: string): HeaderFacts | undefined {
-  const fd = openOrGone(file)
-  if (fd === undefined) return undefined
+function headerOf(opened: Opened, file: string): HeaderFacts {
+  const sizes = { apparentBytes: opened.size, allocatedBytes: opened.blocks * 512, lastWrite: opened.mtime }
+  // 256 bytes hold the header of a file with up to 20 archives; more are read when needed.
+  const n = readStart(opened, head, Math.min(opened.size, 256))
   try {
-    const sizes = sizesOf(fs.fstatSync(fd))
-    try {
-      const { header } = readHeader(fd, file, sizes.apparentBytes)
-      const archives = header.archives.map((a) => ({ secondsPerPoint: a.secondsPerPoint, points: a.points }))
-      return { archives, ...sizes }
-    } catch (error) {
-      if (error instanceof CorruptFileError) return { archives: null, error: error.reason, ...sizes }
-      throw error
-    }
-  } finally {
-    fs.closeSync(fd)
+    const { layout } = headerFrom(opened, file, head, n)
+    // A copy per file: the caller may keep or change it.
+    return { archives: layout!.map((a) => ({ ...a })), ...sizes }
+  } catch (error) {
+    if (error instanceof CorruptFileError) return { archives: null, error: error.reason, ...sizes }
+    throw error
   }
 }
 
@@ -334,14 +442,18 @@ function countingBlockSize(dev: number, file: string): number {
 /**
  * The largest timestamp among the points whose timestamp lies in bytes[0, n) (the file's start):
  * a point cut off by the end of what was read counts by its timestamp, as a full scan counts it.
+ * The first timestamp after `above` is returned at once (only the stale need their newest).
  */
-function newestInHead(bytes: Buffer, n: number, archives: readonly ArchiveInfo[]): number {
+function newestInHead(bytes: Buffer, n: number, archives: readonly ArchiveInfo[], above: number): number {
   let newest = 0
   for (const archive of archives) {
     const end = Math.min(archive.offset + archive.size, n + 8)
     for (let at = archive.offset; at + 12 <= end; at += 12) {
-      const ts = bytes.readUInt32BE(at)
-      if (ts > newest) newest = ts
+      const ts = bytes[at]! * 16777216 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!)
+      if (ts > newest) {
+        newest = ts
+        if (ts > above) return ts
+      }
     }
   }
   return newest
@@ -390,43 +502,29 @@ function recentPointAfter(fd: number, n: number, archives: readonly ArchiveInfo[
  * would be; then the data extents of all archives. With `test`, `newest` of a file with a point
  * after the cutoff is some such point, not always the newest: only the stale need the newest.
  */
-function newestOf(file: string, test?: FreshTest): NewestFacts | undefined {
-  const fd = openOrGone(file)
-  if (fd === undefined) return undefined
+function newestOf(opened: Opened, file: string, test?: FreshTest): NewestFacts {
+  const { fd, size } = opened
+  const n = readStart(opened, head, Math.min(size, HEAD_BYTES))
+  let header: Header
+  let headBytes: Uint8Array
   try {
-    const stat = fs.fstatSync(fd)
-    const size = stat.size
-    if (stat.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' })
-    const n = size === 0 ? 0 : fs.readSync(fd, head, 0, Math.min(size, HEAD_BYTES), 0)
-    let header: Header
-    let headBytes: Uint8Array = head.subarray(0, n)
-    try {
-      if (n >= METADATA_SIZE && headerSizeFor(decodeArchiveCount(headBytes, file)) > n) {
-        headBytes = readHeader(fd, file, size).headBytes
-      }
-      header = decodeHeader(headBytes, file, size)
-    } catch (error) {
-      if (error instanceof CorruptFileError) return { corrupt: error.reason }
-      throw error
-    }
-    let newest = newestInHead(head, n, header.archives)
-    const all = n >= size || (n >= HEAD_BYTES && onlyFirstBlock(stat, file))
-    if (!all && !(test && newest > test.cutoff)) {
-      const recent = test ? recentPointAfter(fd, n, header.archives, test) : 0
-      if (recent > 0) newest = recent
-      else
-        newest = Math.max(
-          newest,
-          newestTimestamp({ path: file, fd, header, fileSizeBytes: size, headBytes }) ?? 0,
-        )
-    }
-    return { newest: newest === 0 ? null : newest, apparentBytes: size }
+    ;({ header, headBytes } = headerFrom(opened, file, head, n))
   } catch (error) {
-    if (error instanceof CoreError) throw error
-    throw fromSystemError(error, file, false)
-  } finally {
-    fs.closeSync(fd)
+    if (error instanceof CorruptFileError) return { corrupt: error.reason }
+    throw error
   }
+  let newest = newestInHead(head, n, header.archives, test ? test.cutoff : Infinity)
+  const all = n >= size || (n >= HEAD_BYTES && onlyFirstBlock(opened, file))
+  if (!all && !(test && newest > test.cutoff)) {
+    const recent = test ? recentPointAfter(fd, n, header.archives, test) : 0
+    if (recent > 0) newest = recent
+    else
+      newest = Math.max(
+        newest,
+        newestTimestamp({ path: file, fd, header, fileSizeBytes: size, headBytes }) ?? 0,
+      )
+  }
+  return { newest: newest === 0 ? null : newest, apparentBytes: size }
 }
 
 /**
@@ -434,9 +532,9 @@ function newestOf(file: string, test?: FreshTest): NewestFacts | undefined {
  * filesystem whose st_blocks counts every block of data. The first holds the header (not zeros, or
  * decodeHeader would have refused it), so it is that one block.
  */
-function onlyFirstBlock(stat: fs.Stats, file: string): boolean {
-  const blockSize = countingBlockSize(stat.dev, file)
-  return blockSize > 0 && blockSize <= HEAD_BYTES && stat.blocks * 512 <= blockSize
+function onlyFirstBlock(opened: Opened, file: string): boolean {
+  const blockSize = countingBlockSize(opened.dev, file)
+  return blockSize > 0 && blockSize <= HEAD_BYTES && opened.blocks * 512 <= blockSize
 }
 
 type Lseek = (fd: number, offset: number, whence: number) => number
@@ -569,6 +667,10 @@ export async function walkTree(
   if (!stat.isDirectory()) throw new InvalidArgumentError(`${dir}: not a directory`)
   matchersFor(options.glob) // a bad glob fails here, before any thread starts
   const root = dir.length > 1 && dir.endsWith('/') ? dir.replace(/\/+$/, '') || '/' : dir
+  const workerUrl = (options.workers ?? 2) > 1 ? options.workerUrl : undefined
+  // Names cross between threads as one string per directory (an object per file cost more to send
+  // than to read).
+  const compact = workerUrl !== undefined && options.kind === 'names'
   const request = (at: string, segments: string[]): ScanRequest => ({
     kind: options.kind,
     dir: at,
@@ -576,12 +678,14 @@ export async function walkTree(
     glob: options.glob,
     depth: options.depth,
     fresh: options.fresh,
+    compact,
   })
   const done = new Map<string, DirectoryScan>()
   const queue: ScanRequest[] = [request(root, [])]
   let files = 0
   let fresh = 0
   const record = (req: ScanRequest, scan: DirectoryScan): void => {
+    expandListing(req, scan)
     done.set(req.dir, scan)
     for (const entry of scan.entries) {
       if ('sub' in entry) queue.push(request(path.join(req.dir, entry.sub), [...req.segments, entry.sub]))
@@ -590,9 +694,8 @@ export async function walkTree(
     fresh += scan.fresh ?? 0
     options.onProgress?.(files)
   }
-  // A walk for names only runs in-process: the names cost more to send between threads than to read.
-  if (options.workerUrl && (options.workers ?? 2) > 1 && options.kind !== 'names') {
-    await inWorkers(queue, record, options.workerUrl, options.workers ?? 2, options.signal)
+  if (workerUrl) {
+    await inWorkers(queue, record, workerUrl, options.workers ?? 2, options.signal)
   } else {
     let yielded = performance.now()
     while (queue.length > 0) {

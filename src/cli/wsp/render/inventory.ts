@@ -6,8 +6,21 @@ import type { BackupReport, ListReport, ListedMetric } from '../../../core/inven
 import type { StaleReport } from '../../../core/inventory/stale.js'
 import type { Context } from '../../shared/context.js'
 
+// A tree's files mostly share a few sizes and days: its lines (a million for `wsp ls --long` or
+// `wsp stale` on a large node) format each size and each day once.
+const humanCache = new Map<number, string>()
+
 /** 1536 -> 1.5K, as du -h does (powers of 1024). */
 export function humanBytes(bytes: number): string {
+  let text = humanCache.get(bytes)
+  if (text === undefined) {
+    if (humanCache.size >= 4096) humanCache.clear()
+    humanCache.set(bytes, (text = formatBytes(bytes)))
+  }
+  return text
+}
+
+function formatBytes(bytes: number): string {
   const units = ['', 'K', 'M', 'G', 'T', 'P']
   let value = bytes
   let unit = 0
@@ -29,7 +42,7 @@ export function* renderList(report: ListReport, ctx: Context): Iterable<string> 
   for (const metric of report.metrics) {
     if (metric.details) {
       const d = metric.details
-      const when = new Date(d.lastWrite * 1000).toISOString().replace('.000Z', 'Z')
+      const when = isoTime(d.lastWrite)
       chunk += `${layout(metric).padEnd(24)} ${humanBytes(d.apparentBytes).padStart(6)} ${humanBytes(d.allocatedBytes).padStart(6)}  ${when}  ${ctx.theme.bold(metric.name)}\n`
     } else {
       chunk += metric.name + '\n'
@@ -52,8 +65,23 @@ export function renderDu(report: DuReport): string {
   )
 }
 
-function isoTime(epoch: number): string {
-  return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z')
+const dayCache = new Map<number, string>()
+const two = (n: number): string => (n < 10 ? '0' : '') + n
+
+/** Epoch seconds as ISO 8601 UTC without milliseconds: `2026-11-06T14:49:02Z`. */
+export function isoTime(epoch: number): string {
+  // Outside years 1970..9999 (and for fractions), Date's own formatting.
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch >= 253402300800)
+    return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z')
+  const day = Math.floor(epoch / 86400)
+  let date = dayCache.get(day)
+  if (date === undefined) {
+    if (dayCache.size >= 4096) dayCache.clear()
+    // The Date for the day's first second; its valid range (years 0 to 9999 here) is Date's.
+    dayCache.set(day, (date = new Date(day * 86400_000).toISOString().slice(0, 11)))
+  }
+  const second = epoch - day * 86400
+  return `${date}${two(Math.floor(second / 3600))}:${two(Math.floor(second / 60) % 60)}:${two(second % 60)}Z`
 }
 
 export function renderStale(report: StaleReport): string {

@@ -19,7 +19,7 @@ test('issue 17: the walk on worker threads gives what the in-process walk gives,
   const dir = path.join(tempDir(t), 'whisper')
   makeSparseTree(dir, 2500, NOW)
   fs.writeFileSync(path.join(dir, 'dc0', 'host0', 'm1.wsp.bak'), 'x')
-  for (const kind of ['sizes', 'long', 'newest', 'backups'] as const) {
+  for (const kind of ['names', 'sizes', 'long', 'newest', 'backups'] as const) {
     const depth = kind === 'sizes' ? 2 : undefined
     const alone = await scanTree(dir, { kind, depth })
     const threads = await scanTree(dir, { kind, depth, workerUrl: WORKER, workers: 2 })
@@ -48,7 +48,7 @@ test('issue 17: the newest point of a sparse file is read from whichever archive
   assert.equal(found!.newest!.newest, NOW - 3)
 })
 
-test('issue 17: du sizes (fstatat relative to the directory) are what stat(2) by path says', async (t) => {
+test('issue 17: du sizes (fstatat relative to the directory) are what stat(2) by path says, per file and summed', async (t) => {
   const dir = path.join(tempDir(t), 'whisper')
   makeSparseTree(dir, 1200, NOW)
   const big = path.join(dir, 'dc0', 'host0', 'big.wsp')
@@ -71,5 +71,21 @@ test('issue 17: du sizes (fstatat relative to the directory) are what stat(2) by
         f.path,
       )
     }
+    // Below the depth, a directory's files come back as one sum (no object per file): the same
+    // totals as the stat(2) of each.
+    const grouped = await scanTree(dir, { kind: 'sizes', depth: 1, ...workers })
+    const totals = new Map<string, [number, number, number]>()
+    for (const f of found) {
+      const group = f.name.split('.')[0]!
+      const t = totals.get(group) ?? [0, 0, 0]
+      totals.set(group, [t[0] + 1, t[1] + f.sizes!.apparentBytes, t[2] + f.sizes!.allocatedBytes])
+    }
+    const sums = new Map<string, [number, number, number]>()
+    for (const g of grouped) {
+      const t = sums.get(g.group!) ?? [0, 0, 0]
+      sums.set(g.group!, [t[0] + g.count!, t[1] + g.sizes!.apparentBytes, t[2] + g.sizes!.allocatedBytes])
+    }
+    assert.ok(grouped.length < found.length)
+    assert.deepEqual(sums, totals)
   }
 })
