@@ -159,10 +159,10 @@ export function findPickle(matches: readonly FindMatch[], slots?: number[]): Uin
  * Series as a graphite-web backend sends them: start, end and step as ints (graphite-web divides by
  * step), the values floats or None, valuesPerPoint 1, consolidationFunc 'average'.
  */
-function renderPickle(series: readonly Series[]): Uint8Array {
+function renderPickle(series: readonly Series[], alloc?: Alloc): Uint8Array {
   let size = 64
   for (const s of series) size += 256 + s.name.length * 3 + s.pathExpression.length * 3 + s.values.length * 9
-  const w = new PickleWriter(size)
+  const w = new PickleWriter(size, alloc?.(size))
   w.opcode(OP.EMPTY_LIST)
   w.memoize()
   pickleItems(w, series.length, (from, to) => {
@@ -299,10 +299,16 @@ function graphiteWebSeries(s: Series) {
   }
 }
 
-export function encodeRender(format: RenderFormat, series: readonly Series[]): Encoded {
+/**
+ * A buffer of at least `bytes` for an answer's encoding: a read thread's spare one, given back by the
+ * main thread once the answer before was sent (pool.ts), or undefined (then one is allocated).
+ */
+export type Alloc = (bytes: number) => Buffer | undefined
+
+export function encodeRender(format: RenderFormat, series: readonly Series[], alloc?: Alloc): Encoded {
   switch (format) {
     case 'pickle':
-      return { contentType: CONTENT_TYPES.pickle, body: renderPickle(series) }
+      return { contentType: CONTENT_TYPES.pickle, body: renderPickle(series, alloc) }
     case 'msgpack':
       return {
         contentType: CONTENT_TYPES.msgpack,

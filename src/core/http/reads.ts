@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import { InvalidArgumentError } from '../errors.js'
 import { evaluateTargets, renderCsv, renderJson, renderRaw, timeSeriesOf } from '../functions/render.js'
 import type { Context, TimeSeries } from '../functions/render.js'
-import type { Encoded, FindAnswer, FindFormat, RenderFormat, Series } from './formats.js'
+import type { Alloc, Encoded, FindAnswer, FindFormat, RenderFormat, Series } from './formats.js'
 import { CONTENT_TYPES, encodeFind, encodeRender } from './formats.js'
 import type { CachedPoints, SeriesRequest } from './render.js'
 import { readSeries } from './render.js'
@@ -150,7 +150,7 @@ async function findAnswer(job: FindJob): Promise<Encoded> {
   )
 }
 
-async function renderAnswer(job: RenderJob, tick: Tick): Promise<Encoded> {
+async function renderAnswer(job: RenderJob, tick: Tick, alloc?: Alloc): Promise<Encoded> {
   const series: Series[] = []
   let points = 0
   for (const { request, cached } of job.series) {
@@ -161,7 +161,7 @@ async function renderAnswer(job: RenderJob, tick: Tick): Promise<Encoded> {
     if (points > job.maxPoints) throw new HttpError(400, `more than ${job.maxPoints} points in one response`)
     await tick()
   }
-  return encodeRender(job.format, series)
+  return encodeRender(job.format, series, alloc)
 }
 
 /**
@@ -224,9 +224,10 @@ async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded
   }
 }
 
-export function runReadJob(job: ReadJob, tick: Tick, cache: RetentionCache): Promise<Encoded> {
+/** `alloc`: where a render's answer is written (a read thread's spare buffer), if anywhere. */
+export function runReadJob(job: ReadJob, tick: Tick, cache: RetentionCache, alloc?: Alloc): Promise<Encoded> {
   if (job.kind === 'find') return findAnswer(job)
   if (job.kind === 'stat') return statAnswer(job, tick, cache)
-  if (job.kind === 'render') return renderAnswer(job, tick)
+  if (job.kind === 'render') return renderAnswer(job, tick, alloc)
   return expressionAnswer(job, tick)
 }

@@ -30,8 +30,10 @@ export class PickleWriter {
   private pos = 0
   private protocol = 2
 
-  constructor(initialBytes = 256) {
-    this.buffer = Buffer.allocUnsafe(Math.max(16, initialBytes))
+  /** `buffer`, when given, is written from its start (a spare one reused: no allocation). */
+  constructor(initialBytes = 256, buffer?: Buffer) {
+    this.buffer =
+      buffer !== undefined && buffer.length >= 16 ? buffer : Buffer.allocUnsafe(Math.max(16, initialBytes))
     this.buffer[0] = OP.PROTO
     this.buffer[1] = 2
     this.pos = 2
