@@ -175,6 +175,18 @@ export class PickleWriter {
     this.pos = pos
   }
 
+  /** Up to `maxBytes` written by `write` from `pos`, which returns the position after them. */
+  writeWith(maxBytes: number, write: (buffer: Buffer, pos: number) => number): void {
+    this.ensure(maxBytes)
+    this.pos = write(this.buffer, this.pos)
+  }
+
+  /** The byte at `at` taken out (a MARK written before it was known that one item follows). */
+  cut(at: number): void {
+    this.buffer.copyWithin(at, at + 1, this.pos)
+    this.pos--
+  }
+
   /** A str as BINUNICODE: UTF-8, lone surrogates with Python's surrogatepass. */
   string(value: string): void {
     // Short ASCII names, the usual case, are copied a character at a time: cheaper than a call
