@@ -196,11 +196,14 @@ export class RenderPickleWriter {
         }
         const bytes = slots.bytes
         const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        const out = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
         let at = (slots.at + a * 12) % slots.ring
         for (let i = a; i < b; i++) {
           if (view.getUint32(at) === s.start + i * s.step) {
+            // The double's bits as two words: copied, never read as a number.
             buffer[pos] = OP.BINFLOAT
-            for (let k = 1; k <= 8; k++) buffer[pos + k] = bytes[at + 3 + k]!
+            out.setUint32(pos + 1, view.getUint32(at + 4))
+            out.setUint32(pos + 5, view.getUint32(at + 8))
             pos += 9
           } else buffer[pos++] = OP.NONE
           at += 12
