@@ -14,7 +14,7 @@
 // load (taking turns), and the index: start-up time to a complete index and memory per metric on
 // INDEX_FILES (default 1,000,000) empty .wsp files.
 
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -24,6 +24,7 @@ import { create } from '../../src/core/whisper/create.js'
 import { updateManyFlat } from '../../src/core/whisper/update.js'
 import { freePort } from '../helpers/carbon-cache.js'
 import { hasGunicorn, startGraphiteWeb } from '../helpers/graphite-web.js'
+import { REFERENCE_PYTHON } from '../helpers/reference.js'
 import { sendTcp, startServe } from '../helpers/serve.js'
 import { benchDir, formatRatio, median, printRows, printTable, processCpuSeconds } from './lib.js'
 
@@ -74,6 +75,43 @@ function get(port: number, url: string): Promise<number> {
     })
     req.on('error', reject)
   })
+}
+
+/** One answer's status and body. */
+function fetchBody(port: number, url: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: url, agent }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
+      })
+      .on('error', reject)
+  })
+}
+
+/**
+ * A find pickle's nodes as graphite-web 1.1's RemoteFinder reads them (path or metric_path,
+ * is_leaf or isLeaf: go-carbon writes 0.9's keys), sorted; and how many leaves carry intervals.
+ */
+function findNodes(body: Buffer): { nodes: string; count: number; intervals: number } {
+  const python = spawnSync(
+    REFERENCE_PYTHON,
+    [
+      '-c',
+      [
+        'import json, pickle, sys',
+        'found = pickle.loads(sys.stdin.buffer.read())',
+        "nodes = sorted([n.get('path') or n.get('metric_path'), bool(n.get('is_leaf') or n.get('isLeaf'))] for n in found)",
+        "print(json.dumps({'nodes': nodes, 'intervals': sum(1 for n in found if n.get('intervals'))}))",
+      ].join('\n'),
+    ],
+    { input: body },
+  )
+  if (python.status !== 0)
+    return { nodes: `not a pickle: ${python.stderr.toString()}`, count: 0, intervals: 0 }
+  const { nodes, intervals } = JSON.parse(python.stdout.toString()) as { nodes: unknown[]; intervals: number }
+  return { nodes: JSON.stringify(nodes), count: nodes.length, intervals }
 }
 
 /** A URL, or the URL of the i-th request (each with its own window, as a frontend's). */
@@ -282,9 +320,21 @@ async function main(): Promise<void> {
       url,
     ])
     if (url === find) asked.splice(1, 0, [uncached, node, serve.child.pid!, `${find}&noCache=1`])
+    let ourNodes: string | undefined
     for (const [server, port, pid, serverUrl] of asked) {
       const bytes = await get(port, typeof serverUrl === 'string' ? serverUrl : serverUrl(0))
       process.stdout.write(`${name}: ${server} answers ${bytes} bytes\n`)
+      if (typeof serverUrl === 'string') {
+        // The same find, the same answer: status 200 and the same nodes (get() refuses another
+        // status), or the comparison is not one.
+        const { status, body } = await fetchBody(port, serverUrl)
+        const found = findNodes(body)
+        ourNodes ??= found.nodes
+        const same = status === 200 && found.nodes === ourNodes && found.count > 0
+        process.stdout.write(
+          `${same ? 'PASS' : 'MISS'} ${name}: ${server} answers ${status} with ${found.count} nodes (${found.intervals} with intervals), ${same ? 'the same' : 'NOT the same'} nodes as carbonkit\n`,
+        )
+      }
       results.set(server, { rps: [], p99Ms: [], cpuMs: [] })
       // Warmed up first, not measured: code compiled, heaps grown (each server alike).
       await load(port, serverUrl, pid, WARMUP_SECONDS)

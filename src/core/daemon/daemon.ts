@@ -234,7 +234,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const sink: ReceiverSink = {
     // What a receiver read goes to the log as it came, before it is parsed.
     received: walOn
-      ? (format, bytes, start, end, now) => wal.appendReceived(format, now, bytes, start, end)
+      ? (format, bytes, start, end, now, stable) => wal.appendReceived(format, now, bytes, start, end, stable)
       : () => undefined,
     point(metric, value, timestamp) {
       pointVia(resolve(metric), value, timestamp)

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads'
 import type { ParseReply, ParseRequest } from './line-parse.js'
 import { ParseBacklog, SharedRing } from './line-parse.js'
 
-const EMPTY = new Uint8Array(0)
+const EMPTY = Buffer.alloc(0)
 
 export interface ParserConnection {
   /** The points of one reply, with the names they refer to; `epoch` is where their lines were logged. */

@@ -24,9 +24,17 @@ export interface ReceiverSink {
   /**
    * The bytes the next points come from, before they are parsed: complete plaintext lines, a
    * datagram, a pickle frame's body; `now` is what `-1` timestamps in them stand for (the
-   * write-ahead log keeps them as they came).
+   * write-ahead log keeps them as they came). `stable`: the bytes never change afterwards (a socket's
+   * own chunk), so the log may write them from where they are.
    */
-  received(format: ReceivedFormat, bytes: Buffer, start: number, end: number, now: number): void
+  received(
+    format: ReceivedFormat,
+    bytes: Buffer,
+    start: number,
+    end: number,
+    now: number,
+    stable?: boolean,
+  ): void
   /** A point as carbon's receivers hand it on: NaN values and bad lines already gone, -1 made now. */
   point(metric: string, value: number, timestamp: number): void
   /**
@@ -358,7 +366,8 @@ async function startThreadedLineReceiver(
       let now = 0
       const framer = new LineFramer(maxLineBytes, {
         lines(bytes, start, end) {
-          sink.received('line', bytes, start, end, now)
+          // Node hands each read its own buffer, and the framer's joined lines are its own too.
+          sink.received('line', bytes, start, end, now, true)
           parser.postLines(conn, now, bytes, start, end, epoch())
         },
         tooLong(head) {

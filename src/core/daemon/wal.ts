@@ -77,6 +77,11 @@ const CHECKPOINT_BYTES = 4 << 20
 const RETRY_MS = 1000
 /** A write buffer bigger than this is not kept for the next batch (a burst's buffer goes back). */
 const KEEP_BUFFER_BYTES = 16 << 20
+/**
+ * Received bytes at least this long that will not change (appendReceived's `stable`) are written from
+ * where they are, not copied into the log's buffer.
+ */
+const KEEP_RECEIVED_BYTES = 4096
 
 /** How a receiver read what it hands to appendReceived: the replay parses it again the same way. */
 export type ReceivedFormat = 'line' | 'datagram' | 'pickle'
@@ -182,13 +187,20 @@ export class WriteAheadLog {
   private readonly closed: Segment[] = []
   private current: (Segment & { fd: number }) | undefined
   private nextId = 1
-  /** Appended, not yet handed to a write. */
+  /**
+   * Appended, not yet handed to a write: `parts` in order, then pending[partStart, pendingBytes).
+   * Parts are ranges of a `pending` buffer (never written into again) and received bytes kept where
+   * a receiver read them (appendReceived's `stable`): no copy on the event loop for those.
+   */
   private pending: Buffer = Buffer.allocUnsafe(1 << 16)
   private pendingBytes = 0
+  private partStart = 0
+  private parts: Buffer[] = []
+  private partsBytes = 0
   /** Where the open Points record's header is in `pending` (-1: none open). */
   private recordAt = -1
   /** The write under way on the thread pool (one at a time, so the file grows in order), and its bytes. */
-  private writing: Buffer | undefined
+  private writing: Buffer[] | undefined
   private writingBytes = 0
   /** A buffer that was written, kept for the next batch. */
   private spare: Buffer | undefined
@@ -366,12 +378,34 @@ export class WriteAheadLog {
     this.options.onSegment?.(id)
   }
 
-  /** Room for `need` more bytes in `pending`. */
+  /**
+   * Room for `need` more bytes in `pending`. A new buffer takes only the bytes not in `parts` (the
+   * parts keep the old one).
+   */
   private reserve(need: number): void {
     if (this.pendingBytes + need <= this.pending.byteLength) return
-    const next = Buffer.allocUnsafe(Math.max(2 * this.pending.byteLength, this.pendingBytes + need))
-    this.pending.copy(next, 0, 0, this.pendingBytes)
+    const staged = this.pendingBytes - this.partStart
+    const next = Buffer.allocUnsafe(
+      Math.max(this.pending.byteLength * (this.partStart === 0 ? 2 : 1), staged + need),
+    )
+    this.pending.copy(next, 0, this.partStart, this.pendingBytes)
+    if (this.recordAt >= 0) this.recordAt -= this.partStart
     this.pending = next
+    this.pendingBytes = staged
+    this.partStart = 0
+  }
+
+  /** The bytes staged in `pending` become a part (the open record must be closed first). */
+  private seal(): void {
+    if (this.pendingBytes <= this.partStart) return
+    this.parts.push(this.pending.subarray(this.partStart, this.pendingBytes))
+    this.partsBytes += this.pendingBytes - this.partStart
+    this.partStart = this.pendingBytes
+  }
+
+  /** Bytes appended and not yet handed to a write. */
+  private get unwritten(): number {
+    return this.partsBytes + this.pendingBytes - this.partStart
   }
 
   private schedule(): void {
@@ -409,9 +443,19 @@ export class WriteAheadLog {
    * Append bytes a receiver read, before it parses them: complete plaintext lines from a TCP
    * connection (`line`), a datagram, or a pickle frame's body. `now` is what `-1` timestamps in them
    * stand for. The replay parses them again (see replay). Written after this turn of the event loop.
+   * `stable`: the bytes never change after this call (a socket's own chunk), so the write may read
+   * them where they are instead of from a copy.
    */
-  appendReceived(format: ReceivedFormat, now: number, bytes: Uint8Array, start: number, end: number): void {
+  appendReceived(
+    format: ReceivedFormat,
+    now: number,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    stable = false,
+  ): void {
     this.closeRecord()
+    if (stable && end - start >= KEEP_RECEIVED_BYTES) return this.keepReceived(format, now, bytes, start, end)
     const need = HEADER_BYTES + RECEIVED_HEAD_BYTES + (end - start)
     this.reserve(need)
     const at = this.pendingBytes
@@ -423,6 +467,40 @@ export class WriteAheadLog {
     this.pendingBytes = at + need
     this.appendedBytes += need
     this.closeRecord()
+    this.schedule()
+  }
+
+  /** appendReceived without the copy: the header goes to `pending`, the bytes become a part. */
+  private keepReceived(
+    format: ReceivedFormat,
+    now: number,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+  ): void {
+    const length = end - start
+    this.reserve(HEADER_BYTES + RECEIVED_HEAD_BYTES)
+    const at = this.pendingBytes
+    const pending = this.pending
+    const body = at + HEADER_BYTES
+    pending.writeUInt32LE(RECEIVED_HEAD_BYTES + length, at)
+    pending[body] = KINDS[format]
+    pending.writeDoubleLE(now, body + 1)
+    const payload = Buffer.from(bytes.buffer, bytes.byteOffset + start, length)
+    // The record's crc (recordCrc) in three steps: its length, the body's head, the bytes.
+    const crc = zlib.crc32(
+      payload,
+      zlib.crc32(
+        pending.subarray(body, body + RECEIVED_HEAD_BYTES),
+        zlib.crc32(pending.subarray(at, at + 4)),
+      ),
+    )
+    pending.writeUInt32LE(crc, at + 4)
+    this.pendingBytes = body + RECEIVED_HEAD_BYTES
+    this.seal()
+    this.parts.push(payload)
+    this.partsBytes += length
+    this.appendedBytes += HEADER_BYTES + RECEIVED_HEAD_BYTES + length
     this.schedule()
   }
 
@@ -477,12 +555,14 @@ export class WriteAheadLog {
   flush(): void {
     this.scheduled = false
     this.closeRecord()
-    if (this.pendingBytes === 0 || (this.stalled && !this.retrying) || !this.current || this.writing) return
-    if (this.current.bytes > HEADER_BYTES && this.current.bytes + this.pendingBytes > this.segmentBytes)
+    this.seal()
+    if (this.partsBytes === 0 || (this.stalled && !this.retrying) || !this.current || this.writing) return
+    if (this.current.bytes > HEADER_BYTES && this.current.bytes + this.partsBytes > this.segmentBytes)
       this.rotate()
     const current = this.current
+    const parts = this.parts
+    const bytes = this.partsBytes
     const buffer = this.pending
-    const bytes = this.pendingBytes
     const spare = this.spare
     this.pending =
       spare !== undefined && spare.byteLength >= Math.min(buffer.byteLength, KEEP_BUFFER_BYTES)
@@ -490,7 +570,10 @@ export class WriteAheadLog {
         : Buffer.allocUnsafe(Math.min(buffer.byteLength, KEEP_BUFFER_BYTES))
     this.spare = undefined
     this.pendingBytes = 0
-    this.writing = buffer
+    this.partStart = 0
+    this.parts = []
+    this.partsBytes = 0
+    this.writing = parts
     this.writingBytes = bytes
     const generation = this.generation
     let done = 0
@@ -501,28 +584,32 @@ export class WriteAheadLog {
       }
       done += error ? 0 : written
       if (!error && done < bytes) {
-        fs.write(current.fd, buffer, done, bytes - done, current.bytes + done, next)
+        fs.writev(current.fd, skipBytes(parts, done), current.bytes + done, next)
         return
       }
-      this.written(current, buffer, bytes, done, error)
+      this.written(current, parts, buffer, bytes, done, error)
     })
-    fs.write(current.fd, buffer, 0, bytes, current.bytes, next)
+    fs.writev(current.fd, parts, current.bytes, next)
   }
 
   /** A write finished (`done` of its `bytes` written, and why not all). */
-  private written(segment: Segment, buffer: Buffer, bytes: number, done: number, error: Error | null): void {
+  private written(
+    segment: Segment,
+    parts: Buffer[],
+    buffer: Buffer,
+    bytes: number,
+    done: number,
+    error: Error | null,
+  ): void {
     this.writing = undefined
     this.writingBytes = 0
     segment.bytes += done
     this.writtenBytes += done
     if (done < bytes) {
-      // What did not get written goes back in front of what was appended meanwhile.
-      this.closeRecord()
-      const rest = bytes - done
-      this.reserve(rest)
-      this.pending.copy(this.pending, rest, 0, this.pendingBytes)
-      buffer.copy(this.pending, 0, done, bytes)
-      this.pendingBytes += rest
+      // What did not get written goes back in front of what was appended meanwhile (its buffer is
+      // not reused: parts of it wait).
+      this.parts = skipBytes(parts, done).concat(this.parts)
+      this.partsBytes += bytes - done
     } else if (buffer.byteLength <= KEEP_BUFFER_BYTES) this.spare = buffer
     this.tidy()
     if (error) this.stall(error)
@@ -534,7 +621,7 @@ export class WriteAheadLog {
     if (this.writeWaiters.length > 0) this.writeWaiters = this.settle(this.writeWaiters, this.writtenBytes)
     if (this.syncWaiters.length > 0) this.sync()
     this.flow()
-    if (this.pendingBytes > 0 && !this.stalled) this.flush()
+    if (this.unwritten > 0 && !this.stalled) this.flush()
   }
 
   /**
@@ -567,37 +654,37 @@ export class WriteAheadLog {
   writeNow(): void {
     this.scheduled = false
     this.closeRecord()
+    this.seal()
     const current = this.current
     if (!current) return
     if (this.writing) {
       // The write under way may not be done: its bytes are written again here, at the same place
-      // (the same bytes: harmless if it lands too), and its callback only tidies up.
+      // (the same bytes: harmless if it lands too), and its callback only tidies up. Its buffer is
+      // not reused: that write may still be reading it.
       this.generation++
-      const buffer = this.writing
+      this.parts = this.writing.concat(this.parts)
+      this.partsBytes += this.writingBytes
       this.writing = undefined
-      this.reserve(this.writingBytes)
-      this.pending.copy(this.pending, this.writingBytes, 0, this.pendingBytes)
-      buffer.copy(this.pending, 0, 0, this.writingBytes)
-      this.pendingBytes += this.writingBytes
       this.writingBytes = 0
       this.inFlight++
     }
-    if (current.bytes > HEADER_BYTES && current.bytes + this.pendingBytes > this.segmentBytes) {
+    if (current.bytes > HEADER_BYTES && current.bytes + this.partsBytes > this.segmentBytes) {
       this.rotate()
       return this.writeNow()
     }
+    const parts = this.parts
+    const bytes = this.partsBytes
     let done = 0
     try {
-      while (done < this.pendingBytes)
-        done += fs.writeSync(current.fd, this.pending, done, this.pendingBytes - done, current.bytes + done)
+      while (done < bytes) done += fs.writevSync(current.fd, skipBytes(parts, done), current.bytes + done)
     } catch (error) {
       if (systemErrorCode(error) === undefined) throw error
       this.stall(error)
     } finally {
       current.bytes += done
       this.writtenBytes += done
-      this.pending.copy(this.pending, 0, done, this.pendingBytes)
-      this.pendingBytes -= done
+      this.parts = skipBytes(parts, done)
+      this.partsBytes = bytes - done
     }
     if (this.writeWaiters.length > 0) this.writeWaiters = this.settle(this.writeWaiters, this.writtenBytes)
     this.flow()
@@ -673,7 +760,7 @@ export class WriteAheadLog {
 
   /** Bytes in the log's files, being written, and waiting to be written. */
   get bytes(): number {
-    let total = this.pendingBytes + this.writingBytes + (this.current?.bytes ?? 0)
+    let total = this.unwritten + this.writingBytes + (this.current?.bytes ?? 0)
     for (const s of this.closed) total += s.bytes
     return total
   }
@@ -761,6 +848,16 @@ export class WriteAheadLog {
     this.writeWaiters = []
     this.syncWaiters = []
   }
+}
+
+/** `parts` without their first `n` bytes (the parts themselves are not changed). */
+function skipBytes(parts: Buffer[], n: number): Buffer[] {
+  if (n === 0) return parts
+  let i = 0
+  while (i < parts.length && n >= parts[i]!.byteLength) n -= parts[i++]!.byteLength
+  const rest = parts.slice(i)
+  if (n > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(n)
+  return rest
 }
 
 /** A point of the record being replayed (its segment is the caller's). */

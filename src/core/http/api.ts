@@ -15,7 +15,7 @@ import { GLOB_LIMITS, compileGlob, isPattern } from './glob.js'
 import type { FoundNode, MetricIndex } from './index.js'
 import { isFileInside, leafFile } from './index.js'
 import { expressionJob, isExpression } from './expressions.js'
-import { answerFind, findKey, keptFind } from './find.js'
+import { answerFind, findKey, keptFind, keptFindNow } from './find.js'
 import { decodeMessage, encodeMessage } from './proto.js'
 import type { ReadPool } from './pool.js'
 import type { ExpressionLeaf, RenderJob } from './reads.js'
@@ -137,7 +137,15 @@ async function expand(ctx: ApiContext, query: string, signal: AbortSignal): Prom
   return found
 }
 
-export async function find(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
+interface FindParams {
+  format: FindFormat
+  queries: string[]
+  leavesOnly: boolean
+  /** Where its answer is kept (find.ts); undefined with noCache=1. */
+  key: string | undefined
+}
+
+function findParams(request: ParsedRequest): FindParams {
   const format = formatOf<FindFormat>(request, FIND_FORMATS, 'treejson')
   let queries: string[]
   const body = format === 'carbonapi_v3_pb' ? decodeBody(request, 'MultiGlobRequest') : undefined
@@ -152,7 +160,28 @@ export async function find(ctx: ApiContext, request: ParsedRequest, signal: Abor
   // The same find again is answered from the kept answer while it holds (find.ts); noCache=1 (as
   // render's) asks for it to be made afresh.
   const key = first(request, 'noCache') === '1' ? undefined : findKey(format, leavesOnly, queries)
-  const now = ctx.clock()
+  return { format, queries, leavesOnly, key }
+}
+
+/**
+ * A find whose kept answer holds without reading a file (find.ts's keptFindNow), answered at once;
+ * undefined for every other request (bad ones included: find() answers those).
+ */
+export function keptFindAnswer(ctx: ApiContext, request: ParsedRequest): Answer | undefined {
+  let key
+  try {
+    key = findParams(request).key
+  } catch {
+    return undefined
+  }
+  const kept = key === undefined ? undefined : keptFindNow(ctx, key, Math.floor(ctx.clock()))
+  return kept && ok(kept)
+}
+
+export async function find(ctx: ApiContext, request: ParsedRequest, signal: AbortSignal): Promise<Answer> {
+  const { format, queries, leavesOnly, key } = findParams(request)
+  // Whole seconds: the kept bytes are sent again within the same second (find.ts).
+  const now = Math.floor(ctx.clock())
   const kept = key === undefined ? undefined : await keptFind(ctx, key, now, signal)
   if (kept !== undefined) return ok(kept)
   const generation = ctx.index.generation

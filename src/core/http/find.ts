@@ -9,9 +9,10 @@
 // Small answers are also kept, exactly: an answer is reused only while the index names the same
 // nodes (its generation: no metric added or removed, no walk since) and every leaf's facts are the
 // ones it was made from (a leaf written since is read again and its interval rewritten). The
-// intervals' start moves with `now`, so a kept pickle has its floats rewritten for each request;
-// json and msgpack keep the sorted nodes and are encoded again. Unlike go-carbon's find cache (5
-// minutes, whatever happened meanwhile), a kept answer is never stale.
+// intervals' start moves with `now` (whole seconds, as render's): the bytes last sent are sent again
+// while the second and every leaf's facts are the same; in the next second a kept pickle has its
+// floats rewritten in a copy, json and msgpack are encoded again from the kept sorted nodes. Unlike
+// go-carbon's find cache (5 minutes, whatever happened meanwhile), a kept answer is never stale.
 
 import type { Encoded, FindAnswer, FindFormat, FindMatch } from './formats.js'
 import { encodeFind, findPickle, CONTENT_TYPES } from './formats.js'
@@ -45,6 +46,10 @@ interface Kept {
   encoded?: Encoded
   /** Pickle: where each leaf's interval start is (findPickle's slots). */
   slots?: Int32Array
+  /** index.writes when every leaf's facts were last seen to be the ones in `stats`. */
+  writes: number
+  /** The answer last made, for the second `now` and the leaves' facts in `stats`. */
+  last?: { now: number; encoded: Encoded }
   bytes: number
 }
 
@@ -117,8 +122,22 @@ function matchOf(m: FoundNode, withIntervals: boolean, now: number, stat: LeafSt
   return { path: m.path, isLeaf: true, interval: [start, Math.max(stat.mtime, start)] }
 }
 
-function encodeKept(kept: Kept, now: number): Encoded {
+function bytesOf(encoded: Encoded): number {
+  return typeof encoded.body === 'string' ? 2 * encoded.body.length : encoded.body.byteLength
+}
+
+/** The kept answer for `now` (whole seconds): the bytes last made again when they still hold. */
+function encodeKept(cache: Cache, kept: Kept, now: number): Encoded {
   if (kept.encoded !== undefined && kept.slots === undefined) return kept.encoded
+  if (kept.last?.now === now) return kept.last.encoded
+  const encoded = encodeAt(kept, now)
+  cache.bytes += bytesOf(encoded) - (kept.last ? bytesOf(kept.last.encoded) : 0)
+  kept.bytes += bytesOf(encoded) - (kept.last ? bytesOf(kept.last.encoded) : 0)
+  kept.last = { now, encoded }
+  return encoded
+}
+
+function encodeAt(kept: Kept, now: number): Encoded {
   if (kept.encoded !== undefined && kept.slots !== undefined) {
     // A copy with its intervals rewritten (the kept bytes stay as they are: they may still be in a
     // socket's queue).
@@ -146,9 +165,59 @@ function encodeKept(kept: Kept, now: number): Encoded {
   )
 }
 
+/** The bytes last made for a kept answer no longer hold (a leaf's facts changed). */
+function forgetLast(cache: Cache, kept: Kept): void {
+  if (kept.last === undefined) return
+  cache.bytes -= bytesOf(kept.last.encoded)
+  kept.bytes -= bytesOf(kept.last.encoded)
+  kept.last = undefined
+}
+
 /**
- * The kept answer of `key`, made again for `now`, if it still holds: undefined when none is kept,
- * the index names other nodes since, or a leaf's file is gone.
+ * Whether every leaf of a kept answer has facts in memory: those learned since it was made are
+ * taken in; false when one must be read again (written by the daemon since).
+ */
+function leavesKnown(index: MetricIndex, cache: Cache, kept: Kept): boolean {
+  // A leaf's facts change only when the daemon writes its file (index.writes) or are read again
+  // after that: no write since the last look, nothing to look at.
+  const writes = index.writes
+  if (kept.writes === writes) return true
+  let known = true
+  for (let i = 0; i < kept.leaves.length; i++) {
+    const stat = kept.leaves[i]!.stat
+    if (stat === kept.stats[i]) continue
+    forgetLast(cache, kept)
+    if (stat !== undefined) kept.stats[i] = stat
+    else known = false
+  }
+  if (known) kept.writes = writes
+  return known
+}
+
+function keptOf(ctx: FindContext, key: string): { cache: Cache; kept: Kept } | undefined {
+  const cache = cacheOf(ctx.index)
+  const kept = cache.kept.get(key)
+  if (kept === undefined) return undefined
+  // Most recently used last: the oldest go first.
+  cache.kept.delete(key)
+  cache.kept.set(key, kept)
+  return { cache, kept }
+}
+
+/**
+ * The kept answer of `key` for `now` (whole seconds) when it holds without reading a file: the
+ * server answers it at once, before setting up a request's deadline and the like.
+ */
+export function keptFindNow(ctx: FindContext, key: string, now: number): Encoded | undefined {
+  const found = keptOf(ctx, key)
+  if (found === undefined) return undefined
+  if (found.kept.withIntervals && !leavesKnown(ctx.index, found.cache, found.kept)) return undefined
+  return encodeKept(found.cache, found.kept, now)
+}
+
+/**
+ * The kept answer of `key`, made again for `now` (whole seconds), if it still holds: undefined
+ * when none is kept, the index names other nodes since, or a leaf's file is gone.
  */
 export async function keptFind(
   ctx: FindContext,
@@ -156,45 +225,34 @@ export async function keptFind(
   now: number,
   signal: AbortSignal,
 ): Promise<Encoded | undefined> {
-  const cache = cacheOf(ctx.index)
-  const kept = cache.kept.get(key)
-  if (kept === undefined) return undefined
-  // Most recently used last: the oldest go first.
-  cache.kept.delete(key)
-  cache.kept.set(key, kept)
-  if (kept.withIntervals) {
+  const found = keptOf(ctx, key)
+  if (found === undefined) return undefined
+  const { cache, kept } = found
+  if (kept.withIntervals && !leavesKnown(ctx.index, cache, kept)) {
     // Leaves written since (metricWritten): their facts are read again.
-    let changed = false
+    const learned = new Map<IndexNode, LeafStat>()
+    await learnLeaves(
+      ctx,
+      kept.answers.flatMap((a) => a.found),
+      learned,
+      signal,
+    )
+    if (cache.kept.get(key) !== kept || kept.generation !== ctx.index.generation) return undefined
     for (let i = 0; i < kept.leaves.length; i++) {
       const node = kept.leaves[i]!
       if (node.stat === kept.stats[i]) continue
-      if (node.stat !== undefined) kept.stats[i] = node.stat
-      else changed = true
-    }
-    if (changed) {
-      const learned = new Map<IndexNode, LeafStat>()
-      await learnLeaves(
-        ctx,
-        kept.answers.flatMap((a) => a.found),
-        learned,
-        signal,
-      )
-      if (cache.kept.get(key) !== kept || kept.generation !== ctx.index.generation) return undefined
-      for (let i = 0; i < kept.leaves.length; i++) {
-        const node = kept.leaves[i]!
-        if (node.stat === kept.stats[i]) continue
-        const stat = node.stat ?? learned.get(node)
-        if (stat === undefined) {
-          // Gone: the answer has one interval less; made again from the index.
-          cache.kept.delete(key)
-          cache.bytes -= kept.bytes
-          return undefined
-        }
-        kept.stats[i] = stat
+      const stat = node.stat ?? learned.get(node)
+      if (stat === undefined) {
+        // Gone: the answer has one interval less; made again from the index.
+        cache.kept.delete(key)
+        cache.bytes -= kept.bytes
+        return undefined
       }
+      forgetLast(cache, kept)
+      kept.stats[i] = stat
     }
   }
-  return encodeKept(kept, now)
+  return encodeKept(cache, kept, now)
 }
 
 export async function answerFind(
@@ -202,6 +260,7 @@ export async function answerFind(
   format: FindFormat,
   /** Leaves in pickle, msgpack and json carry [now - maxRetention, mtime]. */
   withIntervals: boolean,
+  /** Whole seconds: the answer is sent again as it is within the same second. */
   now: number,
   expanded: readonly { query: string; found: readonly FoundNode[] }[],
   signal: AbortSignal,
@@ -253,9 +312,8 @@ export async function answerFind(
   if (keep !== undefined && complete && ctx.index.complete && keep.generation === ctx.index.generation) {
     const cache = cacheOf(ctx.index)
     const reencoded = format === 'json' || format === 'msgpack'
-    const bytes =
-      (reencoded ? 0 : typeof encoded.body === 'string' ? 2 * encoded.body.length : encoded.body.byteLength) +
-      64 * nodes
+    // The answer made for `now` is also the one sent again within the same second (last).
+    const bytes = (reencoded ? 0 : bytesOf(encoded)) + (withIntervals ? bytesOf(encoded) : 0) + 64 * nodes
     const kept: Kept = {
       generation: keep.generation,
       format,
@@ -265,6 +323,9 @@ export async function answerFind(
       stats,
       encoded: reencoded ? undefined : encoded,
       slots: slots && Int32Array.from(slots),
+      last: withIntervals ? { now, encoded } : undefined,
+      // Looked at on first use (a leaf may have been written while this answer was made).
+      writes: -1,
       bytes,
     }
     const old = cache.kept.get(keep.key)

@@ -130,23 +130,22 @@ export function findPickle(matches: readonly FindMatch[], slots?: number[]): Uin
   pickleItems(w, matches.length, (from, to) => {
     for (let i = from; i < to; i++) {
       const m = matches[i]!
+      // Only the keys are memoized (referred to again): a memo entry for every dict, list and
+      // tuple, as Python's pickler writes, would add 5 bytes each past the 256th.
       w.opcode(OP.EMPTY_DICT)
-      w.memoize()
       w.opcode(OP.MARK)
       key('path')
-      pickleString(w, m.path)
+      w.string(m.path)
       key('is_leaf')
       w.bool(m.isLeaf)
       if (m.isLeaf) {
         key('intervals')
         w.opcode(OP.EMPTY_LIST)
-        w.memoize()
         if (m.interval) {
           slots?.push(w.length + 1)
           w.float(m.interval[0])
           w.float(m.interval[1])
           w.opcode(OP.TUPLE2)
-          w.memoize()
           w.opcode(OP.APPEND)
         }
       }

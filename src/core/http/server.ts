@@ -19,6 +19,7 @@ import {
   expandView,
   find,
   info,
+  keptFindAnswer,
   metricIndex,
   metricList,
   render,
@@ -118,6 +119,8 @@ function routeOf(path: string): Handler | undefined {
   return undefined
 }
 
+const NO_BODY = Buffer.alloc(0)
+
 /** `sent`: told once the body is handed to the kernel (its buffer may be written again). */
 function send(res: http.ServerResponse, answer: Answer, sent?: (body: Uint8Array) => void): void {
   if (res.headersSent || res.destroyed) return
@@ -166,20 +169,25 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       req.destroy()
       return
     }
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length
-      if (size > limits.maxBodyBytes) {
-        refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, true)
-        req.destroy()
-        return
+    let body = NO_BODY
+    // Without a length or chunks, a request has no body (RFC 9112 6.3): nothing to wait for.
+    if (declared > 0 || req.headers['transfer-encoding'] !== undefined) {
+      const chunks: Buffer[] = []
+      let size = 0
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        size += chunk.length
+        if (size > limits.maxBodyBytes) {
+          refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, true)
+          req.destroy()
+          return
+        }
+        chunks.push(chunk)
       }
-      chunks.push(chunk)
+      body = Buffer.concat(chunks)
     }
     let request: ParsedRequest
     try {
-      request = parseRequest(req.url ?? '/', req.headers, Buffer.concat(chunks))
+      request = parseRequest(req.url ?? '/', req.headers, body)
     } catch (error) {
       refuse(res, 400, (error as Error).message)
       return
@@ -188,6 +196,11 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     if (!route) {
       refuse(res, 404, `no such endpoint: ${request.path}`)
       return
+    }
+    // A find asked again whose kept answer holds: its bytes sent at once (find.ts).
+    if (route === find && index.complete) {
+      const kept = keptFindAnswer(ctx, request)
+      if (kept !== undefined) return send(res, kept)
     }
     // The index is complete before anything is answered from it (bounded by the deadline).
     // One controller per request, aborted by the deadline, the daemon closing or the client going

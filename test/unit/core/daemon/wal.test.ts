@@ -483,3 +483,65 @@ test('issue 14/17: release goes oldest first, so a tombstone outlives every segm
   ])
   wal.close({ discard: true })
 })
+
+test('issue 14: received bytes written from where they are (stable) replay as copied ones do: mixed with records, through a stalled write and a stop during a write', async (t) => {
+  const dir = tempDir(t)
+  const events: WalEvent[] = []
+  const wal = new WriteAheadLog({ dir, sync: 'off', onEvent: (e) => events.push(e) })
+  await wal.replay(() => undefined)
+  wal.open()
+  const expected: [string, number, number, boolean][] = []
+  /** `count` lines (over the size kept in place when count is large), the first `skip` bytes left out. */
+  const lines = (prefix: string, count: number, now: number): Buffer => {
+    let text = 'skipped'
+    for (let i = 0; i < count; i++) {
+      text += `${prefix}.${i} ${i + 0.5} ${i % 7 === 0 ? -1 : 100 + i}\n`
+      expected.push([`${prefix}.${i}`, i % 7 === 0 ? now : 100 + i, i + 0.5, true])
+    }
+    return Buffer.from(text)
+  }
+  const received = (prefix: string, count: number, now: number): void => {
+    const bytes = lines(prefix, count, now)
+    wal.appendReceived('line', now, bytes, 'skipped'.length, bytes.byteLength, true)
+  }
+  const point = (name: string, timestamp: number, value: number): void => {
+    wal.append(encodeWalName(name), timestamp, value)
+    expected.push([name, timestamp, value, false])
+  }
+  // One turn: big kept bytes, a small copy, points around them.
+  point('p.first', 1, 1)
+  received('big.a', 2000, 1000)
+  received('small.a', 3, 1001)
+  point('p.second', 2, 2)
+  received('big.b', 3000, 1002)
+  await written(wal)
+  // A stalled write: its parts wait and go first once the disk is back.
+  const current = (wal as unknown as { current: { fd: number } }).current
+  fs.closeSync(current.fd)
+  received('big.c', 2500, 1003)
+  point('p.third', 3, 3)
+  // The failing write is under way: what comes meanwhile goes after it.
+  await new Promise((resolve) => setImmediate(resolve))
+  received('big.d', 2000, 1004)
+  for (let waited = 0; events.length === 0 && waited < 5000; waited += 10)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  assert.equal(events[0]?.type, 'wal-stalled')
+  received('big.e', 2000, 1005)
+  current.fd = fs.openSync(path.join(dir, segmentName(wal.epoch)), 'r+')
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  await written(wal)
+  assert.equal(events.at(-1)?.type, 'wal-unstalled')
+  // A stop while a write is under way: the stop writes its parts again, then the rest.
+  received('big.f', 2000, 1006)
+  wal.flush()
+  received('big.g', 2000, 1007)
+  point('p.last', 4, 4)
+  wal.close({ discard: false })
+  const replayed: [string, number, number, boolean][] = []
+  const report = await new WriteAheadLog({ dir, sync: 'off' }).replay(
+    (_segment, name, timestamp, value, asSent) => replayed.push([name, timestamp, value, asSent]),
+  )
+  assert.equal(report.damaged, 0)
+  assert.equal(replayed.length, expected.length)
+  assert.deepEqual(replayed, expected)
+})

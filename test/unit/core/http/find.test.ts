@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import type { ApiContext } from '../../../../src/core/http/api.js'
-import { DEFAULT_LIMITS, find } from '../../../../src/core/http/api.js'
+import { DEFAULT_LIMITS, find, keptFindAnswer } from '../../../../src/core/http/api.js'
 import { FIND_FORMATS } from '../../../../src/core/http/formats.js'
 import { compileGlob, segmentMatches } from '../../../../src/core/http/glob.js'
 import { MetricIndex } from '../../../../src/core/http/index.js'
@@ -158,4 +158,46 @@ test('issue 16 index: a glob with a literal prefix or braces of names finds what
   // A child added after a glob sorted the names is found by the next one.
   index.addMetric('r.h0b.m1')
   assert.ok((await index.find(compileGlob('r.h0*.m1'))).some((n) => n.path === 'r.h0b.m1'))
+})
+
+test('issue 16 find cache: within a second the bytes made are sent again; a write, a new metric or the next second make them again, byte for byte the fresh answer', async (t) => {
+  const s = await setup(t, NAMES)
+  const signal = new AbortController().signal
+  const answer = async (format: string, extra = ''): Promise<Uint8Array | string> => {
+    const url = `/metrics/find/?format=${format}&query=a.*.c*${extra}`
+    return (await find(s.ctx, parseRequest(url, {}, Buffer.alloc(0)), signal)).body
+  }
+  const atOnce = (format: string): Uint8Array | string | undefined =>
+    keptFindAnswer(s.ctx, parseRequest(`/metrics/find/?format=${format}&query=a.*.c*`, {}, Buffer.alloc(0)))
+      ?.body
+  for (const [i, format] of ['pickle', 'json', 'msgpack'].entries()) {
+    s.setNow(1_800_000_100.25 + 10 * i)
+    const first = await answer(format)
+    s.setNow(1_800_000_100.75 + 10 * i)
+    // The same second: the very bytes made for the first (nothing encoded again), the fresh
+    // answer's (intervals at whole seconds).
+    const again = await answer(format)
+    assert.equal(again, first, `${format}: the bytes made are sent again`)
+    assert.equal(atOnce(format), first, `${format}: answered at once`)
+    assert.deepEqual(Buffer.from(await answer(format, '&noCache=1')), Buffer.from(first), format)
+    // The daemon wrote a leaf, in the same second: made again, as fresh.
+    fs.utimesSync(path.join(s.dir, 'a', 'b', 'c1.wsp'), 1_800_000_000, 1_800_000_050.5 + i)
+    s.index.metricWritten('a.b.c1')
+    assert.equal(atOnce(format), undefined, `${format}: a written leaf is read again first`)
+    const written = await answer(format)
+    assert.notDeepEqual(Buffer.from(written), Buffer.from(first), format)
+    assert.deepEqual(Buffer.from(written), Buffer.from(await answer(format, '&noCache=1')), format)
+    assert.equal(await answer(format), written, `${format}: kept again once read`)
+    // The next second: the intervals' start moves.
+    s.setNow(1_800_000_101 + 10 * i)
+    const next = await answer(format)
+    assert.notDeepEqual(Buffer.from(next), Buffer.from(written), format)
+    assert.deepEqual(Buffer.from(next), Buffer.from(await answer(format, '&noCache=1')), format)
+  }
+  // A metric created by the daemon in the same second: found at once.
+  create(path.join(s.dir, 'a', 'b', 'c7.wsp'), [[60, 1440]], { sparse: true })
+  s.index.addMetric('a.b.c7')
+  assert.equal(atOnce('json'), undefined)
+  const added = JSON.parse(String(await answer('json'))) as { path: string }[]
+  assert.ok(added.some((n) => n.path === 'a.b.c7'))
 })

@@ -253,26 +253,31 @@ test('issue 16 formats: the pickle fast paths write byte for byte what encodePic
     isLeaf: i % 3 !== 0,
     interval: i % 4 === 0 ? undefined : ([1_699_913_600 + i, 1_700_000_000.5 + i] as [number, number]),
   }))
-  // A find's nodes: byte for byte Python's pickle of graphite-web's dicts, whose literal keys the
-  // pickler memoizes once and refers to after (BINGET).
+  // A find's nodes: what Python unpickles is graphite-web's dicts, value for value and type for type
+  // (repr), and the bytes are Python's pickle less the memo entries nothing refers to again (the
+  // keys are memoized once and referred to after, as Python's pickler does).
   const script = [
     'import json, pickle, sys',
+    'given = json.load(sys.stdin)',
     'nodes = []',
-    'for n in json.load(sys.stdin):',
+    "for n in given['nodes']:",
     "    node = {'path': n['p'], 'is_leaf': n['l']}",
     "    if n['l']: node['intervals'] = [(float(n['i'][0]), float(n['i'][1]))] if n['i'] else []",
     '    nodes.append(node)',
-    'sys.stdout.buffer.write(pickle.dumps(nodes, protocol=2))',
+    "ours = bytes.fromhex(given['ours'])",
+    'assert repr(pickle.loads(ours)) == repr(nodes), (repr(pickle.loads(ours))[:300], repr(nodes)[:300])',
+    'python = pickle.dumps(nodes, protocol=2)',
+    'assert len(ours) <= len(python), (len(ours), len(python))',
+    'print(len(ours), len(python))',
   ].join('\n')
   for (const matches of [[], nodes.slice(1, 2), nodes]) {
+    const ours = Buffer.from(encodeFind('pickle', [{ query: 'q', matches }]).body as Uint8Array)
     const python = spawnSync(REFERENCE_PYTHON, ['-c', script], {
-      input: JSON.stringify(matches.map((m) => ({ p: m.path, l: m.isLeaf, i: m.interval ?? null }))),
+      input: JSON.stringify({
+        nodes: matches.map((m) => ({ p: m.path, l: m.isLeaf, i: m.interval ?? null })),
+        ours: ours.toString('hex'),
+      }),
     })
-    assert.equal(python.status, 0, python.stderr.toString())
-    assert.deepEqual(
-      Buffer.from(encodeFind('pickle', [{ query: 'q', matches }]).body as Uint8Array),
-      python.stdout,
-      `${matches.length} nodes`,
-    )
+    assert.equal(python.status, 0, `${matches.length} nodes: ${python.stderr.toString()}`)
   }
 })
