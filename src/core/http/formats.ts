@@ -6,6 +6,7 @@
 import { OP, PickleWriter } from '../protocol/pickle.js'
 import { encodeMsgpack } from './msgpack.js'
 import { encodeMessage } from './proto.js'
+import type { SeriesSlots } from './render.js'
 
 export const CONTENT_TYPES = {
   pickle: 'application/pickle',
@@ -155,45 +156,119 @@ export function findPickle(matches: readonly FindMatch[], slots?: number[]): Uin
 }
 
 /**
- * Series as a graphite-web backend sends them: start, end and step as ints (graphite-web divides by
- * step), the values floats or None, valuesPerPoint 1, consolidationFunc 'average'.
+ * A render's pickle written one series at a time, each as it is read (a series' values may be
+ * copied from the file's bytes, valid only until the next file is read): series as a graphite-web
+ * backend sends them, start, end and step as ints (graphite-web divides by step), the values floats
+ * or None, valuesPerPoint 1, consolidationFunc 'average'.
  */
-function renderPickle(series: readonly Series[]): Uint8Array {
+export class RenderPickleWriter {
+  private readonly w: PickleWriter
+  private count = 0
+  /** Where the current batch of series (up to 1000) has its MARK. */
+  private mark = -1
+
+  constructor(sizeHint: number, alloc?: Alloc) {
+    this.w = new PickleWriter(sizeHint, alloc?.(sizeHint))
+    this.w.opcode(OP.EMPTY_LIST)
+    this.w.memoize()
+  }
+
+  /** Room for `bytes` more (one grow, not several, when the first series tells the size). */
+  reserve(bytes: number): void {
+    this.w.writeWith(bytes, (_, pos) => pos)
+  }
+
+  add(s: Series): void {
+    this.series(s, s.name, s.pathExpression, s.values.length, (a, b) =>
+      this.w.floatsOrNone(s.values, s.known, a, b),
+    )
+  }
+
+  /** A series whose values are the file's: each stored value's 8 bytes are a BINFLOAT's already. */
+  addSlots(name: string, pathExpression: string, s: SeriesSlots): void {
+    const slots = s.slots
+    this.series(s, name, pathExpression, s.count, (a, b) =>
+      this.w.writeWith(9 * (b - a), (buffer, pos) => {
+        if (slots === undefined) {
+          buffer.fill(OP.NONE, pos, pos + b - a)
+          return pos + b - a
+        }
+        const bytes = slots.bytes
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        const out = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+        let at = (slots.at + a * 12) % slots.ring
+        for (let i = a; i < b; i++) {
+          if (view.getUint32(at) === s.start + i * s.step) {
+            // The double's bits as two words: copied, never read as a number.
+            buffer[pos] = OP.BINFLOAT
+            out.setUint32(pos + 1, view.getUint32(at + 4))
+            out.setUint32(pos + 5, view.getUint32(at + 8))
+            pos += 9
+          } else buffer[pos++] = OP.NONE
+          at += 12
+          if (at === slots.ring) at = 0
+        }
+        return pos
+      }),
+    )
+  }
+
+  finish(): Uint8Array {
+    // As Python's (C) pickler: a list of one series is that series and APPEND, no MARK.
+    if (this.count === 1) {
+      this.w.cut(this.mark)
+      this.w.opcode(OP.APPEND)
+    } else if (this.count > 0) this.w.opcode(OP.APPENDS)
+    return this.w.finishView()
+  }
+
+  private series(
+    s: { start: number; end: number; step: number; xFilesFactor: number },
+    name: string,
+    pathExpression: string,
+    count: number,
+    values: (from: number, to: number) => void,
+  ): void {
+    const w = this.w
+    if (this.count % 1000 === 0) {
+      if (this.count > 0) w.opcode(OP.APPENDS)
+      this.mark = w.length
+      w.opcode(OP.MARK)
+    }
+    this.count++
+    w.opcode(OP.EMPTY_DICT)
+    w.memoize()
+    w.opcode(OP.MARK)
+    pickleString(w, 'name')
+    pickleString(w, name)
+    pickleString(w, 'pathExpression')
+    pickleString(w, pathExpression)
+    pickleString(w, 'start')
+    w.int(BigInt(s.start))
+    pickleString(w, 'end')
+    w.int(BigInt(s.end))
+    pickleString(w, 'step')
+    w.int(BigInt(s.step))
+    pickleString(w, 'values')
+    w.opcode(OP.EMPTY_LIST)
+    w.memoize()
+    pickleItems(w, count, values)
+    pickleString(w, 'valuesPerPoint')
+    w.int(1)
+    pickleString(w, 'consolidationFunc')
+    pickleString(w, 'average')
+    pickleString(w, 'xFilesFactor')
+    w.float(s.xFilesFactor)
+    w.opcode(OP.SETITEMS)
+  }
+}
+
+function renderPickle(series: readonly Series[], alloc?: Alloc): Uint8Array {
   let size = 64
   for (const s of series) size += 256 + s.name.length * 3 + s.pathExpression.length * 3 + s.values.length * 9
-  const w = new PickleWriter(size)
-  w.opcode(OP.EMPTY_LIST)
-  w.memoize()
-  pickleItems(w, series.length, (from, to) => {
-    for (let i = from; i < to; i++) {
-      const s = series[i]!
-      w.opcode(OP.EMPTY_DICT)
-      w.memoize()
-      w.opcode(OP.MARK)
-      pickleString(w, 'name')
-      pickleString(w, s.name)
-      pickleString(w, 'pathExpression')
-      pickleString(w, s.pathExpression)
-      pickleString(w, 'start')
-      w.int(BigInt(s.start))
-      pickleString(w, 'end')
-      w.int(BigInt(s.end))
-      pickleString(w, 'step')
-      w.int(BigInt(s.step))
-      pickleString(w, 'values')
-      w.opcode(OP.EMPTY_LIST)
-      w.memoize()
-      pickleItems(w, s.values.length, (a, b) => w.floatsOrNone(s.values, s.known, a, b))
-      pickleString(w, 'valuesPerPoint')
-      w.int(1)
-      pickleString(w, 'consolidationFunc')
-      pickleString(w, 'average')
-      pickleString(w, 'xFilesFactor')
-      w.float(s.xFilesFactor)
-      w.opcode(OP.SETITEMS)
-    }
-  })
-  return w.finishView()
+  const out = new RenderPickleWriter(size, alloc)
+  for (const s of series) out.add(s)
+  return out.finish()
 }
 
 export function encodeFind(format: FindFormat, answers: readonly FindAnswer[]): Encoded {
@@ -298,10 +373,16 @@ function graphiteWebSeries(s: Series) {
   }
 }
 
-export function encodeRender(format: RenderFormat, series: readonly Series[]): Encoded {
+/**
+ * A buffer of at least `bytes` for an answer's encoding: a read thread's spare one, given back by the
+ * main thread once the answer before was sent (pool.ts), or undefined (then one is allocated).
+ */
+export type Alloc = (bytes: number) => Buffer | undefined
+
+export function encodeRender(format: RenderFormat, series: readonly Series[], alloc?: Alloc): Encoded {
   switch (format) {
     case 'pickle':
-      return { contentType: CONTENT_TYPES.pickle, body: renderPickle(series) }
+      return { contentType: CONTENT_TYPES.pickle, body: renderPickle(series, alloc) }
     case 'msgpack':
       return {
         contentType: CONTENT_TYPES.msgpack,

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads'
 import type { Encoded } from './formats.js'
 import type { ReadJob, RetentionCache } from './reads.js'
 import { HttpError, ReadStopped, runReadJob } from './reads.js'
-import type { JobMessage, JobReply } from './worker.js'
+import type { JobMessage, JobReply, SpareMessage } from './worker.js'
 
 /**
  * A read thread's young generation: a render with functions holds a number per point for the
@@ -38,6 +38,8 @@ export class ReadPool {
   private readonly retentions: RetentionCache = new Map()
   private nextId = 1
   private closed = false
+  /** Answers of renders, by the thread that wrote them: their buffers go back to it once sent. */
+  private readonly spares = new WeakMap<Uint8Array, Thread>()
 
   constructor(
     private readonly workerUrl: URL | undefined,
@@ -63,6 +65,20 @@ export class ReadPool {
     })
   }
 
+  /**
+   * An answer has been sent (handed to the kernel) and is not used again: if a read thread wrote it
+   * into a buffer of its own, that buffer goes back to the thread for the next answer.
+   */
+  sent(body: Uint8Array | string): void {
+    if (typeof body === 'string') return
+    const thread = this.spares.get(body)
+    if (thread === undefined) return
+    this.spares.delete(body)
+    if (this.closed || !this.threads.includes(thread)) return
+    const message: SpareMessage = { spare: body.buffer as ArrayBuffer }
+    thread.worker.postMessage(message, [message.spare])
+  }
+
   async close(): Promise<void> {
     this.closed = true
     for (const waiting of this.queue.splice(0)) waiting.reject(new Error('closing'))
@@ -81,8 +97,17 @@ export class ReadPool {
       if (current === undefined || current.id !== reply.id) return
       this.settled(thread)
       this.dispatch()
-      if (reply.ok) current.resolve({ contentType: reply.contentType, body: reply.body })
-      else if (reply.status !== undefined) current.reject(new HttpError(reply.status, reply.message))
+      if (reply.ok) {
+        // A buffer of its own (transferred, see worker.ts), written by a render: given back once sent.
+        const body = reply.body
+        if (
+          current.job.kind === 'render' &&
+          typeof body !== 'string' &&
+          body.buffer.byteLength > Buffer.poolSize
+        )
+          this.spares.set(body, thread)
+        current.resolve({ contentType: reply.contentType, body })
+      } else if (reply.status !== undefined) current.reject(new HttpError(reply.status, reply.message))
       else if (reply.stopped) current.reject(new ReadStopped('stopped'))
       else current.reject(new Error(reply.message))
     })

@@ -9,10 +9,10 @@ import fs from 'node:fs'
 import { InvalidArgumentError } from '../errors.js'
 import { evaluateTargets, renderCsv, renderJson, renderRaw, timeSeriesOf } from '../functions/render.js'
 import type { Context, TimeSeries } from '../functions/render.js'
-import type { Encoded, FindAnswer, FindFormat, RenderFormat, Series } from './formats.js'
-import { CONTENT_TYPES, encodeFind, encodeRender } from './formats.js'
+import type { Alloc, Encoded, FindAnswer, FindFormat, RenderFormat, Series } from './formats.js'
+import { CONTENT_TYPES, RenderPickleWriter, encodeFind, encodeRender } from './formats.js'
 import type { CachedPoints, SeriesRequest } from './render.js'
-import { readSeries } from './render.js'
+import { readSeries, withSeriesSlots } from './render.js'
 
 /** A request the node refuses with this status (400 unless said otherwise). */
 export class HttpError extends Error {
@@ -150,7 +150,8 @@ async function findAnswer(job: FindJob): Promise<Encoded> {
   )
 }
 
-async function renderAnswer(job: RenderJob, tick: Tick): Promise<Encoded> {
+async function renderAnswer(job: RenderJob, tick: Tick, alloc?: Alloc): Promise<Encoded> {
+  if (job.format === 'pickle') return renderPickleAnswer(job, tick, alloc)
   const series: Series[] = []
   let points = 0
   for (const { request, cached } of job.series) {
@@ -161,7 +162,43 @@ async function renderAnswer(job: RenderJob, tick: Tick): Promise<Encoded> {
     if (points > job.maxPoints) throw new HttpError(400, `more than ${job.maxPoints} points in one response`)
     await tick()
   }
-  return encodeRender(job.format, series)
+  return encodeRender(job.format, series, alloc)
+}
+
+/**
+ * The pickle of a render written as the files are read: a series with no cached points has its
+ * values copied from the file's bytes (whisper's big-endian doubles are pickle's BINFLOATs), with
+ * no columns made for them; one with cached points is read in columns and merged (render.ts).
+ */
+async function renderPickleAnswer(job: RenderJob, tick: Tick, alloc?: Alloc): Promise<Encoded> {
+  let hint = 64
+  for (const { request } of job.series)
+    hint += 256 + (request.name.length + request.pathExpression.length) * 3
+  const out = new RenderPickleWriter(hint, alloc)
+  let points = 0
+  let left = job.series.length
+  const counted = (count: number): void => {
+    if (points === 0) out.reserve(9 * count * left)
+    points += count
+    if (points > job.maxPoints) throw new HttpError(400, `more than ${job.maxPoints} points in one response`)
+  }
+  for (const { request, cached } of job.series) {
+    if (cached.length > 0) {
+      const one = readSeries(request, cached)
+      if (one !== undefined) {
+        counted(one.values.length)
+        out.add(one)
+      }
+    } else {
+      withSeriesSlots(request, (one) => {
+        counted(one.count)
+        out.addSlots(request.name, request.pathExpression, one)
+      })
+    }
+    left--
+    await tick()
+  }
+  return { contentType: CONTENT_TYPES.pickle, body: out.finish() }
 }
 
 /**
@@ -224,9 +261,10 @@ async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded
   }
 }
 
-export function runReadJob(job: ReadJob, tick: Tick, cache: RetentionCache): Promise<Encoded> {
+/** `alloc`: where a render's answer is written (a read thread's spare buffer), if anywhere. */
+export function runReadJob(job: ReadJob, tick: Tick, cache: RetentionCache, alloc?: Alloc): Promise<Encoded> {
   if (job.kind === 'find') return findAnswer(job)
   if (job.kind === 'stat') return statAnswer(job, tick, cache)
-  if (job.kind === 'render') return renderAnswer(job, tick)
+  if (job.kind === 'render') return renderAnswer(job, tick, alloc)
   return expressionAnswer(job, tick)
 }

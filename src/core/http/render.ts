@@ -15,7 +15,13 @@ import { aggregate } from '../whisper/aggregate.js'
 import type { ArchiveInfo } from '../whisper/codec.js'
 import type { WhisperFile } from '../whisper/file.js'
 import { withWhisperFile } from '../whisper/file.js'
-import { fileFetchColumns, readArchiveColumns } from '../whisper/fetch.js'
+import {
+  fetchWindow,
+  fileFetchColumns,
+  planFetch,
+  readArchiveColumns,
+  readArchiveSlots,
+} from '../whisper/fetch.js'
 import type { Series } from './formats.js'
 
 /** (timestamp, value) pairs, timestamps ascending, one value per timestamp. */
@@ -67,6 +73,50 @@ export function readSeries(request: SeriesRequest, cached: CachedPoints): Series
     })
   } catch (error) {
     if (error instanceof CoreError) return undefined
+    throw error
+  }
+}
+
+/** A series' window as stored (whisper's 12-byte points), for an encoder that copies the values' bytes. */
+export interface SeriesSlots {
+  start: number
+  end: number
+  step: number
+  /** Intervals in the window. */
+  count: number
+  xFilesFactor: number
+  /**
+   * Interval i is the point at byte `at + 12 * i` (wrapping to 0 at `ring`), stored where that
+   * point's timestamp is the interval's; nothing is stored when undefined.
+   */
+  slots: { bytes: Uint8Array; at: number; ring: number } | undefined
+}
+
+/**
+ * readSeries for a series with no cached points, its values left as the file stores them: `use`
+ * runs while those bytes are valid (they may be this thread's one head buffer). False when the
+ * series is left out (where readSeries says undefined).
+ */
+export function withSeriesSlots(request: SeriesRequest, use: (series: SeriesSlots) => void): boolean {
+  try {
+    return withWhisperFile(request.file, { write: false, lock: false, headBuffer: head }, (file) => {
+      const plan = planFetch(file.header, request.from, request.until, { now: request.now })
+      if ('empty' in plan) return false
+      const window = fetchWindow(plan.archive.secondsPerPoint, plan.from, plan.until)
+      const count = Math.floor((window.untilInterval - window.fromInterval) / window.step)
+      const slots = readArchiveSlots(file, plan.archive, window.fromInterval, count)
+      use({
+        start: window.fromInterval,
+        end: window.untilInterval,
+        step: window.step,
+        count,
+        xFilesFactor: file.header.xFilesFactor,
+        slots,
+      })
+      return true
+    })
+  } catch (error) {
+    if (error instanceof CoreError) return false
     throw error
   }
 }

@@ -121,7 +121,8 @@ function routeOf(path: string): Handler | undefined {
 
 const NO_BODY = Buffer.alloc(0)
 
-function send(res: http.ServerResponse, answer: Answer): void {
+/** `sent`: told once the body is handed to the kernel (its buffer may be written again). */
+function send(res: http.ServerResponse, answer: Answer, sent?: (body: Uint8Array) => void): void {
   if (res.headersSent || res.destroyed) return
   const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body
   res.writeHead(answer.status, {
@@ -129,7 +130,7 @@ function send(res: http.ServerResponse, answer: Answer): void {
     'Content-Length': body.byteLength,
     'Cache-Control': 'no-cache',
   })
-  res.end(body)
+  res.end(body, sent && (() => sent(body)))
 }
 
 function refuse(res: http.ServerResponse, status: number, message: string, close = false): void {
@@ -223,7 +224,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
           ),
         ])
       }
-      send(res, await route(ctx, request, signal))
+      send(res, await route(ctx, request, signal), (body) => reads.sent(body))
     } catch (error) {
       if (error instanceof HttpError) refuse(res, error.status, error.message)
       else if (gone) res.destroy()

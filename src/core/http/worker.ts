@@ -13,6 +13,11 @@ export interface JobMessage {
   job: ReadJob
 }
 
+/** A render's answer the main thread has sent: its buffer, back to be written again. */
+export interface SpareMessage {
+  spare: ArrayBuffer
+}
+
 export type JobReply =
   | { id: number; ok: true; contentType: string; body: Uint8Array | string }
   | { id: number; ok: false; status?: number; message: string; stopped?: boolean }
@@ -32,11 +37,31 @@ if (data.nice > 0) {
 }
 const retentions: RetentionCache = new Map()
 
-parentPort!.on('message', (message: JobMessage) => {
+/**
+ * Buffers of answers sent, given back: the next render's answer is written into one. A render of
+ * 100 series of a day of minutes is 1.3 MB; a new buffer each time costs page faults here and, once
+ * moved to the main thread, its memory counts there until a full collection of the main heap (one
+ * every few dozen renders, paused for tens of milliseconds).
+ */
+const spares: ArrayBuffer[] = []
+const SPARES = 2
+
+function alloc(bytes: number): Buffer | undefined {
+  const at = spares.findIndex((b) => b.byteLength >= bytes)
+  return at < 0 ? undefined : Buffer.from(spares.splice(at, 1)[0]!)
+}
+
+parentPort!.on('message', (message: JobMessage | SpareMessage) => {
+  if ('spare' in message) {
+    spares.push(message.spare)
+    // The biggest kept: an answer fits the biggest best.
+    if (spares.length > SPARES) spares.sort((a, b) => b.byteLength - a.byteLength).pop()
+    return
+  }
   const tick = (): void => {
     if (Atomics.load(cancel, 0) !== 0) throw new ReadStopped('stopped')
   }
-  runReadJob(message.job, tick, retentions).then(
+  runReadJob(message.job, tick, retentions, alloc).then(
     ({ contentType, body }) => {
       // A buffer of Node's shared pool (Buffer.poolSize bytes) cannot be transferred: it would take
       // the pool with it. Anything bigger is a buffer of its own, transferred even when the body is

@@ -30,8 +30,10 @@ export class PickleWriter {
   private pos = 0
   private protocol = 2
 
-  constructor(initialBytes = 256) {
-    this.buffer = Buffer.allocUnsafe(Math.max(16, initialBytes))
+  /** `buffer`, when given, is written from its start (a spare one reused: no allocation). */
+  constructor(initialBytes = 256, buffer?: Buffer) {
+    this.buffer =
+      buffer !== undefined && buffer.length >= 16 ? buffer : Buffer.allocUnsafe(Math.max(16, initialBytes))
     this.buffer[0] = OP.PROTO
     this.buffer[1] = 2
     this.pos = 2
@@ -171,6 +173,18 @@ export class PickleWriter {
       } else buffer[pos++] = OP.NONE
     }
     this.pos = pos
+  }
+
+  /** Up to `maxBytes` written by `write` from `pos`, which returns the position after them. */
+  writeWith(maxBytes: number, write: (buffer: Buffer, pos: number) => number): void {
+    this.ensure(maxBytes)
+    this.pos = write(this.buffer, this.pos)
+  }
+
+  /** The byte at `at` taken out (a MARK written before it was known that one item follows). */
+  cut(at: number): void {
+    this.buffer.copyWithin(at, at + 1, this.pos)
+    this.pos--
   }
 
   /** A str as BINUNICODE: UTF-8, lone surrogates with Python's surrogatepass. */

@@ -69,6 +69,51 @@ export function selectArchiveByPrecision(header: Header, archiveToSelect: string
 }
 
 /**
+ * The slots that hold `count` intervals from `fromInterval` of one archive, as stored (12-byte
+ * points): interval i is the point at byte `at + 12 * i`, wrapping to 0 at `ring` bytes; it counts
+ * only where that point's timestamp is the interval's. Undefined when the archive was never written.
+ * The bytes are the file's head buffer (valid until the next file is opened into it) or a read of
+ * one contiguous range (two when it wraps), at most the whole archive.
+ */
+export function readArchiveSlots(
+  file: WhisperFile,
+  archive: ArchiveInfo,
+  fromInterval: number,
+  count: number,
+): { bytes: Uint8Array; at: number; ring: number } | undefined {
+  if (count <= 0) return undefined
+  const step = archive.secondsPerPoint
+  // The bytes read with the header, when they hold the archive (a small file read whole).
+  const head = file.headBytes
+  const inHead = archive.offset + archive.points * POINT_SIZE <= head.byteLength
+  const baseBytes = inHead
+    ? head.subarray(archive.offset, archive.offset + POINT_SIZE)
+    : readAt(file.fd, file.path, archive.offset, POINT_SIZE)
+  const baseInterval = decodePointTimestamp(baseBytes, 0)
+  if (baseInterval === 0) return undefined
+  const firstSlot = mod(Math.floor((fromInterval - baseInterval) / step), archive.points)
+  if (inHead) {
+    const bytes = head.subarray(archive.offset, archive.offset + archive.points * POINT_SIZE)
+    return { bytes, at: firstSlot * POINT_SIZE, ring: bytes.byteLength }
+  }
+  const slots = Math.min(count, archive.points)
+  const firstChunk = Math.min(slots, archive.points - firstSlot)
+  const series = Buffer.allocUnsafe(slots * POINT_SIZE)
+  readAt(file.fd, file.path, archive.offset + firstSlot * POINT_SIZE, firstChunk * POINT_SIZE, series)
+  if (slots > firstChunk) {
+    readAt(
+      file.fd,
+      file.path,
+      archive.offset,
+      (slots - firstChunk) * POINT_SIZE,
+      series.subarray(firstChunk * POINT_SIZE),
+    )
+  }
+  // `series` holds the slots from firstSlot on: interval i is in its slot i mod slots.
+  return { bytes: series, at: 0, ring: series.byteLength }
+}
+
+/**
  * Read the values of `count` intervals starting at `fromInterval` from one archive.
  * Reads one contiguous range (two when it wraps); at most the whole archive.
  */
@@ -82,55 +127,20 @@ export function readArchiveColumns(
   count = Math.max(0, count)
   const values = new Float64Array(count)
   const known = new Uint8Array(count)
-  if (count === 0) return { values, known }
-  const step = archive.secondsPerPoint
-  // The bytes read with the header, when they hold the archive (a small file read whole).
-  const head = file.headBytes
-  const inHead = archive.offset + archive.points * POINT_SIZE <= head.byteLength
-  const baseBytes = inHead
-    ? head.subarray(archive.offset, archive.offset + POINT_SIZE)
-    : readAt(file.fd, file.path, archive.offset, POINT_SIZE)
-  const baseInterval = decodePointTimestamp(baseBytes, 0)
-  if (baseInterval === 0) return { values, known }
-  const firstSlot = mod(Math.floor((fromInterval - baseInterval) / step), archive.points)
-  const slots = Math.min(count, archive.points)
-  const firstChunk = Math.min(slots, archive.points - firstSlot)
-  if (inHead) {
-    fillColumns(
-      head.subarray(archive.offset, archive.offset + archive.points * POINT_SIZE),
-      firstSlot,
-      archive.points,
-      fromInterval,
-      step,
-      values,
-      known,
-    )
-    return { values, known }
-  }
-  const series = Buffer.allocUnsafe(slots * POINT_SIZE)
-  readAt(file.fd, file.path, archive.offset + firstSlot * POINT_SIZE, firstChunk * POINT_SIZE, series)
-  if (slots > firstChunk) {
-    readAt(
-      file.fd,
-      file.path,
-      archive.offset,
-      (slots - firstChunk) * POINT_SIZE,
-      series.subarray(firstChunk * POINT_SIZE),
-    )
-  }
-  // `series` holds the slots from firstSlot on: interval i is in its slot i mod slots.
-  fillColumns(series, 0, slots, fromInterval, step, values, known)
+  const slots = readArchiveSlots(file, archive, fromInterval, count)
+  if (slots === undefined) return { values, known }
+  fillColumns(slots.bytes, slots.at, slots.ring, fromInterval, archive.secondsPerPoint, values, known)
   return { values, known }
 }
 
 /**
- * Interval `fromInterval + i * step` sits in slot (firstSlot + i) mod ring of `slots` (points of 12
- * bytes): beyond one ring length it maps onto the same slots again, and a value counts only where
+ * Interval `fromInterval + i * step` sits at byte `at + 12 * i` of `slots`, wrapping at `ring`
+ * bytes: beyond one ring length it maps onto the same slots again, and a value counts only where
  * the slot holds that very interval.
  */
 function fillColumns(
   slots: Uint8Array,
-  firstSlot: number,
+  at: number,
   ring: number,
   fromInterval: number,
   step: number,
@@ -140,15 +150,13 @@ function fillColumns(
   const view = new DataView(slots.buffer, slots.byteOffset, slots.byteLength)
   // The slot wraps by a comparison, not `% ring`: an integer division per point was most of the
   // cost of a render's decoding (144,000 points for 100 series of a day of minutes).
-  let at = (firstSlot % ring) * POINT_SIZE
-  const end = ring * POINT_SIZE
   for (let i = 0; i < values.length; i++) {
     if (view.getUint32(at) === fromInterval + i * step) {
       values[i] = view.getFloat64(at + 4)
       known[i] = 1
     }
     at += POINT_SIZE
-    if (at === end) at = 0
+    if (at === ring) at = 0
   }
 }
 
@@ -199,16 +207,18 @@ export function archiveFetch(
   fromTime: number,
   untilTime: number,
 ): FetchColumns {
-  const step = archive.secondsPerPoint
+  const timeInfo = fetchWindow(archive.secondsPerPoint, fromTime, untilTime)
+  const count = Math.floor((timeInfo.untilInterval - timeInfo.fromInterval) / timeInfo.step)
+  return { timeInfo, ...readArchiveColumns(file, archive, timeInfo.fromInterval, count) }
+}
+
+/** The intervals whisper's __archive_fetch returns for a validated window, at `step`. */
+export function fetchWindow(step: number, fromTime: number, untilTime: number): TimeInfo {
   const fromInterval = alignTimestamp(fromTime, step) + step
   let untilInterval = alignTimestamp(untilTime, step) + step
   // A zero-length window returns the next point.
   if (fromInterval === untilInterval) untilInterval += step
-  const count = Math.floor((untilInterval - fromInterval) / step)
-  return {
-    timeInfo: { fromInterval, untilInterval, step },
-    ...readArchiveColumns(file, archive, fromInterval, count),
-  }
+  return { fromInterval, untilInterval, step }
 }
 
 /** Why an archive answers a fetch: `--archive` (archiveToSelect), or the age of `from` (whisper's rule). */

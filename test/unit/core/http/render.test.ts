@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
+import { encodeRender } from '../../../../src/core/http/formats.js'
+import { runReadJob } from '../../../../src/core/http/reads.js'
 import { readSeries } from '../../../../src/core/http/render.js'
 import { create } from '../../../../src/core/whisper/create.js'
 import { updateMany } from '../../../../src/core/whisper/update.js'
@@ -112,4 +115,64 @@ test('issue 16 render: a coarse slot is what whisper will store once the cache i
     [[minute + 50, 6]],
   )!
   assert.equal(values(lone)[i], null)
+})
+
+test("issue 16 render pickle: values copied from the file's bytes are byte for byte the columns' pickle (ring wrapped, reads beyond the head, NaN payloads, empty archives, cached points)", async (t) => {
+  const dir = tempDir(t)
+  const wrapped = path.join(dir, 'wrapped.wsp')
+  // 3,000 slots (36 KB: read beyond the first 32 KB), written from the middle so a day's window wraps.
+  create(wrapped, [[60, 3000]])
+  updateMany(wrapped, [[NOW - 1000 * 60, -1]], { now: NOW })
+  updateMany(
+    wrapped,
+    Array.from({ length: 2000 }, (_, i): [number, number] => [NOW - i * 60, i % 5 === 0 ? 0 : i / 7]),
+    { now: NOW },
+  )
+  const coarse = file(t)
+  updateMany(
+    coarse,
+    Array.from({ length: 300 }, (_, i): [number, number] => [NOW - i * 10, i]),
+    { now: NOW },
+  )
+  // A NaN with a payload of its own, as another writer may have stored it: its bytes are kept.
+  const nan = path.join(dir, 'nan.wsp')
+  create(nan, [[60, 100]])
+  updateMany(
+    nan,
+    [
+      [NOW - 60, 1],
+      [NOW - 120, 2],
+    ],
+    { now: NOW },
+  )
+  const bytes = fs.readFileSync(nan)
+  const at = bytes.indexOf(Buffer.from([0x3f, 0xf0, 0, 0, 0, 0, 0, 0]))
+  Buffer.from('7ff4000000000001', 'hex').copy(bytes, at)
+  fs.writeFileSync(nan, bytes)
+  const empty = path.join(dir, 'empty.wsp')
+  create(empty, [[60, 100]])
+  const requests = [
+    { name: 'wrapped', file: wrapped, from: NOW - 86400, until: NOW },
+    { name: 'coarse', file: coarse, from: NOW - 7200, until: NOW - 300 },
+    { name: 'fine', file: coarse, from: NOW - 600, until: NOW },
+    { name: 'nan', file: nan, from: NOW - 3600, until: NOW },
+    { name: 'empty', file: empty, from: NOW - 3600, until: NOW },
+    { name: 'gone', file: path.join(dir, 'gone.wsp'), from: NOW - 3600, until: NOW },
+    { name: 'future', file: empty, from: NOW + 60, until: NOW + 120 },
+  ].map((r) => ({ ...r, pathExpression: '*', now: NOW }))
+  for (const cached of [[], [[NOW - 150, 42] as const]]) {
+    const series = requests.map((request) => ({ request, cached }))
+    const fromFiles = await runReadJob(
+      { kind: 'render', format: 'pickle', maxPoints: 1e9, series },
+      () => undefined,
+      new Map(),
+    )
+    const columns = series.flatMap(({ request }) => readSeries(request, cached) ?? [])
+    assert.equal(columns.length, 5)
+    assert.deepEqual(
+      Buffer.from(fromFiles.body as Uint8Array),
+      Buffer.from(encodeRender('pickle', columns).body as Uint8Array),
+    )
+    assert.ok(Buffer.from(fromFiles.body as Uint8Array).includes(Buffer.from('477ff4000000000001', 'hex')))
+  }
 })
