@@ -199,16 +199,33 @@ export function archiveFetch(
   fromTime: number,
   untilTime: number,
 ): FetchColumns {
+  const timeInfo = archiveWindow(archive, fromTime, untilTime)
+  const count = Math.floor((timeInfo.untilInterval - timeInfo.fromInterval) / timeInfo.step)
+  return { timeInfo, ...readArchiveColumns(file, archive, timeInfo.fromInterval, count) }
+}
+
+/** The intervals archiveFetch returns for a clamped window, read or not. */
+function archiveWindow(archive: ArchiveInfo, fromTime: number, untilTime: number): TimeInfo {
   const step = archive.secondsPerPoint
   const fromInterval = alignTimestamp(fromTime, step) + step
   let untilInterval = alignTimestamp(untilTime, step) + step
   // A zero-length window returns the next point.
   if (fromInterval === untilInterval) untilInterval += step
-  const count = Math.floor((untilInterval - fromInterval) / step)
-  return {
-    timeInfo: { fromInterval, untilInterval, step },
-    ...readArchiveColumns(file, archive, fromInterval, count),
-  }
+  return { fromInterval, untilInterval, step }
+}
+
+/**
+ * The window fileFetchColumns would return, without reading it: for a caller that needs only how
+ * many values there are (a count of series). null where fileFetchColumns gives null.
+ */
+export function fileFetchWindow(
+  file: WhisperFile,
+  fromTime: number,
+  untilTime: number | undefined,
+  options: FetchOptions = {},
+): TimeInfo | null {
+  const plan = planFetch(file.header, fromTime, untilTime, options)
+  return 'empty' in plan ? null : archiveWindow(plan.archive, plan.from, plan.until)
 }
 
 /** Why an archive answers a fetch: `--archive` (archiveToSelect), or the age of `from` (whisper's rule). */
