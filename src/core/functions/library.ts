@@ -310,22 +310,25 @@ function aggregateColumns(columns: readonly Column[], f: KnownAgg, xFilesFactor:
   if (kind !== 0) {
     // The row's known values folded as pySum, pyMax and pyMin fold them (left to right, from 0
     // for a sum, the first value for max and min: the same double, NaN kept where Python keeps
-    // it), without a list per row.
-    for (let i = 0; i < length; i++) {
-      let acc = 0
-      let count = 0
-      for (let c = 0; c < total; c++) {
-        const column = columns[c]!
-        if (i >= column.values.length || column.known[i] !== 1) continue
-        const v = column.values[i]!
-        if (count === 0 && kind > 2) acc = v
-        else if (kind <= 2) acc += v
-        else if (kind === 3 ? v > acc : v < acc) acc = v
-        count++
+    // it), without a list per row; column by column (each row still folds its columns in order),
+    // so that each column is read in order once.
+    const acc = out.values
+    const count = new Uint32Array(length)
+    for (let c = 0; c < total; c++) {
+      const { values, known } = columns[c]!
+      for (let i = 0; i < values.length; i++) {
+        if (known[i] !== 1) continue
+        const v = values[i]!
+        if (kind <= 2) acc[i] = acc[i]! + v
+        else if (count[i] === 0 || (kind === 3 ? v > acc[i]! : v < acc[i]!)) acc[i] = v
+        count[i] = count[i]! + 1
       }
-      if (!xff(count, total, xFilesFactor)) continue
-      out.values[i] = kind === 2 ? acc / count : acc
-      out.known[i] = 1
+    }
+    for (let i = 0; i < length; i++) {
+      if (xff(count[i]!, total, xFilesFactor)) {
+        if (kind === 2) acc[i] = acc[i]! / count[i]!
+        out.known[i] = 1
+      } else acc[i] = 0
     }
     return out
   }
