@@ -115,19 +115,29 @@ export function readArchiveColumns(
   const bytes = slots * POINT_SIZE
   if (bytes <= SCRATCH_BYTES && scratch.byteLength < bytes) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES)
   const series = bytes <= SCRATCH_BYTES ? scratch.subarray(0, bytes) : Buffer.allocUnsafe(bytes)
-  readAt(file.fd, file.path, archive.offset + firstSlot * POINT_SIZE, firstChunk * POINT_SIZE, series)
-  if (slots > firstChunk) {
-    readAt(
-      file.fd,
-      file.path,
+  readPast(file, archive.offset + firstSlot * POINT_SIZE, firstChunk * POINT_SIZE, series)
+  if (slots > firstChunk)
+    readPast(
+      file,
       archive.offset,
       (slots - firstChunk) * POINT_SIZE,
       series.subarray(firstChunk * POINT_SIZE),
     )
-  }
   // `series` holds the slots from firstSlot on: interval i is in its slot i mod slots.
   fillColumns(series, 0, slots, fromInterval, step, values, known)
   return { values, known }
+}
+
+/**
+ * `length` bytes from `position` into `into`: what the header's read already holds copied from it
+ * (the first archive's first 30 KiB or so), only the rest read.
+ */
+function readPast(file: WhisperFile, position: number, length: number, into: Buffer): void {
+  const head = file.headBytes
+  const copied = Math.max(0, Math.min(length, head.byteLength - position))
+  if (copied > 0) into.set(head.subarray(position, position + copied), 0)
+  if (copied < length)
+    readAt(file.fd, file.path, position + copied, length - copied, into.subarray(copied, length))
 }
 
 /**
