@@ -16,7 +16,15 @@ import type { TimeSeries } from './series.js'
 
 export type { Context } from './library.js'
 
-async function evaluateNode(ctx: Context, node: Node, replacements?: Map<string, Arg>): Promise<Arg> {
+/** Functions that read only the names, windows and lengths of the series their paths name. */
+const LENGTHS_ONLY: ReadonlySet<string> = new Set(['countSeries'])
+
+async function evaluateNode(
+  ctx: Context,
+  node: Node,
+  replacements?: Map<string, Arg>,
+  lengthsOnly = false,
+): Promise<Arg> {
   switch (node.kind) {
     case 'template': {
       const kwargs = new Map<string, Arg>()
@@ -26,7 +34,8 @@ async function evaluateNode(ctx: Context, node: Node, replacements?: Map<string,
     }
     case 'path': {
       const path = substitutePath(node.text, replacements)
-      return typeof path === 'string' ? ctx.fetch(path, ctx) : path.value
+      if (typeof path !== 'string') return path.value
+      return lengthsOnly ? ctx.fetch(path, ctx, { lengthsOnly }) : ctx.fetch(path, ctx)
     }
     case 'call': {
       if (node.name === 'template')
@@ -39,7 +48,10 @@ async function evaluateNode(ctx: Context, node: Node, replacements?: Map<string,
       if (fn === undefined)
         throw new InvalidParameterError(`Received request for unknown function: ${node.name}`)
       const args: Arg[] = []
-      for (const arg of node.args) args.push(await evaluateNode(ctx, arg, replacements))
+      // countSeries(a.*) counts the series of a.*: their files' values are not read (a count of a
+      // thousand series would otherwise read a thousand files of values it never looks at).
+      const counted = LENGTHS_ONLY.has(node.name)
+      for (const arg of node.args) args.push(await evaluateNode(ctx, arg, replacements, counted))
       const kwargs = new Map<string, Arg>()
       for (const [name, arg] of node.kwargs) kwargs.set(name, await evaluateNode(ctx, arg, replacements))
       const bound = bindArgs(node.name, fn.params, args, kwargs)

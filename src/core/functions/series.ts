@@ -21,6 +21,23 @@ const CONSOLIDATE: Readonly<Record<string, (usable: number[]) => number>> = {
   last: (u) => u[u.length - 1]!,
 }
 
+const FOLD_SUM = 1
+const FOLD_AVERAGE = 2
+const FOLD_MAX = 3
+const FOLD_MIN = 4
+const FOLD_FIRST = 5
+const FOLD_LAST = 6
+/** The consolidations readColumn folds bucket by bucket (avg_zero counts Nones: it takes a list). */
+const FOLDS: Readonly<Record<string, number>> = {
+  sum: FOLD_SUM,
+  average: FOLD_AVERAGE,
+  avg: FOLD_AVERAGE,
+  max: FOLD_MAX,
+  min: FOLD_MIN,
+  first: FOLD_FIRST,
+  last: FOLD_LAST,
+}
+
 /** Python's sum(): left to right, starting from 0. */
 export function pySum(values: readonly number[]): number {
   let total = 0
@@ -187,6 +204,32 @@ export class TimeSeries {
     const n = source.values.length
     const length = Math.ceil(n / vpp)
     const out: Column = { values: new Float64Array(length), known: new Uint8Array(length) }
+    const fold = FOLDS[this.consolidationFunc]
+    if (fold !== undefined) {
+      // The bucket's known values folded as pySum, pyMax, pyMin (or taken first or last), the same
+      // double as cf gives, without a list per bucket.
+      const { values, known } = source
+      let at = 0
+      for (let first = 0; first < n; first += vpp) {
+        const last = Math.min(n, first + vpp)
+        let acc = 0
+        let nonNull = 0
+        for (let i = first; i < last; i++) {
+          if (known[i] !== 1) continue
+          const v = values[i]!
+          if (nonNull === 0 && fold !== FOLD_SUM && fold !== FOLD_AVERAGE) acc = v
+          else if (fold === FOLD_SUM || fold === FOLD_AVERAGE) acc += v
+          else if (fold === FOLD_MAX ? v > acc : fold === FOLD_MIN ? v < acc : fold === FOLD_LAST) acc = v
+          nonNull++
+        }
+        if (nonNull > 0 && nonNull / vpp >= this.xFilesFactor) {
+          out.values[at] = fold === FOLD_AVERAGE ? acc / nonNull : acc
+          out.known[at] = 1
+        }
+        at++
+      }
+      return out
+    }
     // One buffer for every bucket (cf keeps nothing of it).
     const buf: number[] = []
     let at = 0

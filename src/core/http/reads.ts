@@ -7,7 +7,7 @@
 
 import fs from 'node:fs'
 import { InvalidArgumentError } from '../errors.js'
-import { evaluateTargets, renderCsv, renderJson, renderRaw, timeSeriesOf } from '../functions/render.js'
+import { evaluateTargets, renderCsv, renderJsonBytes, renderRaw, timeSeriesOf } from '../functions/render.js'
 import type { Context, TimeSeries } from '../functions/render.js'
 import type { Alloc, Encoded, FindAnswer, FindFormat, RenderFormat, Series } from './formats.js'
 import { CONTENT_TYPES, RenderPickleWriter, encodeFind, encodeRender } from './formats.js'
@@ -217,7 +217,7 @@ async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded
     now: job.now,
     xFilesFactor: job.xFilesFactor,
     template: job.template,
-    fetch: async (pathExpression, c): Promise<TimeSeries[]> => {
+    fetch: async (pathExpression, c, options): Promise<TimeSeries[]> => {
       // A path only known while evaluating (aliasQuery's, applyByNode's): the main thread has the
       // index, so it is asked for it (NEED_PATHS) and the job runs again with its leaves.
       const leaves = job.leaves.get(pathExpression)
@@ -233,7 +233,7 @@ async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded
           until: c.endTime,
           now: c.now,
         }
-        const one = readSeries(request, leaf.cached)
+        const one = readSeries(request, leaf.cached, options)
         if (one === undefined) continue
         points += one.values.length
         if (points > job.maxPoints)
@@ -249,9 +249,9 @@ async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded
     if (unexpanded.size > 0) return { contentType: NEED_PATHS, body: JSON.stringify([...unexpanded]) }
     if (job.format === 'csv') return { contentType: 'text/csv', body: Buffer.from(renderCsv(series, job.tz)) }
     if (job.format === 'raw') return { contentType: 'text/plain', body: Buffer.from(renderRaw(series)) }
-    const text = renderJson(series, { maxDataPoints: job.maxDataPoints, noNullPoints: job.noNullPoints })
+    const body = renderJsonBytes(series, { maxDataPoints: job.maxDataPoints, noNullPoints: job.noNullPoints })
     // Bytes, not a string: moved to the main thread, not copied there.
-    return { contentType: CONTENT_TYPES.json, body: Buffer.from(text) }
+    return { contentType: CONTENT_TYPES.json, body }
   } catch (error) {
     // The error may be the missing series' (aliasQuery: "no series found"): asked again with them.
     if (unexpanded.size > 0 && !(error instanceof ReadStopped))

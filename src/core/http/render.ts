@@ -15,9 +15,11 @@ import { aggregate } from '../whisper/aggregate.js'
 import type { ArchiveInfo } from '../whisper/codec.js'
 import type { WhisperFile } from '../whisper/file.js'
 import { withWhisperFile } from '../whisper/file.js'
+import type { FetchColumns } from '../whisper/fetch.js'
 import {
   fetchWindow,
   fileFetchColumns,
+  fileFetchWindow,
   planFetch,
   readArchiveColumns,
   readArchiveSlots,
@@ -49,10 +51,16 @@ const head = Buffer.allocUnsafe(32 << 10)
  * Read one series; undefined when its window is empty (from after now, until before the retention)
  * or the file cannot be read (missing since the index saw it, corrupt): that series is left out.
  */
-export function readSeries(request: SeriesRequest, cached: CachedPoints): Series | undefined {
+export function readSeries(
+  request: SeriesRequest,
+  cached: CachedPoints,
+  options: { lengthsOnly?: boolean } = {},
+): Series | undefined {
   try {
     return withWhisperFile(request.file, { write: false, lock: false, headBuffer: head }, (file) => {
-      const columns = fileFetchColumns(file, request.from, request.until, { now: request.now })
+      const columns = options.lengthsOnly
+        ? unreadColumns(file, request)
+        : fileFetchColumns(file, request.from, request.until, { now: request.now })
       if (columns === null) return undefined
       const { fromInterval: start, untilInterval: end, step } = columns.timeInfo
       const series: Series = {
@@ -68,7 +76,7 @@ export function readSeries(request: SeriesRequest, cached: CachedPoints): Series
         requestStart: request.from,
         requestStop: request.until,
       }
-      if (cached.length > 0) mergeCache(file, series, cached)
+      if (cached.length > 0 && !options.lengthsOnly) mergeCache(file, series, cached)
       return series
     })
   } catch (error) {
@@ -119,6 +127,18 @@ export function withSeriesSlots(request: SeriesRequest, use: (series: SeriesSlot
     if (error instanceof CoreError) return false
     throw error
   }
+}
+
+/** One shared column of Nones, never written: the values of series whose values are not read. */
+let nones = { values: new Float64Array(0), known: new Uint8Array(0) }
+
+/** The window's columns as fileFetchColumns would give them, its values not read (all None). */
+function unreadColumns(file: WhisperFile, request: SeriesRequest): FetchColumns | null {
+  const timeInfo = fileFetchWindow(file, request.from, request.until, { now: request.now })
+  if (timeInfo === null) return null
+  const count = Math.floor((timeInfo.untilInterval - timeInfo.fromInterval) / timeInfo.step)
+  if (nones.values.length < count) nones = { values: new Float64Array(count), known: new Uint8Array(count) }
+  return { timeInfo, values: nones.values.subarray(0, count), known: nones.known.subarray(0, count) }
 }
 
 function mergeCache(file: WhisperFile, series: Series, cached: CachedPoints): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { pathExpressions } from '../../../../src/core/functions/evaluate.js'
-import { evaluateTargets } from '../../../../src/core/functions/render.js'
+import { evaluateTargets, renderJson } from '../../../../src/core/functions/render.js'
 import type { Context } from '../../../../src/core/functions/render.js'
 import { TimeSeries } from '../../../../src/core/functions/series.js'
 
@@ -81,4 +81,49 @@ test('issue 18: a stored NaN is a value and None is not, as in graphite-web (typ
   assert.deepEqual(consolidated('max'), [1, nan, nan])
   assert.deepEqual(consolidated('min'), [1, nan, nan])
   assert.deepEqual(consolidated('average'), [nan, nan, nan])
+})
+
+test('issue 18 (dashboard speed): countSeries asks for its series without their values; every other fetch reads them', async () => {
+  const asked: [string, boolean][] = []
+  const ctx: Context = {
+    startTime: 0,
+    endTime: 60,
+    now: 60,
+    xFilesFactor: 0,
+    template: new Map(),
+    fetch: async (path, c, options) => {
+      asked.push([path, options?.lengthsOnly === true])
+      return [new TimeSeries(path, c.startTime, c.endTime, 10, [1, 2, 3, 4, 5, 6])]
+    },
+  }
+  const [count] = await evaluateTargets(ctx, ['countSeries(a.*, b.*)'])
+  assert.deepEqual(count!.read(), [2, 2, 2, 2, 2, 2])
+  await evaluateTargets(ctx, ['countSeries(scale(c.*, 2))', 'sumSeries(d.*)'])
+  assert.deepEqual(asked, [
+    ['a.*', true],
+    ['b.*', true],
+    ['c.*', false],
+    ['d.*', false],
+  ])
+})
+
+test('issue 18 (dashboard speed): the JSON writes each value as String() does, None and NaN as null', () => {
+  const values = [0, -0, 1, -17, 2 ** 53 - 1, 2 ** 53, 1e21, 0.1, -1.5e-7, 1 / 3, Infinity, -Infinity, NaN, 3]
+  const series = new TimeSeries('a.b', 100, 100 + 10 * (values.length + 1), 10, [...values, null])
+  const expected = [...values, null].map((v, i) => [
+    v === null || Number.isNaN(v)
+      ? 'null'
+      : v === Infinity
+        ? '1e9999'
+        : v === -Infinity
+          ? '-1e9999'
+          : String(v),
+    100 + 10 * i,
+  ])
+  assert.equal(
+    renderJson([series]),
+    `[{"target": "a.b", "tags": {"name":"a.b"}, "datapoints": [${expected.map(([v, t]) => `[${v}, ${t}]`).join(', ')}]}]`,
+  )
+  assert.equal(renderJson([series], { noNullPoints: true }).includes('null'), false)
+  assert.equal(renderJson([new TimeSeries('x', 0, 60, 10, [null])], { noNullPoints: true }), '[]')
 })
