@@ -564,6 +564,61 @@ function watchDisk(
   }
 }
 
+/** One thread of a server process: its name, niceness, state, and CPU and run-queue seconds so far. */
+interface ThreadTimes {
+  comm: string
+  nice: number
+  state: string
+  runSeconds: number
+  waitSeconds: number
+}
+
+/** /proc/<pid>/task/*: what each thread of a server did (Linux; empty elsewhere). */
+function threadTimes(pid: number): Map<string, ThreadTimes> {
+  const out = new Map<string, ThreadTimes>()
+  let tids: string[] = []
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number)
+      out.set(tid, {
+        comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        nice: Number(fields[16]),
+        state: fields[0]!,
+        runSeconds: run! / 1e9,
+        waitSeconds: wait! / 1e9,
+      })
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out
+}
+
+/**
+ * Why a run stalled, from the server's threads between the sender's end and the stall: a thread that
+ * ran tells its work apart from one that waited for a CPU (starved) and from one that did nothing.
+ */
+function describeThreads(before: Map<string, ThreadTimes>, after: Map<string, ThreadTimes>): string {
+  const lines: string[] = []
+  for (const [tid, now] of after) {
+    const then = before.get(tid)
+    const ran = now.runSeconds - (then?.runSeconds ?? 0)
+    const waited = now.waitSeconds - (then?.waitSeconds ?? 0)
+    if (ran < 0.01 && waited < 0.01 && now.nice === 0) continue
+    lines.push(
+      `thread ${tid} (${now.comm}, nice ${now.nice}, ${now.state}): ran ${ran.toFixed(2)} s, waited for a CPU ${waited.toFixed(2)} s`,
+    )
+  }
+  return lines.length > 0 ? `\n  server threads since the sender's end:\n    ${lines.join('\n    ')}` : ''
+}
+
 // --- ingestion ---------------------------------------------------------------------------------------
 
 interface RunResult {
@@ -604,6 +659,7 @@ async function ingestRun(
       )
     }
     watch.senderDone()
+    const threadsBefore = threadTimes(server.pid)
     const onDiskMs = await watch.done
     const loss = findLoss(server.dataDir, workload.names, workload.timestamps, ingestValue)
     if (loss.missing > 0 || onDiskMs === undefined) {
@@ -611,7 +667,8 @@ async function ingestRun(
       // the run, worded apart (one such run's files held every point once the server had stopped).
       const what =
         onDiskMs === undefined ? `stalled (no file completed for ${STALL_MS / 1000} s)` : 'lost points'
-      throw new BenchFailure(`${name} ${what} (${kase.name}): ${describeLoss(loss)}`)
+      const threads = onDiskMs === undefined ? describeThreads(threadsBefore, threadTimes(server.pid)) : ''
+      throw new BenchFailure(`${name} ${what} (${kase.name}): ${describeLoss(loss)}${threads}`)
     }
     const peakRssBytes = procStatusBytes(server.pid, 'VmHWM')
     stopped = true
