@@ -6,7 +6,21 @@
 import { OP, PickleWriter } from '../protocol/pickle.js'
 import { encodeMsgpack } from './msgpack.js'
 import { encodeMessage } from './proto.js'
-import type { SeriesSlots } from './render.js'
+
+/** A series' window as stored (whisper's 12-byte points), for an encoder that copies the values' bytes. */
+export interface SeriesSlots {
+  start: number
+  end: number
+  step: number
+  /** Intervals in the window. */
+  count: number
+  xFilesFactor: number
+  /**
+   * Interval i is the point at byte `at + 12 * i` (wrapping to 0 at `ring`), stored where that
+   * point's timestamp is the interval's; nothing is stored when undefined.
+   */
+  slots: { bytes: Uint8Array; at: number; ring: number } | undefined
+}
 
 export const CONTENT_TYPES = {
   pickle: 'application/pickle',

@@ -24,7 +24,7 @@ import {
   readArchiveColumns,
   readArchiveSlots,
 } from '../whisper/fetch.js'
-import type { Series } from './formats.js'
+import type { Series, SeriesSlots } from './formats.js'
 
 /** (timestamp, value) pairs, timestamps ascending, one value per timestamp. */
 export type CachedPoints = readonly (readonly [number, number])[]
@@ -83,21 +83,6 @@ export function readSeries(
     if (error instanceof CoreError) return undefined
     throw error
   }
-}
-
-/** A series' window as stored (whisper's 12-byte points), for an encoder that copies the values' bytes. */
-export interface SeriesSlots {
-  start: number
-  end: number
-  step: number
-  /** Intervals in the window. */
-  count: number
-  xFilesFactor: number
-  /**
-   * Interval i is the point at byte `at + 12 * i` (wrapping to 0 at `ring`), stored where that
-   * point's timestamp is the interval's; nothing is stored when undefined.
-   */
-  slots: { bytes: Uint8Array; at: number; ring: number } | undefined
 }
 
 /**
