@@ -5,6 +5,11 @@ import { evaluateTargets, renderJson } from '../../../../src/core/functions/rend
 import type { Context } from '../../../../src/core/functions/render.js'
 import { TimeSeries } from '../../../../src/core/functions/series.js'
 
+/** A context over the minute [0, 60) with no template, series from `fetch`. */
+function minuteContext(fetch: Context['fetch']): Context {
+  return { startTime: 0, endTime: 60, now: 60, xFilesFactor: 0, template: new Map(), fetch }
+}
+
 test('issue 18: the path expressions of targets are listed before evaluation (pipes, kwargs, templates), each once', () => {
   const template = new Map([['env', 'prod']])
   assert.deepEqual(
@@ -56,15 +61,9 @@ test('issue 18: a stored NaN is a value and None is not, as in graphite-web (typ
     a: [nan, 1, null, 4, nan, null],
     b: [1, null, null, 2, 3, null],
   }
-  const ctx: Context = {
-    startTime: 0,
-    endTime: 60,
-    now: 60,
-    xFilesFactor: 0,
-    template: new Map(),
-    fetch: async (path) =>
-      path === 'ab' ? ['a', 'b'].map((name) => new TimeSeries(name, 0, 60, 10, [...lists[name]!])) : [],
-  }
+  const ctx = minuteContext(async (path) =>
+    path === 'ab' ? ['a', 'b'].map((name) => new TimeSeries(name, 0, 60, 10, [...lists[name]!])) : [],
+  )
   const first = async (target: string): Promise<(number | null)[]> =>
     (await evaluateTargets(ctx, [target]))[0]!.read()
   assert.deepEqual(await first('sumSeries(ab)'), [nan, 1, null, 6, nan, null])
@@ -85,17 +84,10 @@ test('issue 18: a stored NaN is a value and None is not, as in graphite-web (typ
 
 test('issue 18 (dashboard speed): countSeries asks for its series without their values; every other fetch reads them', async () => {
   const asked: [string, boolean][] = []
-  const ctx: Context = {
-    startTime: 0,
-    endTime: 60,
-    now: 60,
-    xFilesFactor: 0,
-    template: new Map(),
-    fetch: async (path, c, options) => {
-      asked.push([path, options?.lengthsOnly === true])
-      return [new TimeSeries(path, c.startTime, c.endTime, 10, [1, 2, 3, 4, 5, 6])]
-    },
-  }
+  const ctx = minuteContext(async (path, c, options) => {
+    asked.push([path, options?.lengthsOnly === true])
+    return [new TimeSeries(path, c.startTime, c.endTime, 10, [1, 2, 3, 4, 5, 6])]
+  })
   const [count] = await evaluateTargets(ctx, ['countSeries(a.*, b.*)'])
   assert.deepEqual(count!.read(), [2, 2, 2, 2, 2, 2])
   await evaluateTargets(ctx, ['countSeries(scale(c.*, 2))', 'sumSeries(d.*)'])
