@@ -3,6 +3,7 @@
 // maxBodyBytes are refused (413) and the connection closed; slow clients are cut by the server's
 // header and request timeouts. Input never yields a 500: bad parameters are a 400 with one line.
 
+import { setMaxListeners } from 'node:events'
 import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -159,6 +160,8 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     hostname: options.hostname ?? 'carbonkit',
   }
   const closing = new AbortController()
+  // Each request in flight listens on it (removed when answered): no limit, no leak warning.
+  setMaxListeners(0, closing.signal)
   const admin = options.admin && adminHandler(options.admin, { ...ctx, onError: options.onError })
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {

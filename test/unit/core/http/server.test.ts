@@ -169,3 +169,26 @@ test('issue 14 memory: onWalked is called each time a walk has replaced the inde
   await new Promise((resolve) => setTimeout(resolve, 1_500))
   assert.equal(walks, closedAt)
 })
+
+test('issue 16: many requests in flight at once add no listener warning (one abort listener each on the closing signal)', async (t) => {
+  const dir = tempDir(t)
+  for (let i = 0; i < 30; i++) create(path.join(dir, `m${i}.wsp`), [[60, 1440]])
+  const api = await startHttpApi({
+    interface: '127.0.0.1',
+    port: 0,
+    dataDir: dir,
+    refreshSeconds: 0,
+    readThreads: 1,
+  })
+  t.after(() => api.close())
+  const warnings: string[] = []
+  const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`)
+  process.on('warning', onWarning)
+  t.after(() => process.off('warning', onWarning))
+  const answers = await Promise.all(
+    Array.from({ length: 24 }, () => request(api.address.port, '/render/?format=json&target=*&from=-1d')),
+  )
+  for (const answer of answers) assert.equal(answer.status, 200)
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(warnings, [])
+})
