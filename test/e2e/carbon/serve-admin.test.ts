@@ -153,6 +153,18 @@ async function cachedPoints(node: Node, name: string): Promise<number> {
 }
 
 describe('admin API: the endpoints', () => {
+  test('issue 17.admin: GET /admin/metrics right after start lists the whole tree, not what the first walk has reached', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const files: Record<string, string> = {}
+    for (let d = 0; d < 40; d++) for (let m = 0; m < 100; m++) files[`d${d}/s/m${m}.wsp`] = file
+    const node = await startNode(t, { files })
+    const all = await admin(node, 'GET', '/admin/metrics')
+    assert.equal(all.status, 200)
+    assert.equal(all.text.trim().split('\n').length, 4000)
+  })
+
   test('issue 17.admin: GET /admin/metrics lists every metric with its size and mtime; ?glob= filters', async (t) => {
     const dir = tempDir(t)
     const file = path.join(dir, 'f.wsp')
