@@ -407,32 +407,55 @@ test(
         if (problem) failures.push(problem)
       }
     }
-    // Grafana's requests: a POST form with its aliasSub wrapping and maxDataPoints from a panel.
-    const form = new URLSearchParams({
-      target: 'aliasSub(sumSeries(fx.web.*.cpu), "(^.*$)", "\\1 A")',
-      from: '-6h',
-      until: 'now',
-      now: String(NOW),
-      format: 'json',
-      maxDataPoints: '1234',
-    }).toString()
-    const post = {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form,
+    // Grafana's requests, POST forms as it sends them: a panel's targets in its aliasSub wrapping
+    // with maxDataPoints from the panel's width, the datasource health check, and a dashboard
+    // variable passed as template[name] (graphite-web applies it inside template(), over its defaults).
+    const forms: [string, string][][] = [
+      [
+        ['target', 'aliasSub(sumSeries(fx.web.*.cpu), "(^.*$)", "\\1 A")'],
+        ['from', '-6h'],
+        ['until', 'now'],
+        ['maxDataPoints', '1234'],
+      ],
+      [
+        ['target', 'aliasSub(fx.web.*.cpu, "(^.*$)", "\\1 A")'],
+        ['target', 'aliasSub(movingAverage(fx.web.host1.requests, 5), "(^.*$)", "\\1 B")'],
+        ['from', '-12h'],
+        ['until', 'now'],
+        ['maxDataPoints', '960'],
+      ],
+      [
+        ['target', 'constantLine(100)'],
+        ['from', '-1h'],
+        ['until', 'now'],
+        ['maxDataPoints', '100'],
+      ],
+      [
+        ['target', 'template(sumSeries(fx.web.$host.cpu), host="host2")'],
+        ['target', 'template(aliasByNode(fx.web.$host.requests, 2))'],
+        ['template[host]', 'host1'],
+        ['from', '-3h'],
+        ['until', 'now'],
+      ],
+    ]
+    for (const fields of forms) {
+      const form = new URLSearchParams([...fields, ['now', String(NOW)], ['format', 'json']]).toString()
+      const post = {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      }
+      const [ours, theirs] = await Promise.all([
+        request(node, '/render', post),
+        request(reference, '/render', post),
+      ])
+      assert.equal(theirs.status, 200, `${form} (graphite-web): ${theirs.text.slice(0, 300)}`)
+      assert.equal(ours.status, 200, `${form}: ${ours.text}`)
+      const theirSeries = JSON.parse(theirs.text) as JsonSeries[]
+      assert.ok(theirSeries.length > 0, `${form}: graphite-web answers some series`)
+      const problem = compare(`POST /render ${form}`, JSON.parse(ours.text) as JsonSeries[], theirSeries)
+      if (problem) failures.push(problem)
     }
-    const [ours, theirs] = await Promise.all([
-      request(node, '/render', post),
-      request(reference, '/render', post),
-    ])
-    assert.equal(theirs.status, 200, theirs.text.slice(0, 300))
-    assert.equal(ours.status, 200, ours.text)
-    const problem = compare(
-      'POST /render',
-      JSON.parse(ours.text) as JsonSeries[],
-      JSON.parse(theirs.text) as JsonSeries[],
-    )
-    if (problem) failures.push(problem)
     t.diagnostic(
       `${targets.length} expressions calling ${withData.size} function names, ${windows.length} windows`,
     )
