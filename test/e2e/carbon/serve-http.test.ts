@@ -371,6 +371,28 @@ test('issue 16.5: bad input is a one-line 400/413, `..`, NUL and links out read 
       assert.equal(answer.text, '[]', `${endpoint}${query}`)
     }
   }
+  // Function targets reach files through the same expansion: what they name outside reads nothing.
+  const expressions = [
+    'sumSeries(linkdir.secret)',
+    'sumSeries(link*.*, linkfile)',
+    'template(sumSeries(link$d.*), d="dir")',
+    'applyByNode(acc.web.node1.cpu, 0, "sumSeries(link%.secret, linkdir.secret)")',
+    'group(acc..web, ...outside, acc.web.node1.cpu/../../../outside)',
+  ]
+  for (const target of expressions) {
+    const answer = await request(port, `/render/?format=json&from=-1d&target=${encodeURIComponent(target)}`)
+    assert.equal(answer.status, 200, `${target}: ${answer.text}`)
+    assert.equal(answer.text, '[]', target)
+  }
+  // The same shapes over names inside do read (the answers above are not empty for another reason).
+  for (const target of [
+    'template(sumSeries(acc.$d.node1.cpu), d="web")',
+    'applyByNode(acc.web.node1.cpu, 0, "sumSeries(%.web.node1.cpu)")',
+  ]) {
+    const answer = await request(port, `/render/?format=json&from=-1d&target=${encodeURIComponent(target)}`)
+    assert.equal(answer.status, 200, `${target}: ${answer.text}`)
+    assert.equal((JSON.parse(answer.text) as unknown[]).length, 1, target)
+  }
   const malformed = await request(port, '/render/', {
     method: 'POST',
     headers: { 'content-type': 'multipart/form-data; boundary=zz' },
