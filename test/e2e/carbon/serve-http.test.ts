@@ -204,6 +204,23 @@ test('issue 16.3: render values, windows and cached points in pickle, json and m
   assert.equal(one.values[(fresh + 10 - T0) / 10], 43, 'cached point included')
   assert.equal(one.values.filter((v) => v !== null).length, 3)
   assert.equal(series[2]!.values[0], 30)
+  // Function targets (issue 18) read through the same path: the cached points are in their input.
+  const functions = JSON.parse(
+    (
+      await request(
+        port,
+        `/render?format=json&from=${from}&until=${NOW}&now=${NOW}&target=sumSeries(acc.web.*.cpu)&target=scale(acc.web.node1.cpu,2)`,
+      )
+    ).text,
+  ) as { target: string; datapoints: [number | null, number][] }[]
+  const at = (k: number, time: number): number | null | undefined =>
+    functions[k]!.datapoints.find(([, ts]) => ts === time)?.[0]
+  assert.deepEqual(
+    functions.map((f) => f.target),
+    ['sumSeries(acc.web.*.cpu)', 'scale(acc.web.node1.cpu,2)'],
+  )
+  assert.deepEqual([at(0, T0), at(0, fresh), at(0, fresh + 10)], [60, 42, 43], 'sumSeries over cached points')
+  assert.deepEqual([at(1, T0), at(1, fresh), at(1, fresh + 10)], [20, 84, 86], 'scale over cached points')
 
   const json = JSON.parse(
     (
