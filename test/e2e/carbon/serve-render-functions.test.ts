@@ -63,6 +63,52 @@ function corpus(): string[] {
       `groupByNode(${t}, 1, 'sum')`,
     )
   }
+  // Argument forms: every aggregation and consolidation name, the optional arguments left at default elsewhere.
+  for (const func of [
+    'average',
+    'avg',
+    'avg_zero',
+    'median',
+    'sum',
+    'total',
+    'min',
+    'max',
+    'diff',
+    'stddev',
+    'count',
+    'range',
+    'multiply',
+    'last',
+    'current',
+    'first',
+  ])
+    targets.push(`aggregate(fx.web.*.cpu, '${func}')`, `summarize(fx.web.host1.requests, '10min', '${func}')`)
+  for (const func of ['sum', 'average', 'avg', 'min', 'max', 'first', 'last', 'avg_zero'])
+    targets.push(`consolidateBy(fx.web.*.cpu, '${func}')`)
+  for (const func of [
+    'average',
+    'current',
+    'max',
+    'min',
+    'sum',
+    'diff',
+    'stddev',
+    'range',
+    'median',
+    'multiply',
+    'last',
+  ])
+    targets.push(`sortBy(fx.web.*.cpu, '${func}')`, `sortBy(fx.web.*.cpu, '${func}', true)`)
+  targets.push(
+    "lowest(fx.web.*.cpu, 2, 'max')",
+    "highest(fx.web.*.requests, 1, 'sum')",
+    'movingSum(fx.sparse.x, 5, 0.5)',
+    'movingMin(fx.sparse.x, 5, 0.5)',
+    'movingMax(fx.sparse.x, "1min", 0.5)',
+    'movingMedian(fx.sparse.x, 5, 0.8)',
+    "timeShift(fx.web.host1.cpu, '1h', true, true)",
+    "timeShift(fx.web.host1.cpu, '+30min', false)",
+  )
   targets.push(
     'constantLine(100)',
     'constantLine(-2.5)',
