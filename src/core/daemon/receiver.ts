@@ -204,8 +204,14 @@ function readConnection(
   where: string,
   push: (chunk: Buffer) => void,
   end: () => void,
+  how: {
+    /** What a fault does to the connection (default: reset it). */
+    drop?: () => void
+    /** Acknowledged at its end (default), or later by the caller (the parser thread's answer). */
+    acknowledgeAtEnd?: boolean
+  } = {},
 ): void {
-  const drop = (): void => void socket.resetAndDestroy()
+  const drop = how.drop ?? ((): void => void socket.resetAndDestroy())
   socket.on('data', guard(where, sink.fault, push, drop))
   socket.on(
     'end',
@@ -214,7 +220,7 @@ function readConnection(
       sink.fault,
       () => {
         end()
-        sink.acknowledge(() => socket.end())
+        if (how.acknowledgeAtEnd ?? true) sink.acknowledge(() => socket.end())
       },
       drop,
     ),
@@ -374,30 +380,21 @@ async function startThreadedLineReceiver(
           parser.post({ type: 'too-long', conn, head: Uint8Array.from(head) }, head.length, epoch())
         },
       })
-      socket.on(
-        'data',
-        guard(
-          where,
-          sink.fault,
-          (chunk: Buffer) => {
-            now = options.now()
-            framer.push(chunk)
-          },
-          drop,
-        ),
-      )
-      socket.on(
-        'end',
-        guard(
-          where,
-          sink.fault,
-          () => {
-            const rest = framer.end()
-            endPosted = true
-            parser.post({ type: 'end', conn, now: options.now(), rest }, rest?.length ?? 0, epoch())
-          },
-          drop,
-        ),
+      readConnection(
+        socket,
+        sink,
+        where,
+        (chunk) => {
+          now = options.now()
+          framer.push(chunk)
+        },
+        () => {
+          const rest = framer.end()
+          endPosted = true
+          parser.post({ type: 'end', conn, now: options.now(), rest }, rest?.length ?? 0, epoch())
+        },
+        // Acknowledged when the thread has parsed and stored the last line (`ended` above).
+        { drop, acknowledgeAtEnd: false },
       )
       // A connection gone without its end: the thread forgets its state (after parsing what came).
       socket.on('close', () => {
