@@ -264,12 +264,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     try {
       // Listed from the whole tree: until the first walk is done the index holds only part of it
       // (a rebalance started with the node would miss metrics).
-      if (!ctx.index.complete) {
-        await Promise.race([
-          ctx.index.ready,
-          new Promise((_, reject) => gone.addEventListener('abort', reject, { once: true })),
-        ])
-      }
+      await ctx.index.untilComplete(gone)
       names =
         glob === null || glob === ''
           ? await ctx.index.allMetrics(gone)

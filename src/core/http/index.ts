@@ -464,6 +464,18 @@ export class MetricIndex {
     return this.completeOnce
   }
 
+  /** Resolves once the first walk has finished; rejects with the signal's reason if it aborts first. */
+  async untilComplete(signal: AbortSignal): Promise<void> {
+    if (this.completeOnce) return
+    signal.throwIfAborted()
+    await Promise.race([
+      this.ready,
+      new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+      ),
+    ])
+  }
+
   stats(): IndexStats {
     const tree = this.tree
     return {

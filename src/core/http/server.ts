@@ -219,14 +219,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       stop.abort(new Error('client gone'))
     })
     try {
-      if (!index.stats().complete) {
-        await Promise.race([
-          index.ready,
-          new Promise((_, reject) =>
-            signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
-          ),
-        ])
-      }
+      await index.untilComplete(signal)
       send(res, await route(ctx, request, signal), (body) => reads.sent(body))
     } catch (error) {
       if (error instanceof HttpError) refuse(res, error.status, error.message)
