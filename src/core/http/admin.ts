@@ -23,6 +23,7 @@ import { compileGlob } from './glob.js'
 import type { MetricIndex } from './index.js'
 import { leafFile } from './index.js'
 import type { CachedPoints } from './render.js'
+import { answerAfterBody, readBody } from './body.js'
 
 export const ADMIN_PREFIX = '/admin'
 /** --admin-max-upload's default: 256 MiB (one upload, and one batch request's body). */
@@ -118,22 +119,6 @@ export function isAdminPath(url: string | undefined): boolean {
 /** The answer when the admin API is off: as if it did not exist. */
 export function adminDisabled(req: http.IncomingMessage, res: http.ServerResponse): void {
   fail(res, 404, 'admin API disabled')
-  req.resume()
-}
-
-/** How long the rest of a refused upload is read (and dropped) so that the client sees the answer. */
-const DISCARD_MS = 2_000
-
-/**
- * A refused upload's remaining bytes are read and dropped for a moment, then the connection is cut:
- * a client still sending would otherwise get a reset instead of the answer.
- */
-function discard(req: http.IncomingMessage): void {
-  const cut = setTimeout(() => req.socket.destroy(), DISCARD_MS)
-  cut.unref()
-  req.on('data', () => undefined)
-  req.once('end', () => clearTimeout(cut))
-  req.once('close', () => clearTimeout(cut))
   req.resume()
 }
 
@@ -233,30 +218,15 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     return reply
   }
 
-  const readBody = async (
+  /** The upload, or undefined when it is over --admin-max-upload (then answered 413 here). */
+  const readUpload = async (
     req: http.IncomingMessage,
     res: http.ServerResponse,
   ): Promise<Buffer | undefined> => {
-    const limit = options.maxUploadBytes
-    const tooBig = (): undefined => {
-      fail(res, 413, `upload over ${limit} bytes (--admin-max-upload)`, true)
-      discard(req)
-      return undefined
-    }
-    if (Number(req.headers['content-length'] ?? 0) > limit) return tooBig()
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      const take = (chunk: Buffer): void => {
-        size += chunk.length
-        if (size <= limit) return void chunks.push(chunk)
-        req.off('data', take)
-        resolve(tooBig())
-      }
-      req.on('data', take)
-      req.once('end', () => resolve(Buffer.concat(chunks)))
-      req.once('error', reject)
-    })
+    const body = await readBody(req, options.maxUploadBytes)
+    if ('bytes' in body) return body.bytes
+    fail(res, 413, `upload over ${options.maxUploadBytes} bytes (--admin-max-upload)`, body.cut)
+    return undefined
   }
 
   const list = async (res: http.ServerResponse, glob: string | null, gone: AbortSignal): Promise<void> => {
@@ -328,7 +298,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     name: string | null,
   ): Promise<void> => {
     const metric = await target(name)
-    const body = await readBody(req, res)
+    const body = await readUpload(req, res)
     if (body === undefined) return
     // The node's own points win: those still in its cache (and so in its log) are kept out of the fill.
     const keep = Float64Array.from(ctx.cacheQuery(metric.key), ([timestamp]) => timestamp)
@@ -432,7 +402,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     field: string,
     entry: (value: unknown) => T,
   ): Promise<T[] | undefined> => {
-    const body = await readBody(req, res)
+    const body = await readUpload(req, res)
     if (body === undefined) return undefined
     let list: unknown
     try {
@@ -520,7 +490,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
   }
 
   const fillMany = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const body = await readBody(req, res)
+    const body = await readUpload(req, res)
     if (body === undefined) return
     let frames
     try {
@@ -684,10 +654,8 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       await route.run(req, res, url.searchParams, gone.signal)
     } catch (error) {
       if (error instanceof AdminError) {
-        // A refused upload is not read: the connection closes after the answer.
-        const unread = req.method === 'POST' && !req.readableEnded
-        fail(res, error.status, error.message, unread)
-        if (unread) discard(req)
+        // A refused upload's rest is read and dropped first: the client sees the answer.
+        answerAfterBody(req, (cut) => fail(res, error.status, error.message, cut))
         return
       }
       if (gone.signal.aborted) return

@@ -1,6 +1,6 @@
 // The HTTP listener (node:http) of the read API. Both `/x/` and `/x` are served, never redirected.
 // Every request has a deadline and is stopped when its client goes away; bodies beyond
-// maxBodyBytes are refused (413) and the connection closed; slow clients are cut by the server's
+// maxBodyBytes are refused (413) once read and dropped (./body.ts); slow clients are cut by the server's
 // header and request timeouts. Input never yields a 500: bad parameters are a 400 with one line.
 
 import { setMaxListeners } from 'node:events'
@@ -12,6 +12,7 @@ import { UnavailableError } from '../errors.js'
 import type { AdminOptions } from './admin.js'
 import { adminDisabled, adminHandler, isAdminPath } from './admin.js'
 import type { Answer, ApiContext, HttpLimits } from './api.js'
+import { readBody } from './body.js'
 import {
   DEFAULT_LIMITS,
   GRAPHITE_VERSION,
@@ -166,27 +167,13 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     if (isAdminPath(req.url)) return admin ? admin(req, res) : adminDisabled(req, res)
-    const declared = Number(req.headers['content-length'] ?? 0)
-    if (declared > limits.maxBodyBytes) {
-      refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, true)
-      req.destroy()
-      return
-    }
-    let body = NO_BODY
+    let body: Buffer = NO_BODY
     // Without a length or chunks, a request has no body (RFC 9112 6.3): nothing to wait for.
-    if (declared > 0 || req.headers['transfer-encoding'] !== undefined) {
-      const chunks: Buffer[] = []
-      let size = 0
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        size += chunk.length
-        if (size > limits.maxBodyBytes) {
-          refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, true)
-          req.destroy()
-          return
-        }
-        chunks.push(chunk)
-      }
-      body = Buffer.concat(chunks)
+    if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined) {
+      const read = await readBody(req, limits.maxBodyBytes)
+      if (!('bytes' in read))
+        return refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, read.cut)
+      body = read.bytes
     }
     let request: ParsedRequest
     try {

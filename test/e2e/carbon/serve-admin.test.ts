@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
+import net from 'node:net'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { describe, test } from 'node:test'
@@ -506,6 +507,36 @@ async function assertRefused(
   assert.deepEqual(snapshot(...watched), before)
 }
 
+/** A POST sent whole on a raw socket: its answer's status line, and any error (a reset) until it closes. */
+function sendWhole(
+  port: number,
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ status?: number; error?: string }> {
+  return new Promise((resolve) => {
+    const seen: { status?: number; error?: string } = {}
+    const head = [`POST ${url} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Length: ${body.length}`]
+    for (const [key, value] of Object.entries(headers)) head.push(`${key}: ${value}`)
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(`${head.join('\r\n')}\r\n\r\n`)
+      socket.end(body)
+    })
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1')
+      const status = /^HTTP\/1\.1 (\d+)/.exec(answer)
+      if (status) seen.status = Number(status[1])
+      // The whole answer was read: the socket is ours to close.
+      const end = answer.indexOf('\r\n\r\n')
+      const length = /\r\ncontent-length: (\d+)/i.exec(answer)
+      if (end >= 0 && length && answer.length >= end + 4 + Number(length[1])) socket.destroy()
+    })
+    socket.on('error', (error: NodeJS.ErrnoException) => (seen.error = error.code ?? error.message))
+    socket.on('close', () => resolve(seen))
+  })
+}
+
 describe('admin API: security (refused, nothing touched)', () => {
   test('issue 17.admin: no token is 401, a wrong token 403, on every endpoint', async (t) => {
     const dir = tempDir(t)
@@ -603,6 +634,17 @@ describe('admin API: security (refused, nothing touched)', () => {
       ],
       [node.dataDir],
     )
+    // A client still sending a large refused body gets the answer, not a reset (read and dropped).
+    const huge = Buffer.alloc(16 << 20)
+    for (const [url, headers, status] of [
+      ['/admin/fill?name=a.b.c', AUTH, 413],
+      ['/admin/fills', AUTH, 413],
+      ['/admin/fills', {}, 401],
+      ['/render', {}, 413],
+    ] as const) {
+      const seen = await sendWhole(node.port, url, huge, headers)
+      assert.deepEqual([seen.status, seen.error], [status, undefined], url)
+    }
     // Streamed (chunked, no length): cut when it passes the limit.
     const before = snapshot(node.dataDir)
     let status: number | undefined
