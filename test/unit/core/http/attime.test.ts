@@ -20,9 +20,13 @@ test("issue 16 times: graphite-web's parseATTime forms", () => {
   assert.equal(parseATTime('yesterday', NOW), NOW - (NOW % 86400) - 86400)
 })
 
+test('issue 18: an empty time is now, as graphite-web reads it', () => {
+  assert.equal(parseATTime('', NOW), NOW)
+  assert.equal(parseATTime(' _, ', NOW), NOW)
+})
+
 test('issue 16 times: a bare m and garbage are refused with the spec named', () => {
   assert.throws(() => parseATTime('-5m', NOW), /invalid time '-5m': unknown unit 'm'/)
   assert.throws(() => parseATTime('banana', NOW), /invalid time 'banana'/)
-  assert.throws(() => parseATTime('', NOW), /empty/)
   assert.throws(() => parseATTime('-5', NOW), /invalid time/)
 })
