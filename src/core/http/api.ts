@@ -241,7 +241,8 @@ function zoneOf(request: ParsedRequest): string | undefined {
 
 function timeParam(request: ParsedRequest, key: string, fallback: number, now: number): number {
   const value = first(request, key)
-  if (value === undefined || value === '') return fallback
+  // An empty value is parseATTime's: now (graphite-web reads `from=` as now, not as the default).
+  if (value === undefined) return fallback
   try {
     return parseATTime(value, now, zoneOf(request))
   } catch (error) {
