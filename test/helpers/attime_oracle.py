@@ -3,6 +3,8 @@
 Reads {"now": epoch, "cases": [[spec, tz or null], ...]} on stdin and writes one JSON list: the epoch
 seconds of each case (int(epoch(...)) as graphite-web takes them), or {"error": "<type>: <message>"}.
 The zone is read as the render view reads it: pytz.timezone(tz), an unknown one is TIME_ZONE (UTC).
+{"zones": true} instead writes pytz.all_timezones; {"offsets": [[tz, epoch], ...]} the UTC offset
+in seconds of datetime.fromtimestamp(epoch, tz) (how graphite-web writes times in a zone).
 """
 
 import calendar
@@ -25,6 +27,12 @@ def zone(name):
 
 def main():
     request = json.load(sys.stdin)
+    if request.get('zones'):
+        json.dump(pytz.all_timezones, sys.stdout)
+        return
+    if 'offsets' in request:
+        json.dump([int(datetime.fromtimestamp(t, zone(tz)).utcoffset().total_seconds()) for tz, t in request['offsets']], sys.stdout)
+        return
     out = []
     for spec, tz in request['cases']:
         tzinfo = zone(tz)

@@ -12,16 +12,18 @@
 // `noon_tomorrow` and `January 1, 2026`-like strings read as graphite-web reads them. An 8-digit
 // number that reads as a date is YYYYMMDD; any other number is epoch seconds. Quirks kept: `12am`
 // is noon and `12pm` midnight (graphite-web adds 12 to the hour modulo 24), a two-digit year is
-// 19YY, or 20YY below 70, a weekday never names a day after today, a month name takes the current
+// 19YY, or 20YY below 70 (and 1900 to 1969 are 2000 to 2069), a weekday never names a day after today, a month name takes the current
 // year. Wall-clock dates are read in the request's `tz` (UTC when not given or unknown, graphite-web's
-// TIME_ZONE here) as pytz reads them: pytz's localize(is_dst=False) at a DST change (a time in the
-// spring gap moves forward by the change, an ambiguous one takes standard time), offsets rounded to
-// the minute, the zone's offset frozen at its last change before 2038 and its first standard offset
-// (local mean time) before 1901-12-13. Whatever graphite-web raises on (an hour past 23, Feb 29 in
-// a common year, a year past 9999, a bare `m` unit) is refused here with one line. Pure: `now` is
-// passed in.
+// TIME_ZONE here) as pytz reads them (tzfile.ts: the system's zone files, as Debian's pytz reads
+// them; Node's ICU where there are none): pytz's localize(is_dst=False) at a DST change (a time in
+// the spring gap moves forward by the change, an ambiguous one takes standard time), offsets rounded
+// to the minute, the zone's offset frozen at its last change before 2038 and its first standard
+// offset (local mean time) before 1901-12-13. Whatever graphite-web raises on (an hour past 23,
+// Feb 29 in a common year, a year past 9999, a bare `m` unit) is refused here with one line. Pure
+// but for reading the zone files: `now` is passed in.
 
 import { InvalidArgumentError } from '../errors.js'
+import { hasZoneFiles, infoAt, pytzZone } from './tzfile.js'
 
 function bad(spec: string, why: string): InvalidArgumentError {
   return new InvalidArgumentError(`invalid time '${spec}': ${why}`)
@@ -161,9 +163,9 @@ function zoneFormat(tz: string): Intl.DateTimeFormat | undefined {
   return ZONES.get(tz)
 }
 
-/** Whether `tz` is a zone this runtime knows (graphite-web: one pytz knows). */
+/** Whether `tz` is a zone pytz knows (the system's zone files; ICU's zones where there are none). */
 export function isKnownZone(tz: string): boolean {
-  return zoneFormat(tz) !== undefined
+  return hasZoneFiles() ? pytzZone(tz) !== undefined : zoneFormat(tz) !== undefined
 }
 
 function intlOffset(format: Intl.DateTimeFormat, epoch: number): number {
@@ -184,7 +186,13 @@ const LONG_AGO = -5364662400 // 1800-01-01, before every zone's first change
 
 /** Seconds to add to an epoch for the wall clock in `tz` at that instant, as pytz has it (0 for UTC or unknown). */
 export function zoneOffset(tz: string | undefined, epoch: number): number {
-  const format = tz === undefined ? undefined : zoneFormat(tz)
+  if (tz === undefined) return 0
+  if (hasZoneFiles()) {
+    const zone = pytzZone(tz)
+    if (zone === undefined) return 0
+    return zone.fixed ?? infoAt(zone, Math.floor(epoch)).offset
+  }
+  const format = zoneFormat(tz)
   if (format === undefined) return 0
   const t = Math.floor(epoch)
   const at = t < FIRST_32 ? LONG_AGO : Math.min(t, LAST_32)
@@ -192,8 +200,8 @@ export function zoneOffset(tz: string | undefined, epoch: number): number {
   return Math.floor((intlOffset(format, at) + 30) / 60) * 60
 }
 
-// Zones and years where an ambiguous wall time (a clock set back) is, by pytz's is_dst=False, the
-// earlier of its two instants: Debian's tzdata marks the larger offset as standard time there
+// Without zone files (ICU has no DST flags): zones and years where an ambiguous wall time (a clock
+// set back) is, by pytz's is_dst=False, the earlier of its two instants: Debian's tzdata marks the larger offset as standard time there
 // (Ireland's winter time is its "daylight" time, Morocco's Ramadan time, ...). Elsewhere it is the
 // later instant, standard time.
 const EARLIER_WHEN_AMBIGUOUS: Record<string, [number, number]> = {
@@ -220,6 +228,7 @@ const EARLIER_WHEN_AMBIGUOUS: Record<string, [number, number]> = {
 
 /** The epoch of a wall-clock time in `tz`: pytz's localize(is_dst=False). */
 function localize(wall: number, tz: string | undefined): number | undefined {
+  if (tz !== undefined && hasZoneFiles()) return localizeFromFiles(wall, tz)
   const format = tz === undefined ? undefined : zoneFormat(tz)
   if (tz === undefined || format === undefined) return wall
   // A zone that never changed (UTC, Etc/GMT+5) is pytz's StaticTzInfo; the others look a day either
@@ -242,6 +251,33 @@ function localize(wall: number, tz: string | undefined): number | undefined {
   const year = new Date(wall * 1000).getUTCFullYear()
   const earlier = years !== undefined && year >= years[0] && year <= years[1]
   return wall - (earlier ? fits[fits.length - 1]! : fits[0]!)
+}
+
+/** pytz's DstTzInfo.localize(wall, is_dst=False) over the zone files. */
+function localizeFromFiles(wall: number, tz: string): number | undefined {
+  const zone = pytzZone(tz)
+  if (zone === undefined) return wall
+  if (zone.fixed !== undefined) return wall - zone.fixed
+  // The changes in force a day either side, the wall time read as UTC (datetime overflows there at
+  // the ends of its range); those that give this wall time back.
+  if (!inRange(wall - 86400) || !inRange(wall + 86400)) return undefined
+  const fits: { offset: number; dst: boolean }[] = []
+  for (const info of [infoAt(zone, wall - 86400), infoAt(zone, wall + 86400)])
+    if (
+      infoAt(zone, wall - info.offset).offset === info.offset &&
+      !fits.some((f) => f.offset === info.offset)
+    )
+      fits.push(info)
+  // A wall time in a spring gap: the one six hours before, plus six hours.
+  if (fits.length === 0) {
+    const before = localizeFromFiles(wall - 6 * 3600, tz)
+    return before === undefined ? undefined : before + 6 * 3600
+  }
+  if (fits.length === 1) return wall - fits[0]!.offset
+  // Ambiguous: the standard one; else the later instant.
+  const standard = fits.filter((f) => !f.dst)
+  const pick = standard.length === 1 ? standard : fits
+  return wall - Math.min(...pick.map((f) => f.offset))
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
