@@ -9,7 +9,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-export const ZONEINFO = '/usr/share/zoneinfo'
+let ZONEINFO = '/usr/share/zoneinfo'
+
+/** Reads zone files from another directory (tests: one without them, for the ICU fallback). */
+export function setZoneDirectory(dir: string): void {
+  ZONEINFO = dir
+  names = undefined
+  present = undefined
+  ZONES.clear()
+}
 
 export interface PyZone {
   /** pytz's StaticTzInfo: one offset forever (UTC, Etc/GMT+5, EST). */

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { test } from 'node:test'
 import { parseATTime, parseTimeOffset, zoneOffset } from '../../../../src/core/functions/attime.js'
+import { setZoneDirectory } from '../../../../src/core/functions/tzfile.js'
 import { ROOT } from '../../../helpers/paths.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
 import { REFERENCE_PYTHON, needsReference } from '../../../helpers/reference.js'
@@ -457,6 +458,44 @@ test(
     )
   },
 )
+
+test('issue 18: without zone files, ICU zones give pytz results from 1970 to 2037', graphiteWeb, (t) => {
+  const specs = corpus().filter((_, i) => i % 3 === 0)
+  const zones = [
+    'Europe/Berlin',
+    'America/New_York',
+    'Asia/Kolkata',
+    'Australia/Lord_Howe',
+    'Europe/Dublin',
+    'EST',
+  ]
+  const nows = [NOW, Date.UTC(2026, 2, 8, 12) / 1000, Date.UTC(2026, 9, 25, 1, 30) / 1000]
+  setZoneDirectory('/nonexistent/carbonkit-no-zoneinfo')
+  try {
+    let compared = 0
+    for (const now of nows) {
+      const cases = specs.flatMap((spec) => zones.map((tz): [string, string] => [spec, tz]))
+      const theirs = oracle(now, cases)
+      const differ: string[] = []
+      cases.forEach(([spec, tz], i) => {
+        const expected = theirs[i]!
+        // Outside 1970 to 2037 the two zone databases differ (README: Differences).
+        if (typeof expected === 'number' && (expected < 0 || expected >= 2 ** 31)) return
+        compared++
+        const actual = ours(spec, now, tz)
+        const same = typeof expected === 'number' ? actual === expected : typeof actual === 'object'
+        if (!same)
+          differ.push(
+            `${JSON.stringify(spec)} tz=${tz} now=${now}: ours ${JSON.stringify(actual)}, pytz ${JSON.stringify(expected)}`,
+          )
+      })
+      assert.deepEqual(differ.slice(0, 10), [], `${differ.length} differ`)
+    }
+    t.diagnostic(`${compared} cases read with ICU's zones, 0 differ`)
+  } finally {
+    setZoneDirectory('/usr/share/zoneinfo')
+  }
+})
 
 test("issue 18: parseTimeOffset as graphite-web's (function arguments such as summarize's interval)", () => {
   assert.equal(parseTimeOffset('1h30min'), 5400)
