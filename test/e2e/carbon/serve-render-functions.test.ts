@@ -533,6 +533,7 @@ test(
       `hitcount(${s}, "1d", true)`,
       `hitcount(${s}, "2d", true)`,
       `hitcount(${s}, "1w", true)`,
+      `hitcount(${s}, "1mon", true)`,
       `hitcount(${s}, "1h")`,
       `smartSummarize(${s}, "10min", "sum", "seconds")`,
       `smartSummarize(${s}, "30min", "avg", "minutes")`,
@@ -543,6 +544,7 @@ test(
       `smartSummarize(${s}, "1d", "last", "weeks7")`,
       `smartSummarize(${s}, "1mon", "sum", "months")`,
       `smartSummarize(${s}, "1d", "avg", "years")`,
+      `smartSummarize(${s}, "1y", "sum", "years")`,
       `summarize(${s}, "1d")`,
       `summarize(${s}, "1h", "sum", true)`,
     ]
