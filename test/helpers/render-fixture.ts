@@ -133,3 +133,43 @@ export async function serveFixture(t: TestContext): Promise<{ serve: Serve; whis
   fixture(whisper)
   return { serve: await startServe(t, ['--config', config, '--http-port', '0']), whisper }
 }
+
+// The zone-alignment tree (hitcount and smartSummarize aligned in `tz`): a clock on a Sunday after
+// the spring changes of New York (Mar 8) and Berlin (Mar 29) and just after the autumn change of
+// Adelaide and Lord Howe (Apr 5, a half-hour zone with a half-hour change). 2026-04-05 12:20:37 UTC.
+export const ZONE_NOW = 1_775_391_637
+
+/** A carbon serve over two series reaching back a year (minutes for 45 days, then hours), with gaps. */
+export async function serveZoneFixture(t: TestContext): Promise<{ serve: Serve; whisper: string }> {
+  const root = tempDir(t)
+  const config = writeServeConfig(root, { settings: { CARBON_METRIC_INTERVAL: '0' } })
+  const whisper = path.join(root, 'storage', 'whisper')
+  const points = (step: number, f: (i: number) => number | null): Point[] => {
+    const out: Point[] = []
+    for (let t = ZONE_NOW - 400 * 86400, i = 0; t <= ZONE_NOW; i++) {
+      const v = f(i)
+      if (v !== null) out.push([t - (t % step), v])
+      // As the archives keep them: hours past 45 days, minutes past 2 days.
+      t += t < ZONE_NOW - 45 * 86400 ? 3600 : t < ZONE_NOW - 2 * 86400 ? Math.max(step, 60) : step
+    }
+    return out
+  }
+  const save = (name: string, archives: [number, number][], data: Point[]): void => {
+    const file = path.join(whisper, ...name.split('.')) + '.wsp'
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    create(file, archives, { sparse: true, xFilesFactor: 0 })
+    updateMany(file, data, { now: ZONE_NOW })
+  }
+  const hours: [number, number] = [3600, 400 * 24]
+  save(
+    'tz.coarse',
+    [[60, 45 * 1440], hours],
+    points(60, (i) => (i % 19 === 4 ? null : (i % 7) + 0.5)),
+  )
+  save(
+    'tz.fine',
+    [[10, 2 * 8640], [60, 45 * 1440], hours],
+    points(10, (i) => (i % 13 === 0 ? null : (i % 5) * 0.25)),
+  )
+  return { serve: await startServe(t, ['--config', config, '--http-port', '0']), whisper }
+}

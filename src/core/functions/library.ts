@@ -5,7 +5,7 @@
 // crashes on an input, the function does what graphite-web means; README lists each difference.
 
 import { formatFixed, formatGeneral, formatRepr } from '../python/format.js'
-import { parseTimeOffset } from './attime.js'
+import { parseTimeOffset, zoneOffset } from './attime.js'
 import { FunctionInputError, InvalidParameterError, NormalizeEmptyError } from './errors.js'
 import { firstPathExpression } from './grammar.js'
 import type { Node } from './grammar.js'
@@ -22,6 +22,8 @@ export interface Context {
   startTime: number
   endTime: number
   now: number
+  /** The request's `tz`, a zone this runtime knows (undefined: UTC, graphite-web's TIME_ZONE). */
+  tz?: string
   /** The request's xFilesFactor (graphite-web's DEFAULT_XFILES_FACTOR when not given: 0). */
   xFilesFactor: number
   /** template[name]=value request parameters. */
@@ -1477,25 +1479,49 @@ define('sortByName', [
 // is UTC too).
 
 /** The start of the UTC calendar unit holding `epoch` (graphite-web's datetime(...) truncations). */
-function truncateUtc(epoch: number, unit: 'y' | 'mon' | 'd' | 'h' | 'min' | 's'): number {
-  const t = new Date(epoch * 1000)
+/**
+ * graphite-web's `datetime(s.year, ..., tzinfo=s.tzinfo)` of the window's start `s` in the request's
+ * zone, back `days` days: the wall clock truncated to the unit, read with the offset `s` has (pytz's
+ * tzinfo of that instant), not the offset at the aligned time: across a DST change the start is an
+ * hour off the zone's midnight, as in graphite-web.
+ */
+function alignStart(
+  s: number,
+  tz: string | undefined,
+  unit: 'y' | 'mon' | 'd' | 'h' | 'min' | 's',
+  days = 0,
+): number {
+  const offset = zoneOffset(tz, s)
+  const t = new Date(Math.floor(s + offset) * 1000)
   const y = t.getUTCFullYear()
   const mo = t.getUTCMonth()
   const day = t.getUTCDate()
+  let wall: number
   switch (unit) {
     case 'y':
-      return Date.UTC(y, 0, 1) / 1000
+      wall = Date.UTC(y, 0, 1)
+      break
     case 'mon':
-      return Date.UTC(y, mo, 1) / 1000
+      wall = Date.UTC(y, mo, 1)
+      break
     case 'd':
-      return Date.UTC(y, mo, day) / 1000
+      wall = Date.UTC(y, mo, day)
+      break
     case 'h':
-      return Date.UTC(y, mo, day, t.getUTCHours()) / 1000
+      wall = Date.UTC(y, mo, day, t.getUTCHours())
+      break
     case 'min':
-      return Date.UTC(y, mo, day, t.getUTCHours(), t.getUTCMinutes()) / 1000
+      wall = Date.UTC(y, mo, day, t.getUTCHours(), t.getUTCMinutes())
+      break
     case 's':
-      return Math.floor(epoch)
+      wall = t.getTime()
   }
+  return wall / 1000 - days * 86400 - offset
+}
+
+/** The ISO weekday (Monday 1) of `s` on the wall clock of `tz`. */
+function isoWeekday(s: number, tz: string | undefined): number {
+  return ((new Date(Math.floor(s + zoneOffset(tz, s)) * 1000).getUTCDay() + 6) % 7) + 1
 }
 
 /** graphite-web's getUnitString, as the unit's short name. */
@@ -1524,11 +1550,10 @@ define('smartSummarize', [
     let startTime: number
     if (unit === 'w') {
       const isoDay = /[A-Za-z]$/.test(alignTo) ? 1 : Number(alignTo.at(-1))
-      const weekday = ((new Date(s * 1000).getUTCDay() + 6) % 7) + 1
-      let back = weekday - isoDay
+      let back = isoWeekday(s, ctx.tz) - isoDay
       if (back < 0) back += 7
-      startTime = truncateUtc(s, 'd') - back * 86400
-    } else startTime = truncateUtc(s, unit)
+      startTime = alignStart(s, ctx.tz, 'd', back)
+    } else startTime = alignStart(s, ctx.tz, unit)
     list = await call.reevaluate({ startTime })
   }
   return list.map((series) => {
@@ -1553,9 +1578,9 @@ define('hitcount', [
   if (align) {
     const s = ctx.startTime
     let startTime = s
-    if (interval >= 86400) startTime = truncateUtc(s, 'd')
-    else if (interval >= 3600) startTime = truncateUtc(s, 'h')
-    else if (interval >= 60) startTime = truncateUtc(s, 'min')
+    if (interval >= 86400) startTime = alignStart(s, ctx.tz, 'd')
+    else if (interval >= 3600) startTime = alignStart(s, ctx.tz, 'h')
+    else if (interval >= 60) startTime = alignStart(s, ctx.tz, 'min')
     list = await call.reevaluate({ startTime })
     for (const series of list) {
       const intervalCount = Math.floor((series.end - series.start) / interval)

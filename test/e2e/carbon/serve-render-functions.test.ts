@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startGraphiteWeb } from '../../helpers/graphite-web.js'
 import { request } from '../../helpers/http.js'
-import { NOW, serveFixture } from '../../helpers/render-fixture.js'
+import { NOW, ZONE_NOW, serveFixture, serveZoneFixture } from '../../helpers/render-fixture.js'
 import { createRandom } from '../../helpers/random.js'
 import { needsReference } from '../../helpers/reference.js'
 
@@ -513,6 +513,71 @@ test(
     t.diagnostic(`functions never compared on data: ${neverData.join(', ') || 'none'}`)
     assert.deepEqual(failures, [])
     assert.ok(compared > jobs.length * 0.95 || only !== undefined, 'the oracle answered nearly every request')
+  },
+)
+
+test(
+  "issue 18: hitcount and smartSummarize align in the request's tz as graphite-web does (half-hour zones, DST)",
+  graphiteWeb,
+  async (t) => {
+    const { serve, whisper } = await serveZoneFixture(t)
+    const node = serve.ports.http!
+    const reference = await startGraphiteWeb(t, { whisperDir: whisper, carbonlinkPort: serve.ports.query! })
+    const s = 'tz.*'
+    const targets = [
+      `hitcount(${s}, "30s", true)`,
+      `hitcount(${s}, "90s", true)`,
+      `hitcount(${s}, "5min", true)`,
+      `hitcount(${s}, "1h", true)`,
+      `hitcount(${s}, "3h", true)`,
+      `hitcount(${s}, "1d", true)`,
+      `hitcount(${s}, "2d", true)`,
+      `hitcount(${s}, "1w", true)`,
+      `hitcount(${s}, "1mon", true)`,
+      `hitcount(${s}, "1h")`,
+      `smartSummarize(${s}, "10min", "sum", "seconds")`,
+      `smartSummarize(${s}, "30min", "avg", "minutes")`,
+      `smartSummarize(${s}, "1h", "sum", "hours")`,
+      `smartSummarize(${s}, "1d", "max", "days")`,
+      `smartSummarize(${s}, "1w", "sum", "weeks")`,
+      `smartSummarize(${s}, "1w", "count", "weeks3")`,
+      `smartSummarize(${s}, "1d", "last", "weeks7")`,
+      `smartSummarize(${s}, "1mon", "sum", "months")`,
+      `smartSummarize(${s}, "1d", "avg", "years")`,
+      `smartSummarize(${s}, "1y", "sum", "years")`,
+      `summarize(${s}, "1d")`,
+      `summarize(${s}, "1h", "sum", true)`,
+    ]
+    // The start an hour after a change whose zone's midnight was on its other side (Berlin -7d,
+    // New York -28d, Adelaide and Lord Howe -10h): graphite-web keeps the start's offset.
+    const windows = ['from=-10h', 'from=-7d', 'from=-28d&until=-26d', 'from=-8d&until=-6d']
+    const zones = [
+      '',
+      'Asia/Kolkata',
+      'Asia/Kathmandu',
+      'America/New_York',
+      'Europe/Berlin',
+      'Australia/Adelaide',
+      'Australia/Lord_Howe',
+    ]
+    const jobs = zones.flatMap((tz) =>
+      windows.flatMap((window) => targets.map((target) => ({ tz, window, target }))),
+    )
+    const failures: string[] = []
+    let points = 0
+    const one = async ({ tz, window, target }: (typeof jobs)[number]): Promise<void> => {
+      const url = `/render/?format=json&now=${ZONE_NOW}&${window}${tz ? `&tz=${tz}` : ''}&target=${encodeURIComponent(target)}`
+      const [ours, theirs] = await Promise.all([request(node, url), request(reference, url)])
+      assert.equal(theirs.status, 200, `${url} (graphite-web): ${theirs.text.slice(0, 300)}`)
+      assert.equal(ours.status, 200, `${url}: ${ours.text}`)
+      const mine = JSON.parse(ours.text) as JsonSeries[]
+      const problem = compare(url, mine, JSON.parse(theirs.text) as JsonSeries[])
+      if (problem) failures.push(problem)
+      points += mine.reduce((n, x) => n + x.datapoints.filter(([v]) => v !== null).length, 0)
+    }
+    for (let i = 0; i < jobs.length; i += 6) await Promise.all(jobs.slice(i, i + 6).map(one))
+    t.diagnostic(`${jobs.length} requests compared (${points} non-null values); ${failures.length} differ`)
+    assert.deepEqual(failures, [])
   },
 )
 
