@@ -12,7 +12,10 @@
 //    every 100 ms with one 12-byte read per file); then every point of every metric is read back, and a
 //    missing or wrong one fails the benchmark: that is loss;
 //  - peak RSS: VmHWM of the server process (carbon serve is one process, writer threads included;
-//    carbon-cache is one python process), read just before it is stopped.
+//    carbon-cache is one python process), read just before it is stopped;
+//  - cpu while accepting: the CPU seconds of every thread of the server from connect to close
+//    (/proc/<pid>/task/*/schedstat). On a CPU-bound machine this, not the wall time, is what a change
+//    to the receive path moves; go-carbon's also holds its persister's work (it is not deprioritised).
 // Servers alternate run by run (each starts after a sync(1), so that none pays for the writeback of
 // the one before), RUNS (default 3) runs each per case; medians and carbonkit/reference
 // ratios against the targets of the serve performance issue. The targets are for carbon serve's
