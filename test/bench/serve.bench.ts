@@ -12,7 +12,10 @@
 //    every 100 ms with one 12-byte read per file); then every point of every metric is read back, and a
 //    missing or wrong one fails the benchmark: that is loss;
 //  - peak RSS: VmHWM of the server process (carbon serve is one process, writer threads included;
-//    carbon-cache is one python process), read just before it is stopped.
+//    carbon-cache is one python process), read just before it is stopped;
+//  - cpu while accepting: the CPU seconds of every thread of the server from connect to close
+//    (/proc/<pid>/task/*/schedstat). On a CPU-bound machine this, not the wall time, is what a change
+//    to the receive path moves; go-carbon's also holds its persister's work (it is not deprioritised).
 // Servers alternate run by run (each starts after a sync(1), so that none pays for the writeback of
 // the one before), RUNS (default 3) runs each per case; medians and carbonkit/reference
 // ratios against the targets of the serve performance issue. The targets are for carbon serve's
@@ -625,6 +628,31 @@ interface RunResult {
   acceptedPerSecond: number
   toDiskSeconds: number
   peakRssBytes: number
+  /** CPU seconds of the whole server process from connect to close (every thread; Linux, else NaN). */
+  acceptCpuSeconds: number
+}
+
+/**
+ * What the server's threads ran between two samples (threadTimes): the whole process, its main thread
+ * (the thread whose id is the pid), and the busiest other threads. On a CPU-bound machine this, not
+ * wall time, decides the accepted rate: the load of other processes changes the second, not the first.
+ */
+function cpuBetween(
+  pid: number,
+  before: Map<string, ThreadTimes>,
+  after: Map<string, ThreadTimes>,
+): { total: number; main: number; others: number[] } {
+  let total = 0
+  let main = 0
+  const others: number[] = []
+  for (const [tid, now] of after) {
+    const ran = now.runSeconds - (before.get(tid)?.runSeconds ?? 0)
+    total += ran
+    if (tid === String(pid)) main = ran
+    else if (ran >= 0.005) others.push(ran)
+  }
+  if (after.size === 0) return { total: NaN, main: NaN, others }
+  return { total, main, others: others.sort((a, b) => b - a) }
 }
 
 function rate(pointsPerSecond: number): string {
@@ -650,8 +678,11 @@ async function ingestRun(
   try {
     const watch = watchDisk(server.dataDir, workload, server)
     let sent: BurstResult
+    const threadsAtStart = threadTimes(server.pid)
+    let threadsAtClose: Map<string, ThreadTimes>
     try {
       sent = await sender.burst(kase.protocol === 'line' ? server.linePort : server.picklePort)
+      threadsAtClose = threadTimes(server.pid)
     } catch (error) {
       watch.cancel()
       throw new BenchFailure(
@@ -675,14 +706,23 @@ async function ingestRun(
     const stopProblems = await server.stop()
     failures.push(...stopProblems.map((p) => `${name} (${kase.name}): ${p}`))
     const notes = [...server.notes(), ...stopProblems]
+    const cpu = cpuBetween(server.pid, threadsAtStart, threadsAtClose)
     const result = {
       acceptedPerSecond: (METRICS * POINTS_PER_METRIC) / ((sent.closedMs - sent.startMs) / 1000),
       toDiskSeconds: (onDiskMs - sent.startMs) / 1000,
       peakRssBytes,
+      acceptCpuSeconds: cpu.total,
     }
     process.stdout.write(
       `  ${name.padEnd(27)} accepted ${rate(result.acceptedPerSecond)} (written ${((sent.writtenMs - sent.startMs) / 1000).toFixed(2)} s, closed ${((sent.closedMs - sent.startMs) / 1000).toFixed(2)} s), on disk ${result.toDiskSeconds.toFixed(2)} s, peak RSS ${formatBytes(peakRssBytes)}\n`,
     )
+    if (!Number.isNaN(cpu.total))
+      process.stdout.write(
+        `    cpu while accepting: ${cpu.total.toFixed(2)} s (main thread ${cpu.main.toFixed(2)} s; others ${cpu.others
+          .slice(0, 6)
+          .map((x) => x.toFixed(2))
+          .join(', ')}${cpu.others.length > 6 ? `, ${cpu.others.length - 6} more` : ''})\n`,
+      )
     for (const note of notes.slice(0, 5)) process.stdout.write(`    log: ${note}\n`)
     if (notes.length > 5) process.stdout.write(`    log: ... ${notes.length - 5} more lines like these\n`)
     return result
@@ -711,6 +751,7 @@ function printCase(kase: Case, names: readonly ServerName[], results: Map<Server
   const accepted = (r: RunResult): number => r.acceptedPerSecond
   const toDisk = (r: RunResult): number => r.toDiskSeconds
   const rss = (r: RunResult): number => r.peakRssBytes
+  const cpu = (r: RunResult): number => r.acceptCpuSeconds
   const go = names.includes('go-carbon')
   const ratio = (name: ServerName, other: ServerName, pick: (r: RunResult) => number): number | undefined => {
     const ours = med(name, pick)
@@ -720,7 +761,7 @@ function printCase(kase: Case, names: readonly ServerName[], results: Map<Server
   const showRatio = (x: number | undefined): string => (x === undefined ? 'n/a' : formatRatio(x))
   const head = ['server', 'accepted', 'x cc', ...(go ? ['x go'] : []), 'on disk', 'x cc']
   if (go) head.push('x go')
-  head.push('peak RSS', 'x cc')
+  head.push('peak RSS', 'x cc', 'cpu accepting')
   const cells = names.map((name) => {
     const value = (pick: (r: RunResult) => number, show: (x: number) => string): string => {
       const x = med(name, pick)
@@ -738,6 +779,7 @@ function printCase(kase: Case, names: readonly ServerName[], results: Map<Server
     )
     if (go) row.push(showRatio(ratio(name, 'go-carbon', toDisk)))
     row.push(value(rss, formatBytes), showRatio(ratio(name, 'carbon-cache', rss)))
+    row.push(value(cpu, (x) => (Number.isNaN(x) ? 'n/a' : `${x.toFixed(2)} s`)))
     return row
   })
   printTable(
