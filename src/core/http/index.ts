@@ -2,7 +2,8 @@
 // answered without touching the disk. Built in the background by walking the directory (readdir on
 // libuv's thread pool; the event loop stays free), kept current by addMetric (the daemon calls it
 // for each file it creates) and walked again every refreshSeconds for files others created or
-// removed (the new tree replaces the old one, with the names added meanwhile carried over).
+// removed (the new tree replaces the old one when its names differ, with the names added meanwhile
+// carried over).
 // A directory is a branch, `<name>.wsp` a leaf; a name can be both. Hidden entries (`.x`) are
 // skipped; a symbolic link is followed only when it resolves inside the data directory.
 //
