@@ -192,7 +192,6 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   }
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    if (findUrls.size > 0 && fastFind(req, res)) return
     if (isAdminPath(req.url)) return admin ? admin(req, res) : adminDisabled(req, res)
     let body: Buffer = NO_BODY
     // Without a length or chunks, a request has no body (RFC 9112 6.3): nothing to wait for.
@@ -266,10 +265,17 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
     (req, res) => {
-      handle(req, res).catch((error: unknown) => {
+      const failed = (error: unknown): void => {
         options.onError?.(String(error))
         if (!res.headersSent) refuse(res, 500, 'internal error')
-      })
+      }
+      // Synchronous: no promise for a kept find.
+      try {
+        if (findUrls.size > 0 && fastFind(req, res)) return
+      } catch (error) {
+        return failed(error)
+      }
+      handle(req, res).catch(failed)
     },
   )
   server.keepAliveTimeout = 5_000
