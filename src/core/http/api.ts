@@ -71,7 +71,7 @@ export interface Answer {
 
 export { HttpError } from './reads.js'
 
-const ok = (encoded: Encoded): Answer => ({ status: 200, ...encoded })
+export const ok = (encoded: Encoded): Answer => ({ status: 200, ...encoded })
 const json = (value: unknown): Answer => ({
   status: 200,
   contentType: CONTENT_TYPES.json,
@@ -164,16 +164,23 @@ function findParams(request: ParsedRequest): FindParams {
 }
 
 /**
+ * The key of a find's kept answer (find.ts), as find() makes it; undefined for noCache=1 and for a
+ * request find() refuses.
+ */
+export function findKeyOf(request: ParsedRequest): string | undefined {
+  try {
+    return findParams(request).key
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * A find whose kept answer holds without reading a file (find.ts's keptFindNow), answered at once;
  * undefined for every other request (bad ones included: find() answers those).
  */
 export function keptFindAnswer(ctx: ApiContext, request: ParsedRequest): Answer | undefined {
-  let key
-  try {
-    key = findParams(request).key
-  } catch {
-    return undefined
-  }
+  const key = findKeyOf(request)
   const kept = key === undefined ? undefined : keptFindNow(ctx, key, Math.floor(ctx.clock()))
   return kept && ok(kept)
 }

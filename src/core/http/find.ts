@@ -7,8 +7,9 @@
 // ones on a read thread.
 //
 // Small answers are also kept, exactly: an answer is reused only while the index names the same
-// nodes (its generation: no metric added or removed, no walk since) and every leaf's facts are the
-// ones it was made from (a leaf written since is read again and its interval rewritten). The
+// nodes (its generation: no metric added or removed, no walk that found other names since) and
+// every leaf's facts are the ones it was made from (a leaf written since, or every leaf after a
+// walk, is read again and its interval rewritten). The
 // intervals' start moves with `now` (whole seconds, as render's): the bytes last sent are sent again
 // while the second and every leaf's facts are the same; in the next second a kept pickle has its
 // floats rewritten in a copy, json and msgpack are encoded again from the kept sorted nodes. Unlike

@@ -2,7 +2,8 @@
 // answered without touching the disk. Built in the background by walking the directory (readdir on
 // libuv's thread pool; the event loop stays free), kept current by addMetric (the daemon calls it
 // for each file it creates) and walked again every refreshSeconds for files others created or
-// removed (the new tree replaces the old one, with the names added meanwhile carried over).
+// removed (the new tree replaces the old one when its names differ, with the names added meanwhile
+// carried over).
 // A directory is a branch, `<name>.wsp` a leaf; a name can be both. Hidden entries (`.x`) are
 // skipped; a symbolic link is followed only when it resolves inside the data directory.
 //
@@ -594,14 +595,55 @@ export class MetricIndex {
       }
       for (const name of this.added) tree.insert(name.split('.'))
       tree.trim()
-      if (this.tree !== tree) this.swap(tree)
-      this.generation++
+      if (this.tree === tree) this.generation++
+      else if (await this.sameNames(this.tree, tree, signal)) {
+        // The same names (what a walk finds most of the time): the tree answered from stays, and
+        // with it the answers kept from it (find.ts); its leaves' facts are read again, as after a
+        // swap (a file another process wrote since).
+        this.tree.stats.clear()
+        this.writes++
+      } else {
+        // Names the daemon added while the trees were compared are in the new tree too.
+        for (const name of this.added) tree.insert(name.split('.'))
+        this.swap(tree)
+        this.generation++
+      }
       this.walkSeconds = (this.clockMs() - started) / 1000
       this.completeOnce = true
       this.markReady()
     } finally {
       this.added = undefined
     }
+  }
+
+  /**
+   * Whether `walked` names the very branches and leaves `current` names (every live node of one is
+   * a live node of the other with the same flags: the counts are equal, so one maps onto the
+   * other). In slices, as a find; false once a name is added or removed meanwhile.
+   */
+  private async sameNames(current: NameTree, walked: NameTree, signal?: AbortSignal): Promise<boolean> {
+    if (current.metrics !== walked.metrics || current.branches !== walked.branches) return false
+    const generation = this.generation
+    // Pairs: a node of `walked`, the node of the same path in `current`.
+    const stack: number[] = [0, 0]
+    let visits = 0
+    while (stack.length > 0) {
+      const there = stack.pop()!
+      const here = stack.pop()!
+      for (let c = walked.first[here]!; c !== NONE; c = walked.next[c]!) {
+        const flags = walked.flags[c]! & LIVE
+        if (flags === 0) continue
+        const d = current.child(there, walked.name(c))
+        if (d === NONE || (current.flags[d]! & LIVE) !== flags) return false
+        if (walked.first[c] !== NONE) stack.push(c, d)
+        if (++visits >= VISITS_PER_SLICE) {
+          visits = 0
+          await new Promise((resolve) => setImmediate(resolve))
+          if (signal?.aborted || this.generation !== generation) return false
+        }
+      }
+    }
+    return this.generation === generation
   }
 
   /** The node at an exact dotted path, if indexed. */

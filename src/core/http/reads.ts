@@ -137,6 +137,24 @@ function compareFrom(a: string, i: number, b: string, j: number): number {
 
 /** graphite-web's order: by the last component, then by path (stable: a branch before its leaf). */
 export function sortMatches<T extends { path: string }>(matches: readonly T[]): T[] {
+  let byPath = true
+  for (let i = 1; i < matches.length && byPath; i++) byPath = matches[i - 1]!.path <= matches[i]!.path
+  // Sorted by path already (the index's answers are): the matches of each last component keep
+  // their order, and only the distinct last components are sorted (a find of 1,000 leaves has a
+  // few): the same order as the sort below, in one pass.
+  if (byPath) {
+    const groups = new Map<string, T[]>()
+    for (const m of matches) {
+      const last = m.path.slice(m.path.lastIndexOf('.') + 1)
+      const group = groups.get(last)
+      if (group === undefined) groups.set(last, [m])
+      else group.push(m)
+    }
+    const out: T[] = []
+    // sort() without a comparator orders by UTF-16 code units, as `<` does.
+    for (const last of [...groups.keys()].sort()) for (const m of groups.get(last)!) out.push(m)
+    return out
+  }
   // The last components compared as strings (V8 compares them natively), the path on a tie.
   const keyed = matches.map((m) => ({ m, last: m.path.slice(m.path.lastIndexOf('.') + 1) }))
   keyed.sort((a, b) => (a.last < b.last ? -1 : a.last > b.last ? 1 : compareFrom(a.m.path, 0, b.m.path, 0)))

@@ -21,7 +21,8 @@ import {
   expandView,
   find,
   info,
-  keptFindAnswer,
+  findKeyOf,
+  ok,
   metricIndex,
   metricList,
   render,
@@ -36,6 +37,7 @@ import {
   tagDetails,
   tagList,
 } from './grafana.js'
+import { keptFindNow } from './find.js'
 import { MetricIndex } from './index.js'
 import { ReadPool } from './pool.js'
 import type { CachedPoints } from './render.js'
@@ -123,15 +125,22 @@ function routeOf(path: string): Handler | undefined {
 
 const NO_BODY = Buffer.alloc(0)
 
+/** Raw URLs (with their Accept header) of finds answered, each with its find key (findKeyOf). */
+const FIND_URLS = 4_096
+
+/**
+ * The headers of an answer with `body`, as node:http takes them ready-made (an array: no object to
+ * walk, no header names to check).
+ */
+function headersOf(contentType: string, body: Uint8Array): string[] {
+  return ['Content-Type', contentType, 'Content-Length', String(body.byteLength), 'Cache-Control', 'no-cache']
+}
+
 /** `sent`: told once the body is handed to the kernel (its buffer may be written again). */
 function send(res: http.ServerResponse, answer: Answer, sent?: (body: Uint8Array) => void): void {
   if (res.headersSent || res.destroyed) return
   const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body
-  res.writeHead(answer.status, {
-    'Content-Type': answer.contentType,
-    'Content-Length': body.byteLength,
-    'Cache-Control': 'no-cache',
-  })
+  res.writeHead(answer.status, headersOf(answer.contentType, body))
   res.end(body, sent && (() => sent(body)))
 }
 
@@ -165,6 +174,23 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   setMaxListeners(0, closing.signal)
   const admin = options.admin && adminHandler(options.admin, { ...ctx, onError: options.onError })
 
+  // A find asked again is most of what a frontend asks (every dashboard refresh asks the same
+  // globs): its raw URL and Accept header name its find key, so a find whose kept answer holds is
+  // answered before the URL is parsed again (the same parse, the same key: findKeyOf is pure).
+  const findUrls = new Map<string, string>()
+  const fastFind = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    const headers = req.headers
+    if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false
+    const key = findUrls.get(headers.accept === undefined ? req.url! : `${req.url!}\n${headers.accept}`)
+    if (key === undefined || !index.complete) return false
+    const kept = keptFindNow(ctx, key, Math.floor(clock()))
+    if (kept === undefined) return false
+    const body = typeof kept.body === 'string' ? Buffer.from(kept.body) : kept.body
+    res.writeHead(200, headersOf(kept.contentType, body))
+    res.end(body)
+    return true
+  }
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     if (isAdminPath(req.url)) return admin ? admin(req, res) : adminDisabled(req, res)
     let body: Buffer = NO_BODY
@@ -187,10 +213,19 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       refuse(res, 404, `no such endpoint: ${request.path}`)
       return
     }
-    // A find asked again whose kept answer holds: its bytes sent at once (find.ts).
-    if (route === find && index.complete) {
-      const kept = keptFindAnswer(ctx, request)
-      if (kept !== undefined) return send(res, kept)
+    if (route === find && body.length === 0) {
+      // Its raw URL remembered for fastFind (a bad one too: then it has no key).
+      const key = findKeyOf(request)
+      if (key !== undefined) {
+        if (findUrls.size >= FIND_URLS) findUrls.clear()
+        const accept = req.headers.accept
+        findUrls.set(accept === undefined ? req.url! : `${req.url!}\n${accept}`, key)
+        // A find asked again whose kept answer holds: its bytes sent at once (find.ts).
+        if (index.complete) {
+          const kept = keptFindNow(ctx, key, Math.floor(clock()))
+          if (kept !== undefined) return send(res, ok(kept))
+        }
+      }
     }
     // The index is complete before anything is answered from it (bounded by the deadline).
     // One controller per request, aborted by the deadline, the daemon closing or the client going
@@ -230,10 +265,17 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
     (req, res) => {
-      handle(req, res).catch((error: unknown) => {
+      const failed = (error: unknown): void => {
         options.onError?.(String(error))
         if (!res.headersSent) refuse(res, 500, 'internal error')
-      })
+      }
+      // Synchronous: no promise for a kept find.
+      try {
+        if (findUrls.size > 0 && fastFind(req, res)) return
+      } catch (error) {
+        return failed(error)
+      }
+      handle(req, res).catch(failed)
     },
   )
   server.keepAliveTimeout = 5_000

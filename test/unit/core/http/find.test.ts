@@ -201,3 +201,37 @@ test('issue 16 find cache: within a second the bytes made are sent again; a writ
   const added = JSON.parse(String(await answer('json'))) as { path: string }[]
   assert.ok(added.some((n) => n.path === 'a.b.c7'))
 })
+
+test('issue 16 find speed: a walk that finds the same names keeps the tree and the kept answers (no glob again), its leaves read again; one that finds others replaces them', async (t) => {
+  const s = await setup(t, NAMES)
+  const generation = s.index.generation
+  const first = await s.ask('a.*.c*', 'json')
+  const globs = s.globs()
+  // Another process wrote a file: the next walk reads its interval again, as it always did.
+  fs.utimesSync(path.join(s.dir, 'a', 'b', 'c2.wsp'), 1_799_999_000, 1_799_999_900.5)
+  await s.index.refresh()
+  assert.equal(s.index.generation, generation, 'the same names: the same tree')
+  const again = await s.ask('a.*.c*', 'json')
+  assert.equal(s.globs(), globs, 'answered from the kept answer')
+  assert.notDeepEqual(again, first)
+  assert.match(again.toString(), /1799999900\.5/)
+  assert.deepEqual(again, await s.ask('a.*.c*', 'json', '&noCache=1'))
+  // A name another process created, one it removed, one renamed (the counts stay the same):
+  // the walk's tree replaces the index's.
+  for (const change of [
+    () => create(path.join(s.dir, 'a', 'd', 'c7.wsp'), [[60, 1440]], { sparse: true }),
+    () => fs.rmSync(path.join(s.dir, 'a', 'd', 'c7.wsp')),
+    () => fs.renameSync(path.join(s.dir, 'a', 'b', 'c1.wsp'), path.join(s.dir, 'a', 'b', 'c8.wsp')),
+  ]) {
+    change()
+    const before = s.index.generation
+    await s.index.refresh()
+    assert.notEqual(s.index.generation, before)
+    assert.deepEqual(await s.ask('a.*.c*', 'json'), await s.ask('a.*.c*', 'json', '&noCache=1'))
+    assert.deepEqual(await s.ask('a.*', 'treejson'), await s.ask('a.*', 'treejson', '&noCache=1'))
+  }
+  assert.deepEqual(
+    (JSON.parse((await s.ask('a.*.c*', 'json')).toString()) as { path: string }[]).map((n) => n.path),
+    ['a.b.c2', 'a.b.c8', 'a.d.c1'],
+  )
+})

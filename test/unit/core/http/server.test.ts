@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { test } from 'node:test'
@@ -191,4 +192,61 @@ test('issue 16: many requests in flight at once add no listener warning (one abo
   for (const answer of answers) assert.equal(answer.status, 200)
   await new Promise((resolve) => setImmediate(resolve))
   assert.deepEqual(warnings, [])
+})
+
+test('issue 16 find speed: a find asked again by its raw URL is answered from its kept answer, as fresh as a new one (new metric, written leaf, Accept header, noCache)', async (t) => {
+  const dir = tempDir(t)
+  fs.mkdirSync(path.join(dir, 'a'))
+  for (let i = 0; i < 3; i++) create(path.join(dir, 'a', `m${i}.wsp`), [[60, 1440]], { sparse: true })
+  let now = 1_800_000_000.5
+  const api = await startHttpApi({
+    interface: '127.0.0.1',
+    port: 0,
+    dataDir: dir,
+    refreshSeconds: 0,
+    readThreads: 1,
+    clock: () => now,
+  })
+  t.after(() => api.close())
+  const port = api.address.port
+  const url = '/metrics/find/?format=json&query=a.*'
+  const names = async (u = url, headers?: Record<string, string>): Promise<string[]> => {
+    const answer = await request(port, u, { headers })
+    assert.equal(answer.status, 200, answer.text)
+    assert.equal(answer.headers['content-length'], String(answer.body.byteLength))
+    assert.equal(answer.headers['cache-control'], 'no-cache')
+    return (JSON.parse(answer.text) as { path: string }[]).map((n) => n.path)
+  }
+  const fresh = (): Promise<Buffer> => request(port, `${url}&noCache=1`).then((a) => a.body)
+  const first = await names()
+  assert.deepEqual(first, ['a.m0', 'a.m1', 'a.m2'])
+  // Asked again (the raw URL known now): the same answer, byte for byte the one made afresh.
+  assert.deepEqual(await names(), first)
+  assert.deepEqual((await request(port, url)).body, await fresh())
+  // A metric the daemon creates is in the very next find.
+  create(path.join(dir, 'a', 'm3.wsp'), [[60, 1440]], { sparse: true })
+  api.addMetric('a.m3')
+  assert.deepEqual(await names(), [...first, 'a.m3'])
+  // A leaf written since: its interval read again; the next second moves every interval's start.
+  assert.deepEqual(await names(), [...first, 'a.m3'])
+  fs.utimesSync(path.join(dir, 'a', 'm1.wsp'), 1_799_999_000, 1_799_999_990)
+  api.metricWritten('a.m1')
+  const written = (await request(port, url)).body
+  assert.match(written.toString(), /1799999990/)
+  assert.deepEqual(written, await fresh())
+  now += 1
+  const next = (await request(port, url)).body
+  assert.notDeepEqual(next, written)
+  assert.deepEqual(next, await fresh())
+  // The same URL with carbonapi's Accept header is another answer (protobuf), not the json kept.
+  const v3 = await request(port, url, { headers: { accept: 'application/x-carbonapi-v3-pb' } })
+  assert.equal(v3.status, 200)
+  assert.equal(v3.headers['content-type'], 'application/x-carbonapi-v3-pb')
+  const v3Again = await request(port, url, { headers: { accept: 'application/x-carbonapi-v3-pb' } })
+  assert.deepEqual(v3Again.body, v3.body)
+  assert.deepEqual(await names(), [...first, 'a.m3'])
+  // HEAD of a kept find: the headers without the body.
+  const head = await request(port, url, { method: 'HEAD' })
+  assert.equal(head.status, 200)
+  assert.equal(head.body.byteLength, 0)
 })
