@@ -13,6 +13,7 @@ export interface ListedMetric {
   details?: MetricDetails
 }
 
+/** Read-only: files of one layout may share their `archives`. */
 export type MetricDetails = HeaderFacts
 
 export interface ListReport {

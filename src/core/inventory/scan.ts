@@ -26,7 +26,17 @@ import { readAt, readHeader } from '../whisper/file.js'
 import type { WhisperFile } from '../whisper/file.js'
 import { METADATA_SIZE, headerSizeFor } from '../whisper/format.js'
 import type { Syscalls } from './syscalls.js'
-import { errnoError, loadSyscalls, statBlocks, statBuffer, statOf, statSize } from './syscalls.js'
+import {
+  errnoError,
+  loadSyscalls,
+  statBlocks,
+  statBuffer,
+  statDev,
+  statIsDirectory,
+  statMtime,
+  statOf,
+  statSize,
+} from './syscalls.js'
 
 /** What is found for each file: nothing, sizes, the header, the newest point, or a backup's sizes. */
 export type ScanKind = 'names' | 'sizes' | 'long' | 'newest' | 'backups'
@@ -42,7 +52,7 @@ export interface ScanRequest {
   depth?: number
   /** For `newest`: only the files with no point after the cutoff come back (the others are counted). */
   fresh?: FreshTest
-  /** For `names` on a worker thread: the entries come back as `listing` (see DirectoryScan). */
+  /** For `names`, `long` and `newest` on a worker thread: the entries come back as `listing` (see DirectoryScan). */
   compact?: boolean
 }
 
@@ -91,9 +101,16 @@ export interface DirectoryScan {
    * With `compact`, instead of `entries`: the files' last name segments and the subdirectories
    * (after a NUL) in sorted order, joined by `/` (neither can be in a file name). One string per
    * directory crosses between threads much faster than a thousand objects; `expandListing` makes
-   * the entries.
+   * the entries. For `newest`, a file whose header is corrupt is marked by a leading \x01 (its
+   * reason is the next of `reasons`), and each other file's newest point (0: none) and size are
+   * the next two of `numbers`. For `long`, each file's next four `numbers` are its layout (an
+   * index in `layouts`, or -1 - k for a corrupt header: why is `reasons[k]`), apparent and
+   * allocated bytes and last write.
    */
   listing?: string
+  numbers?: Float64Array
+  reasons?: string[]
+  layouts?: { secondsPerPoint: number; points: number }[][]
 }
 
 const SUFFIX = { wsp: '.wsp', bak: '.wsp.bak' } as const
@@ -128,7 +145,13 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
     kind !== 'sizes' || request.depth === undefined ? undefined : segments.slice(0, request.depth).join('.')
   const out: DirectoryScan = { entries: [], files: 0 }
   let sum: ScannedFile | undefined
-  const listing: string[] | undefined = request.compact && kind === 'names' ? [] : undefined
+  const listing: string[] | undefined =
+    request.compact && (kind === 'names' || kind === 'newest' || kind === 'long') ? [] : undefined
+  const layouts: NonNullable<DirectoryScan['layouts']> = []
+  // `newest` through koffi: nothing per file but its name until the file is one to report.
+  const numbers: number[] = []
+  const reasons: string[] = []
+  const cutoff = request.fresh ? request.fresh.cutoff : Infinity
   // The per-file calls go relative to the directory's descriptor (as du does): no lookup of the
   // whole path per file.
   let dirfd: number | undefined
@@ -143,9 +166,38 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
       } else if (entry.isFile() && entry.name.endsWith(suffix)) {
         const last = entry.name.slice(0, -suffix.length)
         if (matchers && (depth !== matchers.length - 1 || !segmentMatches(matcher!, last))) continue
-        if (listing) {
+        if (kind === 'names' && listing) {
           listing.push(last)
           out.files++
+          continue
+        }
+        if (kind === 'newest' && dirfd !== undefined) {
+          const newest = newestAt(dirfd, entry.name, base, request.fresh)
+          if (newest === GONE) continue // removed meanwhile
+          out.files++
+          if (newest > cutoff) {
+            out.fresh = (out.fresh ?? 0) + 1
+            continue
+          }
+          const corrupt = newest === CORRUPT ? corruptReason : undefined
+          if (listing) {
+            if (corrupt !== undefined) {
+              listing.push('\x01' + last)
+              reasons.push(corrupt)
+            } else {
+              listing.push(last)
+              numbers.push(newest, reusedOpened.size)
+            }
+          } else {
+            out.entries.push({
+              name: prefix + last,
+              path: base + entry.name,
+              newest:
+                corrupt !== undefined
+                  ? { corrupt }
+                  : { newest: newest === 0 ? null : newest, apparentBytes: reusedOpened.size },
+            })
+          }
           continue
         }
         if (group !== undefined && depth >= request.depth! && dirfd !== undefined) {
@@ -156,6 +208,31 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
           sum.count!++
           sum.sizes!.apparentBytes += statSize(statBytes)
           sum.sizes!.allocatedBytes += statBlocks(statBytes) * 512
+          continue
+        }
+        if (kind === 'long' && listing && dirfd !== undefined) {
+          const file = base + entry.name
+          const opened = openForRead(file, dirfd, entry.name)
+          if (opened === undefined) continue // removed meanwhile
+          out.files++
+          listing.push(last)
+          try {
+            const layout = layoutOf(opened, file)
+            let index: number
+            if (layout === null) {
+              reasons.push(corruptReason)
+              index = -reasons.length // -1 - k for reasons[k]
+            } else {
+              index = layouts.indexOf(layout)
+              if (index < 0) index = layouts.push(layout) - 1
+            }
+            numbers.push(index, opened.size, opened.blocks * 512, opened.mtime)
+          } catch (error) {
+            if (error instanceof CoreError) throw error
+            throw fromSystemError(error, file, false)
+          } finally {
+            closeOpened(opened)
+          }
           continue
         }
         const file: ScannedFile = { name: prefix + last, path: base + entry.name }
@@ -180,6 +257,11 @@ export function scanDirectory(request: ScanRequest): DirectoryScan {
     if (dirfd !== undefined) fs.closeSync(dirfd)
   }
   if (listing) out.listing = listing.join('/')
+  if (listing && kind !== 'names') {
+    out.numbers = Float64Array.from(numbers)
+    out.reasons = reasons
+  }
+  if (listing && kind === 'long') out.layouts = layouts
   return out
 }
 
@@ -189,14 +271,55 @@ export function expandListing(request: ScanRequest, scan: DirectoryScan): void {
   const prefix = request.segments.length === 0 ? '' : request.segments.join('.') + '.'
   const base = request.dir.endsWith('/') ? request.dir : request.dir + '/'
   const entries: DirectoryScan['entries'] = []
+  const { numbers, reasons, layouts } = scan
+  for (const layout of layouts ?? []) {
+    for (const archive of layout) Object.freeze(archive)
+    Object.freeze(layout)
+  }
+  let number = 0
+  let reason = 0
   if (scan.listing !== '') {
     for (const item of scan.listing.split('/')) {
-      if (item.charCodeAt(0) === 0) entries.push({ sub: item.slice(1) })
-      else entries.push({ name: prefix + item, path: base + item + SUFFIX.wsp })
+      const first = item.charCodeAt(0)
+      if (first === 0) entries.push({ sub: item.slice(1) })
+      else if (!numbers) entries.push({ name: prefix + item, path: base + item + SUFFIX.wsp })
+      else if (layouts) {
+        const index = numbers[number++]!
+        const sizes = {
+          apparentBytes: numbers[number++]!,
+          allocatedBytes: numbers[number++]!,
+          lastWrite: numbers[number++]!,
+        }
+        // The directory's files of one layout share its (frozen) archives: three objects fewer
+        // per file on the thread that keeps a million of them.
+        const header: HeaderFacts =
+          index < 0
+            ? { archives: null, error: reasons![-1 - index]!, ...sizes }
+            : { archives: layouts[index]!, ...sizes }
+        entries.push({ name: prefix + item, path: base + item + SUFFIX.wsp, header })
+      } else if (first === 1) {
+        const last = item.slice(1)
+        entries.push({
+          name: prefix + last,
+          path: base + last + SUFFIX.wsp,
+          newest: { corrupt: reasons![reason++]! },
+        })
+      } else {
+        const newest = numbers[number++]!
+        const apparentBytes = numbers[number++]!
+        entries.push({
+          name: prefix + item,
+          path: base + item + SUFFIX.wsp,
+          newest: { newest: newest === 0 ? null : newest, apparentBytes },
+        })
+      }
     }
   }
   scan.entries = entries
   delete scan.listing
+  delete scan.numbers
+  delete scan.reasons
+  delete scan.layouts
 }
 
 /**
@@ -277,6 +400,12 @@ function sizesOf(stat: fs.Stats): SizeFacts {
 
 const POSIX_FADV_RANDOM = 1
 const O_RDONLY_CLOEXEC = fs.constants.O_RDONLY | 0o2000000
+// O_NOATIME where the process may use it (the files' owner, or root): a scan reads every file, and
+// its atime updates would mark every inode dirty (a write per file, once a day with relatime) and
+// make every metric look recently read to whoever finds unused metrics by atime. Off after the
+// first EPERM (not the owner). Per thread.
+let noAtime = fs.constants.O_NOATIME ?? 0
+const EPERM = 1
 
 /** An open file with what fstat(2) said of it. */
 interface Opened {
@@ -299,7 +428,11 @@ interface Opened {
 function openForRead(file: string, dirfd: number | undefined, name: string): Opened | undefined {
   const sys = dirfd === undefined ? null : loadSyscalls()
   if (sys && dirfd !== undefined) {
-    const fd = sys.openat(dirfd, name, O_RDONLY_CLOEXEC)
+    let fd = sys.openat(dirfd, name, O_RDONLY_CLOEXEC | noAtime)
+    if (fd < 0 && noAtime !== 0 && sys.errno() === EPERM) {
+      noAtime = 0
+      fd = sys.openat(dirfd, name, O_RDONLY_CLOEXEC)
+    }
     if (fd < 0) {
       const error = errnoError(sys, 'open')
       if (error.code === 'ENOENT') return undefined
@@ -311,12 +444,19 @@ function openForRead(file: string, dirfd: number | undefined, name: string): Ope
       sys.close(fd)
       throw fromSystemError(error, file, false)
     }
-    const stat = statOf(statBytes)
-    if (stat.isDirectory) {
+    if (statIsDirectory(statBytes)) {
       sys.close(fd)
       throw fromSystemError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), file, false)
     }
-    return { fd, sys, size: stat.size, blocks: stat.blocks, dev: stat.dev, mtime: stat.mtime }
+    // One object for every file of the thread (no caller keeps it past the file).
+    const opened = reusedOpened
+    opened.fd = fd
+    opened.sys = sys
+    opened.size = statSize(statBytes)
+    opened.blocks = statBlocks(statBytes)
+    opened.dev = statDev(statBytes)
+    opened.mtime = statMtime(statBytes)
+    return opened
   }
   let fd: number
   try {
@@ -342,6 +482,8 @@ function openForRead(file: string, dirfd: number | undefined, name: string): Ope
     throw fromSystemError(error, file, false)
   }
 }
+
+const reusedOpened: Opened = { fd: -1, sys: null, size: 0, blocks: 0, dev: 0, mtime: 0 }
 
 function closeOpened(opened: Opened): void {
   if (opened.sys) opened.sys.close(opened.fd)
@@ -372,14 +514,13 @@ function headerFrom(
   file: string,
   bytes: Buffer,
   n: number,
-): { header: Header; layout: HeaderFacts['archives']; headBytes: Uint8Array } {
-  let headBytes: Uint8Array = bytes.subarray(0, n)
+): { header: Header; layout: HeaderFacts['archives']; headBytes?: Uint8Array } {
   const known = lastHeader
   if (known && known.fileSizeBytes === opened.size && n >= known.bytes.length) {
-    if (bytes.compare(known.bytes, 0, known.bytes.length, 0, known.bytes.length) === 0) {
-      return { header: known.header, layout: known.layout, headBytes }
-    }
+    // The same header as the last file's (most files): no object, the header bytes are bytes[0, n).
+    if (bytes.compare(known.bytes, 0, known.bytes.length, 0, known.bytes.length) === 0) return known
   }
+  let headBytes: Uint8Array = bytes.subarray(0, n)
   if (n >= METADATA_SIZE && headerSizeFor(decodeArchiveCount(headBytes, file)) > n) {
     headBytes = readHeader(opened.fd, file, opened.size).headBytes
   }
@@ -390,6 +531,24 @@ function headerFrom(
     lastHeader = { bytes: Buffer.from(bytes.subarray(0, size)), fileSizeBytes: opened.size, header, layout }
   }
   return { header, layout, headBytes }
+}
+
+/**
+ * The layout of an open file (shared, not a copy), or null when its header is corrupt (why:
+ * `corruptReason`); one read.
+ */
+function layoutOf(opened: Opened, file: string): HeaderFacts['archives'] {
+  // 256 bytes hold the header of a file with up to 20 archives; more are read when needed.
+  const n = readStart(opened, head, Math.min(opened.size, 256))
+  try {
+    return headerFrom(opened, file, head, n).layout
+  } catch (error) {
+    if (error instanceof CorruptFileError) {
+      corruptReason = error.reason
+      return null
+    }
+    throw error
+  }
 }
 
 /** Sizes, last write and layout: one open, one fstat, one read. */
@@ -503,14 +662,48 @@ function recentPointAfter(fd: number, n: number, archives: readonly ArchiveInfo[
  * after the cutoff is some such point, not always the newest: only the stale need the newest.
  */
 function newestOf(opened: Opened, file: string, test?: FreshTest): NewestFacts {
+  const newest = newestValue(opened, file, test)
+  if (newest === CORRUPT) return { corrupt: corruptReason }
+  return { newest: newest === 0 ? null : newest, apparentBytes: opened.size }
+}
+
+/** newestAt's answer for a file removed meanwhile. */
+const GONE = -2
+/** newestAt's answer for a file whose header is corrupt (why: `corruptReason`). */
+const CORRUPT = -1
+let corruptReason = ''
+
+/**
+ * newestOf without an object: the file `name` of the directory open as `dirfd` (whose path ends
+ * in `/` is `base`). Its newest point (0: none; with `test` as in newestOf), CORRUPT or GONE; its
+ * size is then `reusedOpened.size`.
+ */
+function newestAt(dirfd: number, name: string, base: string, test: FreshTest | undefined): number {
+  const file = base + name
+  const opened = openForRead(file, dirfd, name)
+  if (opened === undefined) return GONE
+  try {
+    return newestValue(opened, file, test)
+  } catch (error) {
+    if (error instanceof CoreError) throw error
+    throw fromSystemError(error, file, false)
+  } finally {
+    closeOpened(opened)
+  }
+}
+
+function newestValue(opened: Opened, file: string, test?: FreshTest): number {
   const { fd, size } = opened
   const n = readStart(opened, head, Math.min(size, HEAD_BYTES))
   let header: Header
-  let headBytes: Uint8Array
+  let headBytes: Uint8Array | undefined
   try {
     ;({ header, headBytes } = headerFrom(opened, file, head, n))
   } catch (error) {
-    if (error instanceof CorruptFileError) return { corrupt: error.reason }
+    if (error instanceof CorruptFileError) {
+      corruptReason = error.reason
+      return CORRUPT
+    }
     throw error
   }
   let newest = newestInHead(head, n, header.archives, test ? test.cutoff : Infinity)
@@ -521,10 +714,16 @@ function newestOf(opened: Opened, file: string, test?: FreshTest): NewestFacts {
     else
       newest = Math.max(
         newest,
-        newestTimestamp({ path: file, fd, header, fileSizeBytes: size, headBytes }) ?? 0,
+        newestTimestamp({
+          path: file,
+          fd,
+          header,
+          fileSizeBytes: size,
+          headBytes: headBytes ?? head.subarray(0, n),
+        }) ?? 0,
       )
   }
-  return { newest: newest === 0 ? null : newest, apparentBytes: size }
+  return newest
 }
 
 /**
@@ -670,7 +869,9 @@ export async function walkTree(
   const workerUrl = (options.workers ?? 2) > 1 ? options.workerUrl : undefined
   // Names cross between threads as one string per directory (an object per file cost more to send
   // than to read).
-  const compact = workerUrl !== undefined && options.kind === 'names'
+  const compact =
+    workerUrl !== undefined &&
+    (options.kind === 'names' || options.kind === 'newest' || options.kind === 'long')
   const request = (at: string, segments: string[]): ScanRequest => ({
     kind: options.kind,
     dir: at,

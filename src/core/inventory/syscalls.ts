@@ -82,6 +82,21 @@ export function statBlocks(bytes: Buffer): number {
   return int64(bytes, 64)
 }
 
+/** st_dev of a struct stat, without an object. */
+export function statDev(bytes: Buffer): number {
+  return int64(bytes, 0)
+}
+
+/** st_mtim's seconds of a struct stat, without an object. */
+export function statMtime(bytes: Buffer): number {
+  return int64(bytes, 88)
+}
+
+/** Whether a struct stat is a directory's. */
+export function statIsDirectory(bytes: Buffer): boolean {
+  return (bytes.readUInt32LE(MODE_AT) & S_IFMT) === S_IFDIR
+}
+
 export interface StatFacts {
   dev: number
   size: number

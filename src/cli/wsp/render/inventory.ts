@@ -31,10 +31,20 @@ function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes}` : `${value < 10 ? value.toFixed(1) : Math.round(value)}${units[unit]}`
 }
 
+// The last layout formatted: the files of a directory share their layout's archives.
+let lastLayout: { archives: unknown; text: string } = { archives: undefined, text: '' }
+
 function layout(metric: ListedMetric): string {
   const archives = metric.details?.archives
-  if (!archives) return `corrupt (${metric.details?.error ?? 'unreadable'})`
-  return archives.map((a) => `${a.secondsPerPoint}:${a.points}`).join(',')
+  if (!archives) return `corrupt (${metric.details?.error ?? 'unreadable'})`.padEnd(24)
+  if (lastLayout.archives !== archives) {
+    const text = archives
+      .map((a) => `${a.secondsPerPoint}:${a.points}`)
+      .join(',')
+      .padEnd(24)
+    lastLayout = { archives, text }
+  }
+  return lastLayout.text
 }
 
 export function* renderList(report: ListReport, ctx: Context): Iterable<string> {
@@ -43,7 +53,7 @@ export function* renderList(report: ListReport, ctx: Context): Iterable<string> 
     if (metric.details) {
       const d = metric.details
       const when = isoTime(d.lastWrite)
-      chunk += `${layout(metric).padEnd(24)} ${humanBytes(d.apparentBytes).padStart(6)} ${humanBytes(d.allocatedBytes).padStart(6)}  ${when}  ${ctx.theme.bold(metric.name)}\n`
+      chunk += `${layout(metric)} ${humanBytes(d.apparentBytes).padStart(6)} ${humanBytes(d.allocatedBytes).padStart(6)}  ${when}  ${ctx.theme.bold(metric.name)}\n`
     } else {
       chunk += metric.name + '\n'
     }

@@ -19,14 +19,25 @@ test('issue 17: the walk on worker threads gives what the in-process walk gives,
   const dir = path.join(tempDir(t), 'whisper')
   makeSparseTree(dir, 2500, NOW)
   fs.writeFileSync(path.join(dir, 'dc0', 'host0', 'm1.wsp.bak'), 'x')
+  // Corrupt files among good ones (the threads send `newest` as a listing that marks them).
+  fs.writeFileSync(path.join(dir, 'dc0', 'host0', 'm10x.wsp'), 'x')
+  fs.writeFileSync(
+    path.join(dir, 'dc0', 'host0', 'm5x.wsp'),
+    fs.readFileSync(path.join(dir, 'dc0', 'host0', 'm5.wsp')).subarray(0, 5000),
+  )
   for (const kind of ['names', 'sizes', 'long', 'newest', 'backups'] as const) {
     const depth = kind === 'sizes' ? 2 : undefined
     const alone = await scanTree(dir, { kind, depth })
     const threads = await scanTree(dir, { kind, depth, workerUrl: WORKER, workers: 2 })
     assert.deepEqual(threads, alone, kind)
+    if (kind === 'newest') {
+      const corrupt = threads.filter((f) => f.newest!.corrupt !== undefined).map((f) => f.name)
+      assert.deepEqual(corrupt, ['dc0.host0.m10x', 'dc0.host0.m5x'])
+      assert.equal(threads.filter((f) => typeof f.newest!.newest === 'number').length, 2500)
+    }
   }
   const names = (await scanTree(dir, { kind: 'names' })).map((f) => f.name)
-  assert.equal(names.length, 2500)
+  assert.equal(names.length, 2502)
   assert.deepEqual(names, [...names].sort())
 })
 
