@@ -5,7 +5,8 @@
 // crashes on an input, the function does what graphite-web means; README lists each difference.
 
 import { formatFixed, formatGeneral, formatRepr } from '../python/format.js'
-import { parseTimeOffset } from './attime.js'
+import { parseATTime, parseTimeOffset } from './attime.js'
+import { InvalidArgumentError } from '../errors.js'
 import { FunctionInputError, InvalidParameterError, NormalizeEmptyError } from './errors.js'
 import { firstPathExpression } from './grammar.js'
 import type { Node } from './grammar.js'
@@ -22,6 +23,8 @@ export interface Context {
   startTime: number
   endTime: number
   now: number
+  /** The request's time zone (an IANA name) for dates in arguments; UTC when not given. */
+  tz?: string
   /** The request's xFilesFactor (graphite-web's DEFAULT_XFILES_FACTOR when not given: 0). */
   xFilesFactor: number
   /** template[name]=value request parameters. */
@@ -2578,4 +2581,137 @@ define('applyByNode', [
     }
   }
   return results
+})
+
+// Time-argument functions: graphite-web 1.1.8 parses their dates against the wall clock (and
+// timeSlice and linearRegression in its TIME_ZONE); here they read the request's `now` and `tz`,
+// as `from` and `until` do (README: Differences).
+
+/** A date argument (graphite-web's 'date' param) as epoch seconds in the request's clock and zone. */
+function dateArg(ctx: Context, call: Call, i: number, func: string, param: string): number | undefined {
+  const v = call.args[i]?.[0]
+  if (v === undefined || v === null) return undefined
+  // graphite-web strips and parses a string; an unquoted integer means its digits (epoch seconds or
+  // YYYYMMDD): graphite-web fails on it (int has no strip), a 500.
+  const spec = typeof v === 'string' ? v : isNum(v) && v.kind === 'int' ? String(v.value) : undefined
+  if (spec === undefined)
+    throw new InvalidParameterError(
+      `Invalid "date" value specified for function "${func}" parameter "${param}": ${pyStr(v)}`,
+    )
+  try {
+    return parseATTime(spec, ctx.now, ctx.tz)
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new FunctionInputError(error.message)
+    throw error
+  }
+}
+
+/** A required date argument; None is refused as graphite-web's params would refuse a bad value. */
+function requiredDate(ctx: Context, call: Call, i: number, func: string, param: string): number {
+  const t = dateArg(ctx, call, i, func, param)
+  if (t === undefined)
+    throw new InvalidParameterError(
+      `Invalid "date" value specified for function "${func}" parameter "${param}": None`,
+    )
+  return t
+}
+
+/** The first and second terms of graphite-web's _linearRegressionAnalysis: (factor, offset). */
+function linearRegressionAnalysis(series: TimeSeries): [number, number] | undefined {
+  // Python's ints are exact: n × sumII - sumI² needs more than a double's 53 bits on long series.
+  let n = 0n
+  let sumI = 0n
+  let sumII = 0n
+  let sumV = 0
+  let sumIV = 0
+  series.read().forEach((v, i) => {
+    if (v === null) return
+    n++
+    sumI += BigInt(i)
+    sumII += BigInt(i) * BigInt(i)
+    sumV += v
+    sumIV += i * v
+  })
+  const denominator = Number(n * sumII - sumI * sumI)
+  if (denominator === 0) return undefined
+  const [fn, fsumI, fsumII] = [Number(n), Number(sumI), Number(sumII)]
+  const factor = (fn * sumIV - fsumI * sumV) / denominator / series.step
+  const offset = (fsumII * sumV - sumIV * fsumI) / denominator - factor * series.start
+  return [factor, offset]
+}
+
+define('linearRegression', [
+  S,
+  { name: 'startSourceAt', type: 'any' },
+  { name: 'endSourceAt', type: 'any' },
+], async (ctx, call) => {
+  const startTime = dateArg(ctx, call, 1, 'linearRegression', 'startSourceAt') ?? ctx.startTime
+  const endTime = dateArg(ctx, call, 2, 'linearRegression', 'endSourceAt') ?? ctx.endTime
+  // The first argument evaluated again over the source window; its series pair with the given ones
+  // by position (Python's zip).
+  const sources = await call.reevaluate({ startTime, endTime })
+  const list = seriesArg(call, 0)
+  const window = `${d(startTime)}, ${d(endTime)}`
+  const results: TimeSeries[] = []
+  for (let k = 0; k < Math.min(sources.length, list.length); k++) {
+    const series = list[k]!
+    series.tags.linearRegressions = window
+    const forecast = linearRegressionAnalysis(sources[k]!)
+    if (forecast === undefined) continue
+    const [factor, offset] = forecast
+    const values: Value[] = new Array<Value>(series.length)
+    for (let i = 0; i < values.length; i++) values[i] = offset + (series.start + i * series.step) * factor
+    const name = `linearRegression(${series.name}, ${window})`
+    results.push(
+      new TimeSeries(name, series.start, series.end, series.step, values, {
+        tags: series.tags,
+        xFilesFactor: series.xFilesFactor,
+      }),
+    )
+  }
+  return results
+})
+
+define('timeSlice', [
+  S,
+  { name: 'startSliceAt', type: 'any', required: true },
+  { name: 'endSliceAt', type: 'any', default: 'now' },
+], (ctx, call) => {
+  const start = requiredDate(ctx, call, 1, 'timeSlice', 'startSliceAt')
+  // None for the end means its default, now (graphite-web fails on it).
+  const end = dateArg(ctx, call, 2, 'timeSlice', 'endSliceAt') ?? ctx.now
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    series.tags.timeSliceStart = d(start)
+    series.tags.timeSliceEnd = d(end)
+    series.name = `timeSlice(${series.name}, ${d(start)}, ${d(end)})`
+    // graphite-web counts from the request's start, not the series' first timestamp (a step later).
+    let curr = ctx.startTime
+    const read = series.read()
+    const values = series.values.slice()
+    read.forEach((v, i) => {
+      if (v === null || curr < start || curr > end) values[i] = null
+      curr += series.step
+    })
+    series.values = values
+  }
+  return list
+})
+
+define('verticalLine', [
+  { name: 'ts', type: 'any', required: true },
+  { name: 'label', type: 'string' },
+  { name: 'color', type: 'string' },
+], (ctx, call) => {
+  const ts = Math.trunc(requiredDate(ctx, call, 0, 'verticalLine', 'ts'))
+  const start = Math.trunc(ctx.startTime)
+  const end = Math.trunc(ctx.endTime)
+  if (ts < start) throw new FunctionInputError(`verticalLine(): timestamp ${ts} exists before start of range`)
+  if (ts > end) throw new FunctionInputError(`verticalLine(): timestamp ${ts} exists after end of range`)
+  const label = call.args[1]?.[0]
+  // No label: graphite-web's series is named None, written null in JSON.
+  const name = (label === undefined || label === null ? null : pyStr(label)) as string
+  // graphite-web's Tags write a None name as the text 'None'.
+  const tags = { name: name === null ? 'None' : name }
+  return [new TimeSeries(name, ts, ts, 1, [1, 1], { xFilesFactor: ctx.xFilesFactor, tags })]
 })

@@ -218,7 +218,8 @@ function pyValue(v: Value): string {
 export function renderCsv(data: TimeSeries[], tz?: string): string {
   const rows: string[] = []
   for (const series of data) {
-    const name = csvField(series.name)
+    // A None name (verticalLine without a label) is an empty field, as Python's csv writes None.
+    const name = csvField((series.name as string | null) ?? '')
     series.read().forEach((v, i) => {
       const ts = Math.trunc(series.start + i * series.step)
       rows.push(`${name},${wallClock(ts, tz)},${v === null ? '' : csvField(pyValue(v))}\r\n`)
@@ -232,7 +233,7 @@ export function renderRaw(data: TimeSeries[]): string {
   return data
     .map(
       (s) =>
-        `${s.name},${Math.trunc(s.start)},${Math.trunc(s.end)},${Math.trunc(s.step)}|${s
+        `${(s.name as string | null) ?? 'None'},${Math.trunc(s.start)},${Math.trunc(s.end)},${Math.trunc(s.step)}|${s
           .read()
           .map(pyValue)
           .join(',')}\n`,

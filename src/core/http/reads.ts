@@ -215,6 +215,7 @@ async function expressionAnswer(job: ExpressionJob, tick: Tick): Promise<Encoded
     startTime: job.from,
     endTime: job.until,
     now: job.now,
+    tz: job.tz,
     xFilesFactor: job.xFilesFactor,
     template: job.template,
     fetch: async (pathExpression, c, options): Promise<TimeSeries[]> => {
