@@ -2587,6 +2587,17 @@ define('applyByNode', [
 // timeSlice and linearRegression in its TIME_ZONE); here they read the request's `now` and `tz`,
 // as `from` and `until` do (README: Differences).
 
+/**
+ * Series named None (verticalLine without a label): named 'None' here, as Python's %s writes None
+ * into the names of functions around it, and written as graphite-web writes None (null in JSON, an
+ * empty csv field) while nothing renames them.
+ */
+const NONE_NAMED = new WeakSet<TimeSeries>()
+
+export function isNoneNamed(series: TimeSeries): boolean {
+  return series.name === 'None' && NONE_NAMED.has(series)
+}
+
 /** A date argument (graphite-web's 'date' param) as epoch seconds in the request's clock and zone. */
 function dateArg(ctx: Context, call: Call, i: number, func: string, param: string): number | undefined {
   const v = call.args[i]?.[0]
@@ -2618,23 +2629,32 @@ function requiredDate(ctx: Context, call: Call, i: number, func: string, param: 
 
 /** The first and second terms of graphite-web's _linearRegressionAnalysis: (factor, offset). */
 function linearRegressionAnalysis(series: TimeSeries): [number, number] | undefined {
-  // Python's ints are exact: n × sumII - sumI² needs more than a double's 53 bits on long series.
-  let n = 0n
-  let sumI = 0n
-  let sumII = 0n
+  const values = series.read()
+  let n = 0
+  let sumI = 0
+  let sumII = 0
   let sumV = 0
   let sumIV = 0
-  series.read().forEach((v, i) => {
-    if (v === null) return
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    if (v === null) continue
     n++
-    sumI += BigInt(i)
-    sumII += BigInt(i) * BigInt(i)
+    sumI += i
+    sumII += i * i
     sumV += v
     sumIV += i * v
-  })
-  const denominator = Number(n * sumII - sumI * sumI)
+  }
+  // Python's ints are exact: the sums of indices are below 2^53 here (a series of less than about
+  // 200,000 values), but n × ΣI² - (ΣI)² is not, so it is computed in BigInt; beyond that the
+  // sums themselves are.
+  let exactSumII = BigInt(sumII)
+  if (sumII > Number.MAX_SAFE_INTEGER) {
+    exactSumII = 0n
+    for (let i = 0; i < values.length; i++) if (values[i] !== null) exactSumII += BigInt(i) * BigInt(i)
+  }
+  const denominator = Number(BigInt(n) * exactSumII - BigInt(sumI) * BigInt(sumI))
   if (denominator === 0) return undefined
-  const [fn, fsumI, fsumII] = [Number(n), Number(sumI), Number(sumII)]
+  const [fn, fsumI, fsumII] = [n, sumI, Number(exactSumII)]
   const factor = (fn * sumIV - fsumI * sumV) / denominator / series.step
   const offset = (fsumII * sumV - sumIV * fsumI) / denominator - factor * series.start
   return [factor, offset]
@@ -2709,9 +2729,7 @@ define('verticalLine', [
   if (ts < start) throw new FunctionInputError(`verticalLine(): timestamp ${ts} exists before start of range`)
   if (ts > end) throw new FunctionInputError(`verticalLine(): timestamp ${ts} exists after end of range`)
   const label = call.args[1]?.[0]
-  // No label: graphite-web's series is named None, written null in JSON.
-  const name = (label === undefined || label === null ? null : pyStr(label)) as string
-  // graphite-web's Tags write a None name as the text 'None'.
-  const tags = { name: name === null ? 'None' : name }
-  return [new TimeSeries(name, ts, ts, 1, [1, 1], { xFilesFactor: ctx.xFilesFactor, tags })]
+  const series = new TimeSeries(pyStr(label), ts, ts, 1, [1, 1], { xFilesFactor: ctx.xFilesFactor })
+  if (label === undefined || label === null) NONE_NAMED.add(series)
+  return [series]
 })
