@@ -5,11 +5,12 @@
 // crashes on an input, the function does what graphite-web means; README lists each difference.
 
 import { formatFixed, formatGeneral, formatRepr } from '../python/format.js'
-import { parseATTime, parseTimeOffset } from './attime.js'
-import { InvalidArgumentError } from '../errors.js'
+import { parseTimeOffset } from './attime.js'
 import { FunctionInputError, InvalidParameterError, NormalizeEmptyError } from './errors.js'
 import { firstPathExpression } from './grammar.js'
 import type { Node } from './grammar.js'
+import { parseATTime } from './attime.js'
+import { InvalidArgumentError } from '../errors.js'
 import type { Arg, Num, Param } from './params.js'
 import { AGGREGATOR_FUNCS, AGG_FUNCS, bindArgs } from './params.js'
 import { pySearch, pySub } from './regex.js'
@@ -23,7 +24,7 @@ export interface Context {
   startTime: number
   endTime: number
   now: number
-  /** The request's time zone (an IANA name) for dates in arguments; UTC when not given. */
+  /** The request's `tz`, a zone this runtime knows (undefined: UTC, graphite-web's TIME_ZONE). */
   tz?: string
   /** The request's xFilesFactor (graphite-web's DEFAULT_XFILES_FACTOR when not given: 0). */
   xFilesFactor: number
