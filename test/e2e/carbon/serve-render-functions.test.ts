@@ -389,6 +389,119 @@ function day(t: number): string {
   return new Date(t * 1000).toISOString().slice(0, 10).replaceAll('-', '')
 }
 
+/** `HH:MM_YYYYMMDD` of an epoch on the wall clock of `timeZone`. */
+function atIn(t: number, timeZone: string): string {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  })
+  const part = Object.fromEntries(format.formatToParts(new Date(t * 1000)).map((p) => [p.type, p.value]))
+  return `${part.hour}:${part.minute}_${part.year}${part.month}${part.day}`
+}
+
+test(
+  "issue 18: linearRegression, timeSlice and verticalLine read the request's now and tz, not the wall clock as graphite-web 1.1.8 does",
+  graphiteWeb,
+  async (t) => {
+    const { serve, whisper } = await serveFixture(t)
+    const node = serve.ports.http!
+    const reference = await startGraphiteWeb(t, { whisperDir: whisper, carbonlinkPort: serve.ports.query! })
+    const url = (target: string, extra = '') =>
+      `/render/?format=json&now=${NOW}&from=-3h&until=now${extra}&target=${encodeURIComponent(target)}`
+    const midnight = NOW - (NOW % 86400)
+    // Ours with relative dates (or in a zone) against graphite-web with the dates they mean, written
+    // absolute so that its wall clock cannot move them: identical answers.
+    const berlin = '&tz=Europe/Berlin'
+    const pairs: [string, string, string?][] = [
+      ['timeSlice(fx.web.*.cpu, "-30min", "now")', `timeSlice(fx.web.*.cpu, "${NOW - 1800}", "${NOW}")`],
+      ['timeSlice(fx.web.host1.cpu, "-45min")', `timeSlice(fx.web.host1.cpu, "${NOW - 2700}", "${NOW}")`],
+      [
+        'timeSlice(fx.web.*.cpu, "midnight-20min", "now-1min")',
+        `timeSlice(fx.web.*.cpu, "${midnight - 1200}", "${NOW - 60}")`,
+      ],
+      [
+        `timeSlice(fx.web.host1.cpu, ${NOW - 1800}, ${NOW})`,
+        `timeSlice(fx.web.host1.cpu, "${NOW - 1800}", "${NOW}")`,
+      ],
+      [
+        `timeSlice(fx.web.host1.cpu, "${atIn(NOW - 1800, 'Europe/Berlin')}", "${atIn(NOW - 600, 'Europe/Berlin')}")`,
+        `timeSlice(fx.web.host1.cpu, "${atIn(NOW - 1800, 'UTC')}", "${atIn(NOW - 600, 'UTC')}")`,
+        berlin,
+      ],
+      [
+        'linearRegression(fx.web.*.cpu, "-2h", "-1h")',
+        `linearRegression(fx.web.*.cpu, "${NOW - 7200}", "${NOW - 3600}")`,
+      ],
+      ['linearRegression(fx.db.a.latency, "-1d")', `linearRegression(fx.db.a.latency, "${NOW - 86400}")`],
+      [
+        `linearRegression(fx.web.host2.cpu, "${atIn(NOW - 5400, 'America/New_York')}")`,
+        `linearRegression(fx.web.host2.cpu, "${atIn(NOW - 5400, 'UTC')}")`,
+        '&tz=America/New_York',
+      ],
+      ['verticalLine("-10min", "v")', `verticalLine("${NOW - 600}", "v")`],
+      ['verticalLine("now")', `verticalLine("${NOW}")`],
+      ['verticalLine("midnight", "m", "red")', `verticalLine("${midnight}", "m", "red")`],
+    ]
+    for (const [ours, theirs, zone] of pairs) {
+      const [mine, oracle] = await Promise.all([
+        request(node, url(ours, zone)),
+        request(reference, url(theirs)),
+      ])
+      assert.equal(oracle.status, 200, `${theirs} (graphite-web): ${oracle.text.slice(0, 300)}`)
+      assert.equal(mine.status, 200, `${ours}: ${mine.text}`)
+      const series = JSON.parse(mine.text) as JsonSeries[]
+      assert.ok(series.length > 0 && series.some((s) => s.datapoints.some(([v]) => v !== null)), ours)
+      assert.equal(
+        compare(`${ours} vs ${theirs}`, series, JSON.parse(oracle.text) as JsonSeries[]),
+        undefined,
+      )
+    }
+    // The difference itself: graphite-web ends the slice at its wall clock, carbonkit at `now`.
+    const target = 'timeSlice(fx.web.host1.cpu, "-30min", "now")'
+    const [mine, oracle] = await Promise.all([request(node, url(target)), request(reference, url(target))])
+    const end = (text: string) => Number(/, (\d+)\)$/.exec((JSON.parse(text) as JsonSeries[])[0]!.target)![1])
+    assert.equal(end(mine.text), NOW)
+    assert.ok(Math.abs(end(oracle.text) - Date.now() / 1000) < 600, `graphite-web: ${end(oracle.text)}`)
+
+    // Bad arguments: a 400 of one line (graphite-web answers 400 or, on a bad date, 500).
+    for (const [bad, message] of [
+      [
+        'timeSlice(fx.web.host1.cpu, "bogus")',
+        /^Invalid parameters for function "timeSlice": invalid time 'bogus'/,
+      ],
+      [
+        'timeSlice(fx.web.host1.cpu, 1.5)',
+        /^Invalid "date" value specified for function "timeSlice" parameter "startSliceAt": 1.5$/,
+      ],
+      ['timeSlice(fx.web.host1.cpu)', /^Missing required parameter "startSliceAt" for function "timeSlice"$/],
+      [
+        'linearRegression(fx.web.host1.cpu, "-1x")',
+        /^Invalid parameters for function "linearRegression": invalid time '-1x'/,
+      ],
+      [
+        'verticalLine("-4h")',
+        /^Invalid parameters for function "verticalLine": verticalLine\(\): timestamp \d+ exists before start of range$/,
+      ],
+      [
+        'verticalLine("+1h", "x")',
+        /^Invalid parameters for function "verticalLine": verticalLine\(\): timestamp \d+ exists after end of range$/,
+      ],
+      ['verticalLine()', /^Missing required parameter "ts" for function "verticalLine"$/],
+    ] as const) {
+      const [answer, theirs] = await Promise.all([request(node, url(bad)), request(reference, url(bad))])
+      assert.equal(answer.status, 400, `${bad}: ${answer.text}`)
+      assert.match(answer.text.trim(), message)
+      assert.equal(answer.text.trim().includes('\n'), false, bad)
+      assert.ok(theirs.status === 400 || theirs.status === 500, `${bad} (graphite-web): ${theirs.status}`)
+    }
+  },
+)
+
 interface JsonSeries {
   target: string
   datapoints: [number | null, number][]
@@ -546,119 +659,6 @@ test(
     t.diagnostic(`functions never compared on data: ${neverData.join(', ') || 'none'}`)
     assert.deepEqual(failures, [])
     assert.ok(compared > jobs.length * 0.95 || only !== undefined, 'the oracle answered nearly every request')
-  },
-)
-
-/** `HH:MM_YYYYMMDD` of an epoch on the wall clock of `timeZone`. */
-function atIn(t: number, timeZone: string): string {
-  const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  })
-  const part = Object.fromEntries(format.formatToParts(new Date(t * 1000)).map((p) => [p.type, p.value]))
-  return `${part.hour}:${part.minute}_${part.year}${part.month}${part.day}`
-}
-
-test(
-  "issue 18: linearRegression, timeSlice and verticalLine read the request's now and tz, not the wall clock as graphite-web 1.1.8 does",
-  graphiteWeb,
-  async (t) => {
-    const { serve, whisper } = await serveFixture(t)
-    const node = serve.ports.http!
-    const reference = await startGraphiteWeb(t, { whisperDir: whisper, carbonlinkPort: serve.ports.query! })
-    const url = (target: string, extra = '') =>
-      `/render/?format=json&now=${NOW}&from=-3h&until=now${extra}&target=${encodeURIComponent(target)}`
-    const midnight = NOW - (NOW % 86400)
-    // Ours with relative dates (or in a zone) against graphite-web with the dates they mean, written
-    // absolute so that its wall clock cannot move them: identical answers.
-    const berlin = '&tz=Europe/Berlin'
-    const pairs: [string, string, string?][] = [
-      ['timeSlice(fx.web.*.cpu, "-30min", "now")', `timeSlice(fx.web.*.cpu, "${NOW - 1800}", "${NOW}")`],
-      ['timeSlice(fx.web.host1.cpu, "-45min")', `timeSlice(fx.web.host1.cpu, "${NOW - 2700}", "${NOW}")`],
-      [
-        'timeSlice(fx.web.*.cpu, "midnight-20min", "now-1min")',
-        `timeSlice(fx.web.*.cpu, "${midnight - 1200}", "${NOW - 60}")`,
-      ],
-      [
-        `timeSlice(fx.web.host1.cpu, ${NOW - 1800}, ${NOW})`,
-        `timeSlice(fx.web.host1.cpu, "${NOW - 1800}", "${NOW}")`,
-      ],
-      [
-        `timeSlice(fx.web.host1.cpu, "${atIn(NOW - 1800, 'Europe/Berlin')}", "${atIn(NOW - 600, 'Europe/Berlin')}")`,
-        `timeSlice(fx.web.host1.cpu, "${atIn(NOW - 1800, 'UTC')}", "${atIn(NOW - 600, 'UTC')}")`,
-        berlin,
-      ],
-      [
-        'linearRegression(fx.web.*.cpu, "-2h", "-1h")',
-        `linearRegression(fx.web.*.cpu, "${NOW - 7200}", "${NOW - 3600}")`,
-      ],
-      ['linearRegression(fx.db.a.latency, "-1d")', `linearRegression(fx.db.a.latency, "${NOW - 86400}")`],
-      [
-        `linearRegression(fx.web.host2.cpu, "${atIn(NOW - 5400, 'America/New_York')}")`,
-        `linearRegression(fx.web.host2.cpu, "${atIn(NOW - 5400, 'UTC')}")`,
-        '&tz=America/New_York',
-      ],
-      ['verticalLine("-10min", "v")', `verticalLine("${NOW - 600}", "v")`],
-      ['verticalLine("now")', `verticalLine("${NOW}")`],
-      ['verticalLine("midnight", "m", "red")', `verticalLine("${midnight}", "m", "red")`],
-    ]
-    for (const [ours, theirs, zone] of pairs) {
-      const [mine, oracle] = await Promise.all([
-        request(node, url(ours, zone)),
-        request(reference, url(theirs)),
-      ])
-      assert.equal(oracle.status, 200, `${theirs} (graphite-web): ${oracle.text.slice(0, 300)}`)
-      assert.equal(mine.status, 200, `${ours}: ${mine.text}`)
-      const series = JSON.parse(mine.text) as JsonSeries[]
-      assert.ok(series.length > 0 && series.some((s) => s.datapoints.some(([v]) => v !== null)), ours)
-      assert.equal(
-        compare(`${ours} vs ${theirs}`, series, JSON.parse(oracle.text) as JsonSeries[]),
-        undefined,
-      )
-    }
-    // The difference itself: graphite-web ends the slice at its wall clock, carbonkit at `now`.
-    const target = 'timeSlice(fx.web.host1.cpu, "-30min", "now")'
-    const [mine, oracle] = await Promise.all([request(node, url(target)), request(reference, url(target))])
-    const end = (text: string) => Number(/, (\d+)\)$/.exec((JSON.parse(text) as JsonSeries[])[0]!.target)![1])
-    assert.equal(end(mine.text), NOW)
-    assert.ok(Math.abs(end(oracle.text) - Date.now() / 1000) < 600, `graphite-web: ${end(oracle.text)}`)
-
-    // Bad arguments: a 400 of one line (graphite-web answers 400 or, on a bad date, 500).
-    for (const [bad, message] of [
-      [
-        'timeSlice(fx.web.host1.cpu, "bogus")',
-        /^Invalid parameters for function "timeSlice": invalid time 'bogus'/,
-      ],
-      [
-        'timeSlice(fx.web.host1.cpu, 1.5)',
-        /^Invalid "date" value specified for function "timeSlice" parameter "startSliceAt": 1.5$/,
-      ],
-      ['timeSlice(fx.web.host1.cpu)', /^Missing required parameter "startSliceAt" for function "timeSlice"$/],
-      [
-        'linearRegression(fx.web.host1.cpu, "-1x")',
-        /^Invalid parameters for function "linearRegression": invalid time '-1x'/,
-      ],
-      [
-        'verticalLine("-4h")',
-        /^Invalid parameters for function "verticalLine": verticalLine\(\): timestamp \d+ exists before start of range$/,
-      ],
-      [
-        'verticalLine("+1h", "x")',
-        /^Invalid parameters for function "verticalLine": verticalLine\(\): timestamp \d+ exists after end of range$/,
-      ],
-      ['verticalLine()', /^Missing required parameter "ts" for function "verticalLine"$/],
-    ] as const) {
-      const [answer, theirs] = await Promise.all([request(node, url(bad)), request(reference, url(bad))])
-      assert.equal(answer.status, 400, `${bad}: ${answer.text}`)
-      assert.match(answer.text.trim(), message)
-      assert.equal(answer.text.trim().includes('\n'), false, bad)
-      assert.ok(theirs.status === 400 || theirs.status === 500, `${bad} (graphite-web): ${theirs.status}`)
-    }
   },
 )
 
