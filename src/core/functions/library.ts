@@ -2645,9 +2645,8 @@ function linearRegressionAnalysis(series: TimeSeries): [number, number] | undefi
     sumV += v
     sumIV += i * v
   }
-  // Python's ints are exact: the sums of indices are below 2^53 here (a series of less than about
-  // 200,000 values), but n × ΣI² - (ΣI)² is not, so it is computed in BigInt; beyond that the
-  // sums themselves are.
+  // Python's ints are exact. ΣI and ΣI² are exact in doubles up to about 300,000 values, but
+  // n × ΣI² - (ΣI)² passes 2^53 much sooner: it is computed in BigInt, and so is ΣI² past that.
   let exactSumII = BigInt(sumII)
   if (sumII > Number.MAX_SAFE_INTEGER) {
     exactSumII = 0n
