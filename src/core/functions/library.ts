@@ -9,6 +9,8 @@ import { parseTimeOffset, zoneOffset } from './attime.js'
 import { FunctionInputError, InvalidParameterError, NormalizeEmptyError } from './errors.js'
 import { firstPathExpression } from './grammar.js'
 import type { Node } from './grammar.js'
+import { parseATTime } from './attime.js'
+import { InvalidArgumentError } from '../errors.js'
 import type { Arg, Num, Param } from './params.js'
 import { AGGREGATOR_FUNCS, AGG_FUNCS, bindArgs } from './params.js'
 import { pySearch, pySub } from './regex.js'
@@ -2603,4 +2605,154 @@ define('applyByNode', [
     }
   }
   return results
+})
+
+// Time-argument functions: graphite-web 1.1.8 parses their dates against the wall clock (and
+// timeSlice and linearRegression in its TIME_ZONE); here they read the request's `now` and `tz`,
+// as `from` and `until` do (README: Differences).
+
+/**
+ * Series named None (verticalLine without a label): named 'None' here, as Python's %s writes None
+ * into the names of functions around it, and written as graphite-web writes None (null in JSON, an
+ * empty csv field) while nothing renames them.
+ */
+const NONE_NAMED = new WeakSet<TimeSeries>()
+
+export function isNoneNamed(series: TimeSeries): boolean {
+  return series.name === 'None' && NONE_NAMED.has(series)
+}
+
+/** A date argument (graphite-web's 'date' param) as epoch seconds in the request's clock and zone. */
+function dateArg(ctx: Context, call: Call, i: number, func: string, param: string): number | undefined {
+  const v = call.args[i]?.[0]
+  if (v === undefined || v === null) return undefined
+  // graphite-web strips and parses a string; an unquoted integer means its digits (epoch seconds or
+  // YYYYMMDD): graphite-web fails on it (int has no strip), a 500.
+  const spec = typeof v === 'string' ? v : isNum(v) && v.kind === 'int' ? String(v.value) : undefined
+  if (spec === undefined)
+    throw new InvalidParameterError(
+      `Invalid "date" value specified for function "${func}" parameter "${param}": ${pyStr(v)}`,
+    )
+  try {
+    return parseATTime(spec, ctx.now, ctx.tz)
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new FunctionInputError(error.message)
+    throw error
+  }
+}
+
+/** A required date argument; None is refused as graphite-web's params would refuse a bad value. */
+function requiredDate(ctx: Context, call: Call, i: number, func: string, param: string): number {
+  const t = dateArg(ctx, call, i, func, param)
+  if (t === undefined)
+    throw new InvalidParameterError(
+      `Invalid "date" value specified for function "${func}" parameter "${param}": None`,
+    )
+  return t
+}
+
+/** The first and second terms of graphite-web's _linearRegressionAnalysis: (factor, offset). */
+function linearRegressionAnalysis(series: TimeSeries): [number, number] | undefined {
+  const values = series.read()
+  let n = 0
+  let sumI = 0
+  let sumII = 0
+  let sumV = 0
+  let sumIV = 0
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    if (v === null) continue
+    n++
+    sumI += i
+    sumII += i * i
+    sumV += v
+    sumIV += i * v
+  }
+  // Python's ints are exact. ΣI and ΣI² are exact in doubles up to about 300,000 values, but
+  // n × ΣI² - (ΣI)² passes 2^53 much sooner: it is computed in BigInt, and so is ΣI² past that.
+  let exactSumII = BigInt(sumII)
+  if (sumII > Number.MAX_SAFE_INTEGER) {
+    exactSumII = 0n
+    for (let i = 0; i < values.length; i++) if (values[i] !== null) exactSumII += BigInt(i) * BigInt(i)
+  }
+  const denominator = Number(BigInt(n) * exactSumII - BigInt(sumI) * BigInt(sumI))
+  if (denominator === 0) return undefined
+  const [fn, fsumI, fsumII] = [n, sumI, Number(exactSumII)]
+  const factor = (fn * sumIV - fsumI * sumV) / denominator / series.step
+  const offset = (fsumII * sumV - sumIV * fsumI) / denominator - factor * series.start
+  return [factor, offset]
+}
+
+define('linearRegression', [
+  S,
+  { name: 'startSourceAt', type: 'any' },
+  { name: 'endSourceAt', type: 'any' },
+], async (ctx, call) => {
+  const startTime = dateArg(ctx, call, 1, 'linearRegression', 'startSourceAt') ?? ctx.startTime
+  const endTime = dateArg(ctx, call, 2, 'linearRegression', 'endSourceAt') ?? ctx.endTime
+  // The first argument evaluated again over the source window; its series pair with the given ones
+  // by position (Python's zip).
+  const sources = await call.reevaluate({ startTime, endTime })
+  const list = seriesArg(call, 0)
+  const window = `${d(startTime)}, ${d(endTime)}`
+  const results: TimeSeries[] = []
+  for (let k = 0; k < Math.min(sources.length, list.length); k++) {
+    const series = list[k]!
+    series.tags.linearRegressions = window
+    const forecast = linearRegressionAnalysis(sources[k]!)
+    if (forecast === undefined) continue
+    const [factor, offset] = forecast
+    const values: Value[] = new Array<Value>(series.length)
+    for (let i = 0; i < values.length; i++) values[i] = offset + (series.start + i * series.step) * factor
+    const name = `linearRegression(${series.name}, ${window})`
+    results.push(
+      new TimeSeries(name, series.start, series.end, series.step, values, {
+        tags: series.tags,
+        xFilesFactor: series.xFilesFactor,
+      }),
+    )
+  }
+  return results
+})
+
+define('timeSlice', [
+  S,
+  { name: 'startSliceAt', type: 'any', required: true },
+  { name: 'endSliceAt', type: 'any', default: 'now' },
+], (ctx, call) => {
+  const start = requiredDate(ctx, call, 1, 'timeSlice', 'startSliceAt')
+  // None for the end means its default, now (graphite-web fails on it).
+  const end = dateArg(ctx, call, 2, 'timeSlice', 'endSliceAt') ?? ctx.now
+  const list = seriesArg(call, 0)
+  for (const series of list) {
+    series.tags.timeSliceStart = d(start)
+    series.tags.timeSliceEnd = d(end)
+    series.name = `timeSlice(${series.name}, ${d(start)}, ${d(end)})`
+    // graphite-web counts from the request's start, not the series' first timestamp (a step later).
+    let curr = ctx.startTime
+    const read = series.read()
+    const values = series.values.slice()
+    read.forEach((v, i) => {
+      if (v === null || curr < start || curr > end) values[i] = null
+      curr += series.step
+    })
+    series.values = values
+  }
+  return list
+})
+
+define('verticalLine', [
+  { name: 'ts', type: 'any', required: true },
+  { name: 'label', type: 'string' },
+  { name: 'color', type: 'string' },
+], (ctx, call) => {
+  const ts = Math.trunc(requiredDate(ctx, call, 0, 'verticalLine', 'ts'))
+  const start = Math.trunc(ctx.startTime)
+  const end = Math.trunc(ctx.endTime)
+  if (ts < start) throw new FunctionInputError(`verticalLine(): timestamp ${ts} exists before start of range`)
+  if (ts > end) throw new FunctionInputError(`verticalLine(): timestamp ${ts} exists after end of range`)
+  const label = call.args[1]?.[0]
+  const series = new TimeSeries(pyStr(label), ts, ts, 1, [1, 1], { xFilesFactor: ctx.xFilesFactor })
+  if (label === undefined || label === null) NONE_NAMED.add(series)
+  return [series]
 })

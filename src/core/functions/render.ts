@@ -7,6 +7,7 @@
 import { formatRepr } from '../python/format.js'
 import { zoneOffset } from './attime.js'
 import { evaluateTarget } from './evaluate.js'
+import { isNoneNamed } from './library.js'
 import type { Context } from './library.js'
 import type { Value } from './series.js'
 import { TimeSeries } from './series.js'
@@ -140,7 +141,7 @@ export function renderJsonBytes(data: TimeSeries[], options: JsonOptions = {}): 
       else if (stride > 0) count = Math.min(count, Math.floor((last - first) / stride) + 1)
       const seriesAt = out.at
       out.ascii(written === 0 ? '{"target": ' : ', {"target": ')
-      out.text(JSON.stringify(series.name))
+      out.text(isNoneNamed(series) ? 'null' : JSON.stringify(series.name))
       out.ascii(', "tags": ')
       out.text(JSON.stringify({ ...series.tags, name: series.tags.name ?? series.name }))
       out.ascii(', "datapoints": [')
@@ -218,7 +219,8 @@ function pyValue(v: Value): string {
 export function renderCsv(data: TimeSeries[], tz?: string): string {
   const rows: string[] = []
   for (const series of data) {
-    const name = csvField(series.name)
+    // A None name (verticalLine without a label) is an empty field, as Python's csv writes None.
+    const name = isNoneNamed(series) ? '' : csvField(series.name)
     series.read().forEach((v, i) => {
       const ts = Math.trunc(series.start + i * series.step)
       rows.push(`${name},${wallClock(ts, tz)},${v === null ? '' : csvField(pyValue(v))}\r\n`)

@@ -75,6 +75,8 @@ function sampleCall(info: Info): string {
         return '"5min"'
       case 'intOrInterval':
         return '3'
+      case 'date':
+        return '"-1h"'
       case 'boolean':
         return 'false'
       case 'aggFunc':
@@ -109,6 +111,9 @@ test(
     const index = JSON.parse(listed.text) as Record<string, Info>
     assert.deepEqual(Object.keys(index).sort(), expected)
     for (const name of expected) assert.deepEqual(index[name], reference[name], name)
+    // The functions with date arguments are listed (graphite-web 1.1.8 reads the wall clock in them).
+    for (const name of ['linearRegression', 'timeSlice', 'verticalLine'])
+      assert.deepEqual(index[name], reference[name], name)
     // Not implemented: neither listed nor described.
     assert.equal(index.holtWintersForecast, undefined)
     const missing = await request(port, '/functions/holtWintersForecast')

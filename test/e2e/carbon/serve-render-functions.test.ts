@@ -353,8 +353,154 @@ function corpus(): string[] {
     'aliasQuery(fx.db.*.latency, "db", "web", "%s")',
     'aliasQuery(fx.zero.z, "z$", "z", "zero %5.1f%%")',
   )
+  // The functions with date arguments, in forms the oracle's wall clock does not move: absolute
+  // dates (HH:MM_YYYYMMDD, YYYYMMDD, epoch seconds) and linearRegression over the request's window.
+  targets.push(
+    'linearRegression(fx.web.*.cpu)',
+    'linearRegression(fx.db.*.latency)',
+    'linearRegression(sumSeries(fx.web.*.requests))',
+    'linearRegression(fx.sparse.x)',
+    'linearRegression(fx.zero.z)',
+    'linearRegression(fx.none.x)',
+    'fx.web.host2.cpu|linearRegression()',
+    `linearRegression(fx.web.*.cpu, "${at(NOW - 3600)}", "${at(NOW - 1800)}")`,
+    // The source from the 60 s archive, the result at the window's step; one value: no fit, no series.
+    `linearRegression(fx.web.host[13].cpu, "${NOW - 86400}", "${NOW}")`,
+    `linearRegression(fx.web.host1.cpu, "${NOW - 15}", "${NOW}")`,
+    `linearRegression(timeShift(fx.web.host1.requests, "1h"), "${day(NOW - 86400)}", "${at(NOW - 43200)}")`,
+    `timeSlice(fx.web.*.cpu, "${at(NOW - 1800)}", "${at(NOW - 600)}")`,
+    `timeSlice(fx.db.*.latency, "${day(NOW - 86400)}", "${NOW - 3600}")`,
+    `timeSlice(nonNegativeDerivative(fx.web.*.requests), "${NOW - 7200}", "${at(NOW)}")`,
+    `verticalLine("${at(NOW - 600)}")`,
+    `verticalLine("${NOW - 1200}", "deploy", "blue")`,
+    `verticalLine("${at(NOW - 43200)}", "noon")`,
+  )
   return targets
 }
+
+/** `HH:MM_YYYYMMDD` of an epoch, UTC. */
+function at(t: number): string {
+  const iso = new Date(t * 1000).toISOString()
+  return `${iso.slice(11, 16)}_${day(t)}`
+}
+
+/** `YYYYMMDD` of an epoch, UTC. */
+function day(t: number): string {
+  return new Date(t * 1000).toISOString().slice(0, 10).replaceAll('-', '')
+}
+
+/** `HH:MM_YYYYMMDD` of an epoch on the wall clock of `timeZone`. */
+function atIn(t: number, timeZone: string): string {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  })
+  const part = Object.fromEntries(format.formatToParts(new Date(t * 1000)).map((p) => [p.type, p.value]))
+  return `${part.hour}:${part.minute}_${part.year}${part.month}${part.day}`
+}
+
+test(
+  "issue 18: linearRegression, timeSlice and verticalLine read the request's now and tz, not the wall clock as graphite-web 1.1.8 does",
+  graphiteWeb,
+  async (t) => {
+    const { serve, whisper } = await serveFixture(t)
+    const node = serve.ports.http!
+    const reference = await startGraphiteWeb(t, { whisperDir: whisper, carbonlinkPort: serve.ports.query! })
+    const url = (target: string, extra = '') =>
+      `/render/?format=json&now=${NOW}&from=-3h&until=now${extra}&target=${encodeURIComponent(target)}`
+    const midnight = NOW - (NOW % 86400)
+    // Ours with relative dates (or in a zone) against graphite-web with the dates they mean, written
+    // absolute so that its wall clock cannot move them: identical answers.
+    const berlin = '&tz=Europe/Berlin'
+    const pairs: [string, string, string?][] = [
+      ['timeSlice(fx.web.*.cpu, "-30min", "now")', `timeSlice(fx.web.*.cpu, "${NOW - 1800}", "${NOW}")`],
+      ['timeSlice(fx.web.host1.cpu, "-45min")', `timeSlice(fx.web.host1.cpu, "${NOW - 2700}", "${NOW}")`],
+      [
+        'timeSlice(fx.web.*.cpu, "midnight-20min", "now-1min")',
+        `timeSlice(fx.web.*.cpu, "${midnight - 1200}", "${NOW - 60}")`,
+      ],
+      [
+        `timeSlice(fx.web.host1.cpu, ${NOW - 1800}, ${NOW})`,
+        `timeSlice(fx.web.host1.cpu, "${NOW - 1800}", "${NOW}")`,
+      ],
+      [
+        `timeSlice(fx.web.host1.cpu, "${atIn(NOW - 1800, 'Europe/Berlin')}", "${atIn(NOW - 600, 'Europe/Berlin')}")`,
+        `timeSlice(fx.web.host1.cpu, "${atIn(NOW - 1800, 'UTC')}", "${atIn(NOW - 600, 'UTC')}")`,
+        berlin,
+      ],
+      [
+        'linearRegression(fx.web.*.cpu, "-2h", "-1h")',
+        `linearRegression(fx.web.*.cpu, "${NOW - 7200}", "${NOW - 3600}")`,
+      ],
+      ['linearRegression(fx.db.a.latency, "-1d")', `linearRegression(fx.db.a.latency, "${NOW - 86400}")`],
+      [
+        `linearRegression(fx.web.host2.cpu, "${atIn(NOW - 5400, 'America/New_York')}")`,
+        `linearRegression(fx.web.host2.cpu, "${atIn(NOW - 5400, 'UTC')}")`,
+        '&tz=America/New_York',
+      ],
+      ['verticalLine("-10min", "v")', `verticalLine("${NOW - 600}", "v")`],
+      ['verticalLine("now")', `verticalLine("${NOW}")`],
+      ['verticalLine("midnight", "m", "red")', `verticalLine("${midnight}", "m", "red")`],
+    ]
+    for (const [ours, theirs, zone] of pairs) {
+      const [mine, oracle] = await Promise.all([
+        request(node, url(ours, zone)),
+        request(reference, url(theirs)),
+      ])
+      assert.equal(oracle.status, 200, `${theirs} (graphite-web): ${oracle.text.slice(0, 300)}`)
+      assert.equal(mine.status, 200, `${ours}: ${mine.text}`)
+      const series = JSON.parse(mine.text) as JsonSeries[]
+      assert.ok(series.length > 0 && series.some((s) => s.datapoints.some(([v]) => v !== null)), ours)
+      assert.equal(
+        compare(`${ours} vs ${theirs}`, series, JSON.parse(oracle.text) as JsonSeries[]),
+        undefined,
+      )
+    }
+    // The difference itself: graphite-web ends the slice at its wall clock, carbonkit at `now`.
+    const target = 'timeSlice(fx.web.host1.cpu, "-30min", "now")'
+    const [mine, oracle] = await Promise.all([request(node, url(target)), request(reference, url(target))])
+    const end = (text: string) => Number(/, (\d+)\)$/.exec((JSON.parse(text) as JsonSeries[])[0]!.target)![1])
+    assert.equal(end(mine.text), NOW)
+    assert.ok(Math.abs(end(oracle.text) - Date.now() / 1000) < 600, `graphite-web: ${end(oracle.text)}`)
+
+    // Bad arguments: a 400 of one line (graphite-web answers 400 or, on a bad date, 500).
+    for (const [bad, message] of [
+      [
+        'timeSlice(fx.web.host1.cpu, "bogus")',
+        /^Invalid parameters for function "timeSlice": invalid time 'bogus'/,
+      ],
+      [
+        'timeSlice(fx.web.host1.cpu, 1.5)',
+        /^Invalid "date" value specified for function "timeSlice" parameter "startSliceAt": 1.5$/,
+      ],
+      ['timeSlice(fx.web.host1.cpu)', /^Missing required parameter "startSliceAt" for function "timeSlice"$/],
+      [
+        'linearRegression(fx.web.host1.cpu, "-1x")',
+        /^Invalid parameters for function "linearRegression": invalid time '-1x'/,
+      ],
+      [
+        'verticalLine("-4h")',
+        /^Invalid parameters for function "verticalLine": verticalLine\(\): timestamp \d+ exists before start of range$/,
+      ],
+      [
+        'verticalLine("+1h", "x")',
+        /^Invalid parameters for function "verticalLine": verticalLine\(\): timestamp \d+ exists after end of range$/,
+      ],
+      ['verticalLine()', /^Missing required parameter "ts" for function "verticalLine"$/],
+    ] as const) {
+      const [answer, theirs] = await Promise.all([request(node, url(bad)), request(reference, url(bad))])
+      assert.equal(answer.status, 400, `${bad}: ${answer.text}`)
+      assert.match(answer.text.trim(), message)
+      assert.equal(answer.text.trim().includes('\n'), false, bad)
+      assert.ok(theirs.status === 400 || theirs.status === 500, `${bad} (graphite-web): ${theirs.status}`)
+    }
+  },
+)
 
 interface JsonSeries {
   target: string
@@ -619,6 +765,9 @@ test('issue 18: malformed expressions never answer 500 (seeded fuzz)', async (t)
     'constantLine(',
     'template(',
     'timeShift(',
+    'linearRegression(',
+    'timeSlice(',
+    'verticalLine(',
     'fx.web.*.cpu',
     'fx.db.*.latency',
     'fx.{a,b',
