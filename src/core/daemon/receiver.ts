@@ -457,7 +457,9 @@ export function startPickleReceiver(
       maxFrameBytes: options.maxFrameBytes,
       onFrame: (body) => {
         batch.now = options.now()
-        sink.received('pickle', body, 0, body.length, batch.now)
+        // Stable: a body is a view into the socket's own chunk or a buffer the decoder joined it in,
+        // and neither is written again, so the log writes it from where it is (no copy).
+        sink.received('pickle', body, 0, body.length, batch.now, true)
         try {
           forEachPickleMetric(body, batch)
         } catch (error) {

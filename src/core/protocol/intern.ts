@@ -22,7 +22,13 @@ export class NameInterner<T = unknown> {
   private hashes: number[] = []
   private strings: string[] = []
   private values: (T | undefined)[] = []
-  /** The entry intern() returned last. */
+  /**
+   * The entry interned right after entry i the last time (-1: none), and whether entry i's bytes are
+   * all ASCII (1) or not (0): see guess().
+   */
+  private follows: number[] = []
+  private ascii: number[] = []
+  /** The entry intern() or guess() returned last. */
   private last = -1
 
   /** @param maxNames past this many names the table starts over (names then come back one by one). */
@@ -38,9 +44,33 @@ export class NameInterner<T = unknown> {
 
   /** The name in `bytes[start, end)` (ASCII or Latin-1 bytes: one character per byte). */
   intern(bytes: Uint8Array, start: number, end: number): string {
+    // -1, or a stale entry after the table started over (select): nothing to learn then.
+    const previous = this.last < this.follows.length ? this.last : -1
     let hash = FNV_OFFSET
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME)
-    return this.internHashed(bytes, start, end, hash)
+    const name = this.internHashed(bytes, start, end, hash)
+    // (Checked again: the table may have started over in between; a wrong guess is refused anyway.)
+    if (previous >= 0 && previous < this.follows.length) this.follows[previous] = this.last
+    return name
+  }
+
+  /**
+   * The name in `bytes[start, end)` when it is the one that came after the last name the previous
+   * time (and is all ASCII), else undefined: then intern() it, which remembers the order. Clients send
+   * their metrics in the same order every interval (a collector's loop, a relay's batches), so this
+   * one check of a length and the bytes mostly replaces the hash, the table and the caller's own
+   * check that the bytes are ASCII.
+   */
+  guess(bytes: Uint8Array, start: number, end: number): string | undefined {
+    const previous = this.last
+    if (previous < 0 || previous >= this.follows.length) return undefined
+    const entry = this.follows[previous]!
+    if (entry < 0 || this.lengths[entry] !== end - start || this.ascii[entry] === 0) return undefined
+    const arena = this.arena
+    const offset = this.starts[entry]! - start
+    for (let i = start; i < end; i++) if (arena[offset + i] !== bytes[i]) return undefined
+    this.last = entry
+    return this.strings[entry]!
   }
 
   /**
@@ -127,6 +157,10 @@ export class NameInterner<T = unknown> {
     this.hashes.push(hash)
     this.strings.push(name)
     this.values.push(undefined)
+    this.follows.push(-1)
+    let high = 0
+    for (let i = start; i < end; i++) high |= bytes[i]!
+    this.ascii.push(high < 0x80 ? 1 : 0)
     this.last = this.strings.length - 1
     this.arenaUsed += length
     if (this.strings.length * 2 > this.slots.length) this.rehash()
@@ -162,6 +196,8 @@ export class NameInterner<T = unknown> {
     this.hashes = []
     this.strings = []
     this.values = []
+    this.follows = []
+    this.ascii = []
     this.last = -1
   }
 }

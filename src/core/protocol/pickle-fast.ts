@@ -29,6 +29,11 @@ export interface NameSource {
   readonly lastEntry?: number
   /** Make `entry` (a lastEntry) the one intern() returned last again. */
   select?(entry: number): void
+  /**
+   * The name in these bytes without a lookup, when the source can tell it cheaply (a NameInterner:
+   * the name that followed the last one before); it must be all ASCII. undefined: intern() it.
+   */
+  guess?(bytes: Uint8Array, start: number, end: number): string | undefined
 }
 
 // What a memo entry holds, as far as this path cares: a metric name (a string), a name that is bytes
@@ -322,6 +327,14 @@ export class PickleBatchScanner {
     const start = this.pos
     const end = start + length
     this.pos = end
+    const names = this.names
+    if (names?.guess !== undefined) {
+      const known = names.guess(b, start, end)
+      if (known !== undefined) {
+        this.entry = names.lastEntry ?? -1
+        return known
+      }
+    }
     // ASCII when no byte has its top bit set: four bytes at a time, then the rest.
     const view = this.view
     let high = 0
@@ -329,7 +342,6 @@ export class PickleBatchScanner {
     for (; i + 4 <= end; i += 4) high |= view.getInt32(i, true)
     for (; i < end; i++) high |= b[i]!
     if ((high & 0x80808080) === 0) {
-      const names = this.names
       if (names === undefined) return b.toString('latin1', start, end)
       const name = names.intern(b, start, end)
       this.entry = names.lastEntry ?? -1

@@ -106,3 +106,68 @@ test("a pickle frame's points each find the value attached to their name (select
   names.select(0)
   assert.equal(names.valueOfLast('a.one'), undefined)
 })
+
+test('guess: the name that came after the last one the previous time, checked byte for byte; never a non-ASCII one', () => {
+  const names = new NameInterner()
+  const text = Buffer.from('a.one b.two c.thr b.twx \u00e9.x a.one')
+  const at = (name: string): [number, number] => {
+    const start = text.indexOf(name)
+    return [start, start + Buffer.byteLength(name)]
+  }
+  const intern = (name: string): string => names.intern(text, ...at(name))
+  // Nothing learnt yet: no guess.
+  assert.equal(names.guess(text, ...at('a.one')), undefined)
+  const one = intern('a.one')
+  const two = intern('b.two')
+  intern('c.thr')
+  // After a.one came b.two: the same string object, and it becomes the last one (values follow it).
+  intern('a.one')
+  assert.ok(Object.is(names.guess(text, ...at('b.two')), two))
+  assert.equal(names.lastEntry, 1)
+  // After b.two came c.thr: a name of the same length with other bytes is not it.
+  assert.equal(names.guess(text, ...at('b.twx')), undefined)
+  // A different order is learnt: after a.one came c.thr this time.
+  intern('a.one')
+  intern('c.thr')
+  intern('a.one')
+  assert.ok(Object.is(names.guess(text, ...at('c.thr')), intern('c.thr')))
+  // A non-ASCII name (a Latin-1 string here: the pickle path decodes those as UTF-8) is never guessed.
+  intern('\u00e9.x')
+  intern('a.one')
+  intern('\u00e9.x')
+  intern('a.one')
+  assert.equal(names.guess(text, ...at('\u00e9.x')), undefined)
+  // After the table starts over, a stale last entry guesses nothing wrong.
+  names.select(0)
+  names.reset()
+  assert.equal(names.guess(text, ...at('b.two')), undefined)
+  assert.equal(one, 'a.one')
+})
+
+test('pickle frames sent again in the same order, in another order and with one name changed read as without the interner', () => {
+  const random = createRandom(runSeed())
+  const metrics = Array.from({ length: 300 }, (_, i) => `host-${i % 7}.metric-${i}.x`)
+  const frames: Buffer[] = []
+  for (let round = 0; round < 6; round++) {
+    const order = round === 3 ? [...metrics].sort(() => random.int(0, 2) - 1) : [...metrics]
+    // Round 4 renames one metric to another of the same length.
+    if (round === 4) order[150] = order[150]!.replace('metric', 'metrjc')
+    frames.push(encodePickleMetrics(order.map((metric, i) => ({ metric, value: i, timestamp: 1e9 + round }))))
+  }
+  const names = new NameInterner()
+  for (const frame of frames) {
+    const got: string[] = []
+    const want: string[] = []
+    const read = (into: string[], withNames: boolean): void =>
+      forEachPickleMetric(frame, {
+        now: 0,
+        names: withNames ? names : undefined,
+        onPoint: (metric, value, timestamp) => into.push(`${metric} ${value} ${timestamp}`),
+        onReject: () => assert.fail('no reject'),
+      })
+    read(got, true)
+    read(want, false)
+    assert.deepEqual(got, want)
+  }
+  assert.equal(names.size, metrics.length + 1)
+})
