@@ -20,6 +20,8 @@ export interface FileCopy {
   bytes: Buffer
   /** Points for the metric still in the node's cache, not yet in `bytes`. */
   cachedPoints: number
+  /** What names these bytes for a conditional delete (/admin/files gives it; older nodes do not). */
+  version?: string
 }
 
 export interface FillAnswer {
@@ -157,7 +159,11 @@ export class AdminClient {
       const status = Number(header.status)
       const cached = Number(header.cachedPoints ?? 0)
       if (status === 200)
-        files.set(header.name, { bytes: body, cachedPoints: Number.isFinite(cached) ? cached : 0 })
+        files.set(header.name, {
+          bytes: body,
+          cachedPoints: Number.isFinite(cached) ? cached : 0,
+          ...(typeof header.version === 'string' ? { version: header.version } : {}),
+        })
       else if (status === 404 && cached === 0) files.set(header.name, null)
       else files.set(header.name, { error: `${String(header.error ?? `HTTP ${status}`)} (HTTP ${status})` })
     }
@@ -177,10 +183,12 @@ export class AdminClient {
   }
 
   /**
-   * Delete many metrics in one request; with a sha256, only if the node's file still has it and no
-   * point of it is cached (else `changed`).
+   * Delete many metrics in one request; with a version (what /admin/files gave with the file) or a
+   * sha256, only if the node's file still has it and no point of it is cached (else `changed`).
    */
-  async deleteMany(metrics: readonly { name: string; sha256?: string }[]): Promise<BatchDeleteAnswer[]> {
+  async deleteMany(
+    metrics: readonly { name: string; sha256?: string; version?: string }[],
+  ): Promise<BatchDeleteAnswer[]> {
     const answer = await this.expect('POST', 'delete', {}, Buffer.from(JSON.stringify({ metrics })))
     return this.results(answer, metrics.length).map((entry) => {
       const name = String(entry.name)
