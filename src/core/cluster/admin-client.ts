@@ -78,6 +78,9 @@ interface Answer {
 
 const DEFAULT_TIMEOUT_MS = 60_000
 
+/** A request's body: one buffer, or pieces sent one after the other. */
+type Body = Uint8Array | readonly Uint8Array[]
+
 /** A request that failed on a kept-alive connection the node had closed: sent again. */
 class StaleConnection extends UnavailableError {}
 
@@ -173,7 +176,8 @@ export class AdminClient {
 
   /** Fill the node's files with many files' points in one request; answers in the order given. */
   async fillMany(files: readonly { name: string; bytes: Uint8Array }[]): Promise<BatchFillAnswer[]> {
-    const body = Buffer.concat(encodeFrames(files.map((f) => ({ header: { name: f.name }, body: f.bytes }))))
+    // Sent piece by piece: the files are not copied into one body.
+    const body = encodeFrames(files.map((f) => ({ header: { name: f.name }, body: f.bytes })))
     const answer = await this.expect('POST', 'fills', {}, body)
     return this.results(answer, files.length).map((entry) =>
       entry.error !== undefined
@@ -219,7 +223,7 @@ export class AdminClient {
     method: string,
     endpoint: string,
     query: Record<string, string>,
-    body?: Uint8Array,
+    body?: Body,
   ): Promise<Answer> {
     const answer = await this.request(method, endpoint, query, body)
     this.check(answer)
@@ -265,7 +269,7 @@ export class AdminClient {
     method: string,
     endpoint: string,
     query: Record<string, string>,
-    body?: Uint8Array,
+    body?: Body,
   ): Promise<Answer> {
     try {
       return await this.requestOnce(method, endpoint, query, body)
@@ -279,8 +283,9 @@ export class AdminClient {
     method: string,
     endpoint: string,
     query: Record<string, string>,
-    body?: Uint8Array,
+    body?: Body,
   ): Promise<Answer> {
+    const pieces = body === undefined ? [] : body instanceof Uint8Array ? [body] : body
     if (this.signal?.aborted) return Promise.reject(new AbortedError('interrupted'))
     const url = new URL(this.base.href.replace(/\/?$/, '/') + 'admin/' + endpoint)
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
@@ -289,7 +294,7 @@ export class AdminClient {
       const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${this.token}` }
       if (body) {
         headers['content-type'] = 'application/octet-stream'
-        headers['content-length'] = body.byteLength
+        headers['content-length'] = pieces.reduce((sum, piece) => sum + piece.byteLength, 0)
       }
       const req = transport.request(url, { method, headers, agent: this.agent }, (res) => {
         answered = true
@@ -319,7 +324,9 @@ export class AdminClient {
       )
       req.on('error', fail)
       req.on('close', () => this.signal?.removeEventListener('abort', onAbort))
-      req.end(body)
+      req.cork()
+      for (const piece of pieces) req.write(piece)
+      req.end()
     })
   }
 }

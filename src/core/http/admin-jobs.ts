@@ -188,14 +188,22 @@ function fillJob(
   keep: Float64Array,
   now: number,
   fsync: boolean,
-): { created: boolean; filled: number; copied?: true } {
+  readAfter = false,
+): { created: boolean; filled: number; copied?: true; after?: Uint8Array } {
   const source = uploadFile(upload)
   const options = { now, keep, fsync }
-  const intoExisting = (): { created: boolean; filled: number } =>
-    withWhisperFile(target, { write: true, lock: true }, (destination) => ({
-      created: false,
-      filled: fillFile(source, destination, options).filled,
-    }))
+  // The file as the fill left it, read through the same descriptor under the same lock (for the
+  // check: no second open, lock and close of it).
+  const intoExisting = (): { created: boolean; filled: number; after?: Uint8Array } =>
+    withWhisperFile(target, { write: true, lock: true }, (destination) => {
+      const filled = fillFile(source, destination, options).filled
+      if (!readAfter) return { created: false, filled }
+      return {
+        created: false,
+        filled,
+        after: readSparse(destination.fd, target, 0, destination.fileSizeBytes),
+      }
+    })
   try {
     return intoExisting()
   } catch (error) {
@@ -261,9 +269,9 @@ function failure(error: unknown): { ok: false; status: number; message: string }
 function fillAndCheck(body: ArrayBuffer, item: FillItem, now: number, fsync: boolean): ItemReply {
   try {
     const upload = new Uint8Array(body, item.offset, item.length)
-    const { copied, ...done } = fillJob(item.path, upload, item.keep, now, fsync)
+    const { copied, after: filledFile, ...done } = fillJob(item.path, upload, item.keep, now, fsync, true)
     // A file created as the upload's copy holds what was written: no need to read it back.
-    const after = copied ? upload : new Uint8Array(readWhole(item.path))
+    const after = copied ? upload : (filledFile ?? new Uint8Array(readWhole(item.path)))
     const check = checkCopy(upload, after, now, {
       names: { source: 'the upload', destination: item.path },
       keep: item.keep,

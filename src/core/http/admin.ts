@@ -386,6 +386,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     // Moved out of the tree in this turn (a rename is quick), unlinked together afterwards: an
     // unlink that frees a file's blocks takes milliseconds, and many at once cost about one.
     const going: string[] = []
+    const emptied = new Set<string>()
     const answers = metrics.map((metric, k): DeleteAnswer | ChangedAnswer | AdminError => {
       const count = dropped[k]!
       if (typeof count !== 'number')
@@ -416,18 +417,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       }
       if (deleted) {
         ctx.index.removeMetric(indexName(dataDir, metric.path))
-        // Empty parent directories go too, up to the data directory (a writer makes them again if needed).
-        for (
-          let dir = path.dirname(metric.path);
-          dir !== dataDir && isInside(dataDir, dir);
-          dir = path.dirname(dir)
-        ) {
-          try {
-            fs.rmdirSync(dir)
-          } catch {
-            break
-          }
-        }
+        emptied.add(path.dirname(metric.path))
       }
       if (!deleted && count === 0) return new AdminError(404, `no such metric: ${metric.name}`)
       return { name: metric.name, deleted, droppedCachedPoints: count }
@@ -437,6 +427,19 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       ...going.map((file) =>
         fs.promises.unlink(file).catch((error: unknown) => ctx.onError?.(`${file}: ${String(error)}`)),
       ),
+      // Empty parent directories go too, up to the data directory (a writer makes them again if
+      // needed): each once, off the event loop (most are not empty: a failed rmdir is the common
+      // case), one after the other (two emptied siblings: the second one's rmdir of their parent works).
+      (async () => {
+        for (const first of emptied)
+          for (let dir = first; dir !== dataDir && isInside(dataDir, dir); dir = path.dirname(dir)) {
+            try {
+              await fs.promises.rmdir(dir)
+            } catch {
+              break
+            }
+          }
+      })(),
     ])
     return answers
   }
