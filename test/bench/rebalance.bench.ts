@@ -12,8 +12,8 @@
 // carbonkit: two real `carbon serve` nodes (admin API on, one token file, every listener on port 0,
 // the bound ports read from their `listening` event), then, timed,
 //   carbon rebalance --relay-config NEW --admin-token-file F --node A=URL --node B=URL --delete-source
-// with its defaults otherwise (8 moves in flight, no --rate; --json only to check its summary: every
-// metric planned, verified and deleted, none failed). NEW: one carbon_ch cluster of A and B.
+// with its defaults otherwise (4 batches of up to 64 moves in flight, no --rate; --json only to check
+// its summary: every metric planned, verified and deleted, none failed). NEW: one carbon_ch cluster of A and B.
 // Reference: carbonate's carbon-sync (cluster.md section 12; carbonate/sync.py run_batch), then the
 // deletion its README leaves to the operator: per batch of 1,000 (carbon-sync's -b default)
 // `rsync -azpS --files-from LIST SRC/ STAGING/` (its --rsync-options default; rsync from Debian),

@@ -81,6 +81,9 @@ const DEFAULT_TIMEOUT_MS = 60_000
 /** A request's body: one buffer, or pieces sent one after the other. */
 type Body = Uint8Array | readonly Uint8Array[]
 
+/** Sends again of a request that met kept-alive connections the node had closed (the pool holds 8). */
+const STALE_RETRIES = 9
+
 /** A request that failed on a kept-alive connection the node had closed: sent again. */
 class StaleConnection extends UnavailableError {}
 
@@ -261,8 +264,10 @@ export class AdminClient {
   }
 
   /**
-   * One request, sent again once when it went out on a kept-alive connection the node had just
-   * closed (it was idle longer than the node's keep-alive timeout: ECONNRESET before any answer).
+   * One request, sent again when it went out on a kept-alive connection the node had just closed
+   * (it was idle longer than the node's keep-alive timeout: ECONNRESET before any answer). The
+   * retry can meet another such connection of the pool, idle as long: up to STALE_RETRIES times (a
+   * rebalance on a loaded machine lost a batch's delete to a second stale connection).
    * Every admin request may be repeated: reads, fills (only gaps are written) and deletes.
    */
   private async request(
@@ -271,11 +276,12 @@ export class AdminClient {
     query: Record<string, string>,
     body?: Body,
   ): Promise<Answer> {
-    try {
-      return await this.requestOnce(method, endpoint, query, body)
-    } catch (error) {
-      if (!(error instanceof StaleConnection)) throw error
-      return this.requestOnce(method, endpoint, query, body)
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(method, endpoint, query, body)
+      } catch (error) {
+        if (!(error instanceof StaleConnection) || attempt >= STALE_RETRIES) throw error
+      }
     }
   }
 
