@@ -12,8 +12,8 @@
 // carbonkit: two real `carbon serve` nodes (admin API on, one token file, every listener on port 0,
 // the bound ports read from their `listening` event), then, timed,
 //   carbon rebalance --relay-config NEW --admin-token-file F --node A=URL --node B=URL --delete-source
-// with its defaults otherwise (8 moves in flight, no --rate; --json only to check its summary: every
-// metric planned, verified and deleted, none failed). NEW: one carbon_ch cluster of A and B.
+// with its defaults otherwise (4 batches of up to 64 moves in flight, no --rate; --json only to check
+// its summary: every metric planned, verified and deleted, none failed). NEW: one carbon_ch cluster of A and B.
 // Reference: carbonate's carbon-sync (cluster.md section 12; carbonate/sync.py run_batch), then the
 // deletion its README leaves to the operator: per batch of 1,000 (carbon-sync's -b default)
 // `rsync -azpS --files-from LIST SRC/ STAGING/` (its --rsync-options default; rsync from Debian),
@@ -69,6 +69,8 @@ const METRICS = Number(process.env.CARBONKIT_REBALANCE_METRICS ?? 10_000)
 const PRESENT_SHARE = Number(process.env.CARBONKIT_REBALANCE_PRESENT ?? 0.5)
 const SAMPLE = Number(process.env.CARBONKIT_REBALANCE_SAMPLE ?? 200)
 const PER_PROCESS = process.env.CARBONKIT_REBALANCE_REFERENCE === 'per-process'
+/** CARBONKIT_REBALANCE_REFERENCE=none: carbonkit's side only (profiling it; no ratio). */
+const NO_REFERENCE = process.env.CARBONKIT_REBALANCE_REFERENCE === 'none'
 const TARGET = 10
 const SCHEMA = '1m:1d,10m:30d'
 const ARCHIVES = [
@@ -254,6 +256,32 @@ function verify(
 
 let timeDir: string | undefined
 
+/** CPU seconds of each thread of a process by thread name (/proc/PID/task/TID/stat), e.g. its writer threads. */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>()
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8')
+      const name = Number(task) === pid ? 'main' : 'other threads'
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return byName
+}
+
+/** Each thread name's CPU seconds between two readings, largest first. */
+function threadDelta(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after]
+    .map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const)
+    .filter(([, s]) => s >= 0.05)
+    .sort((x, y) => y[1] - x[1])
+    .map(([name, s]) => `${name} ${s.toFixed(2)}`)
+    .join(', ')
+}
+
 /** A command's wall and CPU seconds (user + system, its waited-for children included), and its exit. */
 function timed(
   command: string,
@@ -325,6 +353,7 @@ async function runCarbonkit(
     fs.writeFileSync(newConfig, relayConfig(2003, [memberA, memberB], 1))
     const report = path.join(root, 'rebalance.json')
     const nodesCpuBefore = processCpuSeconds(a.child.pid!) + processCpuSeconds(b.child.pid!)
+    const threadsBefore = [threadCpuSeconds(a.child.pid!), threadCpuSeconds(b.child.pid!)]
     const measure = timed(
       process.execPath,
       [
@@ -346,6 +375,7 @@ async function runCarbonkit(
       { stdoutFile: report },
     )
     const nodesCpu = processCpuSeconds(a.child.pid!) + processCpuSeconds(b.child.pid!) - nodesCpuBefore
+    const threads = [a, b].map((node, k) => threadDelta(threadsBefore[k]!, threadCpuSeconds(node.child.pid!)))
     if (measure.status !== 0 && measure.status !== 1)
       throw new BenchFailure(`carbon rebalance exited ${measure.status}: ${measure.stderr.slice(-2000)}`)
     const summary = JSON.parse(fs.readFileSync(report, 'utf8')) as {
@@ -380,7 +410,9 @@ async function runCarbonkit(
       seconds: measure.seconds,
       cpuSeconds: measure.cpuSeconds + nodesCpu,
       checked,
-      detail: `carbon rebalance ${measure.cpuSeconds.toFixed(2)} s, carbon serve nodes ${nodesCpu.toFixed(2)} s`,
+      detail:
+        `carbon rebalance ${measure.cpuSeconds.toFixed(2)} s, carbon serve nodes ${nodesCpu.toFixed(2)} s ` +
+        `[source: ${threads[0]}; destination: ${threads[1]}]`,
     }
   } finally {
     for (const node of [a, b]) if (node.child.exitCode === null) node.child.kill('SIGKILL')
@@ -494,6 +526,7 @@ async function main(): Promise<void> {
     const order =
       run % 2 === 0 ? (['carbonkit', 'carbonate'] as const) : (['carbonate', 'carbonkit'] as const)
     for (const who of order) {
+      if (who === 'carbonate' && NO_REFERENCE) continue
       const root = path.join(dir, `${who}-${run}`)
       fs.mkdirSync(root, { recursive: true })
       const result =
@@ -511,6 +544,7 @@ async function main(): Promise<void> {
       fs.rmSync(root, { recursive: true, force: true })
     }
   }
+  if (NO_REFERENCE) return
   const ours = median(times.carbonkit)
   const theirs = median(times.carbonate)
   const ratio = theirs / ours

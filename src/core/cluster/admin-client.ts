@@ -20,6 +20,8 @@ export interface FileCopy {
   bytes: Buffer
   /** Points for the metric still in the node's cache, not yet in `bytes`. */
   cachedPoints: number
+  /** What names these bytes for a conditional delete (/admin/files gives it; older nodes do not). */
+  version?: string
 }
 
 export interface FillAnswer {
@@ -75,6 +77,12 @@ interface Answer {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
+
+/** A request's body: one buffer, or pieces sent one after the other. */
+type Body = Uint8Array | readonly Uint8Array[]
+
+/** Sends again of a request that met kept-alive connections the node had closed (the pool holds 8). */
+const STALE_RETRIES = 9
 
 /** A request that failed on a kept-alive connection the node had closed: sent again. */
 class StaleConnection extends UnavailableError {}
@@ -157,7 +165,11 @@ export class AdminClient {
       const status = Number(header.status)
       const cached = Number(header.cachedPoints ?? 0)
       if (status === 200)
-        files.set(header.name, { bytes: body, cachedPoints: Number.isFinite(cached) ? cached : 0 })
+        files.set(header.name, {
+          bytes: body,
+          cachedPoints: Number.isFinite(cached) ? cached : 0,
+          ...(typeof header.version === 'string' ? { version: header.version } : {}),
+        })
       else if (status === 404 && cached === 0) files.set(header.name, null)
       else files.set(header.name, { error: `${String(header.error ?? `HTTP ${status}`)} (HTTP ${status})` })
     }
@@ -167,7 +179,8 @@ export class AdminClient {
 
   /** Fill the node's files with many files' points in one request; answers in the order given. */
   async fillMany(files: readonly { name: string; bytes: Uint8Array }[]): Promise<BatchFillAnswer[]> {
-    const body = Buffer.concat(encodeFrames(files.map((f) => ({ header: { name: f.name }, body: f.bytes }))))
+    // Sent piece by piece: the files are not copied into one body.
+    const body = encodeFrames(files.map((f) => ({ header: { name: f.name }, body: f.bytes })))
     const answer = await this.expect('POST', 'fills', {}, body)
     return this.results(answer, files.length).map((entry) =>
       entry.error !== undefined
@@ -177,10 +190,12 @@ export class AdminClient {
   }
 
   /**
-   * Delete many metrics in one request; with a sha256, only if the node's file still has it and no
-   * point of it is cached (else `changed`).
+   * Delete many metrics in one request; with a version (what /admin/files gave with the file) or a
+   * sha256, only if the node's file still has it and no point of it is cached (else `changed`).
    */
-  async deleteMany(metrics: readonly { name: string; sha256?: string }[]): Promise<BatchDeleteAnswer[]> {
+  async deleteMany(
+    metrics: readonly { name: string; sha256?: string; version?: string }[],
+  ): Promise<BatchDeleteAnswer[]> {
     const answer = await this.expect('POST', 'delete', {}, Buffer.from(JSON.stringify({ metrics })))
     return this.results(answer, metrics.length).map((entry) => {
       const name = String(entry.name)
@@ -211,7 +226,7 @@ export class AdminClient {
     method: string,
     endpoint: string,
     query: Record<string, string>,
-    body?: Uint8Array,
+    body?: Body,
   ): Promise<Answer> {
     const answer = await this.request(method, endpoint, query, body)
     this.check(answer)
@@ -249,21 +264,24 @@ export class AdminClient {
   }
 
   /**
-   * One request, sent again once when it went out on a kept-alive connection the node had just
-   * closed (it was idle longer than the node's keep-alive timeout: ECONNRESET before any answer).
+   * One request, sent again when it went out on a kept-alive connection the node had just closed
+   * (it was idle longer than the node's keep-alive timeout: ECONNRESET before any answer). The
+   * retry can meet another such connection of the pool, idle as long: up to STALE_RETRIES times (a
+   * rebalance on a loaded machine lost a batch's delete to a second stale connection).
    * Every admin request may be repeated: reads, fills (only gaps are written) and deletes.
    */
   private async request(
     method: string,
     endpoint: string,
     query: Record<string, string>,
-    body?: Uint8Array,
+    body?: Body,
   ): Promise<Answer> {
-    try {
-      return await this.requestOnce(method, endpoint, query, body)
-    } catch (error) {
-      if (!(error instanceof StaleConnection)) throw error
-      return this.requestOnce(method, endpoint, query, body)
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(method, endpoint, query, body)
+      } catch (error) {
+        if (!(error instanceof StaleConnection) || attempt >= STALE_RETRIES) throw error
+      }
     }
   }
 
@@ -271,8 +289,9 @@ export class AdminClient {
     method: string,
     endpoint: string,
     query: Record<string, string>,
-    body?: Uint8Array,
+    body?: Body,
   ): Promise<Answer> {
+    const pieces = body === undefined ? [] : body instanceof Uint8Array ? [body] : body
     if (this.signal?.aborted) return Promise.reject(new AbortedError('interrupted'))
     const url = new URL(this.base.href.replace(/\/?$/, '/') + 'admin/' + endpoint)
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
@@ -281,7 +300,7 @@ export class AdminClient {
       const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${this.token}` }
       if (body) {
         headers['content-type'] = 'application/octet-stream'
-        headers['content-length'] = body.byteLength
+        headers['content-length'] = pieces.reduce((sum, piece) => sum + piece.byteLength, 0)
       }
       const req = transport.request(url, { method, headers, agent: this.agent }, (res) => {
         answered = true
@@ -311,7 +330,9 @@ export class AdminClient {
       )
       req.on('error', fail)
       req.on('close', () => this.signal?.removeEventListener('abort', onAbort))
-      req.end(body)
+      req.cork()
+      for (const piece of pieces) req.write(piece)
+      req.end()
     })
   }
 }

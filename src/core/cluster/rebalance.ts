@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import { AbortedError, ConfigError, fromSystemError } from '../errors.js'
 import { checkCopy } from '../whisper/copy-check.js'
-import type { BatchFile } from './admin-client.js'
+import type { BatchFile, FileCopy } from './admin-client.js'
 import { AdminClient } from './admin-client.js'
 import type { JobEvent, JobState } from './job-state.js'
 import { JOB_VERSION, createJobState, readJobState, recordJobEvent, recordJobEvents } from './job-state.js'
@@ -290,6 +290,8 @@ async function runMoves(
 class Batch {
   /** The bytes copied of each move (the source's file as read). */
   private readonly copies = new Map<number, Buffer>()
+  /** What the source named each copy by, for the conditional delete (an older node gives none). */
+  private readonly versions = new Map<number, string>()
   /** Moves of this batch that failed: no further step. */
   readonly failedHere = new Set<number>()
   private events: JobEvent[] = []
@@ -324,13 +326,19 @@ class Batch {
         this.fail(i, `${move.from}: ${file.error}`)
         continue
       }
-      this.copies.set(i, file.bytes)
-      this.result.bytesRead += file.bytes.byteLength
+      this.keepCopy(i, file)
       if (!progress.verified) toFill.push(i)
     }
     await this.fillAndVerify(toFill)
     this.flush()
     if (this.deleteSource) await this.deleteSources()
+  }
+
+  private keepCopy(i: number, file: FileCopy): void {
+    this.copies.set(i, file.bytes)
+    if (file.version === undefined) this.versions.delete(i)
+    else this.versions.set(i, file.version)
+    this.result.bytesRead += file.bytes.byteLength
   }
 
   private fail(i: number, reason: string): void {
@@ -436,10 +444,13 @@ class Batch {
     let changedRounds = 0
     for (let round = 0; todo.length > 0; round++) {
       const answers = await source.deleteMany(
-        todo.map((i) => ({
-          name: state.moves[i]!.metric,
-          sha256: createHash('sha256').update(this.copies.get(i)!).digest('hex'),
-        })),
+        todo.map((i) => {
+          const name = state.moves[i]!.metric
+          const version = this.versions.get(i)
+          // The source's own name for the bytes copied: no digest of them here.
+          if (version !== undefined) return { name, version }
+          return { name, sha256: createHash('sha256').update(this.copies.get(i)!).digest('hex') }
+        }),
       )
       const again: number[] = []
       let cached = false
@@ -479,8 +490,7 @@ class Batch {
           this.fail(i, `${state.moves[i]!.from}: ${file.error}`)
           continue
         }
-        this.copies.set(i, file.bytes)
-        this.result.bytesRead += file.bytes.byteLength
+        this.keepCopy(i, file)
         refill.push(i)
       }
       await this.fillAndVerify(refill)

@@ -47,8 +47,9 @@ export type ItemReply =
   | ({ ok: true; created: boolean; filled: number; now: number } & CopyCheck)
   | { ok: false; status: number; message: string }
 
-/** One file read in a batch: its bytes, or why not (404: absent). */
-export type ReadReply = { ok: true; bytes: ArrayBuffer } | { ok: false; status: number; message: string }
+/** One file read in a batch: its bytes and their version (versionOf), or why not (404: absent). */
+export type ReadReply =
+  { ok: true; bytes: ArrayBuffer; version: string } | { ok: false; status: number; message: string }
 
 /** One file's sha256 in a batch (hex), null when absent. */
 export type DigestReply = { ok: true; sha256: string | null } | { ok: false; status: number; message: string }
@@ -91,7 +92,35 @@ export type AdminJobReply = { kind: 'admin'; request: number } & (
   | { ok: false; status: number; message: string }
 )
 
+/** A file's last change must be this much older than its read for its status to name its content. */
+const SETTLED_NS = 2_000_000_000n
+
+/**
+ * What names the content of a file as read under its shared lock, for a later conditional delete
+ * (`/admin/delete` with `version`): its status (device, inode, size, mtime, ctime) when its last
+ * change is over SETTLED_NS older than the read. Any later write sets the ctime to the clock of
+ * that moment, after the read, so a different status; the kernel's timestamps are coarse (a tick,
+ * a few ms), which is why a file changed moments ago is named by the sha256 of its bytes instead:
+ * a second write within the same tick could leave its status as it was. The status is compared
+ * again in the very turn the delete happens (no write of the metric can start then), without
+ * reading the file again. `nowMs`: the real clock (the kernel's timestamps are, not a test's).
+ */
+export function versionOf(stat: fs.BigIntStats, bytes: Uint8Array, nowMs: number): string {
+  if (stat.ctimeNs + SETTLED_NS < BigInt(Math.floor(nowMs)) * 1_000_000n) return statVersion(stat)
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+}
+
+/** The status part of versionOf. */
+export function statVersion(stat: fs.BigIntStats): string {
+  return `stat:${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`
+}
+
 function readWhole(file: string): ArrayBuffer {
+  return readVersioned(file, false).bytes
+}
+
+/** The file's bytes (read under its shared flock) and, when asked, their version (versionOf). */
+function readVersioned(file: string, versioned: boolean): { bytes: ArrayBuffer; version: string } {
   let fd: number
   try {
     fd = fs.openSync(file, 'r')
@@ -101,15 +130,18 @@ function readWhole(file: string): ArrayBuffer {
   try {
     // Shared: the persister's writers take it exclusively, so no write is half done while we read.
     lockFile(fd, file, 'shared')
-    const stat = fs.fstatSync(fd)
+    const stat = fs.fstatSync(fd, { bigint: true })
     if (!stat.isFile()) throw new InvalidArgumentError(`${file}: not a regular file`)
-    const bytes = readSparse(fd, file, 0, stat.size)
+    const bytes = readSparse(fd, file, 0, Number(stat.size))
+    // Taken under the lock, after the read: the status and the bytes are of the same content.
+    const version = versioned ? versionOf(stat, bytes, Date.now()) : ''
     // Buffer.alloc's buffer is the file's own (not pooled): handed on as it is, not copied.
-    return (
-      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    return {
+      bytes: (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
         ? bytes.buffer
-        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
-    ) as ArrayBuffer
+        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer,
+      version,
+    }
   } finally {
     fs.closeSync(fd)
   }
@@ -156,14 +188,22 @@ function fillJob(
   keep: Float64Array,
   now: number,
   fsync: boolean,
-): { created: boolean; filled: number; copied?: true } {
+  readAfter = false,
+): { created: boolean; filled: number; copied?: true; after?: Uint8Array } {
   const source = uploadFile(upload)
   const options = { now, keep, fsync }
-  const intoExisting = (): { created: boolean; filled: number } =>
-    withWhisperFile(target, { write: true, lock: true }, (destination) => ({
-      created: false,
-      filled: fillFile(source, destination, options).filled,
-    }))
+  // The file as the fill left it, read through the same descriptor under the same lock (for the
+  // check: no second open, lock and close of it).
+  const intoExisting = (): { created: boolean; filled: number; after?: Uint8Array } =>
+    withWhisperFile(target, { write: true, lock: true }, (destination) => {
+      const filled = fillFile(source, destination, options).filled
+      if (!readAfter) return { created: false, filled }
+      return {
+        created: false,
+        filled,
+        after: readSparse(destination.fd, target, 0, destination.fileSizeBytes),
+      }
+    })
   try {
     return intoExisting()
   } catch (error) {
@@ -229,9 +269,9 @@ function failure(error: unknown): { ok: false; status: number; message: string }
 function fillAndCheck(body: ArrayBuffer, item: FillItem, now: number, fsync: boolean): ItemReply {
   try {
     const upload = new Uint8Array(body, item.offset, item.length)
-    const { copied, ...done } = fillJob(item.path, upload, item.keep, now, fsync)
+    const { copied, after: filledFile, ...done } = fillJob(item.path, upload, item.keep, now, fsync, true)
     // A file created as the upload's copy holds what was written: no need to read it back.
-    const after = copied ? upload : new Uint8Array(readWhole(item.path))
+    const after = copied ? upload : (filledFile ?? new Uint8Array(readWhole(item.path)))
     const check = checkCopy(upload, after, now, {
       names: { source: 'the upload', destination: item.path },
       keep: item.keep,
@@ -273,7 +313,7 @@ export function runAdminJob(job: AdminJob): [AdminJobReply, ArrayBuffer[]] {
     if (job.op === 'read-many') {
       const reads = job.paths.map((file): ReadReply => {
         try {
-          return { ok: true, bytes: readWhole(file) }
+          return { ok: true, ...readVersioned(file, true) }
         } catch (error) {
           return failure(error)
         }

@@ -18,7 +18,7 @@ import type http from 'node:http'
 import path from 'node:path'
 import { FrameError, decodeFrames, encodeFrameHead } from '../protocol/file-frames.js'
 import type { AdminJob, AdminJobReply, FillItem } from './admin-jobs.js'
-import { UPLOAD_PREFIX } from './admin-jobs.js'
+import { UPLOAD_PREFIX, statVersion } from './admin-jobs.js'
 import { compileGlob } from './glob.js'
 import type { MetricIndex } from './index.js'
 import { leafFile } from './index.js'
@@ -156,7 +156,7 @@ function isInside(root: string, file: string): boolean {
  * Whether `file`'s real path stays in the data directory: the deepest part of it that exists is
  * resolved (symbolic links included); a link that resolves nowhere is refused too.
  */
-async function staysInside(dataDir: string, file: string): Promise<boolean> {
+async function resolvesInside(dataDir: string, file: string): Promise<boolean> {
   const root = await fs.promises.realpath(dataDir)
   for (let at = file; ;) {
     try {
@@ -169,6 +169,45 @@ async function staysInside(dataDir: string, file: string): Promise<boolean> {
     if (parent === at || !isInside(dataDir, parent)) return false
     at = parent
   }
+}
+
+/** What a path is, without following it: a symbolic link, something else, nothing, or unknown. */
+type Kind = 'link' | 'plain' | 'absent' | 'unknown'
+
+async function kindOf(at: string): Promise<Kind> {
+  try {
+    return (await fs.promises.lstat(at)).isSymbolicLink() ? 'link' : 'plain'
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'absent' : 'unknown'
+  }
+}
+
+/**
+ * Whether `file`'s real path stays in the data directory. Its path below the data directory has no
+ * `.` or `..` component (checkName), so it can only leave through a symbolic link: each component
+ * is looked at with lstat (the directories a batch shares once, through `seen`), and only a path
+ * with a link in it (or one that cannot be looked at) is resolved whole. A realpath(3) per name
+ * costs a readlink per component from the root: about 20 system calls a metric in a rebalance.
+ */
+async function staysInside(
+  dataDir: string,
+  file: string,
+  seen: Map<string, Promise<Kind>> = new Map(),
+): Promise<boolean> {
+  const relative = path.relative(dataDir, file)
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return false
+  let at = dataDir
+  for (const part of relative.split(path.sep)) {
+    at = path.join(at, part)
+    let kind = seen.get(at)
+    if (!kind) seen.set(at, (kind = kindOf(at)))
+    const found = await kind
+    // Nothing below an absent part exists yet: what is created there is made as plain directories.
+    if (found === 'absent') return true
+    if (found !== 'plain') return resolvesInside(dataDir, file)
+  }
+  return true
 }
 
 /** The dotted name the index knows a file by (tagged files by their `_tagged` path). */
@@ -198,11 +237,14 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
   const { dataDir } = ctx
   void removeStaleUploads(dataDir).catch((error: unknown) => ctx.onError?.(String(error)))
 
-  const target = async (name: string | null): Promise<{ name: string; key: string; path: string }> => {
+  const target = async (
+    name: string | null,
+    seen?: Map<string, Promise<Kind>>,
+  ): Promise<{ name: string; key: string; path: string }> => {
     const checked = checkName(name)
     const located = options.locate(checked)
     if (!located.ok) throw new AdminError(400, `bad name ${JSON.stringify(checked)}: ${located.reason}`)
-    if (!(await staysInside(dataDir, located.path)))
+    if (!(await staysInside(dataDir, located.path, seen)))
       throw new AdminError(400, `name escapes the data directory: ${JSON.stringify(checked)}`)
     return { name: checked, key: located.key, path: located.path }
   }
@@ -334,6 +376,8 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
   const removeAll = async (
     metrics: readonly { name: string; key: string; path: string }[],
     unlessCached?: readonly boolean[],
+    /** Per metric, a status version (admin-jobs.ts versionOf) its file must still have. */
+    statVersions?: readonly (string | undefined)[],
   ): Promise<(DeleteAnswer | ChangedAnswer | AdminError)[]> => {
     const dropped = await options.dropCached(
       metrics.map((m) => m.key),
@@ -342,10 +386,19 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     // Moved out of the tree in this turn (a rename is quick), unlinked together afterwards: an
     // unlink that frees a file's blocks takes milliseconds, and many at once cost about one.
     const going: string[] = []
+    const emptied = new Set<string>()
     const answers = metrics.map((metric, k): DeleteAnswer | ChangedAnswer | AdminError => {
       const count = dropped[k]!
       if (typeof count !== 'number')
         return { name: metric.name, deleted: false, changed: true, cachedPoints: count.kept }
+      // Compared in the drop's turn: no write of the metric is under way, none can start before the
+      // file is gone. An absent file is answered below.
+      const version = statVersions?.[k]
+      if (version !== undefined) {
+        const stat = fs.statSync(metric.path, { bigint: true, throwIfNoEntry: false })
+        if (stat !== undefined && statVersion(stat) !== version)
+          return { name: metric.name, deleted: false, changed: true, cachedPoints: 0 }
+      }
       let deleted = false
       try {
         const away = path.join(dataDir, `${DELETED_PREFIX}${deletedTag}-${deletedCount++}`)
@@ -364,18 +417,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       }
       if (deleted) {
         ctx.index.removeMetric(indexName(dataDir, metric.path))
-        // Empty parent directories go too, up to the data directory (a writer makes them again if needed).
-        for (
-          let dir = path.dirname(metric.path);
-          dir !== dataDir && isInside(dataDir, dir);
-          dir = path.dirname(dir)
-        ) {
-          try {
-            fs.rmdirSync(dir)
-          } catch {
-            break
-          }
-        }
+        emptied.add(path.dirname(metric.path))
       }
       if (!deleted && count === 0) return new AdminError(404, `no such metric: ${metric.name}`)
       return { name: metric.name, deleted, droppedCachedPoints: count }
@@ -385,6 +427,19 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       ...going.map((file) =>
         fs.promises.unlink(file).catch((error: unknown) => ctx.onError?.(`${file}: ${String(error)}`)),
       ),
+      // Empty parent directories go too, up to the data directory (a writer makes them again if
+      // needed): each once, off the event loop (most are not empty: a failed rmdir is the common
+      // case), one after the other (two emptied siblings: the second one's rmdir of their parent works).
+      (async () => {
+        for (const first of emptied)
+          for (let dir = first; dir !== dataDir && isInside(dataDir, dir); dir = path.dirname(dir)) {
+            try {
+              await fs.promises.rmdir(dir)
+            } catch {
+              break
+            }
+          }
+      })(),
     ])
     return answers
   }
@@ -418,7 +473,11 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
 
   const targets = (
     names: readonly (string | null)[],
-  ): Promise<{ name: string; key: string; path: string }[]> => Promise.all(names.map((name) => target(name)))
+  ): Promise<{ name: string; key: string; path: string }[]> => {
+    // The batch's directories are looked at once (a batch's metrics share most of their parents).
+    const seen = new Map<string, Promise<Kind>>()
+    return Promise.all(names.map((name) => target(name, seen)))
+  }
 
   /** `run` over chunks of `items`, a few at once, each chunk's results handed to `emit` in order. */
   const inChunks = async <T, R>(
@@ -471,7 +530,15 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
         results.forEach(({ read, cachedPoints }, k) => {
           const name = chunk[k]!.name
           if (read.ok) {
-            res.write(encodeFrameHead({ name, status: 200, bytes: read.bytes.byteLength, cachedPoints }))
+            res.write(
+              encodeFrameHead({
+                name,
+                status: 200,
+                bytes: read.bytes.byteLength,
+                cachedPoints,
+                version: read.version,
+              }),
+            )
             room = res.write(new Uint8Array(read.bytes))
           } else {
             const error = read.status === 404 ? `no such metric: ${name}` : read.message
@@ -541,17 +608,27 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
 
   const removeMany = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const entries = await readList(req, res, 'metrics', (value) => {
-      const entry = (value ?? {}) as { name?: unknown; sha256?: unknown }
+      const entry = (value ?? {}) as { name?: unknown; sha256?: unknown; version?: unknown }
+      const version = typeof entry.version === 'string' ? entry.version : undefined
+      if (version !== undefined && !/^(stat|sha256):/.test(version))
+        throw new AdminError(400, `not a version /admin/files gave: ${JSON.stringify(version)}`)
+      // A version that is a digest is checked as a sha256 is; one of the file's status, without reading it.
+      const sha256 = version?.startsWith('sha256:')
+        ? version.slice('sha256:'.length)
+        : typeof entry.sha256 === 'string'
+          ? entry.sha256
+          : undefined
       return {
         name: typeof entry.name === 'string' ? entry.name : null,
-        sha256: typeof entry.sha256 === 'string' ? entry.sha256 : undefined,
+        sha256,
+        stat: version?.startsWith('stat:') ? version : undefined,
       }
     })
     if (entries === undefined) return
     const metrics = await targets(entries.map((e) => e.name))
     const answers: unknown[] = []
     await inChunks(
-      metrics.map((metric, k) => ({ metric, sha256: entries[k]!.sha256 })),
+      metrics.map((metric, k) => ({ metric, sha256: entries[k]!.sha256, stat: entries[k]!.stat })),
       async (chunk) => {
         const checked = chunk.filter((c) => c.sha256 !== undefined)
         if (checked.length === 0) return chunk.map(() => undefined)
@@ -567,9 +644,10 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       async (digests, chunk) => {
         const going: (typeof chunk)[number]['metric'][] = []
         const conditional: boolean[] = []
+        const statVersions: (string | undefined)[] = []
         const at: number[] = []
         for (let k = 0; k < chunk.length; k++) {
-          const { metric, sha256 } = chunk[k]!
+          const { metric, sha256, stat } = chunk[k]!
           const digest = digests[k]
           const { name } = metric
           if (digest !== undefined) {
@@ -590,12 +668,13 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
           }
           answers.push(undefined)
           going.push(metric)
-          conditional.push(digest !== undefined)
+          conditional.push(digest !== undefined || stat !== undefined)
+          statVersions.push(stat)
           at.push(answers.length - 1)
         }
         // One drop, one log barrier for the chunk's deletions.
         // A point cached since the check above keeps the metric (checked again in the drop's turn).
-        const removed = await removeAll(going, conditional)
+        const removed = await removeAll(going, conditional, statVersions)
         removed.forEach((answer, k) => {
           answers[at[k]!] =
             answer instanceof AdminError

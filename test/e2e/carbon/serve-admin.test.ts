@@ -887,4 +887,73 @@ describe('admin API: batch endpoints (issue 17, rebalance speed)', () => {
     ])
     assert.ok(!fs.existsSync(path.join(source.dataDir, 'm')))
   })
+
+  test('issue 17.5: /admin/files names each file by a version, and a delete with it goes only while the file is unchanged (its status once settled, else its sha256)', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const node = await startNode(t, { files: { 'm/settled.wsp': file, 'm/again.wsp': file } })
+    const settled = path.join(node.dataDir, 'm', 'settled.wsp')
+    const hot = path.join(node.dataDir, 'm', 'hot.wsp')
+    const again = path.join(node.dataDir, 'm', 'again.wsp')
+    // Settled: last changed over 2 s before the read.
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const read = async (): Promise<{ answeredMs: number; versions: Map<string, string> }> => {
+      const answer = await admin(node, 'POST', '/admin/files', {
+        body: JSON.stringify({ names: ['m.settled', 'm.hot', 'm.again'] }),
+      })
+      assert.equal(answer.status, 200, answer.text)
+      const versions = new Map<string, string>()
+      for (const frame of decodeFrames(Buffer.from(answer.body))) {
+        if (frame.header.status !== 200) continue
+        assert.equal(typeof frame.header.version, 'string', JSON.stringify(frame.header))
+        versions.set(frame.header.name, frame.header.version as string)
+        if ((frame.header.version as string).startsWith('sha256:'))
+          assert.equal(
+            frame.header.version,
+            `sha256:${createHash('sha256').update(frame.body).digest('hex')}`,
+          )
+      }
+      return { answeredMs: Date.now(), versions }
+    }
+    const hotWrittenMs = Date.now()
+    fs.copyFileSync(file, hot)
+    const first = await read()
+    assert.match(first.versions.get('m.settled')!, /^stat:/)
+    assert.match(first.versions.get('m.again')!, /^stat:/)
+    // Written moments before the read (unless this machine took 2 s to answer): named by its digest.
+    if (first.answeredMs - hotWrittenMs < 2000) assert.match(first.versions.get('m.hot')!, /^sha256:/)
+    // A point rewritten in place, even with the same bytes, changes the status: not deleted.
+    const rewrite = (target: string, byte: number): void => {
+      const fd = fs.openSync(target, 'r+')
+      fs.writeSync(fd, Buffer.from([byte]), 0, 1, fs.statSync(target).size - 1)
+      fs.closeSync(fd)
+    }
+    const last = fs.readFileSync(settled).at(-1)!
+    rewrite(settled, last)
+    rewrite(hot, 0x55)
+    const remove = (versions: Map<string, string>, names: string[]): Promise<HttpAnswer> =>
+      admin(node, 'POST', '/admin/delete', {
+        body: JSON.stringify({ metrics: names.map((name) => ({ name, version: versions.get(name) })) }),
+      })
+    const refused = await remove(first.versions, ['m.settled', 'm.hot', 'm.again'])
+    assert.deepEqual((JSON.parse(refused.text) as { results: unknown[] }).results, [
+      { name: 'm.settled', deleted: false, changed: true, cachedPoints: 0 },
+      { name: 'm.hot', deleted: false, changed: true, cachedPoints: 0 },
+      { name: 'm.again', deleted: true, droppedCachedPoints: 0 },
+    ])
+    assert.ok(fs.existsSync(settled) && fs.existsSync(hot) && !fs.existsSync(again))
+    // Read again, the versions are of the files as they are: deleted.
+    const second = await read()
+    const deleted = await remove(second.versions, ['m.settled', 'm.hot'])
+    assert.deepEqual((JSON.parse(deleted.text) as { results: unknown[] }).results, [
+      { name: 'm.settled', deleted: true, droppedCachedPoints: 0 },
+      { name: 'm.hot', deleted: true, droppedCachedPoints: 0 },
+    ])
+    assert.ok(!fs.existsSync(path.join(node.dataDir, 'm')))
+    const bad = await admin(node, 'POST', '/admin/delete', {
+      body: JSON.stringify({ metrics: [{ name: 'm.x', version: 'mtime:1' }] }),
+    })
+    assert.equal(bad.status, 400, bad.text)
+  })
 })
