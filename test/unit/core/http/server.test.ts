@@ -2,11 +2,30 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
+import type { TestContext } from 'node:test'
 import { test } from 'node:test'
+import type { HttpApi, HttpApiOptions } from '../../../../src/core/http/server.js'
 import { startHttpApi } from '../../../../src/core/http/server.js'
 import { create } from '../../../../src/core/whisper/create.js'
 import { request } from '../../../helpers/http.js'
 import { tempDir } from '../../../helpers/tmp.js'
+
+/** The API on 127.0.0.1 (a free port) over `dir`, no periodic walk, closed when the test ends. */
+async function startApi(
+  t: TestContext,
+  dir: string,
+  options: Partial<HttpApiOptions> = {},
+): Promise<HttpApi> {
+  const api = await startHttpApi({
+    interface: '127.0.0.1',
+    port: 0,
+    dataDir: dir,
+    refreshSeconds: 0,
+    ...options,
+  })
+  t.after(() => api.close())
+  return api
+}
 
 /** Resolves with the milliseconds until the server closes the socket. */
 function closedAfter(socket: net.Socket): Promise<number> {
@@ -21,14 +40,7 @@ function closedAfter(socket: net.Socket): Promise<number> {
 test('issue 16.5 slowloris: clients that trickle their headers or body are cut; others are answered meanwhile', async (t) => {
   const dir = tempDir(t)
   create(path.join(dir, 'a.wsp'), [[60, 10]])
-  const api = await startHttpApi({
-    interface: '127.0.0.1',
-    port: 0,
-    dataDir: dir,
-    refreshSeconds: 0,
-    limits: { headersTimeoutMs: 500, deadlineMs: 1_000 },
-  })
-  t.after(() => api.close())
+  const api = await startApi(t, dir, { limits: { headersTimeoutMs: 500, deadlineMs: 1_000 } })
   const port = api.address.port
   const connect = async (): Promise<net.Socket> => {
     const socket = net.connect({ host: '127.0.0.1', port })
@@ -54,15 +66,7 @@ test('issue 16.5 exploding requests: too many nodes, series or points are a one-
   const dir = tempDir(t)
   for (let i = 0; i < 30; i++) create(path.join(dir, `m${i}.wsp`), [[60, 100]])
   for (const readThreads of [2, 0]) {
-    const api = await startHttpApi({
-      interface: '127.0.0.1',
-      port: 0,
-      dataDir: dir,
-      refreshSeconds: 0,
-      readThreads,
-      limits: { maxSeries: 20, maxPoints: 500 },
-    })
-    t.after(() => api.close())
+    const api = await startApi(t, dir, { readThreads, limits: { maxSeries: 20, maxPoints: 500 } })
     const port = api.address.port
     const cases: [string, RegExp][] = [
       ['/metrics/find/?format=json&query=*', /'\*' matches more than 20 nodes/],
@@ -86,15 +90,7 @@ test('issue 16.5 exploding requests: too many nodes, series or points are a one-
 test('issue 18.4 limits: function targets count every path expression and re-read against the series and points limits; calls nest at most 64 deep', async (t) => {
   const dir = tempDir(t)
   for (let i = 0; i < 30; i++) create(path.join(dir, `m${i}.wsp`), [[60, 100]])
-  const api = await startHttpApi({
-    interface: '127.0.0.1',
-    port: 0,
-    dataDir: dir,
-    refreshSeconds: 0,
-    readThreads: 2,
-    limits: { maxSeries: 20, maxPoints: 500 },
-  })
-  t.after(() => api.close())
+  const api = await startApi(t, dir, { readThreads: 2, limits: { maxSeries: 20, maxPoints: 500 } })
   const port = api.address.port
   const target = (expression: string) => encodeURIComponent(expression)
   const cases: [string, RegExp][] = [
@@ -174,14 +170,7 @@ test('issue 14 memory: onWalked is called each time a walk has replaced the inde
 test('issue 16: many requests in flight at once add no listener warning (one abort listener each on the closing signal)', async (t) => {
   const dir = tempDir(t)
   for (let i = 0; i < 30; i++) create(path.join(dir, `m${i}.wsp`), [[60, 1440]])
-  const api = await startHttpApi({
-    interface: '127.0.0.1',
-    port: 0,
-    dataDir: dir,
-    refreshSeconds: 0,
-    readThreads: 1,
-  })
-  t.after(() => api.close())
+  const api = await startApi(t, dir, { readThreads: 1 })
   const warnings: string[] = []
   const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`)
   process.on('warning', onWarning)
@@ -199,15 +188,7 @@ test('issue 16 find speed: a find asked again by its raw URL is answered from it
   fs.mkdirSync(path.join(dir, 'a'))
   for (let i = 0; i < 3; i++) create(path.join(dir, 'a', `m${i}.wsp`), [[60, 1440]], { sparse: true })
   let now = 1_800_000_000.5
-  const api = await startHttpApi({
-    interface: '127.0.0.1',
-    port: 0,
-    dataDir: dir,
-    refreshSeconds: 0,
-    readThreads: 1,
-    clock: () => now,
-  })
-  t.after(() => api.close())
+  const api = await startApi(t, dir, { readThreads: 1, clock: () => now })
   const port = api.address.port
   const url = '/metrics/find/?format=json&query=a.*'
   const names = async (u = url, headers?: Record<string, string>): Promise<string[]> => {
