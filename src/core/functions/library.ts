@@ -1477,10 +1477,9 @@ define('sortByName', [
   return sortBy(seriesArg(call, 0), key, boolArg(call, 2, false))
 })
 
-// Windows re-aligned to a calendar unit (UTC: carbonkit has no TIME_ZONE; graphite-web's default
-// is UTC too).
+// Windows re-aligned to a calendar unit on the wall clock of the request's tz (UTC without one:
+// carbonkit has no TIME_ZONE; graphite-web's default is UTC too).
 
-/** The start of the UTC calendar unit holding `epoch` (graphite-web's datetime(...) truncations). */
 /**
  * graphite-web's `datetime(s.year, ..., tzinfo=s.tzinfo)` of the window's start `s` in the request's
  * zone, back `days` days: the wall clock truncated to the unit, read with the offset `s` has (pytz's
