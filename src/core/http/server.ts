@@ -128,19 +128,25 @@ const NO_BODY = Buffer.alloc(0)
 /** Raw URLs (with their Accept header) of finds answered, each with its find key (findKeyOf). */
 const FIND_URLS = 4_096
 
-/**
- * The headers of an answer with `body`, as node:http takes them ready-made (an array: no object to
- * walk, no header names to check).
- */
-function headersOf(contentType: string, body: Uint8Array): string[] {
-  return ['Content-Type', contentType, 'Content-Length', String(body.byteLength), 'Cache-Control', 'no-cache']
+/** A find's raw URL with its Accept header (carbonapi's protobuf and a browser's JSON differ). */
+function rawFindUrl(req: http.IncomingMessage): string {
+  const accept = req.headers.accept
+  return accept === undefined ? req.url! : `${req.url!}\n${accept}`
 }
 
 /** `sent`: told once the body is handed to the kernel (its buffer may be written again). */
 function send(res: http.ServerResponse, answer: Answer, sent?: (body: Uint8Array) => void): void {
   if (res.headersSent || res.destroyed) return
   const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body
-  res.writeHead(answer.status, headersOf(answer.contentType, body))
+  // Ready-made as an array: no object for node:http to walk, no header names to check.
+  res.writeHead(answer.status, [
+    'Content-Type',
+    answer.contentType,
+    'Content-Length',
+    String(body.byteLength),
+    'Cache-Control',
+    'no-cache',
+  ])
   res.end(body, sent && (() => sent(body)))
 }
 
@@ -181,13 +187,11 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const fastFind = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     const headers = req.headers
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false
-    const key = findUrls.get(headers.accept === undefined ? req.url! : `${req.url!}\n${headers.accept}`)
+    const key = findUrls.get(rawFindUrl(req))
     if (key === undefined || !index.complete) return false
     const kept = keptFindNow(ctx, key, Math.floor(clock()))
     if (kept === undefined) return false
-    const body = typeof kept.body === 'string' ? Buffer.from(kept.body) : kept.body
-    res.writeHead(200, headersOf(kept.contentType, body))
-    res.end(body)
+    send(res, ok(kept))
     return true
   }
 
@@ -218,8 +222,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       const key = findKeyOf(request)
       if (key !== undefined) {
         if (findUrls.size >= FIND_URLS) findUrls.clear()
-        const accept = req.headers.accept
-        findUrls.set(accept === undefined ? req.url! : `${req.url!}\n${accept}`, key)
+        findUrls.set(rawFindUrl(req), key)
         // A find asked again whose kept answer holds: its bytes sent at once (find.ts).
         if (index.complete) {
           const kept = keptFindNow(ctx, key, Math.floor(clock()))
