@@ -16,6 +16,13 @@
 //  - cpu while accepting: the CPU seconds of every thread of the server from connect to close
 //    (/proc/<pid>/task/*/schedstat). On a CPU-bound machine this, not the wall time, is what a change
 //    to the receive path moves; go-carbon's also holds its persister's work (it is not deprioritised).
+// Cold and warm: each run's server is fresh, so its first burst (the "cold" one, the measure above)
+// also pays for a fresh process: V8 compiling the receive path, a parser thread and writers starting.
+// Operators run a daemon for weeks, so every server then gets a second, "warm" burst on the same
+// process (CARBONKIT_BENCH_WARM=0 skips it): the same workload under other names (again.host-07...,
+// as long as bench.host-07...: 10,000 new files again), sent after the cold burst is on disk and
+// verified and a sync(1). The warm-up is the cold burst itself, the same for every server; both are
+// reported, each with its ratios and targets (peak RSS is the cold burst's).
 // Servers alternate run by run (each starts after a sync(1), so that none pays for the writeback of
 // the one before), RUNS (default 3) runs each per case; medians and carbonkit/reference
 // ratios against the targets of the serve performance issue. The targets are for carbon serve's
@@ -75,6 +82,8 @@ import {
 
 const RUNS = Number(process.env.RUNS ?? process.env.CARBONKIT_BENCH_RUNS ?? 3)
 const SOAK_SECONDS = Number(process.env.CARBONKIT_SOAK_SECONDS ?? 300)
+/** CARBONKIT_BENCH_WARM=0: the cold burst only (see the header). */
+const WARM = process.env.CARBONKIT_BENCH_WARM !== '0'
 
 const METRICS = 10_000
 const POINTS_PER_METRIC = 100
@@ -105,9 +114,12 @@ const INGEST_SETTINGS: Record<string, string> = {
 
 // --- workload ---------------------------------------------------------------------------------------
 
-/** 100 directories of 100 files: bench/host-07/metric-42.wsp. */
-function ingestName(m: number): string {
-  return `bench.host-${String(m % 100).padStart(2, '0')}.metric-${Math.floor(m / 100)}`
+/**
+ * 100 directories of 100 files: bench/host-07/metric-42.wsp; the warm burst's are again/host-07/...
+ * (names of the same length: the same bytes per point).
+ */
+function ingestName(m: number, root = 'bench'): string {
+  return `${root}.host-${String(m % 100).padStart(2, '0')}.metric-${Math.floor(m / 100)}`
 }
 
 /** Two decimals, different for every point, exact through text and pickle (shortest round trip). */
@@ -200,7 +212,7 @@ interface Workload {
 }
 
 /** Encode one case's payloads: metric m goes on connection m % connections, time-major on each. */
-function writeWorkload(dir: string, kase: Case, names: string[]): Workload {
+function writeWorkload(dir: string, kase: Case, names: string[], tag = 'bench'): Workload {
   const last = Math.floor(Date.now() / 1000 / STEP) * STEP - STEP
   const timestamps = Array.from(
     { length: POINTS_PER_METRIC },
@@ -214,7 +226,7 @@ function writeWorkload(dir: string, kase: Case, names: string[]): Workload {
       kase.protocol === 'line'
         ? plaintextPayload(metrics, names, timestamps)
         : picklePayload(metrics, names, timestamps)
-    const file = path.join(dir, `payload-${kase.protocol}-${kase.connections}-${c}`)
+    const file = path.join(dir, `payload-${tag}-${kase.protocol}-${kase.connections}-${c}`)
     fs.writeFileSync(file, payload)
     files.push(file)
     bytes += payload.length
@@ -624,12 +636,18 @@ function describeThreads(before: Map<string, ThreadTimes>, after: Map<string, Th
 
 // --- ingestion ---------------------------------------------------------------------------------------
 
-interface RunResult {
+interface BurstSummary {
   acceptedPerSecond: number
   toDiskSeconds: number
-  peakRssBytes: number
   /** CPU seconds of the whole server process from connect to close (every thread; Linux, else NaN). */
   acceptCpuSeconds: number
+}
+
+interface RunResult extends BurstSummary {
+  /** Of the cold burst. */
+  peakRssBytes: number
+  /** The warm burst, with WARM. */
+  warm?: BurstSummary
 }
 
 /**
@@ -659,12 +677,73 @@ function rate(pointsPerSecond: number): string {
   return `${Math.round(pointsPerSecond).toLocaleString('en')} pts/s`
 }
 
-/** One server, one case, one fresh data directory: send, wait for the disk, verify, read the peak RSS. */
+/** One burst on a running server: send, wait for the disk, verify; the CPU its threads ran meanwhile. */
+async function burstRun(
+  name: ServerName,
+  kase: Case,
+  workload: Workload,
+  sender: Sender,
+  server: Server,
+): Promise<{ sent: BurstResult; onDiskMs: number; cpu: ReturnType<typeof cpuBetween> }> {
+  const watch = watchDisk(server.dataDir, workload, server)
+  let sent: BurstResult
+  const threadsAtStart = threadTimes(server.pid)
+  let threadsAtClose: Map<string, ThreadTimes>
+  try {
+    sent = await sender.burst(kase.protocol === 'line' ? server.linePort : server.picklePort)
+    threadsAtClose = threadTimes(server.pid)
+  } catch (error) {
+    watch.cancel()
+    throw new BenchFailure(
+      `${name}: ${(error as Error).message}${server.crashed() ? `\n${server.crashed()}` : ''}`,
+    )
+  }
+  watch.senderDone()
+  const threadsBefore = threadTimes(server.pid)
+  const onDiskMs = await watch.done
+  const loss = findLoss(server.dataDir, workload.names, workload.timestamps, ingestValue)
+  if (loss.missing > 0 || onDiskMs === undefined) {
+    // A stall (nothing new on disk for STALL_MS) may be points late rather than lost: both fail
+    // the run, worded apart (one such run's files held every point once the server had stopped).
+    const what =
+      onDiskMs === undefined ? `stalled (no file completed for ${STALL_MS / 1000} s)` : 'lost points'
+    const threads = onDiskMs === undefined ? describeThreads(threadsBefore, threadTimes(server.pid)) : ''
+    throw new BenchFailure(`${name} ${what} (${kase.name}): ${describeLoss(loss)}${threads}`)
+  }
+  return { sent, onDiskMs, cpu: cpuBetween(server.pid, threadsAtStart, threadsAtClose) }
+}
+
+function printBurst(
+  label: string,
+  sent: BurstResult,
+  onDiskMs: number,
+  cpu: ReturnType<typeof cpuBetween>,
+  peakRssBytes?: number,
+): void {
+  const acceptedPerSecond = (METRICS * POINTS_PER_METRIC) / ((sent.closedMs - sent.startMs) / 1000)
+  const rss = peakRssBytes === undefined ? '' : `, peak RSS ${formatBytes(peakRssBytes)}`
+  process.stdout.write(
+    `  ${label.padEnd(27)} accepted ${rate(acceptedPerSecond)} (written ${((sent.writtenMs - sent.startMs) / 1000).toFixed(2)} s, closed ${((sent.closedMs - sent.startMs) / 1000).toFixed(2)} s), on disk ${((onDiskMs - sent.startMs) / 1000).toFixed(2)} s${rss}\n`,
+  )
+  if (!Number.isNaN(cpu.total))
+    process.stdout.write(
+      `    cpu while accepting: ${cpu.total.toFixed(2)} s (main thread ${cpu.main.toFixed(2)} s; others ${cpu.others
+        .slice(0, 6)
+        .map((x) => x.toFixed(2))
+        .join(', ')}${cpu.others.length > 6 ? `, ${cpu.others.length - 6} more` : ''})\n`,
+    )
+}
+
+/**
+ * One server, one case, one fresh data directory: the cold burst (send, wait for the disk, verify, read
+ * the peak RSS), then, with WARM, the warm burst (other names) on the same server.
+ */
 async function ingestRun(
   dir: string,
   name: ServerName,
   kase: Case,
   workload: Workload,
+  warmWorkload: Workload | undefined,
   sender: Sender,
   failures: string[],
 ): Promise<RunResult> {
@@ -676,53 +755,36 @@ async function ingestRun(
   const server = await startServer(name, root, schemas)
   let stopped = false
   try {
-    const watch = watchDisk(server.dataDir, workload, server)
-    let sent: BurstResult
-    const threadsAtStart = threadTimes(server.pid)
-    let threadsAtClose: Map<string, ThreadTimes>
-    try {
-      sent = await sender.burst(kase.protocol === 'line' ? server.linePort : server.picklePort)
-      threadsAtClose = threadTimes(server.pid)
-    } catch (error) {
-      watch.cancel()
-      throw new BenchFailure(
-        `${name}: ${(error as Error).message}${server.crashed() ? `\n${server.crashed()}` : ''}`,
-      )
-    }
-    watch.senderDone()
-    const threadsBefore = threadTimes(server.pid)
-    const onDiskMs = await watch.done
-    const loss = findLoss(server.dataDir, workload.names, workload.timestamps, ingestValue)
-    if (loss.missing > 0 || onDiskMs === undefined) {
-      // A stall (nothing new on disk for STALL_MS) may be points late rather than lost: both fail
-      // the run, worded apart (one such run's files held every point once the server had stopped).
-      const what =
-        onDiskMs === undefined ? `stalled (no file completed for ${STALL_MS / 1000} s)` : 'lost points'
-      const threads = onDiskMs === undefined ? describeThreads(threadsBefore, threadTimes(server.pid)) : ''
-      throw new BenchFailure(`${name} ${what} (${kase.name}): ${describeLoss(loss)}${threads}`)
-    }
+    const cold = await burstRun(name, kase, workload, sender, server)
+    // The peak of the cold burst: the warm one is not part of the RSS comparison.
     const peakRssBytes = procStatusBytes(server.pid, 'VmHWM')
+    let warm: Awaited<ReturnType<typeof burstRun>> | undefined
+    if (warmWorkload !== undefined) {
+      await sender.load(warmWorkload.files)
+      try {
+        // The cold burst's writeback is done before the warm one starts, as between runs.
+        spawnSync('sync')
+        warm = await burstRun(name, kase, warmWorkload, sender, server)
+      } finally {
+        await sender.load(workload.files)
+      }
+    }
     stopped = true
     const stopProblems = await server.stop()
     failures.push(...stopProblems.map((p) => `${name} (${kase.name}): ${p}`))
     const notes = [...server.notes(), ...stopProblems]
-    const cpu = cpuBetween(server.pid, threadsAtStart, threadsAtClose)
-    const result = {
-      acceptedPerSecond: (METRICS * POINTS_PER_METRIC) / ((sent.closedMs - sent.startMs) / 1000),
-      toDiskSeconds: (onDiskMs - sent.startMs) / 1000,
+    const summary = (b: Awaited<ReturnType<typeof burstRun>>): BurstSummary => ({
+      acceptedPerSecond: (METRICS * POINTS_PER_METRIC) / ((b.sent.closedMs - b.sent.startMs) / 1000),
+      toDiskSeconds: (b.onDiskMs - b.sent.startMs) / 1000,
+      acceptCpuSeconds: b.cpu.total,
+    })
+    const result: RunResult = {
+      ...summary(cold),
       peakRssBytes,
-      acceptCpuSeconds: cpu.total,
+      warm: warm === undefined ? undefined : summary(warm),
     }
-    process.stdout.write(
-      `  ${name.padEnd(27)} accepted ${rate(result.acceptedPerSecond)} (written ${((sent.writtenMs - sent.startMs) / 1000).toFixed(2)} s, closed ${((sent.closedMs - sent.startMs) / 1000).toFixed(2)} s), on disk ${result.toDiskSeconds.toFixed(2)} s, peak RSS ${formatBytes(peakRssBytes)}\n`,
-    )
-    if (!Number.isNaN(cpu.total))
-      process.stdout.write(
-        `    cpu while accepting: ${cpu.total.toFixed(2)} s (main thread ${cpu.main.toFixed(2)} s; others ${cpu.others
-          .slice(0, 6)
-          .map((x) => x.toFixed(2))
-          .join(', ')}${cpu.others.length > 6 ? `, ${cpu.others.length - 6} more` : ''})\n`,
-      )
+    printBurst(name, cold.sent, cold.onDiskMs, cold.cpu, peakRssBytes)
+    if (warm !== undefined) printBurst(`${name} (warm)`, warm.sent, warm.onDiskMs, warm.cpu)
     for (const note of notes.slice(0, 5)) process.stdout.write(`    log: ${note}\n`)
     if (notes.length > 5) process.stdout.write(`    log: ... ${notes.length - 5} more lines like these\n`)
     return result
@@ -743,7 +805,12 @@ function verdict(pass: boolean | undefined): string {
  * One row per server (medians), each with its ratios to carbon-cache and go-carbon; then the targets,
  * which are for carbon serve's defaults.
  */
-function printCase(kase: Case, names: readonly ServerName[], results: Map<ServerName, RunResult[]>): void {
+function printCase(
+  kase: Case,
+  names: readonly ServerName[],
+  results: Map<ServerName, RunResult[]>,
+  warm = false,
+): void {
   const med = (name: ServerName, pick: (r: RunResult) => number): number | undefined => {
     const runs = results.get(name) ?? []
     return runs.length === 0 ? undefined : median(runs.map(pick))
@@ -761,7 +828,8 @@ function printCase(kase: Case, names: readonly ServerName[], results: Map<Server
   const showRatio = (x: number | undefined): string => (x === undefined ? 'n/a' : formatRatio(x))
   const head = ['server', 'accepted', 'x cc', ...(go ? ['x go'] : []), 'on disk', 'x cc']
   if (go) head.push('x go')
-  head.push('peak RSS', 'x cc', 'cpu accepting')
+  if (!warm) head.push('peak RSS', 'x cc')
+  head.push('cpu accepting')
   const cells = names.map((name) => {
     const value = (pick: (r: RunResult) => number, show: (x: number) => string): string => {
       const x = med(name, pick)
@@ -778,12 +846,12 @@ function printCase(kase: Case, names: readonly ServerName[], results: Map<Server
       showRatio(ratio(name, 'carbon-cache', toDisk)),
     )
     if (go) row.push(showRatio(ratio(name, 'go-carbon', toDisk)))
-    row.push(value(rss, formatBytes), showRatio(ratio(name, 'carbon-cache', rss)))
+    if (!warm) row.push(value(rss, formatBytes), showRatio(ratio(name, 'carbon-cache', rss)))
     row.push(value(cpu, (x) => (Number.isNaN(x) ? 'n/a' : `${x.toFixed(2)} s`)))
     return row
   })
   printTable(
-    `${kase.name}: ${RUNS} run(s) per server, medians; x cc = / carbon-cache${go ? ', x go = / go-carbon' : ''}`,
+    `${kase.name}${warm ? ', warm (the cold burst before it)' : ', cold (a fresh server)'}: ${RUNS} run(s) per server, medians; x cc = / carbon-cache${go ? ', x go = / go-carbon' : ''}`,
     head,
     cells,
   )
@@ -803,12 +871,13 @@ function printCase(kase: Case, names: readonly ServerName[], results: Map<Server
       target: kase.toDisk,
       atLeast: false,
     })
-  targets.push({
-    label: 'peak RSS / carbon-cache',
-    x: ratio('carbonkit', 'carbon-cache', rss),
-    target: kase.rss,
-    atLeast: false,
-  })
+  if (!warm)
+    targets.push({
+      label: 'peak RSS / carbon-cache',
+      x: ratio('carbonkit', 'carbon-cache', rss),
+      target: kase.rss,
+      atLeast: false,
+    })
   if (go && kase.goAccepted !== undefined)
     targets.push({
       label: 'accepted / go-carbon',
@@ -824,7 +893,7 @@ function printCase(kase: Case, names: readonly ServerName[], results: Map<Server
       atLeast: false,
     })
   process.stdout.write(
-    `\ntargets (carbon serve's defaults: WAL on, --wal-sync interval):\n${targets
+    `\ntargets${warm ? ', warm' : ', cold'} (carbon serve's defaults: WAL on, --wal-sync interval):\n${targets
       .map(
         (t) =>
           `  ${t.label.padEnd(24)} ${showRatio(t.x).padStart(6)}  ${t.atLeast ? '>=' : '<='} ${t.target}x  ${t.x === undefined ? 'FAIL' : verdict(t.atLeast ? t.x >= t.target : t.x <= t.target)}`,
@@ -842,8 +911,10 @@ async function ingestion(dir: string, sender: Sender, failures: string[]): Promi
     (n) =>
       (n !== 'go-carbon' || GO_CARBON_BIN !== undefined) && (n === 'carbon-cache' || !only || only.has(n)),
   )
+  const warmNames = Array.from({ length: METRICS }, (_, m) => ingestName(m, 'again'))
   for (const kase of CASES) {
     const workload = writeWorkload(dir, kase, names)
+    const warmWorkload = WARM ? writeWorkload(dir, kase, warmNames, 'again') : undefined
     await sender.load(workload.files)
     process.stdout.write(
       `\n${kase.name}: ${(METRICS * POINTS_PER_METRIC).toLocaleString('en')} points, ${(workload.bytes / 1048576).toFixed(1)} MiB\n`,
@@ -852,7 +923,7 @@ async function ingestion(dir: string, sender: Sender, failures: string[]): Promi
     for (let run = 0; run < RUNS; run++) {
       for (const name of servers) {
         try {
-          results.get(name)!.push(await ingestRun(dir, name, kase, workload, sender, failures))
+          results.get(name)!.push(await ingestRun(dir, name, kase, workload, warmWorkload, sender, failures))
         } catch (error) {
           if (!(error instanceof BenchFailure)) throw error
           failures.push(error.message)
@@ -860,8 +931,17 @@ async function ingestion(dir: string, sender: Sender, failures: string[]): Promi
         }
       }
     }
-    for (const file of workload.files) fs.rmSync(file, { force: true })
+    for (const file of [...workload.files, ...(warmWorkload?.files ?? [])]) fs.rmSync(file, { force: true })
     printCase(kase, servers, results)
+    if (WARM) {
+      const warmResults = new Map<ServerName, RunResult[]>()
+      for (const [name, runs] of results)
+        warmResults.set(
+          name,
+          runs.flatMap((r) => (r.warm ? [{ ...r.warm, peakRssBytes: r.peakRssBytes }] : [])),
+        )
+      printCase(kase, servers, warmResults, true)
+    }
   }
 }
 
