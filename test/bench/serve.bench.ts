@@ -652,25 +652,28 @@ interface RunResult extends BurstSummary {
 
 /**
  * What the server's threads ran between two samples (threadTimes): the whole process, its main thread
- * (the thread whose id is the pid), and the busiest other threads. On a CPU-bound machine this, not
- * wall time, decides the accepted rate: the load of other processes changes the second, not the first.
+ * (the thread whose id is the pid), the threads at a lower priority (niced: carbon serve's writers),
+ * and the busiest other threads. On a CPU-bound machine this, not wall time, decides the accepted
+ * rate: the load of other processes changes the second, not the first.
  */
 function cpuBetween(
   pid: number,
   before: Map<string, ThreadTimes>,
   after: Map<string, ThreadTimes>,
-): { total: number; main: number; others: number[] } {
+): { total: number; main: number; niced: number; others: number[] } {
   let total = 0
   let main = 0
+  let niced = 0
   const others: number[] = []
   for (const [tid, now] of after) {
     const ran = now.runSeconds - (before.get(tid)?.runSeconds ?? 0)
     total += ran
     if (tid === String(pid)) main = ran
+    else if (now.nice > 0) niced += ran
     else if (ran >= 0.005) others.push(ran)
   }
-  if (after.size === 0) return { total: NaN, main: NaN, others }
-  return { total, main, others: others.sort((a, b) => b - a) }
+  if (after.size === 0) return { total: NaN, main: NaN, niced: NaN, others }
+  return { total, main, niced, others: others.sort((a, b) => b - a) }
 }
 
 function rate(pointsPerSecond: number): string {
@@ -727,7 +730,7 @@ function printBurst(
   )
   if (!Number.isNaN(cpu.total))
     process.stdout.write(
-      `    cpu while accepting: ${cpu.total.toFixed(2)} s (main thread ${cpu.main.toFixed(2)} s; others ${cpu.others
+      `    cpu while accepting: ${cpu.total.toFixed(2)} s (main thread ${cpu.main.toFixed(2)} s; ${cpu.niced > 0 ? `niced threads ${cpu.niced.toFixed(2)} s; ` : ''}others ${cpu.others
         .slice(0, 6)
         .map((x) => x.toFixed(2))
         .join(', ')}${cpu.others.length > 6 ? `, ${cpu.others.length - 6} more` : ''})\n`,
