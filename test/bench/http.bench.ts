@@ -10,7 +10,9 @@
 // A tree of METRICS metrics (default 100,000; sparse files) as bench.hNNN.mNN; the find of a
 // 3-level glob and the render of 100 series x 1 day at 1-minute resolution, CONCURRENCY clients for
 // SECONDS each, the servers taking turns for ROUNDS rounds: requests per second and p99 latency
-// (medians of the rounds). Then the ingestion rate of carbon serve alone and under a steady read
+// (medians of the rounds), with each server's CPU per request and the client's (this process: one
+// event loop, the same for every server; a client CPU share near 1 says the client set the pace,
+// not the server). Then the ingestion rate of carbon serve alone and under a steady read
 // load (taking turns), and the index: start-up time to a complete index and memory per metric on
 // INDEX_FILES (default 1,000,000) empty .wsp files.
 
@@ -30,7 +32,7 @@ import { benchDir, formatRatio, median, printRows, printTable, processCpuSeconds
 
 const METRICS = Number(process.env.CARBONKIT_HTTP_BENCH_METRICS ?? 100_000)
 const SECONDS = Number(process.env.CARBONKIT_HTTP_BENCH_SECONDS ?? 5)
-const ROUNDS = Number(process.env.CARBONKIT_HTTP_BENCH_ROUNDS ?? 2)
+const ROUNDS = Number(process.env.CARBONKIT_HTTP_BENCH_ROUNDS ?? 3)
 const WARMUP_SECONDS = Number(process.env.CARBONKIT_HTTP_BENCH_WARMUP_SECONDS ?? 2)
 const INDEX_FILES = Number(process.env.CARBONKIT_HTTP_BENCH_INDEX_FILES ?? 1_000_000)
 const GO_CARBON_BIN = process.env.GO_CARBON_BIN
@@ -129,8 +131,9 @@ async function load(
   url: Url,
   pid: number,
   seconds = SECONDS,
-): Promise<{ rps: number; p99Ms: number; cpuMs: number }> {
+): Promise<{ rps: number; p99Ms: number; cpuMs: number; clientCpuMs: number }> {
   const cpuBefore = processCpuSeconds(pid)
+  const clientBefore = process.cpuUsage()
   const latencies: number[] = []
   const until = performance.now() + seconds * 1000
   await Promise.all(
@@ -143,11 +146,14 @@ async function load(
     }),
   )
   const cpuMs = ((processCpuSeconds(pid) - cpuBefore) * 1000) / latencies.length
+  const client = process.cpuUsage(clientBefore)
+  const clientCpuMs = (client.user + client.system) / 1000 / latencies.length
   latencies.sort((a, b) => a - b)
   return {
     rps: latencies.length / seconds,
     p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
     cpuMs,
+    clientCpuMs,
   }
 }
 
@@ -317,7 +323,10 @@ async function main(): Promise<void> {
     ['find bench.h0*.m1* (1,000 leaves, pickle)', find],
     ['render 100 series x 1 day at 1 min (pickle)', render],
   ] as const) {
-    const results = new Map<string, { rps: number[]; p99Ms: number[]; cpuMs: number[] }>()
+    const results = new Map<
+      string,
+      { rps: number[]; p99Ms: number[]; cpuMs: number[]; clientCpuMs: number[] }
+    >()
     const asked: [string, number, number, Url][] = servers.map(([server, port, pid]) => [
       server,
       port,
@@ -340,7 +349,7 @@ async function main(): Promise<void> {
           `${same ? 'PASS' : 'MISS'} ${name}: ${server} answers ${status} with ${found.count} nodes (${found.intervals} with intervals), ${same ? 'the same' : 'NOT the same'} nodes as carbonkit\n`,
         )
       }
-      results.set(server, { rps: [], p99Ms: [], cpuMs: [] })
+      results.set(server, { rps: [], p99Ms: [], cpuMs: [], clientCpuMs: [] })
       // Warmed up first, not measured: code compiled, heaps grown (each server alike).
       await load(port, serverUrl, pid, WARMUP_SECONDS)
     }
@@ -350,6 +359,7 @@ async function main(): Promise<void> {
         results.get(server)!.rps.push(one.rps)
         results.get(server)!.p99Ms.push(one.p99Ms)
         results.get(server)!.cpuMs.push(one.cpuMs)
+        results.get(server)!.clientCpuMs.push(one.clientCpuMs)
       }
     }
     const ours = results.get('carbonkit')!
@@ -360,7 +370,9 @@ async function main(): Promise<void> {
         server,
         median(theirs.rps).toFixed(1),
         median(theirs.p99Ms).toFixed(2),
-        median(theirs.cpuMs).toFixed(2),
+        median(theirs.cpuMs).toFixed(3),
+        median(theirs.clientCpuMs).toFixed(3),
+        ((median(theirs.clientCpuMs) * median(theirs.rps)) / 1000).toFixed(2),
         server.startsWith('carbonkit') ? '' : formatRatio(median(ours.rps) / median(theirs.rps)),
         server.startsWith('carbonkit') ? '' : formatRatio(median(theirs.cpuMs) / median(ours.cpuMs)),
       ])
@@ -407,7 +419,17 @@ async function main(): Promise<void> {
   }
   printTable(
     `HTTP read API, ${METRICS} metrics, ${CONCURRENCY} clients, ${SECONDS} s x ${ROUNDS} rounds each (medians)`,
-    ['case', 'server', 'requests/s', 'p99 ms', 'CPU ms/request', 'rps ratio', 'CPU ratio'],
+    [
+      'case',
+      'server',
+      'requests/s',
+      'p99 ms',
+      'CPU ms/request',
+      'client CPU ms/request',
+      'client CPU share',
+      'rps ratio',
+      'CPU ratio',
+    ],
     table,
   )
   printRows('targets', rows)
