@@ -34,6 +34,8 @@ interface Thread {
 
 export class ReadPool {
   private readonly threads: Thread[] = []
+  /** Threads to start at the first job: a daemon no client reads from never pays for their isolates. */
+  private unstarted: number
   private readonly queue: Waiting[] = []
   private readonly retentions: RetentionCache = new Map()
   private nextId = 1
@@ -48,15 +50,22 @@ export class ReadPool {
     /** Added to the read threads' nice value (Linux): under CPU contention, ingestion goes first. */
     private readonly nice = 0,
   ) {
-    if (workerUrl !== undefined) for (let i = 0; i < size; i++) this.threads.push(this.start())
+    // Started at the first job, not here: each is an isolate (about 7 MiB of heap at start, its own
+    // malloc arena and stack), and carbon serve's HTTP API is on by default for clients that may
+    // never come (the serve bench's peak RSS: 14 MiB for two idle read threads).
+    this.unstarted = workerUrl === undefined ? 0 : size
   }
 
+  /** The read threads: started, or to be started at the first job. */
   get size(): number {
-    return this.threads.length
+    return this.threads.length + this.unstarted
   }
 
   /** The encoded answer; rejects (ReadStopped) once the signal aborts (deadline, client gone). */
   run(job: ReadJob, signal: AbortSignal): Promise<Encoded> {
+    if (this.unstarted > 0 && !this.closed) {
+      for (; this.unstarted > 0; this.unstarted--) this.threads.push(this.start())
+    }
     if (this.threads.length === 0) return runReadJob(job, slicer(signal), this.retentions)
     if (signal.aborted) return Promise.reject(new ReadStopped('stopped'))
     return new Promise((resolve, reject) => {
@@ -81,6 +90,7 @@ export class ReadPool {
 
   async close(): Promise<void> {
     this.closed = true
+    this.unstarted = 0
     for (const waiting of this.queue.splice(0)) waiting.reject(new Error('closing'))
     await Promise.all(this.threads.map((t) => t.worker.terminate()))
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { ReadPool } from '../../../../src/core/http/pool.js'
@@ -56,4 +57,23 @@ test("issue 16 render answers: a sent answer's buffer goes back to its read thre
   pool.sent(text)
   pool.sent(hour)
   assert.equal(text.buffer.byteLength, 1 << 16)
+})
+
+test('issue 14 peak RSS: the read threads start at the first job, not with the pool (an idle HTTP API costs no isolates)', async (t) => {
+  if (process.platform !== 'linux') return t.skip('counts the threads in /proc/self/task')
+  const dir = tempDir(t)
+  const file = path.join(dir, 'a.wsp')
+  create(file, [[60, 1440]])
+  const threads = (): number => fs.readdirSync('/proc/self/task').length
+  const before = threads()
+  const pool = new ReadPool(WORKER, 2, (message) => assert.fail(message))
+  t.after(() => pool.close())
+  const alive = setInterval(() => undefined, 1000)
+  t.after(() => clearInterval(alive))
+  assert.equal(pool.size, 2)
+  assert.equal(threads(), before, 'no thread before a job')
+  await pool.run(renderJob(file, 3600), new AbortController().signal)
+  assert.equal(threads(), before + 2, 'both threads once a job came')
+  await pool.run(renderJob(file, 3600), new AbortController().signal)
+  assert.equal(threads(), before + 2, 'and no more')
 })
