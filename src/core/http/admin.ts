@@ -710,25 +710,22 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     })
     if (filling.length > 0) {
       const copies = filling.map((k) => read.files.get(metrics[k]!.name) as FileCopy)
+      // Taken before the fill: the body is moved to the writer thread (its views are then empty).
+      const named = copies.map((copy) => ({
+        bytes: copy.bytes.byteLength,
+        cachedPoints: copy.cachedPoints,
+        // What the client deletes the source by: the peer's name for the bytes, else their digest.
+        ...(copy.version !== undefined
+          ? { version: copy.version }
+          : { sha256: createHash('sha256').update(copy.bytes).digest('hex') }),
+      }))
       const filled = await fillUploads(
         read.body,
         filling.map((k) => metrics[k]!),
         copies.map((c) => c.bytes),
       )
       filled.forEach((answer, n) => {
-        const copy = copies[n]!
-        answers[filling[n]!] =
-          answer.error !== undefined
-            ? answer
-            : {
-                ...answer,
-                bytes: copy.bytes.byteLength,
-                cachedPoints: copy.cachedPoints,
-                // What the client deletes the source by: the peer's name for the bytes, else their digest.
-                ...(copy.version !== undefined
-                  ? { version: copy.version }
-                  : { sha256: createHash('sha256').update(copy.bytes).digest('hex') }),
-              }
+        answers[filling[n]!] = answer.error !== undefined ? answer : { ...answer, ...named[n]! }
       })
     }
     json(res, 200, { results: answers })
