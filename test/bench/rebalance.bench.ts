@@ -10,7 +10,8 @@
 // Schema: 1m:1d,10m:30d (average, xFilesFactor 0.5): 69,160-byte files, 690 MB for 10,000.
 //
 // carbonkit: two real `carbon serve` nodes (admin API on, one token file, every listener on port 0,
-// the bound ports read from their `listening` event), then, timed,
+// the bound ports read from their `listening` event; B started with `--admin-peer A's URL`, so that
+// it pulls the files from A itself), then, timed,
 //   carbon rebalance --relay-config NEW --admin-token-file F --node A=URL --node B=URL --delete-source
 // with its defaults otherwise (4 batches of up to 64 moves in flight, no --rate; --json only to check
 // its summary: every metric planned, verified and deleted, none failed). NEW: one carbon_ch cluster of A and B.
@@ -71,6 +72,8 @@ const SAMPLE = Number(process.env.CARBONKIT_REBALANCE_SAMPLE ?? 200)
 const PER_PROCESS = process.env.CARBONKIT_REBALANCE_REFERENCE === 'per-process'
 /** CARBONKIT_REBALANCE_REFERENCE=none: carbonkit's side only (profiling it; no ratio). */
 const NO_REFERENCE = process.env.CARBONKIT_REBALANCE_REFERENCE === 'none'
+/** CARBONKIT_REBALANCE_RELAY=1: B has no --admin-peer, so carbon rebalance relays every byte (as before /admin/pull). */
+const RELAY = process.env.CARBONKIT_REBALANCE_RELAY === '1'
 const TARGET = 10
 const SCHEMA = '1m:1d,10m:30d'
 const ARCHIVES = [
@@ -316,7 +319,12 @@ interface Result {
 
 // --- carbonkit ----------------------------------------------------------------------------------------
 
-async function startNode(root: string, instance: string, tokenFile: string): Promise<Serve> {
+async function startNode(
+  root: string,
+  instance: string,
+  tokenFile: string,
+  extra: readonly string[] = [],
+): Promise<Serve> {
   const home = path.join(root, instance)
   const config = writeServeConfig(home, {
     settings: { MAX_CREATES_PER_MINUTE: 'inf', MAX_CACHE_SIZE: 'inf', MAX_UPDATES_PER_SECOND: 'inf' },
@@ -324,7 +332,7 @@ async function startNode(root: string, instance: string, tokenFile: string): Pro
   })
   const serve = await startServe(
     { after: () => undefined },
-    ['--config', config, '--admin-token-file', tokenFile],
+    ['--config', config, '--admin-token-file', tokenFile, ...extra],
     {
       baseEnv: benchEnv(),
     },
@@ -345,7 +353,13 @@ async function runCarbonkit(
   fs.cpSync(templateSource, dirA, { recursive: true })
   fs.cpSync(templateDest, dirB, { recursive: true })
   const a = await startNode(root, 'a', tokenFile)
-  const b = await startNode(root, 'b', tokenFile)
+  // B may pull from A (--admin-peer): the bytes go node to node, not through carbon rebalance.
+  const b = await startNode(
+    root,
+    'b',
+    tokenFile,
+    RELAY ? [] : ['--admin-peer', `http://127.0.0.1:${a.ports.http}`],
+  )
   try {
     const memberA = `127.0.0.1:${a.ports.line}=a`
     const memberB = `127.0.0.1:${b.ports.line}=b`
@@ -382,6 +396,7 @@ async function runCarbonkit(
       verified: number
       deleted: number
       created: number
+      pulled: number
       failed: { metric: string; reason: string }[]
       plan: { metrics: number }
     }
@@ -411,7 +426,8 @@ async function runCarbonkit(
       cpuSeconds: measure.cpuSeconds + nodesCpu,
       checked,
       detail:
-        `carbon rebalance ${measure.cpuSeconds.toFixed(2)} s, carbon serve nodes ${nodesCpu.toFixed(2)} s ` +
+        `carbon rebalance ${measure.cpuSeconds.toFixed(2)} s (${summary.pulled} pulled node to node), ` +
+        `carbon serve nodes ${nodesCpu.toFixed(2)} s ` +
         `[source: ${threads[0]}; destination: ${threads[1]}]`,
     }
   } finally {

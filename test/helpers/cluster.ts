@@ -37,13 +37,15 @@ export async function startNode(
   root: string,
   instance: string,
   retentions: string,
+  /** More flags for carbon serve (--admin-peer). */
+  args: readonly string[] = [],
 ): Promise<ClusterNode> {
   const home = path.join(root, instance)
   const config = writeServeConfig(home, {
     settings: { MAX_CREATES_PER_MINUTE: 'inf', MAX_CACHE_SIZE: 'inf' },
     schemas: `[default]\npattern = .*\nretentions = ${retentions}\n`,
   })
-  const serve = await startServe(t, ['--config', config, '--admin-token-file', writeTokenFile(root)])
+  const serve = await startServe(t, ['--config', config, '--admin-token-file', writeTokenFile(root), ...args])
   return {
     serve,
     dir: path.join(home, 'storage', 'whisper'),

@@ -68,7 +68,22 @@ export interface AdminClientOptions {
   token: string
   timeoutMs?: number
   signal?: AbortSignal
+  /** The largest answer taken (a node pulling from a peer: its --admin-max-upload); no limit by default. */
+  maxAnswerBytes?: number
 }
+
+/** One metric of a pull (a node filled from a peer): done, with the check and what names the source's copy. */
+export type PullAnswer =
+  | (Extract<BatchFillAnswer, { created: boolean }> & {
+      /** Bytes of the source's file. */
+      bytes: number
+      /** Points for it still in the source's cache, not in the copy. */
+      cachedPoints: number
+      version?: string
+      sha256?: string
+    })
+  | { name: string; absent: true }
+  | { name: string; error: string }
 
 interface Answer {
   status: number
@@ -94,6 +109,7 @@ export class AdminClient {
   private readonly token: string
   private readonly timeoutMs: number
   private readonly signal: AbortSignal | undefined
+  private readonly maxAnswerBytes: number
   private readonly agent: http.Agent
 
   constructor(options: AdminClientOptions) {
@@ -111,6 +127,7 @@ export class AdminClient {
     this.token = options.token
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     this.signal = options.signal
+    this.maxAnswerBytes = options.maxAnswerBytes ?? Infinity
     this.agent =
       base.protocol === 'https:'
         ? new https.Agent({ keepAlive: true, maxSockets: 8 })
@@ -159,6 +176,11 @@ export class AdminClient {
 
   /** Many metrics' files in one request, in the order asked. */
   async getFiles(names: readonly string[]): Promise<Map<string, BatchFile>> {
+    return (await this.getFilesBody(names)).files
+  }
+
+  /** getFiles, with the answer's body the files are views of. */
+  async getFilesBody(names: readonly string[]): Promise<{ body: Buffer; files: Map<string, BatchFile> }> {
     const answer = await this.expect('POST', 'files', {}, Buffer.from(JSON.stringify({ names })))
     const files = new Map<string, BatchFile>()
     for (const { header, body } of this.frames(answer.body)) {
@@ -174,7 +196,34 @@ export class AdminClient {
       else files.set(header.name, { error: `${String(header.error ?? `HTTP ${status}`)} (HTTP ${status})` })
     }
     for (const name of names) if (!files.has(name)) throw this.protocolError(`no frame for ${name}`)
-    return files
+    return { body: answer.body, files }
+  }
+
+  /**
+   * Have the node fill these metrics straight from `from` (another node's admin URL, which the node
+   * must have among its --admin-peer), in one request; answers in the order given. 'unsupported'
+   * when the node cannot: an older node, or `from` not one of its peers (the caller relays instead).
+   */
+  async pull(from: string, names: readonly string[]): Promise<PullAnswer[] | 'unsupported'> {
+    const answer = await this.request('POST', 'pull', {}, Buffer.from(JSON.stringify({ from, names })))
+    if (answer.status === 403 || answer.status === 404) {
+      let parsed: { error?: unknown; peer?: unknown } = {}
+      try {
+        parsed = JSON.parse(answer.body.toString('utf8')) as typeof parsed
+      } catch {
+        // Not the API's JSON error: check() says what it is.
+      }
+      if (parsed.peer === false) return 'unsupported'
+      if (answer.status === 404 && String(parsed.error).startsWith('no such endpoint')) return 'unsupported'
+    }
+    this.check(answer)
+    return this.results(answer, names.length).map((entry) => {
+      const name = String(entry.name)
+      if (entry.absent === true) return { name, absent: true }
+      if (entry.error !== undefined)
+        return { name, error: `${String(entry.error)} (HTTP ${String(entry.status)})` }
+      return entry as unknown as PullAnswer
+    })
   }
 
   /** Fill the node's files with many files' points in one request; answers in the order given. */
@@ -305,7 +354,15 @@ export class AdminClient {
       const req = transport.request(url, { method, headers, agent: this.agent }, (res) => {
         answered = true
         const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        let received = 0
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.byteLength
+          if (received > this.maxAnswerBytes) {
+            res.destroy(new Error(`an answer over ${this.maxAnswerBytes} bytes`))
+            return
+          }
+          chunks.push(chunk)
+        })
         res.on('end', () =>
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
         )

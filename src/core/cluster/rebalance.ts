@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import { AbortedError, ConfigError, fromSystemError } from '../errors.js'
 import { checkCopy } from '../whisper/copy-check.js'
-import type { BatchFile, FileCopy } from './admin-client.js'
+import type { BatchFile, FileCopy, PullAnswer } from './admin-client.js'
 import { AdminClient } from './admin-client.js'
 import type { JobEvent, JobState } from './job-state.js'
 import { JOB_VERSION, createJobState, readJobState, recordJobEvent, recordJobEvents } from './job-state.js'
@@ -67,6 +67,11 @@ export interface RebalanceResult {
   filledPoints: number
   /** Bytes read from sources this run. */
   bytesRead: number
+  /**
+   * Moves copied node to node this run: the new home read the source itself (/admin/pull, the source
+   * among its --admin-peer), the bytes never passing through this process.
+   */
+  pulled: number
   /** Points a node still had cached for a metric it deleted: 0 unless something wrote to a source meanwhile. */
   droppedCachedPoints: number
   failed: FailedMove[]
@@ -162,6 +167,7 @@ export async function rebalance(options: RebalanceOptions): Promise<RebalanceRes
       created: 0,
       filledPoints: 0,
       bytesRead: 0,
+      pulled: 0,
       droppedCachedPoints: 0,
       failed: [],
       elapsedMs: 0,
@@ -239,13 +245,15 @@ async function runMoves(
   }
   options.onProgress?.(done, total)
   const batches = batchesOf(state, pending)
+  // Whether each destination pulls from a source itself (unknown until asked; false: relayed).
+  const pulls = new Map<string, boolean>()
   let next = 0
   const worker = async (): Promise<void> => {
     for (;;) {
       if (options.signal?.aborted) return
       const batch = batches[next++]
       if (!batch) return
-      const run = new Batch(state, batch, clients, deleteSource, clock, result, options.signal)
+      const run = new Batch(state, batch, clients, deleteSource, clock, result, options.signal, pulls)
       try {
         for (const i of batch) await throttle.take(state.moves[i]!.bytes, options.signal)
         await run.run()
@@ -288,10 +296,16 @@ async function runMoves(
  * each only if its file is still the one copied (else it is copied again first).
  */
 class Batch {
-  /** The bytes copied of each move (the source's file as read). */
+  /** The bytes copied of each move (the source's file as read), when they passed through here. */
   private readonly copies = new Map<number, Buffer>()
+  /** Moves whose source was copied (here or by a pulling destination). */
+  private readonly copied = new Set<number>()
   /** What the source named each copy by, for the conditional delete (an older node gives none). */
   private readonly versions = new Map<number, string>()
+  /** The sha256 of a copy a destination pulled from a source that gave no version. */
+  private readonly digests = new Map<number, string>()
+  /** The batch's single destination pulls from the source itself. */
+  private pulling = false
   /** Moves of this batch that failed: no further step. */
   readonly failedHere = new Set<number>()
   private events: JobEvent[] = []
@@ -304,10 +318,28 @@ class Batch {
     private readonly clock: Clock,
     private readonly result: RebalanceResult,
     private readonly signal: AbortSignal | undefined,
+    /** Per destination: whether it pulls (shared by the batches; absent: not asked yet). */
+    private readonly pulls: Map<string, boolean>,
   ) {}
 
   async run(): Promise<void> {
     const { state } = this
+    // Node to node when the batch has one destination (each move one home) that can: the bytes
+    // then go from the source to it directly. Replicas are relayed (each copy must be the same bytes
+    // the conditional delete names).
+    const homes = new Set(this.indices.flatMap((i) => state.moves[i]!.to))
+    const [home] = homes
+    if (
+      homes.size === 1 &&
+      this.pulls.get(home!) !== false &&
+      this.indices.every((i) => state.moves[i]!.to.length === 1) &&
+      (await this.pullAndVerify(this.indices, SOURCE_SETTLE_TRIES))
+    ) {
+      this.pulling = true
+      this.flush()
+      if (this.deleteSource) await this.deleteSources()
+      return
+    }
     const source = this.clients.get(state.moves[this.indices[0]!]!.from)!
     const files = await this.settledFiles(source, this.indices, SOURCE_SETTLE_TRIES)
     const toFill: number[] = []
@@ -334,8 +366,85 @@ class Batch {
     if (this.deleteSource) await this.deleteSources()
   }
 
+  /**
+   * Have the batch's destination fill `indices` from their source itself, asking again (after a
+   * wait) for those the source still had cached points of, at most `tries` times; record `filled`
+   * and `verified` events as fillAndVerify does. False when the destination cannot pull from this
+   * source (then nothing was done: the batch is relayed).
+   */
+  private async pullAndVerify(indices: readonly number[], tries: number): Promise<boolean> {
+    const { state } = this
+    const to = state.moves[indices[0]!]!.to[0]!
+    const source = this.clients.get(state.moves[indices[0]!]!.from)!
+    const home = this.clients.get(to)!
+    const final = new Map<number, PullAnswer>()
+    const filled = new Map<number, { points: number; created: boolean }>()
+    let todo = [...indices]
+    for (let attempt = 0; ; attempt++) {
+      const answers = await home.pull(
+        source.url,
+        todo.map((i) => state.moves[i]!.metric),
+      )
+      if (answers === 'unsupported') {
+        this.pulls.set(to, false)
+        return false
+      }
+      this.pulls.set(to, true)
+      const again: number[] = []
+      answers.forEach((answer, k) => {
+        const i = todo[k]!
+        final.set(i, answer)
+        if (!('created' in answer)) return
+        // Each pull fills only gaps: the points of every pull add up, a file created by any of them is.
+        const sum = filled.get(i) ?? { points: 0, created: false }
+        filled.set(i, { points: sum.points + answer.filled, created: sum.created || answer.created })
+        if (answer.cachedPoints > 0) again.push(i)
+      })
+      if (again.length === 0 || attempt >= tries) break
+      await this.clock.sleep(SETTLE_WAIT_MS, this.signal)
+      todo = again
+    }
+    for (const i of indices) {
+      const move = state.moves[i]!
+      const progress = state.progress[i]!
+      const answer = final.get(i)!
+      if ('absent' in answer) {
+        // A source deleted after its copies were verified (the run stopped before recording it).
+        if (progress.verified) {
+          if (!progress.deleted && move.misplaced) this.events.push({ e: 'deleted', i })
+        } else this.fail(i, `${move.from} no longer has ${move.metric}, and its copies were never verified`)
+        continue
+      }
+      if ('error' in answer) {
+        this.fail(i, `${to}: ${answer.error}`)
+        continue
+      }
+      this.copied.add(i)
+      if (answer.version === undefined) this.versions.delete(i)
+      else this.versions.set(i, answer.version)
+      if (answer.sha256 !== undefined) this.digests.set(i, answer.sha256)
+      this.result.bytesRead += answer.bytes
+      this.result.pulled++
+      if (answer.missing > 0) {
+        this.fail(
+          i,
+          `${to} lacks ${answer.missing} of ${answer.checked} points of ${move.metric} from ${move.from} (${answer.examples.join(', ')})`,
+        )
+        continue
+      }
+      const sum = filled.get(i)!
+      if (sum.created) this.result.created++
+      this.result.filledPoints += sum.points
+      if (!progress.filled.has(to))
+        this.events.push({ e: 'filled', i, to, points: sum.points, created: sum.created })
+      if (!progress.verified) this.events.push({ e: 'verified', i, checked: answer.checked })
+    }
+    return true
+  }
+
   private keepCopy(i: number, file: FileCopy): void {
     this.copies.set(i, file.bytes)
+    this.copied.add(i)
     if (file.version === undefined) this.versions.delete(i)
     else this.versions.set(i, file.version)
     this.result.bytesRead += file.bytes.byteLength
@@ -436,7 +545,7 @@ class Batch {
     let todo = this.indices.filter(
       (i) =>
         !this.failedHere.has(i) &&
-        this.copies.has(i) &&
+        this.copied.has(i) &&
         state.moves[i]!.misplaced &&
         state.progress[i]!.verified &&
         !state.progress[i]!.deleted,
@@ -449,7 +558,8 @@ class Batch {
           const version = this.versions.get(i)
           // The source's own name for the bytes copied: no digest of them here.
           if (version !== undefined) return { name, version }
-          return { name, sha256: createHash('sha256').update(this.copies.get(i)!).digest('hex') }
+          const sha256 = this.digests.get(i) ?? createHash('sha256').update(this.copies.get(i)!).digest('hex')
+          return { name, sha256 }
         }),
       )
       const again: number[] = []
@@ -478,6 +588,12 @@ class Batch {
       }
       if (!cached) changedRounds++
       // Points that reached the source since the copy: copied (once out of its cache) before it goes.
+      if (this.pulling) {
+        await this.pullAndVerify(again, cached ? 1 : SOURCE_SETTLE_TRIES)
+        this.flush()
+        todo = again.filter((i) => !this.failedHere.has(i) && !this.state.progress[i]!.deleted)
+        continue
+      }
       const files = await this.settledFiles(source, again, cached ? 1 : SOURCE_SETTLE_TRIES)
       const refill: number[] = []
       for (const i of again) {

@@ -67,7 +67,7 @@ export interface DaemonOptions {
   /** Give memory back to the system: called after sweeps that forgot many names and files (reclaim.ts). */
   reclaimMemory?: () => void
   /** The HTTP API's admin part (--admin-token-file); off without it. */
-  admin?: { token: string; maxUploadBytes: number; version: string }
+  admin?: { token: string; maxUploadBytes: number; version: string; peers?: readonly string[] }
 }
 
 export interface Daemon {

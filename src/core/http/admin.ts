@@ -24,6 +24,8 @@ import type { MetricIndex } from './index.js'
 import { leafFile } from './index.js'
 import type { CachedPoints } from './render.js'
 import { answerAfterBody, readBody } from './body.js'
+import type { FileCopy } from '../cluster/admin-client.js'
+import { AdminClient } from '../cluster/admin-client.js'
 
 export const ADMIN_PREFIX = '/admin'
 /** --admin-max-upload's default: 256 MiB (one upload, and one batch request's body). */
@@ -59,6 +61,25 @@ export interface AdminOptions {
   runJob(job: AdminJob, transfer?: ArrayBuffer[]): Promise<AdminJobReply>
   /** fsync what a fill writes (carbon.conf's WHISPER_AUTOFLUSH). */
   fsync?: boolean
+  /**
+   * The nodes /admin/pull may read from (--admin-peer): their admin URLs, normalised by peerUrl.
+   * The node sends its own token to them, so it never connects anywhere else.
+   */
+  peers?: readonly string[]
+}
+
+/** A peer's URL as compared: http(s), origin and path without a trailing slash, nothing else. */
+export function peerUrl(text: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return undefined
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '')
+    return undefined
+  if (url.search !== '' || url.hash !== '') return undefined
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
 export interface AdminContext {
@@ -89,6 +110,8 @@ class AdminError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** More fields of the answer's JSON (a refused pull says `peer: false`). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message)
   }
@@ -106,8 +129,14 @@ function json(res: http.ServerResponse, status: number, value: unknown, close = 
   res.end(body)
 }
 
-function fail(res: http.ServerResponse, status: number, message: string, close = false): void {
-  json(res, status, { error: message.replace(/[\r\n]+/g, ' ') }, close)
+function fail(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  close = false,
+  extra: Record<string, unknown> = {},
+): void {
+  json(res, status, { error: message.replace(/[\r\n]+/g, ' '), ...extra }, close)
 }
 
 /** Whether the request is for /admin/ (then answered here or refused as disabled). */
@@ -556,32 +585,27 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     res.end()
   }
 
-  const fillMany = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const body = await readUpload(req, res)
-    if (body === undefined) return
-    let frames
-    try {
-      frames = decodeFrames(body)
-    } catch (error) {
-      if (error instanceof FrameError) throw new AdminError(400, error.message)
-      throw error
-    }
-    if (frames.length > MAX_BATCH_METRICS)
-      throw new AdminError(413, `over ${MAX_BATCH_METRICS} metrics in one request`)
-    const metrics = await targets(frames.map((f) => f.header.name))
-    // One writer-thread job for the whole batch, the body moved to it (not copied): a client keeps
-    // several batches in flight, which spreads them over the writer threads.
+  /**
+   * Fill each metric with its upload, a view of `body` (moved to the writer thread, not copied): one
+   * writer-thread job for the whole batch (a client keeps several batches in flight, which spreads
+   * them over the writer threads). The node's own points win: those still in its cache (and so in its
+   * log) are kept out of the fill. An answer per metric, in order.
+   */
+  const fillUploads = async (
+    body: Buffer,
+    metrics: readonly { name: string; key: string; path: string }[],
+    uploads: readonly Buffer[],
+  ): Promise<Record<string, unknown>[]> => {
     const buffer = (
       body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
         ? body.buffer
         : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)
     ) as ArrayBuffer
     const shift = buffer === body.buffer ? 0 : body.byteOffset
-    // The node's own points win: those still in its cache (and so in its log) are kept out of the fill.
     const items: FillItem[] = metrics.map((metric, k) => ({
       path: metric.path,
-      offset: frames[k]!.body.byteOffset - shift,
-      length: frames[k]!.body.byteLength,
+      offset: uploads[k]!.byteOffset - shift,
+      length: uploads[k]!.byteLength,
       keep: Float64Array.from(ctx.cacheQuery(metric.key), ([timestamp]) => timestamp),
     }))
     const reply = await job(
@@ -596,13 +620,114 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       },
       [buffer],
     )
-    const answers = reply.fills!.map((fill, k) => {
+    return reply.fills!.map((fill, k) => {
       const { name, path: file } = metrics[k]!
       if (!fill.ok) return { name, status: fill.status, error: fill.message }
       if (fill.created) ctx.index.addMetric(indexName(dataDir, file))
       const { created, filled, now, checked, missing, examples } = fill
       return { name, created, filled, now, checked, missing, examples }
     })
+  }
+
+  const fillMany = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const body = await readUpload(req, res)
+    if (body === undefined) return
+    let frames
+    try {
+      frames = decodeFrames(body)
+    } catch (error) {
+      if (error instanceof FrameError) throw new AdminError(400, error.message)
+      throw error
+    }
+    if (frames.length > MAX_BATCH_METRICS)
+      throw new AdminError(413, `over ${MAX_BATCH_METRICS} metrics in one request`)
+    const metrics = await targets(frames.map((f) => f.header.name))
+    const answers = await fillUploads(
+      body,
+      metrics,
+      frames.map((f) => f.body),
+    )
+    json(res, 200, { results: answers })
+  }
+
+  /** The configured peers (--admin-peer), and a client for each one asked (kept: its connections are reused). */
+  const peers = new Set((options.peers ?? []).flatMap((p) => peerUrl(p) ?? []))
+  const peerClients = new Map<string, AdminClient>()
+
+  /**
+   * Fill metrics straight from a peer node (what `carbon rebalance` asks a new home to do, so that it
+   * does not relay every byte): the peer's files read in one /admin/files request with this node's
+   * token, then filled as /admin/fills fills uploads. Only from a peer the operator configured (the
+   * token goes to it); every name is checked before the peer is asked.
+   */
+  const pull = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const body = await readUpload(req, res)
+    if (body === undefined) return
+    let request: { from?: unknown; names?: unknown }
+    try {
+      request = JSON.parse(body.toString('utf8')) as typeof request
+    } catch {
+      throw new AdminError(400, 'the body is not JSON')
+    }
+    if (typeof request !== 'object' || request === null || typeof request.from !== 'string')
+      throw new AdminError(400, 'the body has no "from" (the peer\'s admin URL)')
+    if (!Array.isArray(request.names)) throw new AdminError(400, 'the body has no list "names"')
+    if (request.names.length > MAX_BATCH_METRICS)
+      throw new AdminError(413, `over ${MAX_BATCH_METRICS} metrics in one request`)
+    const metrics = await targets(request.names.map((n) => (typeof n === 'string' ? n : null)))
+    const peer = peerUrl(request.from)
+    if (peer === undefined || !peers.has(peer))
+      throw new AdminError(
+        403,
+        `not a peer of this node: ${JSON.stringify(request.from)} (carbon serve --admin-peer)`,
+        { peer: false },
+      )
+    let client = peerClients.get(peer)
+    if (!client)
+      peerClients.set(
+        peer,
+        (client = new AdminClient({
+          url: peer,
+          label: peer,
+          token: options.token,
+          maxAnswerBytes: options.maxUploadBytes,
+        })),
+      )
+    let read: Awaited<ReturnType<AdminClient['getFilesBody']>>
+    try {
+      read = await client.getFilesBody(metrics.map((m) => m.name))
+    } catch (error) {
+      throw new AdminError(502, (error as Error).message)
+    }
+    const answers: Record<string, unknown>[] = new Array<Record<string, unknown>>(metrics.length)
+    const filling: number[] = []
+    metrics.forEach((metric, k) => {
+      const file = read.files.get(metric.name)!
+      if (file === null) answers[k] = { name: metric.name, status: 404, absent: true }
+      else if ('error' in file)
+        answers[k] = { name: metric.name, status: 502, error: `${peer}: ${file.error}` }
+      else filling.push(k)
+    })
+    if (filling.length > 0) {
+      const copies = filling.map((k) => read.files.get(metrics[k]!.name) as FileCopy)
+      // Taken before the fill: the body is moved to the writer thread (its views are then empty).
+      const named = copies.map((copy) => ({
+        bytes: copy.bytes.byteLength,
+        cachedPoints: copy.cachedPoints,
+        // What the client deletes the source by: the peer's name for the bytes, else their digest.
+        ...(copy.version !== undefined
+          ? { version: copy.version }
+          : { sha256: createHash('sha256').update(copy.bytes).digest('hex') }),
+      }))
+      const filled = await fillUploads(
+        read.body,
+        filling.map((k) => metrics[k]!),
+        copies.map((c) => c.bytes),
+      )
+      filled.forEach((answer, n) => {
+        answers[filling[n]!] = answer.error !== undefined ? answer : { ...answer, ...named[n]! }
+      })
+    }
     json(res, 200, { results: answers })
   }
 
@@ -707,6 +832,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     },
     '/admin/files': { method: 'POST', run: (req, res, _query, gone) => readFiles(req, res, gone) },
     '/admin/fills': { method: 'POST', run: (req, res) => fillMany(req, res) },
+    '/admin/pull': { method: 'POST', run: (req, res) => pull(req, res) },
     '/admin/delete': { method: 'POST', run: (req, res) => removeMany(req, res) },
     '/admin/info': {
       method: 'GET',
@@ -734,7 +860,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     } catch (error) {
       if (error instanceof AdminError) {
         // A refused upload's rest is read and dropped first: the client sees the answer.
-        answerAfterBody(req, (cut) => fail(res, error.status, error.message, cut))
+        answerAfterBody(req, (cut) => fail(res, error.status, error.message, cut, error.extra))
         return
       }
       if (gone.signal.aborted) return

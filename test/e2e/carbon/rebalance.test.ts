@@ -110,9 +110,20 @@ test(
     }
     const root = tempDir(t, 'carbonkit-rebalance-')
     const token = writeTokenFile(root)
-    const nodes: ClusterNode[] = await Promise.all(
-      ['n1', 'n2', 'n3', 'n4'].map((instance) => startNode(t, root, instance, RETENTIONS)),
+    const three: ClusterNode[] = await Promise.all(
+      ['n1', 'n2', 'n3'].map((instance) => startNode(t, root, instance, RETENTIONS)),
     )
+    // The new node pulls its metrics from the others itself (/admin/pull): the bytes go node to node.
+    const nodes = [
+      ...three,
+      await startNode(
+        t,
+        root,
+        'n4',
+        RETENTIONS,
+        three.flatMap((n) => ['--admin-peer', n.url]),
+      ),
+    ]
     phase('nodes started')
     const relayPort = await freePort()
     const oldConfig = path.join(root, 'relay-old.conf')
@@ -243,8 +254,10 @@ test(
       failed: unknown[]
       resumedSteps: number
       droppedCachedPoints: number
+      pulled: number
     }
     assert.deepEqual(result.failed, [])
+    assert.ok(result.pulled > 0, 'nothing was pulled node to node')
     assert.ok(result.resumedSteps > 0)
     assert.equal(result.verified, expectedMoves)
     assert.equal(result.droppedCachedPoints, 0)

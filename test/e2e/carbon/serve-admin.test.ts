@@ -37,6 +37,7 @@ async function startNode(
     settings?: Record<string, string>
     args?: readonly string[]
     files?: Record<string, string>
+    token?: string
   } = {},
 ): Promise<Node> {
   const root = tempDir(t)
@@ -47,7 +48,7 @@ async function startNode(
     fs.copyFileSync(source, path.join(dataDir, relative))
   }
   const tokenFile = path.join(root, 'token')
-  fs.writeFileSync(tokenFile, `  ${TOKEN}\n`)
+  fs.writeFileSync(tokenFile, `  ${options.token ?? TOKEN}\n`)
   const serve = await startServe(t, [
     '--config',
     config,
@@ -955,5 +956,165 @@ describe('admin API: batch endpoints (issue 17, rebalance speed)', () => {
       body: JSON.stringify({ metrics: [{ name: 'm.x', version: 'mtime:1' }] }),
     })
     assert.equal(bad.status, 400, bad.text)
+  })
+})
+
+describe('admin API: node to node (/admin/pull, --admin-peer)', () => {
+  test('issue 17.5: POST /admin/pull fills a batch straight from a configured peer: created as the copy, own points kept, absent said, each with the version the source deletes by', async (t) => {
+    const dir = tempDir(t)
+    const one = path.join(dir, 'one.wsp')
+    const two = path.join(dir, 'two.wsp')
+    makeFile(one, 0)
+    makeFile(two, 3, [[0, 5, 20]])
+    // The destination's m.two has gaps (20 minutes) the source's has points for.
+    const source = await startNode(t, { files: { 'm/one.wsp': one, 'm/two.wsp': one } })
+    const destination = await startNode(t, {
+      files: { 'm/two.wsp': two },
+      args: ['--admin-peer', `http://127.0.0.1:${source.port}/`],
+    })
+    const sourceBytes = fs.readFileSync(path.join(source.dataDir, 'm', 'one.wsp'))
+    const before = points(path.join(destination.dataDir, 'm', 'two.wsp'))
+    const pull = await admin(destination, 'POST', '/admin/pull', {
+      body: JSON.stringify({
+        from: `http://127.0.0.1:${source.port}`,
+        names: ['m.one', 'm.two', 'm.absent'],
+      }),
+    })
+    assert.equal(pull.status, 200, pull.text)
+    const results = (JSON.parse(pull.text) as { results: Record<string, unknown>[] }).results
+    assert.deepEqual(
+      results.map((r) => [r.name, r.created, r.missing, r.bytes, r.absent]),
+      [
+        ['m.one', true, 0, sourceBytes.length, undefined],
+        ['m.two', false, 0, fs.statSync(path.join(source.dataDir, 'm', 'two.wsp')).size, undefined],
+        ['m.absent', undefined, undefined, undefined, true],
+      ],
+    )
+    for (const result of results.slice(0, 2)) {
+      assert.ok((result.checked as number) > 100, JSON.stringify(result))
+      assert.equal(result.cachedPoints, 0)
+      assert.match(String(result.version), /^(stat|sha256):/)
+    }
+    assert.ok(fs.readFileSync(path.join(destination.dataDir, 'm', 'one.wsp')).equals(sourceBytes))
+    const after = points(path.join(destination.dataDir, 'm', 'two.wsp'))
+    for (const [a, archive] of before.archives.entries())
+      for (const [ts, value] of archive)
+        assert.ok(
+          after.archives[a]!.some(([t2, v2]) => t2 === ts && v2 === value),
+          `archive ${a} at ${ts}: ${value} lost`,
+        )
+    // The source's points filled the gaps the destination had.
+    assert.ok(after.archives[0]!.length > before.archives[0]!.length)
+    // The versions the pull answered delete the sources (their files unchanged).
+    const removed = await admin(source, 'POST', '/admin/delete', {
+      body: JSON.stringify({
+        metrics: results.slice(0, 2).map((r) => ({ name: r.name, version: r.version })),
+      }),
+    })
+    assert.deepEqual((JSON.parse(removed.text) as { results: unknown[] }).results, [
+      { name: 'm.one', deleted: true, droppedCachedPoints: 0 },
+      { name: 'm.two', deleted: true, droppedCachedPoints: 0 },
+    ])
+  })
+
+  test('issue 17.admin: /admin/pull refuses no token, a wrong token, bad names, a node that is not a configured peer; nothing touched, the token never shown', async (t) => {
+    const dir = tempDir(t)
+    const file = path.join(dir, 'f.wsp')
+    makeFile(file, 0)
+    const source = await startNode(t, { files: { 'a/b/c.wsp': file } })
+    // A peer with another token: it refuses the pull's read.
+    const stranger = await startNode(t, { files: { 'a/b/c.wsp': file }, token: 'another-token' })
+    const destination = await startNode(t, {
+      args: [
+        '--admin-peer',
+        `http://127.0.0.1:${source.port}`,
+        '--admin-peer',
+        `http://127.0.0.1:${stranger.port}`,
+      ],
+    })
+    const lone = await startNode(t)
+    const body = (from: string, names: string[] = ['a.b.c']): Buffer =>
+      Buffer.from(JSON.stringify({ from, names }))
+    const from = `http://127.0.0.1:${source.port}`
+    const watched = [destination.dataDir, source.dataDir]
+    await assertRefused(
+      destination,
+      [
+        { method: 'POST', url: '/admin/pull', body: body(from), headers: {}, status: 401 },
+        {
+          method: 'POST',
+          url: '/admin/pull',
+          body: body(from),
+          headers: { authorization: `Bearer ${TOKEN}x` },
+          status: 403,
+        },
+        ...['..', 'a..b', 'a.b\0', 'a/../../x', ''].map((bad) => ({
+          method: 'POST',
+          url: '/admin/pull',
+          body: body(from, ['a.b.c', bad]),
+          status: 400,
+        })),
+        // Not a peer: another port, another host name for it, credentials, another scheme, no URL.
+        ...[
+          `http://127.0.0.1:${lone.port}`,
+          `http://localhost:${source.port}`,
+          `http://user:pw@127.0.0.1:${source.port}`,
+          `file:///etc/passwd`,
+          'not a url',
+        ].map((other) => ({ method: 'POST', url: '/admin/pull', body: body(other), status: 403 })),
+        { method: 'POST', url: '/admin/pull', body: Buffer.from('{"names":["a.b.c"]}'), status: 400 },
+        { method: 'POST', url: '/admin/pull', body: Buffer.from('not json'), status: 400 },
+        { method: 'GET', url: '/admin/pull', status: 405 },
+      ],
+      watched,
+    )
+    const notPeer = await admin(destination, 'POST', '/admin/pull', {
+      body: body(`http://127.0.0.1:${lone.port}`),
+    })
+    assert.equal((JSON.parse(notPeer.text) as { peer?: unknown }).peer, false)
+    // A node without --admin-peer pulls from nowhere.
+    await assertRefused(
+      lone,
+      [{ method: 'POST', url: '/admin/pull', body: body(from), status: 403 }],
+      [lone.dataDir, source.dataDir],
+    )
+    // The peer refuses this node's token: the metric's answer says so, in one line, without the token.
+    const refusedByPeer = await admin(destination, 'POST', '/admin/pull', {
+      body: body(`http://127.0.0.1:${stranger.port}`),
+    })
+    assert.equal(refusedByPeer.status, 502, refusedByPeer.text)
+    assert.match((JSON.parse(refusedByPeer.text) as { error: string }).error, /refused the token/)
+    assert.deepEqual(
+      fs.readdirSync(destination.dataDir).filter((e) => !e.startsWith('.')),
+      [],
+    )
+    for (const node of [destination, lone, source, stranger]) {
+      assert.ok(!node.serve.stderr().includes(TOKEN), 'the token is in a log')
+      assert.ok(!node.serve.stderr().includes('another-token'), 'the token is in a log')
+    }
+    assert.ok(!refusedByPeer.text.includes(TOKEN))
+    // --admin-peer: an http URL, and only with the admin API.
+    const root = tempDir(t)
+    const config = writeServeConfig(root)
+    const ports = ['--line-port', '0', '--pickle-port', '0', '--query-port', '0', '--http-port', '0']
+    assertOneLineError(
+      run('carbon', ['serve', '--config', config, ...ports, '--admin-peer', 'http://127.0.0.1:1']),
+      2,
+      /--admin-peer needs --admin-token-file/,
+    )
+    assertOneLineError(
+      run('carbon', [
+        'serve',
+        '--config',
+        config,
+        ...ports,
+        '--admin-token-file',
+        file,
+        '--admin-peer',
+        'ftp://x',
+      ]),
+      2,
+      /not an http URL/,
+    )
   })
 })

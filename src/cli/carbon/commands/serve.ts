@@ -9,7 +9,7 @@ import { MAX_WRITERS } from '../../../core/daemon/daemon-settings.js'
 import type { WalSync } from '../../../core/daemon/wal.js'
 import { WAL_SYNC_MODES } from '../../../core/daemon/wal.js'
 import { AbortedError, InvalidArgumentError as CoreInvalidArgumentError } from '../../../core/errors.js'
-import { DEFAULT_MAX_UPLOAD_BYTES } from '../../../core/http/admin.js'
+import { DEFAULT_MAX_UPLOAD_BYTES, peerUrl } from '../../../core/http/admin.js'
 import { readAdminToken } from '../../../core/http/admin-token.js'
 import { choice, parseCountOption } from '../../shared/args.js'
 import type { Context } from '../../shared/context.js'
@@ -37,6 +37,7 @@ interface ServeFlags {
   walMaxSize?: number
   adminTokenFile?: string
   adminMaxUpload?: number
+  adminPeer: string[]
 }
 
 /** A size in bytes: a count, or one with K, M or G (powers of 1024; KiB, MB... spellings too). */
@@ -75,10 +76,12 @@ function adminSettings(
   flags: ServeFlags,
   httpOn: boolean,
   cwd: string,
-): { token: string; maxUploadBytes: number; version: string } | undefined {
+): { token: string; maxUploadBytes: number; version: string; peers: string[] } | undefined {
   if (flags.adminTokenFile === undefined) {
     if (flags.adminMaxUpload !== undefined)
       throw new CoreInvalidArgumentError('--admin-max-upload needs --admin-token-file')
+    if (flags.adminPeer.length > 0)
+      throw new CoreInvalidArgumentError('--admin-peer needs --admin-token-file')
     return undefined
   }
   if (!httpOn) throw new CoreInvalidArgumentError('--admin-token-file needs the HTTP API (--http-port)')
@@ -86,6 +89,7 @@ function adminSettings(
     token: readAdminToken(path.resolve(cwd, flags.adminTokenFile)),
     maxUploadBytes: flags.adminMaxUpload ?? DEFAULT_MAX_UPLOAD_BYTES,
     version: packageVersion(),
+    peers: flags.adminPeer,
   }
 }
 
@@ -139,6 +143,16 @@ export function registerServe(program: Command, ctx: Context): void {
       '--admin-max-upload <bytes>',
       `the largest whisper file the admin API accepts (default ${DEFAULT_MAX_UPLOAD_BYTES >> 20}M)`,
       parseSizeOption,
+    )
+    .option(
+      '--admin-peer <url>',
+      "another node's admin URL this node may pull metrics from, with its own token (repeatable)",
+      (value: string, previous: string[]) => {
+        if (peerUrl(value) === undefined)
+          throw new InvalidArgumentError(`not an http URL without query or credentials: '${value}'`)
+        return [...previous, value]
+      },
+      [] as string[],
     )
     .action(async (flags: ServeFlags) => {
       const { settings, config, reload, warnings } = loadServeConfig({ ...flags, cwd: ctx.cwd, env: ctx.env })
