@@ -6,25 +6,13 @@
 // Each step is skipped where it cannot be had (no glibc, no koffi build for the platform).
 
 import { createRequire } from 'node:module'
-import v8 from 'node:v8'
-import vm from 'node:vm'
+import { loadCollector } from '../../core/daemon/collect.js'
 
 type Trim = (pad: number) => number
 
 /** undefined: not loaded yet; null: not available here. */
 let gc: (() => void) | null | undefined
 let mallocTrim: Trim | null | undefined
-
-function loadGc(): (() => void) | null {
-  try {
-    // A context made after the flag is set has gc(); the flag changes nothing else.
-    v8.setFlagsFromString('--expose-gc')
-    const fn = vm.runInNewContext('gc') as unknown
-    return typeof fn === 'function' ? (fn as () => void) : null
-  } catch {
-    return null
-  }
-}
 
 function loadTrim(): Trim | null {
   try {
@@ -38,7 +26,7 @@ function loadTrim(): Trim | null {
 
 /** Collect the heap and return free memory to the system (a pause of the order of 10-100 ms). */
 export function reclaimMemory(): void {
-  if (gc === undefined) gc = loadGc()
+  if (gc === undefined) gc = loadCollector() ?? null
   if (mallocTrim === undefined) mallocTrim = loadTrim()
   gc?.()
   mallocTrim?.(0)

@@ -324,6 +324,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           now,
           names: interned,
           parserWorkerUrl: options.parserWorkerUrl,
+          collect: options.reclaimMemory !== undefined,
         }),
       )
     if (settings.udp.port !== null)
@@ -434,10 +435,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (reclaim.swept(forgotten + persister.sweep())) {
         options.reclaimMemory?.()
         reclaimAfterWalk = true
-        // Once the old writers have exited, their heaps are free: give those back too.
-        void persister.recycleIdleWriters().then(
-          (recycled) => {
-            if (recycled > 0 && !stopping) options.reclaimMemory?.()
+        // Once the old writers have exited and the parser thread has collected its heap (a thread's
+        // heap is never collected while it is idle), what they freed is given back too.
+        void Promise.all([persister.recycleIdleWriters(), ...started.map((r) => r.reclaim?.())]).then(
+          () => {
+            if (!stopping) options.reclaimMemory?.()
           },
           fault.bind(null, 'name sweep'),
         )

@@ -28,6 +28,8 @@ export type ParseRequest =
   | { type: 'end'; conn: number; now: number; rest?: Uint8Array; dropped?: boolean }
   /** Forget every name (the daemon's names went idle): the reply says reset. */
   | { type: 'reset' }
+  /** Memory is being given back: the thread collects its heap before it answers (parser-worker.ts). */
+  | { type: 'collect' }
 
 export interface ParseReply {
   conn: number
@@ -42,6 +44,8 @@ export interface ParseReply {
   rejects: LineReject[]
   /** The reply to an `end`: every point of the connection has been answered. */
   ended: boolean
+  /** The reply to a `collect`: the thread's heap (bytes resident) after it collected. */
+  heapBytes?: number
 }
 
 /** The parser thread's side: one decoder per connection, names interned across connections. */
@@ -136,6 +140,7 @@ export class LineParseSession {
         break
       }
       case 'reset':
+      case 'collect':
         break
     }
     const names: string[] = []

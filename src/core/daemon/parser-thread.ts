@@ -25,6 +25,8 @@ export interface ParserThreadOptions {
   maxLineBytes?: number
   /** Bytes posted and not answered before hold(true) pauses the receiver. */
   maxBacklogBytes: number
+  /** The thread may collect its heap when asked (collect()): the daemon gives memory back. */
+  collect?: boolean
   hold(on: boolean): void
   fault(where: string, error: unknown): void
 }
@@ -46,6 +48,8 @@ export class ParserThread {
   private answeredCount = 0
   private settledWaiters: { upTo: number; resolve: () => void }[] = []
   private closed = false
+  /** What the last answer to collect() said. */
+  private heapBytes: number | undefined
 
   constructor(private readonly options: ParserThreadOptions) {
     this.backlog = new ParseBacklog(options.maxBacklogBytes)
@@ -56,7 +60,11 @@ export class ParserThread {
 
   private start(): void {
     const worker = new Worker(this.options.workerUrl, {
-      workerData: { maxLineBytes: this.options.maxLineBytes, ring: this.ring.buffer },
+      workerData: {
+        maxLineBytes: this.options.maxLineBytes,
+        ring: this.ring.buffer,
+        collect: this.options.collect === true,
+      },
     })
     worker.on('message', (reply: ParseReply) => this.answer(reply))
     worker.on('error', (error) => this.lose(worker, error))
@@ -86,7 +94,7 @@ export class ParserThread {
   post(request: ParseRequest, bytes: number, epoch: number, transfer: ArrayBuffer[] = []): void {
     // Every message but postLines' takes no room in the ring (one release() per message).
     if (request.type !== 'lines') this.ring.put(EMPTY)
-    this.order.push(request.type === 'reset' ? 0 : request.conn)
+    this.order.push(request.type === 'reset' || request.type === 'collect' ? 0 : request.conn)
     this.postedCount++
     if (this.backlog.posted(bytes, epoch)) this.options.hold(true)
     this.worker!.postMessage(request, transfer)
@@ -95,6 +103,18 @@ export class ParserThread {
   /** Forget every name (they went idle); the thread's table starts over with the next message. */
   reset(epoch: number): void {
     this.post({ type: 'reset' }, 0, epoch)
+  }
+
+  /**
+   * Memory is being given back: the thread collects its heap (a reset's names are garbage, and
+   * nothing collects an idle thread's heap otherwise). Resolves when it has answered, with its heap's
+   * resident bytes then (undefined: the thread was lost).
+   */
+  async collect(epoch: number): Promise<number | undefined> {
+    this.heapBytes = undefined
+    this.post({ type: 'collect' }, 0, epoch)
+    await this.settled()
+    return this.heapBytes
   }
 
   /** How many names the thread has sent (its table's size). */
@@ -143,6 +163,7 @@ export class ParserThread {
     this.ring.release()
     this.orderHead++
     if (reply.reset) this.names = []
+    if (reply.heapBytes !== undefined) this.heapBytes = reply.heapBytes
     for (const name of reply.names) this.names.push(name)
     const connection = this.connections.get(reply.conn)
     if (connection !== undefined) {

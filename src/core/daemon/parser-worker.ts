@@ -1,15 +1,24 @@
 // The parser thread of `carbon serve`'s plaintext receiver: whole lines in, compact batches of points
 // out (line-parse.ts). One message, one reply, in order; the points' arrays are transferred, not copied.
+// A `collect` message (memory given back after a churn of names) is answered after a full collection.
 
+import v8 from 'node:v8'
 import { parentPort, workerData } from 'node:worker_threads'
+import { loadCollector } from './collect.js'
 import type { ParseRequest } from './line-parse.js'
 import { LineParseSession } from './line-parse.js'
 
-const session = new LineParseSession(
-  (workerData ?? {}) as { maxLineBytes?: number; ring?: SharedArrayBuffer },
-)
+const options = (workerData ?? {}) as { maxLineBytes?: number; ring?: SharedArrayBuffer; collect?: boolean }
+const session = new LineParseSession(options)
+// Without it, the thread keeps what a burst of new names grew its heap to (see collect.ts).
+const collect = options.collect === true ? loadCollector() : undefined
 
 parentPort?.on('message', (request: ParseRequest) => {
   const reply = session.handle(request)
+  // Before the answer: the daemon trims malloc once it has it (what the collection freed).
+  if (request.type === 'collect') {
+    collect?.()
+    reply.heapBytes = v8.getHeapStatistics().total_physical_size
+  }
   parentPort!.postMessage(reply, [reply.points.buffer as ArrayBuffer])
 })

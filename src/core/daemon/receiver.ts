@@ -83,6 +83,8 @@ export interface Receiver {
   quiesce?(): Promise<() => void>
   /** The daemon holds `liveNames` names: forget the receiver's own when it holds many more. */
   sweep?(liveNames: number): void
+  /** Memory is being given back: the receiver's threads collect their heaps; resolves when they have. */
+  reclaim?(): Promise<void>
 }
 
 function peerOf(socket: net.Socket): string {
@@ -239,6 +241,8 @@ export interface LineReceiverOptions {
   parserWorkerUrl?: URL
   /** Bytes handed to the parser thread and not yet parsed before the connections pause (default 8 MiB). */
   maxBacklogBytes?: number
+  /** The parser thread collects its heap when the daemon gives memory back (Receiver.reclaim). */
+  collect?: boolean
 }
 
 /** What the plaintext receiver hands its parser thread and has not had back before it pauses. */
@@ -297,6 +301,7 @@ async function startThreadedLineReceiver(
     workerUrl: options.parserWorkerUrl!,
     maxLineBytes,
     maxBacklogBytes: options.maxBacklogBytes ?? MAX_PARSE_BACKLOG_BYTES,
+    collect: options.collect,
     hold: (on) => {
       backlogHeld = on
       holder.hold(backlogHeld || quiesced > 0)
@@ -427,6 +432,9 @@ async function startThreadedLineReceiver(
     },
     sweep(liveNames) {
       if (parser.nameCount > 2 * liveNames + 1024) parser.reset(epoch())
+    },
+    reclaim: async () => {
+      await parser.collect(epoch())
     },
   }
 }
