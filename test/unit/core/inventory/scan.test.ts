@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { scanTree } from '../../../../src/core/inventory/scan.js'
+import { decodeHeader } from '../../../../src/core/whisper/codec.js'
 import { create } from '../../../../src/core/whisper/create.js'
 import { updateMany } from '../../../../src/core/whisper/update.js'
 import { makeSparseTree } from '../../../helpers/inventory-tree.js'
@@ -99,4 +100,78 @@ test('issue 17: du sizes (fstatat relative to the directory) are what stat(2) by
     assert.ok(grouped.length < found.length)
     assert.deepEqual(sums, totals)
   }
+})
+
+test('issue 17: files read ahead of their turn (more in a directory than the read-ahead, a glob that skips some, long headers, corrupt files) give the facts of stat(2) and a full read, and no descriptor stays open', async (t) => {
+  const dir = path.join(tempDir(t), 'whisper')
+  const sub = path.join(dir, 'a')
+  fs.mkdirSync(sub, { recursive: true })
+  // 21 archives: a header of 268 bytes, longer than the first read of ls --long (256).
+  const many = Array.from({ length: 21 }, (_, i) => [60 * 2 ** i, 10] as [number, number])
+  for (let i = 0; i < 150; i++) {
+    const file = path.join(sub, `m${i}.wsp`)
+    if (i % 37 === 5) fs.writeFileSync(file, `not whisper ${i}`)
+    else {
+      create(file, i % 11 === 0 ? many : [[60, 1440]], { sparse: true })
+      updateMany(file, [[NOW - i * 60, i]], { now: NOW })
+    }
+  }
+  // Files the walk does not read, among those it does.
+  fs.writeFileSync(path.join(sub, 'm3.wsp.bak'), 'x')
+  fs.writeFileSync(path.join(sub, 'm4.txt'), 'x')
+  const openFds = (): number => fs.readdirSync('/proc/self/fd').length
+  const before = openFds()
+  for (const workers of [{}, { workerUrl: WORKER, workers: 2 }]) {
+    for (const glob of [undefined, 'a.m1*', 'a.m{5,42,149}']) {
+      const pattern = glob === undefined ? /./ : glob === 'a.m1*' ? /^a\.m1/ : /^a\.m(5|42|149)$/
+      const expected = fs
+        .readdirSync(sub)
+        .filter((f) => f.endsWith('.wsp'))
+        .map((f) => `a.${f.slice(0, -4)}`)
+        .filter((name) => pattern.test(name))
+        .sort()
+      const long = await scanTree(dir, { kind: 'long', glob, ...workers })
+      assert.deepEqual(
+        long.map((f) => f.name),
+        expected,
+      )
+      for (const f of long) {
+        const bytes = fs.readFileSync(f.path)
+        const stat = fs.statSync(f.path)
+        let archives: { secondsPerPoint: number; points: number }[] | null = null
+        try {
+          archives = decodeHeader(bytes, f.path, bytes.length).archives.map((a) => ({
+            secondsPerPoint: a.secondsPerPoint,
+            points: a.points,
+          }))
+        } catch {
+          archives = null
+        }
+        assert.deepEqual(f.header!.archives, archives, f.path)
+        assert.equal(f.header!.apparentBytes, stat.size, f.path)
+        assert.equal(f.header!.allocatedBytes, stat.blocks * 512, f.path)
+      }
+      const newest = await scanTree(dir, { kind: 'newest', glob, ...workers })
+      assert.deepEqual(
+        newest.map((f) => f.name),
+        expected,
+      )
+      for (const f of newest) {
+        if (Number(f.name.slice(3)) % 37 === 5) {
+          assert.ok(f.newest!.corrupt, f.path)
+          continue
+        }
+        // The newest point by its definition: every slot of every archive, the whole file read.
+        const bytes = fs.readFileSync(f.path)
+        let full = 0
+        for (const a of decodeHeader(bytes, f.path, bytes.length).archives) {
+          for (let at = a.offset; at < a.offset + a.size; at += 12)
+            full = Math.max(full, bytes.readUInt32BE(at))
+        }
+        assert.ok(full > 0)
+        assert.equal(f.newest!.newest, full, f.path)
+      }
+    }
+  }
+  assert.equal(openFds(), before)
 })
