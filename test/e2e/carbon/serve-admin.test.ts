@@ -286,8 +286,8 @@ describe('admin API: the endpoints', () => {
       for (let attempt = 1; ; attempt++) {
         node = await startNode(t)
         const minute = minuteNow()
+        for (const file of [source, theirs]) fs.rmSync(file, { force: true })
         makeFile(source, 0, [[0, 40, 7]])
-        fs.rmSync(theirs, { force: true })
         const created = spawnSync(REFERENCE_PYTHON, [
           '-c',
           "import sys, whisper; whisper.create(sys.argv[1], [(60, 360), (3600, 168)], 0.5, 'average')",
