@@ -29,7 +29,8 @@ export function run(
 
 /**
  * `run` without blocking the event loop, for tests that also serve (or refuse) the connections the
- * command makes. The child is killed after `timeoutMs` (default 30 s).
+ * command makes. The child is killed after `timeoutMs` (default 180 s: it only bounds a hang; a
+ * command that takes a second on an idle machine can take a minute on a loaded one).
  */
 export function runAsync(
   name: 'wsp' | 'carbon',
@@ -46,7 +47,7 @@ export function runAsync(
     // Decoded as streams: a multibyte character split across two chunks stays one character.
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000)
     child.on('error', reject)
     child.on('close', (status) => {
       clearTimeout(timer)

@@ -153,17 +153,50 @@ export async function listNode(node: ClusterNode): Promise<string[]> {
     .filter((name) => !name.startsWith('carbon.agents.'))
 }
 
-/** Wait until `done()` holds, polling every 100 ms; fail with `what` after `timeoutMs`. */
+/**
+ * Wait until `done()` holds, polling every 100 ms; fail with `what` after `timeoutMs` (it only bounds
+ * a hang: on a loaded machine a node's writer threads, at nice +10, can take minutes).
+ */
 export async function waitUntil(
   what: string,
   done: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
+  timeoutMs = 180_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
+}
+
+/**
+ * Wait until every node has acknowledged every connection made to its line port: a node closes its
+ * side only once all it read from the connection is in its write-ahead log, so none of them is still
+ * open (ESTABLISHED, or CLOSE_WAIT once the client, such as a stopped relay, closed its side). After
+ * this a SIGKILL loses nothing that was sent to the nodes. Reads the kernel's table of TCP sockets.
+ */
+export async function waitForAcknowledged(nodes: readonly ClusterNode[]): Promise<void> {
+  const ports = new Set(nodes.map((n) => n.serve.ports.line!))
+  const open = (): number => {
+    let count = 0
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      let text = ''
+      try {
+        text = fs.readFileSync(table, 'utf8')
+      } catch {
+        continue
+      }
+      for (const line of text.split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/)
+        if (fields.length < 4) continue
+        const port = parseInt(fields[1]!.split(':')[1]!, 16)
+        // 01 ESTABLISHED, 08 CLOSE_WAIT: the node has not closed its side yet.
+        if (ports.has(port) && (fields[3] === '01' || fields[3] === '08')) count++
+      }
+    }
+    return count
+  }
+  await waitUntil('the nodes to acknowledge every connection', () => open() === 0)
 }
 
 /** How many points of `metric` a node still holds in its cache (not yet in its file); null if absent. */
@@ -179,7 +212,7 @@ export async function cachedPoints(node: ClusterNode, metric: string): Promise<n
 /** Wait until each node has written every point of its `metrics` (a sample is enough) to its files. */
 export async function waitForWrites(
   placement: ReadonlyMap<ClusterNode, readonly string[]>,
-  timeoutMs = 60_000,
+  timeoutMs = 180_000,
 ): Promise<void> {
   await waitUntil(
     'the nodes to write out their caches',

@@ -90,7 +90,8 @@ export async function startGraphiteWeb(
   for (let attempt = 0; ; attempt++) {
     const up = await request(port, '/version/').catch(() => undefined)
     if (up?.status === 200) return port
-    if (attempt > 150 || child.exitCode !== null) throw new Error(`graphite-web did not start:\n${log}`)
+    // Only a hang (about 3 min): Django's start-up takes seconds of CPU, minutes on a loaded machine.
+    if (attempt > 900 || child.exitCode !== null) throw new Error(`graphite-web did not start:\n${log}`)
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
 }

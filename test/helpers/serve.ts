@@ -22,7 +22,7 @@ export interface Serve {
   ports: { line?: number; udp?: number; pickle?: number; query?: number; http?: number }
   events: ServeEvent[]
   stderr(): string
-  /** Resolves with the first event (past or future) that `match` accepts. */
+  /** Resolves with the first event (past or future) that `match` accepts (within 120 s unless given). */
   waitFor(match: (event: ServeEvent) => boolean, timeoutMs?: number): Promise<ServeEvent>
   /** Send a signal and wait for the exit. */
   stop(signal?: NodeJS.Signals): Promise<{ status: number | null; signal: NodeJS.Signals | null }>
@@ -81,7 +81,9 @@ export async function startServe(
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
-  const waitFor = (match: (e: ServeEvent) => boolean, timeoutMs = 20_000): Promise<ServeEvent> => {
+  // The timeout only bounds a hang (an exit rejects at once): on a loaded machine a start that takes
+  // half a second of CPU took 55 s (load 50 on 2 cores), and a write at nice +10 waits longer still.
+  const waitFor = (match: (e: ServeEvent) => boolean, timeoutMs = 120_000): Promise<ServeEvent> => {
     const seen = events.find(match)
     if (seen) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {

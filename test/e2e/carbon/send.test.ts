@@ -36,7 +36,7 @@ async function waitForPoints(
   const file = whisperPath(cache, metric)
   const from = Math.min(...expected.map(([ts]) => ts)) - 60
   const until = Math.max(...expected.map(([ts]) => ts))
-  const deadline = Date.now() + 20_000
+  const deadline = Date.now() + 120_000
   let last = ''
   for (;;) {
     // carbon-cache (whisper.create) writes a new file in place: it can be seen before its header is.

@@ -29,14 +29,14 @@ test('issue 13.4: a second SIGINT exits 130 at once and removes the claimed temp
     })
     process.kill(process.pid, 'SIGINT')
     setTimeout(() => process.stdout.write('not stopped\\n'), 5000)`
-  const started = Date.now()
+  // "At once" is timed by the child itself (its 5 s mark is not reached), not from the spawn: Node's
+  // start-up alone can take seconds on a loaded machine. The timeout only bounds a hang.
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
-    timeout: 10_000,
+    timeout: 120_000,
   })
   assert.equal(result.status, 130, result.stderr)
   assert.equal(result.stdout, 'first\n')
-  assert.ok(Date.now() - started < 4000)
   assert.equal(fs.existsSync(temporary), false, 'the claimed temporary file is removed')
   assert.equal(fs.existsSync(kept), true, 'nothing else is removed')
 })
