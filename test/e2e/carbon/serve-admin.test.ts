@@ -105,6 +105,26 @@ whisper.update_many(path, series(minutes, 0))
   assert.equal(result.status, 0, result.stderr)
 }
 
+/** Two files made by whisper: `one` full, `two` other values with 20 minutes missing. */
+function twoFiles(t: TestContext): { one: string; two: string } {
+  const dir = tempDir(t)
+  const one = path.join(dir, 'one.wsp')
+  const two = path.join(dir, 'two.wsp')
+  makeFile(one, 0)
+  makeFile(two, 3, [[0, 5, 20]])
+  return { one, two }
+}
+
+/** Every point of `before` is in `after`, at its timestamp, in the same archive, with its value. */
+function assertKept(before: ReturnType<typeof points>, after: ReturnType<typeof points>): void {
+  for (const [a, archive] of before.archives.entries())
+    for (const [ts, value] of archive)
+      assert.ok(
+        after.archives[a]!.some(([t2, v2]) => t2 === ts && v2 === value),
+        `archive ${a} at ${ts}: ${value} lost`,
+      )
+}
+
 /**
  * The minute of the wall clock. makeFile and the reference's whisper-fill each take the time of day
  * as their `now`, and so does the node's fill: the files' oldest points sit at the edge of each
@@ -838,11 +858,7 @@ describe('admin API: batch endpoints (issue 17, rebalance speed)', () => {
   })
 
   test('issue 17.5: a batch moves files between two nodes: read in one answer, filled with each check answered, deleted only when unchanged', async (t) => {
-    const dir = tempDir(t)
-    const one = path.join(dir, 'one.wsp')
-    const two = path.join(dir, 'two.wsp')
-    makeFile(one, 0)
-    makeFile(two, 3, [[0, 5, 20]])
+    const { one, two } = twoFiles(t)
     const source = await startNode(t, { files: { 'm/one.wsp': one, 'm/two.wsp': two } })
     const destination = await startNode(t, { files: { 'm/two.wsp': one } })
     const read = await admin(source, 'POST', '/admin/files', {
@@ -878,12 +894,7 @@ describe('admin API: batch endpoints (issue 17, rebalance speed)', () => {
     // A copy into an absent file is the file; an existing file keeps its own points.
     assert.ok(fs.readFileSync(path.join(destination.dataDir, 'm', 'one.wsp')).equals(got[0]!.body))
     const after = points(path.join(destination.dataDir, 'm', 'two.wsp'))
-    for (const [a, archive] of before.archives.entries())
-      for (const [ts, value] of archive)
-        assert.ok(
-          after.archives[a]!.some(([t2, v2]) => t2 === ts && v2 === value),
-          `archive ${a} at ${ts}: ${value} lost`,
-        )
+    assertKept(before, after)
     const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
     const wrong = await admin(source, 'POST', '/admin/delete', {
       body: JSON.stringify({ metrics: [{ name: 'm.one', sha256: sha(Buffer.from('other')) }] }),
@@ -979,11 +990,7 @@ describe('admin API: batch endpoints (issue 17, rebalance speed)', () => {
 
 describe('admin API: node to node (/admin/pull, --admin-peer)', () => {
   test('issue 17.5: POST /admin/pull fills a batch straight from a configured peer: created as the copy, own points kept, absent said, each with the version the source deletes by', async (t) => {
-    const dir = tempDir(t)
-    const one = path.join(dir, 'one.wsp')
-    const two = path.join(dir, 'two.wsp')
-    makeFile(one, 0)
-    makeFile(two, 3, [[0, 5, 20]])
+    const { one, two } = twoFiles(t)
     // The destination's m.two has gaps (20 minutes) the source's has points for.
     const source = await startNode(t, { files: { 'm/one.wsp': one, 'm/two.wsp': one } })
     const destination = await startNode(t, {
@@ -1015,12 +1022,7 @@ describe('admin API: node to node (/admin/pull, --admin-peer)', () => {
     }
     assert.ok(fs.readFileSync(path.join(destination.dataDir, 'm', 'one.wsp')).equals(sourceBytes))
     const after = points(path.join(destination.dataDir, 'm', 'two.wsp'))
-    for (const [a, archive] of before.archives.entries())
-      for (const [ts, value] of archive)
-        assert.ok(
-          after.archives[a]!.some(([t2, v2]) => t2 === ts && v2 === value),
-          `archive ${a} at ${ts}: ${value} lost`,
-        )
+    assertKept(before, after)
     // The source's points filled the gaps the destination had.
     assert.ok(after.archives[0]!.length > before.archives[0]!.length)
     // The versions the pull answered delete the sources (their files unchanged).
