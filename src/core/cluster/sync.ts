@@ -4,7 +4,7 @@
 // points win). Nothing is ever deleted. Idempotent: a second run writes nothing.
 
 import { AbortedError } from '../errors.js'
-import { AdminClient } from './admin-client.js'
+import { AdminClient } from '../http/admin-client.js'
 import type { NodeAddressing } from './nodes.js'
 import { resolveNodeUrls } from './nodes.js'
 import type { Clock, Rate } from './rate.js'

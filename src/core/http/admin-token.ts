@@ -1,5 +1,5 @@
 // The shared secret of the admin API (`--admin-token-file`): read the same way by the node that
-// checks it (admin.ts) and by the tools that present it (../cluster/admin-client.ts).
+// checks it (admin.ts) and by the tools that present it (admin-client.ts).
 
 import fs from 'node:fs'
 import { ConfigError } from '../errors.js'

@@ -24,8 +24,8 @@ import type { MetricIndex } from './index.js'
 import { leafFile } from './index.js'
 import type { CachedPoints } from './render.js'
 import { answerAfterBody, readBody } from './body.js'
-import type { FileCopy } from '../cluster/admin-client.js'
-import { AdminClient } from '../cluster/admin-client.js'
+import type { FileCopy } from './admin-client.js'
+import { AdminClient } from './admin-client.js'
 
 export const ADMIN_PREFIX = '/admin'
 /** --admin-max-upload's default: 256 MiB (one upload, and one batch request's body). */

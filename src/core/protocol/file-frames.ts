@@ -1,7 +1,7 @@
 // The framing of the admin API's batch transfers (many whisper files in one HTTP body): per file a
 // 4-byte big-endian length, that many bytes of a JSON header (one object, at least `name`; `bytes`
 // when file bytes follow), then `bytes` bytes of the file. Pure: the server (src/core/http/admin.ts)
-// and the client (src/core/cluster/admin-client.ts) both speak it. Every length is checked against
+// and the client (src/core/http/admin-client.ts) both speak it. Every length is checked against
 // the bytes left before anything is sliced, so a lying length costs nothing.
 
 export interface FrameHeader {
