@@ -479,26 +479,38 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     return answer as DeleteAnswer
   }
 
-  /** A batch request's JSON body: a list under `field`, each entry checked by `entry`. */
-  const readList = async <T>(
+  /**
+   * A batch request's JSON body: a list under `field`, each entry checked by `entry`, and the body's
+   * other fields (a pull's `from`).
+   */
+  const readBatch = async <T>(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     field: string,
     entry: (value: unknown) => T,
-  ): Promise<T[] | undefined> => {
+  ): Promise<{ list: T[]; fields: Record<string, unknown> } | undefined> => {
     const body = await readUpload(req, res)
     if (body === undefined) return undefined
+    let fields: Record<string, unknown>
     let list: unknown
     try {
-      list = (JSON.parse(body.toString('utf8')) as Record<string, unknown>)[field]
+      fields = JSON.parse(body.toString('utf8')) as Record<string, unknown>
+      list = fields[field]
     } catch {
       throw new AdminError(400, 'the body is not JSON')
     }
     if (!Array.isArray(list)) throw new AdminError(400, `the body has no list "${field}"`)
     if (list.length > MAX_BATCH_METRICS)
       throw new AdminError(413, `over ${MAX_BATCH_METRICS} metrics in one request`)
-    return list.map(entry)
+    return { list: list.map(entry), fields }
   }
+
+  const readList = async <T>(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    field: string,
+    entry: (value: unknown) => T,
+  ): Promise<T[] | undefined> => (await readBatch(req, res, field, entry))?.list
 
   const targets = (
     names: readonly (string | null)[],
@@ -661,25 +673,16 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
    * token goes to it); every name is checked before the peer is asked.
    */
   const pull = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const body = await readUpload(req, res)
-    if (body === undefined) return
-    let request: { from?: unknown; names?: unknown }
-    try {
-      request = JSON.parse(body.toString('utf8')) as typeof request
-    } catch {
-      throw new AdminError(400, 'the body is not JSON')
-    }
-    if (typeof request !== 'object' || request === null || typeof request.from !== 'string')
-      throw new AdminError(400, 'the body has no "from" (the peer\'s admin URL)')
-    if (!Array.isArray(request.names)) throw new AdminError(400, 'the body has no list "names"')
-    if (request.names.length > MAX_BATCH_METRICS)
-      throw new AdminError(413, `over ${MAX_BATCH_METRICS} metrics in one request`)
-    const metrics = await targets(request.names.map((n) => (typeof n === 'string' ? n : null)))
-    const peer = peerUrl(request.from)
+    const batch = await readBatch(req, res, 'names', (value) => (typeof value === 'string' ? value : null))
+    if (batch === undefined) return
+    const from = batch.fields.from
+    if (typeof from !== 'string') throw new AdminError(400, 'the body has no "from" (the peer\'s admin URL)')
+    const metrics = await targets(batch.list)
+    const peer = peerUrl(from)
     if (peer === undefined || !peers.has(peer))
       throw new AdminError(
         403,
-        `not a peer of this node: ${JSON.stringify(request.from)} (carbon serve --admin-peer)`,
+        `not a peer of this node: ${JSON.stringify(from)} (carbon serve --admin-peer)`,
         { peer: false },
       )
     let client = peerClients.get(peer)
