@@ -424,6 +424,14 @@ const O_RDONLY_CLOEXEC = fs.constants.O_RDONLY | 0o2000000
 let noAtime = fs.constants.O_NOATIME ?? 0
 const EPERM = 1
 
+/** openat(2) for reading, with O_NOATIME while it is allowed: the descriptor, or -1 (sys.errno()). */
+function openAt(sys: Syscalls, dirfd: number, name: string): number {
+  const fd = sys.openat(dirfd, name, O_RDONLY_CLOEXEC | noAtime)
+  if (fd >= 0 || noAtime === 0 || sys.errno() !== EPERM) return fd
+  noAtime = 0
+  return sys.openat(dirfd, name, O_RDONLY_CLOEXEC)
+}
+
 /**
  * How many files of a directory are opened before their turn, each with its first page asked for.
  * A read of a file's first page is one wait on the disk when it is not in the page cache (after
@@ -469,11 +477,7 @@ class ReadAhead {
   private open(at: number): void {
     const { sys } = this
     const name = this.names[at]!
-    let fd = sys.openat(this.dirfd, name, O_RDONLY_CLOEXEC | noAtime)
-    if (fd < 0 && noAtime !== 0 && sys.errno() === EPERM) {
-      noAtime = 0
-      fd = sys.openat(this.dirfd, name, O_RDONLY_CLOEXEC)
-    }
+    const fd = openAt(sys, this.dirfd, name)
     if (fd < 0) {
       const error = errnoError(sys, 'open')
       if (error.code !== 'ENOENT') this.errors.set(at, fromSystemError(error, this.base + name, false))
@@ -525,11 +529,7 @@ function openForRead(file: string, dirfd: number | undefined, name: string): Ope
     const random = fd === undefined
     if (fd === READ_AHEAD_GONE) return undefined
     if (fd === undefined) {
-      fd = sys.openat(dirfd, name, O_RDONLY_CLOEXEC | noAtime)
-      if (fd < 0 && noAtime !== 0 && sys.errno() === EPERM) {
-        noAtime = 0
-        fd = sys.openat(dirfd, name, O_RDONLY_CLOEXEC)
-      }
+      fd = openAt(sys, dirfd, name)
       if (fd < 0) {
         const error = errnoError(sys, 'open')
         if (error.code === 'ENOENT') return undefined
