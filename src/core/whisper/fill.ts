@@ -14,7 +14,7 @@ import type { ArchiveInfo } from './codec.js'
 import { archiveFetch, readArchiveColumns } from './fetch.js'
 import type { WhisperFile } from './file.js'
 import { flushFile, withWhisperFile } from './file.js'
-import { alignTimestamp } from './format.js'
+import { alignTimestamp, headerSizeFor } from './format.js'
 import { archiveUpdateMany } from './update.js'
 
 export interface FillOptions {
@@ -44,14 +44,14 @@ export interface FillResult {
   xFilesFactor: number
 }
 
-interface SourceWindow {
+export interface SourceWindow {
   archive: ArchiveInfo
   fromInterval: number
   values: Float64Array
   known: Uint8Array
 }
 
-function readSourceWindows(source: WhisperFile, now: number): SourceWindow[] {
+export function readSourceWindows(source: WhisperFile, now: number): SourceWindow[] {
   return [...source.header.archives]
     .sort((a, b) => a.retention - b.retention)
     .map((archive) => {
@@ -62,7 +62,7 @@ function readSourceWindows(source: WhisperFile, now: number): SourceWindow[] {
 }
 
 /** Reused between calls of sourceFor: one interval's source values, and its slots (null: no point). */
-interface Scratch {
+export interface Scratch {
   values: number[]
   neighbors: (number | null)[]
 }
@@ -74,7 +74,7 @@ interface Scratch {
  * else 'refused' when a source archive had points there but too few for the xFilesFactor, or
  * undefined. Allocates nothing: a fill looks at every interval of every archive.
  */
-function sourceFor(
+export function sourceFor(
   windows: readonly SourceWindow[],
   start: number,
   step: number,
@@ -157,8 +157,15 @@ export function fillFile(
   const { aggregationMethod, xFilesFactor } = destination.header
   const keep = options.keep ?? []
   const scratch: Scratch = { values: [], neighbors: [] }
+  // The destination's archives are read from the file, never from the bytes read with its header:
+  // those were read before this fill wrote, and in a small file (under 256 bytes, or a first archive
+  // of a few points) they hold the start of a coarser archive as it was before the propagation.
+  const unread: WhisperFile = {
+    ...destination,
+    headBytes: destination.headBytes.subarray(0, headerSizeFor(destination.header.archives.length)),
+  }
   order.forEach(([archive, index], rank) => {
-    const window = archiveFetch(destination, archive, now - archive.retention, now)
+    const window = archiveFetch(unread, archive, now - archive.retention, now)
     const step = window.timeInfo.step
     const kept = new Set<number>()
     for (let k = 0; k < keep.length; k++) kept.add(alignTimestamp(keep[k]!, step))

@@ -1,0 +1,351 @@
+// fill.ts's fillFile done on the destination's bytes in memory: the file is read once (header and
+// archives, one read), filled by the very same rules (fill.ts's readSourceWindows and sourceFor, the
+// destination's windows read as archiveFetch reads them, then whisper's __archive_update_many and
+// __propagate as update.ts's ArchiveWriter does them), and only the 12-byte slots written are
+// written back, contiguous ones in one pwrite. The result is byte for byte the file fillFile leaves
+// (test/unit/core/whisper/fill-memory.test.ts compares the two); what changes is the cost: no
+// pread/pwrite per run and per bucket, no array per point or per bucket. carbon serve's admin fill
+// (a rebalance's destination, thousands of files) runs this.
+//
+// Why the shortcuts keep the bytes:
+// - ArchiveWriter defers a propagation level's writes to the end of the level; done at once here, they
+//   land in the lower archive, which the level does not read (it reads the higher one), and a later
+//   write to the same slot wins either way;
+// - ArchiveWriter tracks each archive's base (slot 0's timestamp) as it writes; here it is read from
+//   the bytes, which hold exactly what was written;
+// - a level's buckets go in the order of whisper's Python set (propagationOrder) only where the order
+//   can matter: into an empty lower archive (the first bucket becomes its base) or when two buckets
+//   may share a slot. Otherwise each bucket has its own slot and the order changes nothing.
+
+import { InvalidArgumentError } from '../errors.js'
+import { aggregate } from './aggregate.js'
+import type { ArchiveInfo, Header } from './codec.js'
+import { isStorableTimestamp } from './codec.js'
+import type { WhisperFile } from './file.js'
+import { flushFile, readAt, writeAt } from './file.js'
+import type { FillOptions, FillResult, Scratch } from './fill.js'
+import { readSourceWindows, sourceFor } from './fill.js'
+import { POINT_SIZE, alignTimestamp, mod } from './format.js'
+import { propagationOrder } from './update.js'
+
+/** The destination held whole: its bytes, a view of them, and the slots written (by slot number). */
+interface Image {
+  readonly bytes: Uint8Array
+  readonly view: DataView
+  readonly header: Header
+  /** 1 for each point slot written, numbered from archive 0's first slot (archives are contiguous). */
+  readonly dirty: Uint8Array
+  readonly firstOffset: number
+}
+
+// Scratch reused between fills (a fill is synchronous; one per thread at a time).
+let dirtyScratch = new Uint8Array(0)
+let windowValues = new Float64Array(0)
+let windowKnown = new Uint8Array(0)
+let bucketValues = new Float64Array(0)
+let intervalScratch = new Float64Array(0)
+let valueScratch = new Float64Array(0)
+const timestamps: number[] = []
+const values: number[] = []
+const lowerIntervals: number[] = []
+const sourceScratch: Scratch = { values: [], neighbors: [] }
+
+function base(image: Image, archive: ArchiveInfo): number {
+  return image.view.getUint32(archive.offset)
+}
+
+/** ArchiveWriter.slotOffset: the byte position of `interval` in the archive, relative to `base`. */
+function slotOffset(archive: ArchiveInfo, archiveBase: number, interval: number): number {
+  const pointDistance = Math.floor((interval - archiveBase) / archive.secondsPerPoint)
+  return archive.offset + mod(pointDistance * POINT_SIZE, archive.size)
+}
+
+function writePoint(image: Image, position: number, interval: number, value: number): void {
+  image.view.setUint32(position, interval)
+  image.view.setFloat64(position + 4, value)
+  image.dirty[(position - image.firstOffset) / POINT_SIZE] = 1
+}
+
+/**
+ * The values of `count` intervals from `fromInterval` of one archive into the window scratch, as
+ * fetch.ts's readArchiveColumns reads them (a slot counts only where it holds that very interval).
+ */
+function readWindow(image: Image, archive: ArchiveInfo, fromInterval: number, count: number): void {
+  if (windowValues.length < count) {
+    windowValues = new Float64Array(count)
+    windowKnown = new Uint8Array(count)
+  }
+  windowKnown.fill(0, 0, count)
+  const archiveBase = base(image, archive)
+  if (archiveBase === 0 || count <= 0) return
+  const step = archive.secondsPerPoint
+  const { view } = image
+  const ring = archive.offset + archive.size
+  let at = archive.offset + mod(Math.floor((fromInterval - archiveBase) / step), archive.points) * POINT_SIZE
+  for (let i = 0; i < count; i++) {
+    if (view.getUint32(at) === fromInterval + i * step) {
+      windowValues[i] = view.getFloat64(at + 4)
+      windowKnown[i] = 1
+    }
+    at += POINT_SIZE
+    if (at === ring) at = archive.offset
+  }
+}
+
+/**
+ * whisper's __propagate of each lower bucket start in `starts` (in that order) from the higher
+ * archive into the lower one, as ArchiveWriter.propagateLevel. Whether any bucket was written.
+ */
+function propagateLevel(
+  image: Image,
+  starts: readonly number[],
+  higher: ArchiveInfo,
+  lower: ArchiveInfo,
+): boolean {
+  const { view, header } = image
+  const { aggregationMethod, xFilesFactor } = header
+  const count = Math.floor(lower.secondsPerPoint / higher.secondsPerPoint)
+  const higherBase = base(image, higher)
+  const higherStep = higher.secondsPerPoint
+  const ringEnd = higher.offset + higher.size
+  if (bucketValues.length < count) bucketValues = new Float64Array(count)
+  let wrote = false
+  for (let k = 0; k < starts.length; k++) {
+    const start = starts[k]!
+    // ArchiveWriter.readBuckets: `count` points from the start's slot, wrapping (as many as fit in the
+    // ring when the bucket is longer than it, as its read does).
+    const firstOffset = higherBase === 0 ? higher.offset : slotOffset(higher, higherBase, start)
+    const relativeFirst = firstOffset - higher.offset
+    const lastOffset = ((relativeFirst + count * POINT_SIZE) % higher.size) + higher.offset
+    const points =
+      firstOffset < lastOffset
+        ? (lastOffset - firstOffset) / POINT_SIZE
+        : (ringEnd - firstOffset + (lastOffset - higher.offset)) / POINT_SIZE
+    let known = 0
+    let at = firstOffset
+    let interval = start
+    for (let i = 0; i < points; i++) {
+      if (view.getUint32(at) === interval) bucketValues[known++] = view.getFloat64(at + 4)
+      interval += higherStep
+      at += POINT_SIZE
+      if (at === ringEnd) at = higher.offset
+    }
+    if (known === 0) continue
+    if (!(known / points >= xFilesFactor)) continue
+    const value =
+      aggregationMethod === 'avg_zero'
+        ? aggregate(
+            aggregationMethod,
+            bucketValues.subarray(0, known),
+            neighbors(image, higher, firstOffset, start, points),
+          )
+        : aggregate(aggregationMethod, bucketValues.subarray(0, known))
+    const lowerBase = base(image, lower)
+    writePoint(image, lowerBase === 0 ? lower.offset : slotOffset(lower, lowerBase, start), start, value)
+    wrote = true
+  }
+  return wrote
+}
+
+/** A bucket as avg_zero wants it: every interval's value, null where missing. */
+function neighbors(
+  image: Image,
+  higher: ArchiveInfo,
+  firstOffset: number,
+  start: number,
+  points: number,
+): (number | null)[] {
+  const list = new Array<number | null>(points)
+  let at = firstOffset
+  for (let i = 0; i < points; i++) {
+    list[i] =
+      image.view.getUint32(at) === start + i * higher.secondsPerPoint ? image.view.getFloat64(at + 4) : null
+    at += POINT_SIZE
+    if (at === higher.offset + higher.size) at = higher.offset
+  }
+  return list
+}
+
+/** ArchiveWriter.writeRun: consecutive points from `startInterval`, wrapping at the archive's end. */
+function writeRun(
+  image: Image,
+  archive: ArchiveInfo,
+  archiveBase: number,
+  startInterval: number,
+  from: number,
+  until: number,
+): void {
+  if (until - from > archive.points) {
+    // Only the last `points` points of a longer run survive in the ring.
+    const skip = until - from - archive.points
+    startInterval += skip * archive.secondsPerPoint
+    from += skip
+  }
+  let position = slotOffset(archive, archiveBase, startInterval)
+  const end = archive.offset + archive.size
+  for (let k = from; k < until; k++) {
+    writePoint(image, position, intervalScratch[k]!, valueScratch[k]!)
+    position += POINT_SIZE
+    if (position === end) position = archive.offset
+  }
+}
+
+/** whisper's __archive_update_many for archive `index` (update.ts's archiveUpdateMany), chronological points. */
+function archiveUpdateMany(image: Image, index: number, n: number): void {
+  const { archives } = image.header
+  const archive = archives[index]!
+  const step = archive.secondsPerPoint
+  if (intervalScratch.length < n) {
+    intervalScratch = new Float64Array(n)
+    valueScratch = new Float64Array(n)
+  }
+  // One point per interval, the last given of each (chronological order), as whisper's runs take them.
+  let m = 0
+  let ascending = true
+  for (let i = 0; i < n; i++) {
+    const interval = alignTimestamp(timestamps[i]!, step)
+    if (!isStorableTimestamp(interval))
+      throw new InvalidArgumentError(`timestamp ${interval} is outside whisper's range (0 to 4294967295)`)
+    if (i + 1 < n && interval === alignTimestamp(timestamps[i + 1]!, step)) continue
+    if (m > 0 && interval <= intervalScratch[m - 1]!) ascending = false
+    intervalScratch[m] = interval
+    valueScratch[m] = values[i]!
+    m++
+  }
+  if (m === 0) return
+  // The batch's base, taken once before any write (whisper's): the archive's, else the first run's start.
+  let archiveBase = base(image, archive)
+  let baseTaken = archiveBase !== 0
+  // Runs of contiguous intervals; whisper tests `not previousInterval`, so after 0 a run goes on.
+  let runFrom = 0
+  for (let k = 1; k <= m; k++) {
+    if (k < m) {
+      const previous = intervalScratch[k - 1]!
+      if (previous === 0 || intervalScratch[k] === previous + step) continue
+    }
+    const start = intervalScratch[k - 1]! - step * (k - 1 - runFrom)
+    if (!baseTaken) {
+      archiveBase = start
+      baseTaken = true
+    }
+    writeRun(image, archive, archiveBase, start, runFrom, k)
+    runFrom = k
+  }
+
+  let higher = archive
+  for (let lowerIndex = 0; lowerIndex < archives.length; lowerIndex++) {
+    const lower = archives[lowerIndex]!
+    if (!(lower.secondsPerPoint > step)) continue
+    const lowerStep = lower.secondsPerPoint
+    lowerIntervals.length = 0
+    for (let k = 0; k < m; k++) {
+      const interval = alignTimestamp(intervalScratch[k]!, lowerStep)
+      if (lowerIntervals.length === 0 || lowerIntervals[lowerIntervals.length - 1] !== interval)
+        lowerIntervals.push(interval)
+    }
+    const first = lowerIntervals[0]!
+    const span = (lowerIntervals[lowerIntervals.length - 1]! - first) / lowerStep
+    // Distinct slots in a lower archive that has a base: any order writes the same bytes.
+    const anyOrder = ascending && base(image, lower) !== 0 && span < lower.points
+    const starts = anyOrder ? lowerIntervals : propagationOrder(lowerIntervals, lower)
+    if (!propagateLevel(image, starts, higher, lower)) break
+    higher = lower
+  }
+}
+
+/**
+ * fillFile (fill.ts) on the destination's bytes in memory, then the slots written written back (and
+ * fsync'd with `fsync`). The destination is open for writing and locked if it must be; its bytes are
+ * its headBytes when they hold the whole file (open it with `headBytes` of at least its size), else
+ * read whole. Returns the fill's result and the file's bytes as they now are (the caller's to keep).
+ */
+export function fillFileInMemory(
+  source: WhisperFile,
+  destination: WhisperFile,
+  options: FillOptions = {},
+): FillResult & { bytes: Uint8Array } {
+  const now = options.now ?? Math.floor(Date.now() / 1000)
+  const { header } = destination
+  const size = destination.fileSizeBytes
+  const bytes =
+    destination.headBytes.byteLength >= size
+      ? destination.headBytes.subarray(0, size)
+      : readAt(destination.fd, destination.path, 0, size)
+  const firstOffset = header.archives[0]!.offset
+  const slots = Math.floor((size - firstOffset) / POINT_SIZE)
+  if (dirtyScratch.length < slots) dirtyScratch = new Uint8Array(slots)
+  const image: Image = {
+    bytes,
+    view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    header,
+    dirty: dirtyScratch,
+    firstOffset,
+  }
+  image.dirty.fill(0, 0, slots)
+
+  const windows = readSourceWindows(source, now)
+  const archives = header.archives.map((_, archive) => ({ archive, gaps: 0, filled: 0, refused: 0 }))
+  const order = header.archives.map((a, i) => [a, i] as const).sort((x, y) => x[0].retention - y[0].retention)
+  const { aggregationMethod, xFilesFactor } = header
+  const keep = options.keep ?? []
+  for (let rank = 0; rank < order.length; rank++) {
+    const [archive, index] = order[rank]!
+    const step = archive.secondsPerPoint
+    // archiveFetch's window over the archive's retention up to now.
+    const fromInterval = alignTimestamp(now - archive.retention, step) + step
+    let untilInterval = alignTimestamp(now, step) + step
+    if (fromInterval === untilInterval) untilInterval += step
+    const count = Math.floor((untilInterval - fromInterval) / step)
+    readWindow(image, archive, fromInterval, count)
+    const kept = keep.length === 0 ? undefined : new Set<number>()
+    for (let k = 0; k < keep.length; k++) kept!.add(alignTimestamp(keep[k]!, step))
+    timestamps.length = 0
+    values.length = 0
+    const counts = archives[index]!
+    for (let i = 0; i < count; i++) {
+      if (windowKnown[i] === 1) continue
+      const interval = fromInterval + i * step
+      if (interval > now || kept?.has(interval)) continue
+      counts.gaps++
+      const found = sourceFor(
+        windows,
+        interval,
+        step,
+        rank === 0,
+        aggregationMethod,
+        xFilesFactor,
+        timestamps,
+        values,
+        sourceScratch,
+      )
+      if (found === 'refused') counts.refused++
+      if (found === 'filled') counts.filled++
+    }
+    if (timestamps.length > 0) archiveUpdateMany(image, index, timestamps.length)
+  }
+
+  // The slots written, contiguous ones in one write; the rest of the file (holes too) untouched.
+  for (let s = 0; s < slots;) {
+    if (image.dirty[s] === 0) {
+      s++
+      continue
+    }
+    let e = s + 1
+    while (e < slots && image.dirty[e] === 1) e++
+    const from = firstOffset + s * POINT_SIZE
+    writeAt(destination.fd, destination.path, bytes.subarray(from, firstOffset + e * POINT_SIZE), from)
+    s = e
+  }
+  if (options.fsync) flushFile(destination)
+  const filled = archives.reduce((sum, a) => sum + a.filled, 0)
+  const refused = archives.reduce((sum, a) => sum + a.refused, 0)
+  return {
+    source: source.path,
+    destination: destination.path,
+    archives,
+    filled,
+    refused,
+    xFilesFactor,
+    bytes,
+  }
+}
