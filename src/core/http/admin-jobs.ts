@@ -23,6 +23,7 @@ import { create, installFile, temporaryPathFor } from '../whisper/create.js'
 import type { WhisperFile } from '../whisper/file.js'
 import { lockFile, readSparse, withWhisperFile } from '../whisper/file.js'
 import { fillFile } from '../whisper/fill.js'
+import { fillFileInMemory } from '../whisper/fill-memory.js'
 import { METADATA_SIZE, POINT_SIZE, headerSizeFor } from '../whisper/format.js'
 
 /**
@@ -192,18 +193,17 @@ function fillJob(
 ): { created: boolean; filled: number; copied?: true; after?: Uint8Array } {
   const source = uploadFile(upload)
   const options = { now, keep, fsync }
-  // The file as the fill left it, read through the same descriptor under the same lock (for the
-  // check: no second open, lock and close of it).
+  // A present file is read whole with its header (one read, under the lock), filled in memory and
+  // written back where the fill changed it; its bytes as the fill left them go to the check.
   const intoExisting = (): { created: boolean; filled: number; after?: Uint8Array } =>
-    withWhisperFile(target, { write: true, lock: true }, (destination) => {
-      const filled = fillFile(source, destination, options).filled
-      if (!readAfter) return { created: false, filled }
-      return {
-        created: false,
-        filled,
-        after: readSparse(destination.fd, target, 0, destination.fileSizeBytes),
-      }
-    })
+    withWhisperFile(
+      target,
+      { write: true, lock: true, headBytes: Number.MAX_SAFE_INTEGER },
+      (destination) => {
+        const { filled, bytes } = fillFileInMemory(source, destination, options)
+        return readAfter ? { created: false, filled, after: bytes } : { created: false, filled }
+      },
+    )
   try {
     return intoExisting()
   } catch (error) {
