@@ -20,11 +20,12 @@
 import { InvalidArgumentError } from '../errors.js'
 import { aggregate } from './aggregate.js'
 import type { ArchiveInfo, Header } from './codec.js'
+import type { AggregationMethod } from './format.js'
 import { isStorableTimestamp } from './codec.js'
 import type { WhisperFile } from './file.js'
 import { flushFile, readAt, writeAt } from './file.js'
-import type { FillOptions, FillResult, Scratch } from './fill.js'
-import { readSourceWindows, sourceFor } from './fill.js'
+import type { FillOptions, FillResult } from './fill.js'
+import { readSourceWindows } from './fill.js'
 import { POINT_SIZE, alignTimestamp, mod } from './format.js'
 import { propagationOrder } from './update.js'
 
@@ -45,10 +46,153 @@ let windowKnown = new Uint8Array(0)
 let bucketValues = new Float64Array(0)
 let intervalScratch = new Float64Array(0)
 let valueScratch = new Float64Array(0)
-const timestamps: number[] = []
-const values: number[] = []
+/** The points a fill writes into one archive (chronological), pointCount of them. */
+let pointTimes = new Float64Array(0)
+let pointValues = new Float64Array(0)
+let pointCount = 0
 const lowerIntervals: number[] = []
-const sourceScratch: Scratch = { values: [], neighbors: [] }
+/** One interval's source values, and its slots (null: no point), for an aggregate. */
+const bucketKnown: number[] = []
+const bucketNeighbors: (number | null)[] = []
+
+/** A source archive's window, as fill.ts's readSourceWindows reads it (values, and which are known). */
+interface SourceWindow {
+  step: number
+  fromInterval: number
+  length: number
+  values: Float64Array
+  known: Uint8Array
+}
+/** The source's windows, reused from fill to fill (their buffers grow to the largest archive seen). */
+const sourceWindows: SourceWindow[] = []
+
+function pushPoint(timestamp: number, value: number): void {
+  if (pointCount === pointTimes.length) {
+    const times = new Float64Array(Math.max(1024, pointCount * 2))
+    const values = new Float64Array(times.length)
+    times.set(pointTimes)
+    values.set(pointValues)
+    pointTimes = times
+    pointValues = values
+  }
+  pointTimes[pointCount] = timestamp
+  pointValues[pointCount] = value
+  pointCount++
+}
+
+/**
+ * fill.ts's readSourceWindows: every source archive, by retention, over its window up to now. An
+ * upload held whole is decoded from its bytes into reused buffers; a file on disk is read as fill.ts does.
+ */
+function readSource(source: WhisperFile, now: number): readonly SourceWindow[] {
+  const sorted = [...source.header.archives].sort((a, b) => a.retention - b.retention)
+  const head = source.headBytes
+  if (head.byteLength < source.fileSizeBytes) {
+    return readSourceWindows(source, now).map((w) => ({
+      step: w.archive.secondsPerPoint,
+      fromInterval: w.fromInterval,
+      length: w.values.length,
+      values: w.values,
+      known: w.known,
+    }))
+  }
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
+  for (let a = 0; a < sorted.length; a++) {
+    const archive = sorted[a]!
+    const step = archive.secondsPerPoint
+    const fromInterval = alignTimestamp(now - archive.retention, step) + step
+    let w = sourceWindows[a]
+    if (w === undefined || w.values.length < archive.points) {
+      w = {
+        step,
+        fromInterval,
+        length: archive.points,
+        values: new Float64Array(archive.points),
+        known: new Uint8Array(archive.points),
+      }
+      sourceWindows[a] = w
+    }
+    w.step = step
+    w.fromInterval = fromInterval
+    w.length = archive.points
+    w.known.fill(0, 0, archive.points)
+    // fetch.ts's readArchiveColumns over the archive's points from fromInterval.
+    const archiveBase = view.getUint32(archive.offset)
+    if (archiveBase === 0) continue
+    const ring = archive.offset + archive.size
+    let at =
+      archive.offset + mod(Math.floor((fromInterval - archiveBase) / step), archive.points) * POINT_SIZE
+    for (let i = 0; i < archive.points; i++) {
+      if (view.getUint32(at) === fromInterval + i * step) {
+        w.values[i] = view.getFloat64(at + 4)
+        w.known[i] = 1
+      }
+      at += POINT_SIZE
+      if (at === ring) at = archive.offset
+    }
+  }
+  return sourceWindows.slice(0, sorted.length)
+}
+
+/**
+ * fill.ts's sourceFor, for the destination interval [start, start + step): the points of the finest
+ * source archive with data there (raw, or their aggregate for a coarser archive) pushed, or why not.
+ * `windows`: the source's windows sourceFor would look at for this step, in its order.
+ */
+function sourceFor(
+  windows: readonly SourceWindow[],
+  start: number,
+  step: number,
+  raw: boolean,
+  method: AggregationMethod,
+  xFilesFactor: number,
+): 'filled' | 'refused' | undefined {
+  let refused = false
+  for (let k = 0; k < windows.length; k++) {
+    const w = windows[k]!
+    const sourceStep = w.step
+    const size = step / sourceStep
+    const first = (start - w.fromInterval) / sourceStep
+    if (first + size <= 0 || first >= w.length) continue
+    const from = Math.max(0, first)
+    const until = Math.min(w.length, first + size)
+    const { known } = w
+    let count = 0
+    for (let i = from; i < until; i++) count += known[i]!
+    if (count === 0) continue
+    if (size === 1 || raw) {
+      for (let i = from; i < until; i++)
+        if (known[i] === 1) pushPoint(start + (i - first) * sourceStep, w.values[i]!)
+      return 'filled'
+    }
+    if (!(count / size >= Math.fround(xFilesFactor))) {
+      refused = true
+      continue
+    }
+    bucketKnown.length = 0
+    bucketNeighbors.length = 0
+    for (let j = 0; j < size; j++) {
+      const i = first + j
+      if (i >= 0 && i < w.length && known[i] === 1) {
+        bucketKnown.push(w.values[i]!)
+        bucketNeighbors.push(w.values[i]!)
+      } else bucketNeighbors.push(null)
+    }
+    pushPoint(start, aggregate(method, bucketKnown, bucketNeighbors))
+    return 'filled'
+  }
+  return refused ? 'refused' : undefined
+}
+
+/**
+ * alignTimestamp for the integer timestamps a fill writes: floor division, exact below 2^53 (the
+ * quotient of two integers cannot round across an integer there). alignTimestamp's `%` is a
+ * floating-point remainder (a call to fmod) for timestamps above V8's small integers, and was most
+ * of the cost of a fill.
+ */
+function align(timestamp: number, step: number): number {
+  return Math.floor(timestamp / step) * step
+}
 
 function base(image: Image, archive: ArchiveInfo): number {
   return image.view.getUint32(archive.offset)
@@ -191,7 +335,8 @@ function writeRun(
 }
 
 /** whisper's __archive_update_many for archive `index` (update.ts's archiveUpdateMany), chronological points. */
-function archiveUpdateMany(image: Image, index: number, n: number): void {
+function archiveUpdateMany(image: Image, index: number): void {
+  const n = pointCount
   const { archives } = image.header
   const archive = archives[index]!
   const step = archive.secondsPerPoint
@@ -202,15 +347,22 @@ function archiveUpdateMany(image: Image, index: number, n: number): void {
   // One point per interval, the last given of each (chronological order), as whisper's runs take them.
   let m = 0
   let ascending = true
+  let previous = Number.NaN
   for (let i = 0; i < n; i++) {
-    const interval = alignTimestamp(timestamps[i]!, step)
+    const timestamp = pointTimes[i]!
+    const interval = Number.isInteger(timestamp) ? align(timestamp, step) : alignTimestamp(timestamp, step)
     if (!isStorableTimestamp(interval))
       throw new InvalidArgumentError(`timestamp ${interval} is outside whisper's range (0 to 4294967295)`)
-    if (i + 1 < n && interval === alignTimestamp(timestamps[i + 1]!, step)) continue
-    if (m > 0 && interval <= intervalScratch[m - 1]!) ascending = false
+    // The same interval as the point before: this later one wins.
+    if (interval === previous) {
+      valueScratch[m - 1] = pointValues[i]!
+      continue
+    }
+    if (m > 0 && interval <= previous) ascending = false
     intervalScratch[m] = interval
-    valueScratch[m] = values[i]!
+    valueScratch[m] = pointValues[i]!
     m++
+    previous = interval
   }
   if (m === 0) return
   // The batch's base, taken once before any write (whisper's): the archive's, else the first run's start.
@@ -239,7 +391,7 @@ function archiveUpdateMany(image: Image, index: number, n: number): void {
     const lowerStep = lower.secondsPerPoint
     lowerIntervals.length = 0
     for (let k = 0; k < m; k++) {
-      const interval = alignTimestamp(intervalScratch[k]!, lowerStep)
+      const interval = align(intervalScratch[k]!, lowerStep)
       if (lowerIntervals.length === 0 || lowerIntervals[lowerIntervals.length - 1] !== interval)
         lowerIntervals.push(interval)
     }
@@ -283,7 +435,7 @@ export function fillFileInMemory(
   }
   image.dirty.fill(0, 0, slots)
 
-  const windows = readSourceWindows(source, now)
+  const windows = readSource(source, now)
   const archives = header.archives.map((_, archive) => ({ archive, gaps: 0, filled: 0, refused: 0 }))
   const order = header.archives.map((a, i) => [a, i] as const).sort((x, y) => x[0].retention - y[0].retention)
   const { aggregationMethod, xFilesFactor } = header
@@ -299,29 +451,20 @@ export function fillFileInMemory(
     readWindow(image, archive, fromInterval, count)
     const kept = keep.length === 0 ? undefined : new Set<number>()
     for (let k = 0; k < keep.length; k++) kept!.add(alignTimestamp(keep[k]!, step))
-    timestamps.length = 0
-    values.length = 0
+    pointCount = 0
+    // The source archives sourceFor looks at for this step: the same or a finer step dividing it.
+    const eligible = windows.filter((w) => !(w.step > step || step % w.step !== 0))
     const counts = archives[index]!
     for (let i = 0; i < count; i++) {
       if (windowKnown[i] === 1) continue
       const interval = fromInterval + i * step
       if (interval > now || kept?.has(interval)) continue
       counts.gaps++
-      const found = sourceFor(
-        windows,
-        interval,
-        step,
-        rank === 0,
-        aggregationMethod,
-        xFilesFactor,
-        timestamps,
-        values,
-        sourceScratch,
-      )
+      const found = sourceFor(eligible, interval, step, rank === 0, aggregationMethod, xFilesFactor)
       if (found === 'refused') counts.refused++
       if (found === 'filled') counts.filled++
     }
-    if (timestamps.length > 0) archiveUpdateMany(image, index, timestamps.length)
+    if (pointCount > 0) archiveUpdateMany(image, index)
   }
 
   // The slots written, contiguous ones in one write; the rest of the file (holes too) untouched.
