@@ -193,17 +193,14 @@ function fillJob(
 ): { created: boolean; filled: number; copied?: true; after?: Uint8Array } {
   const source = uploadFile(upload)
   const options = { now, keep, fsync }
-  // A present file is read whole with its header (one read, under the lock), filled in memory and
-  // written back where the fill changed it; its bytes as the fill left them go to the check.
+  // A present file is read whole (under the lock) into the thread's buffer, filled in memory and
+  // written back where the fill changed it; its bytes as the fill left them go to the check, which
+  // reads them before the next fill reuses that buffer.
   const intoExisting = (): { created: boolean; filled: number; after?: Uint8Array } =>
-    withWhisperFile(
-      target,
-      { write: true, lock: true, headBytes: Number.MAX_SAFE_INTEGER },
-      (destination) => {
-        const { filled, bytes } = fillFileInMemory(source, destination, options)
-        return readAfter ? { created: false, filled, after: bytes } : { created: false, filled }
-      },
-    )
+    withWhisperFile(target, { write: true, lock: true }, (destination) => {
+      const { filled, bytes } = fillFileInMemory(source, destination, options)
+      return readAfter ? { created: false, filled, after: bytes } : { created: false, filled }
+    })
   try {
     return intoExisting()
   } catch (error) {

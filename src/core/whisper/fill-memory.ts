@@ -41,6 +41,7 @@ interface Image {
 
 // Scratch reused between fills (a fill is synchronous; one per thread at a time).
 let dirtyScratch = new Uint8Array(0)
+let imageScratch = Buffer.alloc(0)
 let windowValues = new Float64Array(0)
 let windowKnown = new Uint8Array(0)
 let bucketValues = new Float64Array(0)
@@ -153,6 +154,12 @@ function sourceFor(
     const sourceStep = w.step
     const size = step / sourceStep
     const first = (start - w.fromInterval) / sourceStep
+    if (size === 1) {
+      // The same step (most intervals of most fills): one slot.
+      if (first < 0 || first >= w.length || w.known[first] !== 1) continue
+      pushPoint(start, w.values[first]!)
+      return 'filled'
+    }
     if (first + size <= 0 || first >= w.length) continue
     const from = Math.max(0, first)
     const until = Math.min(w.length, first + size)
@@ -327,10 +334,17 @@ function writeRun(
   }
   let position = slotOffset(archive, archiveBase, startInterval)
   const end = archive.offset + archive.size
+  const { view, dirty } = image
+  let slot = (position - image.firstOffset) / POINT_SIZE
   for (let k = from; k < until; k++) {
-    writePoint(image, position, intervalScratch[k]!, valueScratch[k]!)
+    view.setUint32(position, intervalScratch[k]!)
+    view.setFloat64(position + 4, valueScratch[k]!)
+    dirty[slot++] = 1
     position += POINT_SIZE
-    if (position === end) position = archive.offset
+    if (position === end) {
+      position = archive.offset
+      slot = (position - image.firstOffset) / POINT_SIZE
+    }
   }
 }
 
@@ -409,7 +423,8 @@ function archiveUpdateMany(image: Image, index: number): void {
  * fillFile (fill.ts) on the destination's bytes in memory, then the slots written written back (and
  * fsync'd with `fsync`). The destination is open for writing and locked if it must be; its bytes are
  * its headBytes when they hold the whole file (open it with `headBytes` of at least its size), else
- * read whole. Returns the fill's result and the file's bytes as they now are (the caller's to keep).
+ * read whole into a buffer of this thread's. Returns the fill's result and the file's bytes as they
+ * now are: in that buffer, valid until the next fill on this thread.
  */
 export function fillFileInMemory(
   source: WhisperFile,
@@ -419,10 +434,14 @@ export function fillFileInMemory(
   const now = options.now ?? Math.floor(Date.now() / 1000)
   const { header } = destination
   const size = destination.fileSizeBytes
-  const bytes =
-    destination.headBytes.byteLength >= size
-      ? destination.headBytes.subarray(0, size)
-      : readAt(destination.fd, destination.path, 0, size)
+  let bytes: Uint8Array
+  if (destination.headBytes.byteLength >= size) bytes = destination.headBytes.subarray(0, size)
+  else {
+    // Read whole into this thread's buffer: no new buffer per file (a rebalance fills thousands).
+    if (imageScratch.byteLength < size)
+      imageScratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * imageScratch.byteLength))
+    bytes = readAt(destination.fd, destination.path, 0, size, imageScratch).subarray(0, size)
+  }
   const firstOffset = header.archives[0]!.offset
   const slots = Math.floor((size - firstOffset) / POINT_SIZE)
   if (dirtyScratch.length < slots) dirtyScratch = new Uint8Array(slots)

@@ -87,8 +87,11 @@ function compare(
     ...got
   } = // The source held whole (an upload: decoded from its bytes) or read from its file.
     withWhisperFile(source, { write: false, headBytes: whole ? Number.MAX_SAFE_INTEGER : 256 }, (s) =>
-      withWhisperFile(inMemory, { write: true, lock: true, headBytes: Number.MAX_SAFE_INTEGER }, (d) =>
-        fillFileInMemory(s, d, { now, keep }),
+      // Its bytes read with the header, or whole into the thread's buffer.
+      withWhisperFile(
+        inMemory,
+        { write: true, lock: true, headBytes: whole ? Number.MAX_SAFE_INTEGER : 256 },
+        (d) => fillFileInMemory(s, d, { now, keep }),
       ),
     )
   const want = fs.readFileSync(byFile)
