@@ -54,6 +54,8 @@ export function checkCopy(
     destination.byteLength,
   )
   const result: CopyCheck = { checked: 0, missing: 0, examples: [] }
+  const sourceView = new DataView(source.buffer, source.byteOffset, source.byteLength)
+  const destinationView = new DataView(destination.buffer, destination.byteOffset, destination.byteLength)
   for (const archive of sourceHeader.archives) {
     const peer = destinationHeader.archives.find((a) => a.secondsPerPoint === archive.secondsPerPoint)
     // A destination without this step holds these points only as roll-ups: nothing to compare with.
@@ -65,14 +67,24 @@ export function checkCopy(
     const kept = keptIntervals(options.keep, step)
     // A point of the destination can only be in its slot (whisper reads nowhere else): no table of
     // the destination's points is built, each source point is looked up where it must be.
-    const peerBase = decodePointTimestamp(destination, peer.offset)
+    // DataViews and remainders by floor division (exact for these integers): `%` of timestamps,
+    // past V8's small integers, is a call to fmod. A quarter of a check's cost.
+    const peerBase = destinationView.getUint32(peer.offset)
     for (let i = 0; i < archive.points; i++) {
-      const timestamp = decodePointTimestamp(source, archive.offset + i * POINT_SIZE)
-      if (timestamp === 0 || timestamp % step !== 0 || timestamp <= oldest || timestamp > newest) continue
+      const timestamp = sourceView.getUint32(archive.offset + i * POINT_SIZE)
+      if (timestamp === 0 || timestamp !== Math.floor(timestamp / step) * step) continue
+      if (timestamp <= oldest || timestamp > newest) continue
       result.checked++
       if (peerBase !== 0) {
-        const slot = ((((timestamp - peerBase) / step) % peer.points) + peer.points) % peer.points
-        if (decodePointTimestamp(destination, peer.offset + slot * POINT_SIZE) === timestamp) continue
+        const distance = (timestamp - peerBase) / step
+        if (Number.isInteger(distance)) {
+          const slot = distance - Math.floor(distance / peer.points) * peer.points
+          if (destinationView.getUint32(peer.offset + slot * POINT_SIZE) === timestamp) continue
+        } else {
+          // A base off the step (a damaged file): the slot as before, between two points.
+          const slot = ((distance % peer.points) + peer.points) % peer.points
+          if (decodePointTimestamp(destination, peer.offset + slot * POINT_SIZE) === timestamp) continue
+        }
       }
       if (kept?.has(timestamp)) continue
       result.missing++
