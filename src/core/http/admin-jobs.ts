@@ -16,7 +16,7 @@ import {
   NotFoundError,
   fromSystemError,
 } from '../errors.js'
-import { decodeArchiveCount, decodeHeader, decodePointTimestamp } from '../whisper/codec.js'
+import { decodeArchiveCount, decodeHeader } from '../whisper/codec.js'
 import type { CopyCheck } from '../whisper/copy-check.js'
 import { checkCopy } from '../whisper/copy-check.js'
 import { create, installFile, temporaryPathFor } from '../whisper/create.js'
@@ -172,11 +172,12 @@ function uploadFile(bytes: Uint8Array): WhisperFile {
 /** The points of a copied file inside its archives' windows: what a fill into an empty file writes. */
 function countPoints(bytes: Uint8Array, file: WhisperFile, now: number): number {
   let count = 0
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   for (const archive of file.header.archives) {
     const step = archive.secondsPerPoint
     const oldest = now - archive.retention
     for (let i = 0; i < archive.points; i++) {
-      const t = decodePointTimestamp(bytes, archive.offset + i * POINT_SIZE)
+      const t = view.getUint32(archive.offset + i * POINT_SIZE)
       if (t !== 0 && t > oldest && t <= now + step) count++
     }
   }
