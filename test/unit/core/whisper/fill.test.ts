@@ -227,3 +227,30 @@ test('issue 17.admin: keep leaves the intervals of points the destination has el
   assert.equal(minutes[19 - 4], 5)
   assert.equal(result.archives[0]!.filled, 20 - 2)
 })
+
+test('a small file: the coarser archive is read as the fill left it, not as read with the header', (t) => {
+  const dir = tempDir(t)
+  const src = path.join(dir, 'src.wsp')
+  const dst = path.join(dir, 'dst.wsp')
+  // 160 bytes: the whole file is in the first read (256 bytes), archive 1 included.
+  const archives: [number, number][] = [
+    [60, 5],
+    [300, 5],
+  ]
+  create(src, archives)
+  create(dst, archives)
+  const bucket = T - 3000
+  const now = bucket + 240
+  updateMany(
+    src,
+    [0, 1, 2, 3, 4].map((i) => [bucket + 60 * i, 1] as const),
+    { now },
+  )
+  // One minute of five (0.2 < 0.5): archive 1 has no point for the bucket yet.
+  updateMany(dst, [[bucket + 120, 100] as const], { now })
+  const result = fill(src, dst, { now })
+  // The four minutes filled, then the bucket propagated from the five: (1 + 1 + 100 + 1 + 1) / 5.
+  // Read from the stale first bytes, the bucket looked like a gap and took the source's 1.
+  assert.deepEqual(fetch(dst, bucket - 1, bucket + 299, { now, archiveToSelect: '5m' })!.values, [20.8])
+  assert.deepEqual(result.archives[1], { archive: 1, gaps: 4, filled: 0, refused: 0 })
+})
