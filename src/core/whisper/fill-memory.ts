@@ -44,7 +44,7 @@ let dirtyScratch = new Uint8Array(0)
 let imageScratch = Buffer.alloc(0)
 let windowValues = new Float64Array(0)
 let windowKnown = new Uint8Array(0)
-let bucketValues = new Float64Array(0)
+const bucketValues: number[] = []
 let intervalScratch = new Float64Array(0)
 let valueScratch = new Float64Array(0)
 /** The points a fill writes into one archive (chronological), pointCount of them. */
@@ -259,7 +259,6 @@ function propagateLevel(
   const higherBase = base(image, higher)
   const higherStep = higher.secondsPerPoint
   const ringEnd = higher.offset + higher.size
-  if (bucketValues.length < count) bucketValues = new Float64Array(count)
   let wrote = false
   for (let k = 0; k < starts.length; k++) {
     const start = starts[k]!
@@ -272,25 +271,23 @@ function propagateLevel(
       firstOffset < lastOffset
         ? (lastOffset - firstOffset) / POINT_SIZE
         : (ringEnd - firstOffset + (lastOffset - higher.offset)) / POINT_SIZE
-    let known = 0
+    // A reused array (no view or array per bucket), its length set to the values known.
+    bucketValues.length = 0
     let at = firstOffset
     let interval = start
     for (let i = 0; i < points; i++) {
-      if (view.getUint32(at) === interval) bucketValues[known++] = view.getFloat64(at + 4)
+      if (view.getUint32(at) === interval) bucketValues.push(view.getFloat64(at + 4))
       interval += higherStep
       at += POINT_SIZE
       if (at === ringEnd) at = higher.offset
     }
+    const known = bucketValues.length
     if (known === 0) continue
     if (!(known / points >= xFilesFactor)) continue
     const value =
       aggregationMethod === 'avg_zero'
-        ? aggregate(
-            aggregationMethod,
-            bucketValues.subarray(0, known),
-            neighbors(image, higher, firstOffset, start, points),
-          )
-        : aggregate(aggregationMethod, bucketValues.subarray(0, known))
+        ? aggregate(aggregationMethod, bucketValues, neighbors(image, higher, firstOffset, start, points))
+        : aggregate(aggregationMethod, bucketValues)
     const lowerBase = base(image, lower)
     writePoint(image, lowerBase === 0 ? lower.offset : slotOffset(lower, lowerBase, start), start, value)
     wrote = true
