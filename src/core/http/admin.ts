@@ -26,6 +26,7 @@ import type { CachedPoints } from './render.js'
 import { answerAfterBody, readBody } from './body.js'
 import type { FileCopy } from './admin-client.js'
 import { AdminClient } from './admin-client.js'
+import { BytePool } from './byte-pool.js'
 
 export const ADMIN_PREFIX = '/admin'
 /** --admin-max-upload's default: 256 MiB (one upload, and one batch request's body). */
@@ -555,32 +556,53 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       async (chunk) => {
         // Taken before the read: a point cached now is either in the bytes or counted here.
         const cached = chunk.map((metric) => ctx.cacheQuery(metric.key).length)
+        // The files are read into a reused buffer (a file too large for it gets its own).
+        const into = reading.take(readChunkBytes)
         const reply = await job({
           kind: 'admin',
           request: 0,
           op: 'read-many',
           paths: chunk.map((m) => m.path),
+          into,
         })
-        return reply.reads!.map((read, k) => ({ read, cachedPoints: cached[k]! }))
+        const reads = reply.reads!
+        readChunkBytes = reads.reduce(
+          (sum, read) => sum + (!read.ok ? 0 : 'bytes' in read ? read.bytes.byteLength : read.length),
+          0,
+        )
+        return reads.map((read, k) => ({ read, cachedPoints: cached[k]!, into }))
       },
       async (results, chunk) => {
-        if (gone.aborted) return
+        const into = results[0]?.into
+        if (gone.aborted) {
+          if (into) reading.give(into)
+          return
+        }
         // Written piece by piece (corked into few writes), never concatenated: no copy of the files.
         res.cork()
         let room = true
+        // The buffer is reused once the socket has taken its last bytes (a failed write: it is
+        // left to the collector).
+        let last = -1
+        results.forEach(({ read }, k) => {
+          if (read.ok && !('bytes' in read)) last = k
+        })
+        if (into && last < 0) reading.give(into)
         results.forEach(({ read, cachedPoints }, k) => {
           const name = chunk[k]!.name
           if (read.ok) {
+            const bytes =
+              'bytes' in read ? new Uint8Array(read.bytes) : new Uint8Array(into!, read.offset, read.length)
             res.write(
               encodeFrameHead({
                 name,
                 status: 200,
-                bytes: read.bytes.byteLength,
+                bytes: bytes.byteLength,
                 cachedPoints,
                 version: read.version,
               }),
             )
-            room = res.write(new Uint8Array(read.bytes))
+            room = k === last ? res.write(bytes, (error) => error ?? reading.give(into!)) : res.write(bytes)
           } else {
             const error = read.status === 404 ? `no such metric: ${name}` : read.message
             room = res.write(encodeFrameHead({ name, status: read.status, error, cachedPoints }))
@@ -608,11 +630,13 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     metrics: readonly { name: string; key: string; path: string }[],
     uploads: readonly Buffer[],
   ): Promise<Record<string, unknown>[]> => {
-    const buffer = (
-      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
+    // A pool's shared buffer is read where it lies (the caller takes it back after the job); any
+    // other is moved to the writer thread, not copied, when the body owns it whole.
+    const shared = body.buffer instanceof SharedArrayBuffer
+    const buffer =
+      shared || (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength)
         ? body.buffer
         : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)
-    ) as ArrayBuffer
     const shift = buffer === body.buffer ? 0 : body.byteOffset
     const items: FillItem[] = metrics.map((metric, k) => ({
       path: metric.path,
@@ -630,7 +654,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
         now: Math.floor(ctx.clock()),
         fsync: options.fsync ?? false,
       },
-      [buffer],
+      buffer instanceof SharedArrayBuffer ? [] : [buffer],
     )
     return reply.fills!.map((fill, k) => {
       const { name, path: file } = metrics[k]!
@@ -665,6 +689,11 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
   /** The configured peers (--admin-peer), and a client for each one asked (kept: its connections are reused). */
   const peers = new Set((options.peers ?? []).flatMap((p) => peerUrl(p) ?? []))
   const peerClients = new Map<string, AdminClient>()
+  /** The buffers /admin/files reads chunks of files into, and a chunk's bytes last time. */
+  const reading = new BytePool(16)
+  let readChunkBytes = 0
+  /** The bodies of pulls: a few in flight at once (carbon rebalance keeps 4 batches going). */
+  const pulled = new BytePool(8)
 
   /**
    * Fill metrics straight from a peer node (what `carbon rebalance` asks a new home to do, so that it
@@ -698,10 +727,27 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       )
     let read: Awaited<ReturnType<AdminClient['getFilesBody']>>
     try {
-      read = await client.getFilesBody(metrics.map((m) => m.name))
+      read = await client.getFilesBody(
+        metrics.map((m) => m.name),
+        pulled,
+      )
     } catch (error) {
       throw new AdminError(502, (error as Error).message)
     }
+    try {
+      await fillPulled(res, peer, metrics, read)
+    } finally {
+      // Given back only after the fill's job answered: the writer thread read the files in it.
+      if (read.shared) pulled.give(read.shared)
+    }
+  }
+
+  const fillPulled = async (
+    res: http.ServerResponse,
+    peer: string,
+    metrics: readonly { name: string; key: string; path: string }[],
+    read: Awaited<ReturnType<AdminClient['getFilesBody']>>,
+  ): Promise<void> => {
     const answers: Record<string, unknown>[] = new Array<Record<string, unknown>>(metrics.length)
     const filling: number[] = []
     metrics.forEach((metric, k) => {
