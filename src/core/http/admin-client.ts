@@ -114,6 +114,8 @@ export class AdminClient {
   private readonly signal: AbortSignal | undefined
   private readonly maxAnswerBytes: number
   private readonly agent: http.Agent
+  /** The size of the last answer read into a pool. */
+  private pooledBytes = 0
 
   constructor(options: AdminClientOptions) {
     let base: URL
@@ -387,7 +389,11 @@ export class AdminClient {
           }
           if (pool) {
             if (!into || received + chunk.byteLength > into.byteLength) {
-              const bigger = pool.take(Math.max(2 * (into?.byteLength ?? 0), received + chunk.byteLength))
+              // First as large as the last answer read into the pool (a batch's answers are alike):
+              // growing by doubling copies what came so far each time.
+              const bigger = pool.take(
+                Math.max(into ? 2 * into.byteLength : this.pooledBytes, received + chunk.byteLength),
+              )
               const view = new Uint8Array(bigger)
               if (into) view.set(into.subarray(0, received))
               if (shared) pool.give(shared)
@@ -398,14 +404,15 @@ export class AdminClient {
           } else chunks.push(chunk)
           received += chunk.byteLength
         })
-        res.on('end', () =>
+        res.on('end', () => {
+          if (shared) this.pooledBytes = received
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
             body: shared ? Buffer.from(shared, 0, received) : Buffer.concat(chunks),
             ...(shared ? { shared } : {}),
-          }),
-        )
+          })
+        })
         res.on('error', (error) => {
           if (shared) pool!.give(shared)
           shared = undefined
