@@ -89,6 +89,14 @@ export type AdminJob = { kind: 'admin'; request: number } & (
       fsync: boolean
     }
   | { op: 'digest-many'; paths: string[] }
+  | {
+      op: 'remove-many'
+      /** Files already moved out of the tree: unlinked. */
+      files: string[]
+      /** Directories emptied by the delete: removed when empty, then their parents up to `root`. */
+      dirs: string[]
+      root: string
+    }
 )
 
 export type AdminJobReply = { kind: 'admin'; request: number } & (
@@ -100,6 +108,8 @@ export type AdminJobReply = { kind: 'admin'; request: number } & (
       reads?: ReadReply[]
       fills?: ItemReply[]
       digests?: DigestReply[]
+      /** A remove-many's files that could not be unlinked, and why. */
+      errors?: string[]
     }
   | { ok: false; status: number; message: string }
 )
@@ -342,6 +352,35 @@ function fillAndCheck(
   }
 }
 
+/**
+ * Unlink deleted files and remove the directories they emptied (each, then its parents up to the
+ * root, while they are empty: most are not, and the first failed rmdir ends that climb). Here, not
+ * on the main thread: an unlink that frees a file's blocks takes a while, and a promise's round
+ * trip per file and per directory cost the main thread more than the calls themselves.
+ */
+function removeAll(job: { files: string[]; dirs: string[]; root: string }): string[] {
+  const errors: string[] = []
+  for (const file of job.files)
+    try {
+      fs.unlinkSync(file)
+    } catch (error) {
+      errors.push(`${file}: ${String(error)}`)
+    }
+  const root = path.resolve(job.root)
+  for (const first of job.dirs)
+    for (
+      let dir = path.resolve(first);
+      dir !== root && dir.startsWith(root + path.sep);
+      dir = path.dirname(dir)
+    )
+      try {
+        fs.rmdirSync(dir)
+      } catch {
+        break
+      }
+  return errors
+}
+
 function digestOf(file: string): string | null {
   try {
     return createHash('sha256')
@@ -399,6 +438,7 @@ export function runAdminJob(job: AdminJob): [AdminJobReply, ArrayBuffer[]] {
       })
       return [{ ...base, ok: true, digests }, []]
     }
+    if (job.op === 'remove-many') return [{ ...base, ok: true, errors: removeAll(job) }, []]
     const upload = new Uint8Array(job.upload)
     const { created, filled } = fillJob(job.path, upload, job.keep, job.now, job.fsync)
     return [{ ...base, ok: true, created, filled }, []]

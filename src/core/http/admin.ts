@@ -463,14 +463,39 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       if (!deleted && count === 0) return new AdminError(404, `no such metric: ${metric.name}`)
       return { name: metric.name, deleted, droppedCachedPoints: count }
     })
+    // Unlinked, and the empty parent directories removed up to the data directory (a writer makes
+    // them again if needed), in one job on a writer thread (admin-jobs.ts removeAll); without one
+    // (the daemon stopping), here off the event loop.
+    const removing =
+      going.length === 0 && emptied.size === 0
+        ? Promise.resolve()
+        : options
+            .runJob({
+              kind: 'admin',
+              request: 0,
+              op: 'remove-many',
+              files: going,
+              dirs: [...emptied],
+              root: dataDir,
+            })
+            .then(
+              async (reply) => {
+                if (!reply.ok) return removeHere(going, emptied)
+                for (const error of reply.errors ?? []) ctx.onError?.(error)
+              },
+              () => removeHere(going, emptied),
+            )
+    await Promise.all([options.logged?.(), removing])
+    return answers
+  }
+
+  const removeHere = async (going: readonly string[], emptied: ReadonlySet<string>): Promise<void> => {
     await Promise.all([
-      options.logged?.(),
       ...going.map((file) =>
         fs.promises.unlink(file).catch((error: unknown) => ctx.onError?.(`${file}: ${String(error)}`)),
       ),
-      // Empty parent directories go too, up to the data directory (a writer makes them again if
-      // needed): each once, off the event loop (most are not empty: a failed rmdir is the common
-      // case), one after the other (two emptied siblings: the second one's rmdir of their parent works).
+      // Each once, one after the other (two emptied siblings: the second one's rmdir of their
+      // parent works); most are not empty: a failed rmdir ends the climb.
       (async () => {
         for (const first of emptied)
           for (let dir = first; dir !== dataDir && isInside(dataDir, dir); dir = path.dirname(dir)) {
@@ -482,7 +507,6 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
           }
       })(),
     ])
-    return answers
   }
 
   const remove = async (metric: { name: string; key: string; path: string }): Promise<DeleteAnswer> => {
