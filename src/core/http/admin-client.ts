@@ -95,6 +95,8 @@ interface Answer {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
+/** The first buffer taken from a pool for an answer at most (a larger answer grows it). */
+const MAX_POOLED_BYTES = 64 << 20
 
 /** A request's body: one buffer, or pieces sent one after the other. */
 type Body = Uint8Array | readonly Uint8Array[]
@@ -114,7 +116,7 @@ export class AdminClient {
   private readonly signal: AbortSignal | undefined
   private readonly maxAnswerBytes: number
   private readonly agent: http.Agent
-  /** The size of the last answer read into a pool. */
+  /** The size of the largest answer read into a pool (up to MAX_POOLED_BYTES). */
   private pooledBytes = 0
 
   constructor(options: AdminClientOptions) {
@@ -405,7 +407,8 @@ export class AdminClient {
           received += chunk.byteLength
         })
         res.on('end', () => {
-          if (shared) this.pooledBytes = received
+          // The largest so far (a short last batch does not shrink the next buffers).
+          if (shared) this.pooledBytes = Math.min(MAX_POOLED_BYTES, Math.max(this.pooledBytes, received))
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,

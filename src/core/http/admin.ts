@@ -36,6 +36,8 @@ export const MAX_BATCH_METRICS = 10_000
 /** Files per writer-thread job of a batch, and such jobs under way at once per request. */
 const CHUNK_FILES = 16
 const CHUNKS_IN_FLIGHT = 2
+/** A chunk's reused buffer at most: larger files are read into buffers of their own. */
+const MAX_CHUNK_BYTES = 32 << 20
 
 export type Located = { ok: true; key: string; path: string } | { ok: false; reason: string }
 
@@ -601,9 +603,16 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
           into,
         })
         const reads = reply.reads!
-        readChunkBytes = reads.reduce(
-          (sum, read) => sum + (!read.ok ? 0 : 'bytes' in read ? read.bytes.byteLength : read.length),
-          0,
+        // The largest chunk so far (a batch's last, short chunk does not shrink the next buffers).
+        readChunkBytes = Math.min(
+          MAX_CHUNK_BYTES,
+          Math.max(
+            readChunkBytes,
+            reads.reduce(
+              (sum, read) => sum + (!read.ok ? 0 : 'bytes' in read ? read.bytes.byteLength : read.length),
+              0,
+            ),
+          ),
         )
         return reads.map((read, k) => ({ read, cachedPoints: cached[k]!, into }))
       },
