@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { test } from 'node:test'
+import { AdminClient } from '../../../../src/core/http/admin-client.js'
 import type { ReadReply } from '../../../../src/core/http/admin-jobs.js'
 import { runAdminJob } from '../../../../src/core/http/admin-jobs.js'
 import { BytePool } from '../../../../src/core/http/byte-pool.js'
+import { encodeFrameHead } from '../../../../src/core/protocol/file-frames.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 test('issue 17 transfer: the byte pool gives back the smallest buffer that fits, keeps at most `keep`', () => {
@@ -68,4 +72,53 @@ test('issue 17 transfer: a batch read into a reused buffer gives every file whol
   const first = reads[0]!
   assert.ok(first.ok)
   assert.equal(first.version, `sha256:${createHash('sha256').update(files[0]!.bytes).digest('hex')}`)
+})
+
+test('issue 17 transfer: an answer read into a pool grows past its first buffer with every byte kept, and its buffer is the caller to give back', async (t) => {
+  // A peer's /admin/files answer of 40 files of 69,160 bytes (2.8 MB, past the pool's first 1 MiB),
+  // sent in small writes so that it arrives in many pieces.
+  const files = Array.from({ length: 40 }, (_, k) => {
+    const bytes = Buffer.alloc(69_160)
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + k * 13) & 0xff
+    return { name: `a.b.m${k}`, bytes }
+  })
+  const server = http.createServer((req, res) => {
+    req.resume()
+    res.writeHead(200, { 'Content-Type': 'application/x-carbonkit-frames' })
+    for (const { name, bytes } of files) {
+      res.write(
+        encodeFrameHead({ name, status: 200, bytes: bytes.length, cachedPoints: 0, version: `v-${name}` }),
+      )
+      for (let at = 0; at < bytes.length; at += 10_000) res.write(bytes.subarray(at, at + 10_000))
+    }
+    res.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const { port } = server.address() as AddressInfo
+  const client = new AdminClient({ url: `http://127.0.0.1:${port}`, label: 'peer', token: 'x' })
+  t.after(() => client.close())
+  const pool = new BytePool(4)
+  let first: SharedArrayBuffer | undefined
+  for (let round = 0; round < 2; round++) {
+    const read = await client.getFilesBody(
+      files.map((f) => f.name),
+      pool,
+    )
+    assert.ok(read.shared instanceof SharedArrayBuffer)
+    assert.equal(read.body.buffer, read.shared)
+    for (const { name, bytes } of files) {
+      const copy = read.files.get(name)
+      assert.ok(copy && !('error' in copy), name)
+      assert.ok(copy.bytes.equals(bytes), name)
+      assert.equal(copy.version, `v-${name}`)
+    }
+    // The first round grew 1 -> 2 -> 4 MiB (the smaller ones went back to the pool); the second
+    // starts with a buffer as large as the first answer: the same one, no growth.
+    assert.equal(read.shared.byteLength, 4 << 20)
+    if (round === 0) first = read.shared
+    else assert.equal(read.shared, first)
+    assert.equal(pool.held, 2)
+    pool.give(read.shared)
+  }
 })
