@@ -733,11 +733,14 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
   /** The configured peers (--admin-peer), and a client for each one asked (kept: its connections are reused). */
   const peers = new Set((options.peers ?? []).flatMap((p) => peerUrl(p) ?? []))
   const peerClients = new Map<string, AdminClient>()
-  /** The buffers /admin/files reads chunks of files into, and a chunk's bytes last time. */
-  const reading = new BytePool(16)
+  /**
+   * The buffers /admin/files reads chunks of files into (2 chunks in flight per request, carbon
+   * rebalance's 4 batches), and the largest chunk's bytes so far.
+   */
+  const reading = new BytePool(8)
   let readChunkBytes = 0
   /** The bodies of pulls: a few in flight at once (carbon rebalance keeps 4 batches going). */
-  const pulled = new BytePool(8)
+  const pulled = new BytePool(4)
 
   /**
    * Fill metrics straight from a peer node (what `carbon rebalance` asks a new home to do, so that it
