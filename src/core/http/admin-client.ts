@@ -9,6 +9,7 @@ import http from 'node:http'
 import https from 'node:https'
 import { AbortedError, ConfigError, InvalidArgumentError, UnavailableError } from '../errors.js'
 import { FrameError, decodeFrames, encodeFrames } from '../protocol/file-frames.js'
+import type { BytePool } from './byte-pool.js'
 
 export interface NodeMetric {
   name: string
@@ -89,9 +90,13 @@ interface Answer {
   status: number
   headers: http.IncomingHttpHeaders
   body: Buffer
+  /** The pool's buffer `body` lies in (a request read into a pool): given back by the caller. */
+  shared?: SharedArrayBuffer
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
+/** The first buffer taken from a pool for an answer at most (a larger answer grows it). */
+const MAX_POOLED_BYTES = 64 << 20
 
 /** A request's body: one buffer, or pieces sent one after the other. */
 type Body = Uint8Array | readonly Uint8Array[]
@@ -111,6 +116,8 @@ export class AdminClient {
   private readonly signal: AbortSignal | undefined
   private readonly maxAnswerBytes: number
   private readonly agent: http.Agent
+  /** The size of the largest answer read into a pool (up to MAX_POOLED_BYTES). */
+  private pooledBytes = 0
 
   constructor(options: AdminClientOptions) {
     let base: URL
@@ -179,11 +186,28 @@ export class AdminClient {
     return (await this.getFilesBody(names)).files
   }
 
-  /** getFiles, with the answer's body the files are views of. */
-  async getFilesBody(names: readonly string[]): Promise<{ body: Buffer; files: Map<string, BatchFile> }> {
-    const answer = await this.expect('POST', 'files', {}, Buffer.from(JSON.stringify({ names })))
+  /**
+   * getFiles, with the answer's body the files are views of. With a pool, the body is read into one
+   * of its buffers (`shared`), which the caller gives back once done with the files (given back
+   * here on a throw).
+   */
+  async getFilesBody(
+    names: readonly string[],
+    pool?: BytePool,
+  ): Promise<{ body: Buffer; files: Map<string, BatchFile>; shared?: SharedArrayBuffer }> {
+    const answer = await this.request('POST', 'files', {}, Buffer.from(JSON.stringify({ names })), pool)
+    try {
+      this.check(answer)
+      return { body: answer.body, files: this.filesOf(answer.body, names), shared: answer.shared }
+    } catch (error) {
+      if (answer.shared) pool!.give(answer.shared)
+      throw error
+    }
+  }
+
+  private filesOf(answerBody: Buffer, names: readonly string[]): Map<string, BatchFile> {
     const files = new Map<string, BatchFile>()
-    for (const { header, body } of this.frames(answer.body)) {
+    for (const { header, body } of this.frames(answerBody)) {
       const status = Number(header.status)
       const cached = Number(header.cachedPoints ?? 0)
       if (status === 200)
@@ -196,7 +220,7 @@ export class AdminClient {
       else files.set(header.name, { error: `${String(header.error ?? `HTTP ${status}`)} (HTTP ${status})` })
     }
     for (const name of names) if (!files.has(name)) throw this.protocolError(`no frame for ${name}`)
-    return { body: answer.body, files }
+    return files
   }
 
   /**
@@ -324,10 +348,11 @@ export class AdminClient {
     endpoint: string,
     query: Record<string, string>,
     body?: Body,
+    pool?: BytePool,
   ): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.requestOnce(method, endpoint, query, body)
+        return await this.requestOnce(method, endpoint, query, body, pool)
       } catch (error) {
         if (!(error instanceof StaleConnection) || attempt >= STALE_RETRIES) throw error
       }
@@ -339,6 +364,7 @@ export class AdminClient {
     endpoint: string,
     query: Record<string, string>,
     body?: Body,
+    pool?: BytePool,
   ): Promise<Answer> {
     const pieces = body === undefined ? [] : body instanceof Uint8Array ? [body] : body
     if (this.signal?.aborted) return Promise.reject(new AbortedError('interrupted'))
@@ -355,18 +381,46 @@ export class AdminClient {
         answered = true
         const chunks: Buffer[] = []
         let received = 0
+        // Into a pool's buffer (copied there as it comes, grown by doubling): no fresh buffer per answer.
+        let shared: SharedArrayBuffer | undefined
+        let into: Uint8Array | undefined
         res.on('data', (chunk: Buffer) => {
-          received += chunk.byteLength
-          if (received > this.maxAnswerBytes) {
+          if (received + chunk.byteLength > this.maxAnswerBytes) {
             res.destroy(new Error(`an answer over ${this.maxAnswerBytes} bytes`))
             return
           }
-          chunks.push(chunk)
+          if (pool) {
+            if (!into || received + chunk.byteLength > into.byteLength) {
+              // First as large as the last answer read into the pool (a batch's answers are alike):
+              // growing by doubling copies what came so far each time.
+              const bigger = pool.take(
+                Math.max(into ? 2 * into.byteLength : this.pooledBytes, received + chunk.byteLength),
+              )
+              const view = new Uint8Array(bigger)
+              if (into) view.set(into.subarray(0, received))
+              if (shared) pool.give(shared)
+              shared = bigger
+              into = view
+            }
+            into.set(chunk, received)
+          } else chunks.push(chunk)
+          received += chunk.byteLength
         })
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        )
-        res.on('error', fail)
+        res.on('end', () => {
+          // The largest so far (a short last batch does not shrink the next buffers).
+          if (shared) this.pooledBytes = Math.min(MAX_POOLED_BYTES, Math.max(this.pooledBytes, received))
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: shared ? Buffer.from(shared, 0, received) : Buffer.concat(chunks),
+            ...(shared ? { shared } : {}),
+          })
+        })
+        res.on('error', (error) => {
+          if (shared) pool!.give(shared)
+          shared = undefined
+          fail(error)
+        })
       })
       const onAbort = (): void => {
         req.destroy()

@@ -21,7 +21,7 @@ import type { CopyCheck } from '../whisper/copy-check.js'
 import { checkCopy } from '../whisper/copy-check.js'
 import { create, installFile, temporaryPathFor } from '../whisper/create.js'
 import type { WhisperFile } from '../whisper/file.js'
-import { lockFile, readSparse, withWhisperFile } from '../whisper/file.js'
+import { lockFile, readAt, readSparse, withWhisperFile } from '../whisper/file.js'
 import { fillFile } from '../whisper/fill.js'
 import { fillFileInMemory } from '../whisper/fill-memory.js'
 import { METADATA_SIZE, POINT_SIZE, headerSizeFor } from '../whisper/format.js'
@@ -48,9 +48,13 @@ export type ItemReply =
   | ({ ok: true; created: boolean; filled: number; now: number } & CopyCheck)
   | { ok: false; status: number; message: string }
 
-/** One file read in a batch: its bytes and their version (versionOf), or why not (404: absent). */
+/**
+ * One file read in a batch: its bytes (its own buffer, or where it lies in the job's `into`) and
+ * their version (versionOf), or why not (404: absent).
+ */
 export type ReadReply =
-  { ok: true; bytes: ArrayBuffer; version: string } | { ok: false; status: number; message: string }
+  | ({ ok: true; version: string } & ({ bytes: ArrayBuffer } | { offset: number; length: number }))
+  | { ok: false; status: number; message: string }
 
 /** One file's sha256 in a batch (hex), null when absent. */
 export type DigestReply = { ok: true; sha256: string | null } | { ok: false; status: number; message: string }
@@ -68,16 +72,32 @@ export type AdminJob = { kind: 'admin'; request: number } & (
       now: number
       fsync: boolean
     }
-  | { op: 'read-many'; paths: string[] }
+  | {
+      op: 'read-many'
+      paths: string[]
+      /**
+       * Where to read the files, one after the other (a pool's buffer the main thread reuses); a
+       * file that does not fit in what is left gets a buffer of its own. Absent: each its own.
+       */
+      into?: SharedArrayBuffer
+    }
   | {
       op: 'fill-many'
-      /** The request's body (moved here, not copied): the uploads lie in it. */
-      body: ArrayBuffer
+      /** The request's body (moved here, or a pool's shared buffer), where the uploads lie. */
+      body: ArrayBuffer | SharedArrayBuffer
       items: FillItem[]
       now: number
       fsync: boolean
     }
   | { op: 'digest-many'; paths: string[] }
+  | {
+      op: 'remove-many'
+      /** Files already moved out of the tree: unlinked. */
+      files: string[]
+      /** Directories emptied by the delete: removed when empty, then their parents up to `root`. */
+      dirs: string[]
+      root: string
+    }
 )
 
 export type AdminJobReply = { kind: 'admin'; request: number } & (
@@ -89,6 +109,8 @@ export type AdminJobReply = { kind: 'admin'; request: number } & (
       reads?: ReadReply[]
       fills?: ItemReply[]
       digests?: DigestReply[]
+      /** A remove-many's files that could not be unlinked, and why. */
+      errors?: string[]
     }
   | { ok: false; status: number; message: string }
 )
@@ -146,6 +168,49 @@ function readVersioned(file: string, versioned: boolean): { bytes: ArrayBuffer; 
   } finally {
     fs.closeSync(fd)
   }
+}
+
+/**
+ * The file's bytes read under its shared flock into `into` at `offset` when they fit, with their
+ * version; else as readVersioned reads them (a buffer of their own). The whole length is read
+ * (a hole reads as zeros): one read instead of looking for the holes, and `into` holds old bytes.
+ */
+function readVersionedInto(
+  file: string,
+  into: Buffer,
+  offset: number,
+): { offset: number; length: number; version: string } | { bytes: ArrayBuffer; version: string } {
+  let fd: number
+  try {
+    fd = fs.openSync(file, 'r')
+  } catch (error) {
+    throw fromOpen(error, file)
+  }
+  try {
+    lockFile(fd, file, 'shared')
+    const stat = fs.fstatSync(fd, { bigint: true })
+    if (!stat.isFile()) throw new InvalidArgumentError(`${file}: not a regular file`)
+    const length = Number(stat.size)
+    if (length > into.byteLength - offset) {
+      const bytes = readSparse(fd, file, 0, length)
+      return { bytes: ownBuffer(bytes), version: versionOf(stat, bytes, Date.now()) }
+    }
+    const view = into.subarray(offset, offset + length)
+    readAt(fd, file, 0, length, view)
+    // Taken under the lock, after the read: the status and the bytes are of the same content.
+    return { offset, length, version: versionOf(stat, view, Date.now()) }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** A buffer's bytes as an ArrayBuffer of their own (Buffer.alloc's is: handed on as it is). */
+function ownBuffer(bytes: Buffer): ArrayBuffer {
+  return (
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? bytes.buffer
+      : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+  ) as ArrayBuffer
 }
 
 function fromOpen(error: unknown, file: string): unknown {
@@ -264,7 +329,12 @@ function failure(error: unknown): { ok: false; status: number; message: string }
 }
 
 /** Fill one file of a batch, then check the upload against the file as it is now (and the node's cache). */
-function fillAndCheck(body: ArrayBuffer, item: FillItem, now: number, fsync: boolean): ItemReply {
+function fillAndCheck(
+  body: ArrayBuffer | SharedArrayBuffer,
+  item: FillItem,
+  now: number,
+  fsync: boolean,
+): ItemReply {
   try {
     const upload = new Uint8Array(body, item.offset, item.length)
     const { copied, after: filledFile, ...done } = fillJob(item.path, upload, item.keep, now, fsync, true)
@@ -278,6 +348,35 @@ function fillAndCheck(body: ArrayBuffer, item: FillItem, now: number, fsync: boo
   } catch (error) {
     return failure(error)
   }
+}
+
+/**
+ * Unlink deleted files and remove the directories they emptied (each, then its parents up to the
+ * root, while they are empty: most are not, and the first failed rmdir ends that climb). Here, not
+ * on the main thread: an unlink that frees a file's blocks takes a while, and a promise's round
+ * trip per file and per directory cost the main thread more than the calls themselves.
+ */
+function removeAll(job: { files: string[]; dirs: string[]; root: string }): string[] {
+  const errors: string[] = []
+  for (const file of job.files)
+    try {
+      fs.unlinkSync(file)
+    } catch (error) {
+      errors.push(`${file}: ${String(error)}`)
+    }
+  const root = path.resolve(job.root)
+  for (const first of job.dirs)
+    for (
+      let dir = path.resolve(first);
+      dir !== root && dir.startsWith(root + path.sep);
+      dir = path.dirname(dir)
+    )
+      try {
+        fs.rmdirSync(dir)
+      } catch {
+        break
+      }
+  return errors
 }
 
 function digestOf(file: string): string | null {
@@ -309,14 +408,19 @@ export function runAdminJob(job: AdminJob): [AdminJobReply, ArrayBuffer[]] {
       return [{ ...base, ok: true, bytes }, [bytes]]
     }
     if (job.op === 'read-many') {
+      const into = job.into ? Buffer.from(job.into) : undefined
+      let offset = 0
       const reads = job.paths.map((file): ReadReply => {
         try {
-          return { ok: true, ...readVersioned(file, true) }
+          if (!into) return { ok: true, ...readVersioned(file, true) }
+          const read = readVersionedInto(file, into, offset)
+          if ('length' in read) offset += read.length
+          return { ok: true, ...read }
         } catch (error) {
           return failure(error)
         }
       })
-      return [{ ...base, ok: true, reads }, reads.flatMap((r) => (r.ok ? [r.bytes] : []))]
+      return [{ ...base, ok: true, reads }, reads.flatMap((r) => (r.ok && 'bytes' in r ? [r.bytes] : []))]
     }
     if (job.op === 'fill-many') {
       const fills = job.items.map((item) => fillAndCheck(job.body, item, job.now, job.fsync))
@@ -332,6 +436,7 @@ export function runAdminJob(job: AdminJob): [AdminJobReply, ArrayBuffer[]] {
       })
       return [{ ...base, ok: true, digests }, []]
     }
+    if (job.op === 'remove-many') return [{ ...base, ok: true, errors: removeAll(job) }, []]
     const upload = new Uint8Array(job.upload)
     const { created, filled } = fillJob(job.path, upload, job.keep, job.now, job.fsync)
     return [{ ...base, ok: true, created, filled }, []]

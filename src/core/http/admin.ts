@@ -26,6 +26,7 @@ import type { CachedPoints } from './render.js'
 import { answerAfterBody, readBody } from './body.js'
 import type { FileCopy } from './admin-client.js'
 import { AdminClient } from './admin-client.js'
+import { BytePool } from './byte-pool.js'
 
 export const ADMIN_PREFIX = '/admin'
 /** --admin-max-upload's default: 256 MiB (one upload, and one batch request's body). */
@@ -35,6 +36,8 @@ export const MAX_BATCH_METRICS = 10_000
 /** Files per writer-thread job of a batch, and such jobs under way at once per request. */
 const CHUNK_FILES = 16
 const CHUNKS_IN_FLIGHT = 2
+/** A chunk's reused buffer at most: larger files are read into buffers of their own. */
+const MAX_CHUNK_BYTES = 32 << 20
 
 export type Located = { ok: true; key: string; path: string } | { ok: false; reason: string }
 
@@ -203,9 +206,15 @@ async function resolvesInside(dataDir: string, file: string): Promise<boolean> {
 /** What a path is, without following it: a symbolic link, something else, nothing, or unknown. */
 type Kind = 'link' | 'plain' | 'absent' | 'unknown'
 
-async function kindOf(at: string): Promise<Kind> {
+/**
+ * Synchronous: a name's directories were just listed or written, so their entries are in the
+ * kernel's cache, and lstat(2) then takes a microsecond, where a promise's round trip through
+ * libuv's pool cost the main thread about 20 (three per metric in a rebalance, on both nodes).
+ */
+function kindOf(at: string): Kind {
   try {
-    return (await fs.promises.lstat(at)).isSymbolicLink() ? 'link' : 'plain'
+    const stat = fs.lstatSync(at, { throwIfNoEntry: false })
+    return stat === undefined ? 'absent' : stat.isSymbolicLink() ? 'link' : 'plain'
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     return code === 'ENOENT' || code === 'ENOTDIR' ? 'absent' : 'unknown'
@@ -222,16 +231,15 @@ async function kindOf(at: string): Promise<Kind> {
 async function staysInside(
   dataDir: string,
   file: string,
-  seen: Map<string, Promise<Kind>> = new Map(),
+  seen: Map<string, Kind> = new Map(),
 ): Promise<boolean> {
   const relative = path.relative(dataDir, file)
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return false
   let at = dataDir
   for (const part of relative.split(path.sep)) {
     at = path.join(at, part)
-    let kind = seen.get(at)
-    if (!kind) seen.set(at, (kind = kindOf(at)))
-    const found = await kind
+    let found = seen.get(at)
+    if (!found) seen.set(at, (found = kindOf(at)))
     // Nothing below an absent part exists yet: what is created there is made as plain directories.
     if (found === 'absent') return true
     if (found !== 'plain') return resolvesInside(dataDir, file)
@@ -268,7 +276,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
 
   const target = async (
     name: string | null,
-    seen?: Map<string, Promise<Kind>>,
+    seen?: Map<string, Kind>,
   ): Promise<{ name: string; key: string; path: string }> => {
     const checked = checkName(name)
     const located = options.locate(checked)
@@ -317,15 +325,21 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       throw new AdminError(400, (error as Error).message)
     }
     res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache' })
-    const BATCH = 64
+    // stat(2) synchronously, a slice at a time with a turn of the event loop between: the tree was
+    // just walked (its entries are in the kernel's cache), and a promise's round trip through libuv's
+    // pool per metric cost the main thread many times the call itself.
+    const BATCH = 256
     for (let i = 0; i < names.length && !gone.aborted; i += BATCH) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve))
       const batch = names.slice(i, i + BATCH)
-      const stats = await Promise.all(
-        batch.map((name) => {
-          const file = leafFile(dataDir, name)
-          return file === undefined ? undefined : fs.promises.stat(file).catch(() => undefined)
-        }),
-      )
+      const stats = batch.map((name) => {
+        const file = leafFile(dataDir, name)
+        try {
+          return file === undefined ? undefined : fs.statSync(file, { throwIfNoEntry: false })
+        } catch {
+          return undefined
+        }
+      })
       let lines = ''
       batch.forEach((name, k) => {
         const stat = stats[k]
@@ -451,14 +465,39 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       if (!deleted && count === 0) return new AdminError(404, `no such metric: ${metric.name}`)
       return { name: metric.name, deleted, droppedCachedPoints: count }
     })
+    // Unlinked, and the empty parent directories removed up to the data directory (a writer makes
+    // them again if needed), in one job on a writer thread (admin-jobs.ts removeAll); without one
+    // (the daemon stopping), here off the event loop.
+    const removing =
+      going.length === 0 && emptied.size === 0
+        ? Promise.resolve()
+        : options
+            .runJob({
+              kind: 'admin',
+              request: 0,
+              op: 'remove-many',
+              files: going,
+              dirs: [...emptied],
+              root: dataDir,
+            })
+            .then(
+              async (reply) => {
+                if (!reply.ok) return removeHere(going, emptied)
+                for (const error of reply.errors ?? []) ctx.onError?.(error)
+              },
+              () => removeHere(going, emptied),
+            )
+    await Promise.all([options.logged?.(), removing])
+    return answers
+  }
+
+  const removeHere = async (going: readonly string[], emptied: ReadonlySet<string>): Promise<void> => {
     await Promise.all([
-      options.logged?.(),
       ...going.map((file) =>
         fs.promises.unlink(file).catch((error: unknown) => ctx.onError?.(`${file}: ${String(error)}`)),
       ),
-      // Empty parent directories go too, up to the data directory (a writer makes them again if
-      // needed): each once, off the event loop (most are not empty: a failed rmdir is the common
-      // case), one after the other (two emptied siblings: the second one's rmdir of their parent works).
+      // Each once, one after the other (two emptied siblings: the second one's rmdir of their
+      // parent works); most are not empty: a failed rmdir ends the climb.
       (async () => {
         for (const first of emptied)
           for (let dir = first; dir !== dataDir && isInside(dataDir, dir); dir = path.dirname(dir)) {
@@ -470,7 +509,6 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
           }
       })(),
     ])
-    return answers
   }
 
   const remove = async (metric: { name: string; key: string; path: string }): Promise<DeleteAnswer> => {
@@ -516,7 +554,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     names: readonly (string | null)[],
   ): Promise<{ name: string; key: string; path: string }[]> => {
     // The batch's directories are looked at once (a batch's metrics share most of their parents).
-    const seen = new Map<string, Promise<Kind>>()
+    const seen = new Map<string, Kind>()
     return Promise.all(names.map((name) => target(name, seen)))
   }
 
@@ -555,32 +593,60 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       async (chunk) => {
         // Taken before the read: a point cached now is either in the bytes or counted here.
         const cached = chunk.map((metric) => ctx.cacheQuery(metric.key).length)
+        // The files are read into a reused buffer (a file too large for it gets its own).
+        const into = reading.take(readChunkBytes)
         const reply = await job({
           kind: 'admin',
           request: 0,
           op: 'read-many',
           paths: chunk.map((m) => m.path),
+          into,
         })
-        return reply.reads!.map((read, k) => ({ read, cachedPoints: cached[k]! }))
+        const reads = reply.reads!
+        // The largest chunk so far (a batch's last, short chunk does not shrink the next buffers).
+        readChunkBytes = Math.min(
+          MAX_CHUNK_BYTES,
+          Math.max(
+            readChunkBytes,
+            reads.reduce(
+              (sum, read) => sum + (!read.ok ? 0 : 'bytes' in read ? read.bytes.byteLength : read.length),
+              0,
+            ),
+          ),
+        )
+        return reads.map((read, k) => ({ read, cachedPoints: cached[k]!, into }))
       },
       async (results, chunk) => {
-        if (gone.aborted) return
+        const into = results[0]?.into
+        if (gone.aborted) {
+          if (into) reading.give(into)
+          return
+        }
         // Written piece by piece (corked into few writes), never concatenated: no copy of the files.
         res.cork()
         let room = true
+        // The buffer is reused once the socket has taken its last bytes (a failed write: it is
+        // left to the collector).
+        let last = -1
+        results.forEach(({ read }, k) => {
+          if (read.ok && !('bytes' in read)) last = k
+        })
+        if (into && last < 0) reading.give(into)
         results.forEach(({ read, cachedPoints }, k) => {
           const name = chunk[k]!.name
           if (read.ok) {
+            const bytes =
+              'bytes' in read ? new Uint8Array(read.bytes) : new Uint8Array(into!, read.offset, read.length)
             res.write(
               encodeFrameHead({
                 name,
                 status: 200,
-                bytes: read.bytes.byteLength,
+                bytes: bytes.byteLength,
                 cachedPoints,
                 version: read.version,
               }),
             )
-            room = res.write(new Uint8Array(read.bytes))
+            room = k === last ? res.write(bytes, (error) => error ?? reading.give(into!)) : res.write(bytes)
           } else {
             const error = read.status === 404 ? `no such metric: ${name}` : read.message
             room = res.write(encodeFrameHead({ name, status: read.status, error, cachedPoints }))
@@ -608,11 +674,13 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
     metrics: readonly { name: string; key: string; path: string }[],
     uploads: readonly Buffer[],
   ): Promise<Record<string, unknown>[]> => {
-    const buffer = (
-      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
+    // A pool's shared buffer is read where it lies (the caller takes it back after the job); any
+    // other is moved to the writer thread, not copied, when the body owns it whole.
+    const shared = body.buffer instanceof SharedArrayBuffer
+    const buffer =
+      shared || (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength)
         ? body.buffer
         : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)
-    ) as ArrayBuffer
     const shift = buffer === body.buffer ? 0 : body.byteOffset
     const items: FillItem[] = metrics.map((metric, k) => ({
       path: metric.path,
@@ -630,7 +698,7 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
         now: Math.floor(ctx.clock()),
         fsync: options.fsync ?? false,
       },
-      [buffer],
+      buffer instanceof SharedArrayBuffer ? [] : [buffer],
     )
     return reply.fills!.map((fill, k) => {
       const { name, path: file } = metrics[k]!
@@ -665,6 +733,14 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
   /** The configured peers (--admin-peer), and a client for each one asked (kept: its connections are reused). */
   const peers = new Set((options.peers ?? []).flatMap((p) => peerUrl(p) ?? []))
   const peerClients = new Map<string, AdminClient>()
+  /**
+   * The buffers /admin/files reads chunks of files into (2 chunks in flight per request, carbon
+   * rebalance's 4 batches), and the largest chunk's bytes so far.
+   */
+  const reading = new BytePool(8)
+  let readChunkBytes = 0
+  /** The bodies of pulls: a few in flight at once (carbon rebalance keeps 4 batches going). */
+  const pulled = new BytePool(4)
 
   /**
    * Fill metrics straight from a peer node (what `carbon rebalance` asks a new home to do, so that it
@@ -698,10 +774,27 @@ export function adminHandler(options: AdminOptions, ctx: AdminContext): AdminHan
       )
     let read: Awaited<ReturnType<AdminClient['getFilesBody']>>
     try {
-      read = await client.getFilesBody(metrics.map((m) => m.name))
+      read = await client.getFilesBody(
+        metrics.map((m) => m.name),
+        pulled,
+      )
     } catch (error) {
       throw new AdminError(502, (error as Error).message)
     }
+    try {
+      await fillPulled(res, peer, metrics, read)
+    } finally {
+      // Given back only after the fill's job answered: the writer thread read the files in it.
+      if (read.shared) pulled.give(read.shared)
+    }
+  }
+
+  const fillPulled = async (
+    res: http.ServerResponse,
+    peer: string,
+    metrics: readonly { name: string; key: string; path: string }[],
+    read: Awaited<ReturnType<AdminClient['getFilesBody']>>,
+  ): Promise<void> => {
     const answers: Record<string, unknown>[] = new Array<Record<string, unknown>>(metrics.length)
     const filling: number[] = []
     metrics.forEach((metric, k) => {

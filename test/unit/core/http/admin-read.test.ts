@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { test } from 'node:test'
+import { AdminClient } from '../../../../src/core/http/admin-client.js'
+import type { ReadReply } from '../../../../src/core/http/admin-jobs.js'
+import { runAdminJob } from '../../../../src/core/http/admin-jobs.js'
+import { BytePool } from '../../../../src/core/http/byte-pool.js'
+import { encodeFrameHead } from '../../../../src/core/protocol/file-frames.js'
+import { tempDir } from '../../../helpers/tmp.js'
+
+test('issue 17 transfer: the byte pool gives back the smallest buffer that fits, keeps at most `keep`', () => {
+  const pool = new BytePool(2)
+  const small = pool.take(10)
+  const large = pool.take(3 << 20)
+  assert.equal(small.byteLength, 1 << 20)
+  assert.equal(large.byteLength, 4 << 20)
+  pool.give(large)
+  pool.give(small)
+  pool.give(small)
+  assert.equal(pool.held, 2)
+  assert.equal(pool.take(100), small)
+  assert.equal(pool.take(100), large)
+  assert.notEqual(pool.take(100), small)
+  pool.give(pool.take(1))
+  pool.give(pool.take(1))
+  pool.give(pool.take(5 << 20))
+  // The largest are kept.
+  assert.equal(pool.held, 2)
+  assert.equal(pool.take(5 << 20).byteLength, 8 << 20)
+})
+
+test('issue 17 transfer: a batch read into a reused buffer gives every file whole; one too large gets its own; an absent one 404', (t) => {
+  const dir = tempDir(t)
+  const sizes = [300_000, 5, 700_000, 400_000, 0]
+  const files = sizes.map((size, k) => {
+    const file = path.join(dir, `m${k}.wsp`)
+    const bytes = Buffer.alloc(size)
+    for (let i = 0; i < size; i++) bytes[i] = (i * 31 + k) & 0xff
+    fs.writeFileSync(file, bytes)
+    return { file, bytes }
+  })
+  // A sparse file: its hole reads as zeros even where the buffer held other bytes.
+  const sparse = path.join(dir, 'sparse.wsp')
+  const fd = fs.openSync(sparse, 'w')
+  fs.writeSync(fd, Buffer.from('tail'), 0, 4, 200_000)
+  fs.closeSync(fd)
+  const into = new SharedArrayBuffer(1 << 20)
+  new Uint8Array(into).fill(0xee)
+  const paths = [...files.map((f) => f.file), sparse, path.join(dir, 'absent.wsp')]
+  const [reply, transfer] = runAdminJob({ kind: 'admin', request: 1, op: 'read-many', paths, into })
+  assert.ok(reply.ok)
+  const reads = reply.reads as ReadReply[]
+  const bytesOf = (read: ReadReply): Buffer => {
+    assert.ok(read.ok)
+    return 'bytes' in read ? Buffer.from(read.bytes) : Buffer.from(into, read.offset, read.length)
+  }
+  files.forEach(({ bytes }, k) => assert.ok(bytesOf(reads[k]!).equals(bytes), `file ${k}`))
+  const expectedSparse = Buffer.alloc(200_004)
+  expectedSparse.write('tail', 200_000)
+  assert.ok(bytesOf(reads[5]!).equals(expectedSparse))
+  // 300,000 + 5 + 700,000 fit in 1 MiB; 400,000 more does not: its own buffer, moved with the reply.
+  assert.deepEqual(
+    reads.map((r) => (!r.ok ? r.status : 'bytes' in r ? 'own' : 'into')),
+    ['into', 'into', 'into', 'own', 'into', 'own', 404],
+  )
+  assert.equal(transfer.length, 2)
+  // Each file's version names its bytes (a file written just now: their sha256).
+  const first = reads[0]!
+  assert.ok(first.ok)
+  assert.equal(first.version, `sha256:${createHash('sha256').update(files[0]!.bytes).digest('hex')}`)
+})
+
+test('issue 17 transfer: an answer read into a pool grows past its first buffer with every byte kept, and its buffer is the caller to give back', async (t) => {
+  // A peer's /admin/files answer of 40 files of 69,160 bytes (2.8 MB, past the pool's first 1 MiB),
+  // sent in small writes so that it arrives in many pieces.
+  const files = Array.from({ length: 40 }, (_, k) => {
+    const bytes = Buffer.alloc(69_160)
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + k * 13) & 0xff
+    return { name: `a.b.m${k}`, bytes }
+  })
+  const server = http.createServer((req, res) => {
+    req.resume()
+    res.writeHead(200, { 'Content-Type': 'application/x-carbonkit-frames' })
+    for (const { name, bytes } of files) {
+      res.write(
+        encodeFrameHead({ name, status: 200, bytes: bytes.length, cachedPoints: 0, version: `v-${name}` }),
+      )
+      for (let at = 0; at < bytes.length; at += 10_000) res.write(bytes.subarray(at, at + 10_000))
+    }
+    res.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const { port } = server.address() as AddressInfo
+  const client = new AdminClient({ url: `http://127.0.0.1:${port}`, label: 'peer', token: 'x' })
+  t.after(() => client.close())
+  const pool = new BytePool(4)
+  let first: SharedArrayBuffer | undefined
+  for (let round = 0; round < 2; round++) {
+    const read = await client.getFilesBody(
+      files.map((f) => f.name),
+      pool,
+    )
+    assert.ok(read.shared instanceof SharedArrayBuffer)
+    assert.equal(read.body.buffer, read.shared)
+    for (const { name, bytes } of files) {
+      const copy = read.files.get(name)
+      assert.ok(copy && !('error' in copy), name)
+      assert.ok(copy.bytes.equals(bytes), name)
+      assert.equal(copy.version, `v-${name}`)
+    }
+    // The first round grew 1 -> 2 -> 4 MiB (the smaller ones went back to the pool); the second
+    // starts with a buffer as large as the first answer: the same one, no growth.
+    assert.equal(read.shared.byteLength, 4 << 20)
+    if (round === 0) first = read.shared
+    else assert.equal(read.shared, first)
+    assert.equal(pool.held, 2)
+    pool.give(read.shared)
+  }
+})
