@@ -13,7 +13,9 @@
 // (medians of the rounds), with each server's CPU per request and the client's. The client is wrk
 // (CONCURRENCY keep-alive connections on WRK_THREADS threads; its CPU read from /proc) when it is
 // installed, else this process (one event loop, said in the output); a client CPU share near 1 says
-// the client set the pace, not the server. Then the ingestion rate of carbon serve alone and under a steady read
+// the client set the pace, not the server. wrk's p99 counts a stall by its length (it adds the
+// requests a stalled connection would have sent: coordinated omission), so one stall of the server
+// for 1% of a round (50 ms of 5 s) sets the round's p99; the Node client counts answers only. Then the ingestion rate of carbon serve alone and under a steady read
 // load (taking turns), and the index: start-up time to a complete index and memory per metric on
 // INDEX_FILES (default 1,000,000) empty .wsp files.
 
