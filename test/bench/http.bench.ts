@@ -10,9 +10,12 @@
 // A tree of METRICS metrics (default 100,000; sparse files) as bench.hNNN.mNN; the find of a
 // 3-level glob and the render of 100 series x 1 day at 1-minute resolution, CONCURRENCY clients for
 // SECONDS each, the servers taking turns for ROUNDS rounds: requests per second and p99 latency
-// (medians of the rounds), with each server's CPU per request and the client's (this process: one
-// event loop, the same for every server; a client CPU share near 1 says the client set the pace,
-// not the server). Then the ingestion rate of carbon serve alone and under a steady read
+// (medians of the rounds), with each server's CPU per request and the client's. The client is wrk
+// (CONCURRENCY keep-alive connections on WRK_THREADS threads; its CPU read from /proc) when it is
+// installed, else this process (one event loop, said in the output); a client CPU share near 1 says
+// the client set the pace, not the server. wrk's p99 counts a stall by its length (it adds the
+// requests a stalled connection would have sent: coordinated omission), so one stall of the server
+// for 1% of a round (50 ms of 5 s) sets the round's p99; the Node client counts answers only. Then the ingestion rate of carbon serve alone and under a steady read
 // load (taking turns), and the index: start-up time to a complete index and memory per metric on
 // INDEX_FILES (default 1,000,000) empty .wsp files.
 
@@ -37,6 +40,11 @@ const WARMUP_SECONDS = Number(process.env.CARBONKIT_HTTP_BENCH_WARMUP_SECONDS ??
 const INDEX_FILES = Number(process.env.CARBONKIT_HTTP_BENCH_INDEX_FILES ?? 1_000_000)
 const GO_CARBON_BIN = process.env.GO_CARBON_BIN
 const CONCURRENCY = 4
+/** wrk's threads: one keeps up with any of the servers here and leaves the other core to them. */
+const WRK_THREADS = Number(process.env.CARBONKIT_HTTP_BENCH_WRK_THREADS ?? 1)
+/** The load generator: wrk when installed (CARBONKIT_HTTP_BENCH_CLIENT=node forces this process). */
+const WRK =
+  process.env.CARBONKIT_HTTP_BENCH_CLIENT !== 'node' && spawnSync('wrk', ['--version']).error === undefined
 /** The steady read load while ingesting: one find and one render every READ_EVERY_MS. */
 const READ_EVERY_MS = 100
 const INGEST_POINTS = 300_000
@@ -116,22 +124,127 @@ function findNodes(body: Buffer): { nodes: string; count: number; intervals: num
   return { nodes: JSON.stringify(nodes), count: nodes.length, intervals }
 }
 
-/** A URL, or the URL of the i-th request (each with its own window, as a frontend's). */
-type Url = string | ((i: number) => string)
+const CLIENT = WRK
+  ? `wrk, ${WRK_THREADS} thread${WRK_THREADS === 1 ? '' : 's'}`
+  : 'this Node process, one event loop'
+
+/**
+ * A URL, or the i-th of a series of URLs (each render with its own window, as a frontend's): a
+ * printf format whose three %d are the window's from, until and now, now moving back a second a
+ * request from NOW (wrk's script makes them the same way).
+ */
+type Url = string | { series: string }
+function urlOf(url: Url, i: number): string {
+  if (typeof url === 'string') return url
+  const now = NOW - i
+  const values = [now - 86400, now, now]
+  return url.series.replace(/%d/g, () => String(values.shift()))
+}
 /** Requests made with a URL function, all servers and rounds counted: no two alike. */
 let asked = 0
+
+interface Measured {
+  rps: number
+  p99Ms: number
+  cpuMs: number
+  clientCpuMs: number
+}
+
+// wrk's script: requests of a series made one by one (each thread takes every WRK_THREADS-th index
+// from the first given), a fixed URL left to wrk's ready-made request; at the end one line with the
+// requests, microseconds, p99, errors and wrk's own /proc/self/stat (all its threads, joined by then).
+const WRK_SCRIPT = `
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+function done(summary, latency, requests)
+  local f = io.open("/proc/self/stat")
+  local stat = f:read("*l")
+  f:close()
+  local e = summary.errors
+  io.write(string.format("carbonkit-wrk %d %d %d %d %d %d %s\\n", summary.requests, summary.duration,
+    latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status, summary.bytes, stat))
+end
+`
+const WRK_SERIES = `
+local series, base, first, step
+local n = 0
+function init(args)
+  series, base, first, step = args[1], tonumber(args[2]), tonumber(args[3]), tonumber(args[4])
+end
+function request()
+  local now = base - (first + id + n * step)
+  n = n + 1
+  return wrk.format("GET", string.format(series, now - 86400, now, now))
+end
+`
+
+function wrkScript(series: boolean): string {
+  const file = path.join(os.tmpdir(), `carbonkit-bench-http-wrk-${process.pid}${series ? '-series' : ''}.lua`)
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(file, WRK_SCRIPT + (series ? WRK_SERIES : ''))
+    lifetime.after(() => fs.rmSync(file, { force: true }))
+  }
+  return file
+}
+
+/** The same measures as load()'s, by wrk: CONCURRENCY connections on WRK_THREADS threads. */
+async function loadWrk(port: number, url: Url, pid: number, seconds: number): Promise<Measured> {
+  const cpuBefore = processCpuSeconds(pid)
+  const args = [
+    `-t${WRK_THREADS}`,
+    `-c${CONCURRENCY}`,
+    `-d${seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    wrkScript(typeof url !== 'string'),
+    `http://127.0.0.1:${port}${typeof url === 'string' ? url : '/'}`,
+  ]
+  if (typeof url !== 'string') args.push('--', url.series, String(NOW), String(asked), String(WRK_THREADS))
+  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const cpuMsTotal = (processCpuSeconds(pid) - cpuBefore) * 1000
+  const line = /^carbonkit-wrk (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (.*)$/m.exec(out)
+  if (code !== 0 || line === null) throw new Error(`wrk failed (${code}):\n${out}`)
+  const [requests, micros, p99Micros, errors, statusErrors] = line.slice(1, 6).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  if (errors > 0 || statusErrors > 0 || requests === 0)
+    throw new Error(
+      `wrk: ${requests} requests, ${errors} socket errors, ${statusErrors} not 2xx/3xx:\n${out}`,
+    )
+  // Series: every index up to the last each thread took is used; the next load starts after them.
+  if (typeof url !== 'string') asked += requests + 2 * CONCURRENCY + WRK_THREADS
+  const stat = line[7]!.split(') ')[1]!.split(' ')
+  const clientCpuMs = ((Number(stat[11]) + Number(stat[12])) / 100) * 1000
+  return {
+    rps: requests / (micros / 1e6),
+    p99Ms: p99Micros / 1000,
+    cpuMs: cpuMsTotal / requests,
+    clientCpuMs: clientCpuMs / requests,
+  }
+}
 
 /**
  * CONCURRENCY clients asking `url` for SECONDS: requests per second, p99 in milliseconds, and the
  * server's CPU milliseconds per request (what a request costs, whatever share of the CPUs the
- * server got on a shared machine).
+ * server got on a shared machine). By wrk when installed, else by this process.
  */
-async function load(
-  port: number,
-  url: Url,
-  pid: number,
-  seconds = SECONDS,
-): Promise<{ rps: number; p99Ms: number; cpuMs: number; clientCpuMs: number }> {
+function load(port: number, url: Url, pid: number, seconds = SECONDS): Promise<Measured> {
+  return WRK ? loadWrk(port, url, pid, seconds) : loadNode(port, url, pid, seconds)
+}
+
+async function loadNode(port: number, url: Url, pid: number, seconds: number): Promise<Measured> {
   const cpuBefore = processCpuSeconds(pid)
   const clientBefore = process.cpuUsage()
   const latencies: number[] = []
@@ -140,7 +253,7 @@ async function load(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < until) {
         const started = performance.now()
-        await get(port, typeof url === 'string' ? url : url(asked++))
+        await get(port, urlOf(url, asked++))
         latencies.push(performance.now() - started)
       }
     }),
@@ -286,6 +399,11 @@ async function main(): Promise<void> {
   const serve = await startServe(lifetime, ['--storage-dir', root, '--http-port', '0', '--line-port', '0'])
   const node = serve.ports.http!
   await get(node, '/metrics/find/?format=json&query=bench.h000.m00')
+  process.stdout.write(
+    WRK
+      ? `load generator: ${CLIENT}\n`
+      : `load generator: ${CLIENT} (wrk not installed or CARBONKIT_HTTP_BENCH_CLIENT=node: the client's own CPU may set the pace)\n`,
+  )
   const gunicornWorkers = hasGunicorn() ? 2 * CPUS + 1 : undefined
   let webPid = 0
   const webPort = await startGraphiteWeb(lifetime, {
@@ -311,10 +429,7 @@ async function main(): Promise<void> {
   // move with the clock: a dashboard's refresh is a new request): the same work for every server,
   // and no answer kept from an earlier request (go-carbon's render cache, on by default, keys on the
   // window) stands in for reading the files. Each a second earlier than the one before.
-  const render = (i: number): string => {
-    const now = NOW - i
-    return `/render/?local=1&format=pickle&target=bench.h000.*&from=${now - 86400}&until=${now}&now=${now}`
-  }
+  const render = { series: '/render/?local=1&format=pickle&target=bench.h000.*&from=%d&until=%d&now=%d' }
   const rows = []
   const table: string[][] = []
   // The find made afresh for each request: carbonkit without its kept answers.
@@ -336,7 +451,7 @@ async function main(): Promise<void> {
     if (url === find) asked.splice(1, 0, [uncached, node, serve.child.pid!, `${find}&noCache=1`])
     let ourNodes: string | undefined
     for (const [server, port, pid, serverUrl] of asked) {
-      const bytes = await get(port, typeof serverUrl === 'string' ? serverUrl : serverUrl(0))
+      const bytes = await get(port, urlOf(serverUrl, 0))
       process.stdout.write(`${name}: ${server} answers ${bytes} bytes\n`)
       if (typeof serverUrl === 'string') {
         // The same find, the same answer: status 200 and the same nodes (get() refuses another
@@ -418,7 +533,7 @@ async function main(): Promise<void> {
     }
   }
   printTable(
-    `HTTP read API, ${METRICS} metrics, ${CONCURRENCY} clients, ${SECONDS} s x ${ROUNDS} rounds each (medians)`,
+    `HTTP read API, ${METRICS} metrics, ${CONCURRENCY} clients (${CLIENT}), ${SECONDS} s x ${ROUNDS} rounds each (medians)`,
     [
       'case',
       'server',
@@ -449,7 +564,7 @@ async function main(): Promise<void> {
   const readRates: number[] = []
   for (let round = 1; round <= 3; round++) {
     alone.push(await ingest(serve.ports.line!, 2 * round))
-    const reads = steadyReads(node, [find, render(0)])
+    const reads = steadyReads(node, [find, urlOf(render, 0)])
     loaded.push(await ingest(serve.ports.line!, 2 * round + 1))
     readRates.push(await reads.stop())
   }

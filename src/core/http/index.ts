@@ -442,6 +442,13 @@ export class MetricIndex {
   /** Files written so far (metricWritten): a find that read leaves meanwhile does not keep them. */
   writes = 0
   /**
+   * `writes` right after the last walk that found the same names dropped the leaves' facts to read
+   * them again: while `writes` still equals it, a leaf without facts lost them to that walk alone
+   * (not to a write of the daemon's), and a kept find may send what it knew until they are read
+   * (find.ts).
+   */
+  walkedWrites = -1
+  /**
    * Changes of the tree's names so far (a metric added or removed, a walk's tree swapped in): an
    * answer kept from an earlier generation may name other nodes (find.ts's cache).
    */
@@ -602,6 +609,7 @@ export class MetricIndex {
         // swap (a file another process wrote since).
         this.tree.stats.clear()
         this.writes++
+        this.walkedWrites = this.writes
       } else {
         // Names the daemon added while the trees were compared are in the new tree too.
         for (const name of this.added) tree.insert(name.split('.'))

@@ -235,3 +235,48 @@ test('issue 16 find speed: a walk that finds the same names keeps the tree and t
     ['a.b.c2', 'a.b.c8', 'a.d.c1'],
   )
 })
+
+test('issue 16 find p99: after a walk that found the same names, a kept find is sent at once with the facts known before it while its leaves are read again in the background; a file the daemon wrote since, or one gone, is not bridged', async (t) => {
+  const s = await setup(t, NAMES)
+  const request = (extra = ''): ReturnType<typeof parseRequest> =>
+    parseRequest(`/metrics/find/?format=json&query=a.*.c*${extra}`, {}, Buffer.alloc(0))
+  const now = (): Buffer | undefined => {
+    const answer = keptFindAnswer(s.ctx, request())
+    return answer && Buffer.from(answer.body)
+  }
+  const first = await s.ask('a.*.c*', 'json')
+  assert.deepEqual(now(), first, 'kept')
+  // Another process wrote a file; the walk drops every leaf's facts.
+  fs.utimesSync(path.join(s.dir, 'a', 'b', 'c2.wsp'), 1_799_999_000, 1_799_999_900.5)
+  await s.index.refresh()
+  assert.deepEqual(now(), first, 'sent at once, as known before the walk')
+  // Read again in the background: the next answers carry the new facts, as a fresh answer does.
+  let again = now()
+  for (let i = 0; i < 500 && !again?.toString().includes('1799999900.5'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    again = now()
+  }
+  assert.match(again?.toString() ?? 'none', /1799999900\.5/)
+  assert.deepEqual(again, await s.ask('a.*.c*', 'json', '&noCache=1'))
+
+  // A walk, then a write of the daemon's: that leaf is read before answering (no bridge).
+  await s.index.refresh()
+  fs.utimesSync(path.join(s.dir, 'a', 'b', 'c1.wsp'), 1_799_999_000, 1_799_999_950.5)
+  s.index.metricWritten('a.b.c1')
+  assert.equal(now(), undefined, 'not answered at once')
+  const written = await s.ask('a.*.c*', 'json')
+  assert.match(written.toString(), /1799999950\.5/)
+  assert.deepEqual(now(), written)
+
+  // A walk, then a file gone: the background read drops the kept answer; the next is made afresh.
+  await s.index.refresh()
+  fs.rmSync(path.join(s.dir, 'a', 'd', 'c1.wsp'))
+  assert.deepEqual(now(), written, 'sent at once')
+  for (let i = 0; i < 500 && now() !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  assert.equal(now(), undefined, 'dropped once the file is found gone')
+  const gone = JSON.parse((await s.ask('a.*.c*', 'json')).toString()) as {
+    path: string
+    intervals: unknown[]
+  }[]
+  assert.deepEqual(gone.find((n) => n.path === 'a.d.c1')!.intervals, [])
+})
