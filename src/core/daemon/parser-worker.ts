@@ -6,9 +6,16 @@ import v8 from 'node:v8'
 import { parentPort, workerData } from 'node:worker_threads'
 import { loadCollector } from './collect.js'
 import type { ParseRequest } from './line-parse.js'
-import { LineParseSession } from './line-parse.js'
+import { LineParseSession, warmUpParser } from './line-parse.js'
 
-const options = (workerData ?? {}) as { maxLineBytes?: number; ring?: SharedArrayBuffer; collect?: boolean }
+const options = (workerData ?? {}) as {
+  maxLineBytes?: number
+  ring?: SharedArrayBuffer
+  collect?: boolean
+  warmUp?: boolean
+}
+// Before the first message is read (they wait in the port meanwhile): see warmUpParser.
+if (options.warmUp !== false) warmUpParser()
 const session = new LineParseSession(options)
 // Without it, the thread keeps what a burst of new names grew its heap to (see collect.ts).
 const collect = options.collect === true ? loadCollector() : undefined

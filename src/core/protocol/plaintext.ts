@@ -98,6 +98,60 @@ const DATAGRAM_BREAK = new Uint8Array(256)
 for (const c of [0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e]) DATAGRAM_BREAK[c] = 1
 const NON_ASCII_BREAK = /[\x85\u2028\u2029]/
 
+// Byte classes for the stream's fused fast path (LineParser.scan): as BYTE_CLASS, with '\n' apart.
+const NEWLINE = 3
+const STREAM_CLASS = BYTE_CLASS.slice()
+STREAM_CLASS[0x0a] = NEWLINE
+
+// 10^0 .. 10^22 are exact doubles: a mantissa of at most 15 digits (below 2^53) divided by one of
+// them is one correctly rounded operation, exactly what Python's float() makes of the text (the
+// same fast path as parsePythonFloatAscii).
+const POWERS_OF_TEN = Float64Array.from({ length: 23 }, (_, i) => 10 ** i)
+const MAX_SCAN_DIGITS = 15
+
+/** The number scanNumber read last (a module variable: no object per number). */
+let scanned = 0
+
+/**
+ * `[+-]?digits[.digits]` at `bytes[i]`, ending at whitespace or '\n' before `end`: the index of the
+ * byte after it, with its value in `scanned`; -1 for anything else (an exponent, `inf`, `_`, more
+ * than 15 significant digits, the end of the bytes): the caller takes the slow path, which is exact.
+ */
+function scanNumber(bytes: Uint8Array, i: number, end: number): number {
+  let c = bytes[i]!
+  let negative = false
+  if (c === 0x2d || c === 0x2b) {
+    negative = c === 0x2d
+    i++
+  }
+  let mantissa = 0
+  let significant = 0
+  let fraction = 0
+  let digits = 0
+  let dot = false
+  for (; i < end; i++) {
+    c = bytes[i]!
+    const d = c - 0x30
+    if (d >= 0 && d <= 9) {
+      digits++
+      if (dot) fraction++
+      if (mantissa === 0 && d === 0) continue
+      if (++significant > MAX_SCAN_DIGITS) return -1
+      mantissa = mantissa * 10 + d
+    } else if (c === 0x2e && !dot) {
+      dot = true
+    } else {
+      break
+    }
+  }
+  if (i >= end || digits === 0 || fraction > 22) return -1
+  const kind = STREAM_CLASS[c]!
+  if (kind !== SPACE && kind !== NEWLINE) return -1
+  const value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction]!
+  scanned = negative ? -value : value
+  return i
+}
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const lenientUtf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 
@@ -209,6 +263,53 @@ class LineParser {
     this.reject('fields', this.fieldsMessage + fields, bytes, start, end, line)
   }
 
+  /**
+   * The stream's fast path: the line at `bytes[pos]`, when it is the usual one (ASCII, three fields,
+   * plain decimal numbers, '\n' before `end`, within `max` bytes), is parsed and handed on in one
+   * pass, without finding its end first: the index of its '\n'. Anything else returns -1 before
+   * anything is handed on or counted, and the caller parses the line the general way (parse).
+   */
+  scan(bytes: Uint8Array, pos: number, end: number, line: number, max: number): number {
+    let i = pos
+    let c = SPACE
+    while (i < end && (c = STREAM_CLASS[bytes[i]!]!) === SPACE) i++
+    if (c !== TOKEN || i >= end) return -1
+    const s0 = i
+    let hash = FNV_OFFSET
+    for (; i < end; i++) {
+      const byte = bytes[i]!
+      if ((c = STREAM_CLASS[byte]!) !== TOKEN) break
+      hash = Math.imul(hash ^ byte, FNV_PRIME)
+    }
+    const e0 = i
+    if (c !== SPACE || i >= end) return -1
+    while (++i < end && (c = STREAM_CLASS[bytes[i]!]!) === SPACE);
+    if (c !== TOKEN || i >= end) return -1
+    i = scanNumber(bytes, i, end)
+    if (i < 0) return -1
+    const value = scanned
+    c = STREAM_CLASS[bytes[i]!]!
+    if (c !== SPACE) return -1
+    while (++i < end && (c = STREAM_CLASS[bytes[i]!]!) === SPACE);
+    if (c !== TOKEN || i >= end) return -1
+    i = scanNumber(bytes, i, end)
+    if (i < 0) return -1
+    let timestamp = scanned
+    c = STREAM_CLASS[bytes[i]!]!
+    while (c === SPACE && ++i < end) c = STREAM_CLASS[bytes[i]!]!
+    if (c !== NEWLINE || i >= end || i - pos > max) return -1
+    const names = this.names
+    const metric =
+      names === undefined
+        ? asBuffer(bytes).toString('latin1', s0, e0)
+        : names.internHashed !== undefined
+          ? names.internHashed(bytes, s0, e0, hash)
+          : names.intern(bytes, s0, e0)
+    if (meansNow(timestamp)) timestamp = readNow(this.options.now)
+    this.sinks.onPoint(metric, value, timestamp, line)
+    return i
+  }
+
   private accept(
     metric: string,
     value: number,
@@ -294,6 +395,12 @@ export interface LineSplitterOptions {
    * pushed chunk: use it before returning.
    */
   onLines?(bytes: Buffer, start: number, end: number): void
+  /**
+   * A line parsed in place (no search for its end first): given the line at `bytes[pos]` and its
+   * number, the index of its '\n' once it has been handled as onLine would, or -1 (nothing done):
+   * the line then goes to onLine (or onTooLong) as usual. Lines up to `maxLineBytes` only.
+   */
+  scanLine?(bytes: Buffer, pos: number, end: number, line: number): number
 }
 
 export interface LineSplitter {
@@ -377,7 +484,16 @@ export function createLineSplitter(options: LineSplitterOptions): LineSplitter {
         const last = chunk.lastIndexOf(0x0a)
         if (last >= pos) options.onLines(chunk, pos, last + 1)
       }
+      const scan = options.scanLine
       while (pos < n) {
+        if (scan !== undefined) {
+          const scannedTo = scan(chunk, pos, n, line)
+          if (scannedTo >= 0) {
+            line++
+            pos = scannedTo + 1
+            continue
+          }
+        }
         const nl = chunk.indexOf(0x0a, pos)
         if (nl < 0) break
         if (nl - pos > max) tooLong(chunk.subarray(pos, nl))
@@ -429,6 +545,7 @@ export function createPlaintextDecoder(options: PlaintextDecoderOptions): Plaint
     onTooLong: (line, head) =>
       parser.reject('too-long', `line is longer than ${max} bytes`, head, 0, head.length, line),
     onLines: options.onLines,
+    scanLine: (bytes, pos, end, line) => parser.scan(bytes, pos, end, line, max),
   })
   return {
     push: (chunk) => splitter.push(chunk),

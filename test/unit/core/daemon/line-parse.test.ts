@@ -10,6 +10,8 @@ import {
   LineParseSession,
   ParseBacklog,
   SharedRing,
+  WARM_UP_LINES,
+  warmUpParser,
 } from '../../../../src/core/daemon/line-parse.js'
 import { parsePlaintext } from '../../../../src/core/protocol/plaintext.js'
 
@@ -174,4 +176,16 @@ test('issue 14: the shared ring gives out space in order, wraps, and refuses wha
   assert.equal(ring.put(bytes('12')), -1, 'efgh is still in use')
   for (let i = 0; i < 4; i++) ring.release()
   assert.equal(ring.put(bytes('0123456789')), 0, 'all free again')
+})
+
+test("issue 14: the parser thread's warm-up parses every made-up line into a point and leaves nothing behind", () => {
+  // Every line a point: the warm-up goes through the parse path a burst takes (else V8 would
+  // compile the wrong code before the first real burst).
+  assert.equal(warmUpParser(), WARM_UP_LINES)
+  assert.equal(warmUpParser(3000), 3000)
+  // A session made afterwards starts from nothing: its first names are ids 0, 1, ...
+  const session = new LineParseSession()
+  const reply = session.handle({ type: 'lines', conn: 1, now: 0, bytes: bytes('a 1 10\nb 2 20\n') })
+  assert.deepEqual(reply.names, ['a', 'b'])
+  assert.deepEqual([...reply.points], [0, 1, 10, 1, 2, 20])
 })

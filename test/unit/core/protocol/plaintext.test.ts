@@ -268,6 +268,31 @@ describe('plaintext against carbon 1.1.7 (MetricLineReceiver)', needsReference('
       await compareStream(oracle, input, randomChunks(r, input.length), seed)
     }
   })
+  test("issue 14: plain decimal numbers of every length, which the parser reads in one pass, are carbon's values", async () => {
+    // Around the one-pass parser's limits (15 significant digits, 22 decimals): full-precision
+    // doubles, leading zeros, signs, a trailing dot; the values carbon stores, bit for bit.
+    const seed = runSeed()
+    const r = createRandom(seed)
+    const digits = (count: number): string => {
+      let text = ''
+      for (let i = 0; i < count; i++) text += String(r.int(0, 9))
+      return text
+    }
+    const lines: string[] = []
+    for (let i = 0; i < 3000; i++) {
+      const whole = r.chance(0.2) ? '' : digits(r.int(0, 18))
+      const fraction = r.chance(0.3) ? '' : digits(r.int(0, 25))
+      let number = whole + (fraction !== '' || r.chance(0.1) ? '.' : '') + fraction
+      if (!/[0-9]/.test(number)) number = '0' + number
+      if (r.chance(0.3)) number = r.pick(['-', '+', '-0', '00']) + number
+      const value = r.chance(0.1) ? String(r.int(0, 1e6) * 0.1) : number
+      lines.push(`m.${i % 7} ${value} ${r.chance(0.8) ? 1700000000 + i : number}${r.chance(0.1) ? ' ' : ''}`)
+    }
+    for (const value of [0.1, 1 / 3, Math.PI, 2 ** 53 + 2, 1e22, 123456789012345.6, 0.000123456789012345])
+      lines.push(`full ${formatRepr(value)} 1700000000`, `full ${value.toFixed(17)} 1700000000`)
+    const input = Buffer.from(lines.join('\n') + '\n', 'utf8')
+    await compareStream(oracle, input, randomChunks(r, input.length), seed)
+  })
 })
 
 interface DatagramReply {
