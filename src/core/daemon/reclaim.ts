@@ -4,7 +4,9 @@
 // writer threads. The sweeps say how much they forgot (names, files); this decides when that is
 // worth a reclaim: at each sweep while RECLAIM_FORGOTTEN or more have been forgotten since the last
 // reclaim, and once more at the first sweep that forgets nothing after such a churn (what the last
-// names and writes left is freed then). A few names coming and going never cost a reclaim.
+// names and writes left is freed then: a churn interrupted by sweeps that forgot nothing, writes
+// stalling under load, counts whole), and again if the churn's tail forgets more before a whole
+// sweep has forgotten nothing. A few names coming and going cost a reclaim per RECLAIM_FORGOTTEN.
 
 /**
  * The churn's last reclaim comes this long after its sweep. V8 shrinks a thread's young generation
@@ -22,21 +24,30 @@ export const RECLAIM_FORGOTTEN = 10_000
 export class ReclaimPolicy {
   /** Forgotten since memory was last given back. */
   private forgotten = 0
+  /** Forgotten since the last reclaim of a settled churn (a churn that stuttered counts whole). */
+  private sinceSettled = 0
   /** Forgotten since a sweep last forgot nothing. */
   private churned = 0
+  /**
+   * The churn settled a sweep ago and has not been quiet for a whole sweep since: what its tail
+   * forgets after that (writes that lagged, then resumed) is given back too, at its own end.
+   */
+  private tail = false
 
   /** A sweep forgot `forgotten` names and files: true when memory should be given back now. */
   swept(forgotten: number): boolean {
     this.forgotten += forgotten
+    this.sinceSettled += forgotten
     this.churned += forgotten
     if (this.forgotten >= RECLAIM_FORGOTTEN) {
       this.forgotten = 0
       return true
     }
     if (forgotten > 0) return false
-    const settled = this.churned >= RECLAIM_FORGOTTEN
+    const settled = this.sinceSettled >= RECLAIM_FORGOTTEN || (this.tail && this.churned > 0)
+    this.tail = settled
     this.churned = 0
-    if (settled) this.forgotten = 0
+    if (settled) [this.forgotten, this.sinceSettled] = [0, 0]
     return settled
   }
 }
