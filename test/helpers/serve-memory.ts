@@ -107,21 +107,36 @@ async function waitForFiles(dir: string, count: number, crashed: () => string | 
 /** A `reclaimed` event: the daemon gave memory back after a churn of names (its log, JSON). */
 interface Reclaimed {
   type: string
+  time?: string
   names?: number
   files?: number
   settled?: boolean
 }
 
+/** When the last of the files under `dir` was written (their newest mtime). */
+function lastWriteMs(dir: string): number {
+  let newest = 0
+  for (const sub of fs.readdirSync(dir))
+    for (const file of fs.readdirSync(path.join(dir, sub)))
+      newest = Math.max(newest, fs.statSync(path.join(dir, sub, file)).mtimeMs)
+  return newest
+}
+
 /**
- * The daemon's word that a churn is over and its memory given back: the next `reclaimed` event (after
- * the `seen` first events: those logged once every file was written) that is settled (a sweep forgot nothing more) with at most `known` names and
- * files still known. A condition, not a clock: its timeout only bounds a hang.
+ * The daemon's word that a churn is over and its memory given back: a `reclaimed` event logged after
+ * the last file under `dir` was written, settled (a sweep forgot nothing more), with at most `known`
+ * names and files still known. A condition, not a clock: `seconds` only bounds a hang. While writes
+ * lag, a sweep can forget nothing (nothing was written two sweeps before) and find few files known:
+ * only the word after the last write counts.
  */
-async function reclaimDone(serve: Serve, seen: number, known: number, seconds: number): Promise<number> {
+async function reclaimDone(serve: Serve, dir: string, known: number, seconds: number): Promise<void> {
+  const after = lastWriteMs(dir)
   const matches = (e: Reclaimed): boolean =>
-    e.type === 'reclaimed' && e.settled === true && (e.names ?? 0) + (e.files ?? 0) <= known
-  await serve.waitFor((e) => serve.events.indexOf(e) >= seen && matches(e), seconds * 1000)
-  return serve.events.length
+    e.type === 'reclaimed' &&
+    e.settled === true &&
+    (e.names ?? 0) + (e.files ?? 0) <= known &&
+    Date.parse(e.time ?? '') >= after
+  await serve.waitFor(matches, seconds * 1000)
 }
 
 /**
@@ -178,9 +193,7 @@ export async function measureIdleMemory(
   const warm = 10_000
   await sendMetrics(serve.ports.line!, 'warm', warm, timestamp)
   await waitForFiles(path.join(dataDir, 'warm'), warm, crashed)
-  // Only the daemon's word after the last write counts: while writes lag, a sweep can forget nothing
-  // (nothing was written two sweeps before) and find few files known (the last ones written).
-  await reclaimDone(serve, serve.events.length, known, settleSeconds)
+  await reclaimDone(serve, path.join(dataDir, 'warm'), known, settleSeconds)
   const warmReclaimedBytes = procStatus(pid, 'VmRSS')
   const beforeBytes = await lowest(pid, 2 * sweepSeconds)
   log(
@@ -203,7 +216,7 @@ export async function measureIdleMemory(
   await options.inspect?.(pid, 'written')
   // Measured once the daemon has forgotten them and says it has given their memory back (its last
   // reclaim waits for the writers it replaced to exit and for the parser thread's collection).
-  await reclaimDone(serve, serve.events.length, known, settleSeconds)
+  await reclaimDone(serve, path.join(dataDir, 'mem'), known, settleSeconds)
   const reclaimedBytes = procStatus(pid, 'VmRSS')
   const afterBytes = await lowest(pid, 2 * sweepSeconds)
   log(
