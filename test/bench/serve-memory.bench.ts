@@ -4,8 +4,8 @@
 // metric over one plaintext connection, schema 60s:5m (88-byte files), first with the HTTP read API
 // off (--http-port -1: the criterion), then on (its index keeps every name a find may ask for: memory
 // it needs; its heap and typed arrays, measured here over the same files, are reported and subtracted). Reports RSS
-// before, at the peak (VmHWM), once written, and after (the first sample within the allowance, or the
-// last of settleSeconds). The files go to /dev/shm when it
+// before, at the peak (VmHWM), once written, and after (when the daemon says it has forgotten them and
+// given their memory back; helpers/serve-memory.ts). The files go to /dev/shm when it
 // is there (1,000,000 files take 4 GB of blocks there as on ext4; check `df -h`, `df -i` first).
 // CARBONKIT_MEMORY_METRICS changes the count; CARBONKIT_MEMORY_HTTP=on|off runs one case. Exit status 1 when the daemon broke, not for a MISS.
 

@@ -76,8 +76,28 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv
 }
 
-/** Start carbon-cache and wait until all its listeners accept. */
+/** carbon-cache could not bind a port picked free a moment before: another process took it. */
+class PortTaken extends Error {}
+
+/**
+ * Start carbon-cache and wait until all its listeners accept. carbon-cache takes no port 0 (0 turns
+ * a listener off), so its ports are picked free here and bound by it a moment later: another process
+ * can take one in between, and carbon-cache then exits at start-up with "Address already in use". It
+ * is started again on other ports (at most 5 times).
+ */
 export async function startCarbonCache(options: StartOptions): Promise<CarbonCache> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(options)
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt >= 5) throw error
+      // Its pid file, if the failed start left one, would stop the next start.
+      fs.rmSync(path.join(options.root, 'storage', 'carbon-cache-a.pid'), { force: true })
+    }
+  }
+}
+
+async function startOnFreePorts(options: StartOptions): Promise<CarbonCache> {
   const root = options.root
   const conf = path.join(root, 'conf')
   const storage = path.join(root, 'storage')
@@ -148,8 +168,12 @@ export async function startCarbonCache(options: StartOptions): Promise<CarbonCac
   // Only a hang: twisted's start-up takes seconds of CPU, minutes on a loaded machine.
   const deadline = Date.now() + 180_000
   for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`carbon-cache exited ${child.exitCode} at startup:\n${output}`)
+    if (child.exitCode !== null) {
+      const message = `carbon-cache exited ${child.exitCode} at startup:\n${output}`
+      throw /Address already in use|CannotListenError/.test(output)
+        ? new PortTaken(message)
+        : new Error(message)
+    }
     const ready =
       (await canConnect(linePort)) &&
       (await canConnect(picklePort)) &&

@@ -3,14 +3,17 @@
 // RSS is read (VmRSS, /proc/<pid>/status): "before". Then `metrics` new distinct metrics, one point
 // each, are sent over one plaintext connection and written (every file counted in its directory),
 // and left idle: the daemon's sweeps (CARBONKIT_SWEEP_SECONDS, 1 s here instead of 60) forget them
-// after two turns. "after" is the RSS once it has settled: sampled every 500 ms for up to
-// settleSeconds, the first sample within the allowance ends the wait. Shared by the e2e test (100,000
-// metrics) and the serve-memory benchmark (1,000,000).
+// after two turns, and it gives their memory back. "before" and "after" are measured alike: when the
+// daemon says (its `reclaimed` event) that the metrics are forgotten, the churn is over (a sweep forgot
+// nothing more) and the memory given back, its reclaim done (it waits for the writer threads it
+// replaced to exit and for the parser thread's collection). Shared by the e2e test (100,000 metrics)
+// and the serve-memory benchmark (1,000,000).
 
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
+import type { Serve } from './serve.js'
 import { startServe, writeServeConfig } from './serve.js'
 
 export interface MemoryOptions {
@@ -20,6 +23,7 @@ export interface MemoryOptions {
   http: boolean
   /** RSS may come back to `before` plus this much. */
   allowanceBytes: number
+  /** Bounds the wait for the daemon's word that it gave the memory back (a hang), not a measure. */
   settleSeconds?: number
   sweepSeconds?: number
   baseEnv?: NodeJS.ProcessEnv
@@ -37,7 +41,7 @@ export interface MemoryResult {
   afterBytes: number
   /** Seconds from the first byte sent to the last file on disk. */
   writeSeconds: number
-  /** Seconds from the last file on disk to `after`. */
+  /** Seconds from the last file on disk to the end of the measure (two sweeps after the settled reclaim). */
   settleSeconds: number
   files: number
 }
@@ -100,22 +104,51 @@ async function waitForFiles(dir: string, count: number, crashed: () => string | 
   }
 }
 
-/** Sample VmRSS every 500 ms until it is at most `limit`, or `seconds` have passed: the last sample. */
-async function settle(pid: number, limit: number, seconds: number): Promise<number> {
-  const deadline = Date.now() + seconds * 1000
-  for (;;) {
-    const rss = procStatus(pid, 'VmRSS')
-    if (rss <= limit || Date.now() >= deadline) return rss
-    await sleep(500)
-  }
+/** A `reclaimed` event: the daemon gave memory back after a churn of names (its log, JSON). */
+interface Reclaimed {
+  type: string
+  time?: string
+  names?: number
+  files?: number
+  settled?: boolean
 }
 
-/** The lowest VmRSS sampled every 500 ms for `seconds`. */
+/** When the last of the files under `dir` was written (their newest mtime). */
+function lastWriteMs(dir: string): number {
+  let newest = 0
+  for (const sub of fs.readdirSync(dir))
+    for (const file of fs.readdirSync(path.join(dir, sub)))
+      newest = Math.max(newest, fs.statSync(path.join(dir, sub, file)).mtimeMs)
+  return newest
+}
+
+/**
+ * The daemon's word that a churn is over and its memory given back: a `reclaimed` event logged after
+ * the last file under `dir` was written, settled (a sweep forgot nothing more), with at most `known`
+ * names and files still known. A condition, not a clock: `seconds` only bounds a hang. While writes
+ * lag, a sweep can forget nothing (nothing was written two sweeps before) and find few files known:
+ * only the word after the last write counts.
+ */
+async function reclaimDone(serve: Serve, dir: string, known: number, seconds: number): Promise<void> {
+  const after = lastWriteMs(dir)
+  const matches = (e: Reclaimed): boolean =>
+    e.type === 'reclaimed' &&
+    e.settled === true &&
+    (e.names ?? 0) + (e.files ?? 0) <= known &&
+    Date.parse(e.time ?? '') >= after
+  await serve.waitFor(matches, seconds * 1000)
+}
+
+/**
+ * The lowest VmRSS sampled every 250 ms for `seconds` once the reclaim is done: "before" and "after"
+ * alike, so that neither is a sample taken while a timer of the daemon (its self-metrics, a walk of
+ * the HTTP index) briefly holds more.
+ */
 async function lowest(pid: number, seconds: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000
   let low = procStatus(pid, 'VmRSS')
   while (Date.now() < deadline) {
-    await sleep(500)
+    await sleep(250)
     low = Math.min(low, procStatus(pid, 'VmRSS'))
   }
   return low
@@ -127,7 +160,7 @@ export async function measureIdleMemory(
 ): Promise<MemoryResult> {
   const log = options.log ?? (() => undefined)
   const sweepSeconds = options.sweepSeconds ?? 1
-  const settleSeconds = options.settleSeconds ?? 60
+  const settleSeconds = options.settleSeconds ?? 300
   const conf = writeServeConfig(options.root, {
     settings: {
       MAX_UPDATES_PER_SECOND: 'inf',
@@ -151,20 +184,21 @@ export async function measureIdleMemory(
   const crashed = (): string | undefined => exited
   const pid = serve.child.pid!
   const timestamp = Math.floor(Date.now() / 1000 / 60) * 60 - 60
-  // Idle for two sweeps and then some: everything these metrics left is forgotten.
-  const idle = (): Promise<void> => sleep((3 * sweepSeconds + 1) * 1000)
+  // What may still be known once a churn is forgotten: the daemon's own metrics (a few dozen).
+  const known = 1000
 
   // Warm-up: the code paths, the writer threads and the pools every later metric uses.
-  // As many as make a sweep give memory back: "before" is measured as "after" will be.
+  // As many as make a sweep give memory back: "before" is measured as "after" will be, once the
+  // daemon says the warm-up's metrics are forgotten and their memory given back.
   const warm = 10_000
   await sendMetrics(serve.ports.line!, 'warm', warm, timestamp)
   await waitForFiles(path.join(dataDir, 'warm'), warm, crashed)
-  await idle()
-  // The lowest RSS over three more sweeps: the warm-up's last reclaim (after its files are forgotten,
-  // two sweeps after the last write, and again once the old writers exited) is in "before" too, so
-  // that the growth measured later is not hidden by memory the warm-up had not given back yet.
-  const beforeBytes = await lowest(pid, 3 * sweepSeconds + 2)
-  log(`before: ${mib(beforeBytes)} (after ${warm.toLocaleString('en')} warm-up metrics went idle)`)
+  await reclaimDone(serve, path.join(dataDir, 'warm'), known, settleSeconds)
+  const warmReclaimedBytes = procStatus(pid, 'VmRSS')
+  const beforeBytes = await lowest(pid, 2 * sweepSeconds)
+  log(
+    `before: ${mib(beforeBytes)} (${mib(warmReclaimedBytes)} when the daemon said it was done with ${warm.toLocaleString('en')} warm-up metrics)`,
+  )
   await options.inspect?.(pid, 'before')
 
   const startedMs = Date.now()
@@ -180,8 +214,15 @@ export async function measureIdleMemory(
     `written in ${((writtenMs - startedMs) / 1000).toFixed(1)} s: RSS ${mib(writtenBytes)}, peak ${mib(peakBytes)}`,
   )
   await options.inspect?.(pid, 'written')
-  await idle()
-  const afterBytes = await settle(pid, beforeBytes + options.allowanceBytes, settleSeconds)
+  // Measured once the daemon has forgotten them and says it has given their memory back (its last
+  // reclaim waits for the writers it replaced to exit and for the parser thread's collection).
+  await reclaimDone(serve, path.join(dataDir, 'mem'), known, settleSeconds)
+  const reclaimedBytes = procStatus(pid, 'VmRSS')
+  const afterBytes = await lowest(pid, 2 * sweepSeconds)
+  log(
+    `after: ${mib(afterBytes)} (${mib(reclaimedBytes)} when the daemon said it was done), ${((Date.now() - writtenMs) / 1000).toFixed(1)} s after the last file was written`,
+  )
+  await options.inspect?.(pid, 'after')
   const result: MemoryResult = {
     beforeBytes,
     peakBytes,
@@ -191,8 +232,6 @@ export async function measureIdleMemory(
     settleSeconds: (Date.now() - writtenMs) / 1000,
     files: options.metrics,
   }
-  log(`after: ${mib(afterBytes)}, ${result.settleSeconds.toFixed(1)} s after the last file was written`)
-  await options.inspect?.(pid, 'after')
   const { status } = await serve.stop('SIGTERM')
   if (status !== 0)
     throw new Error(`carbon serve exited ${status} on SIGTERM: ${serve.stderr().slice(-2000)}`)

@@ -36,7 +36,7 @@ import type { DaemonSettings } from './daemon-settings.js'
 import { checkWritableDirs } from './storage.js'
 import type { FaultReporter } from './faults.js'
 import { faultOf, guard } from './faults.js'
-import { ReclaimPolicy } from './reclaim.js'
+import { RECLAIM_QUIET_MS, ReclaimPolicy } from './reclaim.js'
 import { SelfMetrics } from './self-metrics.js'
 import { replayLegacyDump, replayWal } from './startup-replay.js'
 import { WAL_DIR, WriteAheadLog, encodeWalName } from './wal.js'
@@ -430,19 +430,27 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     guard('name sweep', fault, () => {
       // Names forget a metric two sweeps after its last point, files two sweeps after its last
       // write (much later when writes lag): both count, so the reclaim follows the last write.
-      const forgotten = names.sweep()
+      const forgotten = names.sweep() + persister.sweep()
       for (const r of started) r.sweep?.(names.size)
-      if (reclaim.swept(forgotten + persister.sweep())) {
+      if (reclaim.swept(forgotten)) {
         options.reclaimMemory?.()
         reclaimAfterWalk = true
+        // Once the churn is over (a sweep forgot nothing), the last reclaim waits for a quiet spell:
+        // a collection shrinks a young generation grown by the burst only then (reclaim.ts).
+        const settled = forgotten === 0
+        const quiet = new Promise((resolve) => setTimeout(resolve, settled ? RECLAIM_QUIET_MS : 0).unref())
         // Once the old writers have exited and the parser thread has collected its heap (a thread's
         // heap is never collected while it is idle), what they freed is given back too.
-        void Promise.all([persister.recycleIdleWriters(), ...started.map((r) => r.reclaim?.())]).then(
-          () => {
-            if (!stopping) options.reclaimMemory?.()
-          },
-          fault.bind(null, 'name sweep'),
-        )
+        void quiet
+          .then(async () => {
+            if (stopping) return
+            await Promise.all([persister.recycleIdleWriters(), ...started.map((r) => r.reclaim?.())])
+            if (stopping) return
+            options.reclaimMemory?.()
+            // Said once done: a test of memory measures then, not after a guessed delay.
+            emit({ type: 'reclaimed', names: names.size, files: persister.files, settled })
+          })
+          .catch(fault.bind(null, 'name sweep'))
       }
     }),
     (options.sweepSeconds ?? SWEEP_SECONDS) * 1000,

@@ -48,6 +48,8 @@ export type DaemonEvent =
     }
   | { type: 'rejected'; protocol: string; reason: string; detail: string; peer: string; suppressed: number }
   | { type: 'reloaded' }
+  /** Memory given back after a churn of names (reclaim.ts): what is still known, whether the churn is over. */
+  | { type: 'reclaimed'; names: number; files: number; settled: boolean }
   | { type: 'http-error'; message: string }
   | { type: 'reload-failed'; message: string }
   | { type: 'stopping'; cached: number }

@@ -326,6 +326,11 @@ export class Persister {
     else restart()
   }
 
+  /** Files known to exist or to be missing (forgotten two sweeps after their last write). */
+  get files(): number {
+    return this.exists.size + this.missing.size
+  }
+
   /** A minute has passed: files not written for two sweeps are forgotten (returns how many). */
   sweep(): number {
     return this.exists.turn() + this.missing.turn()

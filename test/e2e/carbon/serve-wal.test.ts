@@ -124,39 +124,56 @@ for (const sync of ['interval', 'always'] as const) {
     `issue 14: SIGKILL less than 1 ms after the last acknowledgement of a batch (--wal-sync ${sync}): every acknowledged point survives`,
     reference,
     async (t) => {
-      const root = tempDir(t)
-      const config = laggingConfig(root)
-      const serve = await startServe(t, ['--config', config, '--wal-sync', sync])
-      const t0 = start(30)
-      const expected: Expected = new Map()
-      const batches = [0, 1, 2, 3, 4, 5].map((c) => lines(`kill.c${c}`, 20, 25, t0, expected))
-      serve.child.kill(0)
-      // Every connection's acknowledgement is awaited; the kill follows the last one in the same tick.
-      let left = batches.length
-      const lags: number[] = []
-      await new Promise<void>((resolve, reject) => {
-        for (const batch of batches) {
-          const socket = net.connect({ host: '127.0.0.1', port: serve.ports.line! }, () => socket.end(batch))
-          socket.on('error', reject)
-          socket.on('end', () => {
-            if (--left > 0) return
-            const acked = performance.now()
-            lags.push(performance.now() - acked)
-            serve.child.kill('SIGKILL')
-            lags.push(performance.now() - acked)
-            resolve()
-          })
-          socket.resume()
-        }
-      })
-      // The signal is sent well within the millisecond (lags[1] includes the kill(2) call itself).
-      assert.ok(lags[0]! < 1, `${lags.join(', ')} ms`)
-      assert.deepEqual(await serve.exited, { status: null, signal: 'SIGKILL' })
-      assert.ok(pointsOnDisk(root) < 3000, 'writes lag')
-      await restartAndStop(t, config)
-      assertExactly(root, expected)
+      // A round whose kill was not sent within the millisecond (the test process kept off the CPU
+      // between the acknowledgement and kill(2) on a loaded machine) proved less than the test's
+      // name says: its points are checked all the same, and it is run again (at most 3 rounds).
+      for (let round = 1; ; round++) {
+        const lagMs = await killRound(t, sync)
+        if (lagMs < 1) break
+        t.diagnostic(`round ${round}: the kill was sent ${lagMs.toFixed(3)} ms after the acknowledgement`)
+        assert.ok(round < 3, `the kill was sent ${lagMs.toFixed(3)} ms after the acknowledgement in 3 rounds`)
+      }
     },
   )
+}
+
+/**
+ * Batches over six connections, SIGKILL in the same tick as the last acknowledgement, a restart:
+ * every acknowledged point is on disk. Returns the milliseconds from the acknowledgement to the
+ * call of kill(2).
+ */
+async function killRound(t: Parameters<typeof startServe>[0], sync: 'interval' | 'always'): Promise<number> {
+  const root = tempDir(t)
+  const config = laggingConfig(root)
+  const serve = await startServe(t, ['--config', config, '--wal-sync', sync])
+  const t0 = start(30)
+  const expected: Expected = new Map()
+  const batches = [0, 1, 2, 3, 4, 5].map((c) => lines(`kill.c${c}`, 20, 25, t0, expected))
+  serve.child.kill(0)
+  // Every connection's acknowledgement is awaited; the kill follows the last one in the same tick.
+  let left = batches.length
+  let lagMs = Infinity
+  await new Promise<void>((resolve, reject) => {
+    for (const batch of batches) {
+      const socket = net.connect({ host: '127.0.0.1', port: serve.ports.line! }, () => socket.end(batch))
+      socket.on('error', reject)
+      socket.on('end', () => {
+        if (--left > 0) return
+        // Nothing between the two: kill(2) itself can take milliseconds to return on a loaded
+        // machine, after the signal is sent.
+        const acked = performance.now()
+        lagMs = performance.now() - acked
+        serve.child.kill('SIGKILL')
+        resolve()
+      })
+      socket.resume()
+    }
+  })
+  assert.deepEqual(await serve.exited, { status: null, signal: 'SIGKILL' })
+  assert.ok(pointsOnDisk(root) < 3000, 'writes lag')
+  await restartAndStop(t, config)
+  assertExactly(root, expected)
+  return lagMs
 }
 
 test(

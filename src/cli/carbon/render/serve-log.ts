@@ -39,6 +39,8 @@ function describe(event: DaemonEvent): string {
       return `cache full (${event.size} points): receivers paused`
     case 'cache-resumed':
       return `cache below the watermark (${event.size} points): receivers resumed`
+    case 'reclaimed':
+      return `memory given back after idle metrics were forgotten (${plural(event.names, 'name')} and ${plural(event.files, 'file')} still known${event.settled ? '' : '; more to forget'})`
     case 'reloaded':
       return 'reloaded storage-schemas, storage-aggregation and lists'
     case 'http-error':

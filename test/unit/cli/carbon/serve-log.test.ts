@@ -26,3 +26,19 @@ test('issue 14/17: the replay line names the points of deleted metrics it droppe
   )
   assert.equal(JSON.parse(renderServeEvent({ ...replayed, deletedPoints: 40 }, 'json', at)).deletedPoints, 40)
 })
+
+test('issue 14: a reclaim, once done, is one line saying what is still known and whether the churn is over', () => {
+  assert.equal(
+    renderServeEvent({ type: 'reclaimed', names: 12, files: 1, settled: true }, 'text', at),
+    '2026-01-02T03:04:05.000Z memory given back after idle metrics were forgotten (12 names and 1 file still known)\n',
+  )
+  assert.match(
+    renderServeEvent({ type: 'reclaimed', names: 0, files: 3840, settled: false }, 'text', at),
+    /\(0 names and 3840 files still known; more to forget\)\n$/,
+  )
+  assert.equal(
+    JSON.parse(renderServeEvent({ type: 'reclaimed', names: 0, files: 0, settled: true }, 'json', at))
+      .settled,
+    true,
+  )
+})
