@@ -142,8 +142,11 @@ function readWhole(file: string): ArrayBuffer {
   return readVersioned(file, false).bytes
 }
 
-/** The file's bytes (read under its shared flock) and, when asked, their version (versionOf). */
-function readVersioned(file: string, versioned: boolean): { bytes: ArrayBuffer; version: string } {
+/**
+ * `read(fd, size, stat)` on the file opened and held under its shared flock (the persister's
+ * writers take it exclusively, so no write is half done while it reads); closed afterwards.
+ */
+function withSharedLock<T>(file: string, read: (fd: number, size: number, stat: fs.BigIntStats) => T): T {
   let fd: number
   try {
     fd = fs.openSync(file, 'r')
@@ -151,23 +154,22 @@ function readVersioned(file: string, versioned: boolean): { bytes: ArrayBuffer; 
     throw fromOpen(error, file)
   }
   try {
-    // Shared: the persister's writers take it exclusively, so no write is half done while we read.
     lockFile(fd, file, 'shared')
     const stat = fs.fstatSync(fd, { bigint: true })
     if (!stat.isFile()) throw new InvalidArgumentError(`${file}: not a regular file`)
-    const bytes = readSparse(fd, file, 0, Number(stat.size))
-    // Taken under the lock, after the read: the status and the bytes are of the same content.
-    const version = versioned ? versionOf(stat, bytes, Date.now()) : ''
-    // Buffer.alloc's buffer is the file's own (not pooled): handed on as it is, not copied.
-    return {
-      bytes: (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? bytes.buffer
-        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer,
-      version,
-    }
+    return read(fd, Number(stat.size), stat)
   } finally {
     fs.closeSync(fd)
   }
+}
+
+/** The file's bytes (read under its shared flock) and, when asked, their version (versionOf). */
+function readVersioned(file: string, versioned: boolean): { bytes: ArrayBuffer; version: string } {
+  return withSharedLock(file, (fd, size, stat) => {
+    const bytes = readSparse(fd, file, 0, size)
+    // Taken under the lock, after the read: the status and the bytes are of the same content.
+    return { bytes: ownBuffer(bytes), version: versioned ? versionOf(stat, bytes, Date.now()) : '' }
+  })
 }
 
 /**
@@ -180,17 +182,7 @@ function readVersionedInto(
   into: Buffer,
   offset: number,
 ): { offset: number; length: number; version: string } | { bytes: ArrayBuffer; version: string } {
-  let fd: number
-  try {
-    fd = fs.openSync(file, 'r')
-  } catch (error) {
-    throw fromOpen(error, file)
-  }
-  try {
-    lockFile(fd, file, 'shared')
-    const stat = fs.fstatSync(fd, { bigint: true })
-    if (!stat.isFile()) throw new InvalidArgumentError(`${file}: not a regular file`)
-    const length = Number(stat.size)
+  return withSharedLock(file, (fd, length, stat) => {
     if (length > into.byteLength - offset) {
       const bytes = readSparse(fd, file, 0, length)
       return { bytes: ownBuffer(bytes), version: versionOf(stat, bytes, Date.now()) }
@@ -199,9 +191,7 @@ function readVersionedInto(
     readAt(fd, file, 0, length, view)
     // Taken under the lock, after the read: the status and the bytes are of the same content.
     return { offset, length, version: versionOf(stat, view, Date.now()) }
-  } finally {
-    fs.closeSync(fd)
-  }
+  })
 }
 
 /** A buffer's bytes as an ArrayBuffer of their own (Buffer.alloc's is: handed on as it is). */
