@@ -472,7 +472,7 @@ export function fill(sourcePath: string, destinationPath: string, options: FillO
 
 /**
  * fill() on open files (the destination open for writing, and locked if it must be), on the
- * destination's bytes in memory, then the slots written written back (and fsync'd with `fsync`). Its
+ * destination's bytes in memory, then the slots it wrote written back (and fsync'd with `fsync`). Its
  * bytes are its headBytes when they hold the whole file (open it with `headBytes` of at least its
  * size), else read whole into a buffer of this thread's. Returns the fill's result and the file's
  * bytes as they now are: in that buffer, valid until the next fill on this thread.
