@@ -23,7 +23,6 @@ import { create, installFile, temporaryPathFor } from '../whisper/create.js'
 import type { WhisperFile } from '../whisper/file.js'
 import { lockFile, readAt, readSparse, withWhisperFile } from '../whisper/file.js'
 import { fillFile } from '../whisper/fill.js'
-import { fillFileInMemory } from '../whisper/fill-memory.js'
 import { METADATA_SIZE, POINT_SIZE, headerSizeFor } from '../whisper/format.js'
 
 /**
@@ -254,7 +253,7 @@ function fillJob(
   // reads them before the next fill reuses that buffer.
   const intoExisting = (): { created: boolean; filled: number; after?: Uint8Array } =>
     withWhisperFile(target, { write: true, lock: true }, (destination) => {
-      const { filled, bytes } = fillFileInMemory(source, destination, options)
+      const { filled, bytes } = fillFile(source, destination, options)
       return readAfter ? { created: false, filled, after: bytes } : { created: false, filled }
     })
   try {

@@ -1,9 +1,11 @@
-// fillFileInMemory (the admin API's fill into a present file) against fillFile (`wsp fill`, which reads
-// and writes the file through its descriptor, whisper's update_many write by write): the same bytes
-// and the same counts, on seeded random files with gaps, one to three archives, every aggregation
-// method, several xFilesFactors, rings that have wrapped, empty archives, points of the node's cache
-// that win, and sources whose points are older than the destination's longest retention. The seed is
-// printed in the test's name (replay with CARBONKIT_SEED).
+// fill.ts's fillFile (`wsp fill` and the admin API's fill, on the destination's bytes in memory) against
+// the straightforward model it replaced (test/helpers/fill-model.ts: the fill through the file's
+// descriptor, whisper's update_many write by write): the same bytes and the same counts, on seeded
+// random files with gaps, one to three archives, every aggregation method, several xFilesFactors,
+// rings that have wrapped, empty archives, points of the node's cache that win, and sources whose
+// points are older than the destination's longest retention; fill() (the path `wsp fill` takes) and
+// fillFile on a file opened with its bytes whole (the admin API's) both. The seed is printed in the
+// test's name (replay with CARBONKIT_SEED).
 
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
@@ -12,11 +14,11 @@ import { test } from 'node:test'
 import { create } from '../../../../src/core/whisper/create.js'
 import { withWhisperFile } from '../../../../src/core/whisper/file.js'
 import type { FillResult } from '../../../../src/core/whisper/fill.js'
-import { fill } from '../../../../src/core/whisper/fill.js'
-import { fillFileInMemory } from '../../../../src/core/whisper/fill-memory.js'
+import { fill, fillFile } from '../../../../src/core/whisper/fill.js'
 import { AGGREGATION_METHODS } from '../../../../src/core/whisper/format.js'
 import type { ArchiveSpec } from '../../../../src/core/whisper/retention.js'
 import { updateMany } from '../../../../src/core/whisper/update.js'
+import { modelFill } from '../../../helpers/fill-model.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
 import { tempDir } from '../../../helpers/tmp.js'
@@ -63,11 +65,6 @@ function history(r: Random, file: string, archives: readonly ArchiveSpec[], now:
   }
 }
 
-function withoutBytes(result: FillResult & { bytes?: Uint8Array }): FillResult {
-  const { bytes: _bytes, ...rest } = result
-  return rest
-}
-
 function compare(
   dir: string,
   name: string,
@@ -77,34 +74,39 @@ function compare(
   keep: number[],
   whole: boolean,
 ): FillResult {
-  const byFile = path.join(dir, `${name}-file.wsp`)
+  const byModel = path.join(dir, `${name}-model.wsp`)
+  const byFill = path.join(dir, `${name}-fill.wsp`)
   const inMemory = path.join(dir, `${name}-memory.wsp`)
-  fs.copyFileSync(destination, byFile)
-  fs.copyFileSync(destination, inMemory)
-  const expected = fill(source, byFile, { now, keep })
+  for (const f of [byModel, byFill, inMemory]) fs.copyFileSync(destination, f)
+  const expected = modelFill(source, byModel, { now, keep })
+  const want = fs.readFileSync(byModel)
+  // `wsp fill`'s path: both files opened by fill().
+  const viaFill = fill(source, byFill, { now, keep })
+  assert.ok(fs.readFileSync(byFill).equals(want), `${name}: fill() wrote other bytes than the model`)
+  assert.deepEqual({ ...viaFill, destination: byModel }, expected, `${name}: fill()'s counts differ`)
+  assert.ok(!('bytes' in viaFill), `${name}: fill() returned the thread's buffer`)
   const {
     bytes,
     ...got
-  } = // The source held whole (an upload: decoded from its bytes) or read from its file.
+  } = // The admin API's path: the source held whole (an upload: decoded from its bytes) or read from its file.
     withWhisperFile(source, { write: false, headBytes: whole ? Number.MAX_SAFE_INTEGER : 256 }, (s) =>
       // Its bytes read with the header, or whole into the thread's buffer.
       withWhisperFile(
         inMemory,
         { write: true, lock: true, headBytes: whole ? Number.MAX_SAFE_INTEGER : 256 },
-        (d) => fillFileInMemory(s, d, { now, keep }),
+        (d) => fillFile(s, d, { now, keep }),
       ),
     )
-  const want = fs.readFileSync(byFile)
   const have = fs.readFileSync(inMemory)
-  assert.ok(have.equals(want), `${name}: the file differs from fillFile's`)
+  assert.ok(have.equals(want), `${name}: fillFile wrote other bytes than the model`)
   assert.ok(Buffer.from(bytes).equals(have), `${name}: the bytes returned are not the file's`)
-  assert.deepEqual(withoutBytes({ ...got, destination: byFile }), expected, `${name}: the counts differ`)
+  assert.deepEqual({ ...got, destination: byModel }, expected, `${name}: fillFile's counts differ`)
   return expected
 }
 
 const seed = runSeed()
 
-test(`issue 17: ${CASES} random fills in memory write fillFile's bytes (seed ${seed})`, (t) => {
+test(`issue 17: ${CASES} random fills write the model's bytes (seed ${seed})`, (t) => {
   const dir = tempDir(t)
   const r = createRandom(seed)
   let filled = 0
@@ -140,7 +142,7 @@ test(`issue 17: ${CASES} random fills in memory write fillFile's bytes (seed ${s
     filled += result.filled
     refused += result.refused
     for (const f of [source, destination]) fs.rmSync(f)
-    for (const f of ['file', 'memory']) fs.rmSync(path.join(dir, `${c}-${f}.wsp`))
+    for (const f of ['model', 'fill', 'memory']) fs.rmSync(path.join(dir, `${c}-${f}.wsp`))
   }
   // The cases did fill, and some roll-ups were refused by the xFilesFactor.
   assert.ok(filled > CASES, `only ${filled} points filled`)
