@@ -287,13 +287,18 @@ async function loadNode(port: number, url: Url, pid: number, seconds: number): P
   }
 }
 
-/** Points per second carbon serve's line receiver takes in (until it has read the last byte). */
-async function ingest(port: number, round: number): Promise<number> {
+/** An ingest's lines: INGEST_POINTS points, each round's at other times. */
+function ingestLines(round: number): string {
   const lines: string[] = []
   for (let i = 0; i < INGEST_POINTS; i++)
     lines.push(`ingest.m${i % 1000} ${i} ${NOW - 86400 + ((round * 7919 + i) % 86400)}`)
+  return lines.join('\n') + '\n'
+}
+
+/** Points per second carbon serve's line receiver takes in (until it has read the last byte). */
+async function ingest(port: number, lines: string): Promise<number> {
   const started = performance.now()
-  await sendTcp(port, lines.join('\n') + '\n')
+  await sendTcp(port, lines)
   return INGEST_POINTS / ((performance.now() - started) / 1000)
 }
 
@@ -416,15 +421,32 @@ async function indexMeasures(): Promise<string[][]> {
  * Ingestion alone and under a steady read load (`reads`), taking turns for INGEST_ROUNDS rounds
  * after one ingest not measured; prints the medians' ratio and each round's.
  */
-async function ingestion(linePort: number, httpPort: number, reads: readonly string[]): Promise<void> {
-  await ingest(linePort, 0)
+async function ingestion(
+  linePort: number,
+  httpPort: number,
+  pid: number,
+  reads: readonly string[],
+): Promise<void> {
+  await ingest(linePort, ingestLines(0))
   const alone: number[] = []
   const loaded: number[] = []
   const readRates: number[] = []
+  // carbon serve's CPU per point while it takes an ingest in (reads included when loaded): on a
+  // busy machine the rates measure CPU shares, these the cost.
+  const aloneCpuUs: number[] = []
+  const loadedCpuUs: number[] = []
+  const cpuUs = async (rates: number[], costs: number[], lines: string): Promise<void> => {
+    const before = processCpuSeconds(pid)
+    rates.push(await ingest(linePort, lines))
+    costs.push(((processCpuSeconds(pid) - before) * 1e6) / INGEST_POINTS)
+  }
   for (let round = 1; round <= INGEST_ROUNDS; round++) {
-    alone.push(await ingest(linePort, 2 * round))
+    await cpuUs(alone, aloneCpuUs, ingestLines(2 * round))
+    // The lines made before the reads start: making them stalls this process's event loop (about
+    // a second), which held back the reads it should send (1 answered/s instead of up to 20).
+    const lines = ingestLines(2 * round + 1)
     const load = steadyReads(httpPort, reads)
-    loaded.push(await ingest(linePort, 2 * round + 1))
+    await cpuUs(loaded, loadedCpuUs, lines)
     readRates.push(await load.stop())
   }
   const ratio = median(loaded) / median(alone)
@@ -440,6 +462,11 @@ async function ingestion(linePort: number, httpPort: number, reads: readonly str
         `>= 0.90x ${ratio >= 0.9 ? 'PASS' : 'MISS'}`,
       ],
       ['each round, loaded / alone', rounds, ''],
+      [
+        'carbon serve CPU us per point, alone / loaded (medians)',
+        `${median(aloneCpuUs).toFixed(2)} / ${median(loadedCpuUs).toFixed(2)}`,
+        '',
+      ],
     ],
   )
   process.stdout.write(
@@ -466,7 +493,7 @@ async function main(): Promise<void> {
   // window) stands in for reading the files. Each a second earlier than the one before.
   const render = { series: '/render/?local=1&format=pickle&target=bench.h000.*&from=%d&until=%d&now=%d' }
   if (!READS) {
-    await ingestion(serve.ports.line!, node, [find, urlOf(render, 0)])
+    await ingestion(serve.ports.line!, node, serve.child.pid!, [find, urlOf(render, 0)])
     agent.destroy()
     await serve.stop()
     process.exit(0)
@@ -634,7 +661,7 @@ async function main(): Promise<void> {
     `load average (1 min) at the end of the read cases: ${os.loadavg()[0]!.toFixed(1)} on ${CPUS} CPUs\n`,
   )
 
-  await ingestion(serve.ports.line!, node, [find, urlOf(render, 0)])
+  await ingestion(serve.ports.line!, node, serve.child.pid!, [find, urlOf(render, 0)])
   agent.destroy()
   await serve.stop()
   if (INDEX_FILES > 0) printTable('index', ['measure', 'value'], await indexMeasures())
