@@ -203,13 +203,17 @@ function summarizeMoves(moves: readonly Move[], nodes: string[]): RebalancePlan 
 const BATCH_METRICS = 64
 const BATCH_BYTES = 16 << 20
 
-/** The pending moves in batches of one source each, the sources taking turns. */
+/**
+ * The pending moves in batches of one source and one set of destinations each (a batch with one
+ * home is pulled node to node), the groups taking turns.
+ */
 function batchesOf(state: JobState, pending: readonly number[]): number[][] {
-  const bySource = new Map<string, number[][]>()
+  const byRoute = new Map<string, number[][]>()
   for (const i of pending) {
     const move = state.moves[i]!
-    let list = bySource.get(move.from)
-    if (!list) bySource.set(move.from, (list = [[]]))
+    const route = [move.from, ...move.to].join('\0')
+    let list = byRoute.get(route)
+    if (!list) byRoute.set(route, (list = [[]]))
     let last = list[list.length - 1]!
     const bytes = last.reduce((sum, k) => sum + state.moves[k]!.bytes, 0)
     if (last.length >= BATCH_METRICS || (last.length > 0 && bytes + move.bytes > BATCH_BYTES))
@@ -217,7 +221,7 @@ function batchesOf(state: JobState, pending: readonly number[]): number[][] {
     last.push(i)
   }
   const batches: number[][] = []
-  const lists = [...bySource.values()]
+  const lists = [...byRoute.values()]
   for (let round = 0; batches.length < pending.length && lists.some((l) => round < l.length); round++)
     for (const list of lists) if (round < list.length) batches.push(list[round]!)
   return batches
