@@ -147,9 +147,13 @@ test(
     // Let the senders run a few rounds on the new ring first: the new homes have files of their own.
     await waitUntil('a few rounds on the new ring', () => senders.rounds() >= 3)
     phase('senders running')
-    const applied = await runAsync('carbon', [...common, '--delete-source', '--state', state, '--json'], {
-      timeoutMs: 600_000,
-    })
+    // At a bounded rate, so that the move lasts several of the senders' rounds however fast the
+    // nodes are (without it the move can end within one round and nothing is sent during it).
+    const applied = await runAsync(
+      'carbon',
+      [...common, '--delete-source', '--state', state, '--rate', '100', '--json'],
+      { timeoutMs: 600_000 },
+    )
     assert.equal(applied.status, 0, applied.stderr)
     const result = JSON.parse(applied.stdout) as {
       verified: number
