@@ -231,16 +231,6 @@ function sourceFor(
   return refused ? 'refused' : undefined
 }
 
-/**
- * alignTimestamp for the integer timestamps a fill writes: floor division, exact below 2^53 (the
- * quotient of two integers cannot round across an integer there). alignTimestamp's `%` is a
- * floating-point remainder (a call to fmod) for timestamps above V8's small integers, and was most
- * of the cost of a fill.
- */
-function align(timestamp: number, step: number): number {
-  return Math.floor(timestamp / step) * step
-}
-
 function base(image: Image, archive: ArchiveInfo): number {
   return image.view.getUint32(archive.offset)
 }
@@ -401,7 +391,7 @@ function archiveUpdateMany(image: Image, index: number): void {
   let previous = Number.NaN
   for (let i = 0; i < n; i++) {
     const timestamp = pointTimes[i]!
-    const interval = Number.isInteger(timestamp) ? align(timestamp, step) : alignTimestamp(timestamp, step)
+    const interval = alignTimestamp(timestamp, step)
     if (!isStorableTimestamp(interval))
       throw new InvalidArgumentError(`timestamp ${interval} is outside whisper's range (0 to 4294967295)`)
     // The same interval as the point before: this later one wins.
@@ -442,7 +432,7 @@ function archiveUpdateMany(image: Image, index: number): void {
     const lowerStep = lower.secondsPerPoint
     lowerIntervals.length = 0
     for (let k = 0; k < m; k++) {
-      const interval = align(intervalScratch[k]!, lowerStep)
+      const interval = alignTimestamp(intervalScratch[k]!, lowerStep)
       if (lowerIntervals.length === 0 || lowerIntervals[lowerIntervals.length - 1] !== interval)
         lowerIntervals.push(interval)
     }

@@ -74,8 +74,14 @@ export function mod(a: number, n: number): number {
   return r < 0 ? r + n : r
 }
 
-/** whisper's interval alignment: `ts - ts % step` with Python's modulo. */
+/**
+ * whisper's interval alignment: `ts - ts % step` with Python's modulo. For integers by floor
+ * division, exact below 2^53 (the quotient of two integers cannot round across an integer there):
+ * `%` is a floating-point remainder (a call to fmod) for timestamps past V8's small integers, and
+ * was a third of a fill's cost.
+ */
 export function alignTimestamp(timestamp: number, step: number): number {
+  if (Number.isInteger(timestamp) && Number.isInteger(step)) return Math.floor(timestamp / step) * step
   return timestamp - mod(timestamp, step)
 }
 
