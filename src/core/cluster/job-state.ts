@@ -1,8 +1,9 @@
 // The job state file of a rebalance: what makes it resumable after Ctrl-C, a crash or SIGKILL with
 // nothing done twice that matters and nothing skipped. JSON Lines: a header (which ring and which
 // nodes the job is for), the plan's moves, then one event per step completed, appended only after the
-// step succeeded: `filled` (a destination holds the source's points), `verified` (every destination
-// checked), `deleted` (the source removed, only ever after `verified`), `failed` (retried on resume).
+// step succeeded: `filled` (a destination holds the source's points; `pulled` when it read them from
+// the source itself), `verified` (every destination checked), `deleted` (the source removed, only
+// ever after `verified`), `failed` (retried on resume).
 // Every step is idempotent on the nodes (a fill writes only into gaps; a delete of a missing metric is
 // a no-op), so redoing the step a crash interrupted before its event was written is harmless. The
 // file is written whole to a temporary name then renamed; events are single appends, and a torn last
@@ -33,7 +34,8 @@ export interface MoveProgress {
 }
 
 export type JobEvent =
-  | { e: 'filled'; i: number; to: string; points: number; created: boolean }
+  /** `pulled`: the destination read the source itself (/admin/pull), the bytes never relayed. */
+  | { e: 'filled'; i: number; to: string; points: number; created: boolean; pulled?: true }
   | { e: 'verified'; i: number; checked: number }
   | { e: 'deleted'; i: number }
   | { e: 'failed'; i: number; reason: string }

@@ -440,7 +440,7 @@ class Batch {
       if (sum.created) this.result.created++
       this.result.filledPoints += sum.points
       if (!progress.filled.has(to))
-        this.events.push({ e: 'filled', i, to, points: sum.points, created: sum.created })
+        this.events.push({ e: 'filled', i, to, points: sum.points, created: sum.created, pulled: true })
       if (!progress.verified) this.events.push({ e: 'verified', i, checked: answer.checked })
     }
     return true
