@@ -13,7 +13,7 @@
 // the bound ports read from their `listening` event; B started with `--admin-peer A's URL`, so that
 // it pulls the files from A itself), then, timed,
 //   carbon rebalance --relay-config NEW --admin-token-file F --node A=URL --node B=URL --delete-source
-// with its defaults otherwise (4 batches of up to 64 moves in flight, no --rate; --json only to check
+// with its defaults otherwise (4 batches of up to 128 moves in flight, no --rate; --json only to check
 // its summary: every metric planned, verified and deleted, none failed). NEW: one carbon_ch cluster of A and B.
 // Reference: carbonate's carbon-sync (cluster.md section 12; carbonate/sync.py run_batch), then the
 // deletion its README leaves to the operator: per batch of 1,000 (carbon-sync's -b default)

@@ -1,6 +1,6 @@
 // `carbon rebalance`: put every metric of every node where the new ring says, over the nodes' admin
 // API. List every node's metrics, plan (rebalance-plan.ts), then per batch of moves from one source
-// (up to 64 metrics, a few batches in flight): read the sources' files in one request, fill each new
+// (up to 128 metrics, a few batches in flight): read the sources' files in one request, fill each new
 // home with them in one request (the home's own points win: what the relay delivered there since the
 // ring changed is kept; the home checks each upload against its file right after the fill,
 // ../whisper/copy-check.ts, and answers the check), and only then, with deleteSource, delete the
@@ -199,8 +199,12 @@ function summarizeMoves(moves: readonly Move[], nodes: string[]): RebalancePlan 
   return plan
 }
 
-/** Moves per batch, and bytes per batch at most (a batch is one request per node and step). */
-const BATCH_METRICS = 64
+/**
+ * Moves per batch, and bytes per batch at most (a batch is one request per node and step). 128:
+ * the bench's 10,000 moves in 5.6-5.8 s on a quiet machine, against 6.1-6.3 s in batches of 64
+ * (fewer requests, each node's turns longer).
+ */
+const BATCH_METRICS = 128
 const BATCH_BYTES = 16 << 20
 
 /**
