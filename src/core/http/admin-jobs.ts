@@ -18,12 +18,12 @@ import {
 } from '../errors.js'
 import { decodeArchiveCount, decodeHeader } from '../whisper/codec.js'
 import type { CopyCheck } from '../whisper/copy-check.js'
-import { checkCopy } from '../whisper/copy-check.js'
+import { COPY_CHECK_MARGIN, checkCopy } from '../whisper/copy-check.js'
 import { create, installFile, temporaryPathFor } from '../whisper/create.js'
 import type { WhisperFile } from '../whisper/file.js'
 import { lockFile, readAt, readSparse, withWhisperFile } from '../whisper/file.js'
 import { fillFile } from '../whisper/fill.js'
-import { METADATA_SIZE, POINT_SIZE, headerSizeFor } from '../whisper/format.js'
+import { METADATA_SIZE, POINT_SIZE, alignTimestamp, headerSizeFor } from '../whisper/format.js'
 
 /**
  * The prefix of the temporary files earlier versions wrote uploads to, in the data directory's root
@@ -223,19 +223,37 @@ function uploadFile(bytes: Uint8Array): WhisperFile {
   }
 }
 
-/** The points of a copied file inside its archives' windows: what a fill into an empty file writes. */
-function countPoints(bytes: Uint8Array, file: WhisperFile, now: number): number {
-  let count = 0
+/**
+ * In one pass over a file created as the upload's byte-for-byte copy: the points inside its
+ * archives' windows (what a fill into an empty file writes: `filled`), and the source points
+ * checkCopy looks for (the same selection: aligned, inside the window shared with the archive of
+ * that step, short of the oldest interval's margin). Each of them is found: the file holds the very
+ * bytes, so every point is where the upload has it and reads back as it does there (checkCopy of the
+ * upload against itself only looked each point up in the same bytes, a second pass per file).
+ */
+function countCopied(
+  bytes: Uint8Array,
+  header: WhisperFile['header'],
+  now: number,
+): { filled: number; checked: number } {
+  let filled = 0
+  let checked = 0
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  for (const archive of file.header.archives) {
+  for (const archive of header.archives) {
     const step = archive.secondsPerPoint
-    const oldest = now - archive.retention
+    // As checkCopy pairs archives: the first of the same step (the archive itself in a valid file).
+    const peer = header.archives.find((a) => a.secondsPerPoint === step)!
+    const filledFrom = now - archive.retention
+    const checkedFrom = now - Math.min(archive.retention, peer.retention) + Math.max(COPY_CHECK_MARGIN, step)
+    const newest = now + step
     for (let i = 0; i < archive.points; i++) {
       const t = view.getUint32(archive.offset + i * POINT_SIZE)
-      if (t !== 0 && t > oldest && t <= now + step) count++
+      if (t === 0 || t > newest) continue
+      if (t > filledFrom) filled++
+      if (t > checkedFrom && t === alignTimestamp(t, step)) checked++
     }
   }
-  return count
+  return { filled, checked }
 }
 
 function fillJob(
@@ -245,7 +263,7 @@ function fillJob(
   now: number,
   fsync: boolean,
   readAfter = false,
-): { created: boolean; filled: number; copied?: true; after?: Uint8Array } {
+): { created: boolean; filled: number; copied?: { checked: number }; after?: Uint8Array } {
   const source = uploadFile(upload)
   const options = { now, keep, fsync }
   // A present file is read whole (under the lock) into the thread's buffer, filled in memory and
@@ -283,7 +301,8 @@ function fillJob(
     }
     try {
       installFile(temporary, target, false)
-      return { created: true, filled: countPoints(bytes, source, now), copied: true }
+      const { filled, checked } = countCopied(bytes, source.header, now)
+      return { created: true, filled, copied: { checked } }
     } catch (error) {
       // The persister created it meanwhile: its points stay, the upload fills the gaps.
       if (error instanceof CannotWriteError && /file exists/.test(error.message)) return intoExisting()
@@ -327,8 +346,10 @@ function fillAndCheck(
   try {
     const upload = new Uint8Array(body, item.offset, item.length)
     const { copied, after: filledFile, ...done } = fillJob(item.path, upload, item.keep, now, fsync, true)
-    // A file created as the upload's copy holds what was written: no need to read it back.
-    const after = copied ? upload : (filledFile ?? new Uint8Array(readWhole(item.path)))
+    // A file created as the upload's copy holds what was written (written whole, or the job
+    // failed): every point of the upload is in it, as it is in the upload.
+    if (copied) return { ok: true, ...done, now, checked: copied.checked, missing: 0, examples: [] }
+    const after = filledFile ?? new Uint8Array(readWhole(item.path))
     const check = checkCopy(upload, after, now, {
       names: { source: 'the upload', destination: item.path },
       keep: item.keep,

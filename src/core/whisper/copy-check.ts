@@ -20,6 +20,9 @@ export interface CopyCheck {
   examples: string[]
 }
 
+/** The oldest interval's margin by default: points this close to leaving an archive are not checked. */
+export const COPY_CHECK_MARGIN = 60
+
 /** The intervals of `step` holding a kept timestamp (none: undefined). */
 function keptIntervals(keep: ArrayLike<number> | undefined, step: number): Set<number> | undefined {
   if (keep === undefined || keep.length === 0) return undefined
@@ -46,7 +49,7 @@ export function checkCopy(
     keep?: ArrayLike<number>
   } = {},
 ): CopyCheck {
-  const margin = options.marginSeconds ?? 60
+  const margin = options.marginSeconds ?? COPY_CHECK_MARGIN
   const sourceHeader = decodeHeader(source, options.names?.source ?? 'source', source.byteLength)
   const destinationHeader = decodeHeader(
     destination,

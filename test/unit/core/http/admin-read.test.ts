@@ -10,6 +10,8 @@ import type { ReadReply } from '../../../../src/core/http/admin-jobs.js'
 import { runAdminJob } from '../../../../src/core/http/admin-jobs.js'
 import { BytePool } from '../../../../src/core/http/byte-pool.js'
 import { encodeFrameHead } from '../../../../src/core/protocol/file-frames.js'
+import { encodeHeader, encodePoint } from '../../../../src/core/whisper/codec.js'
+import { checkCopy } from '../../../../src/core/whisper/copy-check.js'
 import { tempDir } from '../../../helpers/tmp.js'
 
 test('issue 17 transfer: the byte pool gives back the smallest buffer that fits, keeps at most `keep`', () => {
@@ -121,4 +123,66 @@ test('issue 17 transfer: an answer read into a pool grows past its first buffer 
     assert.equal(pool.held, 2)
     pool.give(read.shared)
   }
+})
+
+/** A whisper file of 1m:1h,10m:4h with the points at the given slots of each archive (slot: timestamp). */
+function whisperBytes(points: [Map<number, number>, Map<number, number>]): Uint8Array {
+  const header = encodeHeader(
+    [
+      [60, 60],
+      [600, 24],
+    ],
+    0.5,
+    'average',
+  )
+  const bytes = new Uint8Array(header.byteLength + (60 + 24) * 12)
+  bytes.set(header)
+  points.forEach((slots, a) => {
+    const offset = header.byteLength + (a === 0 ? 0 : 60 * 12)
+    for (const [slot, timestamp] of slots) encodePoint(bytes, offset + slot * 12, timestamp, slot + 0.5)
+  })
+  return bytes
+}
+
+test('issue 17 rebalance: a file created as the upload’s copy answers the check checkCopy gives the upload, found whole even where the upload is damaged', (t) => {
+  const dir = tempDir(t)
+  const now = 1_800_000_000
+  const fine = new Map<number, number>()
+  const coarse = new Map<number, number>()
+  // The last hour at 1m, slot by slot from the window's start: its oldest points are inside the
+  // fill's window but inside the check's margin; one slot is empty.
+  const base = now - 59 * 60 - (now % 60)
+  for (let slot = 0; slot < 60; slot++) if (slot !== 7) fine.set(slot, base + slot * 60)
+  const coarseBase = now - 23 * 600 - (now % 600)
+  for (let slot = 0; slot < 24; slot++) coarse.set(slot, coarseBase + slot * 600)
+  // Damage: two points swapped (each in the other's slot, where whisper never reads it), and one
+  // off the step.
+  const [a, b] = [fine.get(3)!, fine.get(5)!]
+  fine.set(3, b).set(5, a)
+  coarse.set(4, coarse.get(4)! + 7)
+  const upload = whisperBytes([fine, coarse])
+  const body = upload.buffer.slice(upload.byteOffset, upload.byteOffset + upload.byteLength) as ArrayBuffer
+  const file = path.join(dir, 'copy.wsp')
+  const [reply] = runAdminJob({
+    kind: 'admin',
+    request: 0,
+    op: 'fill-many',
+    body,
+    items: [{ path: file, offset: 0, length: upload.byteLength, keep: new Float64Array(0) }],
+    now,
+    fsync: false,
+  })
+  assert.ok(reply.ok)
+  const fill = reply.fills![0]!
+  assert.ok(fill.ok, JSON.stringify(fill))
+  assert.deepEqual(new Uint8Array(fs.readFileSync(file)), upload)
+  const self = checkCopy(upload, upload, now)
+  // checkCopy looked each point up in the same bytes: the swapped two were "missing" from the upload itself.
+  assert.equal(self.missing, 2)
+  assert.deepEqual(
+    { created: fill.created, checked: fill.checked, missing: fill.missing, examples: fill.examples },
+    { created: true, checked: self.checked, missing: 0, examples: [] },
+  )
+  // Every point inside an archive's window, the one off the step too, is what a fill into an empty file writes.
+  assert.equal(fill.filled, 59 + 24)
 })
