@@ -3,7 +3,8 @@
 // nodes the job is for), the plan's moves, then one event per step completed, appended only after the
 // step succeeded: `filled` (a destination holds the source's points; `pulled` when it read them from
 // the source itself), `verified` (every destination checked), `deleted` (the source removed, only
-// ever after `verified`), `failed` (retried on resume).
+// ever after `verified`), `failed` (retried on resume). A partial job (header `partial`) appends its
+// moves as it plans them, in between, and `planned` once the plan is whole.
 // Every step is idempotent on the nodes (a fill writes only into gaps; a delete of a missing metric is
 // a no-op), so redoing the step a crash interrupted before its event was written is harmless. The
 // file is written whole to a temporary name then renamed; events are single appends, and a torn last
@@ -24,6 +25,11 @@ export interface JobHeader {
   digest: string
   /** Epoch seconds. */
   created: number
+  /**
+   * The moves are appended as the nodes' lists come in (moving starts before every list is in): the
+   * plan is whole only once a `planned` event follows them. Absent: every move is in the file.
+   */
+  partial?: true
 }
 
 export interface MoveProgress {
@@ -39,6 +45,7 @@ export type JobEvent =
   | { e: 'verified'; i: number; checked: number }
   | { e: 'deleted'; i: number }
   | { e: 'failed'; i: number; reason: string }
+  | { e: 'planned' }
   | { e: 'finished' }
 
 export interface JobState {
@@ -47,6 +54,8 @@ export interface JobState {
   moves: Move[]
   progress: MoveProgress[]
   finished: boolean
+  /** Every move of the plan is in `moves` (a partial job's `planned` event was recorded). */
+  planned: boolean
   /** Steps already recorded when the file was read (0 for a new job). */
   resumedSteps: number
 }
@@ -58,6 +67,10 @@ function freshProgress(moves: readonly Move[]): MoveProgress[] {
 function apply(state: JobState, event: JobEvent): void {
   if (event.e === 'finished') {
     state.finished = true
+    return
+  }
+  if (event.e === 'planned') {
+    state.planned = true
     return
   }
   const p = state.progress[event.i]
@@ -93,7 +106,15 @@ export function readJobState(file: string): JobState | null {
   }
   if (header.job !== 'carbon rebalance' || header.version !== JOB_VERSION)
     throw new ConfigError(file, 'not a carbon rebalance job state file of this version')
-  const state: JobState = { file, header, moves: [], progress: [], finished: false, resumedSteps: 0 }
+  const state: JobState = {
+    file,
+    header,
+    moves: [],
+    progress: [],
+    finished: false,
+    planned: header.partial !== true,
+    resumedSteps: 0,
+  }
   for (const line of lines.slice(1)) {
     if (line === '') continue
     let entry: { move?: Move } & Partial<JobEvent>
@@ -131,7 +152,32 @@ export function createJobState(file: string, header: JobHeader, moves: readonly 
     const known = fromSystemError(error, file, true)
     throw known instanceof Error && known !== error ? known : new CannotWriteError(file, String(error))
   }
-  return { file, header, moves: [...moves], progress: freshProgress(moves), finished: false, resumedSteps: 0 }
+  return {
+    file,
+    header,
+    moves: [...moves],
+    progress: freshProgress(moves),
+    finished: false,
+    planned: header.partial !== true,
+    resumedSteps: 0,
+  }
+}
+
+/**
+ * Append moves to a partial job's plan (one write), before any step of them: their indices follow
+ * the moves already there.
+ * @throws CannotWriteError
+ */
+export function recordJobMoves(state: JobState, moves: readonly Move[]): void {
+  if (moves.length === 0) return
+  try {
+    fs.appendFileSync(state.file, moves.map((move) => JSON.stringify({ move }) + '\n').join(''))
+  } catch (error) {
+    const known = fromSystemError(error, state.file, true)
+    throw known instanceof Error && known !== error ? known : new CannotWriteError(state.file, String(error))
+  }
+  state.moves.push(...moves)
+  state.progress.push(...freshProgress(moves))
 }
 
 /**

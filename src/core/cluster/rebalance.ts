@@ -1,5 +1,6 @@
 // `carbon rebalance`: put every metric of every node where the new ring says, over the nodes' admin
-// API. List every node's metrics, plan (rebalance-plan.ts), then per batch of moves from one source
+// API. List every node's metrics, plan (rebalance-plan.ts; moving starts while the lists come in:
+// a misplaced copy's move is known from its node's line alone), then per batch of moves from one source
 // (up to 128 metrics, a few batches in flight): read the sources' files in one request, fill each new
 // home with them in one request (the home's own points win: what the relay delivered there since the
 // ring changed is kept; the home checks each upload against its file right after the fill,
@@ -15,7 +16,14 @@ import { checkCopy } from '../whisper/copy-check.js'
 import type { BatchFile, FileCopy, PullAnswer } from '../http/admin-client.js'
 import { AdminClient } from '../http/admin-client.js'
 import type { JobEvent, JobState } from './job-state.js'
-import { JOB_VERSION, createJobState, readJobState, recordJobEvent, recordJobEvents } from './job-state.js'
+import {
+  JOB_VERSION,
+  createJobState,
+  readJobState,
+  recordJobEvent,
+  recordJobEvents,
+  recordJobMoves,
+} from './job-state.js'
 import type { NodeAddressing } from './nodes.js'
 import { placementMembers, resolveNodeUrls } from './nodes.js'
 import type { Clock, Rate } from './rate.js'
@@ -24,6 +32,7 @@ import type { Move, RebalancePlan } from './rebalance-plan.js'
 import { addMoves, planRebalance } from './rebalance-plan.js'
 import { parseRelayConfig } from './relay-config.js'
 import { createRelayLookup } from './relay-route.js'
+import { SELF_METRIC_PREFIX } from './sieve.js'
 
 export interface RebalanceOptions extends NodeAddressing {
   relayConfig: string
@@ -143,21 +152,24 @@ export async function rebalance(options: RebalanceOptions): Promise<RebalanceRes
         )
       state = null
     }
-    let plan: RebalancePlan
-    if (state) {
-      plan = summarizeMoves(state.moves, [...urls.keys()])
-    } else {
+    const placeOf = (metric: string): string[] => lookup(metric)
+    /** Every node's metrics and sizes, in the order of the nodes; `onMetric` sees each line as it comes. */
+    const listAll = async (
+      onMetric?: (member: string, name: string, bytes: number) => void,
+    ): Promise<Map<string, Map<string, number>>> => {
       const inventory = new Map<string, Map<string, number>>()
       await Promise.all(
         [...clients].map(async ([member, client]) => {
-          const metrics = await client.listMetrics()
+          const metrics = await client.listMetrics(
+            undefined,
+            onMetric && ((m) => onMetric(member, m.name, m.bytes)),
+          )
           inventory.set(member, new Map(metrics.map((m) => [m.name, m.bytes])))
         }),
       )
-      const ordered = new Map([...urls.keys()].map((m) => [m, inventory.get(m)!]))
-      plan = planRebalance(ordered, (metric) => lookup(metric))
+      return new Map([...urls.keys()].map((m) => [m, inventory.get(m)!]))
     }
-    const result: RebalanceResult = {
+    const emptyResult = (plan: RebalancePlan): RebalanceResult => ({
       plan,
       dryRun: options.dryRun ?? false,
       resumedSteps: state?.resumedSteps ?? 0,
@@ -171,18 +183,91 @@ export async function rebalance(options: RebalanceOptions): Promise<RebalanceRes
       droppedCachedPoints: 0,
       failed: [],
       elapsedMs: 0,
-    }
+    })
     if (options.dryRun) {
+      const result = emptyResult(planRebalance(await listAll(), placeOf))
       result.elapsedMs = clock.now() - started
       return result
     }
-    state ??= createJobState(
-      options.stateFile,
-      { job: 'carbon rebalance', version: JOB_VERSION, digest, created: Math.floor(clock.now() / 1000) },
-      plan.moves,
-    )
+    const deleteSource = options.deleteSource ?? false
+    const queue = new BatchQueue()
+    let planning: Promise<RebalancePlan>
+    if (state) {
+      const resumed = state
+      for (const batch of batchesOf(resumed, pendingOf(resumed, deleteSource))) queue.push(batch)
+      if (resumed.planned) {
+        queue.close()
+        planning = Promise.resolve(summarizeMoves(resumed.moves, [...urls.keys()]))
+      } else {
+        // A job stopped before its plan was whole: the nodes are listed again and the moves it does
+        // not hold yet are added (a move done since is none any more: its metric is home).
+        planning = (async () => {
+          const plan = planRebalance(await listAll(), placeOf)
+          const known = new Set(resumed.moves.map((m) => `${m.metric}\0${m.from}`))
+          const planner = new StreamingPlanner(resumed, queue)
+          for (const move of plan.moves) if (!known.has(`${move.metric}\0${move.from}`)) planner.add(move)
+          planner.finish()
+          return plan
+        })()
+      }
+    } else {
+      // Moving starts while the nodes are still listed: a metric held by a node the ring does not
+      // place it on is moved from there whatever the other nodes hold (rebalance-plan.ts), so its
+      // move is known from that node's line. The others (new replicas) once every list is in.
+      const fresh = createJobState(
+        options.stateFile,
+        {
+          job: 'carbon rebalance',
+          version: JOB_VERSION,
+          digest,
+          created: Math.floor(clock.now() / 1000),
+          partial: true,
+        },
+        [],
+      )
+      state = fresh
+      const planner = new StreamingPlanner(fresh, queue)
+      const homes = new Map<string, string[]>()
+      planning = (async () => {
+        const seen = new Set<string>()
+        const inventory = await listAll((member, metric, bytes) => {
+          if (metric.startsWith(SELF_METRIC_PREFIX)) return
+          // A name listed twice by a node is still one file there (one move).
+          const key = `${metric}\0${member}`
+          if (seen.has(key)) return
+          seen.add(key)
+          let to = homes.get(metric)
+          if (!to) homes.set(metric, (to = [...new Set(lookup(metric))]))
+          if (to.length > 0 && !to.includes(member))
+            planner.add({ metric, from: member, to, bytes, misplaced: true })
+        })
+        const plan = planRebalance(inventory, (metric) => homes.get(metric) ?? lookup(metric))
+        for (const move of plan.moves) if (!move.misplaced) planner.add(move)
+        planner.finish()
+        return plan
+      })()
+    }
+    // Until the plan is whole, the summary's figures are those of the moves so far.
+    const result = emptyResult(summarizeMoves(state.moves, [...urls.keys()]))
     result.stateFile = options.stateFile
-    await runMoves(state, clients, options, clock, result)
+    const planned = planning.then(
+      (plan) => {
+        result.plan = plan
+      },
+      (error: unknown) => {
+        // The batches in flight end; those not started are left to the resumed job.
+        queue.close(true)
+        throw error
+      },
+    )
+    const [listed, moved] = await Promise.allSettled([
+      planned,
+      runMoves(state, queue, clients, options, clock, result),
+    ])
+    if (options.signal?.aborted) throw interrupted(state, result)
+    if (listed.status === 'rejected') throw listed.reason
+    if (moved.status === 'rejected') throw moved.reason
+    if (result.failed.length === 0) recordJobEvent(state, { e: 'finished' })
     result.elapsedMs = clock.now() - started
     return result
   } finally {
@@ -231,8 +316,102 @@ function batchesOf(state: JobState, pending: readonly number[]): number[][] {
   return batches
 }
 
+/** The moves of a job not done yet (with deleteSource, a misplaced source not deleted is not done). */
+function pendingOf(state: JobState, deleteSource: boolean): number[] {
+  const pending: number[] = []
+  for (let i = 0; i < state.moves.length; i++) if (!isDone(state, i, deleteSource)) pending.push(i)
+  return pending
+}
+
+function isDone(state: JobState, i: number, deleteSource: boolean): boolean {
+  const p = state.progress[i]!
+  return p.verified && (!deleteSource || !state.moves[i]!.misplaced || p.deleted)
+}
+
+/** Batches of moves as they are planned, taken by the workers in turn. */
+class BatchQueue {
+  private readonly batches: number[][] = []
+  private readonly waiting: ((batch: number[] | undefined) => void)[] = []
+  private closed = false
+
+  /** Ignored once closed (a list still coming in after another failed: left to the resumed job). */
+  push(batch: number[]): void {
+    if (this.closed) return
+    const taker = this.waiting.shift()
+    if (taker) taker(batch)
+    else this.batches.push(batch)
+  }
+
+  /** No more batches; `drop`: not even those not taken yet. */
+  close(drop = false): void {
+    this.closed = true
+    if (drop) this.batches.length = 0
+    for (const taker of this.waiting.splice(0)) taker(undefined)
+  }
+
+  /** The next batch; undefined once closed and empty. */
+  next(): Promise<number[] | undefined> {
+    if (this.batches.length > 0) return Promise.resolve(this.batches.shift())
+    if (this.closed) return Promise.resolve(undefined)
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+}
+
+/**
+ * Moves as they are planned, into the job state then the queue: gathered per source and set of
+ * destinations (a batch's route), recorded in one append when a batch is full, then queued; the rest
+ * once the plan is whole (finish), with the `planned` event.
+ */
+class StreamingPlanner {
+  private readonly open = new Map<string, { moves: Move[]; bytes: number }>()
+
+  constructor(
+    private readonly state: JobState,
+    private readonly queue: BatchQueue,
+  ) {}
+
+  add(move: Move): void {
+    const route = [move.from, ...move.to].join('\0')
+    let batch = this.open.get(route)
+    if (batch && batch.moves.length > 0 && batch.bytes + move.bytes > BATCH_BYTES) {
+      this.emit(batch.moves)
+      batch = undefined
+    }
+    if (!batch) this.open.set(route, (batch = { moves: [], bytes: 0 }))
+    batch.moves.push(move)
+    batch.bytes += move.bytes
+    if (batch.moves.length >= BATCH_METRICS) {
+      this.emit(batch.moves)
+      this.open.delete(route)
+    }
+  }
+
+  finish(): void {
+    for (const batch of this.open.values()) this.emit(batch.moves)
+    this.open.clear()
+    recordJobEvent(this.state, { e: 'planned' })
+    this.queue.close()
+  }
+
+  private emit(moves: Move[]): void {
+    const first = this.state.moves.length
+    recordJobMoves(this.state, moves)
+    this.queue.push(moves.map((_, k) => first + k))
+  }
+}
+
+function interrupted(state: JobState, result: RebalanceResult): AbortedError {
+  const total = state.moves.length
+  const done = state.moves.reduce((n, _, i) => n + (isDone(state, i, result.deleteSource) ? 1 : 0), 0)
+  return new AbortedError(
+    `interrupted: ${done} of ${total} moves done (${result.verified} verified, ${result.deleted} sources deleted); ` +
+      `nothing half-done is lost: run the same command again to resume from ${state.file}`,
+  )
+}
+
 async function runMoves(
   state: JobState,
+  queue: BatchQueue,
   clients: ReadonlyMap<string, AdminClient>,
   options: RebalanceOptions,
   clock: Clock,
@@ -240,27 +419,16 @@ async function runMoves(
 ): Promise<void> {
   const throttle = new Throttle(options.rate, clock)
   const deleteSource = options.deleteSource ?? false
-  const isDone = (i: number): boolean => {
-    const p = state.progress[i]!
-    return p.verified && (!deleteSource || !state.moves[i]!.misplaced || p.deleted)
-  }
-  const total = state.moves.length
-  let done = 0
-  const pending: number[] = []
-  for (let i = 0; i < total; i++) {
-    if (isDone(i)) done++
-    else pending.push(i)
-  }
-  options.onProgress?.(done, total)
-  const batches = batchesOf(state, pending)
+  let done = state.moves.length - pendingOf(state, deleteSource).length
+  // The plan grows while the nodes are listed: the total is that of the moves planned so far.
+  options.onProgress?.(done, state.moves.length)
   // Whether each destination pulls from a source itself (unknown until asked; false: relayed).
   const pulls = new Map<string, boolean>()
-  let next = 0
   const worker = async (): Promise<void> => {
     for (;;) {
       if (options.signal?.aborted) return
-      const batch = batches[next++]
-      if (!batch) return
+      const batch = await queue.next()
+      if (!batch || options.signal?.aborted) return
       const run = new Batch(state, batch, clients, deleteSource, clock, result, options.signal, pulls)
       try {
         for (const i of batch) await throttle.take(state.moves[i]!.bytes, options.signal)
@@ -269,7 +437,7 @@ async function runMoves(
         if (options.signal?.aborted) return
         if (error instanceof AbortedError) return
         const reason = reasonOf(error)
-        const failed = batch.filter((i) => !isDone(i) && !run.failedHere.has(i))
+        const failed = batch.filter((i) => !isDone(state, i, deleteSource) && !run.failedHere.has(i))
         recordJobEvents(
           state,
           failed.map((i) => ({ e: 'failed', i, reason })),
@@ -279,22 +447,18 @@ async function runMoves(
           result.failed.push({ metric: move.metric, from: move.from, to: move.to, reason })
         }
       }
-      for (const i of batch) if (isDone(i)) done++
-      options.onProgress?.(done, total)
+      for (const i of batch) if (isDone(state, i, deleteSource)) done++
+      options.onProgress?.(done, state.moves.length)
     }
   }
-  await Promise.all(Array.from({ length: options.concurrency ?? DEFAULT_CONCURRENCY }, worker))
-  for (let i = 0; i < total; i++) {
-    if (state.progress[i]!.verified) result.verified++
-    if (state.progress[i]!.deleted) result.deleted++
+  try {
+    await Promise.all(Array.from({ length: options.concurrency ?? DEFAULT_CONCURRENCY }, worker))
+  } finally {
+    for (let i = 0; i < state.moves.length; i++) {
+      if (state.progress[i]!.verified) result.verified++
+      if (state.progress[i]!.deleted) result.deleted++
+    }
   }
-  if (options.signal?.aborted) {
-    throw new AbortedError(
-      `interrupted: ${done} of ${total} moves done (${result.verified} verified, ${result.deleted} sources deleted); ` +
-        `nothing half-done is lost: run the same command again to resume from ${state.file}`,
-    )
-  }
-  if (result.failed.length === 0) recordJobEvent(state, { e: 'finished' })
 }
 
 /**

@@ -6,6 +6,7 @@
 // CoreErrors that name the node.
 
 import http from 'node:http'
+import { StringDecoder } from 'node:string_decoder'
 import https from 'node:https'
 import { AbortedError, ConfigError, InvalidArgumentError, UnavailableError } from '../errors.js'
 import { FrameError, decodeFrames, encodeFrames } from '../protocol/file-frames.js'
@@ -145,16 +146,44 @@ export class AdminClient {
     this.agent.destroy()
   }
 
-  /** Every metric of the node (matching `glob`, a Graphite glob). */
-  async listMetrics(glob?: string): Promise<NodeMetric[]> {
-    const answer = await this.expect('GET', 'metrics', glob === undefined ? {} : { glob })
+  /**
+   * Every metric of the node (matching `glob`, a Graphite glob). `onMetric` sees each one as its line
+   * arrives (the node writes them a slice at a time), before the whole list is in; what it throws
+   * ends the listing (thrown here once the answer is read).
+   */
+  async listMetrics(glob?: string, onMetric?: (metric: NodeMetric) => void): Promise<NodeMetric[]> {
     const metrics: NodeMetric[] = []
-    for (const line of answer.body.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue
+    let failure: unknown
+    const take = (line: string): void => {
+      if (line.trim() === '') return
       const entry = this.parseJson(line) as Partial<NodeMetric>
       if (typeof entry.name !== 'string') throw this.protocolError('a metric line without a name')
-      metrics.push({ name: entry.name, bytes: Number(entry.bytes ?? 0), mtime: Number(entry.mtime ?? 0) })
+      const metric = { name: entry.name, bytes: Number(entry.bytes ?? 0), mtime: Number(entry.mtime ?? 0) }
+      metrics.push(metric)
+      onMetric?.(metric)
     }
+    const decoder = new StringDecoder('utf8')
+    let rest = ''
+    const answer = await this.request(
+      'GET',
+      'metrics',
+      glob === undefined ? {} : { glob },
+      undefined,
+      undefined,
+      (chunk) => {
+        if (failure !== undefined) return
+        const lines = (rest + decoder.write(chunk)).split('\n')
+        rest = lines.pop()!
+        try {
+          for (const line of lines) take(line)
+        } catch (error) {
+          failure = error
+        }
+      },
+    )
+    this.check(answer)
+    if (failure !== undefined) throw failure
+    take(rest + decoder.end())
     return metrics
   }
 
@@ -349,10 +378,12 @@ export class AdminClient {
     query: Record<string, string>,
     body?: Body,
     pool?: BytePool,
+    onChunk?: (chunk: Buffer) => void,
   ): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.requestOnce(method, endpoint, query, body, pool)
+        // A stale connection fails before any answer: nothing went to onChunk yet.
+        return await this.requestOnce(method, endpoint, query, body, pool, onChunk)
       } catch (error) {
         if (!(error instanceof StaleConnection) || attempt >= STALE_RETRIES) throw error
       }
@@ -365,6 +396,8 @@ export class AdminClient {
     query: Record<string, string>,
     body?: Body,
     pool?: BytePool,
+    /** A 200's body goes here as it comes, not kept (the answer's body is then empty). */
+    onChunk?: (chunk: Buffer) => void,
   ): Promise<Answer> {
     const pieces = body === undefined ? [] : body instanceof Uint8Array ? [body] : body
     if (this.signal?.aborted) return Promise.reject(new AbortedError('interrupted'))
@@ -384,9 +417,15 @@ export class AdminClient {
         // Into a pool's buffer (copied there as it comes, grown by doubling): no fresh buffer per answer.
         let shared: SharedArrayBuffer | undefined
         let into: Uint8Array | undefined
+        const streaming = onChunk !== undefined && res.statusCode === 200
         res.on('data', (chunk: Buffer) => {
           if (received + chunk.byteLength > this.maxAnswerBytes) {
             res.destroy(new Error(`an answer over ${this.maxAnswerBytes} bytes`))
+            return
+          }
+          if (streaming) {
+            received += chunk.byteLength
+            onChunk(chunk)
             return
           }
           if (pool) {
