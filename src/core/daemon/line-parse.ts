@@ -180,6 +180,10 @@ export function warmUpParser(
   lines = WARM_UP_LINES,
   options: { maxLineBytes?: number; collect?: boolean } = {},
 ): number {
+  // The thread's replies move their points (a transfer detaches the buffer): the first detach in a
+  // thread throws away every optimised function that read a typed array, so it happens here, first.
+  const moved = new ArrayBuffer(8)
+  structuredClone(moved, { transfer: [moved] })
   const ring = new SharedArrayBuffer(1 << 20)
   const ringBytes = Buffer.from(ring)
   // The order of ParserThread's workerData: one shape for both sessions' options.

@@ -88,7 +88,7 @@ test('issue 14: a stop asked for during the warm-up ends it at the next slice', 
     }),
     AbortedError,
   )
-  // One or two slices of 1,500 points, never the whole warm-up (40 slices).
+  // One or two slices of 1,500 points, never the whole warm-up (16 slices).
   assert.ok(turns <= 3, String(turns))
   assert.ok(performance.now() - started < 5000)
 })
