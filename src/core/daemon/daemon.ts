@@ -303,8 +303,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         },
       )
       if (report) options.warmUp?.(report)
-      // What it allocated is garbage now: collected before the first burst, whose peak it would add to.
-      options.reclaimMemory?.()
     }
     const interned = names.interner
     if (settings.line.port !== null)
