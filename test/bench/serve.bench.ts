@@ -51,6 +51,14 @@
 // parser alone are 0.8 CPU-s, pipelined on two cores: at least 0.45-0.5 s for the burst (the parse of
 // the backlog left after the last read cannot overlap), 2.0-2.4x go-carbon's 1.0-1.2 s on a quiet
 // machine with nothing else running; the file creates and a cold process's compiles take it lower.
+// Since carbon serve warms its receive path before it listens (warm-up.ts, and the parser thread's
+// warmUpParser; about 0.2 s more start-up), --trace-opt/--trace-deopt show the cold burst's compile
+// work down from about 0.9 s to 0.2-0.5 s (the writers' whisper code is most of what is left) and its
+// deopts from 17-30 to about 7. The cold burst's main thread still runs about 0.2 CPU-s more than a
+// warm one's: half of it in the kernel, 14,000-16,000 minor page faults against 1,400-7,000 (memory
+// a fresh process touches for the first time: socket buffers, the parser's ring, the cache's arena,
+// V8's heap); the other half is user time not yet explained (a young generation as large as a warm
+// process's from the start, --min-semi-space-size=16, did not remove it).
 // Exit status: 0 when the benchmark ran, whatever the targets say (they print PASS or FAIL); 1 when it
 // broke: a server crashed or would not close a connection, or points were lost.
 

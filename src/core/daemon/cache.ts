@@ -31,6 +31,13 @@ class PointArena {
   private freeHead = -1
   private bumped = 0
 
+  constructor() {
+    // The first slab now (reset() keeps it too): the arrays hold slabs from the start, and code
+    // optimised on one arena (the start-up warm-up's) is not undone by the next one's first store.
+    this.slabs.push(new Float64Array(SLAB_CHUNKS * CHUNK_DOUBLES))
+    this.links.push(new Int32Array(SLAB_CHUNKS))
+  }
+
   /** A chunk with no successor. */
   alloc(): number {
     let chunk = this.freeHead

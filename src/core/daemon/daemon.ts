@@ -38,8 +38,12 @@ import type { FaultReporter } from './faults.js'
 import { faultOf, guard } from './faults.js'
 import { RECLAIM_QUIET_MS, ReclaimPolicy } from './reclaim.js'
 import { SelfMetrics } from './self-metrics.js'
+import { createReceiverSink } from './sink.js'
 import { replayLegacyDump, replayWal } from './startup-replay.js'
 import { WAL_DIR, WriteAheadLog, encodeWalName } from './wal.js'
+import type { WarmUpReport } from './warm-up.js'
+import { warmUpReceivePath } from './warm-up.js'
+import { AbortedError } from '../errors.js'
 
 export interface DaemonOptions {
   settings: DaemonSettings
@@ -60,6 +64,8 @@ export interface DaemonOptions {
   host?: string
   /** A stop asked for while starting (during the replay): the start ends with AbortedError, the log kept. */
   signal?: AbortSignal
+  /** The warm-up of the plaintext receive path before listening (warm-up.ts): false, none; a function is told what it did. */
+  warmUp?: false | ((report: WarmUpReport) => void)
   /** For tests of the daemon's own robustness: a point or CarbonLink query for this metric throws. */
   throwOnMetric?: string
   /** Seconds between sweeps of idle names and files (default SWEEP_SECONDS); tests of memory shorten it. */
@@ -216,49 +222,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   })
   const resolution = settings.minTimestampResolution
-  const pointVia = (handle: object, value: number, timestamp: number): void => {
-    const resolved = handle as Resolved
-    if (resolved.reason !== null) {
-      if (resolved.reason === 'blacklisted') counters.blacklistMatches++
-      else if (resolved.reason === 'not-whitelisted') counters.whitelistRejects++
-      reject('any', resolved.reason, resolved.detail, '')
-      return
-    }
-    if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
-    cache.storeVia(resolved, timestamp, value)
-    counters.metricsReceived++
-    totals.received++
-    flow.stored()
-    persister.schedule()
-  }
-  const sink: ReceiverSink = {
-    // What a receiver read goes to the log as it came, before it is parsed.
-    received: walOn
-      ? (format, bytes, start, end, now, stable) => wal.appendReceived(format, now, bytes, start, end, stable)
-      : () => undefined,
-    point(metric, value, timestamp) {
-      pointVia(resolve(metric), value, timestamp)
-    },
-    resolve,
-    nameGeneration: () => names.generation,
-    pointVia,
+  const sink: ReceiverSink = createReceiverSink({
+    cache,
+    wal: walOn ? wal : undefined,
+    counters,
+    totals,
+    flow,
+    persister,
+    names,
     reject,
-    full: () => flow.full(),
-    acknowledge: walOn ? (done) => wal.barrier(done) : (done) => queueMicrotask(done),
     fault,
-    epoch: () => cache.epoch,
-    // Points parsed on the parser thread arrive after later bytes were logged: their queues take the
-    // segment their own bytes went to (cache.ts keeps the lower epoch).
-    store(epoch, apply) {
-      const current = cache.epoch
-      if (epoch < current) cache.epoch = epoch
-      try {
-        apply()
-      } finally {
-        cache.epoch = current
-      }
-    },
-  }
+    resolution,
+  })
   const throwOn = options.throwOnMetric
   if (throwOn !== undefined) {
     const point = sink.point
@@ -317,6 +292,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     wal.close({ discard: cache.size === 0 && replay.points === 0 })
   }
   try {
+    // The plaintext receive path, warmed up before anything listens (warm-up.ts): a first burst is
+    // then not accepted while V8 compiles it. Throwaway parts: nothing of it is kept.
+    if (settings.line.port !== null && options.parserWorkerUrl !== undefined && options.warmUp !== false) {
+      // A bug in it costs the warm-up only (a fault logged), never the start.
+      const report = await warmUpReceivePath({ settings, config, clock, signal: options.signal }).catch(
+        (error: unknown) => {
+          if (error instanceof AbortedError) throw error
+          fault('start-up warm-up', error)
+        },
+      )
+      if (report) options.warmUp?.(report)
+    }
     const interned = names.interner
     if (settings.line.port !== null)
       started.push(
@@ -403,6 +390,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   } catch (error) {
     await closeAll()
+    if (error instanceof AbortedError) emit({ type: 'stopped-starting', wal: wal.dir })
     throw error
   }
   // The TCP ones: they can wait, and their connections are counted.

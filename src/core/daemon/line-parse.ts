@@ -169,21 +169,43 @@ export class LineParseSession {
  * burst instead of during it, when the main and parser threads already take both cores of a small
  * machine (a relay flushing its backlog at a restart). Nothing of it is kept; returns the points
  * parsed (every line, or the warm-up missed the fast path).
+ *
+ * The session is the thread's own, as the thread makes it (`options`: its workerData, cloned as a
+ * message is) and the lines come as the receiver's do (in a shared ring, in cloned messages): V8
+ * compiles for the shapes it has seen, and code that saw only the warm-up's would be thrown away at
+ * the first real message. For the same reason the name table starts over twice on the way: a real
+ * session's first names go into a table as empty as one just reset.
  */
-export function warmUpParser(lines = WARM_UP_LINES): number {
-  const session = new LineParseSession()
+export function warmUpParser(
+  lines = WARM_UP_LINES,
+  options: { maxLineBytes?: number; collect?: boolean } = {},
+): number {
+  // The thread's replies move their points (a transfer detaches the buffer): the first detach in a
+  // thread throws away every optimised function that read a typed array, so it happens here, first.
+  const moved = new ArrayBuffer(8)
+  structuredClone(moved, { transfer: [moved] })
+  const ring = new SharedArrayBuffer(1 << 20)
+  const ringBytes = Buffer.from(ring)
+  // The order of ParserThread's workerData: one shape for both sessions' options.
+  const session = new LineParseSession(
+    structuredClone({ maxLineBytes: options.maxLineBytes, ring, collect: options.collect === true }),
+  )
   const names = 5000
   const perMessage = 1500
+  const resetEvery = perMessage * Math.max(1, Math.floor(lines / perMessage / 3))
   let parsed = 0
   for (let first = 0; first < lines; first += perMessage) {
+    if (first > 0 && first % resetEvery === 0) session.handle(structuredClone({ type: 'reset' }))
     let text = ''
     for (let i = first; i < Math.min(lines, first + perMessage); i++) {
       const round = Math.floor(i / names)
       text += `carbonkit.warm-up.host-${i % 100}.m${i % names} ${((i * 7919) % 1_000_000) / 100} ${1_700_000_000 + 10 * round}\n`
     }
-    parsed += session.handle({ type: 'lines', conn: 1, now: 0, bytes: Buffer.from(text) }).points.length / 3
+    const length = ringBytes.write(text, 0, 'latin1')
+    const request: ParseRequest = structuredClone({ type: 'lines', conn: 1, now: 0, at: 0, length })
+    parsed += session.handle(request).points.length / 3
   }
-  session.handle({ type: 'end', conn: 1, now: 0 })
+  session.handle(structuredClone({ type: 'end', conn: 1, now: 0, rest: undefined }))
   return parsed
 }
 

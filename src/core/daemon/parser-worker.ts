@@ -15,7 +15,7 @@ const options = (workerData ?? {}) as {
   warmUp?: boolean
 }
 // Before the first message is read (they wait in the port meanwhile): see warmUpParser.
-if (options.warmUp !== false) warmUpParser()
+if (options.warmUp !== false) warmUpParser(undefined, options)
 const session = new LineParseSession(options)
 // Without it, the thread keeps what a burst of new names grew its heap to (see collect.ts).
 const collect = options.collect === true ? loadCollector() : undefined

@@ -15,6 +15,7 @@ import { PickleError } from '../protocol/pickle.js'
 import { forEachPickleMetric } from '../protocol/pickle-metrics.js'
 import type { NameInterner } from '../protocol/intern.js'
 import { MAX_LINE_BYTES, createPlaintextDecoder, parseDatagram } from '../protocol/plaintext.js'
+import type { ParseReply } from './line-parse.js'
 import { LineFramer } from './line-parse.js'
 import { ParserThread } from './parser-thread.js'
 import type { Listener } from './daemon-settings.js'
@@ -309,11 +310,7 @@ async function startThreadedLineReceiver(
     fault: (where, error) => sink.fault?.(where, error),
   })
   // The sink's answer per name id, while the thread's name table and the sink's generation last.
-  const resolveName = sink.resolve?.bind(sink)
-  const pointVia = sink.pointVia?.bind(sink)
-  let handles: object[] = []
-  let handlesOf: readonly string[] | undefined
-  let handlesGeneration = -1
+  const handles: NameHandles = { handles: [], of: undefined, generation: -1 }
   const base = await startTcpReceiver(
     'line',
     listener,
@@ -339,36 +336,7 @@ async function startThreadedLineReceiver(
       const conn = parser.open({
         // As of the segment the lines were logged in: a segment is kept until its points are written.
         batch: (reply, names, segment) =>
-          guarded(() =>
-            store(segment, () => {
-              const points = reply.points
-              const extra = reply.extra
-              if (resolveName !== undefined && pointVia !== undefined) {
-                const generation = sink.nameGeneration?.() ?? 0
-                if (names !== handlesOf || generation !== handlesGeneration) {
-                  handles = []
-                  handlesOf = names
-                  handlesGeneration = generation
-                }
-                for (let i = 0; i < points.length; i += 3) {
-                  const id = points[i]!
-                  if (id < 0) {
-                    sink.point(extra[-id - 1]!, points[i + 1]!, points[i + 2]!)
-                    continue
-                  }
-                  const handle = (handles[id] ??= resolveName(names[id]!))
-                  pointVia(handle, points[i + 1]!, points[i + 2]!)
-                }
-              } else {
-                for (let i = 0; i < points.length; i += 3) {
-                  const id = points[i]!
-                  sink.point(id >= 0 ? names[id]! : extra[-id - 1]!, points[i + 1]!, points[i + 2]!)
-                }
-              }
-              for (const r of reply.rejects)
-                sink.reject('line', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer)
-            }),
-          ),
+          guarded(() => store(segment, () => storeReply(sink, handles, reply, names, peer))),
         ended: () => {
           if (!dropped) sink.acknowledge(() => socket.end())
         },
@@ -437,6 +405,57 @@ async function startThreadedLineReceiver(
       await parser.collect(epoch())
     },
   }
+}
+
+/** The sink's answers for the parser thread's names, by id (see storeReply). */
+export interface NameHandles {
+  handles: object[]
+  /** The thread's name table they are for, and the sink's name generation then. */
+  of: readonly string[] | undefined
+  generation: number
+}
+
+/**
+ * Hand the points of one parser-thread reply to the sink, resolving each name once per name table
+ * (`handles` keeps the answers). The receiver's, and the start-up warm-up's (warm-up.ts): one
+ * function, so that what V8 learns warming up is what the first burst runs.
+ */
+export function storeReply(
+  sink: ReceiverSink,
+  handles: NameHandles,
+  reply: ParseReply,
+  names: readonly string[],
+  peer: string,
+): void {
+  const points = reply.points
+  const extra = reply.extra
+  const resolveName = sink.resolve
+  const pointVia = sink.pointVia
+  if (resolveName !== undefined && pointVia !== undefined) {
+    const generation = sink.nameGeneration?.() ?? 0
+    if (names !== handles.of || generation !== handles.generation) {
+      handles.handles = []
+      handles.of = names
+      handles.generation = generation
+    }
+    const byId = handles.handles
+    for (let i = 0; i < points.length; i += 3) {
+      const id = points[i]!
+      if (id < 0) {
+        sink.point(extra[-id - 1]!, points[i + 1]!, points[i + 2]!)
+        continue
+      }
+      const handle = (byId[id] ??= resolveName(names[id]!))
+      pointVia(handle, points[i + 1]!, points[i + 2]!)
+    }
+  } else {
+    for (let i = 0; i < points.length; i += 3) {
+      const id = points[i]!
+      sink.point(id >= 0 ? names[id]! : extra[-id - 1]!, points[i + 1]!, points[i + 2]!)
+    }
+  }
+  for (const r of reply.rejects)
+    sink.reject('line', r.reason, `line ${r.line}: ${r.message}: ${r.text}`, peer)
 }
 
 export interface PickleReceiverOptions {
