@@ -40,3 +40,24 @@ test('issue 13.4: a second SIGINT exits 130 at once and removes the claimed temp
   assert.equal(fs.existsSync(temporary), false, 'the claimed temporary file is removed')
   assert.equal(fs.existsSync(kept), true, 'nothing else is removed')
 })
+
+test('issue 13.5: a SIGINT that comes while a command ends (its last output still being written) exits 130', () => {
+  // The signal arrives during the command's last synchronous stretch (a long report written to a
+  // slow terminal blocks in write(2)): Node dispatches it at the event loop's next poll, after the
+  // command has returned. The watch must still see it then, not drop it with its handlers (the
+  // process exited 0 after a Ctrl-C; seen as a flake of the ^C test of wsp set-xff).
+  const script = `
+    const { watchStopSignals } = await import(${JSON.stringify(path.join(ROOT, 'build/src/cli/shared/signals.js'))})
+    const unwatch = watchStopSignals()
+    process.kill(process.pid, 'SIGINT')
+    // The last output being written: synchronous, the event loop does not turn.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200)
+    await unwatch()
+    process.stdout.write('ended without the signal\\n')`
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
+  assert.equal(result.stdout, '')
+  assert.equal(result.status, 130, result.stderr)
+})
