@@ -52,14 +52,15 @@ const onTerm = (): void => onStop('SIGTERM')
 export function watchStopSignals(): () => Promise<void> {
   received = undefined
   controller = new AbortController()
-  // bin/load.cjs's, for start-up.
+  // These first, then off with bin/load.cjs's (for start-up): taking a signal's last listener off
+  // gives it back its default action, and one arriving then would kill the process.
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     for (const listener of process.listeners(signal)) {
       if ((listener as { carbonkitStartUp?: boolean }).carbonkitStartUp) process.off(signal, listener)
     }
   }
-  process.on('SIGINT', onInt)
-  process.on('SIGTERM', onTerm)
   return async () => {
     // Node runs a signal's listeners at the event loop's next poll. One that came during the
     // command's last synchronous stretch (its report written to a slow terminal, blocked in write)
