@@ -11,6 +11,7 @@ import { after, describe, test } from 'node:test'
 import { run } from '../../helpers/cli.js'
 import { makeSparseTree } from '../../helpers/inventory-tree.js'
 import { BIN } from '../../helpers/paths.js'
+import { holdsDescriptorUnder } from '../../helpers/proc.js'
 import { binCommand, runInTerminal, shellQuote } from '../../helpers/terminal.js'
 
 const NOW = Math.floor(Date.now() / 1000)
@@ -21,24 +22,6 @@ const FILES = 40_000
 /** 1 s, times how oversubscribed the machine is when other suites share it. */
 function allowedStopMs(): number {
   return 1000 * Math.max(1, os.loadavg()[0]! / os.availableParallelism())
-}
-
-/** Whether process `pid` has a descriptor open on `dir` or under it: its walk is under way. */
-function walking(pid: number | undefined, dir: string): boolean {
-  let fds: string[] = []
-  try {
-    fds = fs.readdirSync(`/proc/${pid}/fd`)
-  } catch {
-    return false
-  }
-  return fds.some((fd) => {
-    try {
-      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`)
-      return target === dir || target.startsWith(`${dir}/`)
-    } catch {
-      return false
-    }
-  })
 }
 
 interface Stopped {
@@ -93,7 +76,7 @@ function stopWhen(
   else child.stdout.on('data', (d: Buffer) => void (listed += d.toString()))
   child.stderr.on('data', collect)
   const timer = setInterval(() => {
-    if (!options.tty && walking(child.pid, options.dir)) send()
+    if (!options.tty && holdsDescriptorUnder(child.pid, options.dir)) send()
   }, 5)
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
   return new Promise((resolve) => {

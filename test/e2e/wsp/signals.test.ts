@@ -13,6 +13,7 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { assertOneLineError, run } from '../../helpers/cli.js'
 import { BIN } from '../../helpers/paths.js'
+import { holdsDescriptorUnder } from '../../helpers/proc.js'
 import { createRandom, runSeed } from '../../helpers/random.js'
 import { mountTmpfs } from '../../helpers/tmpfs.js'
 import { tempDir } from '../../helpers/tmp.js'
@@ -65,20 +66,6 @@ function assertOldOrNew(
   return counts
 }
 
-/**
- * Whether process `pid` catches SIGINT (SigCgt in /proc/<pid>/status): wsp's handlers are there
- * (bin/load.cjs sets them first thing; Node alone does not catch it), so that a SIGINT no longer
- * ends node the default way.
- */
-function catchesSigint(pid: number | undefined): boolean {
-  try {
-    const mask = /^SigCgt:\s+([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return mask !== null && (BigInt(`0x${mask[1]}`) & 2n) !== 0n
-  } catch {
-    return false
-  }
-}
-
 /** A frame of the progress spinner on the terminal: the command runs, its handlers in place. */
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
 
@@ -111,8 +98,10 @@ interface Stopped {
 
 /**
  * Run wsp with `args` and stop it with `signal` `delayMs` after it started, once `ready` says so (by
- * default once wsp handles the signal: it catches SIGINT; on a terminal, its spinner shows): sent
- * to the process without a terminal; typed as ^C on a pseudo-terminal with `tty`.
+ * default once its work is under way: on a terminal, its spinner shows; without one, it has a
+ * descriptor open under `workDir`): sent to the process without a terminal; typed as ^C on a
+ * pseudo-terminal with `tty`. Not at a time after the start alone: until wsp has set its handlers
+ * a signal ends node the default way, and start-up takes many times longer under load.
  */
 function runAndStop(
   args: readonly string[],
@@ -121,6 +110,7 @@ function runAndStop(
     delayMs: number
     signal?: 'SIGINT' | 'SIGTERM'
     ready?: (pid: number | undefined, output: string) => boolean
+    workDir?: string
   },
 ): Promise<Stopped> {
   const quoted = [process.execPath, WSP, ...args].map((a) => `'${a}'`).join(' ')
@@ -148,7 +138,7 @@ function runAndStop(
   const ready =
     options.ready ??
     ((pid: number | undefined, shown: string): boolean =>
-      options.tty ? SPINNER.test(shown) : catchesSigint(pid))
+      options.tty ? SPINNER.test(shown) : holdsDescriptorUnder(pid, options.workDir!))
   const poll = setInterval(() => {
     if (sentAt === 0 && performance.now() - started >= options.delayMs && ready(child.pid, output)) send()
   }, 5)
@@ -293,9 +283,7 @@ describe('issue 13.5: Ctrl-C stops every tree command between files', () => {
           for (let attempt = 1; ; attempt++) {
             fs.rmSync(victim, { recursive: true, force: true })
             fs.cpSync(path.join(root, 'original'), victim, { recursive: true })
-            // Not before wsp handles the signal (see runAndStop): until then a signal ends node the
-            // default way, and start-up takes many times longer under load than on an idle machine.
-            stopped = await runAndStop(c.args(victim, aside), { tty, delayMs })
+            stopped = await runAndStop(c.args(victim, aside), { tty, delayMs, workDir: victim })
             counts = assertOldOrNew(snapshot(victim), before0, after0)
             said =
               /wsp: interrupted: .* stopped after (\d+) of (\d+) files; the other (\d+) (was|were) not touched/.exec(
