@@ -89,9 +89,9 @@ interface Stopped {
   runMs: number
   /**
    * The command had done its work before it saw the signal, which then interrupted nothing: its
-   * report is out (printed only after the last file; without a terminal, on stdout), or on a
-   * terminal its progress had stopped before the ^C was typed (the terminal echoes ^C as it sends
-   * the signal). A command that ignored a signal sent during its work is not counted here.
+   * report is out on stdout (printed only after the last file; a run stopped sooner prints none).
+   * Not told by the terminal's echo of ^C: the terminal discards the output still queued when it
+   * sends the signal, so that a ^C after the last file can look as if typed in the middle.
    */
   completed: boolean
 }
@@ -114,13 +114,20 @@ function runAndStop(
   },
 ): Promise<Stopped> {
   const quoted = [process.execPath, WSP, ...args].map((a) => `'${a}'`).join(' ')
+  // On a terminal, stdout goes to a file, where the report is seen whole (stderr, with the progress
+  // and the messages, stays on the terminal).
+  const reportFile = path.join(os.tmpdir(), `carbonkit-signals-report-${process.pid}-${crypto.randomUUID()}`)
   // A terminal with a size (a 0-column pty confuses the spinner); `exit=` tells an exit status from
   // a death by the signal (where bash dies too and prints nothing).
   const child = options.tty
-    ? spawn('script', ['-qec', `bash -c "stty cols 80 rows 24; ${quoted}; echo exit=\\$?"`, '/dev/null'], {
-        env: ENV,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
+    ? spawn(
+        'script',
+        ['-qec', `bash -c "stty cols 80 rows 24; ${quoted} > '${reportFile}'; echo exit=\\$?"`, '/dev/null'],
+        {
+          env: ENV,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      )
     : spawn(process.execPath, [WSP, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   let report = ''
@@ -153,10 +160,13 @@ function runAndStop(
       if (options.tty) {
         const shown = output.replace(/\r/g, '')
         const exit = /exit=(\d+)/.exec(shown)
-        // ora shows the cursor again when it stops.
-        const progressStopped = shown.indexOf('\x1b[?25h')
-        const typed = shown.indexOf('^C')
-        const completed = progressStopped >= 0 && (typed < 0 || progressStopped < typed)
+        let completed = false
+        try {
+          completed = fs.readFileSync(reportFile, 'utf8') !== ''
+          fs.rmSync(reportFile)
+        } catch {
+          // Not made: the shell was stopped before it ran wsp.
+        }
         resolve({ status: exit ? Number(exit[1]) : null, signal, output: shown, stopMs, runMs, completed })
       } else {
         resolve({ status, signal, output, stopMs, runMs, completed: report !== '' })
