@@ -22,7 +22,8 @@ import { DAY, HOUR, makeTree } from '../../helpers/whisper-tree.js'
 const SEED = runSeed()
 const random = createRandom(SEED)
 const NOW = Math.floor(Date.now() / 1000)
-const ENV = { ...process.env, NO_COLOR: '1', TZ: 'UTC', CARBONKIT_NOW: String(NOW) }
+// Without CI: ora shows no spinner (one plain line) when CI is set, and the terminal runs wait for it.
+const ENV = { ...process.env, NO_COLOR: '1', TZ: 'UTC', CARBONKIT_NOW: String(NOW), CI: undefined }
 const WSP = path.join(BIN, 'wsp.cjs')
 
 /** Every file under `dir` (names relative to it, hidden ones too) with a hash of its bytes. */
