@@ -10,6 +10,7 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { Serve } from './serve.js'
 import { runAsync } from './cli.js'
+import { listensOn, unassignedPort } from './ports.js'
 import { readTreeWithReference, startServe, writeServeConfig } from './serve.js'
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
@@ -64,12 +65,12 @@ export const needsRelay = (): { skip?: string } =>
     ? {}
     : { skip: 'needs carbon-c-relay 3.7 (apt-get install carbon-c-relay)' }
 
+/**
+ * A port for a relay (carbon-c-relay takes no port 0): outside the kernel's ephemeral range, so that
+ * no other socket takes it between this pick and the relay's bind, nor while the relay restarts.
+ */
 export async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
+  return unassignedPort()
 }
 
 /** A relay configuration: one carbon_ch cluster of `members`, everything sent to it. */
@@ -102,21 +103,13 @@ export async function startRelay(
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await exited
   })
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const socket = net.connect(port, '127.0.0.1', () => {
-          socket.destroy()
-          resolve()
-        })
-        socket.once('error', reject)
-      })
-      break
-    } catch (error) {
-      if (attempt > 200 || child.exitCode !== null)
-        throw new Error(`carbon-c-relay did not start: ${log}`, { cause: error })
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
+  // Ready once the relay itself listens on the port (a connection alone could reach another socket
+  // bound there); a relay that could not bind it exits. Only a hang bounds the wait (3 min).
+  const deadline = Date.now() + 180_000
+  while (!listensOn(child.pid!, port)) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline)
+      throw new Error(`carbon-c-relay did not start listening on ${port}: ${log}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
   }
   return {
     child,

@@ -19,7 +19,8 @@ function quote(arg: string): string {
 
 /**
  * Run `bin/<name>.cjs args` on a terminal; once its output matches `when`, type `keys` (for example
- * lines, then "\x04" for Ctrl-D). Killed after `timeoutMs` (default 10 s).
+ * lines, then "\x04" for Ctrl-D). Killed after `timeoutMs` (default 180 s: only a hang, a loaded
+ * machine can take many seconds to start a command).
  */
 export function runOnTerminal(
   name: 'wsp' | 'carbon',
@@ -48,7 +49,7 @@ export function runOnTerminal(
     const timer = setTimeout(() => {
       timedOut = true
       child.kill('SIGKILL')
-    }, options.timeoutMs ?? 10_000)
+    }, options.timeoutMs ?? 180_000)
     child.on('error', reject)
     child.on('close', (status) => {
       clearTimeout(timer)

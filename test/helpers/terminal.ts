@@ -52,7 +52,8 @@ export function runInTerminal(
     // Decoded at the end: a chunk may end inside a multi-byte character (a box's lines are 3 bytes).
     const chunks: Buffer[] = []
     child.stdout.on('data', (d: Buffer) => chunks.push(d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
+    // Only a hang: a loaded machine can take many seconds to start a command.
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000)
     child.on('error', reject)
     child.on('close', (status) => {
       clearTimeout(timer)

@@ -109,6 +109,6 @@ export async function runMain(argv: readonly string[], options: MainOptions): Pr
     return describeError(ctx, error, debug)
   } finally {
     ctx.stdout.off('error', onStdoutError)
-    unwatch?.()
+    await unwatch?.()
   }
 }

@@ -46,20 +46,27 @@ const onTerm = (): void => onStop('SIGTERM')
 
 /**
  * For one run of a command in this process: SIGINT and SIGTERM exit with 130 and 143 (after the
- * command's cleanup when it claimed them). Returns the function that removes the handlers.
+ * command's cleanup when it claimed them). Returns the function that removes the handlers, once
+ * a signal that came before it was called has been seen.
  */
-export function watchStopSignals(): () => void {
+export function watchStopSignals(): () => Promise<void> {
   received = undefined
   controller = new AbortController()
-  // bin/load.cjs's, for start-up.
+  // These first, then off with bin/load.cjs's (for start-up): taking a signal's last listener off
+  // gives it back its default action, and one arriving then would kill the process.
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     for (const listener of process.listeners(signal)) {
       if ((listener as { carbonkitStartUp?: boolean }).carbonkitStartUp) process.off(signal, listener)
     }
   }
-  process.on('SIGINT', onInt)
-  process.on('SIGTERM', onTerm)
-  return () => {
+  return async () => {
+    // Node runs a signal's listeners at the event loop's next poll. One that came during the
+    // command's last synchronous stretch (its report written to a slow terminal, blocked in write)
+    // would be dropped with the listeners, and the process exit 0 after a Ctrl-C: let the loop poll
+    // first. Two turns: from a poll callback, the next check phase comes before the next poll.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve))
     process.off('SIGINT', onInt)
     process.off('SIGTERM', onTerm)
   }

@@ -1045,13 +1045,30 @@ function inWorkers(
   return new Promise<void>((resolve, reject) => {
     const workers: Worker[] = []
     const idle: Worker[] = []
+    // Per thread, what it is doing: starting (loading its native module) or scanning a directory.
+    // Settles when it is done or the thread is gone.
+    const doing = new Map<Worker, Promise<void>>()
+    const nextMessage = (worker: Worker): Promise<void> =>
+      new Promise<void>((done) => {
+        const settle = (): void => {
+          worker.off('message', settle)
+          worker.off('exit', settle)
+          done()
+        }
+        worker.on('message', settle)
+        worker.on('exit', settle)
+      })
     let busy = 0
     let over = false
     const finish = (error?: unknown): void => {
       if (over) return
       over = true
       signal?.removeEventListener('abort', onAbort)
-      void Promise.all(workers.map((w) => w.terminate())).finally(() => (error ? reject(error) : resolve()))
+      // Each thread is stopped once it is done with what it is on: one stopped while Node registers
+      // its native module (koffi) aborts the whole process; a directory takes milliseconds.
+      void Promise.all(workers.map((w) => doing.get(w)!.then(() => w.terminate()))).finally(() =>
+        error ? reject(error) : resolve(),
+      )
     }
     const onAbort = (): void => finish(new AbortedError('interrupted', { cause: signal!.reason }))
     if (signal?.aborted) return onAbort()
@@ -1061,6 +1078,7 @@ function inWorkers(
         const worker = idle.pop()!
         const next = queue.pop()!
         busy++
+        doing.set(worker, nextMessage(worker))
         worker.once('message', (reply: Reply) => {
           busy--
           if (over) return
@@ -1078,9 +1096,13 @@ function inWorkers(
       worker.on('error', (error) => finish(error))
       worker.on('exit', (code) => finish(new Error(`a worker thread exited (code ${code})`)))
       workers.push(worker)
-      idle.push(worker)
+      // Its first message says it is ready (its native module loaded).
+      doing.set(worker, nextMessage(worker))
+      worker.once('message', () => {
+        idle.push(worker)
+        pump()
+      })
     }
-    pump()
   })
 }
 

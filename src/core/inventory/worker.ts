@@ -5,6 +5,12 @@ import { parentPort } from 'node:worker_threads'
 import { CoreError } from '../errors.js'
 import type { ScanRequest } from './scan.js'
 import { scanDirectory } from './scan.js'
+import { loadSyscalls } from './syscalls.js'
+
+// The native module (koffi) first, then the word that this thread may be stopped: a thread stopped
+// while Node registers a native module aborts the whole process (a fatal error in node-addon-api).
+loadSyscalls()
+parentPort?.postMessage({ ready: true })
 
 parentPort?.on('message', (message: { scan: ScanRequest }) => {
   try {

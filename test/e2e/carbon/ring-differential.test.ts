@@ -16,6 +16,7 @@ import { describe, test } from 'node:test'
 import { createRandom, runSeed } from '../../helpers/random.js'
 import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
 import { BIN, ROOT } from '../../helpers/paths.js'
+import { listensOn, unassignedPort } from '../../helpers/ports.js'
 import { randomMetricNames } from '../../helpers/ring-names.js'
 import { tempDir } from '../../helpers/tmp.js'
 
@@ -152,25 +153,12 @@ async function listen(host: string, onLine: (line: string) => void): Promise<net
   return server
 }
 
-async function freePort(): Promise<number> {
-  const server = await listen('127.0.0.1', () => undefined)
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-async function connectWithRetry(port: number): Promise<net.Socket> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await new Promise<net.Socket>((resolve, reject) => {
-        const socket = net.connect(port, '127.0.0.1', () => resolve(socket))
-        socket.once('error', reject)
-      })
-    } catch (error) {
-      if (attempt > 100) throw error
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
+/** Connect to 127.0.0.1:`port`. */
+function connect(port: number): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket))
+    socket.once('error', reject)
+  })
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -289,7 +277,7 @@ describe('issue 17.1: carbon ring against carbon-c-relay 3.7', { concurrency: 4 
         const labels = ring.members.map(
           (m, i) => listeners[i]!.label + (m.instance === undefined ? '' : `=${m.instance}`),
         )
-        const relayPort = await freePort()
+        const relayPort = await unassignedPort()
         const configFile = path.join(dir, 'relay.conf')
         fs.writeFileSync(
           configFile,
@@ -315,7 +303,15 @@ describe('issue 17.1: carbon ring against carbon-c-relay 3.7', { concurrency: 4 
           relay.kill('SIGTERM')
           await exited
         })
-        const socket = await connectWithRetry(relayPort)
+        // Once the relay itself listens (a connection alone could reach another socket on the port);
+        // only a hang bounds the wait: its start-up can take seconds on a loaded machine.
+        const listenBy = Date.now() + 180_000
+        while (!listensOn(relay.pid!, relayPort)) {
+          if (relayExited || Date.now() > listenBy)
+            throw new Error(`carbon-c-relay did not start listening on ${relayPort}: ${relayLog}`)
+          await sleep(25)
+        }
+        const socket = await connect(relayPort)
         await new Promise<void>((resolve) => {
           socket.end(NAMES.map((name, i) => `${name} ${i} ${TIMESTAMP}\n`).join(''), resolve)
         })

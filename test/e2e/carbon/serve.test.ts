@@ -12,6 +12,7 @@ import { test } from 'node:test'
 import { metricPoints, writeDump } from '../../helpers/legacy-dump.js'
 import { run } from '../../helpers/cli.js'
 import { ROOT } from '../../helpers/paths.js'
+import { unassignedPort } from '../../helpers/ports.js'
 import type { ServeEvent } from '../../helpers/serve.js'
 import { REFERENCE_PYTHON, needsReference } from '../../helpers/reference.js'
 import {
@@ -191,12 +192,10 @@ test(
         '[stats]\npattern = ^stats\nretentions = 1s:1h\n\n[default]\npattern = .*\nretentions = 60s:1d\n',
     })
     const serve = await startServe(t, ['--config', config])
-    const statsdPort = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as net.AddressInfo
-        probe.close(() => resolve(port))
-      })
-    })
+    // statsd takes its ports from its config: ports no socket of a test beside this one can take
+    // before it binds them (its UDP port; its management port, 8126 on every address by default).
+    const statsdPort = await unassignedPort({ udp: true })
+    const managementPort = await unassignedPort()
     const statsdConfig = path.join(root, 'statsd.js')
     fs.writeFileSync(
       statsdConfig,
@@ -205,6 +204,8 @@ test(
         graphitePort: serve.ports.line,
         address: '127.0.0.1',
         port: statsdPort,
+        mgmt_address: '127.0.0.1',
+        mgmt_port: managementPort,
         flushInterval: 500,
         deleteIdleStats: true,
         backends: ['./backends/graphite'],

@@ -13,6 +13,7 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { assertOneLineError, run } from '../../helpers/cli.js'
 import { BIN } from '../../helpers/paths.js'
+import { holdsDescriptorUnder } from '../../helpers/proc.js'
 import { createRandom, runSeed } from '../../helpers/random.js'
 import { mountTmpfs } from '../../helpers/tmpfs.js'
 import { tempDir } from '../../helpers/tmp.js'
@@ -21,7 +22,8 @@ import { DAY, HOUR, makeTree } from '../../helpers/whisper-tree.js'
 const SEED = runSeed()
 const random = createRandom(SEED)
 const NOW = Math.floor(Date.now() / 1000)
-const ENV = { ...process.env, NO_COLOR: '1', TZ: 'UTC', CARBONKIT_NOW: String(NOW) }
+// Without CI: ora shows no spinner (one plain line) when CI is set, and the terminal runs wait for it.
+const ENV = { ...process.env, NO_COLOR: '1', TZ: 'UTC', CARBONKIT_NOW: String(NOW), CI: undefined }
 const WSP = path.join(BIN, 'wsp.cjs')
 
 /** Every file under `dir` (names relative to it, hidden ones too) with a hash of its bytes. */
@@ -65,12 +67,8 @@ function assertOldOrNew(
   return counts
 }
 
-/** How long `wsp --version` takes now: node's start-up and the bundle's loading. */
-function startUpMs(): number {
-  const started = performance.now()
-  run('wsp', ['--version'])
-  return performance.now() - started
-}
+/** A frame of the progress spinner on the terminal: the command runs, its handlers in place. */
+const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
 
 /**
  * How long a stop may take: 1 s, times how oversubscribed the machine is (its load average over its
@@ -88,29 +86,56 @@ interface Stopped {
   output: string
   /** From the signal to the end of the process. */
   stopMs: number
+  /** From the start to the end of the process. */
+  runMs: number
+  /**
+   * The command had done its work before it saw the signal, which then interrupted nothing: its
+   * report is out on stdout (printed only after the last file; a run stopped sooner prints none).
+   * Not told by the terminal's echo of ^C: the terminal discards the output still queued when it
+   * sends the signal, so that a ^C after the last file can look as if typed in the middle.
+   */
+  completed: boolean
 }
 
 /**
- * Run wsp with `args` and stop it with `signal` `delayMs` after it started (or once `ready` says so):
- * sent to the process without a terminal; typed as ^C on a pseudo-terminal with `tty`.
+ * Run wsp with `args` and stop it with `signal` `delayMs` after it started, once `ready` says so (by
+ * default once its work is under way: on a terminal, its spinner shows; without one, it has a
+ * descriptor open under `workDir`): sent to the process without a terminal; typed as ^C on a
+ * pseudo-terminal with `tty`. Not at a time after the start alone: until wsp has set its handlers
+ * a signal ends node the default way, and start-up takes many times longer under load.
  */
 function runAndStop(
   args: readonly string[],
-  options: { tty: boolean; delayMs: number; signal?: 'SIGINT' | 'SIGTERM'; ready?: () => boolean },
+  options: {
+    tty: boolean
+    delayMs: number
+    signal?: 'SIGINT' | 'SIGTERM'
+    ready?: (pid: number | undefined, output: string) => boolean
+    workDir?: string
+  },
 ): Promise<Stopped> {
   const quoted = [process.execPath, WSP, ...args].map((a) => `'${a}'`).join(' ')
+  // On a terminal, stdout goes to a file, where the report is seen whole (stderr, with the progress
+  // and the messages, stays on the terminal).
+  const reportFile = path.join(os.tmpdir(), `carbonkit-signals-report-${process.pid}-${crypto.randomUUID()}`)
   // A terminal with a size (a 0-column pty confuses the spinner); `exit=` tells an exit status from
   // a death by the signal (where bash dies too and prints nothing).
   const child = options.tty
-    ? spawn('script', ['-qec', `bash -c "stty cols 80 rows 24; ${quoted}; echo exit=\\$?"`, '/dev/null'], {
-        env: ENV,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
-    : spawn(process.execPath, [WSP, ...args], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] })
+    ? spawn(
+        'script',
+        ['-qec', `bash -c "stty cols 80 rows 24; ${quoted} > '${reportFile}'; echo exit=\\$?"`, '/dev/null'],
+        {
+          env: ENV,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      )
+    : spawn(process.execPath, [WSP, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
+  let report = ''
   const collect = (d: Buffer): void => void (output += d.toString())
-  child.stdout?.on('data', collect)
-  child.stderr!.on('data', collect)
+  if (options.tty) child.stdout.on('data', collect)
+  else child.stdout.on('data', (d: Buffer) => void (report += d.toString()))
+  child.stderr.on('data', collect)
   let sentAt = 0
   const send = (): void => {
     sentAt = performance.now()
@@ -118,22 +143,34 @@ function runAndStop(
     else child.kill(options.signal ?? 'SIGINT')
   }
   const started = performance.now()
+  const ready =
+    options.ready ??
+    ((pid: number | undefined, shown: string): boolean =>
+      options.tty ? SPINNER.test(shown) : holdsDescriptorUnder(pid, options.workDir!))
   const poll = setInterval(() => {
-    if (sentAt === 0 && performance.now() - started >= options.delayMs && (options.ready?.() ?? true)) send()
+    if (sentAt === 0 && performance.now() - started >= options.delayMs && ready(child.pid, output)) send()
   }, 5)
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
   return new Promise((resolve) => {
     child.on('close', (status, signal) => {
       // NaN when the command ended before the signal was sent: the test then fails on the time.
       const stopMs = sentAt === 0 ? NaN : performance.now() - sentAt
+      const runMs = performance.now() - started
       clearInterval(poll)
       clearTimeout(killer)
       if (options.tty) {
         const shown = output.replace(/\r/g, '')
         const exit = /exit=(\d+)/.exec(shown)
-        resolve({ status: exit ? Number(exit[1]) : null, signal, output: shown, stopMs })
+        let completed = false
+        try {
+          completed = fs.readFileSync(reportFile, 'utf8') !== ''
+          fs.rmSync(reportFile)
+        } catch {
+          // Not made: the shell was stopped before it ran wsp.
+        }
+        resolve({ status: exit ? Number(exit[1]) : null, signal, output: shown, stopMs, runMs, completed })
       } else {
-        resolve({ status, signal, output, stopMs })
+        resolve({ status, signal, output, stopMs, runMs, completed: report !== '' })
       }
     })
   })
@@ -249,18 +286,25 @@ describe('issue 13.5: Ctrl-C stops every tree command between files', () => {
             `the tree is too small to interrupt: the run took ${Math.round(fullMs)} ms`,
           )
           let stopped: Stopped
-          // The load of a shared machine varies: a run that ended before its signal interrupted
-          // nothing, and is run again with half the delay.
+          let counts: { old: number; new: number; same: number }
+          let said: RegExpExecArray | null
+          // The load of a shared machine varies: a run that ended before its signal, or had done its
+          // work when it saw it (see Stopped.completed), interrupted nothing, and is run again,
+          // signalled somewhere in the middle of the time that run took.
           for (let attempt = 1; ; attempt++) {
             fs.rmSync(victim, { recursive: true, force: true })
             fs.cpSync(path.join(root, 'original'), victim, { recursive: true })
-            // Not before Node has started wsp: until then a signal ends node the default way. Start-up
-            // takes tens of milliseconds on an idle machine, and many times that under load.
-            delayMs = Math.max(delayMs, Math.round(1.5 * startUpMs()))
-            stopped = await runAndStop(c.args(victim, aside), { tty, delayMs })
-            if (!Number.isNaN(stopped.stopMs) || attempt === 4) break
-            t.diagnostic(`the run ended before the signal after ${delayMs} ms`)
-            delayMs = Math.round(delayMs / 2)
+            stopped = await runAndStop(c.args(victim, aside), { tty, delayMs, workDir: victim })
+            counts = assertOldOrNew(snapshot(victim), before0, after0)
+            said =
+              /wsp: interrupted: .* stopped after (\d+) of (\d+) files; the other (\d+) (was|were) not touched/.exec(
+                stopped.output,
+              )
+            if (!(Number.isNaN(stopped.stopMs) || stopped.completed) || attempt === 4) break
+            t.diagnostic(
+              `the run had ended before it saw the signal after ${delayMs} ms (it took ${Math.round(stopped.runMs)} ms)`,
+            )
+            delayMs = Math.round(stopped.runMs * (0.2 + 0.4 * random.next()))
           }
           const allowedMs = allowedStopMs()
           t.diagnostic(
@@ -273,14 +317,9 @@ describe('issue 13.5: Ctrl-C stops every tree command between files', () => {
             `stopped ${Math.round(stopped.stopMs)} ms after the signal; ${context}`,
           )
           assert.doesNotMatch(stopped.output, /\n\s+at /, context)
-          const counts = assertOldOrNew(snapshot(victim), before0, after0)
           t.diagnostic(`${counts.new} files new, ${counts.old} old, ${counts.same} unchanged by the command`)
           // What was done and what not; only a signal before the run started (the walk, audit's
           // reading of the headers) ends it without a word, having changed nothing.
-          const said =
-            /wsp: interrupted: .* stopped after (\d+) of (\d+) files; the other (\d+) (was|were) not touched/.exec(
-              stopped.output,
-            )
           if (!said) assert.equal(counts.new, 0, context)
           else if (counts.same === 0)
             assert.deepEqual([Number(said[1]), Number(said[3])], [counts.new, counts.old], context)
