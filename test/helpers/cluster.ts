@@ -10,7 +10,7 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { Serve } from './serve.js'
 import { runAsync } from './cli.js'
-import { listensOn, unassignedPort } from './ports.js'
+import { listensOn, tcpSockets, unassignedPort } from './ports.js'
 import { readTreeWithReference, startServe, writeServeConfig } from './serve.js'
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
@@ -162,6 +162,25 @@ export async function waitUntil(
   }
 }
 
+/** `carbon rebalance` from the old ring to the new one over `nodes` (each `{ member, url }`). */
+export function rebalanceArgs(
+  newConfig: string,
+  oldConfig: string,
+  tokenFile: string,
+  nodes: readonly Pick<ClusterNode, 'member' | 'url'>[],
+): string[] {
+  return [
+    'rebalance',
+    '--relay-config',
+    newConfig,
+    '--old-relay-config',
+    oldConfig,
+    '--admin-token-file',
+    tokenFile,
+    ...nodes.flatMap((n) => ['--node', `${n.member}=${n.url}`]),
+  ]
+}
+
 /**
  * Wait until every node has acknowledged every connection made to its line port: a node closes its
  * side only once all it read from the connection is in its write-ahead log, so none of them is still
@@ -170,25 +189,9 @@ export async function waitUntil(
  */
 export async function waitForAcknowledged(nodes: readonly ClusterNode[]): Promise<void> {
   const ports = new Set(nodes.map((n) => n.serve.ports.line!))
-  const open = (): number => {
-    let count = 0
-    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-      let text = ''
-      try {
-        text = fs.readFileSync(table, 'utf8')
-      } catch {
-        continue
-      }
-      for (const line of text.split('\n').slice(1)) {
-        const fields = line.trim().split(/\s+/)
-        if (fields.length < 4) continue
-        const port = parseInt(fields[1]!.split(':')[1]!, 16)
-        // 01 ESTABLISHED, 08 CLOSE_WAIT: the node has not closed its side yet.
-        if (ports.has(port) && (fields[3] === '01' || fields[3] === '08')) count++
-      }
-    }
-    return count
-  }
+  // 01 ESTABLISHED, 08 CLOSE_WAIT: the node has not closed its side yet.
+  const open = (): number =>
+    tcpSockets().filter((s) => ports.has(s.localPort) && (s.state === '01' || s.state === '08')).length
   await waitUntil('the nodes to acknowledge every connection', () => open() === 0)
 }
 

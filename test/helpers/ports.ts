@@ -75,9 +75,17 @@ function socketInodes(pid: number): Set<string> {
   return inodes
 }
 
-/** Whether process `pid` itself listens for TCP on `port` (any address). */
-export function listensOn(pid: number, port: number): boolean {
-  const inodes = socketInodes(pid)
+/** A TCP socket of the kernel's tables (/proc/net/tcp and tcp6): its local port, state and inode. */
+export interface TcpSocket {
+  localPort: number
+  /** The kernel's state code: 01 ESTABLISHED, 08 CLOSE_WAIT, 0A LISTEN... */
+  state: string
+  inode: string
+}
+
+/** Every TCP socket of this machine's network namespace, IPv4 and IPv6. */
+export function tcpSockets(): TcpSocket[] {
+  const sockets: TcpSocket[] = []
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = ''
     try {
@@ -88,10 +96,19 @@ export function listensOn(pid: number, port: number): boolean {
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/)
       if (fields.length < 10) continue
-      // 0A: LISTEN. The local address is HEXIP:HEXPORT; field 9 is the socket's inode.
-      if (fields[3] === '0A' && parseInt(fields[1]!.split(':')[1]!, 16) === port && inodes.has(fields[9]!))
-        return true
+      // The local address is HEXIP:HEXPORT; field 9 is the socket's inode.
+      sockets.push({
+        localPort: parseInt(fields[1]!.split(':')[1]!, 16),
+        state: fields[3]!,
+        inode: fields[9]!,
+      })
     }
   }
-  return false
+  return sockets
+}
+
+/** Whether process `pid` itself listens for TCP on `port` (any address). */
+export function listensOn(pid: number, port: number): boolean {
+  const inodes = socketInodes(pid)
+  return tcpSockets().some((s) => s.state === '0A' && s.localPort === port && inodes.has(s.inode))
 }

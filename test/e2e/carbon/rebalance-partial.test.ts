@@ -11,7 +11,14 @@ import { test } from 'node:test'
 import { create } from '../../../src/core/whisper/create.js'
 import { updateMany } from '../../../src/core/whisper/update.js'
 import { runAsync } from '../../helpers/cli.js'
-import { freePort, listNode, relayConfig, startNode, writeTokenFile } from '../../helpers/cluster.js'
+import {
+  freePort,
+  listNode,
+  rebalanceArgs,
+  relayConfig,
+  startNode,
+  writeTokenFile,
+} from '../../helpers/cluster.js'
 import { tempDir } from '../../helpers/tmp.js'
 
 const RETENTIONS = '5m:1d'
@@ -55,19 +62,7 @@ test('issue 17.5: a rebalance whose plan was left partial (a node down) lists th
   fs.writeFileSync(newConfig, relayConfig(2003, [b.member], 1))
   const state = path.join(root, 'rebalance.state')
   const args = (cUrl: string): string[] => [
-    'rebalance',
-    '--relay-config',
-    newConfig,
-    '--old-relay-config',
-    oldConfig,
-    '--admin-token-file',
-    token,
-    '--node',
-    `${a.member}=${a.url}`,
-    '--node',
-    `${b.member}=${b.url}`,
-    '--node',
-    `${cMember}=${cUrl}`,
+    ...rebalanceArgs(newConfig, oldConfig, token, [a, b, { member: cMember, url: cUrl }]),
     '--delete-source',
     '--state',
     state,

@@ -24,6 +24,7 @@ import {
   sentLog,
   listNode,
   needsRelay,
+  rebalanceArgs,
   relayConfig,
   sendLines,
   startNode,
@@ -117,16 +118,7 @@ test(
 
     // The plan: every holder outside the new homes copies to them (and goes), and a home that
     // does not hold the metric yet while no such holder feeds it gets it from a home that does.
-    const common = [
-      'rebalance',
-      '--relay-config',
-      newConfig,
-      '--old-relay-config',
-      oldConfig,
-      '--admin-token-file',
-      token,
-      ...nodes.flatMap((n) => ['--node', `${n.member}=${n.url}`]),
-    ]
+    const common = rebalanceArgs(newConfig, oldConfig, token, nodes)
     const state = path.join(root, 'rebalance.state')
     let expectedMoves = 0
     let misplaced = 0

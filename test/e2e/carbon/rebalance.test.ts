@@ -23,6 +23,7 @@ import {
   sentLog,
   listNode,
   needsRelay,
+  rebalanceArgs,
   relayConfig,
   sendLines,
   startNode,
@@ -186,16 +187,7 @@ test(
       1000,
     )
 
-    const common = [
-      'rebalance',
-      '--relay-config',
-      newConfig,
-      '--old-relay-config',
-      oldConfig,
-      '--admin-token-file',
-      token,
-      ...nodes.flatMap((n) => ['--node', `${n.member}=${n.url}`]),
-    ]
+    const common = rebalanceArgs(newConfig, oldConfig, token, nodes)
     const state = path.join(root, 'rebalance.state')
 
     // The plan, as a dry run prints it: the moves the new ring implies.
