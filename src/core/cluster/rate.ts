@@ -64,11 +64,23 @@ export class Throttle {
   ) {}
 
   /** Wait until one more metric of `bytes` bytes may go. */
-  async take(bytes: number, signal?: AbortSignal): Promise<void> {
-    if (!this.rate) return
-    this.started ??= this.clock.now()
-    const due = this.started + (this.used * 1000) / this.rate.perSecond
-    this.used += this.rate.unit === 'metrics' ? 1 : bytes
+  take(bytes: number, signal?: AbortSignal): Promise<void> {
+    return this.takeAll([bytes], signal)
+  }
+
+  /**
+   * Wait until every metric of a batch (their sizes in bytes) may go: their turns are taken together,
+   * one after the other, so that batches waiting side by side go in turn, one every batch's share of
+   * the rate, instead of all of them at the end of their interleaved turns.
+   */
+  async takeAll(sizes: readonly number[], signal?: AbortSignal): Promise<void> {
+    if (!this.rate || sizes.length === 0) return
+    const started = (this.started ??= this.clock.now())
+    let due = started
+    for (const bytes of sizes) {
+      due = started + (this.used * 1000) / this.rate.perSecond
+      this.used += this.rate.unit === 'metrics' ? 1 : bytes
+    }
     const wait = due - this.clock.now()
     if (wait > 0) await this.clock.sleep(wait, signal)
   }

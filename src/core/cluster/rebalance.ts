@@ -431,7 +431,10 @@ async function runMoves(
       if (!batch || options.signal?.aborted) return
       const run = new Batch(state, batch, clients, deleteSource, clock, result, options.signal, pulls)
       try {
-        for (const i of batch) await throttle.take(state.moves[i]!.bytes, options.signal)
+        await throttle.takeAll(
+          batch.map((i) => state.moves[i]!.bytes),
+          options.signal,
+        )
         await run.run()
       } catch (error) {
         if (options.signal?.aborted) return

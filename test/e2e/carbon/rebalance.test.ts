@@ -226,9 +226,11 @@ test(
     const afterFirst = stateEvents(state)
     assert.ok((afterFirst.deleted ?? 0) < expectedMoves, 'the first run finished before ^C')
     phase('first run (^C)')
-    // 2. SIGKILL in the middle of the rest.
+    // 2. SIGKILL in the middle of the rest. At 100 metrics/s a batch (up to 128 moves) waits over a
+    // second for its share of the rate, so batches end apart and the kill lands between them: at 400,
+    // the last ones could end within one 20 ms poll of each other, before the kill.
     const second = await runAndStop(
-      [...apply, '--rate', '400'],
+      [...apply, '--rate', '100'],
       'kill',
       () => (stateEvents(state).deleted ?? 0) >= expectedMoves / 2,
     )

@@ -137,6 +137,37 @@ test('issue 17.5: --rate takes metrics or bytes per second; the throttle spaces 
   assert.equal(now, 1000)
 })
 
+test('issue 17.5: batches waiting for the rate side by side go in turn, each after its share', async () => {
+  // A clock whose sleeps end in time order, as timers do.
+  let now = 0
+  const sleepers: { at: number; wake: () => void }[] = []
+  const clock = {
+    now: () => now,
+    sleep: (ms: number) => new Promise<void>((wake) => sleepers.push({ at: now + ms, wake })),
+  }
+  const throttle = new Throttle({ unit: 'metrics', perSecond: 1 }, clock)
+  const ended: [string, number][] = []
+  const batch = (name: string): Promise<void> =>
+    throttle.takeAll([10, 10, 10], undefined).then(() => void ended.push([name, now]))
+  const all = Promise.all([batch('a'), batch('b'), batch('c')])
+  for (;;) {
+    await new Promise((resolve) => setImmediate(resolve))
+    if (sleepers.length === 0) break
+    sleepers.sort((x, y) => x.at - y.at)
+    const next = sleepers.shift()!
+    now = next.at
+    next.wake()
+  }
+  await all
+  // Three moves each at one per second: the first batch may go at its third turn (2 s), the next at
+  // 5 s, the last at 8 s; interleaved turns would have let all three go at 6-8 s.
+  assert.deepEqual(ended, [
+    ['a', 2000],
+    ['b', 5000],
+    ['c', 8000],
+  ])
+})
+
 test('issue 17.5: nodes map to admin URLs by --http-port or --node MEMBER=URL', () => {
   assert.deepEqual(parseNodeUrl('10.0.0.5:2003=a=http://10.0.0.5:8080'), {
     member: '10.0.0.5:2003=a',
