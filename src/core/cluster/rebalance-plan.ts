@@ -81,8 +81,7 @@ export function planRebalance(
       plan.selfMetrics++
       continue
     }
-    // A name routed twice to one node is still one file there.
-    const homes = [...new Set(destinationsOf(metric))]
+    const homes = homesOf(metric, destinationsOf)
     if (homes.length === 0) {
       plan.unrouted.push(metric)
       continue
@@ -93,8 +92,7 @@ export function planRebalance(
       plan.placed++
       continue
     }
-    for (const source of misplaced)
-      addMove({ metric, from: source.node, to: homes, bytes: source.bytes, misplaced: true })
+    for (const source of misplaced) addMove(misplacedMove(metric, source.node, source.bytes, homes)!)
     if (misplaced.length === 0) {
       const missing = homes.filter((home) => !atHome.some((h) => h.node === home))
       const first = homes.find((home) => atHome.some((h) => h.node === home))!
@@ -104,6 +102,27 @@ export function planRebalance(
   }
   addMoves(plan, moves)
   return plan
+}
+
+/** A metric's new homes: a name routed twice to one node is still one file there. */
+export function homesOf(metric: string, destinationsOf: (metric: string) => readonly string[]): string[] {
+  return [...new Set(destinationsOf(metric))]
+}
+
+/**
+ * The move of the copy of `metric` held on `node`, when the ring does not place it there: it goes to
+ * every home whatever the other nodes hold, so it is known from that copy alone (rebalance moves it
+ * while the other nodes are still listed). None for a self-metric, a metric routed nowhere, or a copy
+ * at home.
+ */
+export function misplacedMove(
+  metric: string,
+  node: string,
+  bytes: number,
+  homes: readonly string[],
+): Move | undefined {
+  if (metric.startsWith(SELF_METRIC_PREFIX) || homes.length === 0 || homes.includes(node)) return undefined
+  return { metric, from: node, to: [...homes], bytes, misplaced: true }
 }
 
 /** Add moves to a plan, with their bytes and their `from -> to` flows. */

@@ -29,10 +29,9 @@ import { placementMembers, resolveNodeUrls } from './nodes.js'
 import type { Clock, Rate } from './rate.js'
 import { REAL_CLOCK, Throttle } from './rate.js'
 import type { Move, RebalancePlan } from './rebalance-plan.js'
-import { addMoves, planRebalance } from './rebalance-plan.js'
+import { addMoves, homesOf, misplacedMove, planRebalance } from './rebalance-plan.js'
 import { parseRelayConfig } from './relay-config.js'
 import { createRelayLookup } from './relay-route.js'
-import { SELF_METRIC_PREFIX } from './sieve.js'
 
 export interface RebalanceOptions extends NodeAddressing {
   relayConfig: string
@@ -231,15 +230,14 @@ export async function rebalance(options: RebalanceOptions): Promise<RebalanceRes
       planning = (async () => {
         const seen = new Set<string>()
         const inventory = await listAll((member, metric, bytes) => {
-          if (metric.startsWith(SELF_METRIC_PREFIX)) return
           // A name listed twice by a node is still one file there (one move).
           const key = `${metric}\0${member}`
           if (seen.has(key)) return
           seen.add(key)
           let to = homes.get(metric)
-          if (!to) homes.set(metric, (to = [...new Set(lookup(metric))]))
-          if (to.length > 0 && !to.includes(member))
-            planner.add({ metric, from: member, to, bytes, misplaced: true })
+          if (!to) homes.set(metric, (to = homesOf(metric, lookup)))
+          const move = misplacedMove(metric, member, bytes, to)
+          if (move) planner.add(move)
         })
         const plan = planRebalance(inventory, (metric) => homes.get(metric) ?? lookup(metric))
         for (const move of plan.moves) if (!move.misplaced) planner.add(move)
