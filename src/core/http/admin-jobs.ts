@@ -274,20 +274,29 @@ function fillJob(
       const { filled, bytes } = fillFile(source, destination, options)
       return readAfter ? { created: false, filled, after: bytes } : { created: false, filled }
     })
-  try {
-    return intoExisting()
-  } catch (error) {
-    if (!(error instanceof NotFoundError) || error.path !== target) throw error
-  }
+  // Looked at first: an absent file (half of a rebalance's) then costs no thrown NotFoundError.
+  if (fs.existsSync(target))
+    try {
+      return intoExisting()
+    } catch (error) {
+      if (!(error instanceof NotFoundError) || error.path !== target) throw error
+    }
   // Absent: created with the upload's layout and filled before it appears (link(2), no clobber).
-  fs.mkdirSync(path.dirname(target), { recursive: true })
   // With no point of the node's to keep, the fill of an empty file is the upload itself (what
   // carbonate's carbon-sync does with shutil.copyfile): written as it is, at a fraction of the cost.
   if (keep.length === 0) {
     const temporary = temporaryPathFor(target, 'admin')
     const bytes = upload
     try {
-      const fd = fs.openSync(temporary, 'wx', 0o666)
+      // Its directory made only when missing (a mkdir per file cost more than the open).
+      let fd: number
+      try {
+        fd = fs.openSync(temporary, 'wx', 0o666)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        fs.mkdirSync(path.dirname(target), { recursive: true })
+        fd = fs.openSync(temporary, 'wx', 0o666)
+      }
       try {
         // Written whole (a short write goes on): the check is then of these bytes, not read back.
         for (let at = 0; at < bytes.byteLength;) at += fs.writeSync(fd, bytes, at, bytes.byteLength - at, at)
@@ -311,6 +320,7 @@ function fillJob(
   }
   const { header } = source
   let filled = 0
+  fs.mkdirSync(path.dirname(target), { recursive: true })
   try {
     create(
       target,
