@@ -14,7 +14,9 @@
 // it pulls the files from A itself), then, timed,
 //   carbon rebalance --relay-config NEW --admin-token-file F --node A=URL --node B=URL --delete-source
 // with its defaults otherwise (4 batches of up to 128 moves in flight, no --rate; --json only to check
-// its summary: every metric planned, verified and deleted, none failed). NEW: one carbon_ch cluster of A and B.
+// its summary: every metric planned, verified and deleted, none failed), and until A has unlinked
+// every deleted file (its deletes answer once the files are out of the tree). NEW: one carbon_ch
+// cluster of A and B.
 // Reference: carbonate's carbon-sync (cluster.md section 12; carbonate/sync.py run_batch), then the
 // deletion its README leaves to the operator: per batch of 1,000 (carbon-sync's -b default)
 // `rsync -azpS --files-from LIST SRC/ STAGING/` (its --rsync-options default; rsync from Debian),
@@ -309,6 +311,22 @@ function timed(
   return { seconds, cpuSeconds: user! + system!, status: result.status, stderr: result.stderr }
 }
 
+/**
+ * Seconds until the deleted files a node still has to unlink (hidden `.carbonkit-admin-deleted-*`
+ * in its data directory's root) are gone; 0 when none is left.
+ */
+function unlinksLeft(dataDir: string): number {
+  const started = process.hrtime.bigint()
+  const pending = (): boolean =>
+    fs.readdirSync(dataDir).some((entry) => entry.startsWith('.carbonkit-admin-deleted-'))
+  const wait = new Int32Array(new SharedArrayBuffer(4))
+  for (let k = 0; pending(); k++) {
+    if (k > 60_000) throw new BenchFailure(`deleted files left in ${dataDir} after a minute`)
+    Atomics.wait(wait, 0, 0, 1)
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9
+}
+
 interface Result {
   seconds: number
   cpuSeconds: number
@@ -388,6 +406,9 @@ async function runCarbonkit(
       ],
       { stdoutFile: report },
     )
+    // A batch's source files are unlinked after its delete answered (renamed out of the tree first):
+    // the move is done, and timed, once none is left.
+    measure.seconds += unlinksLeft(dirA)
     const nodesCpu = processCpuSeconds(a.child.pid!) + processCpuSeconds(b.child.pid!) - nodesCpuBefore
     const threads = [a, b].map((node, k) => threadDelta(threadsBefore[k]!, threadCpuSeconds(node.child.pid!)))
     if (measure.status !== 0 && measure.status !== 1)
