@@ -54,11 +54,18 @@
 // Since carbon serve warms its receive path before it listens (warm-up.ts, and the parser thread's
 // warmUpParser; about 0.2 s more start-up), --trace-opt/--trace-deopt show the cold burst's compile
 // work down from about 0.9 s to 0.2-0.5 s (the writers' whisper code is most of what is left) and its
-// deopts from 17-30 to about 7. The cold burst's main thread still runs about 0.2 CPU-s more than a
-// warm one's: half of it in the kernel, 14,000-16,000 minor page faults against 1,400-7,000 (memory
-// a fresh process touches for the first time: socket buffers, the parser's ring, the cache's arena,
-// V8's heap); the other half is user time not yet explained (a young generation as large as a warm
-// process's from the start, --min-semi-space-size=16, did not remove it).
+// deopts from 17-30 to about 7. The cold burst's main thread still ran about 0.1-0.2 CPU-s more than
+// a warm one's, and perf puts nearly all of it, user time included, in page faults: 14,000-16,000
+// minor faults against 5,000-7,500 (perf -e cpu-clock on the main thread, cold minus warm: the fault
+// path, pvm_irq_enable to clear_page, and the copies that take the faults). perf -e page-faults
+// says where: the socket reads' copy into fresh malloc memory (about a third; a warm burst has most
+// of these too), the copy into the parser's 12 MiB ring, the cache arena's slabs (freed when the
+// cache empties), V8's new pages. The ring is now faulted in when it is made (SharedRing): cold
+// 11,800 faults. The writers' compiles are not a measurable part of it: a warm-up of the writers
+// (files created, written and removed before listening) left the platform threads' CPU while
+// accepting where it was (0.10-0.11 s cold and warm) and cost 0.26 s of start-up (load 9): not kept.
+// A young generation as large as a warm process's from the start (--min-semi-space-size=16) adds
+// faults (fresh pages) instead.
 // Exit status: 0 when the benchmark ran, whatever the targets say (they print PASS or FAIL); 1 when it
 // broke: a server crashed or would not close a connection, or points were lost.
 

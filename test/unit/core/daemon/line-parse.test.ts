@@ -189,3 +189,13 @@ test("issue 14: the parser thread's warm-up parses every made-up line into a poi
   assert.deepEqual(reply.names, ['a', 'b'])
   assert.deepEqual([...reply.points], [0, 1, 10, 1, 2, 20])
 })
+
+test('issue 14: a SharedRing is resident once made: a first burst does not fault its pages in one by one', () => {
+  const size = 64 << 20
+  const before = process.memoryUsage().rss
+  const ring = new SharedRing(size)
+  const grown = process.memoryUsage().rss - before
+  // All of it (a little is the process's own churn meanwhile either way).
+  assert.ok(grown >= size - (4 << 20), `${grown} bytes`)
+  assert.equal(ring.put(Buffer.from('a 1 10\n')), 0)
+})
