@@ -146,10 +146,13 @@ export class LineParseSession {
     const names: string[] = []
     for (let i = this.sent; i < this.interner.size; i++) names.push(this.interner.nameAt(i))
     this.sent = this.interner.size
+    // A copy of its own: it is transferred to the main thread. Not zeroed first (slice() memsets
+    // its new buffer), since every number is written.
+    const points = new Float64Array(Buffer.allocUnsafeSlow(this.count * 8).buffer, 0, this.count)
+    points.set(this.points.subarray(0, this.count))
     const reply: ParseReply = {
       conn,
-      // A copy of its own: it is transferred to the main thread.
-      points: this.points.slice(0, this.count),
+      points,
       reset,
       names,
       extra: this.extra,
