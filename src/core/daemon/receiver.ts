@@ -312,6 +312,8 @@ async function startThreadedLineReceiver(
     },
     fault: (where, error) => sink.fault?.(where, error),
   })
+  // Listening once the thread has warmed up (see ParserThread.ready).
+  await parser.ready
   // The sink's answer per name id, while the thread's name table and the sink's generation last.
   const handles: NameHandles = { handles: [], of: undefined, generation: -1 }
   const base = await startTcpReceiver(
