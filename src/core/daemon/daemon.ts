@@ -239,7 +239,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const point = sink.point
     // Every point goes through point(), where the hook is.
     delete sink.resolve
-    delete sink.pointVia
+    delete sink.storeVia
+    delete sink.stored
     sink.point = (metric, value, timestamp) => {
       if (metric === throwOn) throw new Error(`test hook: a point for ${metric}`)
       point(metric, value, timestamp)

@@ -146,10 +146,13 @@ export class LineParseSession {
     const names: string[] = []
     for (let i = this.sent; i < this.interner.size; i++) names.push(this.interner.nameAt(i))
     this.sent = this.interner.size
+    // A copy of its own: it is transferred to the main thread. Not zeroed first (slice() memsets
+    // its new buffer), since every number is written.
+    const points = new Float64Array(Buffer.allocUnsafeSlow(this.count * 8).buffer, 0, this.count)
+    points.set(this.points.subarray(0, this.count))
     const reply: ParseReply = {
       conn,
-      // A copy of its own: it is transferred to the main thread.
-      points: this.points.slice(0, this.count),
+      points,
       reset,
       names,
       extra: this.extra,
@@ -164,6 +167,14 @@ export class LineParseSession {
 }
 
 /**
+ * `now` as the receiver sends it: seconds with a fraction. A whole number (a small integer to V8) in
+ * the warm-up's messages would make the first real message's `now` a new field representation, and
+ * V8 would throw away the optimised code that read it (the parse path inlined in it) at the start
+ * of the first burst.
+ */
+const WARM_UP_NOW = 1_700_000_000.25
+
+/**
  * Parse `lines` made-up lines (names new and repeated, decimal values, whole timestamps) with a
  * session of its own, thrown away afterwards: V8 compiles the parse path before the first real
  * burst instead of during it, when the main and parser threads already take both cores of a small
@@ -173,8 +184,11 @@ export class LineParseSession {
  * The session is the thread's own, as the thread makes it (`options`: its workerData, cloned as a
  * message is) and the lines come as the receiver's do (in a shared ring, in cloned messages): V8
  * compiles for the shapes it has seen, and code that saw only the warm-up's would be thrown away at
- * the first real message. For the same reason the name table starts over twice on the way: a real
- * session's first names go into a table as empty as one just reset.
+ * the first real message. For the same reason the name table starts over twice on the way (a real
+ * session's first names go into a table as empty as one just reset), the messages take turns between
+ * two connections (each connection's decoder has closures of its own: call sites that saw only one
+ * were thrown away at a real connection's first message, 'wrong call target'), and `now` has a
+ * fraction (WARM_UP_NOW).
  */
 export function warmUpParser(
   lines = WARM_UP_LINES,
@@ -202,10 +216,12 @@ export function warmUpParser(
       text += `carbonkit.warm-up.host-${i % 100}.m${i % names} ${((i * 7919) % 1_000_000) / 100} ${1_700_000_000 + 10 * round}\n`
     }
     const length = ringBytes.write(text, 0, 'latin1')
-    const request: ParseRequest = structuredClone({ type: 'lines', conn: 1, now: 0, at: 0, length })
+    const conn = 1 + ((first / perMessage) & 1)
+    const request: ParseRequest = structuredClone({ type: 'lines', conn, now: WARM_UP_NOW, at: 0, length })
     parsed += session.handle(request).points.length / 3
   }
-  session.handle(structuredClone({ type: 'end', conn: 1, now: 0, rest: undefined }))
+  for (const conn of [1, 2])
+    session.handle(structuredClone({ type: 'end', conn, now: WARM_UP_NOW, rest: undefined }))
   return parsed
 }
 

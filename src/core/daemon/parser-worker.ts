@@ -20,6 +20,9 @@ const session = new LineParseSession(options)
 // Without it, the thread keeps what a burst of new names grew its heap to (see collect.ts).
 const collect = options.collect === true ? loadCollector() : undefined
 
+// Warmed up: the receiver listens from now on (ParserThread.ready). Not a reply: no message asked for it.
+parentPort?.postMessage({ ready: true })
+
 parentPort?.on('message', (request: ParseRequest) => {
   const reply = session.handle(request)
   // Before the answer: the daemon trims malloc once it has it (what the collection freed).

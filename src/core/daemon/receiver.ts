@@ -39,11 +39,14 @@ export interface ReceiverSink {
   /** A point as carbon's receivers hand it on: NaN values and bad lines already gone, -1 made now. */
   point(metric: string, value: number, timestamp: number): void
   /**
-   * point() in two steps, for a receiver that keeps the answer per name (the parser thread's names):
-   * `resolve` once per name, `pointVia` per point. The answers are good while `nameGeneration` stays.
+   * point() in steps, for a receiver that keeps the answer per name (the parser thread's names):
+   * `resolve` once per name, `storeVia` per point (true: stored, false: refused and reported), and
+   * `stored` once per batch with how many were stored (the counts, flow control, the persister's
+   * wake-up: point() does them per point). The answers are good while `nameGeneration` stays.
    */
   resolve?(metric: string): object
-  pointVia?(handle: object, value: number, timestamp: number): void
+  storeVia?(handle: object, value: number, timestamp: number): boolean
+  stored?(count: number): void
   nameGeneration?(): number
   /** Something refused, by reason (counted, and logged at a bounded rate by the daemon). */
   reject(protocol: string, reason: string, detail: string, peer: string): void
@@ -309,6 +312,8 @@ async function startThreadedLineReceiver(
     },
     fault: (where, error) => sink.fault?.(where, error),
   })
+  // Listening once the thread has warmed up (see ParserThread.ready).
+  await parser.ready
   // The sink's answer per name id, while the thread's name table and the sink's generation last.
   const handles: NameHandles = { handles: [], of: undefined, generation: -1 }
   const base = await startTcpReceiver(
@@ -430,8 +435,9 @@ export function storeReply(
   const points = reply.points
   const extra = reply.extra
   const resolveName = sink.resolve
-  const pointVia = sink.pointVia
-  if (resolveName !== undefined && pointVia !== undefined) {
+  const storeVia = sink.storeVia
+  const stored = sink.stored
+  if (resolveName !== undefined && storeVia !== undefined && stored !== undefined) {
     const generation = sink.nameGeneration?.() ?? 0
     if (names !== handles.of || generation !== handles.generation) {
       handles.handles = []
@@ -439,14 +445,20 @@ export function storeReply(
       handles.generation = generation
     }
     const byId = handles.handles
-    for (let i = 0; i < points.length; i += 3) {
-      const id = points[i]!
-      if (id < 0) {
-        sink.point(extra[-id - 1]!, points[i + 1]!, points[i + 2]!)
-        continue
+    let count = 0
+    try {
+      for (let i = 0; i < points.length; i += 3) {
+        const id = points[i]!
+        if (id < 0) {
+          sink.point(extra[-id - 1]!, points[i + 1]!, points[i + 2]!)
+          continue
+        }
+        const handle = (byId[id] ??= resolveName(names[id]!))
+        if (storeVia(handle, points[i + 1]!, points[i + 2]!)) count++
       }
-      const handle = (byId[id] ??= resolveName(names[id]!))
-      pointVia(handle, points[i + 1]!, points[i + 2]!)
+    } finally {
+      // Also when a point failed: the ones stored before it are counted.
+      stored(count)
     }
   } else {
     for (let i = 0; i < points.length; i += 3) {

@@ -31,18 +31,24 @@ export interface SinkParts {
 export function createReceiverSink(parts: SinkParts): ReceiverSink {
   const { cache, wal, counters, totals, flow, persister, names, reject, resolution } = parts
   const resolve = (raw: string): Resolved => names.resolve(raw)
-  const pointVia = (handle: object, value: number, timestamp: number): void => {
+  // Per point: the store alone. The counts, flow control and the persister's wake-up are per batch
+  // (stored): nothing reads them between two points of one batch.
+  const storeVia = (handle: object, value: number, timestamp: number): boolean => {
     const resolved = handle as Resolved
     if (resolved.reason !== null) {
       if (resolved.reason === 'blacklisted') counters.blacklistMatches++
       else if (resolved.reason === 'not-whitelisted') counters.whitelistRejects++
       reject('any', resolved.reason, resolved.detail, '')
-      return
+      return false
     }
     if (resolution > 0) timestamp = Math.floor(Math.trunc(timestamp) / resolution) * resolution
     cache.storeVia(resolved, timestamp, value)
-    counters.metricsReceived++
-    totals.received++
+    return true
+  }
+  const stored = (count: number): void => {
+    if (count === 0) return
+    counters.metricsReceived += count
+    totals.received += count
     flow.stored()
     persister.schedule()
   }
@@ -54,11 +60,12 @@ export function createReceiverSink(parts: SinkParts): ReceiverSink {
             wal.appendReceived(format, now, bytes, start, end, stable)
         : () => undefined,
     point(metric, value, timestamp) {
-      pointVia(resolve(metric), value, timestamp)
+      if (storeVia(resolve(metric), value, timestamp)) stored(1)
     },
     resolve,
     nameGeneration: () => names.generation,
-    pointVia,
+    storeVia,
+    stored,
     reject,
     full: () => flow.full(),
     acknowledge: wal !== undefined ? (done) => wal.barrier(done) : (done) => queueMicrotask(done),

@@ -28,6 +28,8 @@ export class NameInterner<T = unknown> {
    */
   private follows: number[] = []
   private ascii: number[] = []
+  /** Whether entry i's bytes are a plain token (1): ASCII without Python whitespace (see predict()). */
+  private plain: number[] = []
   /** The entry intern() or guess() returned last. */
   private last = -1
 
@@ -44,14 +46,9 @@ export class NameInterner<T = unknown> {
 
   /** The name in `bytes[start, end)` (ASCII or Latin-1 bytes: one character per byte). */
   intern(bytes: Uint8Array, start: number, end: number): string {
-    // -1, or a stale entry after the table started over (select): nothing to learn then.
-    const previous = this.last < this.follows.length ? this.last : -1
     let hash = FNV_OFFSET
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME)
-    const name = this.internHashed(bytes, start, end, hash)
-    // (Checked again: the table may have started over in between; a wrong guess is refused anyway.)
-    if (previous >= 0 && previous < this.follows.length) this.follows[previous] = this.last
-    return name
+    return this.internHashed(bytes, start, end, hash)
   }
 
   /**
@@ -79,6 +76,42 @@ export class NameInterner<T = unknown> {
    * FNV_PRIME) per byte), or the name is stored twice.
    */
   internHashed(bytes: Uint8Array, start: number, end: number, hash: number): string {
+    // -1, or a stale entry after the table started over (select): nothing to learn then.
+    const previous = this.last < this.follows.length ? this.last : -1
+    const name = this.lookup(bytes, start, end, hash)
+    // (Checked again: the table may have started over in between; a wrong guess is refused anyway.)
+    if (previous >= 0 && previous < this.follows.length) this.follows[previous] = this.last
+    return name
+  }
+
+  /**
+   * Where the name in `bytes` from `start` ends, when it is the one that came after the last name
+   * the previous time and is a plain token (ASCII, no whitespace): `bytes[start, e)` are its bytes and
+   * `e < end` (the caller checks that the byte at `e` ends the name). -1 otherwise. Nothing changes
+   * until takePrediction(): a line that turns out bad is refused with the table as it was. The
+   * plaintext parser's fast path: one comparison of the bytes instead of a hash and a table lookup.
+   */
+  predict(bytes: Uint8Array, start: number, end: number): number {
+    const previous = this.last
+    if (previous < 0 || previous >= this.follows.length) return -1
+    const entry = this.follows[previous]!
+    if (entry < 0 || this.plain[entry] === 0) return -1
+    const stop = start + this.lengths[entry]!
+    if (stop >= end) return -1
+    const arena = this.arena
+    const offset = this.starts[entry]! - start
+    for (let i = start; i < stop; i++) if (arena[offset + i] !== bytes[i]) return -1
+    return stop
+  }
+
+  /** The name predict() found (it must be the call just before): it is the last name now. */
+  takePrediction(): string {
+    const entry = this.follows[this.last]!
+    this.last = entry
+    return this.strings[entry]!
+  }
+
+  private lookup(bytes: Uint8Array, start: number, end: number, hash: number): string {
     const length = end - start
     const { slots, mask, arena } = this
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
@@ -159,8 +192,15 @@ export class NameInterner<T = unknown> {
     this.values.push(undefined)
     this.follows.push(-1)
     let high = 0
-    for (let i = start; i < end; i++) high |= bytes[i]!
+    let token = 1
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i]!
+      high |= byte
+      // Python's ASCII whitespace: \t \n \v \f \r, \x1c-\x1f and ' '.
+      if ((byte >= 0x09 && byte <= 0x0d) || (byte >= 0x1c && byte <= 0x20)) token = 0
+    }
     this.ascii.push(high < 0x80 ? 1 : 0)
+    this.plain.push(high < 0x80 ? token : 0)
     this.last = this.strings.length - 1
     this.arenaUsed += length
     if (this.strings.length * 2 > this.slots.length) this.rehash()
@@ -198,6 +238,7 @@ export class NameInterner<T = unknown> {
     this.values = []
     this.follows = []
     this.ascii = []
+    this.plain = []
     this.last = -1
   }
 }

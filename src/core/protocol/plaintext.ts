@@ -76,6 +76,12 @@ export interface PlaintextOptions {
     intern(bytes: Uint8Array, start: number, end: number): string
     /** intern() given the FNV-1a hash of the bytes (see fnv1a in intern.ts). */
     internHashed?(bytes: Uint8Array, start: number, end: number, hash: number): string
+    /**
+     * Where the name at `bytes[start]` ends when it is the one expected next (-1: no guess), and
+     * the name it is (called only right after a successful predict): see NameInterner.predict.
+     */
+    predict?(bytes: Uint8Array, start: number, end: number): number
+    takePrediction?(): string
   }
 }
 
@@ -103,19 +109,23 @@ const NEWLINE = 3
 const STREAM_CLASS = BYTE_CLASS.slice()
 STREAM_CLASS[0x0a] = NEWLINE
 
-// 10^0 .. 10^22 are exact doubles: a mantissa of at most 15 digits (below 2^53) divided by one of
-// them is one correctly rounded operation, exactly what Python's float() makes of the text (the
-// same fast path as parsePythonFloatAscii).
+// 10^0 .. 10^22 are exact doubles: a mantissa below 2^53 (exact, and so is every prefix of its
+// digits on the way) divided by one of them is one correctly rounded operation, exactly what
+// Python's float() makes of the text (the same fast path as parsePythonFloatAscii).
 const POWERS_OF_TEN = Float64Array.from({ length: 23 }, (_, i) => 10 ** i)
-const MAX_SCAN_DIGITS = 15
+const MAX_EXACT = 2 ** 53
 
-/** The number scanNumber read last (a module variable: no object per number). */
-let scanned = 0
+/**
+ * The number scanNumber read last: a typed array's element, not a variable, so that storing a
+ * fraction allocates no heap number (a module variable holding a double is one object per store).
+ */
+const SCANNED = new Float64Array(1)
 
 /**
  * `[+-]?digits[.digits]` at `bytes[i]`, ending at whitespace or '\n' before `end`: the index of the
- * byte after it, with its value in `scanned`; -1 for anything else (an exponent, `inf`, `_`, more
- * than 15 significant digits, the end of the bytes): the caller takes the slow path, which is exact.
+ * byte after it, with its value in `SCANNED[0]`; -1 for anything else (an exponent, `inf`, `_`, a
+ * mantissa of 2^53 or more, more than 22 decimals, the end of the bytes): the caller takes the slow
+ * path, which is exact.
  */
 function scanNumber(bytes: Uint8Array, i: number, end: number): number {
   let c = bytes[i]!
@@ -124,31 +134,29 @@ function scanNumber(bytes: Uint8Array, i: number, end: number): number {
     negative = c === 0x2d
     i++
   }
+  const first = i
   let mantissa = 0
-  let significant = 0
-  let fraction = 0
-  let digits = 0
-  let dot = false
-  for (; i < end; i++) {
-    c = bytes[i]!
-    const d = c - 0x30
-    if (d >= 0 && d <= 9) {
-      digits++
-      if (dot) fraction++
-      if (mantissa === 0 && d === 0) continue
-      if (++significant > MAX_SCAN_DIGITS) return -1
-      mantissa = mantissa * 10 + d
-    } else if (c === 0x2e && !dot) {
-      dot = true
-    } else {
-      break
-    }
+  // (c - 0x30) >>> 0 <= 9: a digit, in one comparison.
+  while (i < end && ((c = bytes[i]!) - 0x30) >>> 0 <= 9) {
+    mantissa = mantissa * 10 + (c - 0x30)
+    i++
   }
-  if (i >= end || digits === 0 || fraction > 22) return -1
+  let digits = i - first
+  let fraction = 0
+  if (c === 0x2e && i < end) {
+    const dot = ++i
+    while (i < end && ((c = bytes[i]!) - 0x30) >>> 0 <= 9) {
+      mantissa = mantissa * 10 + (c - 0x30)
+      i++
+    }
+    fraction = i - dot
+    digits += fraction
+  }
+  if (i >= end || digits === 0 || fraction > 22 || !(mantissa < MAX_EXACT)) return -1
   const kind = STREAM_CLASS[c]!
   if (kind !== SPACE && kind !== NEWLINE) return -1
   const value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction]!
-  scanned = negative ? -value : value
+  SCANNED[0] = negative ? -value : value
   return i
 }
 
@@ -275,11 +283,21 @@ class LineParser {
     while (i < end && (c = STREAM_CLASS[bytes[i]!]!) === SPACE) i++
     if (c !== TOKEN || i >= end) return -1
     const s0 = i
+    const names = this.names
     let hash = FNV_OFFSET
-    for (; i < end; i++) {
-      const byte = bytes[i]!
-      if ((c = STREAM_CLASS[byte]!) !== TOKEN) break
-      hash = Math.imul(hash ^ byte, FNV_PRIME)
+    // The name expected next (clients send their metrics in the same order every time): its bytes
+    // compared, instead of classed and hashed one by one.
+    const predicted = names?.predict !== undefined ? names.predict(bytes, i, end) : -1
+    const known = predicted >= 0 && STREAM_CLASS[bytes[predicted]!] === SPACE
+    if (known) {
+      i = predicted
+      c = SPACE
+    } else {
+      for (; i < end; i++) {
+        const byte = bytes[i]!
+        if ((c = STREAM_CLASS[byte]!) !== TOKEN) break
+        hash = Math.imul(hash ^ byte, FNV_PRIME)
+      }
     }
     const e0 = i
     if (c !== SPACE || i >= end) return -1
@@ -287,24 +305,25 @@ class LineParser {
     if (c !== TOKEN || i >= end) return -1
     i = scanNumber(bytes, i, end)
     if (i < 0) return -1
-    const value = scanned
+    const value = SCANNED[0]!
     c = STREAM_CLASS[bytes[i]!]!
     if (c !== SPACE) return -1
     while (++i < end && (c = STREAM_CLASS[bytes[i]!]!) === SPACE);
     if (c !== TOKEN || i >= end) return -1
     i = scanNumber(bytes, i, end)
     if (i < 0) return -1
-    let timestamp = scanned
+    let timestamp = SCANNED[0]!
     c = STREAM_CLASS[bytes[i]!]!
     while (c === SPACE && ++i < end) c = STREAM_CLASS[bytes[i]!]!
     if (c !== NEWLINE || i >= end || i - pos > max) return -1
-    const names = this.names
     const metric =
       names === undefined
         ? asBuffer(bytes).toString('latin1', s0, e0)
-        : names.internHashed !== undefined
-          ? names.internHashed(bytes, s0, e0, hash)
-          : names.intern(bytes, s0, e0)
+        : known
+          ? names.takePrediction!()
+          : names.internHashed !== undefined
+            ? names.internHashed(bytes, s0, e0, hash)
+            : names.intern(bytes, s0, e0)
     if (meansNow(timestamp)) timestamp = readNow(this.options.now)
     this.sinks.onPoint(metric, value, timestamp, line)
     return i

@@ -63,3 +63,44 @@ test('issue 14 memory: a parser thread asked to collect after its names went idl
     `collected ${mib(collected)}, kept ${mib(kept)}, without the churn ${mib(baseline)}`,
   )
 })
+
+test('issue 14: ready resolves once the thread has warmed up, and holds the process until then; a thread lost before it is ready does not hold a start', async () => {
+  const faults: string[] = []
+  const thread = new ParserThread({
+    workerUrl: PARSER_WORKER,
+    maxBacklogBytes: 1 << 20,
+    hold: () => undefined,
+    fault: (where) => faults.push(where),
+  })
+  // Nothing else keeps the event loop alive here: the thread does, until it is ready.
+  await thread.ready
+  let points = 0
+  const ended = new Promise<void>((resolve) => {
+    const conn = thread.open({
+      batch: (reply) => (points += reply.points.length / 3),
+      ended: resolve,
+      lost: () => {},
+    })
+    const bytes = Buffer.from('a.b 1 1700000000\nc.d 2 1700000000\n')
+    thread.postLines(conn, 1700000000, bytes, 0, bytes.length, 1)
+    thread.post({ type: 'end', conn, now: 1700000000 }, 0, 1)
+  })
+  const alive = setInterval(() => undefined, 1000)
+  await ended
+  clearInterval(alive)
+  assert.equal(points, 2)
+  await thread.close()
+  assert.deepEqual(faults, [])
+
+  // A worker that cannot start (no such file) is lost, and ready resolves all the same.
+  const lost: string[] = []
+  const broken = new ParserThread({
+    workerUrl: new URL('./no-such-parser-worker.js', import.meta.url),
+    maxBacklogBytes: 1 << 20,
+    hold: () => undefined,
+    fault: (where) => lost.push(where),
+  })
+  await broken.ready
+  assert.ok(lost.length >= 1)
+  await broken.close()
+})

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { NameInterner } from '../../../../src/core/protocol/intern.js'
+import { FNV_OFFSET, FNV_PRIME, NameInterner } from '../../../../src/core/protocol/intern.js'
 import { encodePickleMetrics, forEachPickleMetric } from '../../../../src/core/protocol/pickle-metrics.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
 
@@ -170,4 +170,52 @@ test('pickle frames sent again in the same order, in another order and with one 
     assert.deepEqual(got, want)
   }
   assert.equal(names.size, metrics.length + 1)
+})
+
+test('issue 14: predict: where the name expected next ends, when the bytes are its bytes; never a name with whitespace or non-ASCII bytes; nothing changes until it is taken', () => {
+  const names = new NameInterner()
+  const text = Buffer.from('a.one b.two c.thr b.twx b.tw x y \u00e9.x a.one')
+  const at = (name: string, from = 0): number => text.indexOf(name, from)
+  const intern = (name: string): string => names.intern(text, at(name), at(name) + Buffer.byteLength(name))
+  // Nothing learnt yet.
+  assert.equal(names.predict(text, at('a.one'), text.length), -1)
+  intern('a.one')
+  const two = intern('b.two')
+  intern('a.one')
+  // After a.one came b.two: its end, and the table is as it was until takePrediction().
+  assert.equal(names.predict(text, at('b.two'), text.length), at('b.two') + 5)
+  assert.equal(names.lastEntry, 0)
+  assert.ok(Object.is(names.takePrediction(), two))
+  assert.equal(names.lastEntry, 1)
+  intern('a.one')
+  // Other bytes, or too few before `end`: no prediction (the caller checks what follows the name).
+  assert.equal(names.predict(text, at('b.twx'), text.length), -1)
+  assert.equal(names.predict(text, at('b.two'), at('b.two') + 5), -1)
+  assert.equal(names.predict(text, at('b.tw '), text.length), -1)
+  // The order learnt through internHashed (the plaintext parser's hash path) as through intern.
+  const hashed = (name: string): string => {
+    let hash = FNV_OFFSET
+    for (const byte of Buffer.from(name, 'latin1')) hash = Math.imul(hash ^ byte, FNV_PRIME)
+    return names.internHashed(text, at(name), at(name) + Buffer.byteLength(name), hash)
+  }
+  hashed('a.one')
+  hashed('c.thr')
+  hashed('a.one')
+  assert.equal(names.predict(text, at('c.thr'), text.length), at('c.thr') + 5)
+  // A name with a space (a pickle name can hold one) or non-ASCII bytes is never predicted.
+  const spaced = names.intern(text, at('x y'), at('x y') + 3)
+  assert.equal(spaced, 'x y')
+  intern('a.one')
+  names.intern(text, at('x y'), at('x y') + 3)
+  intern('a.one')
+  assert.equal(names.predict(text, at('x y'), text.length), -1)
+  intern('\u00e9.x')
+  intern('a.one')
+  intern('\u00e9.x')
+  intern('a.one')
+  assert.equal(names.predict(text, at('\u00e9.x'), text.length), -1)
+  // After the table starts over, a stale last entry predicts nothing.
+  names.select(0)
+  names.reset()
+  assert.equal(names.predict(text, at('b.two'), text.length), -1)
 })

@@ -17,6 +17,7 @@ import {
   parseDatagram,
   parsePlaintext,
 } from '../../../../src/core/protocol/plaintext.js'
+import { NameInterner } from '../../../../src/core/protocol/intern.js'
 import type { MetricPoint } from '../../../../src/core/protocol/points.js'
 import { formatRepr } from '../../../../src/core/python/format.js'
 import { parsePythonFloat } from '../../../../src/core/python/parse.js'
@@ -48,11 +49,12 @@ function describeFailure(seed: number | undefined, input: Buffer): string {
 
 /** Feed `input` to carbon and to carbonkit (in the same chunks) and check they agree. */
 /** The stream decoder fed `input` in pieces of the given sizes, then ended. */
-function decodeInChunks(input: Buffer, chunks: readonly number[]): ParsedPlaintext {
+function decodeInChunks(input: Buffer, chunks: readonly number[], names?: NameInterner): ParsedPlaintext {
   const points: MetricPoint[] = []
   const rejects: LineReject[] = []
   const decoder = createPlaintextDecoder({
     now: NOW,
+    names,
     onPoint: (metric, value, timestamp) => points.push({ metric, value, timestamp }),
     onReject: (reject) => rejects.push(reject),
   })
@@ -600,4 +602,56 @@ test('issue 14: onLines hands on exactly the lines about to be parsed, whatever 
       assert.equal(points.length, 3)
     }
   }
+})
+
+test("issue 14: with a name table (the receivers' NameInterner: names expected next are compared, not hashed), every stream reads as without one", () => {
+  const seed = runSeed()
+  const r = createRandom(seed)
+  const inputs = TABLE.map(([, input]) => (Buffer.isBuffer(input) ? input : Buffer.from(input, 'utf8')))
+  // Names that differ from the one expected next only at their end: a prefix, one byte more, other
+  // whitespace or a non-ASCII byte right after it.
+  const near = ['a.b', 'a.bc', 'a.b\t', 'a.b\u00a0', 'a.b\u00e9', 'a.', 'a.b.c', 'x', 'xy', 'a.b\r']
+  for (let i = 0; i < 200; i++) {
+    const lines: string[] = []
+    for (let k = r.int(1, 12); k > 0; k--) {
+      lines.push(r.chance(0.5) ? `${r.pick(near)} ${r.pick(NUMBERS)} ${r.pick(NUMBERS)}` : randomLine(r))
+    }
+    inputs.push(Buffer.from(lines.join('\n') + '\n', 'utf8'))
+  }
+  for (const input of inputs) {
+    // Three times: the table learns the order the first time, and expects it the next ones.
+    const thrice = Buffer.concat([
+      input,
+      Buffer.from('\n'),
+      input,
+      Buffer.from('\n'),
+      input,
+      Buffer.from('\n'),
+    ])
+    const chunks = randomChunks(r, thrice.length)
+    const plain = decodeInChunks(thrice, chunks)
+    const interned = decodeInChunks(thrice, chunks, new NameInterner())
+    assert.deepEqual(interned, plain, describeFailure(seed, thrice))
+  }
+})
+
+test('issue 14: a name in the table that holds whitespace (a pickle name) is never taken for the first field of a line', () => {
+  const names = new NameInterner()
+  const pickled = Buffer.from('a b')
+  const text = Buffer.from('x 1 1\na b 2 2\nx 1 1\na b 3 3\n')
+  // The order the table learns: x, then "a b" (as the pickle receiver interns it), then x again.
+  names.intern(text, 0, 1)
+  names.intern(pickled, 0, 3)
+  const parsed = decodeInChunks(text, [text.length], names)
+  assert.deepEqual(parsed.points, [
+    { metric: 'x', value: 1, timestamp: 1 },
+    { metric: 'x', value: 1, timestamp: 1 },
+  ])
+  assert.deepEqual(
+    parsed.rejects.map((reject) => [reject.line, reject.reason]),
+    [
+      [2, 'fields'],
+      [4, 'fields'],
+    ],
+  )
 })
