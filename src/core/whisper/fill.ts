@@ -37,7 +37,7 @@ import { isStorableTimestamp } from './codec.js'
 import { readArchiveColumns } from './fetch.js'
 import type { WhisperFile } from './file.js'
 import { flushFile, readAt, withWhisperFile, writeAt } from './file.js'
-import { POINT_SIZE, alignTimestamp, mod } from './format.js'
+import { MAX_UINT32, POINT_SIZE, alignTimestamp, mod } from './format.js'
 import { propagationOrder } from './update.js'
 
 export interface FillOptions {
@@ -174,16 +174,53 @@ function readSource(source: WhisperFile, now: number): readonly SourceWindow[] {
 }
 
 /**
- * What the source has for the destination interval [start, start + step), pushed as points: those of
- * the finest source archive with data there, at the same or a finer step (raw, for the finest
- * destination archive), or their aggregate (for coarser ones). Answers 'filled', else 'refused' when
- * a source archive had points there but too few for the xFilesFactor, or undefined. `windows`: the
- * source's windows at the same or a finer step dividing `step`, finest retention first.
+ * Per source window of one destination archive's fill (sourceFor's `windows`, by position): its slots
+ * per destination interval (step / the window's step), and the window's position of the destination
+ * window's first interval, NaN where that is not an exact integer (then computed per interval).
+ */
+let windowSizes = new Float64Array(0)
+let windowOrigins = new Float64Array(0)
+
+/**
+ * Set windowSizes and windowOrigins for the destination window of `count` intervals of `step` from
+ * `fromInterval`. An origin is kept where every interval's position is an exact integer
+ * (safe integers, the window's step dividing the distance): origin + i * size is then exactly
+ * (interval - window's fromInterval) / window's step, without a division per interval.
+ */
+function windowPositions(
+  windows: readonly SourceWindow[],
+  fromInterval: number,
+  step: number,
+  count: number,
+): void {
+  if (windowSizes.length < windows.length) {
+    windowSizes = new Float64Array(windows.length)
+    windowOrigins = new Float64Array(windows.length)
+  }
+  const exact = Number.isSafeInteger(fromInterval) && Number.isSafeInteger(fromInterval + count * step)
+  for (let k = 0; k < windows.length; k++) {
+    const w = windows[k]!
+    windowSizes[k] = step / w.step
+    const distance = fromInterval - w.fromInterval
+    windowOrigins[k] =
+      exact && Number.isSafeInteger(w.fromInterval) && distance % w.step === 0
+        ? distance / w.step
+        : Number.NaN
+  }
+}
+
+/**
+ * What the source has for the destination interval [start, start + step), the `index`th of the
+ * window windowPositions was set for, pushed as points: those of the finest source archive with data
+ * there, at the same or a finer step (raw, for the finest destination archive), or their aggregate
+ * (for coarser ones). Answers 'filled', else 'refused' when a source archive had points there but too
+ * few for the xFilesFactor, or undefined. `windows`: the source's windows at the same or a finer step
+ * dividing `step`, finest retention first.
  */
 function sourceFor(
   windows: readonly SourceWindow[],
+  index: number,
   start: number,
-  step: number,
   raw: boolean,
   method: AggregationMethod,
   xFilesFactor: number,
@@ -192,8 +229,9 @@ function sourceFor(
   for (let k = 0; k < windows.length; k++) {
     const w = windows[k]!
     const sourceStep = w.step
-    const size = step / sourceStep
-    const first = (start - w.fromInterval) / sourceStep
+    const size = windowSizes[k]!
+    const origin = windowOrigins[k]!
+    const first = origin === origin ? origin + index * size : (start - w.fromInterval) / sourceStep
     if (size === 1) {
       // The same step (most intervals of most fills): one slot.
       if (first < 0 || first >= w.length || w.known[first] !== 1) continue
@@ -391,9 +429,16 @@ function archiveUpdateMany(image: Image, index: number): void {
   let previous = Number.NaN
   for (let i = 0; i < n; i++) {
     const timestamp = pointTimes[i]!
-    const interval = alignTimestamp(timestamp, step)
-    if (!isStorableTimestamp(interval))
-      throw new InvalidArgumentError(`timestamp ${interval} is outside whisper's range (0 to 4294967295)`)
+    // The interval after the previous one (most points of a fill): aligned and storable short of the
+    // top, without alignTimestamp's division. The previous interval is a storable integer, the step an
+    // integer: their sum is exact.
+    let interval: number
+    if (timestamp === previous + step && timestamp <= MAX_UINT32) interval = timestamp
+    else {
+      interval = alignTimestamp(timestamp, step)
+      if (!isStorableTimestamp(interval))
+        throw new InvalidArgumentError(`timestamp ${interval} is outside whisper's range (0 to 4294967295)`)
+    }
     // The same interval as the point before: this later one wins.
     if (interval === previous) {
       valueScratch[m - 1] = pointValues[i]!
@@ -431,10 +476,15 @@ function archiveUpdateMany(image: Image, index: number): void {
     if (!(lower.secondsPerPoint > step)) continue
     const lowerStep = lower.secondsPerPoint
     lowerIntervals.length = 0
+    // The lower interval of each point: that of the point before while the point is inside it (the
+    // intervals are storable integers: the range test is alignTimestamp's floor), else aligned.
+    let current = Number.NaN
     for (let k = 0; k < m; k++) {
-      const interval = alignTimestamp(intervalScratch[k]!, lowerStep)
-      if (lowerIntervals.length === 0 || lowerIntervals[lowerIntervals.length - 1] !== interval)
-        lowerIntervals.push(interval)
+      const interval = intervalScratch[k]!
+      if (interval >= current && interval < current + lowerStep) continue
+      current = alignTimestamp(interval, lowerStep)
+      if (lowerIntervals.length === 0 || lowerIntervals[lowerIntervals.length - 1] !== current)
+        lowerIntervals.push(current)
     }
     const first = lowerIntervals[0]!
     const span = (lowerIntervals[lowerIntervals.length - 1]! - first) / lowerStep
@@ -515,13 +565,14 @@ export function fillFile(
     pointCount = 0
     // The source archives sourceFor looks at for this step: the same or a finer step dividing it.
     const eligible = windows.filter((w) => !(w.step > step || step % w.step !== 0))
+    windowPositions(eligible, fromInterval, step, count)
     const counts = archives[index]!
     for (let i = 0; i < count; i++) {
       if (windowKnown[i] === 1) continue
       const interval = fromInterval + i * step
       if (interval > now || kept?.has(interval)) continue
       counts.gaps++
-      const found = sourceFor(eligible, interval, step, rank === 0, aggregationMethod, xFilesFactor)
+      const found = sourceFor(eligible, i, interval, rank === 0, aggregationMethod, xFilesFactor)
       if (found === 'refused') counts.refused++
       if (found === 'filled') counts.filled++
     }
