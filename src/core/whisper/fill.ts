@@ -89,6 +89,8 @@ let valueScratch = new Float64Array(0)
 let pointTimes = new Float64Array(0)
 let pointValues = new Float64Array(0)
 let pointCount = 0
+/** Whether a point pushed since pointCount was reset lies inside an interval, not at its start (raw finer points). */
+let pointsInside = false
 const lowerIntervals: number[] = []
 /** One interval's source values, and its slots (null: no point), for an aggregate. */
 const bucketKnown: number[] = []
@@ -246,6 +248,7 @@ function sourceFor(
     for (let i = from; i < until; i++) count += known[i]!
     if (count === 0) continue
     if (size === 1 || raw) {
+      pointsInside = true
       for (let i = from; i < until; i++)
         if (known[i] === 1) pushPoint(start + (i - first) * sourceStep, w.values[i]!)
       return 'filled'
@@ -385,6 +388,8 @@ function neighbors(
 /** ArchiveWriter.writeRun: consecutive points from `startInterval`, wrapping at the archive's end. */
 function writeRun(
   image: Image,
+  intervals: Float64Array,
+  values: Float64Array,
   archive: ArchiveInfo,
   archiveBase: number,
   startInterval: number,
@@ -402,8 +407,8 @@ function writeRun(
   const { view, dirty } = image
   let slot = (position - image.firstOffset) / POINT_SIZE
   for (let k = from; k < until; k++) {
-    view.setUint32(position, intervalScratch[k]!)
-    view.setFloat64(position + 4, valueScratch[k]!)
+    view.setUint32(position, intervals[k]!)
+    view.setFloat64(position + 4, values[k]!)
     dirty[slot++] = 1
     position += POINT_SIZE
     if (position === end) {
@@ -413,12 +418,21 @@ function writeRun(
   }
 }
 
-/** whisper's __archive_update_many for archive `index` (update.ts's archiveUpdateMany), chronological points. */
-function archiveUpdateMany(image: Image, index: number): void {
+/**
+ * whisper's __archive_update_many for archive `index` (update.ts's archiveUpdateMany), chronological
+ * points. `atStarts`: the points are at the starts of distinct intervals of the archive, ascending,
+ * integers (all a fill pushes but a finer source's raw points): storable when the first and the last
+ * are, they are the intervals whisper writes, as they are.
+ */
+function archiveUpdateMany(image: Image, index: number, atStarts: boolean): void {
   const n = pointCount
   const { archives } = image.header
   const archive = archives[index]!
   const step = archive.secondsPerPoint
+  if (atStarts && n > 0 && isStorableTimestamp(pointTimes[0]!) && isStorableTimestamp(pointTimes[n - 1]!)) {
+    writeUpdate(image, index, pointTimes, pointValues, n, true)
+    return
+  }
   if (intervalScratch.length < n) {
     intervalScratch = new Float64Array(n)
     valueScratch = new Float64Array(n)
@@ -451,6 +465,24 @@ function archiveUpdateMany(image: Image, index: number): void {
     previous = interval
   }
   if (m === 0) return
+  writeUpdate(image, index, intervalScratch, valueScratch, m, ascending)
+}
+
+/**
+ * archiveUpdateMany's writes of `m` points at distinct intervals (in `intervals`, chronological),
+ * `ascending` when each is later than the one before, and their propagation.
+ */
+function writeUpdate(
+  image: Image,
+  index: number,
+  intervals: Float64Array,
+  values: Float64Array,
+  m: number,
+  ascending: boolean,
+): void {
+  const { archives } = image.header
+  const archive = archives[index]!
+  const step = archive.secondsPerPoint
   // The batch's base, taken once before any write (whisper's): the archive's, else the first run's start.
   let archiveBase = base(image, archive)
   let baseTaken = archiveBase !== 0
@@ -458,15 +490,15 @@ function archiveUpdateMany(image: Image, index: number): void {
   let runFrom = 0
   for (let k = 1; k <= m; k++) {
     if (k < m) {
-      const previous = intervalScratch[k - 1]!
-      if (previous === 0 || intervalScratch[k] === previous + step) continue
+      const previous = intervals[k - 1]!
+      if (previous === 0 || intervals[k] === previous + step) continue
     }
-    const start = intervalScratch[k - 1]! - step * (k - 1 - runFrom)
+    const start = intervals[k - 1]! - step * (k - 1 - runFrom)
     if (!baseTaken) {
       archiveBase = start
       baseTaken = true
     }
-    writeRun(image, archive, archiveBase, start, runFrom, k)
+    writeRun(image, intervals, values, archive, archiveBase, start, runFrom, k)
     runFrom = k
   }
 
@@ -480,7 +512,7 @@ function archiveUpdateMany(image: Image, index: number): void {
     // intervals are storable integers: the range test is alignTimestamp's floor), else aligned.
     let current = Number.NaN
     for (let k = 0; k < m; k++) {
-      const interval = intervalScratch[k]!
+      const interval = intervals[k]!
       if (interval >= current && interval < current + lowerStep) continue
       current = alignTimestamp(interval, lowerStep)
       if (lowerIntervals.length === 0 || lowerIntervals[lowerIntervals.length - 1] !== current)
@@ -563,6 +595,7 @@ export function fillFile(
     const kept = keep.length === 0 ? undefined : new Set<number>()
     for (let k = 0; k < keep.length; k++) kept!.add(alignTimestamp(keep[k]!, step))
     pointCount = 0
+    pointsInside = false
     // The source archives sourceFor looks at for this step: the same or a finer step dividing it.
     const eligible = windows.filter((w) => !(w.step > step || step % w.step !== 0))
     windowPositions(eligible, fromInterval, step, count)
@@ -576,7 +609,9 @@ export function fillFile(
       if (found === 'refused') counts.refused++
       if (found === 'filled') counts.filled++
     }
-    if (pointCount > 0) archiveUpdateMany(image, index)
+    // The points pushed are the gaps' intervals (ascending integers from fromInterval) unless a finer
+    // source's raw points went in.
+    if (pointCount > 0) archiveUpdateMany(image, index, !pointsInside && Number.isSafeInteger(fromInterval))
   }
 
   // The slots written, contiguous ones in one write; the rest of the file (holes too) untouched.
