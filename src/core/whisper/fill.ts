@@ -241,35 +241,52 @@ function sourceFor(
       return 'filled'
     }
     if (first + size <= 0 || first >= w.length) continue
-    const from = Math.max(0, first)
-    const until = Math.min(w.length, first + size)
-    const { known } = w
-    let count = 0
-    for (let i = from; i < until; i++) count += known[i]!
-    if (count === 0) continue
-    if (size === 1 || raw) {
-      pointsInside = true
-      for (let i = from; i < until; i++)
-        if (known[i] === 1) pushPoint(start + (i - first) * sourceStep, w.values[i]!)
-      return 'filled'
-    }
-    if (!(count / size >= Math.fround(xFilesFactor))) {
-      refused = true
-      continue
-    }
-    bucketKnown.length = 0
-    bucketNeighbors.length = 0
-    for (let j = 0; j < size; j++) {
-      const i = first + j
-      if (i >= 0 && i < w.length && known[i] === 1) {
-        bucketKnown.push(w.values[i]!)
-        bucketNeighbors.push(w.values[i]!)
-      } else bucketNeighbors.push(null)
-    }
-    pushPoint(start, aggregate(method, bucketKnown, bucketNeighbors))
-    return 'filled'
+    const found = sourceBucket(w, first, size, start, raw, method, xFilesFactor)
+    if (found === 'filled') return found
+    if (found === 'refused') refused = true
   }
   return refused ? 'refused' : undefined
+}
+
+/**
+ * sourceFor on one window finer than the destination archive, whose slots from `first` (`size` of
+ * them) overlap it: its points pushed (raw) or their aggregate. Answers 'filled', 'refused' (too few
+ * for the xFilesFactor), or undefined (none there).
+ */
+function sourceBucket(
+  w: SourceWindow,
+  first: number,
+  size: number,
+  start: number,
+  raw: boolean,
+  method: AggregationMethod,
+  xFilesFactor: number,
+): 'filled' | 'refused' | undefined {
+  const sourceStep = w.step
+  const from = Math.max(0, first)
+  const until = Math.min(w.length, first + size)
+  const { known } = w
+  let count = 0
+  for (let i = from; i < until; i++) count += known[i]!
+  if (count === 0) return undefined
+  if (raw) {
+    pointsInside = true
+    for (let i = from; i < until; i++)
+      if (known[i] === 1) pushPoint(start + (i - first) * sourceStep, w.values[i]!)
+    return 'filled'
+  }
+  if (!(count / size >= Math.fround(xFilesFactor))) return 'refused'
+  bucketKnown.length = 0
+  bucketNeighbors.length = 0
+  for (let j = 0; j < size; j++) {
+    const i = first + j
+    if (i >= 0 && i < w.length && known[i] === 1) {
+      bucketKnown.push(w.values[i]!)
+      bucketNeighbors.push(w.values[i]!)
+    } else bucketNeighbors.push(null)
+  }
+  pushPoint(start, aggregate(method, bucketKnown, bucketNeighbors))
+  return 'filled'
 }
 
 function base(image: Image, archive: ArchiveInfo): number {
