@@ -27,7 +27,12 @@
 //   the bytes, which hold exactly what was written;
 // - a level's buckets go in the order of whisper's Python set (propagationOrder) only where the order
 //   can matter: into an empty lower archive (the first bucket becomes its base) or when two buckets
-//   may share a slot. Otherwise each bucket has its own slot and the order changes nothing.
+//   may share a slot. Otherwise each bucket has its own slot and the order changes nothing;
+// - the points pushed at the gaps' interval starts (all but a finer source's raw points) are already
+//   what __archive_update_many's alignment and dedup make of them: ascending distinct integers,
+//   storable when the first and the last are, so they skip that pass;
+// - integer arithmetic replaces a division where it is exact (safe integers): a gap's position in a
+//   source window, a point's interval after the one before, a lower archive's bucket.
 
 import { InvalidArgumentError } from '../errors.js'
 import { aggregate } from './aggregate.js'
@@ -205,7 +210,11 @@ function windowPositions(
     windowSizes[k] = step / w.step
     const distance = fromInterval - w.fromInterval
     windowOrigins[k] =
-      exact && Number.isSafeInteger(w.fromInterval) && distance % w.step === 0
+      exact &&
+      Number.isSafeInteger(w.fromInterval) &&
+      Number.isSafeInteger(distance) &&
+      Number.isSafeInteger(distance + count * step) &&
+      distance % w.step === 0
         ? distance / w.step
         : Number.NaN
   }
