@@ -27,7 +27,12 @@
 //   the bytes, which hold exactly what was written;
 // - a level's buckets go in the order of whisper's Python set (propagationOrder) only where the order
 //   can matter: into an empty lower archive (the first bucket becomes its base) or when two buckets
-//   may share a slot. Otherwise each bucket has its own slot and the order changes nothing.
+//   may share a slot. Otherwise each bucket has its own slot and the order changes nothing;
+// - the points pushed at the gaps' interval starts (all but a finer source's raw points) are already
+//   what __archive_update_many's alignment and dedup make of them: ascending distinct integers,
+//   storable when the first and the last are, so they skip that pass;
+// - integer arithmetic replaces a division where it is exact (safe integers): a gap's position in a
+//   source window, a point's interval after the one before, a lower archive's bucket.
 
 import { InvalidArgumentError } from '../errors.js'
 import { aggregate } from './aggregate.js'
@@ -37,7 +42,7 @@ import { isStorableTimestamp } from './codec.js'
 import { readArchiveColumns } from './fetch.js'
 import type { WhisperFile } from './file.js'
 import { flushFile, readAt, withWhisperFile, writeAt } from './file.js'
-import { POINT_SIZE, alignTimestamp, mod } from './format.js'
+import { MAX_UINT32, POINT_SIZE, alignTimestamp, mod } from './format.js'
 import { propagationOrder } from './update.js'
 
 export interface FillOptions {
@@ -89,6 +94,8 @@ let valueScratch = new Float64Array(0)
 let pointTimes = new Float64Array(0)
 let pointValues = new Float64Array(0)
 let pointCount = 0
+/** Whether a point pushed since pointCount was reset lies inside an interval, not at its start (raw finer points). */
+let pointsInside = false
 const lowerIntervals: number[] = []
 /** One interval's source values, and its slots (null: no point), for an aggregate. */
 const bucketKnown: number[] = []
@@ -174,16 +181,57 @@ function readSource(source: WhisperFile, now: number): readonly SourceWindow[] {
 }
 
 /**
- * What the source has for the destination interval [start, start + step), pushed as points: those of
- * the finest source archive with data there, at the same or a finer step (raw, for the finest
- * destination archive), or their aggregate (for coarser ones). Answers 'filled', else 'refused' when
- * a source archive had points there but too few for the xFilesFactor, or undefined. `windows`: the
- * source's windows at the same or a finer step dividing `step`, finest retention first.
+ * Per source window of one destination archive's fill (sourceFor's `windows`, by position): its slots
+ * per destination interval (step / the window's step), and the window's position of the destination
+ * window's first interval, NaN where that is not an exact integer (then computed per interval).
+ */
+let windowSizes = new Float64Array(0)
+let windowOrigins = new Float64Array(0)
+
+/**
+ * Set windowSizes and windowOrigins for the destination window of `count` intervals of `step` from
+ * `fromInterval`. An origin is kept where every interval's position is an exact integer
+ * (safe integers, the window's step dividing the distance): origin + i * size is then exactly
+ * (interval - window's fromInterval) / window's step, without a division per interval.
+ */
+function windowPositions(
+  windows: readonly SourceWindow[],
+  fromInterval: number,
+  step: number,
+  count: number,
+): void {
+  if (windowSizes.length < windows.length) {
+    windowSizes = new Float64Array(windows.length)
+    windowOrigins = new Float64Array(windows.length)
+  }
+  const exact = Number.isSafeInteger(fromInterval) && Number.isSafeInteger(fromInterval + count * step)
+  for (let k = 0; k < windows.length; k++) {
+    const w = windows[k]!
+    windowSizes[k] = step / w.step
+    const distance = fromInterval - w.fromInterval
+    windowOrigins[k] =
+      exact &&
+      Number.isSafeInteger(w.fromInterval) &&
+      Number.isSafeInteger(distance) &&
+      Number.isSafeInteger(distance + count * step) &&
+      distance % w.step === 0
+        ? distance / w.step
+        : Number.NaN
+  }
+}
+
+/**
+ * What the source has for the destination interval [start, start + step), the `index`th of the
+ * window windowPositions was set for, pushed as points: those of the finest source archive with data
+ * there, at the same or a finer step (raw, for the finest destination archive), or their aggregate
+ * (for coarser ones). Answers 'filled', else 'refused' when a source archive had points there but too
+ * few for the xFilesFactor, or undefined. `windows`: the source's windows at the same or a finer step
+ * dividing `step`, finest retention first.
  */
 function sourceFor(
   windows: readonly SourceWindow[],
+  index: number,
   start: number,
-  step: number,
   raw: boolean,
   method: AggregationMethod,
   xFilesFactor: number,
@@ -192,8 +240,9 @@ function sourceFor(
   for (let k = 0; k < windows.length; k++) {
     const w = windows[k]!
     const sourceStep = w.step
-    const size = step / sourceStep
-    const first = (start - w.fromInterval) / sourceStep
+    const size = windowSizes[k]!
+    const origin = windowOrigins[k]!
+    const first = origin === origin ? origin + index * size : (start - w.fromInterval) / sourceStep
     if (size === 1) {
       // The same step (most intervals of most fills): one slot.
       if (first < 0 || first >= w.length || w.known[first] !== 1) continue
@@ -201,34 +250,52 @@ function sourceFor(
       return 'filled'
     }
     if (first + size <= 0 || first >= w.length) continue
-    const from = Math.max(0, first)
-    const until = Math.min(w.length, first + size)
-    const { known } = w
-    let count = 0
-    for (let i = from; i < until; i++) count += known[i]!
-    if (count === 0) continue
-    if (size === 1 || raw) {
-      for (let i = from; i < until; i++)
-        if (known[i] === 1) pushPoint(start + (i - first) * sourceStep, w.values[i]!)
-      return 'filled'
-    }
-    if (!(count / size >= Math.fround(xFilesFactor))) {
-      refused = true
-      continue
-    }
-    bucketKnown.length = 0
-    bucketNeighbors.length = 0
-    for (let j = 0; j < size; j++) {
-      const i = first + j
-      if (i >= 0 && i < w.length && known[i] === 1) {
-        bucketKnown.push(w.values[i]!)
-        bucketNeighbors.push(w.values[i]!)
-      } else bucketNeighbors.push(null)
-    }
-    pushPoint(start, aggregate(method, bucketKnown, bucketNeighbors))
-    return 'filled'
+    const found = sourceBucket(w, first, size, start, raw, method, xFilesFactor)
+    if (found === 'filled') return found
+    if (found === 'refused') refused = true
   }
   return refused ? 'refused' : undefined
+}
+
+/**
+ * sourceFor on one window finer than the destination archive, whose slots from `first` (`size` of
+ * them) overlap it: its points pushed (raw) or their aggregate. Answers 'filled', 'refused' (too few
+ * for the xFilesFactor), or undefined (none there).
+ */
+function sourceBucket(
+  w: SourceWindow,
+  first: number,
+  size: number,
+  start: number,
+  raw: boolean,
+  method: AggregationMethod,
+  xFilesFactor: number,
+): 'filled' | 'refused' | undefined {
+  const sourceStep = w.step
+  const from = Math.max(0, first)
+  const until = Math.min(w.length, first + size)
+  const { known } = w
+  let count = 0
+  for (let i = from; i < until; i++) count += known[i]!
+  if (count === 0) return undefined
+  if (raw) {
+    pointsInside = true
+    for (let i = from; i < until; i++)
+      if (known[i] === 1) pushPoint(start + (i - first) * sourceStep, w.values[i]!)
+    return 'filled'
+  }
+  if (!(count / size >= Math.fround(xFilesFactor))) return 'refused'
+  bucketKnown.length = 0
+  bucketNeighbors.length = 0
+  for (let j = 0; j < size; j++) {
+    const i = first + j
+    if (i >= 0 && i < w.length && known[i] === 1) {
+      bucketKnown.push(w.values[i]!)
+      bucketNeighbors.push(w.values[i]!)
+    } else bucketNeighbors.push(null)
+  }
+  pushPoint(start, aggregate(method, bucketKnown, bucketNeighbors))
+  return 'filled'
 }
 
 function base(image: Image, archive: ArchiveInfo): number {
@@ -347,6 +414,8 @@ function neighbors(
 /** ArchiveWriter.writeRun: consecutive points from `startInterval`, wrapping at the archive's end. */
 function writeRun(
   image: Image,
+  intervals: Float64Array,
+  values: Float64Array,
   archive: ArchiveInfo,
   archiveBase: number,
   startInterval: number,
@@ -364,8 +433,8 @@ function writeRun(
   const { view, dirty } = image
   let slot = (position - image.firstOffset) / POINT_SIZE
   for (let k = from; k < until; k++) {
-    view.setUint32(position, intervalScratch[k]!)
-    view.setFloat64(position + 4, valueScratch[k]!)
+    view.setUint32(position, intervals[k]!)
+    view.setFloat64(position + 4, values[k]!)
     dirty[slot++] = 1
     position += POINT_SIZE
     if (position === end) {
@@ -375,12 +444,21 @@ function writeRun(
   }
 }
 
-/** whisper's __archive_update_many for archive `index` (update.ts's archiveUpdateMany), chronological points. */
-function archiveUpdateMany(image: Image, index: number): void {
+/**
+ * whisper's __archive_update_many for archive `index` (update.ts's archiveUpdateMany), chronological
+ * points. `atStarts`: the points are at the starts of distinct intervals of the archive, ascending,
+ * integers (all a fill pushes but a finer source's raw points): storable when the first and the last
+ * are, they are the intervals whisper writes, as they are.
+ */
+function archiveUpdateMany(image: Image, index: number, atStarts: boolean): void {
   const n = pointCount
   const { archives } = image.header
   const archive = archives[index]!
   const step = archive.secondsPerPoint
+  if (atStarts && n > 0 && isStorableTimestamp(pointTimes[0]!) && isStorableTimestamp(pointTimes[n - 1]!)) {
+    writeUpdate(image, index, pointTimes, pointValues, n, true)
+    return
+  }
   if (intervalScratch.length < n) {
     intervalScratch = new Float64Array(n)
     valueScratch = new Float64Array(n)
@@ -391,9 +469,16 @@ function archiveUpdateMany(image: Image, index: number): void {
   let previous = Number.NaN
   for (let i = 0; i < n; i++) {
     const timestamp = pointTimes[i]!
-    const interval = alignTimestamp(timestamp, step)
-    if (!isStorableTimestamp(interval))
-      throw new InvalidArgumentError(`timestamp ${interval} is outside whisper's range (0 to 4294967295)`)
+    // The interval after the previous one (most points of a fill): aligned and storable short of the
+    // top, without alignTimestamp's division. The previous interval is a storable integer, the step an
+    // integer: their sum is exact.
+    let interval: number
+    if (timestamp === previous + step && timestamp <= MAX_UINT32) interval = timestamp
+    else {
+      interval = alignTimestamp(timestamp, step)
+      if (!isStorableTimestamp(interval))
+        throw new InvalidArgumentError(`timestamp ${interval} is outside whisper's range (0 to 4294967295)`)
+    }
     // The same interval as the point before: this later one wins.
     if (interval === previous) {
       valueScratch[m - 1] = pointValues[i]!
@@ -406,6 +491,24 @@ function archiveUpdateMany(image: Image, index: number): void {
     previous = interval
   }
   if (m === 0) return
+  writeUpdate(image, index, intervalScratch, valueScratch, m, ascending)
+}
+
+/**
+ * archiveUpdateMany's writes of `m` points at distinct intervals (in `intervals`, chronological),
+ * `ascending` when each is later than the one before, and their propagation.
+ */
+function writeUpdate(
+  image: Image,
+  index: number,
+  intervals: Float64Array,
+  values: Float64Array,
+  m: number,
+  ascending: boolean,
+): void {
+  const { archives } = image.header
+  const archive = archives[index]!
+  const step = archive.secondsPerPoint
   // The batch's base, taken once before any write (whisper's): the archive's, else the first run's start.
   let archiveBase = base(image, archive)
   let baseTaken = archiveBase !== 0
@@ -413,15 +516,15 @@ function archiveUpdateMany(image: Image, index: number): void {
   let runFrom = 0
   for (let k = 1; k <= m; k++) {
     if (k < m) {
-      const previous = intervalScratch[k - 1]!
-      if (previous === 0 || intervalScratch[k] === previous + step) continue
+      const previous = intervals[k - 1]!
+      if (previous === 0 || intervals[k] === previous + step) continue
     }
-    const start = intervalScratch[k - 1]! - step * (k - 1 - runFrom)
+    const start = intervals[k - 1]! - step * (k - 1 - runFrom)
     if (!baseTaken) {
       archiveBase = start
       baseTaken = true
     }
-    writeRun(image, archive, archiveBase, start, runFrom, k)
+    writeRun(image, intervals, values, archive, archiveBase, start, runFrom, k)
     runFrom = k
   }
 
@@ -431,10 +534,15 @@ function archiveUpdateMany(image: Image, index: number): void {
     if (!(lower.secondsPerPoint > step)) continue
     const lowerStep = lower.secondsPerPoint
     lowerIntervals.length = 0
+    // The lower interval of each point: that of the point before while the point is inside it (the
+    // intervals are storable integers: the range test is alignTimestamp's floor), else aligned.
+    let current = Number.NaN
     for (let k = 0; k < m; k++) {
-      const interval = alignTimestamp(intervalScratch[k]!, lowerStep)
-      if (lowerIntervals.length === 0 || lowerIntervals[lowerIntervals.length - 1] !== interval)
-        lowerIntervals.push(interval)
+      const interval = intervals[k]!
+      if (interval >= current && interval < current + lowerStep) continue
+      current = alignTimestamp(interval, lowerStep)
+      if (lowerIntervals.length === 0 || lowerIntervals[lowerIntervals.length - 1] !== current)
+        lowerIntervals.push(current)
     }
     const first = lowerIntervals[0]!
     const span = (lowerIntervals[lowerIntervals.length - 1]! - first) / lowerStep
@@ -513,19 +621,23 @@ export function fillFile(
     const kept = keep.length === 0 ? undefined : new Set<number>()
     for (let k = 0; k < keep.length; k++) kept!.add(alignTimestamp(keep[k]!, step))
     pointCount = 0
+    pointsInside = false
     // The source archives sourceFor looks at for this step: the same or a finer step dividing it.
     const eligible = windows.filter((w) => !(w.step > step || step % w.step !== 0))
+    windowPositions(eligible, fromInterval, step, count)
     const counts = archives[index]!
     for (let i = 0; i < count; i++) {
       if (windowKnown[i] === 1) continue
       const interval = fromInterval + i * step
       if (interval > now || kept?.has(interval)) continue
       counts.gaps++
-      const found = sourceFor(eligible, interval, step, rank === 0, aggregationMethod, xFilesFactor)
+      const found = sourceFor(eligible, i, interval, rank === 0, aggregationMethod, xFilesFactor)
       if (found === 'refused') counts.refused++
       if (found === 'filled') counts.filled++
     }
-    if (pointCount > 0) archiveUpdateMany(image, index)
+    // The points pushed are the gaps' intervals (ascending integers from fromInterval) unless a finer
+    // source's raw points went in.
+    if (pointCount > 0) archiveUpdateMany(image, index, !pointsInside && Number.isSafeInteger(fromInterval))
   }
 
   // The slots written, contiguous ones in one write; the rest of the file (holes too) untouched.
