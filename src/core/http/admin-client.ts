@@ -11,6 +11,7 @@ import https from 'node:https'
 import { AbortedError, ConfigError, InvalidArgumentError, UnavailableError } from '../errors.js'
 import { FrameError, decodeFrames, encodeFrames } from '../protocol/file-frames.js'
 import type { BytePool } from './byte-pool.js'
+import { RawClient, RawRequestError } from './raw-client.js'
 
 export interface NodeMetric {
   name: string
@@ -98,6 +99,13 @@ interface Answer {
 const DEFAULT_TIMEOUT_MS = 60_000
 /** The first buffer taken from a pool for an answer at most (a larger answer grows it). */
 const MAX_POOLED_BYTES = 64 << 20
+/**
+ * What a file of a batch read is guessed to take before any answer was read into a pool: the
+ * first buffer is then about the answer's size, not 1 MiB grown by doubling (a pulling node's
+ * first batches, four at once: each 16 MiB made and copied up from 1 MiB, 0.3 CPU-s). Too large a
+ * guess costs address space only (what is not written is not touched).
+ */
+const GUESSED_FILE_BYTES = 128 << 10
 
 /** A request's body: one buffer, or pieces sent one after the other. */
 type Body = Uint8Array | readonly Uint8Array[]
@@ -119,6 +127,8 @@ export class AdminClient {
   private readonly agent: http.Agent
   /** The size of the largest answer read into a pool (up to MAX_POOLED_BYTES). */
   private pooledBytes = 0
+  /** http: answers read into a pool come through here (raw-client.ts), made on first use. */
+  private raw: RawClient | undefined
 
   constructor(options: AdminClientOptions) {
     let base: URL
@@ -144,6 +154,7 @@ export class AdminClient {
 
   close(): void {
     this.agent.destroy()
+    this.raw?.close()
   }
 
   /**
@@ -224,7 +235,15 @@ export class AdminClient {
     names: readonly string[],
     pool?: BytePool,
   ): Promise<{ body: Buffer; files: Map<string, BatchFile>; shared?: SharedArrayBuffer }> {
-    const answer = await this.request('POST', 'files', {}, Buffer.from(JSON.stringify({ names })), pool)
+    const answer = await this.request(
+      'POST',
+      'files',
+      {},
+      Buffer.from(JSON.stringify({ names })),
+      pool,
+      undefined,
+      Math.min(MAX_POOLED_BYTES, names.length * GUESSED_FILE_BYTES),
+    )
     try {
       this.check(answer)
       return { body: answer.body, files: this.filesOf(answer.body, names), shared: answer.shared }
@@ -379,15 +398,103 @@ export class AdminClient {
     body?: Body,
     pool?: BytePool,
     onChunk?: (chunk: Buffer) => void,
+    /** The bytes guessed for a pooled answer before any was read. */
+    expect = 0,
   ): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       try {
         // A stale connection fails before any answer: nothing went to onChunk yet.
-        return await this.requestOnce(method, endpoint, query, body, pool, onChunk)
+        return pool && this.base.protocol === 'http:'
+          ? await this.requestRaw(method, endpoint, query, body, pool, expect)
+          : await this.requestOnce(method, endpoint, query, body, pool, onChunk, expect)
       } catch (error) {
         if (!(error instanceof StaleConnection) || attempt >= STALE_RETRIES) throw error
       }
     }
+  }
+
+  /**
+   * A pool's buffer for an answer that does not fit `into` (holding `received` bytes) with `more`:
+   * first as large as the last answer read into the pool (a batch's answers are alike); growing by
+   * doubling copies what came so far each time.
+   */
+  private grow(
+    pool: BytePool,
+    into: Uint8Array | undefined,
+    received: number,
+    more: number,
+    expect: number,
+  ): SharedArrayBuffer {
+    const first = this.pooledBytes > 0 ? this.pooledBytes : expect
+    const bigger = pool.take(Math.max(into ? 2 * into.byteLength : first, received + more))
+    if (into) new Uint8Array(bigger).set(into.subarray(0, received))
+    return bigger
+  }
+
+  /**
+   * requestOnce for an answer read into a pool over http: (raw-client.ts): the socket's reads land in
+   * one reused buffer and are copied from there into the pool's, no Buffer made per read.
+   */
+  private async requestRaw(
+    method: string,
+    endpoint: string,
+    query: Record<string, string>,
+    body: Body | undefined,
+    pool: BytePool,
+    expect: number,
+  ): Promise<Answer> {
+    const pieces = body === undefined ? [] : body instanceof Uint8Array ? [body] : body
+    if (this.signal?.aborted) throw new AbortedError('interrupted')
+    const url = new URL(this.base.href.replace(/\/?$/, '/') + 'admin/' + endpoint)
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
+    this.raw ??= new RawClient(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80))
+    let status = 0
+    let headers: http.IncomingHttpHeaders = {}
+    let received = 0
+    let shared: SharedArrayBuffer | undefined
+    let into: Uint8Array | undefined
+    try {
+      await this.raw.request({
+        method,
+        path: url.pathname + url.search,
+        headers: {
+          Authorization: `Bearer ${this.token}`,
+          ...(body ? { 'Content-Type': 'application/octet-stream' } : {}),
+        },
+        body: pieces,
+        timeoutMs: this.timeoutMs,
+        ...(this.signal ? { signal: this.signal } : {}),
+        onHead: (answer) => {
+          status = answer.status
+          headers = answer.headers
+          received = 0
+        },
+        onBody: (piece) => {
+          if (received + piece.byteLength > this.maxAnswerBytes)
+            throw new Error(`an answer over ${this.maxAnswerBytes} bytes`)
+          if (!into || received + piece.byteLength > into.byteLength) {
+            const bigger = this.grow(pool, into, received, piece.byteLength, expect)
+            if (shared) pool.give(shared)
+            shared = bigger
+            into = new Uint8Array(bigger)
+          }
+          into.set(piece, received)
+          received += piece.byteLength
+        },
+      })
+    } catch (error) {
+      if (shared) pool.give(shared)
+      if (!(error instanceof RawRequestError)) throw error
+      if (error.code === 'ABORT_ERR') throw new AbortedError('interrupted')
+      const code = error.code === 'EPROTO' ? error.message : error.code
+      const message = `${this.label} (${this.base.origin}): ${method} ${url.pathname} failed: ${code}`
+      if (error.stale) throw new StaleConnection(message, { cause: error })
+      throw new UnavailableError(message, { cause: error })
+    }
+    // The largest so far (a short last batch does not shrink the next buffers).
+    this.pooledBytes = Math.min(MAX_POOLED_BYTES, Math.max(this.pooledBytes, received))
+    if (!shared) return { status, headers, body: Buffer.alloc(0) }
+    return { status, headers, body: Buffer.from(shared, 0, received), shared }
   }
 
   private requestOnce(
@@ -398,6 +505,7 @@ export class AdminClient {
     pool?: BytePool,
     /** A 200's body goes here as it comes, not kept (the answer's body is then empty). */
     onChunk?: (chunk: Buffer) => void,
+    expect = 0,
   ): Promise<Answer> {
     const pieces = body === undefined ? [] : body instanceof Uint8Array ? [body] : body
     if (this.signal?.aborted) return Promise.reject(new AbortedError('interrupted'))
@@ -430,16 +538,10 @@ export class AdminClient {
           }
           if (pool) {
             if (!into || received + chunk.byteLength > into.byteLength) {
-              // First as large as the last answer read into the pool (a batch's answers are alike):
-              // growing by doubling copies what came so far each time.
-              const bigger = pool.take(
-                Math.max(into ? 2 * into.byteLength : this.pooledBytes, received + chunk.byteLength),
-              )
-              const view = new Uint8Array(bigger)
-              if (into) view.set(into.subarray(0, received))
+              const bigger = this.grow(pool, into, received, chunk.byteLength, expect)
               if (shared) pool.give(shared)
               shared = bigger
-              into = view
+              into = new Uint8Array(bigger)
             }
             into.set(chunk, received)
           } else chunks.push(chunk)

@@ -221,6 +221,43 @@ function kindOf(at: string): Kind {
   }
 }
 
+/** An absolute POSIX path with no `.`, `..` or empty component (`/` itself included). */
+const plainAbsolute = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$|^\/$/
+/** A non-empty relative POSIX path with no `.`, `..` or empty component. */
+function plainRelative(relative: string): boolean {
+  return relative !== '' && plainAbsolute.test(`/${relative}`)
+}
+
+/**
+ * The paths from the data directory's first level down to `file` (`a`, `a/b`, `a/b/c.wsp` below it),
+ * or false when `file` is not below it. Cut out of `file` as it is when both are plain absolute
+ * paths (no `.`, `..` or empty component): path.relative and path.join per component cost more
+ * than the lstat(2) calls themselves; normalised by them otherwise.
+ */
+function prefixesBelow(dataDir: string, file: string): string[] | false {
+  const sep = path.sep
+  const root = dataDir.length > 1 && dataDir.endsWith(sep) ? dataDir.slice(0, -1) : dataDir
+  const base = root.endsWith(sep) ? root : root + sep
+  if (
+    path.sep === '/' &&
+    plainAbsolute.test(root) &&
+    file.startsWith(base) &&
+    plainRelative(file.slice(base.length))
+  ) {
+    const prefixes: string[] = []
+    for (let at = file.indexOf(sep, base.length); at >= 0; at = file.indexOf(sep, at + 1))
+      prefixes.push(file.slice(0, at))
+    prefixes.push(file)
+    return prefixes
+  }
+  const relative = path.relative(dataDir, file)
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return false
+  const prefixes: string[] = []
+  let at = dataDir
+  for (const part of relative.split(path.sep)) prefixes.push((at = path.join(at, part)))
+  return prefixes
+}
+
 /**
  * Whether `file`'s real path stays in the data directory. Its path below the data directory has no
  * `.` or `..` component (checkName), so it can only leave through a symbolic link: each component
@@ -233,11 +270,9 @@ async function staysInside(
   file: string,
   seen: Map<string, Kind> = new Map(),
 ): Promise<boolean> {
-  const relative = path.relative(dataDir, file)
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return false
-  let at = dataDir
-  for (const part of relative.split(path.sep)) {
-    at = path.join(at, part)
+  const prefixes = prefixesBelow(dataDir, file)
+  if (prefixes === false) return false
+  for (const at of prefixes) {
     let found = seen.get(at)
     if (!found) seen.set(at, (found = kindOf(at)))
     // Nothing below an absent part exists yet: what is created there is made as plain directories.

@@ -77,10 +77,10 @@ test('issue 17 transfer: a batch read into a reused buffer gives every file whol
 })
 
 test('issue 17 transfer: an answer read into a pool grows past its first buffer with every byte kept, and its buffer is the caller to give back', async (t) => {
-  // A peer's /admin/files answer of 40 files of 69,160 bytes (2.8 MB, past the pool's first 1 MiB),
-  // sent in small writes so that it arrives in many pieces.
+  // A peer's /admin/files answer of 40 files of 250,000 bytes (10 MB, past the first buffer, sized
+  // for 128 KiB a file: 8 MiB), sent in small writes so that it arrives in many pieces.
   const files = Array.from({ length: 40 }, (_, k) => {
-    const bytes = Buffer.alloc(69_160)
+    const bytes = Buffer.alloc(250_000)
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + k * 13) & 0xff
     return { name: `a.b.m${k}`, bytes }
   })
@@ -115,14 +115,67 @@ test('issue 17 transfer: an answer read into a pool grows past its first buffer 
       assert.ok(copy.bytes.equals(bytes), name)
       assert.equal(copy.version, `v-${name}`)
     }
-    // The first round grew 1 -> 2 -> 4 MiB (the smaller ones went back to the pool); the second
-    // starts with a buffer as large as the first answer: the same one, no growth.
-    assert.equal(read.shared.byteLength, 4 << 20)
+    // The first round grew 8 -> 16 MiB (the smaller one went back to the pool); the second starts
+    // with a buffer as large as the first answer: the same one, no growth.
+    assert.equal(read.shared.byteLength, 16 << 20)
     if (round === 0) first = read.shared
     else assert.equal(read.shared, first)
-    assert.equal(pool.held, 2)
+    assert.equal(pool.held, 1)
     pool.give(read.shared)
   }
+})
+
+test('issue 17 transfer: a pooled read (raw-client.ts) over kept-alive connections the peer closes, with refusals and a limit', async (t) => {
+  const frame = Buffer.concat([
+    encodeFrameHead({ name: 'a.b', status: 200, bytes: 5, cachedPoints: 0, version: 'v' }),
+    Buffer.from('hello'),
+  ])
+  let refuse = false
+  const server = http.createServer((req, res) => {
+    req.resume()
+    if (refuse) {
+      res.writeHead(403, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ error: 'wrong token' }))
+      return
+    }
+    // Chunked (no Content-Length), in two pieces.
+    res.writeHead(200, { 'Content-Type': 'application/x-carbonkit-frames' })
+    res.write(frame.subarray(0, 7))
+    res.end(frame.subarray(7))
+  })
+  // Idle connections are closed by the peer after 50 ms.
+  server.keepAliveTimeout = 50
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const { port } = server.address() as AddressInfo
+  const client = new AdminClient({ url: `http://127.0.0.1:${port}`, label: 'peer', token: 'x' })
+  t.after(() => client.close())
+  const pool = new BytePool(4)
+  for (let round = 0; round < 3; round++) {
+    const read = await client.getFilesBody(['a.b'], pool)
+    const copy = read.files.get('a.b')
+    assert.ok(copy && !('error' in copy))
+    assert.equal(copy.bytes.toString(), 'hello')
+    pool.give(read.shared!)
+    // Longer than the peer keeps an idle connection: the next request needs a new one.
+    await new Promise((resolve) => setTimeout(resolve, 150))
+  }
+  refuse = true
+  await assert.rejects(
+    client.getFilesBody(['a.b'], pool),
+    /admin API refused the token: wrong token \(HTTP 403\)/,
+  )
+  assert.equal(pool.held, 1)
+  refuse = false
+  const small = new AdminClient({
+    url: `http://127.0.0.1:${port}`,
+    label: 'peer',
+    token: 'x',
+    maxAnswerBytes: 10,
+  })
+  t.after(() => small.close())
+  await assert.rejects(small.getFilesBody(['a.b'], pool), /failed: an answer over 10 bytes/)
+  assert.equal(pool.held, 1)
 })
 
 /** A whisper file of 1m:1h,10m:4h with the points at the given slots of each archive (slot: timestamp). */
