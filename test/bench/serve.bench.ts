@@ -43,7 +43,8 @@
 // measured with /proc/<pid>/task/*/schedstat and perf for carbon serve's defaults, 1M points, a loaded
 // machine): the main thread 0.42-0.58 CPU-s (the socket reads' kernel copy and loopback softirq about
 // half of it, the log's crc32 about 6%, framing, the copy into the parser's ring, storing the points),
-// the parser thread 0.37-0.47, libuv's pool (the log's pwritev) 0.03-0.06, the writers (niced) what is
+// the parser thread 0.37-0.47 (0.16-0.28 since its fast path: the name a client sends next compared
+// with the one that came after the last name the time before, not hashed byte by byte), libuv's pool (the log's pwritev) 0.03-0.06, the writers (niced) what is
 // left idle, the sender 0.03; in a fresh process only, V8's platform threads 0.25-1.1 more (perf: about
 // 80% optimising compiles, the rest GC): the warm burst's whole process is 1.4-1.5 CPU-s, the cold
 // one's 1.7-2.6. The log adds no wait: reads go on while a write is under way, and the close waits for
@@ -51,6 +52,10 @@
 // parser alone are 0.8 CPU-s, pipelined on two cores: at least 0.45-0.5 s for the burst (the parse of
 // the backlog left after the last read cannot overlap), 2.0-2.4x go-carbon's 1.0-1.2 s on a quiet
 // machine with nothing else running; the file creates and a cold process's compiles take it lower.
+// With the parser's fast path the main thread (0.33-0.43 CPU-s) is the slower stage; quiet runs of
+// 2026-12-07 measure 2.18-2.98x go-carbon cold (medians 2.52x of 2, 2.30x of 3), go-carbon itself
+// taking 1.07-1.50 s; perf of the main thread: the per-point store about 18%, page faults about 12%,
+// the socket's kernel copy about 7%, crc32 about 6%.
 // Since carbon serve warms its receive path before it listens (warm-up.ts, and the parser thread's
 // warmUpParser; about 0.2 s more start-up), --trace-opt/--trace-deopt show the cold burst's compile
 // work down from about 0.9 s to 0.2-0.5 s (the writers' whisper code is most of what is left) and its
