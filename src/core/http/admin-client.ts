@@ -418,17 +418,21 @@ export class AdminClient {
    * first as large as the last answer read into the pool (a batch's answers are alike); growing by
    * doubling copies what came so far each time.
    */
-  private grow(
-    pool: BytePool,
-    into: Uint8Array | undefined,
-    received: number,
-    more: number,
-    expect: number,
-  ): SharedArrayBuffer {
-    const first = this.pooledBytes > 0 ? this.pooledBytes : expect
-    const bigger = pool.take(Math.max(into ? 2 * into.byteLength : first, received + more))
-    if (into) new Uint8Array(bigger).set(into.subarray(0, received))
-    return bigger
+  /** A pool's buffer to copy an answer's body into, first as large as the largest so far (or `expect`). */
+  private pooledBody(pool: BytePool, expect: number): PooledBody {
+    return new PooledBody(pool, this.pooledBytes > 0 ? this.pooledBytes : expect)
+  }
+
+  /** What the largest answer read into a pool was (a short last batch does not shrink the next buffers). */
+  private pooled(body: PooledBody): void {
+    if (body.shared) this.pooledBytes = Math.min(MAX_POOLED_BYTES, Math.max(this.pooledBytes, body.received))
+  }
+
+  /** The URL of an admin endpoint, with its query. */
+  private endpointUrl(endpoint: string, query: Record<string, string>): URL {
+    const url = new URL(this.base.href.replace(/\/?$/, '/') + 'admin/' + endpoint)
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
+    return url
   }
 
   /**
@@ -445,14 +449,11 @@ export class AdminClient {
   ): Promise<Answer> {
     const pieces = body === undefined ? [] : body instanceof Uint8Array ? [body] : body
     if (this.signal?.aborted) throw new AbortedError('interrupted')
-    const url = new URL(this.base.href.replace(/\/?$/, '/') + 'admin/' + endpoint)
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
+    const url = this.endpointUrl(endpoint, query)
     this.raw ??= new RawClient(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80))
     let status = 0
     let headers: http.IncomingHttpHeaders = {}
-    let received = 0
-    let shared: SharedArrayBuffer | undefined
-    let into: Uint8Array | undefined
+    const into = this.pooledBody(pool, expect)
     try {
       await this.raw.request({
         method,
@@ -467,23 +468,16 @@ export class AdminClient {
         onHead: (answer) => {
           status = answer.status
           headers = answer.headers
-          received = 0
+          into.received = 0
         },
         onBody: (piece) => {
-          if (received + piece.byteLength > this.maxAnswerBytes)
+          if (into.received + piece.byteLength > this.maxAnswerBytes)
             throw new Error(`an answer over ${this.maxAnswerBytes} bytes`)
-          if (!into || received + piece.byteLength > into.byteLength) {
-            const bigger = this.grow(pool, into, received, piece.byteLength, expect)
-            if (shared) pool.give(shared)
-            shared = bigger
-            into = new Uint8Array(bigger)
-          }
-          into.set(piece, received)
-          received += piece.byteLength
+          into.append(piece)
         },
       })
     } catch (error) {
-      if (shared) pool.give(shared)
+      into.release()
       if (!(error instanceof RawRequestError)) throw error
       if (error.code === 'ABORT_ERR') throw new AbortedError('interrupted')
       const code = error.code === 'EPROTO' ? error.message : error.code
@@ -491,10 +485,9 @@ export class AdminClient {
       if (error.stale) throw new StaleConnection(message, { cause: error })
       throw new UnavailableError(message, { cause: error })
     }
-    // The largest so far (a short last batch does not shrink the next buffers).
-    this.pooledBytes = Math.min(MAX_POOLED_BYTES, Math.max(this.pooledBytes, received))
-    if (!shared) return { status, headers, body: Buffer.alloc(0) }
-    return { status, headers, body: Buffer.from(shared, 0, received), shared }
+    this.pooled(into)
+    if (!into.shared) return { status, headers, body: Buffer.alloc(0) }
+    return { status, headers, body: Buffer.from(into.shared, 0, into.received), shared: into.shared }
   }
 
   private requestOnce(
@@ -509,8 +502,7 @@ export class AdminClient {
   ): Promise<Answer> {
     const pieces = body === undefined ? [] : body instanceof Uint8Array ? [body] : body
     if (this.signal?.aborted) return Promise.reject(new AbortedError('interrupted'))
-    const url = new URL(this.base.href.replace(/\/?$/, '/') + 'admin/' + endpoint)
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
+    const url = this.endpointUrl(endpoint, query)
     const transport = url.protocol === 'https:' ? https : http
     return new Promise<Answer>((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${this.token}` }
@@ -523,33 +515,21 @@ export class AdminClient {
         const chunks: Buffer[] = []
         let received = 0
         // Into a pool's buffer (copied there as it comes, grown by doubling): no fresh buffer per answer.
-        let shared: SharedArrayBuffer | undefined
-        let into: Uint8Array | undefined
+        const into = pool ? this.pooledBody(pool, expect) : undefined
         const streaming = onChunk !== undefined && res.statusCode === 200
         res.on('data', (chunk: Buffer) => {
           if (received + chunk.byteLength > this.maxAnswerBytes) {
             res.destroy(new Error(`an answer over ${this.maxAnswerBytes} bytes`))
             return
           }
-          if (streaming) {
-            received += chunk.byteLength
-            onChunk(chunk)
-            return
-          }
-          if (pool) {
-            if (!into || received + chunk.byteLength > into.byteLength) {
-              const bigger = this.grow(pool, into, received, chunk.byteLength, expect)
-              if (shared) pool.give(shared)
-              shared = bigger
-              into = new Uint8Array(bigger)
-            }
-            into.set(chunk, received)
-          } else chunks.push(chunk)
           received += chunk.byteLength
+          if (streaming) onChunk(chunk)
+          else if (into) into.append(chunk)
+          else chunks.push(chunk)
         })
         res.on('end', () => {
-          // The largest so far (a short last batch does not shrink the next buffers).
-          if (shared) this.pooledBytes = Math.min(MAX_POOLED_BYTES, Math.max(this.pooledBytes, received))
+          const shared = into?.shared
+          if (into) this.pooled(into)
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
@@ -558,8 +538,7 @@ export class AdminClient {
           })
         })
         res.on('error', (error) => {
-          if (shared) pool!.give(shared)
-          shared = undefined
+          into?.release()
           fail(error)
         })
       })
@@ -586,5 +565,43 @@ export class AdminClient {
       for (const piece of pieces) req.write(piece)
       req.end()
     })
+  }
+}
+
+/**
+ * An answer's body copied into a pool's buffer as it comes, the buffer grown by doubling: no fresh
+ * buffer per answer. `shared` is the pool's buffer holding the body's `received` bytes.
+ */
+class PooledBody {
+  shared: SharedArrayBuffer | undefined
+  received = 0
+  private into: Uint8Array | undefined
+
+  constructor(
+    private readonly pool: BytePool,
+    /** The first buffer's size. */
+    private readonly first: number,
+  ) {}
+
+  append(piece: Uint8Array): void {
+    if (!this.into || this.received + piece.byteLength > this.into.byteLength) {
+      const bigger = this.pool.take(
+        Math.max(this.into ? 2 * this.into.byteLength : this.first, this.received + piece.byteLength),
+      )
+      const view = new Uint8Array(bigger)
+      if (this.into) view.set(this.into.subarray(0, this.received))
+      if (this.shared) this.pool.give(this.shared)
+      this.shared = bigger
+      this.into = view
+    }
+    this.into.set(piece, this.received)
+    this.received += piece.byteLength
+  }
+
+  /** The buffer back to the pool (the answer failed). */
+  release(): void {
+    if (this.shared) this.pool.give(this.shared)
+    this.shared = undefined
+    this.into = undefined
   }
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import type { TestContext } from 'node:test'
 import { test } from 'node:test'
 import { AdminClient } from '../../../../src/core/http/admin-client.js'
 import type { ReadReply } from '../../../../src/core/http/admin-jobs.js'
@@ -95,11 +96,7 @@ test('issue 17 transfer: an answer read into a pool grows past its first buffer 
     }
     res.end()
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => server.close())
-  const { port } = server.address() as AddressInfo
-  const client = new AdminClient({ url: `http://127.0.0.1:${port}`, label: 'peer', token: 'x' })
-  t.after(() => client.close())
+  const client = await peerClient(t, server)
   const pool = new BytePool(4)
   let first: SharedArrayBuffer | undefined
   for (let round = 0; round < 2; round++) {
@@ -145,11 +142,7 @@ test('issue 17 transfer: a pooled read (raw-client.ts) over kept-alive connectio
   })
   // Idle connections are closed by the peer after 50 ms.
   server.keepAliveTimeout = 50
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => server.close())
-  const { port } = server.address() as AddressInfo
-  const client = new AdminClient({ url: `http://127.0.0.1:${port}`, label: 'peer', token: 'x' })
-  t.after(() => client.close())
+  const client = await peerClient(t, server)
   const pool = new BytePool(4)
   for (let round = 0; round < 3; round++) {
     const read = await client.getFilesBody(['a.b'], pool)
@@ -168,7 +161,7 @@ test('issue 17 transfer: a pooled read (raw-client.ts) over kept-alive connectio
   assert.equal(pool.held, 1)
   refuse = false
   const small = new AdminClient({
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     label: 'peer',
     token: 'x',
     maxAnswerBytes: 10,
@@ -177,6 +170,16 @@ test('issue 17 transfer: a pooled read (raw-client.ts) over kept-alive connectio
   await assert.rejects(small.getFilesBody(['a.b'], pool), /failed: an answer over 10 bytes/)
   assert.equal(pool.held, 1)
 })
+
+/** A client of `server` as a peer, listening on a port of its own; both closed when the test ends. */
+async function peerClient(t: TestContext, server: http.Server): Promise<AdminClient> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const { port } = server.address() as AddressInfo
+  const client = new AdminClient({ url: `http://127.0.0.1:${port}`, label: 'peer', token: 'x' })
+  t.after(() => client.close())
+  return client
+}
 
 /** A whisper file of 1m:1h,10m:4h with the points at the given slots of each archive (slot: timestamp). */
 function whisperBytes(points: [Map<number, number>, Map<number, number>]): Uint8Array {
