@@ -414,11 +414,9 @@ export class AdminClient {
   }
 
   /**
-   * A pool's buffer for an answer that does not fit `into` (holding `received` bytes) with `more`:
-   * first as large as the last answer read into the pool (a batch's answers are alike); growing by
-   * doubling copies what came so far each time.
+   * A pool's buffer to copy an answer's body into: first as large as the largest answer read into a
+   * pool so far (a batch's answers are alike), or `expect`; growing by doubling copies what came so far.
    */
-  /** A pool's buffer to copy an answer's body into, first as large as the largest so far (or `expect`). */
   private pooledBody(pool: BytePool, expect: number): PooledBody {
     return new PooledBody(pool, this.pooledBytes > 0 ? this.pooledBytes : expect)
   }
