@@ -18,7 +18,7 @@ import {
 } from '../errors.js'
 import { decodeArchiveCount, decodeHeader } from '../whisper/codec.js'
 import type { CopyCheck } from '../whisper/copy-check.js'
-import { COPY_CHECK_MARGIN, checkCopy } from '../whisper/copy-check.js'
+import { checkCopy, checkedRange } from '../whisper/copy-check.js'
 import { create, installFile, temporaryPathFor } from '../whisper/create.js'
 import type { WhisperFile } from '../whisper/file.js'
 import { lockFile, readAt, readSparse, withWhisperFile } from '../whisper/file.js'
@@ -244,13 +244,12 @@ function countCopied(
     // As checkCopy pairs archives: the first of the same step (the archive itself in a valid file).
     const peer = header.archives.find((a) => a.secondsPerPoint === step)!
     const filledFrom = now - archive.retention
-    const checkedFrom = now - Math.min(archive.retention, peer.retention) + Math.max(COPY_CHECK_MARGIN, step)
-    const newest = now + step
+    const { oldest, newest } = checkedRange(step, Math.min(archive.retention, peer.retention), now)
     for (let i = 0; i < archive.points; i++) {
       const t = view.getUint32(archive.offset + i * POINT_SIZE)
       if (t === 0 || t > newest) continue
       if (t > filledFrom) filled++
-      if (t > checkedFrom && t === alignTimestamp(t, step)) checked++
+      if (t > oldest && t === alignTimestamp(t, step)) checked++
     }
   }
   return { filled, checked }

@@ -21,7 +21,21 @@ export interface CopyCheck {
 }
 
 /** The oldest interval's margin by default: points this close to leaving an archive are not checked. */
-export const COPY_CHECK_MARGIN = 60
+const COPY_CHECK_MARGIN = 60
+
+/**
+ * The source points checkCopy looks for in an archive of `step`, whose window shared with the
+ * destination's archive of that step is `window` seconds: aligned timestamps in (oldest, newest],
+ * short of the oldest interval's margin. `countCopied` (admin-jobs.ts) counts the same points.
+ */
+export function checkedRange(
+  step: number,
+  window: number,
+  now: number,
+  margin = COPY_CHECK_MARGIN,
+): { oldest: number; newest: number } {
+  return { oldest: now - window + Math.max(margin, step), newest: now + step }
+}
 
 /** The intervals of `step` holding a kept timestamp (none: undefined). */
 function keptIntervals(keep: ArrayLike<number> | undefined, step: number): Set<number> | undefined {
@@ -64,9 +78,7 @@ export function checkCopy(
     // A destination without this step holds these points only as roll-ups: nothing to compare with.
     if (!peer) continue
     const step = archive.secondsPerPoint
-    const window = Math.min(archive.retention, peer.retention)
-    const oldest = now - window + Math.max(margin, step)
-    const newest = now + step
+    const { oldest, newest } = checkedRange(step, Math.min(archive.retention, peer.retention), now, margin)
     const kept = keptIntervals(options.keep, step)
     // A point of the destination can only be in its slot (whisper reads nowhere else): no table of
     // the destination's points is built, each source point is looked up where it must be.
