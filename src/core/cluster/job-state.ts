@@ -149,8 +149,7 @@ export function createJobState(file: string, header: JobHeader, moves: readonly 
     fs.renameSync(temporary, file)
   } catch (error) {
     fs.rmSync(temporary, { force: true })
-    const known = fromSystemError(error, file, true)
-    throw known instanceof Error && known !== error ? known : new CannotWriteError(file, String(error))
+    throw cannotWrite(file, error)
   }
   return {
     file,
@@ -170,12 +169,10 @@ export function createJobState(file: string, header: JobHeader, moves: readonly 
  */
 export function recordJobMoves(state: JobState, moves: readonly Move[]): void {
   if (moves.length === 0) return
-  try {
-    fs.appendFileSync(state.file, moves.map((move) => JSON.stringify({ move }) + '\n').join(''))
-  } catch (error) {
-    const known = fromSystemError(error, state.file, true)
-    throw known instanceof Error && known !== error ? known : new CannotWriteError(state.file, String(error))
-  }
+  append(
+    state.file,
+    moves.map((move) => JSON.stringify({ move })),
+  )
   state.moves.push(...moves)
   state.progress.push(...freshProgress(moves))
 }
@@ -187,12 +184,10 @@ export function recordJobMoves(state: JobState, moves: readonly Move[]): void {
  */
 export function recordJobEvents(state: JobState, events: readonly JobEvent[]): void {
   if (events.length === 0) return
-  try {
-    fs.appendFileSync(state.file, events.map((event) => JSON.stringify(event) + '\n').join(''))
-  } catch (error) {
-    const known = fromSystemError(error, state.file, true)
-    throw known instanceof Error && known !== error ? known : new CannotWriteError(state.file, String(error))
-  }
+  append(
+    state.file,
+    events.map((event) => JSON.stringify(event)),
+  )
   for (const event of events) apply(state, event)
 }
 
@@ -201,11 +196,23 @@ export function recordJobEvents(state: JobState, events: readonly JobEvent[]): v
  * @throws CannotWriteError
  */
 export function recordJobEvent(state: JobState, event: JobEvent): void {
+  recordJobEvents(state, [event])
+}
+
+/**
+ * `lines` appended to the job state file in one write.
+ * @throws CannotWriteError
+ */
+function append(file: string, lines: readonly string[]): void {
   try {
-    fs.appendFileSync(state.file, JSON.stringify(event) + '\n')
+    fs.appendFileSync(file, lines.map((line) => line + '\n').join(''))
   } catch (error) {
-    const known = fromSystemError(error, state.file, true)
-    throw known instanceof Error && known !== error ? known : new CannotWriteError(state.file, String(error))
+    throw cannotWrite(file, error)
   }
-  apply(state, event)
+}
+
+/** What a failed write of the job state file throws: the system error's known form, else CannotWriteError. */
+function cannotWrite(file: string, error: unknown): Error {
+  const known = fromSystemError(error, file, true)
+  return known instanceof Error && known !== error ? known : new CannotWriteError(file, String(error))
 }
