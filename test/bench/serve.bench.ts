@@ -71,6 +71,11 @@
 // accepting where it was (0.10-0.11 s cold and warm) and cost 0.26 s of start-up (load 9): not kept.
 // A young generation as large as a warm process's from the start (--min-semi-space-size=16) adds
 // faults (fresh pages) instead.
+// The writers at nice +10 (or +19) still ran 0.2-0.5 CPU-s while a burst came in, and the main
+// thread waited up to 0.15 s for a CPU (each CPU has its own run queue: a niced writer alone on one
+// runs); CARBONKIT_BENCH_THREADS=1 prints each thread's CPU, wait for a CPU and page faults. Writers in
+// SCHED_IDLE (thread-priority.ts) ran 0.01-0.17 CPU-s; same run, 4 runs each, A/B by an environment
+// switch (2026-12-07, quiet): accepted 2.04M pts/s cold and 2.62M warm against 1.95M and 2.08M.
 // Exit status: 0 when the benchmark ran, whatever the targets say (they print PASS or FAIL); 1 when it
 // broke: a server crashed or would not close a connection, or points were lost.
 
@@ -116,6 +121,8 @@ const RUNS = Number(process.env.RUNS ?? process.env.CARBONKIT_BENCH_RUNS ?? 3)
 const SOAK_SECONDS = Number(process.env.CARBONKIT_SOAK_SECONDS ?? 300)
 /** CARBONKIT_BENCH_WARM=0: the cold burst only (see the header). */
 const WARM = process.env.CARBONKIT_BENCH_WARM !== '0'
+/** CARBONKIT_BENCH_THREADS=1: each server thread's CPU while accepting, and its wait for a CPU. */
+const SHOW_THREADS = process.env.CARBONKIT_BENCH_THREADS === '1'
 
 const METRICS = 10_000
 const POINTS_PER_METRIC = 100
@@ -618,6 +625,8 @@ interface ThreadTimes {
   state: string
   runSeconds: number
   waitSeconds: number
+  /** Minor page faults so far. */
+  faults: number
 }
 
 /** /proc/<pid>/task/*: what each thread of a server did (Linux; empty elsewhere). */
@@ -640,6 +649,7 @@ function threadTimes(pid: number): Map<string, ThreadTimes> {
         state: fields[0]!,
         runSeconds: run! / 1e9,
         waitSeconds: wait! / 1e9,
+        faults: Number(fields[7]),
       })
     } catch {
       // the thread ended meanwhile
@@ -652,18 +662,23 @@ function threadTimes(pid: number): Map<string, ThreadTimes> {
  * Why a run stalled, from the server's threads between the sender's end and the stall: a thread that
  * ran tells its work apart from one that waited for a CPU (starved) and from one that did nothing.
  */
-function describeThreads(before: Map<string, ThreadTimes>, after: Map<string, ThreadTimes>): string {
+function describeThreads(
+  before: Map<string, ThreadTimes>,
+  after: Map<string, ThreadTimes>,
+  when = "since the sender's end",
+): string {
   const lines: string[] = []
   for (const [tid, now] of after) {
     const then = before.get(tid)
     const ran = now.runSeconds - (then?.runSeconds ?? 0)
     const waited = now.waitSeconds - (then?.waitSeconds ?? 0)
     if (ran < 0.01 && waited < 0.01 && now.nice === 0) continue
+    const faults = now.faults - (then?.faults ?? 0)
     lines.push(
-      `thread ${tid} (${now.comm}, nice ${now.nice}, ${now.state}): ran ${ran.toFixed(2)} s, waited for a CPU ${waited.toFixed(2)} s`,
+      `thread ${tid} (${now.comm}, nice ${now.nice}, ${now.state}): ran ${ran.toFixed(2)} s, waited for a CPU ${waited.toFixed(2)} s, ${faults} page faults`,
     )
   }
-  return lines.length > 0 ? `\n  server threads since the sender's end:\n    ${lines.join('\n    ')}` : ''
+  return lines.length > 0 ? `\n  server threads ${when}:\n    ${lines.join('\n    ')}` : ''
 }
 
 // --- ingestion ---------------------------------------------------------------------------------------
@@ -692,7 +707,7 @@ function cpuBetween(
   pid: number,
   before: Map<string, ThreadTimes>,
   after: Map<string, ThreadTimes>,
-): { total: number; main: number; niced: number; others: number[] } {
+): { total: number; main: number; niced: number; others: number[]; threads?: string } {
   let total = 0
   let main = 0
   let niced = 0
@@ -745,7 +760,9 @@ async function burstRun(
     const threads = onDiskMs === undefined ? describeThreads(threadsBefore, threadTimes(server.pid)) : ''
     throw new BenchFailure(`${name} ${what} (${kase.name}): ${describeLoss(loss)}${threads}`)
   }
-  return { sent, onDiskMs, cpu: cpuBetween(server.pid, threadsAtStart, threadsAtClose) }
+  const cpu = cpuBetween(server.pid, threadsAtStart, threadsAtClose)
+  if (SHOW_THREADS) cpu.threads = describeThreads(threadsAtStart, threadsAtClose, 'while accepting')
+  return { sent, onDiskMs, cpu }
 }
 
 function printBurst(
@@ -767,6 +784,7 @@ function printBurst(
         .map((x) => x.toFixed(2))
         .join(', ')}${cpu.others.length > 6 ? `, ${cpu.others.length - 6} more` : ''})\n`,
     )
+  if (cpu.threads !== undefined) process.stdout.write(`${cpu.threads.slice(1)}\n`)
 }
 
 /**

@@ -148,7 +148,7 @@ export async function listNode(node: ClusterNode): Promise<string[]> {
 
 /**
  * Wait until `done()` holds, polling every 100 ms; fail with `what` after `timeoutMs` (it only bounds
- * a hang: on a loaded machine a node's writer threads, at nice +10, can take minutes).
+ * a hang: on a loaded machine a node's writer threads, which yield the CPU, can take minutes).
  */
 export async function waitUntil(
   what: string,

@@ -82,7 +82,7 @@ export async function startServe(
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
   // The timeout only bounds a hang (an exit rejects at once): on a loaded machine a start that takes
-  // half a second of CPU took 55 s (load 50 on 2 cores), and a write at nice +10 waits longer still.
+  // half a second of CPU took 55 s (load 50 on 2 cores), and a write by a writer that yields the CPU (SCHED_IDLE) waits longer still.
   const waitFor = (match: (e: ServeEvent) => boolean, timeoutMs = 120_000): Promise<ServeEvent> => {
     const seen = events.find(match)
     if (seen) return Promise.resolve(seen)

@@ -70,6 +70,8 @@ export interface DaemonOptions {
   throwOnMetric?: string
   /** Seconds between sweeps of idle names and files (default SWEEP_SECONDS); tests of memory shorten it. */
   sweepSeconds?: number
+  /** Milliseconds between judgements of the writers' wait for a CPU (writer-pace.ts; default 10 s); tests shorten it. */
+  writerPaceMs?: number
   /** Give memory back to the system: called after sweeps that forgot many names and files (reclaim.ts). */
   reclaimMemory?: () => void
   /** The HTTP API's admin part (--admin-token-file); off without it. */
@@ -180,6 +182,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     maxCreatesPerMinute: settings.maxCreatesPerMinute,
     autoflush: settings.autoflush,
     clock,
+    paceMs: options.writerPaceMs,
     events: {
       written(metric, result, file) {
         httpApi?.metricWritten(metric)
@@ -217,6 +220,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       writerDied(writer, message, points) {
         counters.errors++
         emit({ type: 'writer-died', writer, message, points })
+      },
+      pace(yielding, waited) {
+        emit({ type: 'writer-pace', yielding, waited, seconds: (options.writerPaceMs ?? 10_000) / 1000 })
       },
       fault,
     },

@@ -38,6 +38,11 @@ export type DaemonEvent =
   | { type: 'created'; metric: string; path: string }
   | { type: 'write-error'; metric: string; path: string; message: string }
   | { type: 'writer-died'; writer: number; message: string; points: number }
+  /**
+   * The writers now yield the CPU to the receivers (`yielding`) or compete for it (writer-pace.ts):
+   * they waited for a CPU `waited` (a share) of the last `seconds`.
+   */
+  | { type: 'writer-pace'; yielding: boolean; waited: number; seconds: number }
   | {
       type: 'write-deferred'
       metric: string

@@ -3,9 +3,8 @@
 // persister on the main thread; each item's outcome goes back with it.
 
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { parentPort } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
 import { CannotWriteError, CoreError, NotFoundError, systemErrorCode } from '../errors.js'
 import { create } from '../whisper/create.js'
 import { setAggregationMethod } from '../whisper/set-aggregation.js'
@@ -18,9 +17,13 @@ import type {
   WriteItem,
   WriteReply,
   WriteResult,
+  WriterData,
   WriterJob,
+  WriterThread,
+  WriterYield,
 } from './persister.js'
 import { runAdminJob } from '../http/admin-jobs.js'
+import { lowerNice, threadId, yieldCpu } from './thread-priority.js'
 
 /** Directories known to exist: a new file in one of them needs no mkdir. */
 const directories = new Set<string>()
@@ -106,17 +109,10 @@ function write(batch: WriteBatch): WriteReply {
 }
 
 /**
- * Writers run at a lower priority than the receivers (Linux: setpriority on this thread's id): while
- * points pour in, receiving them wins the CPU; the writes catch up as soon as it is free.
+ * Writers run below the receivers (thread-priority.ts): while points pour in, receiving them wins the
+ * CPU; the writes catch up as soon as it is free. Started to yield (SCHED_IDLE, where the system has
+ * it) or to compete (the nice value only), as the persister says (writer-pace.ts).
  */
-function lowerPriority(): void {
-  try {
-    const tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')))
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, os.getPriority(tid) + WRITER_NICENESS)
-  } catch {
-    // Not Linux, or not allowed: same priority as the receivers.
-  }
-}
 const WRITER_NICENESS = 10
 
 /** CarbonLink's set-metadata: the file is rewritten here, never on the daemon's main thread. */
@@ -139,9 +135,16 @@ function setMetadata(request: MetadataRequest): MetadataReply {
   }
 }
 
-lowerPriority()
-parentPort?.on('message', (message: WriteBatch | WriterJob) => {
+const start = (workerData ?? {}) as WriterData
+lowerNice(WRITER_NICENESS)
+parentPort?.postMessage({
+  kind: 'thread',
+  tid: threadId() ?? 0,
+  yielding: start.yieldCpu === true && yieldCpu(),
+} satisfies WriterThread)
+parentPort?.on('message', (message: WriteBatch | WriterJob | WriterYield) => {
   if (!('kind' in message)) parentPort!.postMessage(write(message))
+  else if (message.kind === 'yield') yieldCpu()
   else if (message.kind === 'metadata') parentPort!.postMessage(setMetadata(message))
   else parentPort!.postMessage(...runAdminJob(message))
 })

@@ -11,6 +11,8 @@ import type { HeldPoints, MetricCache } from './cache.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { guard } from './faults.js'
 import { GenerationalMap } from './name-cache.js'
+import { cpuWaitSeconds } from './thread-priority.js'
+import { WriterPace } from './writer-pace.js'
 
 export interface CreateSpec {
   archives: ArchiveSpec[]
@@ -65,6 +67,23 @@ export type MetadataReply = { kind: 'metadata'; request: number } & (
   | { error: string; /** A CoreError (a missing file, a bad method), not a bug. */ expected: boolean }
 )
 
+/** A writer thread's start: whether it yields the CPU (writer-pace.ts). */
+export interface WriterData {
+  yieldCpu: boolean
+}
+
+/** A writer's first message: its thread id, and whether it yields the CPU (SCHED_IDLE) as asked. */
+export interface WriterThread {
+  kind: 'thread'
+  tid: number
+  yielding: boolean
+}
+
+/** To a competing writer: yield the CPU again. */
+export interface WriterYield {
+  kind: 'yield'
+}
+
 /** What else a writer thread does: CarbonLink's set-metadata and the admin API's file jobs. */
 export type WriterJob = MetadataRequest | AdminJob
 export type WriterReply = MetadataReply | AdminJobReply
@@ -81,6 +100,11 @@ export interface PersisterEvents {
   deferred(metric: string, result: WriteResult, path: string): void
   /** Writer `writer` died; its unfinished points are back in the cache and a new writer starts. */
   writerDied(writer: number, reason: string, points: number): void
+  /**
+   * The writers now yield the CPU (`yielding`) or compete for it (writer-pace.ts); `waited`: the share
+   * of the last interval they waited for a CPU.
+   */
+  pace?(yielding: boolean, waited: number): void
   /** A bug on the main thread's side of the writes (reported; the next pump goes on). */
   fault?(where: string, error: unknown): void
 }
@@ -133,6 +157,13 @@ export interface PersisterOptions {
   events: PersisterEvents
   /** Metrics per batch sent to a writer. */
   batchMetrics?: number
+  /**
+   * Writers yield the CPU (SCHED_IDLE) while they are not starved (writer-pace.ts; default true);
+   * false: they only run at a higher nice value.
+   */
+  yieldCpu?: boolean
+  /** Milliseconds between two judgements of the writers' wait for a CPU (default 10,000). */
+  paceMs?: number
 }
 
 interface Pending {
@@ -147,6 +178,9 @@ interface PendingBatch {
   items: Map<number, Pending>
 }
 
+/** How often the writers' wait for a CPU is judged (writer-pace.ts). */
+const PACE_MS = 10_000
+
 /** How long writing pauses after a write found the disk full. */
 const RETRY_MS = 1000
 
@@ -157,6 +191,16 @@ export class Persister {
   private readonly workers: (Worker | undefined)[] = []
   private readonly busy: number[] = []
   private readonly startedAt: number[] = []
+  /** Each writer's thread id, once it has said (for its wait for a CPU). */
+  private readonly tids: (number | undefined)[] = []
+  /**
+   * Slots past `options.workers` hold writers taken out of service (they yielded the CPU, and the
+   * writers now compete for it) until their batches and jobs in flight are done.
+   */
+  private readonly retiring: boolean[] = []
+  private readonly pace: WriterPace
+  /** A writer could yield the CPU (SCHED_IDLE is there): only then is the pace judged. */
+  private yieldWorks = false
   private readonly pending = new Map<number, PendingBatch>()
   /**
    * Files known to exist, and files known to be missing (these wait for a create token). Bounded,
@@ -190,6 +234,12 @@ export class Persister {
     const secondClock = (): number => options.clock()
     this.updates = new TokenBucket(options.maxUpdatesPerSecond, options.maxUpdatesPerSecond, secondClock)
     this.creates = new TokenBucket(options.maxCreatesPerMinute, options.maxCreatesPerMinute / 60, secondClock)
+    this.pace = new WriterPace({
+      intervalMs: options.paceMs ?? PACE_MS,
+      now: () => performance.now(),
+      waited: cpuWaitSeconds,
+    })
+    this.pace.yielding = options.yieldCpu !== false
   }
 
   start(): void {
@@ -197,11 +247,17 @@ export class Persister {
       this.workers.push(undefined)
       this.busy.push(0)
       this.startedAt.push(0)
+      this.tids.push(undefined)
+      this.retiring.push(false)
       this.startWorker(i)
     }
-    // Rate limits and the timesorted lag need a clock tick even when no point arrives.
+    // Rate limits and the timesorted lag need a clock tick even when no point arrives; so does the
+    // writers' pace.
     this.timer = setInterval(
-      guard('persister', this.options.events.fault, () => this.schedule()),
+      guard('persister', this.options.events.fault, () => {
+        this.checkPace()
+        this.schedule()
+      }),
       100,
     )
     this.timer.unref()
@@ -240,22 +296,37 @@ export class Persister {
   private startWorker(i: number): void {
     // A writer's garbage is short-lived and small (one batch at a time): a small young generation
     // keeps each thread's memory down without costing time.
-    const worker = new Worker(this.options.workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: 4 } })
+    const worker = new Worker(this.options.workerUrl, {
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      workerData: { yieldCpu: this.pace.yielding } satisfies WriterData,
+    })
+    this.tids[i] = undefined
+    this.retiring[i] = false
     let reason = 'exited'
+    // Its slot, which changes when it is taken out of service (retire); -1 once it is gone.
+    const slot = (): number => this.workers.indexOf(worker)
     worker.on(
       'message',
-      guard('persister', this.options.events.fault, (reply: WriteReply | WriterReply) => {
-        if ('kind' in reply) {
+      guard('persister', this.options.events.fault, (reply: WriteReply | WriterReply | WriterThread) => {
+        const at = slot()
+        if (at < 0) return
+        if (!('kind' in reply)) this.settle(at, reply)
+        else if (reply.kind === 'thread') {
+          this.tids[at] = reply.tid > 0 ? reply.tid : undefined
+          if (reply.yielding) this.yieldWorks = true
+        } else {
           const waiting = this.metadataRequests.get(reply.request)
           this.metadataRequests.delete(reply.request)
           waiting?.resolve(reply)
-        } else this.settle(i, reply)
+        }
+        this.endIfRetired(at)
       }),
     )
     worker.on('error', (error) => (reason = error.message))
     worker.on('exit', (code) => {
-      if (this.workers[i] !== worker || this.stopped) return
-      this.writerDied(i, code === 0 || reason !== 'exited' ? reason : `exited with code ${code}`)
+      const at = slot()
+      if (at < 0 || this.stopped) return
+      this.writerDied(at, code === 0 || reason !== 'exited' ? reason : `exited with code ${code}`)
     })
     worker.unref()
     this.workers[i] = worker
@@ -285,7 +356,8 @@ export class Persister {
     const load = this.busy.map((n) => n)
     for (const waiting of this.metadataRequests.values()) load[waiting.worker]!++
     let chosen = -1
-    for (let w = 0; w < this.workers.length; w++)
+    // The writers in service only.
+    for (let w = 0; w < this.options.workers; w++)
       if (this.workers[w] && (chosen < 0 || load[w]! < load[chosen]!)) chosen = w
     const worker = chosen >= 0 ? this.workers[chosen] : undefined
     if (!worker || this.stopped) return Promise.reject(new Error('no writer thread is running'))
@@ -296,8 +368,12 @@ export class Persister {
     })
   }
 
-  /** Put the dead writer's unfinished points back in the cache, and start another writer. */
+  /**
+   * Put the dead writer's unfinished points back in the cache, and start another writer (unless it
+   * was out of service: retired).
+   */
   private writerDied(i: number, reason: string): void {
+    const retired = this.retiring[i] === true
     for (const [request, waiting] of this.metadataRequests) {
       if (waiting.worker !== i) continue
       this.metadataRequests.delete(request)
@@ -305,6 +381,7 @@ export class Persister {
     }
     this.workers[i] = undefined
     this.busy[i] = 0
+    this.retiring[i] = false
     let points = 0
     for (const [batch, { worker, items }] of this.pending) {
       if (worker !== i) continue
@@ -315,6 +392,7 @@ export class Persister {
       }
     }
     this.options.events.writerDied(i, reason, points)
+    if (retired) return
     const restart = (): void => {
       if (this.stopped) return
       this.startWorker(i)
@@ -345,10 +423,10 @@ export class Persister {
    */
   recycleIdleWriters(): Promise<number> {
     const exits: Promise<number>[] = []
-    for (let i = 0; i < this.workers.length; i++) {
+    for (let i = 0; i < this.options.workers; i++) {
       const worker = this.workers[i]
       if (!worker || this.stopped || this.busy[i]! > 0) continue
-      if ([...this.metadataRequests.values()].some((waiting) => waiting.worker === i)) continue
+      if (this.hasJobs(i)) continue
       // The old thread's exit is not a death: workers[i] is already the new one.
       this.startWorker(i)
       exits.push(worker.terminate())
@@ -375,7 +453,7 @@ export class Persister {
     // The disk was full a moment ago: the points wait (the interval timer pumps again). A monotonic
     // clock: this is a pause, not data time, and an injected clock may stand still.
     if (performance.now() < this.pausedUntil) return
-    for (let w = 0; w < this.workers.length; w++) {
+    for (let w = 0; w < this.options.workers; w++) {
       const worker = this.workers[w]
       // Two batches per writer keep it busy while the next one is built.
       while (worker && this.busy[w]! < 2 && cache.size > 0) {
@@ -465,6 +543,67 @@ export class Persister {
     }
     this.schedule()
     this.wakeIdle()
+  }
+
+  /**
+   * Judge the writers' wait for a CPU (writer-pace.ts). Starved writers that yield are replaced by
+   * writers that compete (a thread cannot leave SCHED_IDLE by itself); competing writers that are fed
+   * again are told to yield.
+   */
+  private checkPace(): void {
+    if (!this.yieldWorks || this.stopped) return
+    const inService = this.tids.slice(0, this.options.workers)
+    const judged = this.pace.check(inService.filter((tid): tid is number => tid !== undefined))
+    if (judged === undefined) return
+    this.options.events.pace?.(this.pace.yielding, judged.waited)
+    for (let i = 0; i < this.options.workers; i++) {
+      if (this.pace.yielding) this.workers[i]?.postMessage({ kind: 'yield' } satisfies WriterYield)
+      else this.retire(i)
+    }
+  }
+
+  /**
+   * Replace writer `i` with a new one (started as the pace says). What it has in flight is finished
+   * by the old thread, out of service in a slot past the writers' (a starved writer's batch may take
+   * long: the new writer does not wait for it), and the old thread ends then (endIfRetired).
+   */
+  private retire(i: number): void {
+    const old = this.workers[i]
+    if (!old) return
+    if (this.busy[i]! > 0 || this.hasJobs(i)) {
+      let j = this.options.workers
+      while (j < this.workers.length && this.workers[j] !== undefined) j++
+      this.workers[j] = old
+      this.busy[j] = this.busy[i]!
+      this.tids[j] = this.tids[i]
+      this.startedAt[j] = this.startedAt[i]!
+      this.retiring[j] = true
+      for (const batch of this.pending.values()) if (batch.worker === i) batch.worker = j
+      for (const waiting of this.metadataRequests.values()) if (waiting.worker === i) waiting.worker = j
+      this.busy[i] = 0
+      this.startWorker(i)
+    } else {
+      // The old thread's exit is not a death: workers[i] is already the new one.
+      this.startWorker(i)
+      void old.terminate()
+    }
+    this.schedule()
+  }
+
+  /** A retired writer whose batches and jobs are done ends. */
+  private endIfRetired(i: number): void {
+    if (!this.retiring[i] || this.busy[i]! > 0 || this.hasJobs(i)) return
+    const old = this.workers[i]
+    this.workers[i] = undefined
+    this.retiring[i] = false
+    this.tids[i] = undefined
+    void old?.terminate()
+  }
+
+  /** Whether writer `i` has a job (set-metadata, the admin API's) not answered yet. */
+  private hasJobs(i: number): boolean {
+    for (const waiting of this.metadataRequests.values()) if (waiting.worker === i) return true
+    return false
   }
 
   /** Points that were not written go back to the cache, and an unused create token to its bucket. */

@@ -211,6 +211,11 @@ export function registerServe(program: Command, ctx: Context): void {
           // Tests of memory only: idle names and files are swept every this many seconds, not 60.
           sweepSeconds:
             Number(ctx.env.CARBONKIT_SWEEP_SECONDS) > 0 ? Number(ctx.env.CARBONKIT_SWEEP_SECONDS) : undefined,
+          // Tests of the writers' CPU only: their wait for one is judged every this many ms, not 10 s.
+          writerPaceMs:
+            Number(ctx.env.CARBONKIT_WRITER_PACE_MS) > 0
+              ? Number(ctx.env.CARBONKIT_WRITER_PACE_MS)
+              : undefined,
           reclaimMemory,
           settings,
           config,

@@ -3,6 +3,10 @@
 import type { DaemonEvent } from '../../../core/daemon/events.js'
 import { plural } from '../../../core/format/plural.js'
 
+function percent(share: number): string {
+  return `${Math.round(share * 100)}%`
+}
+
 function describe(event: DaemonEvent): string {
   switch (event.type) {
     case 'config-warning':
@@ -33,6 +37,10 @@ function describe(event: DaemonEvent): string {
       return `cannot write ${event.metric} to ${event.path}: ${event.message}; ${plural(event.points, 'point')} wait in the cache, writing again in a second${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
     case 'writer-died':
       return `writer ${event.writer} died (${event.message}): its unwritten ${plural(event.points, 'point')} are back in the cache, a new writer starts`
+    case 'writer-pace':
+      return event.yielding
+        ? `writers yield the CPU to the receivers again (they waited for one ${percent(event.waited)} of the last ${event.seconds} s)`
+        : `writers starved: they waited for a CPU ${percent(event.waited)} of the last ${event.seconds} s; they compete for it now, at nice +10`
     case 'rejected':
       return `rejected (${event.protocol}, ${event.reason}) from ${event.peer || 'local'}: ${event.detail}${event.suppressed > 0 ? ` (${event.suppressed} more since the last report)` : ''}`
     case 'cache-full':
