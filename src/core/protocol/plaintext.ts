@@ -18,6 +18,7 @@
 
 import { InvalidArgumentError } from '../errors.js'
 import { formatFixed, formatRepr } from '../python/format.js'
+import { wideDecimal } from '../python/decimal.js'
 import { parsePythonFloat, parsePythonFloatAscii, splitPythonWhitespace } from '../python/parse.js'
 import { FNV_OFFSET, FNV_PRIME } from './intern.js'
 import type { MetricPoint, Now } from './points.js'
@@ -123,9 +124,9 @@ const SCANNED = new Float64Array(1)
 
 /**
  * `[+-]?digits[.digits]` at `bytes[i]`, ending at whitespace or '\n' before `end`: the index of the
- * byte after it, with its value in `SCANNED[0]`; -1 for anything else (an exponent, `inf`, `_`, a
- * mantissa of 2^53 or more, more than 22 decimals, the end of the bytes): the caller takes the slow
- * path, which is exact.
+ * byte after it, with its value in `SCANNED[0]`; -1 for anything else (an exponent, `inf`, `_`, more
+ * than 19 significant digits or a near-tie among 16 to 19 (wideDecimal), more than 22 decimals, the
+ * end of the bytes): the caller takes the slow path, which is exact.
  */
 function scanNumber(bytes: Uint8Array, i: number, end: number): number {
   let c = bytes[i]!
@@ -152,10 +153,16 @@ function scanNumber(bytes: Uint8Array, i: number, end: number): number {
     fraction = i - dot
     digits += fraction
   }
-  if (i >= end || digits === 0 || fraction > 22 || !(mantissa < MAX_EXACT)) return -1
+  if (i >= end || digits === 0 || fraction > 22) return -1
   const kind = STREAM_CLASS[c]!
   if (kind !== SPACE && kind !== NEWLINE) return -1
-  const value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction]!
+  let value: number
+  if (mantissa < MAX_EXACT) value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction]!
+  else {
+    // 16 to 19 significant digits (full-precision averages): exact too, or the slow path decides.
+    value = wideDecimal(bytes, first, i, fraction)
+    if (value !== value) return -1
+  }
   SCANNED[0] = negative ? -value : value
   return i
 }

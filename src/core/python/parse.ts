@@ -2,6 +2,8 @@
 // numbers: surrounding whitespace, `_` between digits, `inf`/`infinity`/`nan` in any case, and (like
 // Python) any Unicode decimal digit and Unicode whitespace. Pure.
 
+import { wideDecimal } from './decimal.js'
+
 const FLOAT =
   /^[+-]?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?$/
 const INTEGER = /^[+-]?[0-9](?:_?[0-9])*$/
@@ -89,8 +91,9 @@ const MAX_FAST_DIGITS = 15
 
 /**
  * Python's `float()` of the ASCII bytes `bytes[start, end)`, without making a string for the usual
- * forms (`42`, `-7.5`, `1700000000`): at most 15 significant digits, no exponent, no `_`. Anything
- * else goes through parsePythonFloat. The caller guarantees the bytes are ASCII.
+ * forms (`42`, `-7.5`, `1700000000`, `120.21438591387034`): at most 19 significant digits (above 15,
+ * wideDecimal), no exponent, no `_`. Anything else goes through parsePythonFloat. The caller
+ * guarantees the bytes are ASCII.
  */
 export function parsePythonFloatAscii(bytes: Uint8Array, start: number, end: number): number | undefined {
   let i = start
@@ -105,14 +108,15 @@ export function parsePythonFloatAscii(bytes: Uint8Array, start: number, end: num
   let fractionDigits = 0
   let digits = 0
   let dot = false
+  const first = i
   for (; i < end; i++) {
     c = bytes[i]!
     if (c >= 0x30 && c <= 0x39) {
       digits++
       if (dot) fractionDigits++
       if (mantissa === 0 && c === 0x30) continue
-      if (++significant > MAX_FAST_DIGITS) break
-      mantissa = mantissa * 10 + (c - 0x30)
+      // Past 15 digits the mantissa is not used (wideDecimal reads the digits again).
+      if (++significant <= MAX_FAST_DIGITS) mantissa = mantissa * 10 + (c - 0x30)
     } else if (c === 0x2e && !dot) {
       dot = true
     } else {
@@ -120,8 +124,13 @@ export function parsePythonFloatAscii(bytes: Uint8Array, start: number, end: num
     }
   }
   if (i === end && digits > 0 && fractionDigits < EXACT_POWERS_OF_TEN.length) {
-    const value = fractionDigits === 0 ? mantissa : mantissa / EXACT_POWERS_OF_TEN[fractionDigits]!
-    return negative ? -value : value
+    if (significant <= MAX_FAST_DIGITS) {
+      const value = fractionDigits === 0 ? mantissa : mantissa / EXACT_POWERS_OF_TEN[fractionDigits]!
+      return negative ? -value : value
+    }
+    // 16 to 19 significant digits: exact without a string, but for a near-tie or more digits.
+    const value = wideDecimal(bytes, first, end, fractionDigits)
+    if (value === value) return negative ? -value : value
   }
   let text = ''
   for (let k = start; k < end; k++) text += String.fromCharCode(bytes[k]!)
