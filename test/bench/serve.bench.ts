@@ -1,7 +1,8 @@
 // `carbon serve` against the reference carbon-cache 1.1.7 (Debian's graphite-carbon), and go-carbon when
 // GO_CARBON_BIN names a binary: whole servers on 127.0.0.1, fed over TCP by a sender in its own process.
 //
-// Ingestion: 10,000 metrics x 100 points (1e6 points, 10 s apart within the last 6 h, sent time-major:
+// Ingestion: 10,000 metrics x 100 points (1e6 points, 10 s apart within the last 6 h, sent time-major;
+// values a third integers, a third two decimals, a third full-precision averages: ingestValue;
 // point i of every metric, then point i+1), schema 10s:6h,1m:2d, in four cases: plaintext and pickle
 // (protocol-2 messages of 500 points behind a 4-byte length), over 1 connection and over 4 (the metrics
 // split among them). Each run gets a fresh server and data directory, and measures:
@@ -161,9 +162,16 @@ function ingestName(m: number, root = 'bench'): string {
   return `${root}.host-${String(m % 100).padStart(2, '0')}.metric-${Math.floor(m / 100)}`
 }
 
-/** Two decimals, different for every point, exact through text and pickle (shortest round trip). */
+/**
+ * Different for every point, exact through text and pickle (shortest round trip), in the shapes users
+ * send: a third counters (integers), a third gauges (two decimals), a third full-precision averages
+ * (a sum over 7 or 9 samples: 16 or 17 significant digits, 142857.41285714286).
+ */
 function ingestValue(m: number, i: number): number {
-  return ((m * 7919 + i * 104_729) % 1_000_000) / 100
+  const n = (m * 7919 + i * 104_729) % 1_000_000
+  if (m % 3 === 0) return n
+  if (m % 3 === 1) return n / 100
+  return (n + 0.89) / (m % 2 === 0 ? 7 : 9)
 }
 
 function soakName(m: number): string {
