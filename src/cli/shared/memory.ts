@@ -5,8 +5,8 @@
 // and the writer threads' arenas) instead of keeping them for a burst that may never come again.
 // Each step is skipped where it cannot be had (no glibc, no koffi build for the platform).
 
-import { createRequire } from 'node:module'
 import { loadCollector } from '../../core/daemon/collect.js'
+import { libcFunction } from '../../core/libc.js'
 
 type Trim = (pad: number) => number
 
@@ -14,20 +14,10 @@ type Trim = (pad: number) => number
 let gc: (() => void) | null | undefined
 let mallocTrim: Trim | null | undefined
 
-function loadTrim(): Trim | null {
-  try {
-    const require = createRequire(import.meta.url)
-    const koffi = require('koffi') as { load(name: string): { func(signature: string): Trim } }
-    return koffi.load('libc.so.6').func('int malloc_trim(size_t pad)')
-  } catch {
-    return null
-  }
-}
-
 /** Collect the heap and return free memory to the system (a pause of the order of 10-100 ms). */
 export function reclaimMemory(): void {
   if (gc === undefined) gc = loadCollector() ?? null
-  if (mallocTrim === undefined) mallocTrim = loadTrim()
+  if (mallocTrim === undefined) mallocTrim = libcFunction<Trim>('int malloc_trim(size_t pad)')
   gc?.()
   mallocTrim?.(0)
 }

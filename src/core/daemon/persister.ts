@@ -199,6 +199,8 @@ export class Persister {
    */
   private readonly retiring: boolean[] = []
   private readonly pace: WriterPace
+  /** Resolves once a writer has started (said its thread id), exited or failed: see end(). */
+  private readonly started = new WeakMap<Worker, Promise<void>>()
   /** A writer could yield the CPU (SCHED_IDLE is there): only then is the pace judged. */
   private yieldWorks = false
   private readonly pending = new Map<number, PendingBatch>()
@@ -290,7 +292,7 @@ export class Persister {
     for (const waiting of this.metadataRequests.values()) waiting.reject(new Error('stopping'))
     this.metadataRequests.clear()
     if (this.timer) clearInterval(this.timer)
-    await Promise.all(this.workers.map((w) => w?.terminate()))
+    await Promise.all(this.workers.map((w) => w && this.end(w)))
   }
 
   private startWorker(i: number): void {
@@ -302,6 +304,8 @@ export class Persister {
     })
     this.tids[i] = undefined
     this.retiring[i] = false
+    let started = (): void => undefined
+    this.started.set(worker, new Promise((resolve) => (started = resolve)))
     let reason = 'exited'
     // Its slot, which changes when it is taken out of service (retire); -1 once it is gone.
     const slot = (): number => this.workers.indexOf(worker)
@@ -312,6 +316,7 @@ export class Persister {
         if (at < 0) return
         if (!('kind' in reply)) this.settle(at, reply)
         else if (reply.kind === 'thread') {
+          started()
           this.tids[at] = reply.tid > 0 ? reply.tid : undefined
           if (reply.yielding) this.yieldWorks = true
         } else {
@@ -322,8 +327,12 @@ export class Persister {
         this.endIfRetired(at)
       }),
     )
-    worker.on('error', (error) => (reason = error.message))
+    worker.on('error', (error) => {
+      reason = error.message
+      started()
+    })
     worker.on('exit', (code) => {
+      started()
       const at = slot()
       if (at < 0 || this.stopped) return
       this.writerDied(at, code === 0 || reason !== 'exited' ? reason : `exited with code ${code}`)
@@ -429,7 +438,7 @@ export class Persister {
       if (this.hasJobs(i)) continue
       // The old thread's exit is not a death: workers[i] is already the new one.
       this.startWorker(i)
-      exits.push(worker.terminate())
+      exits.push(this.end(worker))
     }
     return Promise.all(exits).then(() => exits.length)
   }
@@ -585,7 +594,7 @@ export class Persister {
     } else {
       // The old thread's exit is not a death: workers[i] is already the new one.
       this.startWorker(i)
-      void old.terminate()
+      void this.end(old)
     }
     this.schedule()
   }
@@ -597,7 +606,16 @@ export class Persister {
     this.workers[i] = undefined
     this.retiring[i] = false
     this.tids[i] = undefined
-    void old?.terminate()
+    if (old) void this.end(old)
+  }
+
+  /**
+   * Stop a writer thread, once it has started (its first message): a thread stopped while Node
+   * registers a native module (koffi, which it loads first) aborts the whole process.
+   */
+  private async end(worker: Worker): Promise<number> {
+    await this.started.get(worker)
+    return worker.terminate()
   }
 
   /** Whether writer `i` has a job (set-metadata, the admin API's) not answered yet. */

@@ -1,7 +1,6 @@
 // The writers' place on the CPU (Linux). A writer thread yields the CPU to the receivers: it is put in
-// SCHED_IDLE through koffi (Node has no binding for sched_setscheduler(2)), so the scheduler runs it
-// on a CPU that no other thread wants, and a receiver thread that wakes up takes that CPU from it at
-// once. A nice value alone does not do that on a two-core machine: during a 1,000,000-point burst the
+// SCHED_IDLE (sched_setscheduler(2), through ../libc.ts), so the scheduler runs it on a CPU that no
+// other thread wants, and a receiver thread that wakes up takes that CPU from it at once. A nice value alone does not do that on a two-core machine: during a 1,000,000-point burst the
 // writers at nice +10 or +19 still ran 0.2-0.5 CPU-s while the points came in, and the receivers'
 // main thread waited up to 0.15 s for a CPU, because each CPU has its own run queue and a niced
 // thread alone on one runs there while the receivers queue on the other. Its nice value is raised
@@ -14,9 +13,9 @@
 // without CAP_SYS_NICE, so competing takes a new thread; yielding again is a call.
 
 import fs from 'node:fs'
-import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
+import { libcFunction } from '../libc.js'
 
 type SetScheduler = (pid: number, policy: number, param: Buffer) => number
 
@@ -24,16 +23,6 @@ const SCHED_IDLE = 5
 
 /** undefined: not loaded yet; null: not available here. */
 let setScheduler: SetScheduler | null | undefined
-
-function loadSetScheduler(): SetScheduler | null {
-  try {
-    const require = createRequire(import.meta.url)
-    const koffi = require('koffi') as { load(name: string): { func(signature: string): SetScheduler } }
-    return koffi.load('libc.so.6').func('int sched_setscheduler(int pid, int policy, const void *param)')
-  } catch {
-    return null
-  }
-}
 
 /** The calling thread's id (Linux), or undefined. */
 export function threadId(): number | undefined {
@@ -59,7 +48,9 @@ export function lowerNice(niceness: number): boolean {
 
 /** Put the calling thread in SCHED_IDLE: true when it is. */
 export function yieldCpu(): boolean {
-  setScheduler ??= loadSetScheduler()
+  setScheduler ??= libcFunction<SetScheduler>(
+    'int sched_setscheduler(int pid, int policy, const void *param)',
+  )
   try {
     // pid 0: the calling thread. The parameter (its static priority) must be 0 for SCHED_IDLE.
     return setScheduler?.(0, SCHED_IDLE, Buffer.alloc(4)) === 0

@@ -6,8 +6,8 @@
 // the koffi calls cost a third less CPU for the same system calls. Elsewhere (no koffi build, no
 // glibc) `loadSyscalls` answers null and the caller uses node:fs.
 
-import { createRequire } from 'node:module'
 import os from 'node:os'
+import { libcErrno, libcFunction } from '../libc.js'
 
 export interface Syscalls {
   /** A descriptor, or -1 (then `errno()`). */
@@ -29,31 +29,20 @@ export function loadSyscalls(): Syscalls | null {
   if (loaded !== undefined) return loaded
   loaded = null
   if (os.platform() !== 'linux' || (os.arch() !== 'x64' && os.arch() !== 'arm64')) return loaded
-  try {
-    const require = createRequire(import.meta.url)
-    const koffi = require('koffi') as {
-      load(name: string): { func(signature: string): (...args: unknown[]) => number }
-      errno(): number
-    }
-    const libc = koffi.load('libc.so.6')
-    loaded = {
-      openat: libc.func('int openat(int dirfd, const char *path, int flags)') as Syscalls['openat'],
-      fadvise: libc.func(
-        'int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)',
-      ) as Syscalls['fadvise'],
-      fstat: libc.func('int fstat(int fd, _Out_ uint8_t *buf)') as Syscalls['fstat'],
-      fstatat: libc.func(
-        'int fstatat(int dirfd, const char *path, _Out_ uint8_t *buf, int flags)',
-      ) as Syscalls['fstatat'],
-      pread: libc.func(
-        'int64_t pread(int fd, _Out_ uint8_t *buf, size_t count, int64_t offset)',
-      ) as Syscalls['pread'],
-      close: libc.func('int close(int fd)') as Syscalls['close'],
-      errno: koffi.errno,
-    }
-  } catch {
-    loaded = null
-  }
+  const openat = libcFunction<Syscalls['openat']>('int openat(int dirfd, const char *path, int flags)')
+  const fadvise = libcFunction<Syscalls['fadvise']>(
+    'int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)',
+  )
+  const fstat = libcFunction<Syscalls['fstat']>('int fstat(int fd, _Out_ uint8_t *buf)')
+  const fstatat = libcFunction<Syscalls['fstatat']>(
+    'int fstatat(int dirfd, const char *path, _Out_ uint8_t *buf, int flags)',
+  )
+  const pread = libcFunction<Syscalls['pread']>(
+    'int64_t pread(int fd, _Out_ uint8_t *buf, size_t count, int64_t offset)',
+  )
+  const close = libcFunction<Syscalls['close']>('int close(int fd)')
+  if (openat && fadvise && fstat && fstatat && pread && close)
+    loaded = { openat, fadvise, fstat, fstatat, pread, close, errno: libcErrno }
   return loaded
 }
 
