@@ -75,7 +75,7 @@
 // The writers at nice +10 (or +19) still ran 0.2-0.5 CPU-s while a burst came in, and the main
 // thread waited up to 0.15 s for a CPU (each CPU has its own run queue: a niced writer alone on one
 // runs); CARBONKIT_BENCH_THREADS=1 prints each thread's CPU, wait for a CPU and page faults. Writers in
-// SCHED_IDLE (thread-priority.ts) ran 0.01-0.17 CPU-s; same run, 4 runs each, A/B by an environment
+// SCHED_IDLE (src/core/thread-priority.ts) ran 0.01-0.17 CPU-s; same run, 4 runs each, A/B by an environment
 // switch (2026-12-07, quiet): accepted 2.04M pts/s cold and 2.62M warm against 1.95M and 2.08M.
 // Exit status: 0 when the benchmark ran, whatever the targets say (they print PASS or FAIL); 1 when it
 // broke: a server crashed or would not close a connection, or points were lost.

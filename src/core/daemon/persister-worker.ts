@@ -23,7 +23,7 @@ import type {
   WriterYield,
 } from './persister.js'
 import { runAdminJob } from '../http/admin-jobs.js'
-import { lowerNice, threadId, yieldCpu } from './thread-priority.js'
+import { lowerNice, threadId, yieldCpu } from '../thread-priority.js'
 
 /** Directories known to exist: a new file in one of them needs no mkdir. */
 const directories = new Set<string>()
@@ -109,7 +109,7 @@ function write(batch: WriteBatch): WriteReply {
 }
 
 /**
- * Writers run below the receivers (thread-priority.ts): while points pour in, receiving them wins the
+ * Writers run below the receivers (../thread-priority.ts): while points pour in, receiving them wins the
  * CPU; the writes catch up as soon as it is free. Started to yield (SCHED_IDLE, where the system has
  * it) or to compete (the nice value only), as the persister says (writer-pace.ts).
  */

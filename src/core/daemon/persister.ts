@@ -11,7 +11,7 @@ import type { HeldPoints, MetricCache } from './cache.js'
 import type { ArchiveSpec } from '../whisper/retention.js'
 import { guard } from './faults.js'
 import { GenerationalMap } from './name-cache.js'
-import { cpuWaitSeconds } from './thread-priority.js'
+import { cpuWaitSeconds } from '../thread-priority.js'
 import { WriterPace } from './writer-pace.js'
 
 export interface CreateSpec {

@@ -1,4 +1,4 @@
-// Whether the writers yield the CPU (SCHED_IDLE, thread-priority.ts) or compete for it (their nice
+// Whether the writers yield the CPU (SCHED_IDLE, ../thread-priority.ts) or compete for it (their nice
 // value only), judged every interval from how long they waited for a CPU. Writers that yield and
 // waited for a CPU more than half of an interval are starved: something else keeps every CPU busy
 // (another process, or more points than the machine can take), and yielding would let the cache grow

@@ -2,9 +2,8 @@
 // time and sends back the encoded answer, its bytes transferred, not copied. The main thread sets
 // `cancel` when the request's deadline passes or its client is gone: the job stops at its next file.
 
-import fs from 'node:fs'
-import os from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
+import { lowerNice } from '../thread-priority.js'
 import type { ReadJob, RetentionCache } from './reads.js'
 import { HttpError, ReadStopped, runReadJob } from './reads.js'
 
@@ -25,16 +24,9 @@ export type JobReply =
 const data = workerData as { cancel: SharedArrayBuffer; nice: number }
 const cancel = new Int32Array(data.cancel)
 
-// Reads yield the CPU to the receivers and writers: on Linux a thread has its own nice value, set
-// through its thread id (/proc/thread-self names it). Elsewhere the thread keeps the process's.
-if (data.nice > 0) {
-  try {
-    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop())
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.min(19, os.getPriority(tid) + data.nice))
-  } catch {
-    // No /proc, or not allowed: the same priority as the receivers.
-  }
-}
+// Reads yield the CPU to the receivers and writers (a nice value of the thread's own, on Linux).
+// Elsewhere, or not allowed: the thread keeps the process's.
+if (data.nice > 0) lowerNice(data.nice)
 const retentions: RetentionCache = new Map()
 
 /**

@@ -18,7 +18,7 @@
 
 import { InvalidArgumentError } from '../errors.js'
 import { formatFixed, formatRepr } from '../python/format.js'
-import { wideDecimal } from '../python/decimal.js'
+import { decimalValue } from '../python/decimal.js'
 import { parsePythonFloat, parsePythonFloatAscii, splitPythonWhitespace } from '../python/parse.js'
 import { FNV_OFFSET, FNV_PRIME } from './intern.js'
 import type { MetricPoint, Now } from './points.js'
@@ -110,12 +110,6 @@ const NEWLINE = 3
 const STREAM_CLASS = BYTE_CLASS.slice()
 STREAM_CLASS[0x0a] = NEWLINE
 
-// 10^0 .. 10^22 are exact doubles: a mantissa below 2^53 (exact, and so is every prefix of its
-// digits on the way) divided by one of them is one correctly rounded operation, exactly what
-// Python's float() makes of the text (the same fast path as parsePythonFloatAscii).
-const POWERS_OF_TEN = Float64Array.from({ length: 23 }, (_, i) => 10 ** i)
-const MAX_EXACT = 2 ** 53
-
 /**
  * The number scanNumber read last: a typed array's element, not a variable, so that storing a
  * fraction allocates no heap number (a module variable holding a double is one object per store).
@@ -124,9 +118,9 @@ const SCANNED = new Float64Array(1)
 
 /**
  * `[+-]?digits[.digits]` at `bytes[i]`, ending at whitespace or '\n' before `end`: the index of the
- * byte after it, with its value in `SCANNED[0]`; -1 for anything else (an exponent, `inf`, `_`, more
- * than 19 significant digits or a near-tie among 16 to 19 (wideDecimal), more than 22 decimals, the
- * end of the bytes): the caller takes the slow path, which is exact.
+ * byte after it, with its value in `SCANNED[0]`; -1 for anything else (an exponent, `inf`, `_`, what
+ * decimalValue leaves to the text: more than 22 decimals or 20 digits, a near-tie; the end of the
+ * bytes): the caller takes the slow path, which is exact.
  */
 function scanNumber(bytes: Uint8Array, i: number, end: number): number {
   let c = bytes[i]!
@@ -153,16 +147,12 @@ function scanNumber(bytes: Uint8Array, i: number, end: number): number {
     fraction = i - dot
     digits += fraction
   }
-  if (i >= end || digits === 0 || fraction > 22) return -1
+  if (i >= end || digits === 0) return -1
   const kind = STREAM_CLASS[c]!
   if (kind !== SPACE && kind !== NEWLINE) return -1
-  let value: number
-  if (mantissa < MAX_EXACT) value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction]!
-  else {
-    // 16 to 19 significant digits (full-precision averages): exact too, or the slow path decides.
-    value = wideDecimal(bytes, first, i, fraction)
-    if (value !== value) return -1
-  }
+  // Exactly what Python's float() makes of the text (parsePythonFloatAscii's fast path too).
+  const value = decimalValue(mantissa, bytes, first, i, fraction)
+  if (value !== value) return -1
   SCANNED[0] = negative ? -value : value
   return i
 }

@@ -1,8 +1,9 @@
-// A plain decimal of 16 to 19 significant digits (`digits[.digits]`, what full-precision averages
-// look like: 120.21438591387034) made into the double Python's float() makes of it, the correctly
-// rounded one, without a string. The fast path of the receivers (below 2^53, one division by an exact
-// power of ten) does not hold for these, and the string route (a regular expression, then Number) cost
-// the plaintext parser four times as much per value as a short one. Pure.
+// A plain decimal (`digits[.digits]`) made into the double Python's float() makes of it, the
+// correctly rounded one, without a string: the receivers' and parsePythonFloatAscii's one fast path.
+// Below 2^53 as an integer, one division by an exact power of ten (Clinger's fast path). From 16 to 20
+// significant digits (what full-precision averages look like: 120.21438591387034) that does not hold,
+// and the string route (a regular expression, then Number) cost the plaintext parser four times as
+// much per value as a short one: wideDecimal. Pure.
 //
 // N, the digits as an integer (up to 19 or 20 of them), is held exactly as the sum of doubles n1 + n2 + T
 // (Dekker's product of its first digits, below 2^53, by 10^t, and its last t digits); q = N / 10^f is
@@ -13,6 +14,7 @@
 
 /** 10^0 .. 10^22: exact doubles. */
 const POWERS_OF_TEN = Float64Array.from({ length: 23 }, (_, i) => 10 ** i)
+const MAX_EXACT = 2 ** 53
 /** A prefix below this stays below 2^53 with one more digit: every step of its value is exact. */
 const PREFIX_LIMIT = Math.floor((2 ** 53 - 9) / 10)
 /** Digits past the exact prefix: N = prefix * 10^t + tail, t at most this. */
@@ -58,6 +60,24 @@ function nextDown(x: number): number {
     WORDS[HIGH]!--
   } else WORDS[LOW]!--
   return BITS[0]
+}
+
+/**
+ * The correctly rounded value of the unsigned decimal in `bytes[start, end)` (ASCII digits, at most
+ * one '.', `fraction` of them after it), whose digits read as one integer in doubles (d = d * 10 +
+ * digit) made `mantissa`: exact below 2^53, and at or above it once the integer is. NaN where it
+ * cannot say without the text: more than 22 decimals, more digits than wideDecimal takes, a near-tie.
+ */
+export function decimalValue(
+  mantissa: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  fraction: number,
+): number {
+  if (fraction > 22) return NaN
+  if (mantissa < MAX_EXACT) return fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction]!
+  return wideDecimal(bytes, start, end, fraction)
 }
 
 /**

@@ -2,7 +2,7 @@
 // numbers: surrounding whitespace, `_` between digits, `inf`/`infinity`/`nan` in any case, and (like
 // Python) any Unicode decimal digit and Unicode whitespace. Pure.
 
-import { wideDecimal } from './decimal.js'
+import { decimalValue } from './decimal.js'
 
 const FLOAT =
   /^[+-]?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?$/
@@ -84,16 +84,11 @@ export function splitPythonWhitespace(text: string): string[] {
   return fields
 }
 
-// 10^0 .. 10^22 are exact doubles: a mantissa below 2^53 divided by one of them is one correctly
-// rounded operation, so the fast path below gives exactly what a full decimal conversion gives.
-const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i)
-const MAX_FAST_DIGITS = 15
-
 /**
  * Python's `float()` of the ASCII bytes `bytes[start, end)`, without making a string for the usual
- * forms (`42`, `-7.5`, `1700000000`, `120.21438591387034`): at most 19 significant digits (above 15,
- * wideDecimal), no exponent, no `_`. Anything else goes through parsePythonFloat. The caller
- * guarantees the bytes are ASCII.
+ * forms (`42`, `-7.5`, `1700000000`, `120.21438591387034`): plain decimals decimalValue can say,
+ * no exponent, no `_`. Anything else goes through parsePythonFloat. The caller guarantees the bytes
+ * are ASCII.
  */
 export function parsePythonFloatAscii(bytes: Uint8Array, start: number, end: number): number | undefined {
   let i = start
@@ -104,7 +99,6 @@ export function parsePythonFloatAscii(bytes: Uint8Array, start: number, end: num
     i++
   }
   let mantissa = 0
-  let significant = 0
   let fractionDigits = 0
   let digits = 0
   let dot = false
@@ -114,22 +108,15 @@ export function parsePythonFloatAscii(bytes: Uint8Array, start: number, end: num
     if (c >= 0x30 && c <= 0x39) {
       digits++
       if (dot) fractionDigits++
-      if (mantissa === 0 && c === 0x30) continue
-      // Past 15 digits the mantissa is not used (wideDecimal reads the digits again).
-      if (++significant <= MAX_FAST_DIGITS) mantissa = mantissa * 10 + (c - 0x30)
+      mantissa = mantissa * 10 + (c - 0x30)
     } else if (c === 0x2e && !dot) {
       dot = true
     } else {
       break
     }
   }
-  if (i === end && digits > 0 && fractionDigits < EXACT_POWERS_OF_TEN.length) {
-    if (significant <= MAX_FAST_DIGITS) {
-      const value = fractionDigits === 0 ? mantissa : mantissa / EXACT_POWERS_OF_TEN[fractionDigits]!
-      return negative ? -value : value
-    }
-    // 16 to 19 significant digits: exact without a string, but for a near-tie or more digits.
-    const value = wideDecimal(bytes, first, end, fractionDigits)
+  if (i === end && digits > 0) {
+    const value = decimalValue(mantissa, bytes, first, end, fractionDigits)
     if (value === value) return negative ? -value : value
   }
   let text = ''

@@ -68,8 +68,12 @@ test('issue 14: a writer that started during an interval, or whose wait cannot b
   // Thread 2 replaced thread 1: its whole wait since it started is not this interval's.
   advance(1000, { 2: 5 })
   assert.equal(pace.check([2]), undefined)
-  advance(1000, { 2: 0.1 })
-  assert.equal(pace.check([2]), undefined)
+  assert.equal(pace.yielding, true)
+  // From the next interval on, it is: starved, it makes the writers compete.
+  advance(1000, { 2: 0.8 })
+  near(pace.check([2]), 0.8)
+  assert.equal(pace.yielding, false)
+  pace.yielding = true
   // No thread's wait can be read (not Linux): nothing is ever judged.
   advance(1000, {})
   assert.equal(pace.check([3, 4]), undefined)

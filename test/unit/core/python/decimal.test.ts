@@ -8,6 +8,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { wideDecimal } from '../../../../src/core/python/decimal.js'
 import { parsePythonFloatAscii } from '../../../../src/core/python/parse.js'
+import { NameInterner } from '../../../../src/core/protocol/intern.js'
+import { createPlaintextDecoder } from '../../../../src/core/protocol/plaintext.js'
 import { ProtocolOracle } from '../../../helpers/protocol-oracle.js'
 import type { Random } from '../../../helpers/random.js'
 import { createRandom, runSeed } from '../../../helpers/random.js'
@@ -111,14 +113,38 @@ describe('wideDecimal', () => {
   })
 
   test('parsePythonFloatAscii and the plaintext parser use it: a full-precision value is exact, signed', () => {
-    for (const text of [
+    // A tie (2^53 + 1) and a value over 20 digits go to the text, and come out exact too; then 20,000
+    // seeded long decimals, signed.
+    const seed = runSeed()
+    const r = createRandom(seed)
+    const values = [
       '-120.21438591387034',
       '+0.30000000000000004',
       '9007199254740993',
       '-1234567890123456.7',
-    ]) {
+      '12345678901234567890123',
+      ...texts(r, 20_000).map((text) => (r.chance(0.5) ? `-${text}` : text)),
+    ]
+    for (const text of values) {
       const bytes = Buffer.from(`x${text}y`)
-      assert.ok(Object.is(parsePythonFloatAscii(bytes, 1, bytes.length - 1), Number(text)), text)
+      assert.ok(
+        Object.is(parsePythonFloatAscii(bytes, 1, bytes.length - 1), Number(text)),
+        `seed ${seed}: ${text}`,
+      )
     }
+    // The receivers' stream parser (its fused fast path), for values and timestamps alike.
+    const got: [number, number][] = []
+    const decoder = createPlaintextDecoder({
+      now: () => 0,
+      names: new NameInterner(),
+      onPoint: (_metric, value, timestamp) => got.push([value, timestamp]),
+      onReject: (reject) => assert.fail(reject.message),
+    })
+    decoder.push(Buffer.from(values.map((text) => `a.b ${text} 1700000000.0000000001\n`).join('')))
+    decoder.end()
+    assert.deepEqual(
+      got,
+      values.map((text) => [Number(text), 1700000000.0000000001]),
+    )
   })
 })

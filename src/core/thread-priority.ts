@@ -1,4 +1,7 @@
-// The writers' place on the CPU (Linux). A writer thread yields the CPU to the receivers: it is put in
+// A thread's place on the CPU (Linux): its own nice value (lowerNice: carbon serve's writers and HTTP
+// read threads), and SCHED_IDLE for the writers.
+//
+// A writer thread yields the CPU to the receivers: it is put in
 // SCHED_IDLE (sched_setscheduler(2), through ../libc.ts), so the scheduler runs it on a CPU that no
 // other thread wants, and a receiver thread that wakes up takes that CPU from it at once. A nice value alone does not do that on a two-core machine: during a 1,000,000-point burst the
 // writers at nice +10 or +19 still ran 0.2-0.5 CPU-s while the points came in, and the receivers'
@@ -15,7 +18,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { libcFunction } from '../libc.js'
+import { libcFunction } from './libc.js'
 
 type SetScheduler = (pid: number, policy: number, param: Buffer) => number
 
