@@ -237,6 +237,8 @@ class Unpickler {
   private readonly marks: number[] = []
   private fence = 0
   private readonly memo: PickleValue[] = []
+  /** The bytearrays decoded (BYTEARRAY8): Python refuses them as dict keys and set items. */
+  private bytearrays: WeakSet<Uint8Array> | undefined
   private memoCount = 0
   private aliased = false
   private protocol = 0
@@ -356,11 +358,18 @@ class Unpickler {
     }
   }
 
+  /**
+   * Refuse what Python cannot hash as a dict key or set item: a list, dict or set, at any depth of
+   * a tuple or frozenset, and a bytearray (a Uint8Array like bytes, told apart by `bytearrays`).
+   */
   private checkHashable(value: PickleValue): void {
+    if (typeof value !== 'object' || value === null) return
     const pending: PickleValue[] = [value]
     let budget = 10000
     while (pending.length > 0) {
       const v = pending.pop()!
+      if (v instanceof Uint8Array && this.bytearrays?.has(v) === true)
+        this.fail("unhashable type: 'bytearray'")
       if (!isContainer(v)) continue
       if (--budget < 0) this.fail('dict key or set item too complex')
       if (Array.isArray(v) && Object.isFrozen(v)) pending.push(...v)
@@ -387,7 +396,7 @@ class Unpickler {
     if (items.length % 2 !== 0) this.fail('odd number of items for SETITEMS')
     for (let i = 0; i < items.length; i += 2) {
       const key = items[i]!
-      if (isContainer(key)) this.checkHashable(key)
+      this.checkHashable(key)
       dict.set(key, items[i + 1]!)
     }
     if (dict.size > this.maxItems) this.fail(`more than ${this.maxItems} items in one collection`)
@@ -633,7 +642,10 @@ class Unpickler {
         case OP.BYTEARRAY8: {
           const count = op === OP.BINBYTES ? this.u32() : this.u64()
           this.need(count)
-          this.push(new Uint8Array(b.subarray(this.pos, this.pos + count)), 0)
+          const bytes = new Uint8Array(b.subarray(this.pos, this.pos + count))
+          // Held like bytes, but unhashable (checkHashable).
+          if (op === OP.BYTEARRAY8) (this.bytearrays ??= new WeakSet()).add(bytes)
+          this.push(bytes, 0)
           this.pos += count
           break
         }
@@ -695,7 +707,7 @@ class Unpickler {
         }
         case OP.FROZENSET: {
           const [items, deepest] = this.itemsFromMark()
-          for (const item of items) if (isContainer(item)) this.checkHashable(item)
+          for (const item of items) this.checkHashable(item)
           this.push(Object.freeze(new Set(items)), deepest + 1)
           break
         }
@@ -747,7 +759,7 @@ class Unpickler {
           if (!(set instanceof Set) || Object.isFrozen(set))
             this.fail(`cannot add items to a ${typeName(set)}`, at)
           for (const item of items) {
-            if (isContainer(item)) this.checkHashable(item)
+            this.checkHashable(item)
             set.add(item)
           }
           if (set.size > this.maxItems) this.fail(`more than ${this.maxItems} items in one collection`, at)
